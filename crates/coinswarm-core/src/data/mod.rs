@@ -1,0 +1,1 @@
+//! Loaders for real exchange CSV files, candle series and data-quality reports.

@@ -1,0 +1,24 @@
+//! # coinswarm-core
+//!
+//! The pure trading domain of Coinswarm, shared by backtests, paper sessions, live trading
+//! and the edge Worker. It does no I/O, reads no wall clock and owns no global RNG: time
+//! ([`time::Timestamp`]) and seeds are passed in, so the same inputs always produce the same
+//! outputs, byte for byte. It builds for `wasm32-unknown-unknown`.
+//!
+//! Main components:
+//! - [`market`]: products, currencies, candles with Coinbase granularities, quotes, trade prints.
+//! - [`data`]: loaders for real exchange CSV files, candle series and data-quality reports.
+//! - [`synthetic`]: seeded regime generators and the intra-bar quote path of a candle.
+//! - [`exchange`]: the paper matching engine with Coinbase Advanced Trade order shapes.
+//! - [`ledger`]: multi-currency accounts as a fold over an append-only event log.
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations, unused_crate_dependencies)]
+
+pub mod data;
+
+
+pub mod market;
+pub mod synthetic;
+pub mod time;
+
+pub use rust_decimal::Decimal;

@@ -1,0 +1,109 @@
+//! Time as UTC milliseconds since the Unix epoch.
+//!
+//! The core never reads a clock: every timestamp comes from the caller or from data.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A point in time: UTC milliseconds since 1970-01-01T00:00:00Z.
+///
+/// Serialised as the integer number of milliseconds; displayed as RFC 3339.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(transparent)]
+pub struct Timestamp(pub i64);
+
+/// Milliseconds in one second, minute, hour and day.
+pub const SECOND_MS: i64 = 1_000;
+pub const MINUTE_MS: i64 = 60 * SECOND_MS;
+pub const HOUR_MS: i64 = 60 * MINUTE_MS;
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+
+impl Timestamp {
+    pub const fn from_millis(ms: i64) -> Self {
+        Self(ms)
+    }
+
+    pub const fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// This time plus `ms` milliseconds (saturating).
+    pub const fn plus_millis(self, ms: i64) -> Self {
+        Self(self.0.saturating_add(ms))
+    }
+
+    /// The timestamp as a chrono UTC date-time, when it is in chrono's range.
+    pub fn to_datetime(self) -> Option<DateTime<Utc>> {
+        DateTime::<Utc>::from_timestamp_millis(self.0)
+    }
+
+    /// RFC 3339 with second precision, or with milliseconds when they are not zero.
+    pub fn to_rfc3339(self) -> String {
+        match self.to_datetime() {
+            Some(dt) if self.0 % SECOND_MS == 0 => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            None => format!("{}ms", self.0),
+        }
+    }
+
+    /// Parses RFC 3339 (`2024-01-01T00:00:00Z`, any offset), a plain date (`2024-01-01`,
+    /// meaning midnight UTC) or `YYYY-MM-DD HH:MM[:SS]` in UTC (the format of exchange CSVs).
+    pub fn parse(text: &str) -> Result<Self, TimeParseError> {
+        let text = text.trim();
+        if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
+            return Ok(Self(dt.timestamp_millis()));
+        }
+        if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            let dt = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+            return Ok(Self(dt.and_utc().timestamp_millis()));
+        }
+        for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %I-%p"] {
+            if let Ok(dt) = NaiveDateTime::parse_from_str(text, format) {
+                return Ok(Self(dt.and_utc().timestamp_millis()));
+            }
+        }
+        Err(TimeParseError(text.to_string()))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = TimeParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+/// A time that is neither RFC 3339, a plain date nor `YYYY-MM-DD HH:MM`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid time '{0}': expected RFC 3339 (2024-01-01T00:00:00Z) or a date (2024-01-01)")]
+pub struct TimeParseError(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rfc3339_plain_dates_and_csv_times() {
+        let t = Timestamp::parse("2024-01-01T00:00:00Z").unwrap();
+        assert_eq!(t, Timestamp::parse("2024-01-01").unwrap());
+        assert_eq!(t.millis(), 1_704_067_200_000);
+        assert_eq!(Timestamp::parse("2024-01-01 01:00").unwrap(), t.plus_millis(HOUR_MS));
+        assert_eq!(Timestamp::parse("2024-01-01T02:00:00+01:00").unwrap(), t.plus_millis(HOUR_MS));
+        assert_eq!(t.to_string(), "2024-01-01T00:00:00Z");
+        assert_eq!(t.plus_millis(5).to_string(), "2024-01-01T00:00:00.005Z");
+    }
+
+    #[test]
+    fn rejects_garbage_with_the_expected_formats_named() {
+        let err = Timestamp::parse("yesterday").unwrap_err();
+        assert!(err.to_string().contains("RFC 3339"));
+    }
+}
