@@ -1,0 +1,168 @@
+//! The long CSV layout: one row per product and bar (`Date,Symbol,Open,…`), any time order.
+
+use super::builder::SeriesBuilder;
+use super::format::{CsvFormat, DataFormatError, ParsedCsv, line_of, line_of_error, parse_price, parse_volume};
+use crate::market::{Candle, Currency, Granularity, ProductId};
+use crate::time::Timestamp;
+
+const EXPECTED: &str = "columns Date, Symbol, Open, High, Low, Close and VolumeFrom (base volume), in any order";
+const COLUMNS: [&str; 7] = ["date", "symbol", "open", "high", "low", "close", "volumefrom"];
+
+/// Parses the long layout. A symbol is the base glued to `quote` (`BTCUSD` with quote USD
+/// is `BTC-USD`); rows of other quote currencies are skipped. Dates are UTC.
+pub fn parse_long(input: &[u8], quote: Currency, granularity: Granularity) -> Result<ParsedCsv, DataFormatError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(input);
+    let header = reader.headers().map(Clone::clone).unwrap_or_default();
+    let columns = locate_columns(&header)?;
+    let mut builders: Vec<SeriesBuilder> = Vec::new();
+    let mut rows = 0;
+    let mut unattributed = Vec::new();
+    for result in reader.records() {
+        rows += 1;
+        let record = match result {
+            Ok(record) => record,
+            Err(err) => {
+                unattributed.push((line_of_error(&err), format!("unreadable row: {err}")));
+                continue;
+            }
+        };
+        let line = line_of(&record);
+        let cell = |i: usize| record.get(columns[i]).unwrap_or("");
+        let Some(product_id) = product_of(cell(1), quote) else {
+            unattributed.push((line, format!("symbol '{}' is not a base currency quoted in {quote}", cell(1))));
+            continue;
+        };
+        let index = match builders.iter().position(|b| b.product_id() == product_id) {
+            Some(index) => index,
+            None => {
+                builders.push(SeriesBuilder::new(product_id, granularity));
+                builders.len() - 1
+            }
+        };
+        match candle_of(&record, &columns) {
+            Ok(candle) => builders[index].push(candle),
+            Err(reason) => builders[index].skip(line, reason),
+        }
+    }
+    // A row with no usable symbol belongs to no product: it is reported on every series.
+    for builder in &mut builders {
+        for (line, reason) in &unattributed {
+            builder.skip(*line, reason.clone());
+        }
+    }
+    Ok(ParsedCsv { rows, entries: builders.into_iter().map(SeriesBuilder::finish).collect() })
+}
+
+/// Column positions in the order of [`COLUMNS`].
+fn locate_columns(header: &csv::StringRecord) -> Result<[usize; 7], DataFormatError> {
+    let format = CsvFormat::Long;
+    let text = header.iter().collect::<Vec<_>>().join(",");
+    if text.trim().is_empty() {
+        return Err(DataFormatError::Empty { format });
+    }
+    let mut positions = [0; 7];
+    for (slot, name) in positions.iter_mut().zip(COLUMNS) {
+        *slot = header.iter().position(|h| h.eq_ignore_ascii_case(name)).ok_or_else(|| {
+            DataFormatError::UnrecognisedHeader {
+                format,
+                header: text.clone(),
+                problem: format!("no '{name}' column"),
+                expected: EXPECTED,
+            }
+        })?;
+    }
+    Ok(positions)
+}
+
+/// `BTCUSD` with quote `USD` → `BTC-USD`.
+fn product_of(symbol: &str, quote: Currency) -> Option<ProductId> {
+    let symbol = symbol.to_ascii_uppercase();
+    let base = symbol.strip_suffix(quote.as_str())?;
+    let base = Currency::new(base).ok()?;
+    (base != quote).then(|| ProductId::new(base, quote))
+}
+
+fn candle_of(record: &csv::StringRecord, columns: &[usize; 7]) -> Result<Candle, String> {
+    let cell = |i: usize| record.get(columns[i]).unwrap_or("");
+    let start = Timestamp::parse(cell(0)).map_err(|_| format!("date '{}' is not YYYY-MM-DD HH:MM", cell(0)))?;
+    Ok(Candle {
+        start,
+        open: parse_price("Open", cell(2))?,
+        high: parse_price("High", cell(3))?,
+        low: parse_price("Low", cell(4))?,
+        close: parse_price("Close", cell(5))?,
+        volume: parse_volume("VolumeFrom", cell(6))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn usd() -> Currency {
+        Currency::new("USD").unwrap()
+    }
+
+    fn parse(text: &str) -> Result<ParsedCsv, DataFormatError> {
+        parse_long(text.as_bytes(), usd(), Granularity::OneHour)
+    }
+
+    const HEADER: &str = "Date,Symbol,Open,High,Low,Close,VolumeFrom,VolumeTo\n";
+
+    #[test]
+    fn newest_first_rows_become_an_oldest_first_series_with_base_volume() {
+        let parsed = parse(&format!(
+            "{HEADER}2019-07-04 01:00,BTCUSD,11849.99,11880.0,11790.01,11849.69,303.61,3589525.18\n\
+             2019-07-04 00:00,BTCUSD,11976.42,12064.26,11812.01,11849.99,1627.53,19416056.06\n"
+        ))
+        .unwrap();
+        assert_eq!(parsed.rows, 2);
+        let series = &parsed.entries[0].series;
+        assert_eq!(series.product_id().to_string(), "BTC-USD");
+        assert_eq!(series.candles()[0].start, Timestamp::parse("2019-07-04T00:00:00Z").unwrap());
+        assert_eq!(series.candles()[1].volume, Decimal::new(30361, 2));
+        assert!(parsed.entries[0].quality.is_clean());
+    }
+
+    #[test]
+    fn columns_are_found_by_name_in_any_case_and_order() {
+        let parsed = parse("symbol,date,close,low,high,open,volumefrom\nETHUSD,2019-01-01 00:00,2,1,3,2,5\n").unwrap();
+        let candle = parsed.entries[0].series.candles()[0];
+        assert_eq!((candle.open, candle.high, candle.low), (Decimal::TWO, Decimal::from(3), Decimal::ONE));
+        assert_eq!(parsed.entries[0].series.product_id().to_string(), "ETH-USD");
+    }
+
+    #[test]
+    fn unparsable_rows_are_skipped_with_line_numbers_and_reasons() {
+        let parsed = parse(&format!(
+            "{HEADER}2019-07-04 02:00,BTCUSD,1,2,0.5,1,1,1\n\
+             yesterday,BTCUSD,1,2,0.5,1,1,1\n\
+             2019-07-04 00:00,BTCUSD,1,2,abc,1,1,1\n\
+             2019-07-04 00:00,BTCEUR,1,2,0.5,1,1,1\n"
+        ))
+        .unwrap();
+        let quality = &parsed.entries[0].quality;
+        assert_eq!((parsed.rows, quality.candles, quality.skipped_rows), (4, 1, 3));
+        let lines: Vec<u64> = quality.skipped_examples.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [3, 4, 5]);
+        assert!(quality.skipped_examples[0].reason.contains("yesterday"));
+        assert!(quality.skipped_examples[1].reason.contains("Low 'abc'"));
+        assert!(quality.skipped_examples[2].reason.contains("BTCEUR"));
+    }
+
+    #[test]
+    fn inconsistent_bars_are_kept_and_counted() {
+        let parsed = parse(&format!("{HEADER}2019-07-04 00:00,BTCUSD,5,2,1,1,1,1\n")).unwrap();
+        assert_eq!(parsed.entries[0].series.len(), 1);
+        assert_eq!(parsed.entries[0].quality.inconsistent_bars, 1);
+    }
+
+    #[test]
+    fn a_missing_column_or_empty_file_is_a_typed_error() {
+        let err = parse("Date,Symbol,Open,High,Low,Close\n").unwrap_err();
+        assert!(matches!(err, DataFormatError::UnrecognisedHeader { .. }));
+        assert!(err.to_string().contains("no 'volumefrom' column"), "{err}");
+        assert_eq!(parse("").unwrap_err(), DataFormatError::Empty { format: CsvFormat::Long });
+    }
+}
