@@ -15,6 +15,8 @@
 #![warn(missing_debug_implementations, unused_crate_dependencies)]
 
 pub mod data;
+pub mod exchange;
+pub mod ledger;
 
 
 pub mod market;

@@ -107,3 +107,27 @@ mod tests {
         assert!(err.to_string().contains("RFC 3339"));
     }
 }
+
+/// Serde for a [`Timestamp`] as an RFC 3339 string (Coinbase's wire format for times such as
+/// `end_time`); reading also accepts plain dates and integer milliseconds.
+pub mod rfc3339 {
+    use super::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(time: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&time.to_rfc3339())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Wire<'a> {
+            Millis(i64),
+            Text(std::borrow::Cow<'a, str>),
+        }
+        match Wire::deserialize(deserializer)? {
+            Wire::Millis(ms) => Ok(Timestamp(ms)),
+            Wire::Text(text) => Timestamp::parse(&text).map_err(serde::de::Error::custom),
+        }
+    }
+}

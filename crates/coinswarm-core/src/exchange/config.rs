@@ -1,0 +1,71 @@
+//! Typed settings of the paper exchange.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// How the paper exchange charges and fills. Defaults are Coinbase Advanced Trade's entry tier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExchangeConfig {
+    /// Fee for fills of resting orders (maker), in basis points of the fill's notional. Default 40.
+    pub maker_fee_bps: Decimal,
+    /// Fee for fills that take liquidity (market orders, marketable limits), in basis points. Default 60.
+    pub taker_fee_bps: Decimal,
+    /// Adverse move applied to every taker fill price, in basis points of the quoted price. Default 0.
+    pub slippage_bps: Decimal,
+    /// Largest fraction (0 < cap ≤ 1) of the volume seen in one market event (a candle's
+    /// volume, the quoted size at the touch, a print's size) that this account's orders may
+    /// take; the rest of an order waits (limits) or is cancelled (market IOC). `None`: no cap.
+    pub participation_cap: Option<Decimal>,
+    /// Seed for the random part of order and trade ids (UUIDv7); ids are otherwise derived
+    /// from event time and sequence, so the same inputs give the same ids.
+    pub id_seed: u64,
+}
+
+impl Default for ExchangeConfig {
+    fn default() -> Self {
+        Self {
+            maker_fee_bps: Decimal::from(40),
+            taker_fee_bps: Decimal::from(60),
+            slippage_bps: Decimal::ZERO,
+            participation_cap: None,
+            id_seed: 0,
+        }
+    }
+}
+
+/// One basis point as a fraction.
+pub(crate) const BPS: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
+
+impl ExchangeConfig {
+    pub(crate) fn maker_rate(&self) -> Decimal {
+        self.maker_fee_bps * BPS
+    }
+
+    pub(crate) fn taker_rate(&self) -> Decimal {
+        self.taker_fee_bps * BPS
+    }
+
+    pub(crate) fn slippage_rate(&self) -> Decimal {
+        self.slippage_bps * BPS
+    }
+
+    /// Checks the ranges a user could get wrong in a config file.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, value) in [
+            ("maker_fee_bps", self.maker_fee_bps),
+            ("taker_fee_bps", self.taker_fee_bps),
+            ("slippage_bps", self.slippage_bps),
+        ] {
+            if value.is_sign_negative() || value > Decimal::from(10_000) {
+                return Err(format!("{name} must be between 0 and 10000 basis points, got {value}"));
+            }
+        }
+        if let Some(cap) = self.participation_cap
+            && (cap <= Decimal::ZERO || cap > Decimal::ONE)
+        {
+            return Err(format!("participation_cap must be in (0, 1], got {cap}"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,186 @@
+//! Admission of an order request: every check, and the funds it must reserve.
+
+use super::config::ExchangeConfig;
+use super::order::{OrderStatus, TriggerStatus};
+use super::pricing::ceil_to;
+use super::rejection::Rejection;
+use super::request::{OrderConfiguration, OrderRequest};
+use crate::ledger::Account;
+use crate::market::{Currency, Product, Quote, Side};
+use crate::market::is_multiple;
+use crate::time::Timestamp;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// What accepting a request would do: the funds it reserves and the state it starts in.
+/// [`MatchingEngine::preview`](super::MatchingEngine::preview) returns it without placing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Admission {
+    pub hold_currency: Currency,
+    /// Reserved at acceptance: for buys the worst-case cost including the fee (an estimate
+    /// from the current price for market buys by base size); for sells the base size.
+    pub hold_amount: Decimal,
+    pub status: OrderStatus,
+    pub trigger_status: TriggerStatus,
+}
+
+/// The market as validation sees it: the current quote, if any, and the last price.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MarketView<'a> {
+    pub product: &'a Product,
+    pub quote: Option<&'a Quote>,
+    pub last_price: Option<Decimal>,
+}
+
+impl MarketView<'_> {
+    /// The best opposite price a buyer (ask) or seller (bid) would meet, or the last price.
+    pub fn touch(&self, side: Side) -> Option<Decimal> {
+        match (self.quote, side) {
+            (Some(q), Side::Buy) => Some(q.ask),
+            (Some(q), Side::Sell) => Some(q.bid),
+            (None, _) => self.last_price,
+        }
+    }
+}
+
+/// Checks `request` against the product rules, the market and the account's balances.
+pub(crate) fn admit(
+    request: &OrderRequest,
+    market: MarketView<'_>,
+    account: &Account,
+    config: &ExchangeConfig,
+    now: Timestamp,
+) -> Result<Admission, Rejection> {
+    if let Some(id) = &request.client_order_id
+        && (id.is_empty() || id.len() > 128 || id.chars().any(char::is_control))
+    {
+        return Err(Rejection::InvalidClientOrderId);
+    }
+    let product = market.product;
+    let side = request.side;
+    let touch = market.touch(side);
+    let (hold_amount, status, trigger_status) = match &request.order_configuration {
+        OrderConfiguration::MarketMarketIoc(market_ioc) => {
+            let hold = match (market_ioc.base_size, market_ioc.quote_size) {
+                (Some(size), None) => {
+                    check_base_size(size, product)?;
+                    if let Some(price) = touch {
+                        check_value(price * size, product)?;
+                    }
+                    match side {
+                        Side::Sell => size,
+                        Side::Buy => {
+                            let price = touch.ok_or(Rejection::NoMarketPrice(product.product_id))?;
+                            price * (Decimal::ONE + config.slippage_rate()) * size * (Decimal::ONE + config.taker_rate())
+                        }
+                    }
+                }
+                (None, Some(quote_size)) => {
+                    if quote_size <= Decimal::ZERO {
+                        return Err(Rejection::NonPositiveSize);
+                    }
+                    if !is_multiple(quote_size, product.quote_increment) {
+                        return Err(Rejection::SizeNotIncrement { increment: product.quote_increment, currency: product.quote() });
+                    }
+                    check_value(quote_size, product)?;
+                    match side {
+                        Side::Buy => quote_size,
+                        Side::Sell => {
+                            let price = touch.ok_or(Rejection::NoMarketPrice(product.product_id))?;
+                            let worst = price * (Decimal::ONE - config.slippage_rate());
+                            if worst <= Decimal::ZERO {
+                                return Err(Rejection::NoMarketPrice(product.product_id));
+                            }
+                            ceil_to(quote_size / worst, product.base_increment)
+                        }
+                    }
+                }
+                _ => return Err(Rejection::AmbiguousSize),
+            };
+            (hold, OrderStatus::Pending, TriggerStatus::InvalidOrderType)
+        }
+        config_ @ (OrderConfiguration::LimitLimitGtc(_)
+        | OrderConfiguration::LimitLimitGtd(_)
+        | OrderConfiguration::StopLimitStopLimitGtc(_)) => {
+            let size = config_.base_size().expect("limit orders are base-sized");
+            let limit = config_.limit_price().expect("limit orders have a limit price");
+            check_base_size(size, product)?;
+            check_price(limit, product)?;
+            let mut trigger_status = TriggerStatus::InvalidOrderType;
+            if let OrderConfiguration::StopLimitStopLimitGtc(stop) = config_ {
+                check_price(stop.stop_price, product)?;
+                trigger_status = TriggerStatus::StopPending;
+            }
+            check_value(limit * size, product)?;
+            if let Some(end_time) = config_.end_time()
+                && end_time <= now
+            {
+                return Err(Rejection::EndTimeNotInFuture);
+            }
+            if config_.post_only()
+                && let Some(touch) = touch
+            {
+                let crosses = match side {
+                    Side::Buy => limit >= touch,
+                    Side::Sell => limit <= touch,
+                };
+                if crosses {
+                    return Err(Rejection::PostOnlyWouldCross { limit_price: limit, touch });
+                }
+            }
+            let fee_rate = if config_.post_only() { config.maker_rate() } else { config.taker_rate() };
+            let hold = match side {
+                Side::Buy => limit * size * (Decimal::ONE + fee_rate),
+                Side::Sell => size,
+            };
+            (hold, OrderStatus::Open, trigger_status)
+        }
+    };
+    let hold_currency = match side {
+        Side::Buy => product.quote(),
+        Side::Sell => product.base(),
+    };
+    let available = account.balance(hold_currency).available;
+    if available < hold_amount {
+        let needed = hold_amount;
+        return Err(match side {
+            Side::Buy => Rejection::InsufficientBalance { currency: hold_currency, needed, available },
+            Side::Sell => Rejection::InsufficientPosition { currency: hold_currency, needed, available },
+        });
+    }
+    Ok(Admission { hold_currency, hold_amount, status, trigger_status })
+}
+
+fn check_base_size(size: Decimal, product: &Product) -> Result<(), Rejection> {
+    let currency = product.base();
+    if size <= Decimal::ZERO {
+        return Err(Rejection::NonPositiveSize);
+    }
+    if !is_multiple(size, product.base_increment) {
+        return Err(Rejection::SizeNotIncrement { increment: product.base_increment, currency });
+    }
+    if size < product.base_min_size {
+        return Err(Rejection::SizeBelowMinimum { size, min: product.base_min_size, currency });
+    }
+    if size > product.base_max_size {
+        return Err(Rejection::SizeAboveMaximum { size, max: product.base_max_size, currency });
+    }
+    Ok(())
+}
+
+fn check_price(price: Decimal, product: &Product) -> Result<(), Rejection> {
+    if price <= Decimal::ZERO {
+        return Err(Rejection::NonPositivePrice);
+    }
+    if !is_multiple(price, product.quote_increment) {
+        return Err(Rejection::PriceNotIncrement { increment: product.quote_increment });
+    }
+    Ok(())
+}
+
+fn check_value(value: Decimal, product: &Product) -> Result<(), Rejection> {
+    if value < product.quote_min_size {
+        return Err(Rejection::ValueBelowMinimum { value, min: product.quote_min_size, currency: product.quote() });
+    }
+    Ok(())
+}

@@ -1,0 +1,222 @@
+//! The account state: the fold of its event log.
+
+use super::balance::Balance;
+use super::event::{AccountEvent, EventKind, EventLogError};
+use super::position::Position;
+use crate::exchange::{Fill, Order, OrderId, OrderStatus, TriggerStatus};
+use crate::market::{Currency, ProductId, Side};
+use crate::time::Timestamp;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
+
+/// One account: balances, orders, positions and fees, rebuilt exactly by replaying its log.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Account {
+    balances: BTreeMap<Currency, Balance>,
+    orders: HashMap<OrderId, Order>,
+    client_order_ids: HashMap<String, OrderId>,
+    /// Live orders per product, in arrival order (the order in which they are matched).
+    live_orders: BTreeMap<ProductId, Vec<OrderId>>,
+    positions: BTreeMap<ProductId, Position>,
+    fees_paid: BTreeMap<Currency, Decimal>,
+    net_deposits: BTreeMap<Currency, Decimal>,
+    next_seq: u64,
+    time: Timestamp,
+}
+
+impl Account {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Rebuilds an account from its log.
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a AccountEvent>) -> Result<Self, EventLogError> {
+        let mut account = Self::new();
+        for event in events {
+            account.apply(event)?;
+        }
+        Ok(account)
+    }
+
+    /// The balance in `currency` (zero if never seen).
+    pub fn balance(&self, currency: Currency) -> Balance {
+        self.balances.get(&currency).copied().unwrap_or_default()
+    }
+
+    /// Every currency's balance, sorted by currency.
+    pub fn balances(&self) -> &BTreeMap<Currency, Balance> {
+        &self.balances
+    }
+
+    pub fn order(&self, order_id: OrderId) -> Option<&Order> {
+        self.orders.get(&order_id)
+    }
+
+    pub fn order_by_client_id(&self, client_order_id: &str) -> Option<&Order> {
+        self.client_order_ids.get(client_order_id).and_then(|id| self.orders.get(id))
+    }
+
+    /// All orders ever accepted, in no particular order.
+    pub fn orders(&self) -> impl Iterator<Item = &Order> {
+        self.orders.values()
+    }
+
+    /// Live (PENDING or OPEN) orders of a product, in arrival order.
+    pub fn live_orders(&self, product_id: ProductId) -> &[OrderId] {
+        self.live_orders.get(&product_id).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn position(&self, product_id: ProductId) -> Option<&Position> {
+        self.positions.get(&product_id)
+    }
+
+    pub fn positions(&self) -> &BTreeMap<ProductId, Position> {
+        &self.positions
+    }
+
+    /// Fees paid per currency.
+    pub fn fees_paid(&self) -> &BTreeMap<Currency, Decimal> {
+        &self.fees_paid
+    }
+
+    /// Deposits minus withdrawals per currency.
+    pub fn net_deposits(&self) -> &BTreeMap<Currency, Decimal> {
+        &self.net_deposits
+    }
+
+    /// The sequence number the next event must carry.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Time of the last event applied.
+    pub fn time(&self) -> Timestamp {
+        self.time
+    }
+
+    /// Folds one event into the state. An event that does not fit the state (wrong
+    /// sequence, unknown order, overdrawn balance) is refused and changes nothing.
+    pub fn apply(&mut self, event: &AccountEvent) -> Result<(), EventLogError> {
+        if event.seq != self.next_seq {
+            return Err(EventLogError::OutOfSequence { expected: self.next_seq, found: event.seq });
+        }
+        let seq = event.seq;
+        match &event.kind {
+            EventKind::Deposited { currency, amount } => {
+                positive(*amount, seq)?;
+                self.balances.entry(*currency).or_default().available += *amount;
+                *self.net_deposits.entry(*currency).or_default() += *amount;
+            }
+            EventKind::Withdrew { currency, amount } => {
+                positive(*amount, seq)?;
+                let balance = self.balances.entry(*currency).or_default();
+                if balance.available < *amount {
+                    return Err(EventLogError::NegativeBalance { seq, currency: *currency });
+                }
+                balance.available -= *amount;
+                *self.net_deposits.entry(*currency).or_default() -= *amount;
+            }
+            EventKind::OrderAccepted { order } => self.accept(seq, order)?,
+            EventKind::OrderTriggered { order_id } => {
+                self.live_order_mut(seq, *order_id)?.trigger_status = TriggerStatus::StopTriggered;
+            }
+            EventKind::OrderPartiallyFilled { fill } => self.fill(seq, fill, false)?,
+            EventKind::OrderFilled { fill } => self.fill(seq, fill, true)?,
+            EventKind::OrderCancelled { order_id, reason } => {
+                self.end(seq, *order_id, OrderStatus::Cancelled, Some(reason.clone()))?
+            }
+            EventKind::OrderExpired { order_id } => self.end(seq, *order_id, OrderStatus::Expired, None)?,
+            EventKind::OrderFailed { order_id, reason } => {
+                self.end(seq, *order_id, OrderStatus::Failed, Some(reason.clone()))?
+            }
+        }
+        self.next_seq += 1;
+        self.time = event.time;
+        Ok(())
+    }
+
+    fn accept(&mut self, seq: u64, order: &Order) -> Result<(), EventLogError> {
+        if self.orders.contains_key(&order.order_id) {
+            return Err(EventLogError::DuplicateOrder { seq, order_id: order.order_id });
+        }
+        let balance = self.balances.entry(order.hold_currency).or_default();
+        if balance.available < order.hold_remaining || order.hold_remaining.is_sign_negative() {
+            return Err(EventLogError::NegativeBalance { seq, currency: order.hold_currency });
+        }
+        balance.available -= order.hold_remaining;
+        balance.hold += order.hold_remaining;
+        if let Some(client_order_id) = &order.client_order_id {
+            self.client_order_ids.insert(client_order_id.clone(), order.order_id);
+        }
+        self.live_orders.entry(order.product_id).or_default().push(order.order_id);
+        self.orders.insert(order.order_id, order.clone());
+        Ok(())
+    }
+
+    fn fill(&mut self, seq: u64, fill: &Fill, completes: bool) -> Result<(), EventLogError> {
+        if fill.size <= Decimal::ZERO || fill.price <= Decimal::ZERO || fill.fee.is_sign_negative() {
+            return Err(EventLogError::NonPositiveAmount { seq });
+        }
+        let order = self.orders.get(&fill.order_id).ok_or(EventLogError::UnknownOrder { seq, order_id: fill.order_id })?;
+        if !order.status.is_live() {
+            return Err(EventLogError::OrderNotLive { seq, order_id: fill.order_id });
+        }
+        let product = order.product_id;
+        let (spent_currency, spent, received_currency, received) = match fill.side {
+            Side::Buy => (product.quote, fill.notional() + fill.fee, product.base, fill.size),
+            Side::Sell => (product.base, fill.size, product.quote, fill.notional() - fill.fee),
+        };
+        let from_hold = spent.min(order.hold_remaining);
+        let from_available = spent - from_hold;
+        let balance = self.balances.entry(spent_currency).or_default();
+        if balance.available < from_available || received.is_sign_negative() {
+            return Err(EventLogError::NegativeBalance { seq, currency: spent_currency });
+        }
+        balance.hold -= from_hold;
+        balance.available -= from_available;
+        self.balances.entry(received_currency).or_default().available += received;
+        *self.fees_paid.entry(product.quote).or_default() += fill.fee;
+        self.positions
+            .entry(product)
+            .or_insert_with(|| Position::new(product))
+            .apply_fill(fill.side, fill.price, fill.size, fill.fee);
+
+        let order = self.orders.get_mut(&fill.order_id).expect("checked above");
+        order.hold_remaining -= from_hold;
+        order.filled_size += fill.size;
+        order.filled_value += fill.notional();
+        order.total_fees += fill.fee;
+        if completes {
+            self.end(seq, fill.order_id, OrderStatus::Filled, None)?;
+        }
+        Ok(())
+    }
+
+    /// Moves a live order to a terminal status and releases what it still holds.
+    fn end(&mut self, seq: u64, order_id: OrderId, status: OrderStatus, reason: Option<String>) -> Result<(), EventLogError> {
+        let order = self.live_order_mut(seq, order_id)?;
+        order.status = status;
+        order.reason = reason;
+        let (currency, released, product) = (order.hold_currency, order.hold_remaining, order.product_id);
+        order.hold_remaining = Decimal::ZERO;
+        let balance = self.balances.entry(currency).or_default();
+        balance.hold -= released;
+        balance.available += released;
+        if let Some(live) = self.live_orders.get_mut(&product) {
+            live.retain(|id| *id != order_id);
+        }
+        Ok(())
+    }
+
+    fn live_order_mut(&mut self, seq: u64, order_id: OrderId) -> Result<&mut Order, EventLogError> {
+        let order = self.orders.get_mut(&order_id).ok_or(EventLogError::UnknownOrder { seq, order_id })?;
+        if !order.status.is_live() {
+            return Err(EventLogError::OrderNotLive { seq, order_id });
+        }
+        Ok(order)
+    }
+}
+
+fn positive(amount: Decimal, seq: u64) -> Result<(), EventLogError> {
+    if amount <= Decimal::ZERO { Err(EventLogError::NonPositiveAmount { seq }) } else { Ok(()) }
+}
