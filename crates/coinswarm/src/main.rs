@@ -1,1 +1,20 @@
-fn main(){}
+//! `coinswarm`: the command-line face of Coinswarm. Parsing and dispatch live in [`cli`];
+//! this file only maps the outcome to an exit code.
+#![forbid(unsafe_code)]
+
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match cli::run(cli::Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`coinswarm data show … | head`): nothing left to say.
+        Err(err) if cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! `coinswarm data quality`: each product's defect counts, with examples of skipped rows.
+
+use super::{SpanJson, short_span, short_time, write_json};
+use clap::Args;
+use coinswarm_core::data::{DataQualityReport, DatasetEntry, SkippedRow};
+use coinswarm_core::market::{Granularity, ProductId};
+use serde::Serialize;
+use std::io::Write;
+
+#[derive(Debug, Args)]
+pub struct QualityArgs {
+    /// Data set name, as printed by `coinswarm data list`.
+    name: String,
+    /// Only this product (default: every product of the data set).
+    #[arg(long)]
+    product: Option<ProductId>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &QualityArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let dataset = coinswarm_data::load(&args.name)?;
+    let entries: Vec<&DatasetEntry> = match args.product {
+        Some(product) => vec![dataset.entry(product)?],
+        None => dataset.entries.iter().collect(),
+    };
+    if args.json {
+        let report = QualityJson {
+            dataset: &dataset.name,
+            venue: &dataset.venue,
+            granularity: dataset.granularity,
+            rows: dataset.source_rows,
+            products: entries.iter().map(|e| ProductQualityJson::of(e)).collect(),
+        };
+        return write_json(out, &report);
+    }
+    writeln!(out, "{} ({}, {}, {} rows)", dataset.name, dataset.venue, dataset.granularity, dataset.source_rows)?;
+    for entry in entries {
+        write_report(out, entry)?;
+    }
+    Ok(())
+}
+
+fn write_report(out: &mut dyn Write, entry: &DatasetEntry) -> anyhow::Result<()> {
+    let q = &entry.quality;
+    let span = short_span(entry.series.span(), q.granularity);
+    writeln!(out, "\n{}: {} candles, {span}", q.product_id, q.candles)?;
+    let lines = [
+        ("gap runs", format!("{} ({} missing bars)", q.gap_runs, q.missing_bars)),
+        ("off-grid bars", q.off_grid_bars.to_string()),
+        ("zero-volume bars", q.zero_volume_bars.to_string()),
+        ("flat bars (O=H=L=C)", q.flat_bars.to_string()),
+        ("inconsistent OHLC", format!("{} (kept)", q.inconsistent_bars)),
+        ("duplicate timestamps", format!("{} (first row kept)", q.duplicate_timestamps)),
+        ("skipped rows", q.skipped_rows.to_string()),
+        ("listed", listed(q)),
+    ];
+    for (label, value) in lines {
+        writeln!(out, "  {label:<22}{value}")?;
+    }
+    for row in &q.skipped_examples {
+        writeln!(out, "    line {}: {}", row.line, row.reason)?;
+    }
+    Ok(())
+}
+
+fn listed(q: &DataQualityReport) -> String {
+    match q.listed_at {
+        Some(at) => format!("{} ({} empty rows before)", short_time(at, q.granularity), q.leading_empty_rows),
+        None => "from the first row".to_string(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct QualityJson<'a> {
+    dataset: &'a str,
+    venue: &'a str,
+    granularity: Granularity,
+    /// Data rows in the file.
+    rows: usize,
+    products: Vec<ProductQualityJson<'a>>,
+}
+
+/// A [`DataQualityReport`] for JSON output, with its span and times in RFC 3339.
+#[derive(Debug, Serialize)]
+struct ProductQualityJson<'a> {
+    product: ProductId,
+    candles: usize,
+    span: Option<SpanJson>,
+    gap_runs: usize,
+    missing_bars: usize,
+    off_grid_bars: usize,
+    zero_volume_bars: usize,
+    flat_bars: usize,
+    inconsistent_bars: usize,
+    duplicate_timestamps: usize,
+    skipped_rows: usize,
+    skipped_examples: &'a [SkippedRow],
+    leading_empty_rows: usize,
+    listed_at: Option<String>,
+}
+
+impl<'a> ProductQualityJson<'a> {
+    fn of(entry: &'a DatasetEntry) -> Self {
+        let q = &entry.quality;
+        Self {
+            product: q.product_id,
+            candles: q.candles,
+            span: SpanJson::of(entry.series.span()),
+            gap_runs: q.gap_runs,
+            missing_bars: q.missing_bars,
+            off_grid_bars: q.off_grid_bars,
+            zero_volume_bars: q.zero_volume_bars,
+            flat_bars: q.flat_bars,
+            inconsistent_bars: q.inconsistent_bars,
+            duplicate_timestamps: q.duplicate_timestamps,
+            skipped_rows: q.skipped_rows,
+            skipped_examples: &q.skipped_examples,
+            leading_empty_rows: q.leading_empty_rows,
+            listed_at: q.listed_at.map(|t| t.to_rfc3339()),
+        }
+    }
+}

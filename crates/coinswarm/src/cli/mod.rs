@@ -1,0 +1,37 @@
+//! Command-line interface: one module per command group, each a clap subcommand enum with
+//! a `run` that writes to the given output.
+
+mod data;
+
+use clap::{Parser, Subcommand};
+use std::io::{self, BufWriter, Write};
+
+/// Coinswarm: a multi-agent crypto trading system.
+#[derive(Debug, Parser)]
+#[command(name = "coinswarm", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The bundled real market data: list data sets, print candles, report defects.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+}
+
+/// Runs the command, writing its output to standard output.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    match cli.command {
+        Command::Data(command) => data::run(command, &mut out)?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Whether the error is standard output closing under us (a pager or `head` quitting).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}
