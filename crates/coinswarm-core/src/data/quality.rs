@@ -34,7 +34,7 @@ pub struct DataQualityReport {
     /// Candles whose start is not a whole number of bars after the first candle's start;
     /// the missing-bar count rounds such holes down.
     pub off_grid_bars: usize,
-    /// Candles with zero volume (no trade in the bar; the prices repeat the previous close).
+    /// Candles with zero volume (no trade reported in the bar).
     pub zero_volume_bars: usize,
     /// Candles whose prices break low ≤ open, close ≤ high (see `Candle::is_consistent`).
     /// Kept in the series, since the other fields of the bar may still be right.
@@ -81,8 +81,10 @@ impl DataQualityReport {
             listed_at: None,
         };
         if let Some(first) = candles.first() {
-            report.off_grid_bars =
-                candles.iter().filter(|c| (c.start.millis() - first.start.millis()) % step != 0).count();
+            report.off_grid_bars = candles
+                .iter()
+                .filter(|c| (c.start.millis() - first.start.millis()) % step != 0)
+                .count();
         }
         for pair in candles.windows(2) {
             let missing = (pair[1].start.millis() - pair[0].start.millis()) / step - 1;
@@ -98,7 +100,10 @@ impl DataQualityReport {
     pub fn record_skipped(&mut self, line: u64, reason: impl Into<String>) {
         self.skipped_rows += 1;
         if self.skipped_examples.len() < SKIPPED_EXAMPLES {
-            self.skipped_examples.push(SkippedRow { line, reason: reason.into() });
+            self.skipped_examples.push(SkippedRow {
+                line,
+                reason: reason.into(),
+            });
         }
     }
 
@@ -133,13 +138,21 @@ mod tests {
 
     fn report(candles: Vec<Candle>) -> DataQualityReport {
         let product = ProductId::parse("BTC-USD").unwrap();
-        DataQualityReport::for_series(&CandleSeries::new(product, Granularity::OneHour, candles).unwrap())
+        DataQualityReport::for_series(
+            &CandleSeries::new(product, Granularity::OneHour, candles).unwrap(),
+        )
     }
 
     #[test]
     fn gaps_count_runs_and_missing_bars_separately() {
         let ok = [10, 12, 9, 11, 5];
-        let r = report(vec![bar(0, ok), bar(60, ok), bar(240, ok), bar(300, ok), bar(420, ok)]);
+        let r = report(vec![
+            bar(0, ok),
+            bar(60, ok),
+            bar(240, ok),
+            bar(300, ok),
+            bar(420, ok),
+        ]);
         assert_eq!((r.gap_runs, r.missing_bars, r.off_grid_bars), (2, 3, 0));
         assert!(!r.is_clean());
     }
@@ -160,7 +173,10 @@ mod tests {
             bar(120, [10, 12, 9, 11, 0]),
             bar(180, [10, 12, 9, 11, 4]),
         ]);
-        assert_eq!((r.zero_volume_bars, r.flat_bars, r.inconsistent_bars), (2, 1, 1));
+        assert_eq!(
+            (r.zero_volume_bars, r.flat_bars, r.inconsistent_bars),
+            (2, 1, 1)
+        );
     }
 
     #[test]
@@ -171,7 +187,13 @@ mod tests {
         }
         assert_eq!(r.skipped_rows, 8);
         assert_eq!(r.skipped_examples.len(), SKIPPED_EXAMPLES);
-        assert_eq!(r.skipped_examples[0], SkippedRow { line: 2, reason: "bad row 2".into() });
+        assert_eq!(
+            r.skipped_examples[0],
+            SkippedRow {
+                line: 2,
+                reason: "bad row 2".into()
+            }
+        );
         assert!(report(vec![]).is_clean());
     }
 }
