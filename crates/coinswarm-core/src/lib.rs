@@ -18,9 +18,12 @@ pub mod data;
 pub mod exchange;
 pub mod ledger;
 
-
 pub mod market;
 pub mod synthetic;
 pub mod time;
 
 pub use rust_decimal::Decimal;
+
+// Used by the benchmarks only.
+#[cfg(test)]
+use criterion as _;

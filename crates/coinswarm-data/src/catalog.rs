@@ -47,9 +47,7 @@ pub static CATALOG: [BundledDataset; 3] = [
         format: CsvFormat::Wide,
         quote: "USD",
         file_name: "bitstamp_btc-eth-ltc_usd_1d_2014-11_2020-01.csv",
-        contents: include_str!(
-            "../../../data/market/bitstamp_btc-eth-ltc_usd_1d_2014-11_2020-01.csv"
-        ),
+        contents: include_str!("../../../data/market/bitstamp_btc-eth-ltc_usd_1d_2014-11_2020-01.csv"),
     },
 ];
 
@@ -66,10 +64,7 @@ pub enum LoadError {
     #[error(transparent)]
     UnknownDataset(#[from] UnknownDatasetError),
     #[error("bundled data set '{name}' cannot be read: {source}")]
-    Format {
-        name: &'static str,
-        source: DataFormatError,
-    },
+    Format { name: &'static str, source: DataFormatError },
 }
 
 fn names() -> Vec<&'static str> {
@@ -78,12 +73,7 @@ fn names() -> Vec<&'static str> {
 
 /// The catalog entry called `name` (exact, case-sensitive).
 pub fn find(name: &str) -> Result<&'static BundledDataset, UnknownDatasetError> {
-    CATALOG
-        .iter()
-        .find(|d| d.name == name)
-        .ok_or_else(|| UnknownDatasetError {
-            name: name.to_string(),
-        })
+    CATALOG.iter().find(|d| d.name == name).ok_or_else(|| UnknownDatasetError { name: name.to_string() })
 }
 
 /// Parses the bundled data set called `name`.
@@ -96,17 +86,7 @@ impl BundledDataset {
     /// release builds); callers that need it repeatedly keep the result.
     pub fn load(&self) -> Result<Dataset, LoadError> {
         let quote = Currency::new(self.quote).expect("catalog quote currencies are valid codes");
-        Dataset::from_csv(
-            self.name,
-            self.venue,
-            self.format,
-            self.granularity,
-            quote,
-            self.contents.as_bytes(),
-        )
-        .map_err(|source| LoadError::Format {
-            name: self.name,
-            source,
-        })
+        Dataset::from_csv(self.name, self.venue, self.format, self.granularity, quote, self.contents.as_bytes())
+            .map_err(|source| LoadError::Format { name: self.name, source })
     }
 }

@@ -11,33 +11,16 @@ fn at(text: &str) -> Timestamp {
 }
 
 fn quality<'a>(dataset: &'a Dataset, product: &str) -> &'a DataQualityReport {
-    &dataset
-        .entry(ProductId::parse(product).unwrap())
-        .unwrap()
-        .quality
+    &dataset.entry(ProductId::parse(product).unwrap()).unwrap().quality
 }
 
 /// (candles, gap runs, missing bars, zero-volume, flat, leading empty rows, listed at)
-type Expected = (
-    usize,
-    usize,
-    usize,
-    usize,
-    usize,
-    usize,
-    Option<&'static str>,
-);
+type Expected = (usize, usize, usize, usize, usize, usize, Option<&'static str>);
 
 fn assert_quality(report: &DataQualityReport, expected: Expected) {
     let (candles, gap_runs, missing, zero_volume, flat, leading, listed) = expected;
     assert_eq!(
-        (
-            report.candles,
-            report.gap_runs,
-            report.missing_bars,
-            report.zero_volume_bars,
-            report.flat_bars
-        ),
+        (report.candles, report.gap_runs, report.missing_bars, report.zero_volume_bars, report.flat_bars),
         (candles, gap_runs, missing, zero_volume, flat),
         "{}",
         report.product_id
@@ -45,12 +28,7 @@ fn assert_quality(report: &DataQualityReport, expected: Expected) {
     assert_eq!(report.leading_empty_rows, leading, "{}", report.product_id);
     assert_eq!(report.listed_at, listed.map(at), "{}", report.product_id);
     assert_eq!(
-        (
-            report.inconsistent_bars,
-            report.duplicate_timestamps,
-            report.skipped_rows,
-            report.off_grid_bars
-        ),
+        (report.inconsistent_bars, report.duplicate_timestamps, report.skipped_rows, report.off_grid_bars),
         (0, 0, 0, 0),
         "{}",
         report.product_id
@@ -74,14 +52,8 @@ fn hourly_bitfinex_file_has_17583_gapless_bars_from_july_2017_to_july_2019() {
     assert_eq!(dataset.source_rows, 17_583);
     assert_eq!(dataset.products(), [ProductId::parse("BTC-USD").unwrap()]);
     let span = dataset.span().unwrap();
-    assert_eq!(
-        (span.first, span.last),
-        (at("2017-07-01 11:00"), at("2019-07-04 01:00"))
-    );
-    assert_quality(
-        quality(&dataset, "BTC-USD"),
-        (17_583, 0, 0, 28, 30, 0, None),
-    );
+    assert_eq!((span.first, span.last), (at("2017-07-01 11:00"), at("2019-07-04 01:00")));
+    assert_quality(quality(&dataset, "BTC-USD"), (17_583, 0, 0, 28, 30, 0, None));
     let series = &dataset.entries[0].series;
     assert_eq!(series.candles()[0].open.to_string(), "2505.56");
     assert_eq!(series.candles()[17_582].close.to_string(), "11849.69");
@@ -93,44 +65,22 @@ fn bitfinex_daily_file_lists_eth_in_may_2016_and_misses_twelve_days_in_march_201
     assert_eq!(dataset.source_rows, 1_862);
     assert_eq!(dataset.candle_count(), 1_862 + 1_319);
     let span = dataset.span().unwrap();
-    assert_eq!(
-        (span.first, span.last),
-        (at("2014-12-01"), at("2020-01-17"))
-    );
-    assert_quality(
-        quality(&dataset, "BTC-USD"),
-        (1_862, 1, 12, 38, 37, 0, None),
-    );
-    assert_quality(
-        quality(&dataset, "ETH-USD"),
-        (1_319, 1, 12, 2, 1, 543, Some("2016-05-27")),
-    );
+    assert_eq!((span.first, span.last), (at("2014-12-01"), at("2020-01-17")));
+    assert_quality(quality(&dataset, "BTC-USD"), (1_862, 1, 12, 38, 37, 0, None));
+    assert_quality(quality(&dataset, "ETH-USD"), (1_319, 1, 12, 2, 1, 543, Some("2016-05-27")));
 }
 
 #[test]
 fn bitstamp_daily_file_holds_three_products_with_the_same_march_2019_hole() {
     let dataset = load("bitstamp-daily").unwrap();
     assert_eq!(dataset.source_rows, 1_865);
-    let names: Vec<String> = dataset
-        .products()
-        .iter()
-        .map(ProductId::to_string)
-        .collect();
+    let names: Vec<String> = dataset.products().iter().map(ProductId::to_string).collect();
     assert_eq!(names, ["BTC-USD", "ETH-USD", "LTC-USD"]);
     let span = dataset.span().unwrap();
-    assert_eq!(
-        (span.first, span.last),
-        (at("2014-11-28"), at("2020-01-17"))
-    );
+    assert_eq!((span.first, span.last), (at("2014-11-28"), at("2020-01-17")));
     assert_quality(quality(&dataset, "BTC-USD"), (1_865, 1, 12, 9, 9, 0, None));
-    assert_quality(
-        quality(&dataset, "ETH-USD"),
-        (788, 1, 12, 1, 1, 1_077, Some("2017-11-09")),
-    );
-    assert_quality(
-        quality(&dataset, "LTC-USD"),
-        (925, 1, 12, 1, 1, 940, Some("2017-06-25")),
-    );
+    assert_quality(quality(&dataset, "ETH-USD"), (788, 1, 12, 1, 1, 1_077, Some("2017-11-09")));
+    assert_quality(quality(&dataset, "LTC-USD"), (925, 1, 12, 1, 1, 940, Some("2017-06-25")));
     let btc = &dataset.entries[0].series;
     let hole = btc.between(Some(at("2019-03-19")), Some(at("2019-04-01")));
     assert_eq!(hole.len(), 2, "only the days either side of the hole exist");

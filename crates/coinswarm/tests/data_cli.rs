@@ -5,16 +5,9 @@ use std::process::{Command, Stdio};
 
 /// Exit code, stdout and stderr of `coinswarm ARGS`.
 fn coinswarm(args: &[&str]) -> (i32, String, String) {
-    let output = assert_cmd::cargo::cargo_bin_cmd!("coinswarm")
-        .args(args)
-        .output()
-        .unwrap();
+    let output = assert_cmd::cargo::cargo_bin_cmd!("coinswarm").args(args).output().unwrap();
     let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
-    (
-        output.status.code().unwrap(),
-        text(output.stdout),
-        text(output.stderr),
-    )
+    (output.status.code().unwrap(), text(output.stdout), text(output.stderr))
 }
 
 /// Stdout of a run that must succeed without a word on stderr.
@@ -48,22 +41,8 @@ fn list_shows_every_bundled_data_set_with_products_span_rows_and_defects() {
             "17583",
             "zero-volume 28, flat 30",
         ],
-        [
-            "bitfinex-daily",
-            "BTC-USD,ETH-USD",
-            "ONE_DAY",
-            "2014-12-01 → 2020-01-17",
-            "1862",
-            "gaps 2 (24 bars)",
-        ],
-        [
-            "bitstamp-daily",
-            "BTC-USD,ETH-USD,LTC-USD",
-            "ONE_DAY",
-            "2014-11-28 → 2020-01-17",
-            "1865",
-            "gaps 3 (36 bars)",
-        ],
+        ["bitfinex-daily", "BTC-USD,ETH-USD", "ONE_DAY", "2014-12-01 → 2020-01-17", "1862", "gaps 2 (24 bars)"],
+        ["bitstamp-daily", "BTC-USD,ETH-USD,LTC-USD", "ONE_DAY", "2014-11-28 → 2020-01-17", "1865", "gaps 3 (36 bars)"],
     ]) {
         for cell in cells {
             assert!(line.contains(cell), "'{cell}' missing from '{line}'");
@@ -73,37 +52,23 @@ fn list_shows_every_bundled_data_set_with_products_span_rows_and_defects() {
 
 #[test]
 fn list_json_gives_each_data_set_with_rfc3339_span_and_counts() {
-    let json: serde_json::Value =
-        serde_json::from_str(&stdout_of(&["data", "list", "--json"])).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&["data", "list", "--json"])).unwrap();
     let sets = json.as_array().unwrap();
     assert_eq!(sets.len(), 3);
     let daily = &sets[2];
     assert_eq!(daily["name"], "bitstamp-daily");
     assert_eq!(daily["venue"], "Bitstamp");
-    assert_eq!(
-        daily["products"],
-        serde_json::json!(["BTC-USD", "ETH-USD", "LTC-USD"])
-    );
+    assert_eq!(daily["products"], serde_json::json!(["BTC-USD", "ETH-USD", "LTC-USD"]));
     assert_eq!(daily["granularity"], "ONE_DAY");
     assert_eq!(daily["span"]["first"], "2014-11-28T00:00:00Z");
-    assert_eq!(
-        (daily["rows"].as_u64(), daily["candles"].as_u64()),
-        (Some(1865), Some(1865 + 788 + 925))
-    );
+    assert_eq!((daily["rows"].as_u64(), daily["candles"].as_u64()), (Some(1865), Some(1865 + 788 + 925)));
     assert_eq!(daily["format"], "wide");
 }
 
 #[test]
 fn show_csv_prints_the_inclusive_time_range_oldest_first() {
-    let csv = stdout_of(&[
-        "data",
-        "show",
-        "bitfinex-btcusd-1h",
-        "--from",
-        "2019-07-03T23:00:00Z",
-        "--to",
-        "2019-07-04",
-    ]);
+    let csv =
+        stdout_of(&["data", "show", "bitfinex-btcusd-1h", "--from", "2019-07-03T23:00:00Z", "--to", "2019-07-04"]);
     assert_eq!(
         csv,
         "time,open,high,low,close,volume\n\
@@ -117,14 +82,8 @@ fn show_csv_without_a_range_prints_every_bar_from_the_first_to_the_last() {
     let csv = stdout_of(&["data", "show", "bitfinex-btcusd-1h"]);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 17_583);
-    assert_eq!(
-        lines[1],
-        "2017-07-01T11:00:00Z,2505.56,2513.38,2495.12,2509.17,114.6"
-    );
-    assert_eq!(
-        lines[17_583],
-        "2019-07-04T01:00:00Z,11849.99,11880.0,11790.01,11849.69,303.61"
-    );
+    assert_eq!(lines[1], "2017-07-01T11:00:00Z,2505.56,2513.38,2495.12,2509.17,114.6");
+    assert_eq!(lines[17_583], "2019-07-04T01:00:00Z,11849.99,11880.0,11790.01,11849.69,303.61");
 }
 
 #[test]
@@ -143,11 +102,7 @@ fn show_json_holds_product_granularity_and_candles_with_decimal_strings() {
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         (&json["dataset"], &json["product"], &json["granularity"]),
-        (
-            &"bitstamp-daily".into(),
-            &"ETH-USD".into(),
-            &"ONE_DAY".into()
-        )
+        (&"bitstamp-daily".into(), &"ETH-USD".into(), &"ONE_DAY".into())
     );
     let candles = json["candles"].as_array().unwrap();
     assert_eq!(candles.len(), 2, "ETH listed on 2017-11-09");
@@ -167,97 +122,48 @@ fn show_range_outside_the_data_prints_only_the_header() {
 #[test]
 fn quality_reports_gaps_listing_and_zero_volume_per_product() {
     let text = stdout_of(&["data", "quality", "bitfinex-daily"]);
-    assert!(
-        text.starts_with("bitfinex-daily (Bitfinex, ONE_DAY, 1862 rows)"),
-        "{text}"
-    );
-    assert!(
-        text.contains("ETH-USD: 1319 candles, 2016-05-27 → 2020-01-17"),
-        "{text}"
-    );
-    assert!(
-        text.contains("2016-05-27 (543 empty rows before)"),
-        "{text}"
-    );
-    assert!(
-        text.contains("gap runs              1 (12 missing bars)"),
-        "{text}"
-    );
-    let json: serde_json::Value = serde_json::from_str(&stdout_of(&[
-        "data",
-        "quality",
-        "bitfinex-btcusd-1h",
-        "--json",
-    ]))
-    .unwrap();
+    assert!(text.starts_with("bitfinex-daily (Bitfinex, ONE_DAY, 1862 rows)"), "{text}");
+    assert!(text.contains("ETH-USD: 1319 candles, 2016-05-27 → 2020-01-17"), "{text}");
+    assert!(text.contains("2016-05-27 (543 empty rows before)"), "{text}");
+    assert!(text.contains("gap runs              1 (12 missing bars)"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["data", "quality", "bitfinex-btcusd-1h", "--json"])).unwrap();
     let btc = &json["products"][0];
-    assert_eq!(
-        (btc["zero_volume_bars"].as_u64(), btc["flat_bars"].as_u64()),
-        (Some(28), Some(30))
-    );
+    assert_eq!((btc["zero_volume_bars"].as_u64(), btc["flat_bars"].as_u64()), (Some(28), Some(30)));
 }
 
 #[test]
 fn an_unknown_data_set_is_refused_with_the_valid_names() {
     let err = error_of(&["data", "show", "coinbase-btcusd"]);
     assert!(err.contains("unknown data set 'coinbase-btcusd'"), "{err}");
-    assert!(
-        err.contains("bitfinex-btcusd-1h, bitfinex-daily, bitstamp-daily"),
-        "{err}"
-    );
+    assert!(err.contains("bitfinex-btcusd-1h, bitfinex-daily, bitstamp-daily"), "{err}");
     assert!(error_of(&["data", "quality", "nope"]).contains("unknown data set 'nope'"));
 }
 
 #[test]
 fn a_product_the_data_set_lacks_is_refused_with_its_products() {
     let err = error_of(&["data", "show", "bitfinex-daily", "--product", "LTC-USD"]);
-    assert!(
-        err.contains("data set 'bitfinex-daily' has no product LTC-USD: it has BTC-USD, ETH-USD"),
-        "{err}"
-    );
-    assert!(
-        error_of(&["data", "show", "bitfinex-daily", "--product", "LTCUSD"])
-            .contains("expected BASE-QUOTE")
-    );
+    assert!(err.contains("data set 'bitfinex-daily' has no product LTC-USD: it has BTC-USD, ETH-USD"), "{err}");
+    assert!(error_of(&["data", "show", "bitfinex-daily", "--product", "LTCUSD"]).contains("expected BASE-QUOTE"));
 }
 
 #[test]
 fn a_multi_product_data_set_without_product_asks_for_one() {
     let err = error_of(&["data", "show", "bitstamp-daily"]);
-    assert!(
-        err.contains("choose one with --product (BTC-USD, ETH-USD, LTC-USD)"),
-        "{err}"
-    );
+    assert!(err.contains("choose one with --product (BTC-USD, ETH-USD, LTC-USD)"), "{err}");
 }
 
 #[test]
 fn an_unparsable_time_is_refused_naming_the_accepted_formats() {
-    let err = error_of(&[
-        "data",
-        "show",
-        "bitfinex-btcusd-1h",
-        "--from",
-        "last tuesday",
-    ]);
+    let err = error_of(&["data", "show", "bitfinex-btcusd-1h", "--from", "last tuesday"]);
     assert!(err.contains("invalid time 'last tuesday'"), "{err}");
     assert!(err.contains("RFC 3339"), "{err}");
 }
 
 #[test]
 fn a_from_after_to_is_refused() {
-    let err = error_of(&[
-        "data",
-        "show",
-        "bitfinex-btcusd-1h",
-        "--from",
-        "2019-01-02",
-        "--to",
-        "2019-01-01",
-    ]);
-    assert!(
-        err.contains("--from 2019-01-02T00:00:00Z is after --to 2019-01-01T00:00:00Z"),
-        "{err}"
-    );
+    let err = error_of(&["data", "show", "bitfinex-btcusd-1h", "--from", "2019-01-02", "--to", "2019-01-01"]);
+    assert!(err.contains("--from 2019-01-02T00:00:00Z is after --to 2019-01-01T00:00:00Z"), "{err}");
 }
 
 #[test]
@@ -269,12 +175,7 @@ fn a_reader_closing_the_pipe_early_ends_the_command_quietly() {
         .spawn()
         .unwrap();
     let mut first_bytes = [0u8; 64];
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_exact(&mut first_bytes)
-        .unwrap();
+    child.stdout.take().unwrap().read_exact(&mut first_bytes).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{:?}", output.status);
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");

@@ -18,13 +18,7 @@ pub(crate) struct SeriesBuilder {
 
 impl SeriesBuilder {
     pub(crate) fn new(product_id: ProductId, granularity: Granularity) -> Self {
-        Self {
-            product_id,
-            granularity,
-            candles: Vec::new(),
-            skipped: Vec::new(),
-            leading_empty_rows: 0,
-        }
+        Self { product_id, granularity, candles: Vec::new(), skipped: Vec::new(), leading_empty_rows: 0 }
     }
 
     pub(crate) fn product_id(&self) -> ProductId {
@@ -36,10 +30,7 @@ impl SeriesBuilder {
     }
 
     pub(crate) fn skip(&mut self, line: u64, reason: impl Into<String>) {
-        self.skipped.push(SkippedRow {
-            line,
-            reason: reason.into(),
-        });
+        self.skipped.push(SkippedRow { line, reason: reason.into() });
     }
 
     /// A row whose cells for this product are all empty: "not listed yet" before the first
@@ -48,10 +39,7 @@ impl SeriesBuilder {
         if self.candles.is_empty() {
             self.leading_empty_rows += 1;
         } else {
-            self.skip(
-                line,
-                format!("no values for {} after it listed", self.product_id),
-            );
+            self.skip(line, format!("no values for {} after it listed", self.product_id));
         }
     }
 
@@ -109,12 +97,7 @@ mod tests {
             b.push(day(d, d));
         }
         let entry = b.finish();
-        let starts: Vec<i64> = entry
-            .series
-            .candles()
-            .iter()
-            .map(|c| c.start.millis() / DAY_MS)
-            .collect();
+        let starts: Vec<i64> = entry.series.candles().iter().map(|c| c.start.millis() / DAY_MS).collect();
         assert_eq!(starts, [1, 2, 3]);
         assert_eq!(entry.quality.duplicate_timestamps, 0);
     }
@@ -140,10 +123,7 @@ mod tests {
         b.empty_row(5);
         let entry = b.finish();
         assert_eq!(entry.quality.leading_empty_rows, 2);
-        assert_eq!(
-            entry.quality.listed_at,
-            Some(Timestamp::from_millis(3 * DAY_MS))
-        );
+        assert_eq!(entry.quality.listed_at, Some(Timestamp::from_millis(3 * DAY_MS)));
         assert_eq!(entry.quality.skipped_rows, 1);
         assert_eq!(entry.quality.skipped_examples[0].line, 5);
     }

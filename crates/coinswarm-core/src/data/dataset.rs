@@ -29,10 +29,7 @@ pub struct Dataset {
 
 /// A product the data set does not hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "data set '{dataset}' has no product {product}: it has {}",
-    list(known)
-)]
+#[error("data set '{dataset}' has no product {product}: it has {}", list(known))]
 pub struct UnknownProductError {
     pub dataset: String,
     pub product: ProductId,
@@ -40,11 +37,7 @@ pub struct UnknownProductError {
 }
 
 fn list(products: &[ProductId]) -> String {
-    products
-        .iter()
-        .map(ProductId::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    products.iter().map(ProductId::to_string).collect::<Vec<_>>().join(", ")
 }
 
 impl Dataset {
@@ -75,22 +68,16 @@ impl Dataset {
 
     /// The entry of `product`, or an error naming the products the data set has.
     pub fn entry(&self, product: ProductId) -> Result<&DatasetEntry, UnknownProductError> {
-        self.entries
-            .iter()
-            .find(|e| e.series.product_id() == product)
-            .ok_or_else(|| UnknownProductError {
-                dataset: self.name.clone(),
-                product,
-                known: self.products(),
-            })
+        self.entries.iter().find(|e| e.series.product_id() == product).ok_or_else(|| UnknownProductError {
+            dataset: self.name.clone(),
+            product,
+            known: self.products(),
+        })
     }
 
     /// The earliest and latest bar start over all products; `None` when there are no candles.
     pub fn span(&self) -> Option<Span> {
-        self.entries
-            .iter()
-            .filter_map(|e| e.series.span())
-            .reduce(Span::union)
+        self.entries.iter().filter_map(|e| e.series.span()).reduce(Span::union)
     }
 
     /// Candles over all products.
@@ -109,15 +96,7 @@ mod tests {
                    2016-05-25,450,460,440,455,10,,,,,\n\
                    2016-05-26,455,470,450,465,12,11,12,10,12,300\n";
         let usd = Currency::new("USD").unwrap();
-        Dataset::from_csv(
-            "test-daily",
-            "Test",
-            CsvFormat::Wide,
-            Granularity::OneDay,
-            usd,
-            csv.as_bytes(),
-        )
-        .unwrap()
+        Dataset::from_csv("test-daily", "Test", CsvFormat::Wide, Granularity::OneDay, usd, csv.as_bytes()).unwrap()
     }
 
     #[test]
@@ -127,31 +106,15 @@ mod tests {
         assert_eq!(span.first, Timestamp::parse("2016-05-25").unwrap());
         assert_eq!(span.last, Timestamp::parse("2016-05-26").unwrap());
         assert_eq!((dataset.source_rows, dataset.candle_count()), (2, 3));
-        let names: Vec<String> = dataset
-            .products()
-            .iter()
-            .map(ProductId::to_string)
-            .collect();
+        let names: Vec<String> = dataset.products().iter().map(ProductId::to_string).collect();
         assert_eq!(names, ["BTC-USD", "ETH-USD"]);
     }
 
     #[test]
     fn asking_for_a_product_it_lacks_names_the_ones_it_has() {
         let dataset = sample();
-        assert_eq!(
-            dataset
-                .entry(ProductId::parse("ETH-USD").unwrap())
-                .unwrap()
-                .series
-                .len(),
-            1
-        );
-        let err = dataset
-            .entry(ProductId::parse("LTC-USD").unwrap())
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "data set 'test-daily' has no product LTC-USD: it has BTC-USD, ETH-USD"
-        );
+        assert_eq!(dataset.entry(ProductId::parse("ETH-USD").unwrap()).unwrap().series.len(), 1);
+        let err = dataset.entry(ProductId::parse("LTC-USD").unwrap()).unwrap_err();
+        assert_eq!(err.to_string(), "data set 'test-daily' has no product LTC-USD: it has BTC-USD, ETH-USD");
     }
 }

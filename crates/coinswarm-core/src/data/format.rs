@@ -31,12 +31,7 @@ impl CsvFormat {
     }
 
     /// Parses a whole file. Prices are in `quote`; bars are `granularity` long.
-    pub fn parse(
-        self,
-        input: &[u8],
-        quote: Currency,
-        granularity: Granularity,
-    ) -> Result<ParsedCsv, DataFormatError> {
+    pub fn parse(self, input: &[u8], quote: Currency, granularity: Granularity) -> Result<ParsedCsv, DataFormatError> {
         match self {
             CsvFormat::Long => long::parse_long(input, quote, granularity),
             CsvFormat::Wide => wide::parse_wide(input, quote, granularity),
@@ -64,15 +59,8 @@ pub struct ParsedCsv {
 pub enum DataFormatError {
     #[error("the {format} CSV file is empty: expected a header line")]
     Empty { format: CsvFormat },
-    #[error(
-        "unrecognised header for the {format} CSV format: {problem} (header: '{header}'; expected {expected})"
-    )]
-    UnrecognisedHeader {
-        format: CsvFormat,
-        header: String,
-        problem: String,
-        expected: &'static str,
-    },
+    #[error("unrecognised header for the {format} CSV format: {problem} (header: '{header}'; expected {expected})")]
+    UnrecognisedHeader { format: CsvFormat, header: String, problem: String, expected: &'static str },
 }
 
 /// A price cell: a positive decimal, plain or scientific (`1.5e-5`).
@@ -119,24 +107,12 @@ mod tests {
 
     #[test]
     fn cells_parse_plain_and_scientific_decimals_and_name_what_is_wrong() {
-        assert_eq!(
-            parse_price("open", " 11880.0 ").unwrap(),
-            Decimal::new(118800, 1)
-        );
+        assert_eq!(parse_price("open", " 11880.0 ").unwrap(), Decimal::new(118800, 1));
         assert_eq!(parse_volume("volume", "5e-3").unwrap(), Decimal::new(5, 3));
         assert_eq!(parse_volume("volume", "0").unwrap(), Decimal::ZERO);
-        assert_eq!(
-            parse_price("open", "abc").unwrap_err(),
-            "open 'abc' is not a number"
-        );
-        assert_eq!(
-            parse_price("high", "0").unwrap_err(),
-            "high '0' is not a positive price"
-        );
-        assert_eq!(
-            parse_volume("volume", "-1").unwrap_err(),
-            "volume '-1' is a negative volume"
-        );
+        assert_eq!(parse_price("open", "abc").unwrap_err(), "open 'abc' is not a number");
+        assert_eq!(parse_price("high", "0").unwrap_err(), "high '0' is not a positive price");
+        assert_eq!(parse_volume("volume", "-1").unwrap_err(), "volume '-1' is a negative volume");
         assert_eq!(parse_price("low", "").unwrap_err(), "low is empty");
     }
 }

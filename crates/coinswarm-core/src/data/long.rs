@@ -1,35 +1,17 @@
 //! The long CSV layout: one row per product and bar (`Date,Symbol,Open,…`), any time order.
 
 use super::builder::SeriesBuilder;
-use super::format::{
-    CsvFormat, DataFormatError, ParsedCsv, line_of, line_of_error, parse_price, parse_volume,
-};
+use super::format::{CsvFormat, DataFormatError, ParsedCsv, line_of, line_of_error, parse_price, parse_volume};
 use crate::market::{Candle, Currency, Granularity, ProductId};
 use crate::time::Timestamp;
 
-const EXPECTED: &str =
-    "columns Date, Symbol, Open, High, Low, Close and VolumeFrom (base volume), in any order";
-const COLUMNS: [&str; 7] = [
-    "date",
-    "symbol",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volumefrom",
-];
+const EXPECTED: &str = "columns Date, Symbol, Open, High, Low, Close and VolumeFrom (base volume), in any order";
+const COLUMNS: [&str; 7] = ["date", "symbol", "open", "high", "low", "close", "volumefrom"];
 
 /// Parses the long layout. A symbol is the base glued to `quote` (`BTCUSD` with quote USD
 /// is `BTC-USD`); rows of other quote currencies are skipped. Dates are UTC.
-pub fn parse_long(
-    input: &[u8],
-    quote: Currency,
-    granularity: Granularity,
-) -> Result<ParsedCsv, DataFormatError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(input);
+pub fn parse_long(input: &[u8], quote: Currency, granularity: Granularity) -> Result<ParsedCsv, DataFormatError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(input);
     let header = reader.headers().cloned().unwrap_or_default();
     let columns = locate_columns(&header)?;
     let mut builders: Vec<SeriesBuilder> = Vec::new();
@@ -47,13 +29,7 @@ pub fn parse_long(
         let line = line_of(&record);
         let cell = |i: usize| record.get(columns[i]).unwrap_or("");
         let Some(product_id) = product_of(cell(1), quote) else {
-            unattributed.push((
-                line,
-                format!(
-                    "symbol '{}' is not a base currency quoted in {quote}",
-                    cell(1)
-                ),
-            ));
+            unattributed.push((line, format!("symbol '{}' is not a base currency quoted in {quote}", cell(1))));
             continue;
         };
         let index = match builders.iter().position(|b| b.product_id() == product_id) {
@@ -74,10 +50,7 @@ pub fn parse_long(
             builder.skip(*line, reason.clone());
         }
     }
-    Ok(ParsedCsv {
-        rows,
-        entries: builders.into_iter().map(SeriesBuilder::finish).collect(),
-    })
+    Ok(ParsedCsv { rows, entries: builders.into_iter().map(SeriesBuilder::finish).collect() })
 }
 
 /// Column positions in the order of [`COLUMNS`].
@@ -89,15 +62,14 @@ fn locate_columns(header: &csv::StringRecord) -> Result<[usize; 7], DataFormatEr
     }
     let mut positions = [0; 7];
     for (slot, name) in positions.iter_mut().zip(COLUMNS) {
-        *slot = header
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-            .ok_or_else(|| DataFormatError::UnrecognisedHeader {
+        *slot = header.iter().position(|h| h.eq_ignore_ascii_case(name)).ok_or_else(|| {
+            DataFormatError::UnrecognisedHeader {
                 format,
                 header: text.clone(),
                 problem: format!("no '{name}' column"),
                 expected: EXPECTED,
-            })?;
+            }
+        })?;
     }
     Ok(positions)
 }
@@ -112,8 +84,7 @@ fn product_of(symbol: &str, quote: Currency) -> Option<ProductId> {
 
 fn candle_of(record: &csv::StringRecord, columns: &[usize; 7]) -> Result<Candle, String> {
     let cell = |i: usize| record.get(columns[i]).unwrap_or("");
-    let start = Timestamp::parse(cell(0))
-        .map_err(|_| format!("date '{}' is not YYYY-MM-DD HH:MM", cell(0)))?;
+    let start = Timestamp::parse(cell(0)).map_err(|_| format!("date '{}' is not YYYY-MM-DD HH:MM", cell(0)))?;
     Ok(Candle {
         start,
         open: parse_price("Open", cell(2))?,
@@ -149,25 +120,16 @@ mod tests {
         assert_eq!(parsed.rows, 2);
         let series = &parsed.entries[0].series;
         assert_eq!(series.product_id().to_string(), "BTC-USD");
-        assert_eq!(
-            series.candles()[0].start,
-            Timestamp::parse("2019-07-04T00:00:00Z").unwrap()
-        );
+        assert_eq!(series.candles()[0].start, Timestamp::parse("2019-07-04T00:00:00Z").unwrap());
         assert_eq!(series.candles()[1].volume, Decimal::new(30361, 2));
         assert!(parsed.entries[0].quality.is_clean());
     }
 
     #[test]
     fn columns_are_found_by_name_in_any_case_and_order() {
-        let parsed = parse(
-            "symbol,date,close,low,high,open,volumefrom\nETHUSD,2019-01-01 00:00,2,1,3,2,5\n",
-        )
-        .unwrap();
+        let parsed = parse("symbol,date,close,low,high,open,volumefrom\nETHUSD,2019-01-01 00:00,2,1,3,2,5\n").unwrap();
         let candle = parsed.entries[0].series.candles()[0];
-        assert_eq!(
-            (candle.open, candle.high, candle.low),
-            (Decimal::TWO, Decimal::from(3), Decimal::ONE)
-        );
+        assert_eq!((candle.open, candle.high, candle.low), (Decimal::TWO, Decimal::from(3), Decimal::ONE));
         assert_eq!(parsed.entries[0].series.product_id().to_string(), "ETH-USD");
     }
 
@@ -181,10 +143,7 @@ mod tests {
         ))
         .unwrap();
         let quality = &parsed.entries[0].quality;
-        assert_eq!(
-            (parsed.rows, quality.candles, quality.skipped_rows),
-            (4, 1, 3)
-        );
+        assert_eq!((parsed.rows, quality.candles, quality.skipped_rows), (4, 1, 3));
         let lines: Vec<u64> = quality.skipped_examples.iter().map(|s| s.line).collect();
         assert_eq!(lines, [3, 4, 5]);
         assert!(quality.skipped_examples[0].reason.contains("yesterday"));
@@ -204,12 +163,7 @@ mod tests {
         let err = parse("Date,Symbol,Open,High,Low,Close\n").unwrap_err();
         assert!(matches!(err, DataFormatError::UnrecognisedHeader { .. }));
         assert!(err.to_string().contains("no 'volumefrom' column"), "{err}");
-        assert_eq!(
-            parse("").unwrap_err(),
-            DataFormatError::Empty {
-                format: CsvFormat::Long
-            }
-        );
+        assert_eq!(parse("").unwrap_err(), DataFormatError::Empty { format: CsvFormat::Long });
     }
 
     #[test]
@@ -220,13 +174,6 @@ mod tests {
         assert_eq!(parsed.rows, 17_583);
         assert_eq!(parsed.entries.len(), 1);
         let quality = &parsed.entries[0].quality;
-        assert_eq!(
-            (
-                quality.candles,
-                quality.skipped_rows,
-                quality.duplicate_timestamps
-            ),
-            (17_583, 0, 0)
-        );
+        assert_eq!((quality.candles, quality.skipped_rows, quality.duplicate_timestamps), (17_583, 0, 0));
     }
 }

@@ -70,10 +70,7 @@ impl DataQualityReport {
             off_grid_bars: 0,
             zero_volume_bars: candles.iter().filter(|c| c.volume.is_zero()).count(),
             inconsistent_bars: candles.iter().filter(|c| !c.is_consistent()).count(),
-            flat_bars: candles
-                .iter()
-                .filter(|c| c.open == c.high && c.high == c.low && c.low == c.close)
-                .count(),
+            flat_bars: candles.iter().filter(|c| c.open == c.high && c.high == c.low && c.low == c.close).count(),
             duplicate_timestamps: 0,
             skipped_rows: 0,
             skipped_examples: Vec::new(),
@@ -81,10 +78,8 @@ impl DataQualityReport {
             listed_at: None,
         };
         if let Some(first) = candles.first() {
-            report.off_grid_bars = candles
-                .iter()
-                .filter(|c| (c.start.millis() - first.start.millis()) % step != 0)
-                .count();
+            report.off_grid_bars =
+                candles.iter().filter(|c| (c.start.millis() - first.start.millis()) % step != 0).count();
         }
         for pair in candles.windows(2) {
             let missing = (pair[1].start.millis() - pair[0].start.millis()) / step - 1;
@@ -100,10 +95,7 @@ impl DataQualityReport {
     pub fn record_skipped(&mut self, line: u64, reason: impl Into<String>) {
         self.skipped_rows += 1;
         if self.skipped_examples.len() < SKIPPED_EXAMPLES {
-            self.skipped_examples.push(SkippedRow {
-                line,
-                reason: reason.into(),
-            });
+            self.skipped_examples.push(SkippedRow { line, reason: reason.into() });
         }
     }
 
@@ -138,21 +130,13 @@ mod tests {
 
     fn report(candles: Vec<Candle>) -> DataQualityReport {
         let product = ProductId::parse("BTC-USD").unwrap();
-        DataQualityReport::for_series(
-            &CandleSeries::new(product, Granularity::OneHour, candles).unwrap(),
-        )
+        DataQualityReport::for_series(&CandleSeries::new(product, Granularity::OneHour, candles).unwrap())
     }
 
     #[test]
     fn gaps_count_runs_and_missing_bars_separately() {
         let ok = [10, 12, 9, 11, 5];
-        let r = report(vec![
-            bar(0, ok),
-            bar(60, ok),
-            bar(240, ok),
-            bar(300, ok),
-            bar(420, ok),
-        ]);
+        let r = report(vec![bar(0, ok), bar(60, ok), bar(240, ok), bar(300, ok), bar(420, ok)]);
         assert_eq!((r.gap_runs, r.missing_bars, r.off_grid_bars), (2, 3, 0));
         assert!(!r.is_clean());
     }
@@ -173,10 +157,7 @@ mod tests {
             bar(120, [10, 12, 9, 11, 0]),
             bar(180, [10, 12, 9, 11, 4]),
         ]);
-        assert_eq!(
-            (r.zero_volume_bars, r.flat_bars, r.inconsistent_bars),
-            (2, 1, 1)
-        );
+        assert_eq!((r.zero_volume_bars, r.flat_bars, r.inconsistent_bars), (2, 1, 1));
     }
 
     #[test]
@@ -187,13 +168,7 @@ mod tests {
         }
         assert_eq!(r.skipped_rows, 8);
         assert_eq!(r.skipped_examples.len(), SKIPPED_EXAMPLES);
-        assert_eq!(
-            r.skipped_examples[0],
-            SkippedRow {
-                line: 2,
-                reason: "bad row 2".into()
-            }
-        );
+        assert_eq!(r.skipped_examples[0], SkippedRow { line: 2, reason: "bad row 2".into() });
         assert!(report(vec![]).is_clean());
     }
 }

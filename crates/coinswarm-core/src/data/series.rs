@@ -14,10 +14,7 @@ pub struct Span {
 impl Span {
     /// The smallest span covering both.
     pub fn union(self, other: Span) -> Span {
-        Span {
-            first: self.first.min(other.first),
-            last: self.last.max(other.last),
-        }
+        Span { first: self.first.min(other.first), last: self.last.max(other.last) }
     }
 }
 
@@ -34,9 +31,7 @@ pub struct CandleSeries {
 
 /// Candles handed to [`CandleSeries::new`] that are not in strictly increasing start order.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "candles of {product_id} must be oldest first with distinct starts, but {next} follows {previous}"
-)]
+#[error("candles of {product_id} must be oldest first with distinct starts, but {next} follows {previous}")]
 pub struct SeriesOrderError {
     pub product_id: ProductId,
     pub previous: Timestamp,
@@ -50,21 +45,10 @@ impl CandleSeries {
         granularity: Granularity,
         candles: Vec<Candle>,
     ) -> Result<Self, SeriesOrderError> {
-        if let Some(pair) = candles
-            .windows(2)
-            .find(|pair| pair[0].start >= pair[1].start)
-        {
-            return Err(SeriesOrderError {
-                product_id,
-                previous: pair[0].start,
-                next: pair[1].start,
-            });
+        if let Some(pair) = candles.windows(2).find(|pair| pair[0].start >= pair[1].start) {
+            return Err(SeriesOrderError { product_id, previous: pair[0].start, next: pair[1].start });
         }
-        Ok(Self {
-            product_id,
-            granularity,
-            candles,
-        })
+        Ok(Self { product_id, granularity, candles })
     }
 
     pub fn product_id(&self) -> ProductId {
@@ -94,19 +78,14 @@ impl CandleSeries {
 
     /// First and last bar starts; `None` for an empty series.
     pub fn span(&self) -> Option<Span> {
-        Some(Span {
-            first: self.candles.first()?.start,
-            last: self.candles.last()?.start,
-        })
+        Some(Span { first: self.candles.first()?.start, last: self.candles.last()?.start })
     }
 
     /// The candles whose start lies in `from ..= to`; both bounds are inclusive and a
     /// missing bound is open. An empty slice when `from` is after `to`.
     pub fn between(&self, from: Option<Timestamp>, to: Option<Timestamp>) -> &[Candle] {
         let lo = from.map_or(0, |from| self.candles.partition_point(|c| c.start < from));
-        let hi = to.map_or(self.candles.len(), |to| {
-            self.candles.partition_point(|c| c.start <= to)
-        });
+        let hi = to.map_or(self.candles.len(), |to| self.candles.partition_point(|c| c.start <= to));
         if lo >= hi { &[] } else { &self.candles[lo..hi] }
     }
 }
@@ -138,10 +117,7 @@ mod tests {
     }
 
     fn starts(candles: &[Candle]) -> Vec<i64> {
-        candles
-            .iter()
-            .map(|c| c.start.millis() / crate::time::HOUR_MS)
-            .collect()
+        candles.iter().map(|c| c.start.millis() / crate::time::HOUR_MS).collect()
     }
 
     #[test]

@@ -1,14 +1,11 @@
 //! The wide CSV layout: one row per bar, five `SYM:field` columns per symbol.
 
 use super::builder::SeriesBuilder;
-use super::format::{
-    CsvFormat, DataFormatError, ParsedCsv, line_of, line_of_error, parse_price, parse_volume,
-};
+use super::format::{CsvFormat, DataFormatError, ParsedCsv, line_of, line_of_error, parse_price, parse_volume};
 use crate::market::{Candle, Currency, Granularity, ProductId};
 use crate::time::Timestamp;
 
-const EXPECTED: &str =
-    "a date column, then SYM:open, SYM:high, SYM:low, SYM:close and SYM:volume for each symbol";
+const EXPECTED: &str = "a date column, then SYM:open, SYM:high, SYM:low, SYM:close and SYM:volume for each symbol";
 const FIELDS: [&str; 5] = ["open", "high", "low", "close", "volume"];
 
 /// One symbol's columns: positions of open, high, low, close and volume.
@@ -22,21 +19,13 @@ struct SymbolColumns {
 /// is the bar's date (UTC, any name, usually empty). A row whose five cells for a symbol are
 /// all empty before that symbol's first candle means "not listed yet" and is counted, not
 /// skipped; partly empty cells skip that symbol's row.
-pub fn parse_wide(
-    input: &[u8],
-    quote: Currency,
-    granularity: Granularity,
-) -> Result<ParsedCsv, DataFormatError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(input);
+pub fn parse_wide(input: &[u8], quote: Currency, granularity: Granularity) -> Result<ParsedCsv, DataFormatError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(input);
     let header = reader.headers().cloned().unwrap_or_default();
     let symbols = locate_symbols(&header)?;
     let mut builders = Vec::with_capacity(symbols.len());
     for columns in &symbols {
-        let base =
-            Currency::new(&columns.symbol).map_err(|err| unrecognised(&header, err.to_string()))?;
+        let base = Currency::new(&columns.symbol).map_err(|err| unrecognised(&header, err.to_string()))?;
         builders.push(SeriesBuilder::new(ProductId::new(base, quote), granularity));
     }
     let mut rows = 0;
@@ -46,26 +35,20 @@ pub fn parse_wide(
             Ok(record) => record,
             Err(err) => {
                 let line = line_of_error(&err);
-                builders
-                    .iter_mut()
-                    .for_each(|b| b.skip(line, format!("unreadable row: {err}")));
+                builders.iter_mut().for_each(|b| b.skip(line, format!("unreadable row: {err}")));
                 continue;
             }
         };
         let line = line_of(&record);
         if record.len() != header.len() {
             let reason = format!("expected {} cells, found {}", header.len(), record.len());
-            builders
-                .iter_mut()
-                .for_each(|b| b.skip(line, reason.clone()));
+            builders.iter_mut().for_each(|b| b.skip(line, reason.clone()));
             continue;
         }
         let date = &record[0];
         let Ok(start) = Timestamp::parse(date) else {
             let reason = format!("date '{date}' is not YYYY-MM-DD");
-            builders
-                .iter_mut()
-                .for_each(|b| b.skip(line, reason.clone()));
+            builders.iter_mut().for_each(|b| b.skip(line, reason.clone()));
             continue;
         };
         for (builder, columns) in builders.iter_mut().zip(&symbols) {
@@ -80,49 +63,32 @@ pub fn parse_wide(
             }
         }
     }
-    Ok(ParsedCsv {
-        rows,
-        entries: builders.into_iter().map(SeriesBuilder::finish).collect(),
-    })
+    Ok(ParsedCsv { rows, entries: builders.into_iter().map(SeriesBuilder::finish).collect() })
 }
 
 /// Symbols in order of first appearance, each with all five fields present exactly once.
 fn locate_symbols(header: &csv::StringRecord) -> Result<Vec<SymbolColumns>, DataFormatError> {
     if header.iter().all(str::is_empty) {
-        return Err(DataFormatError::Empty {
-            format: CsvFormat::Wide,
-        });
+        return Err(DataFormatError::Empty { format: CsvFormat::Wide });
     }
     let mut symbols: Vec<SymbolColumns> = Vec::new();
     for (position, name) in header.iter().enumerate().skip(1) {
-        let (symbol, field) = name
-            .split_once(':')
-            .ok_or_else(|| unrecognised(header, format!("column '{name}' is not SYM:field")))?;
+        let (symbol, field) =
+            name.split_once(':').ok_or_else(|| unrecognised(header, format!("column '{name}' is not SYM:field")))?;
         let field_index = FIELDS
             .iter()
             .position(|f| f.eq_ignore_ascii_case(field))
-            .ok_or_else(|| {
-                unrecognised(
-                    header,
-                    format!("column '{name}' has an unknown field '{field}'"),
-                )
-            })?;
+            .ok_or_else(|| unrecognised(header, format!("column '{name}' has an unknown field '{field}'")))?;
         let symbol = symbol.to_ascii_uppercase();
         let columns = match symbols.iter().position(|s| s.symbol == symbol) {
             Some(index) => &mut symbols[index],
             None => {
-                symbols.push(SymbolColumns {
-                    symbol,
-                    positions: [None; 5],
-                });
+                symbols.push(SymbolColumns { symbol, positions: [None; 5] });
                 symbols.last_mut().expect("just pushed")
             }
         };
         if columns.positions[field_index].replace(position).is_some() {
-            return Err(unrecognised(
-                header,
-                format!("column '{name}' appears twice"),
-            ));
+            return Err(unrecognised(header, format!("column '{name}' appears twice")));
         }
     }
     if symbols.is_empty() {
@@ -146,11 +112,7 @@ fn unrecognised(header: &csv::StringRecord, problem: String) -> DataFormatError 
     }
 }
 
-fn candle_of(
-    start: Timestamp,
-    symbol: &str,
-    [open, high, low, close, volume]: [&str; 5],
-) -> Result<Candle, String> {
+fn candle_of(start: Timestamp, symbol: &str, [open, high, low, close, volume]: [&str; 5]) -> Result<Candle, String> {
     let name = |field: &str| format!("{symbol}:{field}");
     Ok(Candle {
         start,
@@ -167,14 +129,11 @@ mod tests {
     use super::*;
     use rust_decimal::Decimal;
 
-    const HEADER: &str = ",BTC:open,BTC:high,BTC:low,BTC:close,BTC:volume,ETH:open,ETH:high,ETH:low,ETH:close,ETH:volume\n";
+    const HEADER: &str =
+        ",BTC:open,BTC:high,BTC:low,BTC:close,BTC:volume,ETH:open,ETH:high,ETH:low,ETH:close,ETH:volume\n";
 
     fn parse(text: &str) -> Result<ParsedCsv, DataFormatError> {
-        parse_wide(
-            text.as_bytes(),
-            Currency::new("USD").unwrap(),
-            Granularity::OneDay,
-        )
+        parse_wide(text.as_bytes(), Currency::new("USD").unwrap(), Granularity::OneDay)
     }
 
     #[test]
@@ -190,15 +149,9 @@ mod tests {
         assert_eq!(btc.series.product_id().to_string(), "BTC-USD");
         assert_eq!(eth.series.product_id().to_string(), "ETH-USD");
         assert_eq!((btc.series.len(), eth.series.len()), (3, 1));
-        assert_eq!(
-            (btc.quality.leading_empty_rows, btc.quality.listed_at),
-            (0, None)
-        );
+        assert_eq!((btc.quality.leading_empty_rows, btc.quality.listed_at), (0, None));
         assert_eq!(eth.quality.leading_empty_rows, 2);
-        assert_eq!(
-            eth.quality.listed_at,
-            Some(Timestamp::parse("2016-05-27").unwrap())
-        );
+        assert_eq!(eth.quality.listed_at, Some(Timestamp::parse("2016-05-27").unwrap()));
         assert_eq!(eth.series.candles()[0].volume, Decimal::from(300));
         assert!(eth.quality.is_clean());
     }
@@ -215,27 +168,15 @@ mod tests {
         assert_eq!((btc.candles, btc.skipped_rows), (1, 2));
         assert_eq!((eth.candles, eth.skipped_rows), (0, 3));
         assert_eq!(eth.skipped_examples[0].reason, "ETH:close is empty");
-        assert_eq!(
-            eth.skipped_examples[1].reason,
-            "date 'someday' is not YYYY-MM-DD"
-        );
+        assert_eq!(eth.skipped_examples[1].reason, "date 'someday' is not YYYY-MM-DD");
         assert_eq!(eth.skipped_examples[2].reason, "expected 11 cells, found 6");
-        assert_eq!(
-            eth.skipped_examples
-                .iter()
-                .map(|s| s.line)
-                .collect::<Vec<_>>(),
-            [2, 3, 4]
-        );
+        assert_eq!(eth.skipped_examples.iter().map(|s| s.line).collect::<Vec<_>>(), [2, 3, 4]);
     }
 
     #[test]
     fn a_header_without_all_five_fields_per_symbol_is_a_typed_error() {
         for (header, problem) in [
-            (
-                ",BTC:open,BTC:high,BTC:low,BTC:close\n",
-                "no 'BTC:volume' column",
-            ),
+            (",BTC:open,BTC:high,BTC:low,BTC:close\n", "no 'BTC:volume' column"),
             (",BTC:open,BTC:open\n", "appears twice"),
             (",BTC:vwap\n", "unknown field 'vwap'"),
             ("Date,Symbol,Open\n", "column 'Symbol' is not SYM:field"),
@@ -244,12 +185,7 @@ mod tests {
             let err = parse(header).unwrap_err();
             assert!(err.to_string().contains(problem), "{err}");
         }
-        assert_eq!(
-            parse("").unwrap_err(),
-            DataFormatError::Empty {
-                format: CsvFormat::Wide
-            }
-        );
+        assert_eq!(parse("").unwrap_err(), DataFormatError::Empty { format: CsvFormat::Wide });
     }
 
     #[test]
@@ -260,13 +196,7 @@ mod tests {
             for entry in &parsed.entries {
                 let q = &entry.quality;
                 assert_eq!(q.skipped_rows, 0, "{} {}", bundled.name, q.product_id);
-                assert_eq!(
-                    q.candles + q.leading_empty_rows,
-                    parsed.rows,
-                    "{} {}",
-                    bundled.name,
-                    q.product_id
-                );
+                assert_eq!(q.candles + q.leading_empty_rows, parsed.rows, "{} {}", bundled.name, q.product_id);
             }
         }
     }

@@ -37,17 +37,17 @@ impl Default for ExchangeConfig {
 /// One basis point as a fraction.
 pub(crate) const BPS: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
 
+/// The config's basis points as fractions, computed once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rates {
+    pub maker: Decimal,
+    pub taker: Decimal,
+    pub slippage: Decimal,
+}
+
 impl ExchangeConfig {
-    pub(crate) fn maker_rate(&self) -> Decimal {
-        self.maker_fee_bps * BPS
-    }
-
-    pub(crate) fn taker_rate(&self) -> Decimal {
-        self.taker_fee_bps * BPS
-    }
-
-    pub(crate) fn slippage_rate(&self) -> Decimal {
-        self.slippage_bps * BPS
+    pub(crate) fn rates(&self) -> Rates {
+        Rates { maker: self.maker_fee_bps * BPS, taker: self.taker_fee_bps * BPS, slippage: self.slippage_bps * BPS }
     }
 
     /// Checks the ranges a user could get wrong in a config file.

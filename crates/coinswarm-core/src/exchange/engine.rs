@@ -1,7 +1,7 @@
 //! The matching engine: admits orders, matches them against market data, and records every
 //! change in the account's event log. Rules are in the [module docs](super).
 
-use super::config::ExchangeConfig;
+use super::config::{ExchangeConfig, Rates};
 use super::fill::{Fill, Liquidity, TradeId};
 use super::order::{Order, OrderId, OrderStatus, TriggerStatus};
 use super::pricing::{floor_to, taker_price};
@@ -12,7 +12,7 @@ use crate::ledger::{Account, AccountEvent, EventKind};
 use crate::market::{Candle, Currency, Product, ProductId, Quote, Side, TradePrint};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use uuid::{Builder, Uuid};
 
 /// Market data the engine cannot use; nothing changes when it is refused.
@@ -34,7 +34,8 @@ pub enum MarketDataError {
 #[derive(Debug, Clone)]
 pub struct MatchingEngine {
     config: ExchangeConfig,
-    markets: HashMap<ProductId, Market>,
+    rates: Rates,
+    markets: FxHashMap<ProductId, Market>,
     account: Account,
     events: Vec<AccountEvent>,
     /// Engine time: the latest of every command's and market event's time.
@@ -98,15 +99,18 @@ impl Touch {
 enum Execution {
     Complete,
     /// Something filled or nothing did; `reason` says what stopped the rest.
-    Incomplete { reason: String },
+    Incomplete {
+        reason: String,
+    },
 }
 
 impl MatchingEngine {
     /// An engine with no products and an empty account.
     pub fn new(config: ExchangeConfig) -> Self {
         Self {
+            rates: config.rates(),
             config,
-            markets: HashMap::new(),
+            markets: FxHashMap::default(),
             account: Account::new(),
             events: Vec::new(),
             now: Timestamp::default(),
@@ -118,7 +122,11 @@ impl MatchingEngine {
     /// Makes a product tradable. Listing the same product again with the same rules is a no-op.
     pub fn list_product(&mut self, product: Product) -> Result<(), Rejection> {
         if let Some(existing) = self.markets.get(&product.product_id) {
-            return if existing.product == product { Ok(()) } else { Err(Rejection::ProductConflict(product.product_id)) };
+            return if existing.product == product {
+                Ok(())
+            } else {
+                Err(Rejection::ProductConflict(product.product_id))
+            };
         }
         let market = Market {
             product: product.clone(),
@@ -197,7 +205,7 @@ impl MatchingEngine {
     /// Runs every check `submit` would and says what accepting would reserve, placing nothing.
     pub fn preview(&self, request: &OrderRequest, now: Timestamp) -> Result<Admission, Rejection> {
         let market = self.markets.get(&request.product_id).ok_or(Rejection::UnknownProduct(request.product_id))?;
-        admit(request, market.view(), &self.account, &self.config, now.max(self.now))
+        admit(request, market.view(), &self.account, &self.rates, now.max(self.now))
     }
 
     /// Places an order. A repeated `client_order_id` returns the first order unchanged.
@@ -210,7 +218,7 @@ impl MatchingEngine {
         let admission = self.preview(&request, now)?;
         self.advance_time(now);
         let order_id = OrderId(self.next_uuid());
-        let product = self.markets[&request.product_id].product.clone();
+        let product_id = request.product_id;
         let order = Order {
             order_id,
             client_order_id: request.client_order_id,
@@ -231,7 +239,7 @@ impl MatchingEngine {
             self.next_expiry = Some(self.next_expiry.map_or(end_time, |t| t.min(end_time)));
         }
         self.emit(EventKind::OrderAccepted { order });
-        if let Some(quote) = self.markets[&product.product_id].quote {
+        if let Some(quote) = self.markets[&product_id].quote {
             self.match_order(order_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, true);
         }
         Ok(self.account.order(order_id).expect("just accepted"))
@@ -264,7 +272,8 @@ impl MatchingEngine {
         if !quote.is_valid() {
             return Err(MarketDataError::InvalidQuote { product_id, reason: "bid must be positive and not above ask" });
         }
-        if quote.bid_size.is_some_and(|s| s.is_sign_negative()) || quote.ask_size.is_some_and(|s| s.is_sign_negative()) {
+        if quote.bid_size.is_some_and(|s| s.is_sign_negative()) || quote.ask_size.is_some_and(|s| s.is_sign_negative())
+        {
             return Err(MarketDataError::InvalidQuote { product_id, reason: "sizes must not be negative" });
         }
         let cap = self.config.participation_cap;
@@ -283,7 +292,10 @@ impl MatchingEngine {
     pub fn on_trade(&mut self, print: &TradePrint) -> Result<(), MarketDataError> {
         let product_id = print.product_id;
         if print.price <= Decimal::ZERO || print.size.is_sign_negative() {
-            return Err(MarketDataError::InvalidTrade { product_id, reason: "price must be positive and size not negative" });
+            return Err(MarketDataError::InvalidTrade {
+                product_id,
+                reason: "price must be positive and size not negative",
+            });
         }
         let budget = self.config.participation_cap.map(|c| c * print.size);
         let market = self.market_for_data(product_id, print.time)?;
@@ -357,7 +369,7 @@ impl MatchingEngine {
         let side = order.side;
         if order.status == OrderStatus::Pending {
             let product = &self.markets[&order.product_id].product;
-            let price = taker_price(side, touch.entry(side), self.config.slippage_rate(), product.quote_increment, None);
+            let price = taker_price(side, touch.entry(side), self.rates.slippage, product.quote_increment, None);
             self.execute_immediate_or_cancel(order_id, price);
             return;
         }
@@ -368,7 +380,9 @@ impl MatchingEngine {
         {
             let (stop_price, direction) = (stop.stop_price, stop.stop_direction);
             let trigger_at = match touch {
-                Touch::Quote { bid, ask } => Some((bid + ask) / Decimal::TWO).filter(|mid| direction.is_triggered(stop_price, *mid)),
+                Touch::Quote { bid, ask } => {
+                    Some((bid + ask) / Decimal::TWO).filter(|mid| direction.is_triggered(stop_price, *mid))
+                }
                 Touch::Print { price } => Some(price).filter(|p| direction.is_triggered(stop_price, *p)),
                 Touch::Leg { from, to } => {
                     if direction.is_triggered(stop_price, from) {
@@ -394,8 +408,9 @@ impl MatchingEngine {
                 Side::Sell => entry >= limit,
             };
             if marketable {
-                let increment = self.markets[&self.account.order(order_id).expect("live").product_id].product.quote_increment;
-                let price = taker_price(side, entry, self.config.slippage_rate(), increment, Some(limit));
+                let increment =
+                    self.markets[&self.account.order(order_id).expect("live").product_id].product.quote_increment;
+                let price = taker_price(side, entry, self.rates.slippage, increment, Some(limit));
                 self.execute(order_id, price, Liquidity::Taker);
                 return;
             }
@@ -428,22 +443,27 @@ impl MatchingEngine {
         let (side, product_id) = (order.side, order.product_id);
         let increment = market.product.base_increment;
         let rate = match liquidity {
-            Liquidity::Maker => self.config.maker_rate(),
-            Liquidity::Taker => self.config.taker_rate(),
+            Liquidity::Maker => self.rates.maker,
+            Liquidity::Taker => self.rates.taker,
         };
         let wanted = match (order.remaining_base(), &order.order_configuration) {
             (Some(remaining), _) => remaining,
             (None, OrderConfiguration::MarketMarketIoc(m)) => {
                 let quote_size = m.quote_size.unwrap_or_default();
                 match side {
-                    Side::Buy => floor_to((quote_size - order.filled_value - order.total_fees) / (price * (Decimal::ONE + rate)), increment),
+                    Side::Buy => floor_to(
+                        (quote_size - order.filled_value - order.total_fees) / (price * (Decimal::ONE + rate)),
+                        increment,
+                    ),
                     Side::Sell => floor_to((quote_size - order.filled_value) / price, increment),
                 }
             }
             (None, _) => Decimal::ZERO,
         };
         if wanted <= Decimal::ZERO {
-            return Execution::Incomplete { reason: format!("quote_size too small to trade one base increment at {price}") };
+            return Execution::Incomplete {
+                reason: format!("quote_size too small to trade one base increment at {price}"),
+            };
         }
         let mut size = wanted;
         let mut reason = String::new();

@@ -1,13 +1,12 @@
 //! Admission of an order request: every check, and the funds it must reserve.
 
-use super::config::ExchangeConfig;
+use super::config::Rates;
 use super::order::{OrderStatus, TriggerStatus};
-use super::pricing::ceil_to;
+use super::pricing::{ceil_to, is_multiple};
 use super::rejection::Rejection;
 use super::request::{OrderConfiguration, OrderRequest};
 use crate::ledger::Account;
 use crate::market::{Currency, Product, Quote, Side};
-use crate::market::is_multiple;
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -48,7 +47,7 @@ pub(crate) fn admit(
     request: &OrderRequest,
     market: MarketView<'_>,
     account: &Account,
-    config: &ExchangeConfig,
+    rates: &Rates,
     now: Timestamp,
 ) -> Result<Admission, Rejection> {
     if let Some(id) = &request.client_order_id
@@ -71,7 +70,7 @@ pub(crate) fn admit(
                         Side::Sell => size,
                         Side::Buy => {
                             let price = touch.ok_or(Rejection::NoMarketPrice(product.product_id))?;
-                            price * (Decimal::ONE + config.slippage_rate()) * size * (Decimal::ONE + config.taker_rate())
+                            price * (Decimal::ONE + rates.slippage) * size * (Decimal::ONE + rates.taker)
                         }
                     }
                 }
@@ -80,14 +79,17 @@ pub(crate) fn admit(
                         return Err(Rejection::NonPositiveSize);
                     }
                     if !is_multiple(quote_size, product.quote_increment) {
-                        return Err(Rejection::SizeNotIncrement { increment: product.quote_increment, currency: product.quote() });
+                        return Err(Rejection::SizeNotIncrement {
+                            increment: product.quote_increment,
+                            currency: product.quote(),
+                        });
                     }
                     check_value(quote_size, product)?;
                     match side {
                         Side::Buy => quote_size,
                         Side::Sell => {
                             let price = touch.ok_or(Rejection::NoMarketPrice(product.product_id))?;
-                            let worst = price * (Decimal::ONE - config.slippage_rate());
+                            let worst = price * (Decimal::ONE - rates.slippage);
                             if worst <= Decimal::ZERO {
                                 return Err(Rejection::NoMarketPrice(product.product_id));
                             }
@@ -128,7 +130,7 @@ pub(crate) fn admit(
                     return Err(Rejection::PostOnlyWouldCross { limit_price: limit, touch });
                 }
             }
-            let fee_rate = if config_.post_only() { config.maker_rate() } else { config.taker_rate() };
+            let fee_rate = if config_.post_only() { rates.maker } else { rates.taker };
             let hold = match side {
                 Side::Buy => limit * size * (Decimal::ONE + fee_rate),
                 Side::Sell => size,

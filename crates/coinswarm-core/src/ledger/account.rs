@@ -7,14 +7,15 @@ use crate::exchange::{Fill, Order, OrderId, OrderStatus, TriggerStatus};
 use crate::market::{Currency, ProductId, Side};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// One account: balances, orders, positions and fees, rebuilt exactly by replaying its log.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Account {
     balances: BTreeMap<Currency, Balance>,
-    orders: HashMap<OrderId, Order>,
-    client_order_ids: HashMap<String, OrderId>,
+    orders: FxHashMap<OrderId, Order>,
+    client_order_ids: FxHashMap<String, OrderId>,
     /// Live orders per product, in arrival order (the order in which they are matched).
     live_orders: BTreeMap<ProductId, Vec<OrderId>>,
     positions: BTreeMap<ProductId, Position>,
@@ -157,14 +158,16 @@ impl Account {
         if fill.size <= Decimal::ZERO || fill.price <= Decimal::ZERO || fill.fee.is_sign_negative() {
             return Err(EventLogError::NonPositiveAmount { seq });
         }
-        let order = self.orders.get(&fill.order_id).ok_or(EventLogError::UnknownOrder { seq, order_id: fill.order_id })?;
+        let order =
+            self.orders.get(&fill.order_id).ok_or(EventLogError::UnknownOrder { seq, order_id: fill.order_id })?;
         if !order.status.is_live() {
             return Err(EventLogError::OrderNotLive { seq, order_id: fill.order_id });
         }
         let product = order.product_id;
+        let notional = fill.notional();
         let (spent_currency, spent, received_currency, received) = match fill.side {
-            Side::Buy => (product.quote, fill.notional() + fill.fee, product.base, fill.size),
-            Side::Sell => (product.base, fill.size, product.quote, fill.notional() - fill.fee),
+            Side::Buy => (product.quote, notional + fill.fee, product.base, fill.size),
+            Side::Sell => (product.base, fill.size, product.quote, notional - fill.fee),
         };
         let from_hold = spent.min(order.hold_remaining);
         let from_available = spent - from_hold;
@@ -184,7 +187,7 @@ impl Account {
         let order = self.orders.get_mut(&fill.order_id).expect("checked above");
         order.hold_remaining -= from_hold;
         order.filled_size += fill.size;
-        order.filled_value += fill.notional();
+        order.filled_value += notional;
         order.total_fees += fill.fee;
         if completes {
             self.end(seq, fill.order_id, OrderStatus::Filled, None)?;
@@ -193,7 +196,13 @@ impl Account {
     }
 
     /// Moves a live order to a terminal status and releases what it still holds.
-    fn end(&mut self, seq: u64, order_id: OrderId, status: OrderStatus, reason: Option<String>) -> Result<(), EventLogError> {
+    fn end(
+        &mut self,
+        seq: u64,
+        order_id: OrderId,
+        status: OrderStatus,
+        reason: Option<String>,
+    ) -> Result<(), EventLogError> {
         let order = self.live_order_mut(seq, order_id)?;
         order.status = status;
         order.reason = reason;

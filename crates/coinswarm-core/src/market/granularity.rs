@@ -77,7 +77,9 @@ impl fmt::Display for Granularity {
 
 /// A granularity name Coinbase does not define.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown granularity '{0}': expected one of ONE_MINUTE, FIVE_MINUTE, FIFTEEN_MINUTE, THIRTY_MINUTE, ONE_HOUR, TWO_HOUR, FOUR_HOUR, SIX_HOUR, ONE_DAY")]
+#[error(
+    "unknown granularity '{0}': expected one of ONE_MINUTE, FIVE_MINUTE, FIFTEEN_MINUTE, THIRTY_MINUTE, ONE_HOUR, TWO_HOUR, FOUR_HOUR, SIX_HOUR, ONE_DAY"
+)]
 pub struct GranularityError(pub String);
 
 impl FromStr for Granularity {
@@ -85,10 +87,7 @@ impl FromStr for Granularity {
     /// Accepts Coinbase's names in any case (`ONE_HOUR`, `one_hour`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let upper = s.trim().to_ascii_uppercase();
-        Self::ALL
-            .into_iter()
-            .find(|g| g.as_str() == upper)
-            .ok_or_else(|| GranularityError(s.to_string()))
+        Self::ALL.into_iter().find(|g| g.as_str() == upper).ok_or_else(|| GranularityError(s.to_string()))
     }
 }
 

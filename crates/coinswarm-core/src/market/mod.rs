@@ -12,7 +12,6 @@ pub use candle::Candle;
 pub use currency::{Currency, CurrencyError};
 pub use granularity::{Granularity, GranularityError};
 pub use product::{Product, ProductId, ProductIdError};
-pub(crate) use product::is_multiple;
 pub use quote::Quote;
 pub use side::Side;
 pub use trade::TradePrint;

@@ -107,11 +107,6 @@ impl Product {
     }
 }
 
-/// Whether `value` is a whole multiple of `increment` (a zero increment accepts anything).
-pub(crate) fn is_multiple(value: Decimal, increment: Decimal) -> bool {
-    increment.is_zero() || (value % increment).is_zero()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,11 +120,5 @@ mod tests {
         for bad in ["BTCUSD", "BTC-", "-USD", "BTC-BTC", "BTC-US D"] {
             assert!(ProductId::parse(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn multiples_are_checked_exactly() {
-        assert!(is_multiple(Decimal::new(12345, 2), Decimal::new(1, 2)));
-        assert!(!is_multiple(Decimal::new(12345, 3), Decimal::new(1, 2)));
     }
 }

@@ -22,12 +22,8 @@ pub enum RegimeKind {
 }
 
 impl RegimeKind {
-    pub const ALL: [RegimeKind; 4] = [
-        RegimeKind::Trending,
-        RegimeKind::MeanReverting,
-        RegimeKind::HighVolatility,
-        RegimeKind::RangeBound,
-    ];
+    pub const ALL: [RegimeKind; 4] =
+        [RegimeKind::Trending, RegimeKind::MeanReverting, RegimeKind::HighVolatility, RegimeKind::RangeBound];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -146,10 +142,7 @@ impl SyntheticConfig {
             return Err(SyntheticError::NoBars);
         }
         if self.start_price <= Decimal::ZERO {
-            return Err(SyntheticError::NonPositivePrice {
-                name: "start price",
-                value: self.start_price,
-            });
+            return Err(SyntheticError::NonPositivePrice { name: "start price", value: self.start_price });
         }
         for (name, value) in [
             ("quote increment", self.product.quote_increment),
@@ -168,41 +161,21 @@ impl SyntheticConfig {
 }
 
 /// An `InvalidParameter` error for `name`.
-pub(crate) fn invalid(
-    name: &'static str,
-    value: impl fmt::Display,
-    expected: &'static str,
-) -> SyntheticError {
-    SyntheticError::InvalidParameter {
-        name,
-        value: value.to_string(),
-        expected,
-    }
+pub(crate) fn invalid(name: &'static str, value: impl fmt::Display, expected: &'static str) -> SyntheticError {
+    SyntheticError::InvalidParameter { name, value: value.to_string(), expected }
 }
 
 /// Accepts finite values ≥ 0.
 pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<(), SyntheticError> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(())
-    } else {
-        Err(invalid(name, value, "a finite number ≥ 0"))
-    }
+    if value.is_finite() && value >= 0.0 { Ok(()) } else { Err(invalid(name, value, "a finite number ≥ 0")) }
 }
 
 /// Accepts finite values > 0.
 pub(crate) fn positive(name: &'static str, value: f64) -> Result<(), SyntheticError> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(invalid(name, value, "a finite number > 0"))
-    }
+    if value.is_finite() && value > 0.0 { Ok(()) } else { Err(invalid(name, value, "a finite number > 0")) }
 }
 
 /// Accepts any finite value.
 pub(crate) fn finite(name: &'static str, value: f64) -> Result<(), SyntheticError> {
-    if value.is_finite() {
-        Ok(())
-    } else {
-        Err(invalid(name, value, "a finite number"))
-    }
+    if value.is_finite() { Ok(()) } else { Err(invalid(name, value, "a finite number")) }
 }

@@ -19,18 +19,12 @@ pub fn golden_cross_bar(candles: &[Candle]) -> Option<usize> {
     if candles.len() <= SLOW_SMA_BARS {
         return None;
     }
-    let window_sum = |end: usize, len: usize| {
-        candles[end + 1 - len..=end]
-            .iter()
-            .map(|c| c.close)
-            .sum::<Decimal>()
-    };
+    let window_sum = |end: usize, len: usize| candles[end + 1 - len..=end].iter().map(|c| c.close).sum::<Decimal>();
     let mut fast = window_sum(SLOW_SMA_BARS - 1, FAST_SMA_BARS);
     let mut slow = window_sum(SLOW_SMA_BARS - 1, SLOW_SMA_BARS);
     // fast / 50 > slow / 200  ⇔  fast × 200 > slow × 50, without dividing.
-    let above = |fast: Decimal, slow: Decimal| {
-        fast * Decimal::from(SLOW_SMA_BARS) > slow * Decimal::from(FAST_SMA_BARS)
-    };
+    let above =
+        |fast: Decimal, slow: Decimal| fast * Decimal::from(SLOW_SMA_BARS) > slow * Decimal::from(FAST_SMA_BARS);
     let mut was_above = above(fast, slow);
     let mut cross = None;
     for i in SLOW_SMA_BARS..candles.len() {
@@ -56,14 +50,7 @@ mod tests {
             .enumerate()
             .map(|(i, p)| {
                 let p = Decimal::from(p);
-                Candle {
-                    start: Timestamp(i as i64),
-                    open: p,
-                    high: p,
-                    low: p,
-                    close: p,
-                    volume: Decimal::ONE,
-                }
+                Candle { start: Timestamp(i as i64), open: p, high: p, low: p, close: p, volume: Decimal::ONE }
             })
             .collect()
     }
@@ -71,17 +58,9 @@ mod tests {
     #[test]
     fn a_v_shaped_series_crosses_where_the_averages_say() {
         // 250 bars down by 1, then up by 3: the cross must be where a naive recomputation finds it.
-        let candles = closes(
-            (0..250)
-                .map(|i| 1_000 - i)
-                .chain((1..=250).map(|i| 751 + 3 * i)),
-        );
+        let candles = closes((0..250).map(|i| 1_000 - i).chain((1..=250).map(|i| 751 + 3 * i)));
         let sma = |end: usize, n: usize| {
-            candles[end + 1 - n..=end]
-                .iter()
-                .map(|c| c.close)
-                .sum::<Decimal>()
-                / Decimal::from(n)
+            candles[end + 1 - n..=end].iter().map(|c| c.close).sum::<Decimal>() / Decimal::from(n)
         };
         let bar = golden_cross_bar(&candles).expect("a V turns the averages");
         assert!(sma(bar, 50) > sma(bar, 200));
@@ -91,11 +70,7 @@ mod tests {
 
     #[test]
     fn a_steady_rise_or_a_short_series_has_no_cross() {
-        assert_eq!(
-            golden_cross_bar(&closes(100..600)),
-            None,
-            "fast is above slow from the first comparable bar"
-        );
+        assert_eq!(golden_cross_bar(&closes(100..600)), None, "fast is above slow from the first comparable bar");
         assert_eq!(golden_cross_bar(&closes(0..200)), None);
     }
 }

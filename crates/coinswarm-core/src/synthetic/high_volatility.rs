@@ -19,10 +19,7 @@ pub struct HighVolatilityConfig {
 
 impl Default for HighVolatilityConfig {
     fn default() -> Self {
-        Self {
-            volatility_bps: 400.0,
-            drift_bps: 0.0,
-        }
+        Self { volatility_bps: 400.0, drift_bps: 0.0 }
     }
 }
 
@@ -48,8 +45,7 @@ mod tests {
     use crate::synthetic::{RegimeKind, SyntheticConfig, generate};
 
     fn realised_volatility_bps(kind: RegimeKind, seed: u64) -> f64 {
-        let market =
-            generate(&SyntheticConfig::new(kind).with_bars(1_000).with_seed(seed)).unwrap();
+        let market = generate(&SyntheticConfig::new(kind).with_bars(1_000).with_seed(seed)).unwrap();
         stdev(&log_returns(&market.candles)) * 1e4
     }
 
@@ -57,20 +53,10 @@ mod tests {
     fn realised_volatility_matches_the_config_and_dwarfs_the_other_regimes() {
         for seed in [1, 2, 3] {
             let high = realised_volatility_bps(RegimeKind::HighVolatility, seed);
-            assert!(
-                (high / 400.0 - 1.0).abs() < 0.1,
-                "seed {seed}: realised {high} bps per bar"
-            );
-            for calm in [
-                RegimeKind::Trending,
-                RegimeKind::MeanReverting,
-                RegimeKind::RangeBound,
-            ] {
+            assert!((high / 400.0 - 1.0).abs() < 0.1, "seed {seed}: realised {high} bps per bar");
+            for calm in [RegimeKind::Trending, RegimeKind::MeanReverting, RegimeKind::RangeBound] {
                 let other = realised_volatility_bps(calm, seed);
-                assert!(
-                    high > 3.0 * other,
-                    "seed {seed}: high-vol {high} bps vs {calm} {other} bps"
-                );
+                assert!(high > 3.0 * other, "seed {seed}: high-vol {high} bps vs {calm} {other} bps");
             }
         }
     }

@@ -40,11 +40,7 @@ pub struct IntrabarConfig {
 impl Default for IntrabarConfig {
     /// 8 quotes per bar, a 2 bps spread, no jitter.
     fn default() -> Self {
-        Self {
-            quotes_per_bar: 8,
-            spread_bps: Decimal::TWO,
-            jitter: None,
-        }
+        Self { quotes_per_bar: 8, spread_bps: Decimal::TWO, jitter: None }
     }
 }
 
@@ -57,10 +53,7 @@ pub fn intrabar_quotes(
 ) -> Result<Vec<Quote>, SyntheticError> {
     let bar_ms = granularity.millis();
     if config.quotes_per_bar as i64 > bar_ms {
-        return Err(SyntheticError::TooManyQuotes {
-            quotes: config.quotes_per_bar,
-            bar_ms,
-        });
+        return Err(SyntheticError::TooManyQuotes { quotes: config.quotes_per_bar, bar_ms });
     }
     if config.spread_bps < Decimal::ZERO || config.spread_bps >= Decimal::from(20_000) {
         return Err(SyntheticError::InvalidSpread(config.spread_bps));
@@ -74,10 +67,7 @@ pub fn intrabar_quotes(
         .map(|(i, mid)| {
             let bid = down_to(mid * (Decimal::ONE - half), increment);
             if bid <= Decimal::ZERO {
-                return Err(SyntheticError::BidNotPositive {
-                    start: candle.start,
-                    bid,
-                });
+                return Err(SyntheticError::BidNotPositive { start: candle.start, bid });
             }
             let ask = up_to(mid * (Decimal::ONE + half), increment);
             let time = candle.start.plus_millis(i as i64 * bar_ms / n);
@@ -99,66 +89,30 @@ mod tests {
     }
 
     fn candle(open: Decimal, high: Decimal, low: Decimal, close: Decimal) -> Candle {
-        Candle {
-            start: Timestamp(1_704_067_200_000),
-            open,
-            high,
-            low,
-            close,
-            volume: Decimal::ONE,
-        }
+        Candle { start: Timestamp(1_704_067_200_000), open, high, low, close, volume: Decimal::ONE }
     }
 
     /// Every promise of the module docs, checked for one candle.
-    fn assert_path_honours_candle(
-        c: &Candle,
-        product: &Product,
-        granularity: Granularity,
-        config: &IntrabarConfig,
-    ) {
+    fn assert_path_honours_candle(c: &Candle, product: &Product, granularity: Granularity, config: &IntrabarConfig) {
         let mids = intrabar_mids(c, product.quote_increment, config).unwrap();
         let quotes = intrabar_quotes(c, product, granularity, config).unwrap();
         assert_eq!(mids.len(), config.quotes_per_bar);
         assert_eq!(quotes.len(), config.quotes_per_bar);
         assert_eq!(mids[0], c.open);
         assert_eq!(*mids.last().unwrap(), c.close);
-        assert!(
-            mids.iter().all(|m| c.low <= *m && *m <= c.high),
-            "{mids:?} leaves {c:?}"
-        );
+        assert!(mids.iter().all(|m| c.low <= *m && *m <= c.high), "{mids:?} leaves {c:?}");
         let [_, first, second, _] = c.path();
-        let first_at = mids
-            .iter()
-            .position(|m| *m == first)
-            .expect("first extreme visited");
+        let first_at = mids.iter().position(|m| *m == first).expect("first extreme visited");
         let second_after = mids[first_at..].contains(&second);
-        assert!(
-            second_after,
-            "{mids:?} does not visit {second} after {first}"
-        );
+        assert!(second_after, "{mids:?} does not visit {second} after {first}");
         let half = config.spread_bps / dec!(20000);
         let end = c.start.plus_millis(granularity.millis());
         for (i, (q, mid)) in quotes.iter().zip(&mids).enumerate() {
-            assert!(
-                q.bid > Decimal::ZERO && q.bid <= *mid && *mid <= q.ask,
-                "quote {i}: {q:?} around {mid}"
-            );
-            assert!(
-                q.ask - q.bid >= mid * half * Decimal::TWO,
-                "quote {i}: spread narrower than asked"
-            );
-            assert!(
-                q.ask - q.bid <= mid * half * Decimal::TWO + product.quote_increment * Decimal::TWO
-            );
-            assert!(
-                (q.bid % product.quote_increment).is_zero()
-                    && (q.ask % product.quote_increment).is_zero()
-            );
-            assert!(
-                c.start <= q.time && q.time < end,
-                "quote {i} at {} outside the bar",
-                q.time
-            );
+            assert!(q.bid > Decimal::ZERO && q.bid <= *mid && *mid <= q.ask, "quote {i}: {q:?} around {mid}");
+            assert!(q.ask - q.bid >= mid * half * Decimal::TWO, "quote {i}: spread narrower than asked");
+            assert!(q.ask - q.bid <= mid * half * Decimal::TWO + product.quote_increment * Decimal::TWO);
+            assert!((q.bid % product.quote_increment).is_zero() && (q.ask % product.quote_increment).is_zero());
+            assert!(c.start <= q.time && q.time < end, "quote {i} at {} outside the bar", q.time);
             if i > 0 {
                 assert!(quotes[i - 1].time < q.time);
             }
@@ -167,28 +121,13 @@ mod tests {
 
     #[test]
     fn quotes_are_spread_evenly_over_the_bar_with_the_requested_spread() {
-        let c = candle(
-            dec!(30000.00),
-            dec!(30300.00),
-            dec!(29900.00),
-            dec!(30100.00),
-        );
-        let config = IntrabarConfig {
-            quotes_per_bar: 4,
-            spread_bps: dec!(10),
-            jitter: None,
-        };
+        let c = candle(dec!(30000.00), dec!(30300.00), dec!(29900.00), dec!(30100.00));
+        let config = IntrabarConfig { quotes_per_bar: 4, spread_bps: dec!(10), jitter: None };
         let quotes = intrabar_quotes(&c, &btc_usd(), Granularity::OneHour, &config).unwrap();
-        let offsets: Vec<i64> = quotes
-            .iter()
-            .map(|q| q.time.millis() - c.start.millis())
-            .collect();
+        let offsets: Vec<i64> = quotes.iter().map(|q| q.time.millis() - c.start.millis()).collect();
         assert_eq!(offsets, [0, 900_000, 1_800_000, 2_700_000]);
         // 10 bps of 30 000 is 30: bid 29 985, ask 30 015.
-        assert_eq!(
-            (quotes[0].bid, quotes[0].ask),
-            (dec!(29985.00), dec!(30015.00))
-        );
+        assert_eq!((quotes[0].bid, quotes[0].ask), (dec!(29985.00), dec!(30015.00)));
         assert_path_honours_candle(&c, &btc_usd(), Granularity::OneHour, &config);
     }
 
@@ -196,88 +135,32 @@ mod tests {
     fn bad_input_is_refused_with_a_reason() {
         let c = candle(dec!(100), dec!(101), dec!(99), dec!(100));
         let product = btc_usd();
-        let quotes =
-            |config: IntrabarConfig| intrabar_quotes(&c, &product, Granularity::OneMinute, &config);
-        let err = quotes(IntrabarConfig {
-            quotes_per_bar: 3,
-            ..IntrabarConfig::default()
-        })
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "quotes per bar must be at least 4 (open, both extremes, close), got 3"
-        );
-        let err = quotes(IntrabarConfig {
-            spread_bps: dec!(-1),
-            ..IntrabarConfig::default()
-        })
-        .unwrap_err();
+        let quotes = |config: IntrabarConfig| intrabar_quotes(&c, &product, Granularity::OneMinute, &config);
+        let err = quotes(IntrabarConfig { quotes_per_bar: 3, ..IntrabarConfig::default() }).unwrap_err();
+        assert_eq!(err.to_string(), "quotes per bar must be at least 4 (open, both extremes, close), got 3");
+        let err = quotes(IntrabarConfig { spread_bps: dec!(-1), ..IntrabarConfig::default() }).unwrap_err();
         assert_eq!(err, SyntheticError::InvalidSpread(dec!(-1)));
-        let err = quotes(IntrabarConfig {
-            quotes_per_bar: 60_001,
-            ..IntrabarConfig::default()
-        })
-        .unwrap_err();
-        assert!(matches!(
-            err,
-            SyntheticError::TooManyQuotes {
-                quotes: 60_001,
-                bar_ms: 60_000
-            }
-        ));
-        let jitter = Some(IntrabarJitter {
-            seed: 0,
-            amplitude: 2.0,
-        });
-        assert!(
-            quotes(IntrabarConfig {
-                jitter,
-                ..IntrabarConfig::default()
-            })
-            .is_err()
-        );
+        let err = quotes(IntrabarConfig { quotes_per_bar: 60_001, ..IntrabarConfig::default() }).unwrap_err();
+        assert!(matches!(err, SyntheticError::TooManyQuotes { quotes: 60_001, bar_ms: 60_000 }));
+        let jitter = Some(IntrabarJitter { seed: 0, amplitude: 2.0 });
+        assert!(quotes(IntrabarConfig { jitter, ..IntrabarConfig::default() }).is_err());
 
         let inverted = candle(dec!(100), dec!(99), dec!(101), dec!(100));
-        let err = intrabar_quotes(
-            &inverted,
-            &product,
-            Granularity::OneMinute,
-            &IntrabarConfig::default(),
-        );
-        assert!(matches!(
-            err,
-            Err(SyntheticError::InconsistentCandle { .. })
-        ));
+        let err = intrabar_quotes(&inverted, &product, Granularity::OneMinute, &IntrabarConfig::default());
+        assert!(matches!(err, Err(SyntheticError::InconsistentCandle { .. })));
         let zero = candle(dec!(0), dec!(0), dec!(0), dec!(0));
-        let err = intrabar_quotes(
-            &zero,
-            &product,
-            Granularity::OneMinute,
-            &IntrabarConfig::default(),
-        );
-        assert_eq!(
-            err.unwrap_err().to_string(),
-            "candle low must be positive, got 0"
-        );
+        let err = intrabar_quotes(&zero, &product, Granularity::OneMinute, &IntrabarConfig::default());
+        assert_eq!(err.unwrap_err().to_string(), "candle low must be positive, got 0");
         let tiny = candle(dec!(0.01), dec!(0.01), dec!(0.01), dec!(0.01));
-        let wide = IntrabarConfig {
-            spread_bps: dec!(5000),
-            ..IntrabarConfig::default()
-        };
+        let wide = IntrabarConfig { spread_bps: dec!(5000), ..IntrabarConfig::default() };
         let err = intrabar_quotes(&tiny, &product, Granularity::OneMinute, &wide);
         assert!(matches!(err, Err(SyntheticError::BidNotPositive { .. })));
     }
 
     /// A consistent candle in cents with prices between 0.01 and 1 000 000.00.
     fn any_candle() -> impl Strategy<Value = Candle> {
-        (
-            1i64..100_000_000,
-            0i64..1_000_000,
-            0.0f64..=1.0,
-            0.0f64..=1.0,
-            0i64..1_000_000,
-        )
-            .prop_map(|(low, range, open_at, close_at, hour)| {
+        (1i64..100_000_000, 0i64..1_000_000, 0.0f64..=1.0, 0.0f64..=1.0, 0i64..1_000_000).prop_map(
+            |(low, range, open_at, close_at, hour)| {
                 let cents = |v: i64| Decimal::new(v, 2);
                 let at = |fraction: f64| cents(low + (range as f64 * fraction).round() as i64);
                 Candle {
@@ -288,7 +171,8 @@ mod tests {
                     close: at(close_at),
                     volume: Decimal::ONE,
                 }
-            })
+            },
+        )
     }
 
     proptest! {

@@ -29,36 +29,21 @@ pub fn intrabar_mids(
         return Err(SyntheticError::TooFewQuotes(n));
     }
     if quote_increment <= Decimal::ZERO {
-        return Err(SyntheticError::NonPositiveIncrement {
-            name: "quote increment",
-            value: quote_increment,
-        });
+        return Err(SyntheticError::NonPositiveIncrement { name: "quote increment", value: quote_increment });
     }
     if !candle.is_consistent() {
-        return Err(SyntheticError::InconsistentCandle {
-            start: candle.start,
-        });
+        return Err(SyntheticError::InconsistentCandle { start: candle.start });
     }
     if candle.low <= Decimal::ZERO {
-        return Err(SyntheticError::NonPositivePrice {
-            name: "candle low",
-            value: candle.low,
-        });
+        return Err(SyntheticError::NonPositivePrice { name: "candle low", value: candle.low });
     }
     let mut noise = match config.jitter {
         Some(jitter) => {
             non_negative("jitter amplitude", jitter.amplitude)?;
             if jitter.amplitude > 1.0 {
-                return Err(invalid(
-                    "jitter amplitude",
-                    jitter.amplitude,
-                    "between 0 and 1 interpolation steps",
-                ));
+                return Err(invalid("jitter amplitude", jitter.amplitude, "between 0 and 1 interpolation steps"));
             }
-            Some((
-                Noise::with_stream(jitter.seed, candle.start.millis() as u64),
-                jitter.amplitude,
-            ))
+            Some((Noise::with_stream(jitter.seed, candle.start.millis() as u64), jitter.amplitude))
         }
         None => None,
     };
@@ -89,53 +74,24 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn candle(open: Decimal, high: Decimal, low: Decimal, close: Decimal) -> Candle {
-        Candle {
-            start: Timestamp(1_704_067_200_000),
-            open,
-            high,
-            low,
-            close,
-            volume: Decimal::ONE,
-        }
+        Candle { start: Timestamp(1_704_067_200_000), open, high, low, close, volume: Decimal::ONE }
     }
 
     #[test]
     fn an_up_bar_goes_down_to_the_low_before_the_high() {
         let c = candle(dec!(100.00), dec!(103.00), dec!(98.00), dec!(102.00));
-        let config = IntrabarConfig {
-            quotes_per_bar: 4,
-            spread_bps: Decimal::ZERO,
-            jitter: None,
-        };
+        let config = IntrabarConfig { quotes_per_bar: 4, spread_bps: Decimal::ZERO, jitter: None };
         let mids = intrabar_mids(&c, dec!(0.01), &config).unwrap();
-        assert_eq!(
-            mids,
-            vec![dec!(100.00), dec!(98.00), dec!(103.00), dec!(102.00)]
-        );
+        assert_eq!(mids, vec![dec!(100.00), dec!(98.00), dec!(103.00), dec!(102.00)]);
     }
 
     #[test]
     fn a_down_bar_goes_up_to_the_high_first_and_interpolates_between_anchors() {
         let c = candle(dec!(100.00), dec!(103.00), dec!(97.00), dec!(98.00));
-        let config = IntrabarConfig {
-            quotes_per_bar: 7,
-            spread_bps: Decimal::ZERO,
-            jitter: None,
-        };
+        let config = IntrabarConfig { quotes_per_bar: 7, spread_bps: Decimal::ZERO, jitter: None };
         let mids = intrabar_mids(&c, dec!(0.01), &config).unwrap();
         // Anchors at 0, 2, 4, 6.
-        assert_eq!(
-            mids,
-            [
-                dec!(100),
-                dec!(101.5),
-                dec!(103),
-                dec!(100),
-                dec!(97),
-                dec!(97.5),
-                dec!(98)
-            ]
-        );
+        assert_eq!(mids, [dec!(100), dec!(101.5), dec!(103), dec!(100), dec!(97), dec!(97.5), dec!(98)]);
     }
 
     #[test]
@@ -144,26 +100,12 @@ mod tests {
         let jittered = |seed| IntrabarConfig {
             quotes_per_bar: 40,
             spread_bps: dec!(5),
-            jitter: Some(IntrabarJitter {
-                seed,
-                amplitude: 1.0,
-            }),
+            jitter: Some(IntrabarJitter { seed, amplitude: 1.0 }),
         };
         let path = |seed| intrabar_mids(&c, dec!(0.01), &jittered(seed)).unwrap();
         assert_eq!(path(1), path(1));
         assert_ne!(path(1), path(2));
-        assert_ne!(
-            path(1),
-            intrabar_mids(
-                &c,
-                dec!(0.01),
-                &IntrabarConfig {
-                    jitter: None,
-                    ..jittered(1)
-                }
-            )
-            .unwrap()
-        );
+        assert_ne!(path(1), intrabar_mids(&c, dec!(0.01), &IntrabarConfig { jitter: None, ..jittered(1) }).unwrap());
         let mids = path(1);
         assert_eq!((mids[0], mids[39]), (c.open, c.close));
         assert!(mids.iter().all(|m| c.low <= *m && *m <= c.high));

@@ -46,22 +46,15 @@ pub fn generate(config: &SyntheticConfig) -> Result<SyntheticMarket, SyntheticEr
     let (candles, metadata) = match &config.regime {
         Regime::Trending(trend) => {
             let (candles, cross) = trending::generate(config, trend)?;
-            (
-                candles,
-                RegimeMetadata::Trending {
-                    trend_start_bar: trend.lead_in_bars,
-                    golden_cross_bar: cross,
-                },
-            )
+            (candles, RegimeMetadata::Trending { trend_start_bar: trend.lead_in_bars, golden_cross_bar: cross })
         }
         Regime::MeanReverting(reverting) => {
             let (candles, level) = mean_reverting::generate(config, reverting)?;
             (candles, RegimeMetadata::MeanReverting { level })
         }
-        Regime::HighVolatility(volatile) => (
-            high_volatility::generate(config, volatile)?,
-            RegimeMetadata::HighVolatility,
-        ),
+        Regime::HighVolatility(volatile) => {
+            (high_volatility::generate(config, volatile)?, RegimeMetadata::HighVolatility)
+        }
         Regime::RangeBound(range) => {
             let (candles, band) = range_bound::generate(config, range)?;
             (candles, RegimeMetadata::RangeBound(band))
@@ -96,11 +89,7 @@ mod tests {
                 serde_json::to_string(&generate(&config).unwrap()).unwrap(),
                 "{kind}: byte-identical once serialised"
             );
-            assert_ne!(
-                first.candles,
-                generate(&config.clone().with_seed(43)).unwrap().candles,
-                "{kind}"
-            );
+            assert_ne!(first.candles, generate(&config.clone().with_seed(43)).unwrap().candles, "{kind}");
             assert_eq!(first.regime, kind);
         }
     }
@@ -112,50 +101,21 @@ mod tests {
             let market = generate(&config).unwrap();
             assert_eq!(market.candles.len(), config.bars);
             for (i, c) in market.candles.iter().enumerate() {
-                assert!(
-                    c.is_consistent() && c.low > Decimal::ZERO,
-                    "{kind} bar {i}: {c:?}"
-                );
-                assert!(
-                    c.volume > Decimal::ZERO,
-                    "{kind} bar {i}: volume {}",
-                    c.volume
-                );
+                assert!(c.is_consistent() && c.low > Decimal::ZERO, "{kind} bar {i}: {c:?}");
+                assert!(c.volume > Decimal::ZERO, "{kind} bar {i}: volume {}", c.volume);
                 for price in [c.open, c.high, c.low, c.close] {
-                    assert!(
-                        is_multiple(price, config.product.quote_increment),
-                        "{kind} bar {i}: {price}"
-                    );
+                    assert!(is_multiple(price, config.product.quote_increment), "{kind} bar {i}: {price}");
                 }
-                assert!(
-                    is_multiple(c.volume, config.product.base_increment),
-                    "{kind} bar {i}: {}",
-                    c.volume
-                );
-                assert_eq!(
-                    c.start,
-                    config
-                        .start_time
-                        .plus_millis(i as i64 * config.granularity.millis())
-                );
+                assert!(is_multiple(c.volume, config.product.base_increment), "{kind} bar {i}: {}", c.volume);
+                assert_eq!(c.start, config.start_time.plus_millis(i as i64 * config.granularity.millis()));
                 if i > 0 {
-                    assert_eq!(
-                        c.open,
-                        market.candles[i - 1].close,
-                        "{kind} bar {i} opens at the last close"
-                    );
+                    assert_eq!(c.open, market.candles[i - 1].close, "{kind} bar {i} opens at the last close");
                 }
             }
             assert_eq!(market.candles[0].open, config.start_price);
             // Sub-paths give bars a body-exceeding range: most bars have a wick.
-            let wicked = market
-                .candles
-                .iter()
-                .filter(|c| c.high > c.open.max(c.close) || c.low < c.open.min(c.close));
-            assert!(
-                wicked.count() * 2 > market.candles.len(),
-                "{kind}: too few bars with wicks"
-            );
+            let wicked = market.candles.iter().filter(|c| c.high > c.open.max(c.close) || c.low < c.open.min(c.close));
+            assert!(wicked.count() * 2 > market.candles.len(), "{kind}: too few bars with wicks");
         }
     }
 
@@ -167,27 +127,13 @@ mod tests {
         assert_eq!(err.to_string(), "bars must be at least 1, got 0");
 
         for price in [Decimal::ZERO, Decimal::NEGATIVE_ONE] {
-            let config = SyntheticConfig {
-                start_price: price,
-                ..base.clone()
-            };
+            let config = SyntheticConfig { start_price: price, ..base.clone() };
             let err = generate(&config).unwrap_err();
-            assert_eq!(
-                err.to_string(),
-                format!("start price must be positive, got {price}")
-            );
+            assert_eq!(err.to_string(), format!("start price must be positive, got {price}"));
         }
 
-        let config = SyntheticConfig {
-            steps_per_bar: 0,
-            ..base.clone()
-        };
-        assert!(
-            generate(&config)
-                .unwrap_err()
-                .to_string()
-                .contains("steps per bar")
-        );
+        let config = SyntheticConfig { steps_per_bar: 0, ..base.clone() };
+        assert!(generate(&config).unwrap_err().to_string().contains("steps per bar"));
 
         let config = SyntheticConfig {
             regime: Regime::HighVolatility(super::high_volatility::HighVolatilityConfig {
@@ -203,13 +149,7 @@ mod tests {
 
         let mut config = base.clone();
         config.product.quote_increment = Decimal::ZERO;
-        assert!(matches!(
-            generate(&config),
-            Err(SyntheticError::NonPositiveIncrement {
-                name: "quote increment",
-                ..
-            })
-        ));
+        assert!(matches!(generate(&config), Err(SyntheticError::NonPositiveIncrement { name: "quote increment", .. })));
     }
 
     #[test]
@@ -221,9 +161,6 @@ mod tests {
             }),
             ..SyntheticConfig::new(RegimeKind::HighVolatility)
         };
-        assert!(matches!(
-            generate(&config),
-            Err(SyntheticError::PriceOutOfRange { .. })
-        ));
+        assert!(matches!(generate(&config), Err(SyntheticError::PriceOutOfRange { .. })));
     }
 }

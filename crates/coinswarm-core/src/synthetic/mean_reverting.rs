@@ -26,11 +26,7 @@ pub struct MeanRevertingConfig {
 
 impl Default for MeanRevertingConfig {
     fn default() -> Self {
-        Self {
-            level: None,
-            half_life_bars: 10.0,
-            volatility_bps: 100.0,
-        }
+        Self { level: None, half_life_bars: 10.0, volatility_bps: 100.0 }
     }
 }
 
@@ -41,10 +37,7 @@ pub(crate) fn generate(
 ) -> Result<(Vec<Candle>, Decimal), SyntheticError> {
     let level = reverting.level.unwrap_or(config.start_price);
     if level <= Decimal::ZERO {
-        return Err(SyntheticError::NonPositivePrice {
-            name: "mean-reversion level",
-            value: level,
-        });
+        return Err(SyntheticError::NonPositivePrice { name: "mean-reversion level", value: level });
     }
     positive("half-life (bars)", reverting.half_life_bars)?;
     non_negative("volatility (bps)", reverting.volatility_bps)?;
@@ -79,26 +72,16 @@ mod tests {
     use crate::synthetic::{RegimeKind, RegimeMetadata, generate};
 
     fn closes(config: &SyntheticConfig) -> Vec<f64> {
-        generate(config)
-            .unwrap()
-            .candles
-            .iter()
-            .map(|c| c.close.to_f64().unwrap())
-            .collect()
+        generate(config).unwrap().candles.iter().map(|c| c.close.to_f64().unwrap()).collect()
     }
 
     #[test]
     fn closes_average_out_at_the_level_over_a_long_run() {
         for seed in 0..4 {
-            let config = SyntheticConfig::new(RegimeKind::MeanReverting)
-                .with_bars(2_000)
-                .with_seed(seed);
+            let config = SyntheticConfig::new(RegimeKind::MeanReverting).with_bars(2_000).with_seed(seed);
             let mean_close = mean(&closes(&config));
             // Long-run sd of log price ≈ 2.7 %; the mean of 2000 bars has sd ≈ 0.35 %.
-            assert!(
-                (mean_close / 30_000.0 - 1.0).abs() < 0.015,
-                "seed {seed}: mean close {mean_close}"
-            );
+            assert!((mean_close / 30_000.0 - 1.0).abs() < 0.015, "seed {seed}: mean close {mean_close}");
         }
     }
 
@@ -107,20 +90,12 @@ mod tests {
         let config = SyntheticConfig::new(RegimeKind::MeanReverting).with_bars(2_000);
         let market = generate(&config).unwrap();
         let log_level = 30_000f64.ln();
-        let deviations: Vec<f64> = market
-            .candles
-            .iter()
-            .map(|c| c.close.to_f64().unwrap().ln() - log_level)
-            .collect();
+        let deviations: Vec<f64> = market.candles.iter().map(|c| c.close.to_f64().unwrap().ln() - log_level).collect();
         let next_returns = log_returns(&market.candles);
         // OLS slope of the next bar's log return on the current deviation: −(1 − e^(−θ)) ≈ −0.067.
         let x = &deviations[..deviations.len() - 1];
         let (mx, my) = (mean(x), mean(&next_returns));
-        let cov: f64 = x
-            .iter()
-            .zip(&next_returns)
-            .map(|(a, b)| (a - mx) * (b - my))
-            .sum();
+        let cov: f64 = x.iter().zip(&next_returns).map(|(a, b)| (a - mx) * (b - my)).sum();
         let var: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
         let slope = cov / var;
         assert!((-0.11..-0.03).contains(&slope), "reversion slope {slope}");
@@ -134,17 +109,8 @@ mod tests {
             ..MeanRevertingConfig::default()
         });
         let market = generate(&config).unwrap();
-        assert_eq!(
-            market.metadata,
-            RegimeMetadata::MeanReverting {
-                level: Decimal::new(24_000, 0)
-            }
-        );
-        let closes: Vec<f64> = market
-            .candles
-            .iter()
-            .map(|c| c.close.to_f64().unwrap())
-            .collect();
+        assert_eq!(market.metadata, RegimeMetadata::MeanReverting { level: Decimal::new(24_000, 0) });
+        let closes: Vec<f64> = market.candles.iter().map(|c| c.close.to_f64().unwrap()).collect();
         let late = mean(&closes[500..]);
         assert!((late / 24_000.0 - 1.0).abs() < 0.02, "late mean {late}");
     }

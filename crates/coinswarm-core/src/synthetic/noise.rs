@@ -18,10 +18,7 @@ pub(crate) struct Noise {
 
 impl Noise {
     pub(crate) fn new(seed: u64) -> Self {
-        Self {
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            spare: None,
-        }
+        Self { rng: ChaCha8Rng::seed_from_u64(seed), spare: None }
     }
 
     /// A noise source for one of many independent streams under the same seed

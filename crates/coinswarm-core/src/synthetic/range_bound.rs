@@ -26,10 +26,7 @@ pub struct RangeBoundConfig {
 
 impl Default for RangeBoundConfig {
     fn default() -> Self {
-        Self {
-            half_width_bps: 500.0,
-            volatility_bps: 100.0,
-        }
+        Self { half_width_bps: 500.0, volatility_bps: 100.0 }
     }
 }
 
@@ -48,13 +45,7 @@ pub(crate) fn generate(
     non_negative("volatility (bps)", range.volatility_bps)?;
     let width = Decimal::from_f64(range.half_width_bps)
         .filter(|bps| *bps > Decimal::ZERO && *bps < Decimal::from(10_000))
-        .ok_or_else(|| {
-            invalid(
-                "band half-width (bps)",
-                range.half_width_bps,
-                "strictly between 0 and 10000",
-            )
-        })?
+        .ok_or_else(|| invalid("band half-width (bps)", range.half_width_bps, "strictly between 0 and 10000"))?
         / Decimal::from(10_000);
     let increment = config.product.quote_increment;
     let center = config.start_price;
@@ -64,10 +55,7 @@ pub(crate) fn generate(
     };
     let log_edge = |price: Decimal| price.to_f64().map_or(f64::NAN, f64::ln);
     if band.lower >= band.upper || band.lower <= Decimal::ZERO {
-        return Err(SyntheticError::BandTooNarrow {
-            center,
-            half_width_bps: range.half_width_bps,
-        });
+        return Err(SyntheticError::BandTooNarrow { center, half_width_bps: range.half_width_bps });
     }
     let process = Reflected {
         band,
@@ -92,12 +80,7 @@ impl LogPriceProcess for Reflected {
         // Folding onto [lower, upper] mirrors any overshoot, however many widths it spans.
         let width = self.log_upper - self.log_lower;
         let folded = (free - self.log_lower).rem_euclid(2.0 * width);
-        self.log_lower
-            + if folded > width {
-                2.0 * width - folded
-            } else {
-                folded
-            }
+        self.log_lower + if folded > width { 2.0 * width - folded } else { folded }
     }
 
     /// Rounding `exp(ln edge)` can land one increment past an edge; the band holds it in.
@@ -114,27 +97,12 @@ mod tests {
     #[test]
     fn every_price_stays_inside_the_band_and_the_band_is_used() {
         for seed in 0..6 {
-            let market = generate(
-                &SyntheticConfig::new(RegimeKind::RangeBound)
-                    .with_bars(1_000)
-                    .with_seed(seed),
-            )
-            .unwrap();
-            let RegimeMetadata::RangeBound(band) = market.metadata else {
-                panic!("range-bound metadata expected")
-            };
-            assert_eq!(
-                band,
-                Band {
-                    lower: Decimal::new(28_500, 0),
-                    upper: Decimal::new(31_500, 0)
-                }
-            );
+            let market =
+                generate(&SyntheticConfig::new(RegimeKind::RangeBound).with_bars(1_000).with_seed(seed)).unwrap();
+            let RegimeMetadata::RangeBound(band) = market.metadata else { panic!("range-bound metadata expected") };
+            assert_eq!(band, Band { lower: Decimal::new(28_500, 0), upper: Decimal::new(31_500, 0) });
             for c in &market.candles {
-                assert!(
-                    band.lower <= c.low && c.high <= band.upper,
-                    "seed {seed}: {c:?} outside {band:?}"
-                );
+                assert!(band.lower <= c.low && c.high <= band.upper, "seed {seed}: {c:?} outside {band:?}");
             }
             // A range, not a flat line: both outer quarters of the band are visited.
             let highest = market.candles.iter().map(|c| c.high).max().unwrap();
@@ -149,33 +117,17 @@ mod tests {
     #[test]
     fn violent_moves_still_reflect_inside_a_narrow_band() {
         let mut config = SyntheticConfig::new(RegimeKind::RangeBound).with_bars(300);
-        config.regime = Regime::RangeBound(RangeBoundConfig {
-            half_width_bps: 10.0,
-            volatility_bps: 2_000.0,
-        });
+        config.regime = Regime::RangeBound(RangeBoundConfig { half_width_bps: 10.0, volatility_bps: 2_000.0 });
         let market = generate(&config).unwrap();
-        let RegimeMetadata::RangeBound(band) = market.metadata else {
-            panic!("range-bound metadata expected")
-        };
-        assert!(
-            market
-                .candles
-                .iter()
-                .all(|c| band.lower <= c.low && c.high <= band.upper)
-        );
+        let RegimeMetadata::RangeBound(band) = market.metadata else { panic!("range-bound metadata expected") };
+        assert!(market.candles.iter().all(|c| band.lower <= c.low && c.high <= band.upper));
     }
 
     #[test]
     fn a_band_thinner_than_the_increment_is_refused() {
         let mut config = SyntheticConfig::new(RegimeKind::RangeBound);
         config.start_price = Decimal::ONE;
-        config.regime = Regime::RangeBound(RangeBoundConfig {
-            half_width_bps: 10.0,
-            volatility_bps: 100.0,
-        });
-        assert!(matches!(
-            generate(&config),
-            Err(SyntheticError::BandTooNarrow { .. })
-        ));
+        config.regime = Regime::RangeBound(RangeBoundConfig { half_width_bps: 10.0, volatility_bps: 100.0 });
+        assert!(matches!(generate(&config), Err(SyntheticError::BandTooNarrow { .. })));
     }
 }

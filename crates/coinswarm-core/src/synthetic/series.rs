@@ -45,11 +45,7 @@ pub(crate) fn build_candles(
     let mut noise = Noise::new(config.seed);
     let dt = 1.0 / config.steps_per_bar as f64;
     let bar_ms = config.granularity.millis();
-    let mut log_price = config
-        .start_price
-        .to_f64()
-        .map(f64::ln)
-        .ok_or(SyntheticError::PriceOutOfRange { bar: 0 })?;
+    let mut log_price = config.start_price.to_f64().map(f64::ln).ok_or(SyntheticError::PriceOutOfRange { bar: 0 })?;
     let mut open = to_price(config.start_price);
     let mut candles = Vec::with_capacity(config.bars);
     for bar in 0..config.bars {
@@ -66,17 +62,8 @@ pub(crate) fn build_candles(
             low = low.min(close);
         }
         let volume = volume(config, noise.normal());
-        let start = config
-            .start_time
-            .plus_millis(bar_ms.saturating_mul(bar as i64));
-        candles.push(Candle {
-            start,
-            open,
-            high,
-            low,
-            close,
-            volume,
-        });
+        let start = config.start_time.plus_millis(bar_ms.saturating_mul(bar as i64));
+        candles.push(Candle { start, open, high, low, close, volume });
         open = close;
     }
     Ok(candles)
@@ -87,10 +74,6 @@ fn volume(config: &SyntheticConfig, shock: f64) -> Decimal {
     let dispersion = config.volume_dispersion;
     let factor = (dispersion * shock - dispersion * dispersion / 2.0).exp();
     let increment = config.product.base_increment;
-    let volume = config
-        .mean_volume
-        .to_f64()
-        .map(|mean| mean * factor)
-        .and_then(Decimal::from_f64);
+    let volume = config.mean_volume.to_f64().map(|mean| mean * factor).and_then(Decimal::from_f64);
     volume.map_or(increment, |v| to_nearest(v, increment).max(increment))
 }

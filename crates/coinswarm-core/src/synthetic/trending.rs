@@ -29,12 +29,7 @@ pub struct TrendingConfig {
 
 impl Default for TrendingConfig {
     fn default() -> Self {
-        Self {
-            lead_in_bars: 250,
-            lead_in_drift_bps: -25.0,
-            drift_bps: 40.0,
-            volatility_bps: 80.0,
-        }
+        Self { lead_in_bars: 250, lead_in_drift_bps: -25.0, drift_bps: 40.0, volatility_bps: 80.0 }
     }
 }
 
@@ -44,32 +39,19 @@ pub(crate) fn generate(
     trending: &TrendingConfig,
 ) -> Result<(Vec<Candle>, usize), SyntheticError> {
     if trending.lead_in_bars < SLOW_SMA_BARS {
-        return Err(super::config::invalid(
-            "lead-in bars",
-            trending.lead_in_bars,
-            "at least 200",
-        ));
+        return Err(super::config::invalid("lead-in bars", trending.lead_in_bars, "at least 200"));
     }
     finite("lead-in drift (bps)", trending.lead_in_drift_bps)?;
     if !(trending.drift_bps.is_finite() && trending.drift_bps > 0.0) {
-        return Err(super::config::invalid(
-            "drift (bps)",
-            trending.drift_bps,
-            "a finite number > 0 (an uptrend)",
-        ));
+        return Err(super::config::invalid("drift (bps)", trending.drift_bps, "a finite number > 0 (an uptrend)"));
     }
     non_negative("volatility (bps)", trending.volatility_bps)?;
     let needed = trending.lead_in_bars + SLOW_SMA_BARS;
     if config.bars < needed {
-        return Err(SyntheticError::TrendTooShort {
-            bars: config.bars,
-            lead_in_bars: trending.lead_in_bars,
-            needed,
-        });
+        return Err(SyntheticError::TrendTooShort { bars: config.bars, lead_in_bars: trending.lead_in_bars, needed });
     }
     let candles = build_candles(config, &Trend(trending))?;
-    let cross =
-        golden_cross_bar(&candles).ok_or(SyntheticError::NoGoldenCross { seed: config.seed })?;
+    let cross = golden_cross_bar(&candles).ok_or(SyntheticError::NoGoldenCross { seed: config.seed })?;
     Ok((candles, cross))
 }
 
@@ -78,11 +60,7 @@ struct Trend<'a>(&'a TrendingConfig);
 
 impl LogPriceProcess for Trend<'_> {
     fn step(&self, log_price: f64, bar: usize, dt: f64, shock: f64) -> f64 {
-        let drift_bps = if bar < self.0.lead_in_bars {
-            self.0.lead_in_drift_bps
-        } else {
-            self.0.drift_bps
-        };
+        let drift_bps = if bar < self.0.lead_in_bars { self.0.lead_in_drift_bps } else { self.0.drift_bps };
         log_price + drift_bps / 1e4 * dt + self.0.volatility_bps / 1e4 * dt.sqrt() * shock
     }
 }
@@ -96,37 +74,16 @@ mod tests {
     #[test]
     fn every_seed_shows_the_reported_golden_cross_after_the_decline() {
         for seed in 0..20 {
-            let market =
-                generate(&SyntheticConfig::new(RegimeKind::Trending).with_seed(seed)).unwrap();
-            let RegimeMetadata::Trending {
-                trend_start_bar,
-                golden_cross_bar: bar,
-            } = market.metadata
-            else {
+            let market = generate(&SyntheticConfig::new(RegimeKind::Trending).with_seed(seed)).unwrap();
+            let RegimeMetadata::Trending { trend_start_bar, golden_cross_bar: bar } = market.metadata else {
                 panic!("trending metadata expected");
             };
-            let closes: Vec<f64> = market
-                .candles
-                .iter()
-                .map(|c| c.close.try_into().unwrap())
-                .collect();
-            assert!(
-                bar > trend_start_bar,
-                "seed {seed}: cross at {bar} before the trend at {trend_start_bar}"
-            );
-            assert!(
-                sma(&closes, bar, 50) > sma(&closes, bar, 200),
-                "seed {seed}"
-            );
-            assert!(
-                sma(&closes, bar - 1, 50) <= sma(&closes, bar - 1, 200),
-                "seed {seed}"
-            );
+            let closes: Vec<f64> = market.candles.iter().map(|c| c.close.try_into().unwrap()).collect();
+            assert!(bar > trend_start_bar, "seed {seed}: cross at {bar} before the trend at {trend_start_bar}");
+            assert!(sma(&closes, bar, 50) > sma(&closes, bar, 200), "seed {seed}");
+            assert!(sma(&closes, bar - 1, 50) <= sma(&closes, bar - 1, 200), "seed {seed}");
             let last = closes.len() - 1;
-            assert!(
-                sma(&closes, last, 50) > sma(&closes, last, 200),
-                "seed {seed}: trend holds to the end"
-            );
+            assert!(sma(&closes, last, 50) > sma(&closes, last, 200), "seed {seed}: trend holds to the end");
         }
     }
 
@@ -137,24 +94,14 @@ mod tests {
         let trend = &market.candles[250..];
         let drift_bps = mean(&log_returns(trend)) * 1e4;
         // 1000 bars of 80 bps noise: the mean's standard error is about 2.5 bps.
-        assert!(
-            (drift_bps - 40.0).abs() < 10.0,
-            "measured drift {drift_bps} bps per bar"
-        );
+        assert!((drift_bps - 40.0).abs() < 10.0, "measured drift {drift_bps} bps per bar");
         assert!(trend.last().unwrap().close > trend[0].close);
     }
 
     #[test]
     fn a_series_too_short_for_the_slow_average_is_refused() {
         let err = generate(&SyntheticConfig::new(RegimeKind::Trending).with_bars(300)).unwrap_err();
-        assert_eq!(
-            err,
-            SyntheticError::TrendTooShort {
-                bars: 300,
-                lead_in_bars: 250,
-                needed: 450
-            }
-        );
+        assert_eq!(err, SyntheticError::TrendTooShort { bars: 300, lead_in_bars: 250, needed: 450 });
         assert!(err.to_string().contains("at least 450 bars"));
     }
 }

@@ -33,10 +33,7 @@ struct DatasetJson<'a> {
 }
 
 pub fn run(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let datasets = CATALOG
-        .iter()
-        .map(|bundled| bundled.load())
-        .collect::<Result<Vec<_>, _>>()?;
+    let datasets = CATALOG.iter().map(|bundled| bundled.load()).collect::<Result<Vec<_>, _>>()?;
     if args.json {
         let items: Vec<DatasetJson> = CATALOG
             .iter()
@@ -56,27 +53,14 @@ pub fn run(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             .collect();
         return write_json(out, &items);
     }
-    let header = [
-        "NAME",
-        "VENUE",
-        "PRODUCTS",
-        "GRANULARITY",
-        "SPAN (UTC)",
-        "ROWS",
-        "DEFECTS",
-    ]
-    .map(String::from);
+    let header = ["NAME", "VENUE", "PRODUCTS", "GRANULARITY", "SPAN (UTC)", "ROWS", "DEFECTS"].map(String::from);
     let rows: Vec<[String; 7]> = datasets
         .iter()
         .map(|d| {
             [
                 d.name.clone(),
                 d.venue.clone(),
-                d.products()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(","),
+                d.products().iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
                 d.granularity.to_string(),
                 short_span(d.span(), d.granularity),
                 d.source_rows.to_string(),
@@ -98,10 +82,7 @@ fn defects_summary(dataset: &Dataset) -> String {
     let gap_runs = total(|q| q.gap_runs);
     let mut parts = Vec::new();
     if gap_runs > 0 {
-        parts.push(format!(
-            "gaps {gap_runs} ({} bars)",
-            total(|q| q.missing_bars)
-        ));
+        parts.push(format!("gaps {gap_runs} ({} bars)", total(|q| q.missing_bars)));
     }
     let counts: [(&str, Count); 6] = [
         ("skipped", |q| q.skipped_rows),
@@ -117,19 +98,11 @@ fn defects_summary(dataset: &Dataset) -> String {
             parts.push(format!("{label} {n}"));
         }
     }
-    if parts.is_empty() {
-        "none".to_string()
-    } else {
-        parts.join(", ")
-    }
+    if parts.is_empty() { "none".to_string() } else { parts.join(", ") }
 }
 
 /// Left-aligned columns separated by two spaces; widths count characters, not bytes.
-fn write_table<const N: usize>(
-    out: &mut dyn Write,
-    header: &[String; N],
-    rows: &[[String; N]],
-) -> anyhow::Result<()> {
+fn write_table<const N: usize>(out: &mut dyn Write, header: &[String; N], rows: &[[String; N]]) -> anyhow::Result<()> {
     let mut widths = header.each_ref().map(|h| h.chars().count());
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -137,11 +110,7 @@ fn write_table<const N: usize>(
         }
     }
     for row in std::iter::once(header).chain(rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
+        let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
         writeln!(out, "{}", cells.join("  ").trim_end())?;
     }
     Ok(())

@@ -31,26 +31,15 @@ pub fn run(command: DataCommand, out: &mut dyn Write) -> anyhow::Result<()> {
 
 /// A bar start for people: the date for daily bars, date and minute otherwise (UTC).
 fn short_time(time: Timestamp, granularity: Granularity) -> String {
-    let format = if granularity == Granularity::OneDay {
-        "%Y-%m-%d"
-    } else {
-        "%Y-%m-%d %H:%M"
-    };
-    time.to_datetime()
-        .map_or_else(|| time.to_string(), |dt| dt.format(format).to_string())
+    let format = if granularity == Granularity::OneDay { "%Y-%m-%d" } else { "%Y-%m-%d %H:%M" };
+    time.to_datetime().map_or_else(|| time.to_string(), |dt| dt.format(format).to_string())
 }
 
 /// `first → last` in [`short_time`] form, or `empty`.
 fn short_span(span: Option<Span>, granularity: Granularity) -> String {
     span.map_or_else(
         || "empty".to_string(),
-        |s| {
-            format!(
-                "{} → {}",
-                short_time(s.first, granularity),
-                short_time(s.last, granularity)
-            )
-        },
+        |s| format!("{} → {}", short_time(s.first, granularity), short_time(s.last, granularity)),
     )
 }
 
@@ -63,10 +52,7 @@ struct SpanJson {
 
 impl SpanJson {
     fn of(span: Option<Span>) -> Option<Self> {
-        span.map(|s| Self {
-            first: s.first.to_rfc3339(),
-            last: s.last.to_rfc3339(),
-        })
+        span.map(|s| Self { first: s.first.to_rfc3339(), last: s.last.to_rfc3339() })
     }
 }
 
@@ -89,14 +75,8 @@ mod tests {
             first: Timestamp::parse("2017-07-01 11:00").unwrap(),
             last: Timestamp::parse("2019-07-04").unwrap(),
         };
-        assert_eq!(
-            short_span(Some(span), Granularity::OneHour),
-            "2017-07-01 11:00 → 2019-07-04 00:00"
-        );
-        assert_eq!(
-            short_span(Some(span), Granularity::OneDay),
-            "2017-07-01 → 2019-07-04"
-        );
+        assert_eq!(short_span(Some(span), Granularity::OneHour), "2017-07-01 11:00 → 2019-07-04 00:00");
+        assert_eq!(short_span(Some(span), Granularity::OneDay), "2017-07-01 → 2019-07-04");
         assert_eq!(short_span(None, Granularity::OneDay), "empty");
     }
 }

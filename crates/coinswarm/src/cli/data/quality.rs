@@ -35,11 +35,7 @@ pub fn run(args: &QualityArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         };
         return write_json(out, &report);
     }
-    writeln!(
-        out,
-        "{} ({}, {}, {} rows)",
-        dataset.name, dataset.venue, dataset.granularity, dataset.source_rows
-    )?;
+    writeln!(out, "{} ({}, {}, {} rows)", dataset.name, dataset.venue, dataset.granularity, dataset.source_rows)?;
     for entry in entries {
         write_report(out, entry)?;
     }
@@ -51,21 +47,12 @@ fn write_report(out: &mut dyn Write, entry: &DatasetEntry) -> anyhow::Result<()>
     let span = short_span(entry.series.span(), q.granularity);
     writeln!(out, "\n{}: {} candles, {span}", q.product_id, q.candles)?;
     let lines = [
-        (
-            "gap runs",
-            format!("{} ({} missing bars)", q.gap_runs, q.missing_bars),
-        ),
+        ("gap runs", format!("{} ({} missing bars)", q.gap_runs, q.missing_bars)),
         ("off-grid bars", q.off_grid_bars.to_string()),
         ("zero-volume bars", q.zero_volume_bars.to_string()),
         ("flat bars (O=H=L=C)", q.flat_bars.to_string()),
-        (
-            "inconsistent OHLC",
-            format!("{} (kept)", q.inconsistent_bars),
-        ),
-        (
-            "duplicate timestamps",
-            format!("{} (first row kept)", q.duplicate_timestamps),
-        ),
+        ("inconsistent OHLC", format!("{} (kept)", q.inconsistent_bars)),
+        ("duplicate timestamps", format!("{} (first row kept)", q.duplicate_timestamps)),
         ("skipped rows", q.skipped_rows.to_string()),
         ("listed", listed(q)),
     ];
@@ -80,11 +67,7 @@ fn write_report(out: &mut dyn Write, entry: &DatasetEntry) -> anyhow::Result<()>
 
 fn listed(q: &DataQualityReport) -> String {
     match q.listed_at {
-        Some(at) => format!(
-            "{} ({} empty rows before)",
-            short_time(at, q.granularity),
-            q.leading_empty_rows
-        ),
+        Some(at) => format!("{} ({} empty rows before)", short_time(at, q.granularity), q.leading_empty_rows),
         None => "from the first row".to_string(),
     }
 }

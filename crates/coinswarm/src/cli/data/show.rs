@@ -66,8 +66,7 @@ fn select(dataset: &Dataset, product: Option<ProductId>) -> anyhow::Result<&Data
         (Some(product), _) => Ok(dataset.entry(product)?),
         (None, [only]) => Ok(only),
         (None, _) => {
-            let products: Vec<String> =
-                dataset.products().iter().map(ToString::to_string).collect();
+            let products: Vec<String> = dataset.products().iter().map(ToString::to_string).collect();
             bail!(
                 "data set '{}' has several products: choose one with --product ({})",
                 dataset.name,
@@ -80,11 +79,7 @@ fn select(dataset: &Dataset, product: Option<ProductId>) -> anyhow::Result<&Data
 fn write_csv(out: &mut dyn Write, candles: &[Candle]) -> anyhow::Result<()> {
     writeln!(out, "time,open,high,low,close,volume")?;
     for c in candles {
-        writeln!(
-            out,
-            "{},{},{},{},{},{}",
-            c.start, c.open, c.high, c.low, c.close, c.volume
-        )?;
+        writeln!(out, "{},{},{},{},{},{}", c.start, c.open, c.high, c.low, c.close, c.volume)?;
     }
     Ok(())
 }

@@ -1,0 +1,228 @@
+//! Property tests over random order sequences: value is conserved, balances never go
+//! negative, holds are released, replay rebuilds the account, and runs are deterministic.
+
+mod support;
+
+use coinswarm_core::exchange::{
+    ExchangeConfig, LimitGtc, LimitGtd, Liquidity, MatchingEngine, OrderConfiguration, OrderId, OrderRequest,
+    StopDirection, StopLimitGtc,
+};
+use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
+use coinswarm_core::market::{Candle, Quote, Side, TradePrint};
+use coinswarm_core::time::MINUTE_MS;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use support::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Quote { mid_cents: i64, spread_cents: i64, size_centi: Option<i64> },
+    Trade { price_cents: i64, size_centi: i64 },
+    Candle { open: i64, up: i64, down: i64, close_frac: i64, volume_centi: i64 },
+    Market { buy: bool, size_milli: i64, by_quote: bool },
+    Limit { buy: bool, size_milli: i64, offset_cents: i64, post_only: bool, gtd_minutes: Option<i64> },
+    Stop { buy: bool, size_milli: i64, offset_cents: i64, limit_gap_cents: i64 },
+    Cancel { pick: usize },
+    Deposit { usd: i64 },
+    Withdraw { usd: i64 },
+    Wait { minutes: i64 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (9_000i64..11_000, 1i64..40, proptest::option::of(1i64..500)).prop_map(|(mid_cents, spread_cents, size_centi)| Op::Quote { mid_cents: mid_cents * 10, spread_cents, size_centi }),
+        1 => (90_000i64..110_000, 1i64..500).prop_map(|(price_cents, size_centi)| Op::Trade { price_cents, size_centi }),
+        2 => (90i64..110, 0i64..5, 0i64..5, 0i64..=100, 0i64..1_000).prop_map(|(open, up, down, close_frac, volume_centi)| Op::Candle { open, up, down, close_frac, volume_centi }),
+        4 => (any::<bool>(), 1i64..3_000, any::<bool>()).prop_map(|(buy, size_milli, by_quote)| Op::Market { buy, size_milli, by_quote }),
+        4 => (any::<bool>(), 1i64..3_000, -500i64..500, any::<bool>(), proptest::option::of(1i64..600)).prop_map(|(buy, size_milli, offset_cents, post_only, gtd_minutes)| Op::Limit { buy, size_milli, offset_cents, post_only, gtd_minutes }),
+        2 => (any::<bool>(), 1i64..3_000, -500i64..500, -200i64..200).prop_map(|(buy, size_milli, offset_cents, limit_gap_cents)| Op::Stop { buy, size_milli, offset_cents, limit_gap_cents }),
+        2 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
+        1 => (1i64..50_000).prop_map(|usd| Op::Deposit { usd }),
+        1 => (1i64..50_000).prop_map(|usd| Op::Withdraw { usd }),
+        1 => (0i64..120).prop_map(|minutes| Op::Wait { minutes }),
+    ]
+}
+
+fn config() -> impl Strategy<Value = ExchangeConfig> {
+    (0i64..100, 0i64..100, 0i64..50, proptest::option::of(1i64..=100)).prop_map(|(maker, taker, slippage, cap)| {
+        ExchangeConfig {
+            maker_fee_bps: Decimal::from(maker),
+            taker_fee_bps: Decimal::from(taker),
+            slippage_bps: Decimal::from(slippage),
+            participation_cap: cap.map(|c| Decimal::new(c, 2)),
+            id_seed: 7,
+        }
+    })
+}
+
+/// Runs `ops` on a fresh engine, checking the per-step invariants after every operation.
+fn run(config: &ExchangeConfig, ops: &[Op]) -> MatchingEngine {
+    let mut engine = engine_with(config.clone());
+    let mut clock = at(0).millis();
+    let mut placed: Vec<OrderId> = Vec::new();
+    for op in ops {
+        clock += MINUTE_MS;
+        let now = coinswarm_core::time::Timestamp(clock);
+        let reference = engine.last_price(btc_usd()).unwrap_or(Decimal::from(100));
+        let size = |milli: i64| Decimal::new(milli, 3);
+        let price = |offset: i64| (reference + Decimal::new(offset, 2)).round_dp(2).max(Decimal::new(1, 2));
+        let side = |buy: bool| if buy { Side::Buy } else { Side::Sell };
+        let mut place = |engine: &mut MatchingEngine, request: OrderRequest| {
+            if let Ok(order) = engine.submit(request, now) {
+                placed.push(order.order_id);
+            }
+        };
+        match op.clone() {
+            Op::Quote { mid_cents, spread_cents, size_centi } => {
+                let bid = Decimal::new(mid_cents - spread_cents, 2);
+                let mut quote = Quote::new(btc_usd(), now, bid, bid + Decimal::new(2 * spread_cents, 2));
+                quote.bid_size = size_centi.map(|s| Decimal::new(s, 2));
+                quote.ask_size = size_centi.map(|s| Decimal::new(s + 3, 2));
+                engine.on_quote(&quote).unwrap();
+            }
+            Op::Trade { price_cents, size_centi } => {
+                let print = TradePrint {
+                    product_id: btc_usd(),
+                    time: now,
+                    price: Decimal::new(price_cents, 2),
+                    size: Decimal::new(size_centi, 2),
+                    aggressor: Side::Buy,
+                };
+                engine.on_trade(&print).unwrap();
+            }
+            Op::Candle { open, up, down, close_frac, volume_centi } => {
+                let (open, high, low) = (Decimal::from(open), Decimal::from(open + up), Decimal::from(open - down));
+                let close = (low + (high - low) * Decimal::new(close_frac, 2)).round_dp(2);
+                let candle = Candle { start: now, open, high, low, close, volume: Decimal::new(volume_centi, 2) };
+                engine.on_candle(btc_usd(), &candle).unwrap();
+            }
+            Op::Market { buy, size_milli, by_quote } => {
+                let request = if by_quote {
+                    OrderRequest::market_quote(btc_usd(), side(buy), Decimal::from(size_milli / 10 + 1))
+                } else {
+                    OrderRequest::market(btc_usd(), side(buy), size(size_milli))
+                };
+                place(&mut engine, request);
+            }
+            Op::Limit { buy, size_milli, offset_cents, post_only, gtd_minutes } => {
+                let (base_size, limit_price) = (size(size_milli), price(offset_cents));
+                let configuration = match gtd_minutes {
+                    Some(minutes) => OrderConfiguration::LimitLimitGtd(LimitGtd {
+                        base_size,
+                        limit_price,
+                        post_only,
+                        end_time: now.plus_millis(minutes * MINUTE_MS),
+                    }),
+                    None => OrderConfiguration::LimitLimitGtc(LimitGtc { base_size, limit_price, post_only }),
+                };
+                place(&mut engine, OrderRequest::new(btc_usd(), side(buy), configuration));
+            }
+            Op::Stop { buy, size_milli, offset_cents, limit_gap_cents } => {
+                let stop_price = price(offset_cents);
+                let limit_price = (stop_price + Decimal::new(limit_gap_cents, 2)).max(Decimal::new(1, 2));
+                let stop_direction = if buy { StopDirection::StopUp } else { StopDirection::StopDown };
+                let configuration = OrderConfiguration::StopLimitStopLimitGtc(StopLimitGtc {
+                    base_size: size(size_milli),
+                    limit_price,
+                    stop_price,
+                    stop_direction,
+                });
+                place(&mut engine, OrderRequest::new(btc_usd(), side(buy), configuration));
+            }
+            Op::Cancel { pick } => {
+                if !placed.is_empty() {
+                    let _ = engine.cancel(placed[pick % placed.len()], now);
+                }
+            }
+            Op::Deposit { usd: amount } => engine.deposit(usd(), Decimal::from(amount), now).unwrap(),
+            Op::Withdraw { usd: amount } => {
+                let _ = engine.withdraw(usd(), Decimal::from(amount), now);
+            }
+            Op::Wait { minutes } => {
+                clock += minutes * MINUTE_MS;
+                engine.advance_time(coinswarm_core::time::Timestamp(clock));
+            }
+        }
+        assert_balances_sound(engine.account());
+    }
+    engine
+}
+
+/// No balance negative; each currency's hold is exactly what its live orders reserve;
+/// ended orders reserve nothing.
+fn assert_balances_sound(account: &Account) {
+    let mut reserved: BTreeMap<_, Decimal> = BTreeMap::new();
+    for order in account.orders() {
+        if order.status.is_live() {
+            *reserved.entry(order.hold_currency).or_default() += order.hold_remaining;
+        } else {
+            assert_eq!(order.hold_remaining, Decimal::ZERO, "ended order {} still holds funds", order.order_id);
+        }
+        assert!(order.hold_remaining >= Decimal::ZERO);
+    }
+    for (currency, balance) in account.balances() {
+        assert!(balance.available >= Decimal::ZERO, "{currency} available {}", balance.available);
+        assert!(balance.hold >= Decimal::ZERO, "{currency} hold {}", balance.hold);
+        assert_eq!(balance.hold, reserved.get(currency).copied().unwrap_or_default(), "{currency} hold");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn value_is_conserved_at_fill_prices_net_of_fees(config in config(), ops in proptest::collection::vec(op(), 1..120)) {
+        let engine = run(&config, &ops);
+        let account = engine.account();
+        // Recompute every currency's total from the log's deposits and fills alone.
+        let mut expected: BTreeMap<_, Decimal> = account.net_deposits().clone();
+        let mut fees = Decimal::ZERO;
+        for event in engine.events() {
+            if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
+                let rate = match fill.liquidity { Liquidity::Maker => config.maker_fee_bps, Liquidity::Taker => config.taker_fee_bps } / Decimal::from(10_000);
+                prop_assert_eq!(fill.fee, fill.notional() * rate, "fee is the exact rate of the notional");
+                let base_delta = match fill.side { Side::Buy => fill.size, Side::Sell => -fill.size };
+                // Cash + holdings at the fill price change by exactly minus the fee.
+                prop_assert_eq!(fill.quote_flow() + base_delta * fill.price, -fill.fee);
+                *expected.entry(fill.product_id.quote).or_default() += fill.quote_flow();
+                *expected.entry(fill.product_id.base).or_default() += base_delta;
+                fees += fill.fee;
+            }
+        }
+        for (currency, balance) in account.balances() {
+            prop_assert_eq!(balance.total(), expected.get(currency).copied().unwrap_or_default(), "{} total", currency);
+        }
+        prop_assert_eq!(account.fees_paid().get(&usd()).copied().unwrap_or_default(), fees);
+    }
+
+    #[test]
+    fn replaying_the_event_log_rebuilds_an_identical_account(config in config(), ops in proptest::collection::vec(op(), 1..120)) {
+        let engine = run(&config, &ops);
+        let replayed = Account::replay(engine.events()).unwrap();
+        prop_assert_eq!(&replayed, engine.account());
+        let text = AccountEvent::to_jsonl(engine.events());
+        let parsed = AccountEvent::from_jsonl(&text).unwrap();
+        prop_assert_eq!(parsed.as_slice(), engine.events());
+        prop_assert_eq!(&Account::replay(&parsed).unwrap(), engine.account());
+    }
+
+    #[test]
+    fn the_same_inputs_give_a_byte_identical_event_log(config in config(), ops in proptest::collection::vec(op(), 1..80)) {
+        let first = AccountEvent::to_jsonl(run(&config, &ops).events());
+        let second = AccountEvent::to_jsonl(run(&config, &ops).events());
+        prop_assert_eq!(first, second);
+    }
+}
+
+#[test]
+fn a_log_with_a_gap_or_an_unknown_order_does_not_replay() {
+    let mut engine = engine();
+    engine.on_quote(&quote(1, Decimal::from(100), Decimal::from(101))).unwrap();
+    engine.submit(OrderRequest::market(btc_usd(), Side::Buy, Decimal::ONE), at(1)).unwrap();
+    let mut events = engine.events().to_vec();
+    events.remove(1);
+    assert_eq!(Account::replay(&events).unwrap_err().to_string(), "event sequence broken: expected 1, found 2");
+    let error = AccountEvent::from_jsonl("{\"seq\":0}\n").unwrap_err();
+    assert!(error.to_string().starts_with("line 1: not an account event"), "{error}");
+}
