@@ -1,6 +1,8 @@
 //! Throughput of the paper matching engine and ledger: order lifecycles (submit, then fill
-//! or cancel) per second on one core, each step recorded in the event log and folded into
-//! the account. Run: `cargo bench -p coinswarm-core --bench matching_engine`.
+//! or cancel) per second on one core. Every step is validated, recorded as an event, folded
+//! into the account, and the events are drained after each lifecycle as an account's owner
+//! does when it appends them to its durable log.
+//! Run: `cargo bench -p coinswarm-core --bench matching_engine`.
 
 use coinswarm_core::exchange::{ExchangeConfig, MatchingEngine, OrderRequest};
 use coinswarm_core::market::{Currency, Product, ProductId, Quote, Side};
@@ -18,7 +20,7 @@ fn product() -> ProductId {
 
 fn funded_engine() -> MatchingEngine {
     let mut engine =
-        MatchingEngine::new(ExchangeConfig { slippage_bps: Decimal::from(2), ..ExchangeConfig::default() });
+        MatchingEngine::new(ExchangeConfig { slippage_bps: Decimal::from(2), ..ExchangeConfig::default() }).unwrap();
     engine.list_product(Product::spot(product())).unwrap();
     let t0 = Timestamp::from_millis(1_700_000_000_000);
     engine.deposit(Currency::new("USD").unwrap(), Decimal::from(1_000_000_000), t0).unwrap();
@@ -31,6 +33,7 @@ fn bench_matching_engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("matching_engine");
     group.throughput(Throughput::Elements(LIFECYCLES));
     let size = Decimal::new(1, 2);
+    let btc_usd = product();
     let t = Timestamp::from_millis(1_700_000_000_000);
 
     group.bench_function("market_order_submit_and_fill", |b| {
@@ -39,7 +42,8 @@ fn bench_matching_engine(c: &mut Criterion) {
             |engine| {
                 for i in 0..LIFECYCLES {
                     let side = if i % 2 == 0 { Side::Buy } else { Side::Sell };
-                    black_box(engine.submit(OrderRequest::market(product(), side, size), t).unwrap().status);
+                    black_box(engine.submit(OrderRequest::market(btc_usd, side, size), t).unwrap().status);
+                    black_box(engine.drain_events().count());
                 }
             },
             BatchSize::LargeInput,
@@ -56,9 +60,9 @@ fn bench_matching_engine(c: &mut Criterion) {
                     } else {
                         (Side::Sell, Decimal::new(3_100_000, 2))
                     };
-                    let order_id =
-                        engine.submit(OrderRequest::limit(product(), side, size, price), t).unwrap().order_id;
+                    let order_id = engine.submit(OrderRequest::limit(btc_usd, side, size, price), t).unwrap().order_id;
                     black_box(engine.cancel(order_id, t).unwrap().status);
+                    black_box(engine.drain_events().count());
                 }
             },
             BatchSize::LargeInput,
@@ -69,16 +73,16 @@ fn bench_matching_engine(c: &mut Criterion) {
         b.iter_batched_ref(
             funded_engine,
             |engine| {
-                let away = Quote::new(product(), t, Decimal::new(3_000_000, 2), Decimal::new(3_000_100, 2));
-                let through = Quote::new(product(), t, Decimal::new(2_989_900, 2), Decimal::new(2_990_000, 2));
+                let away = Quote::new(btc_usd, t, Decimal::new(3_000_000, 2), Decimal::new(3_000_100, 2));
+                let through = Quote::new(btc_usd, t, Decimal::new(2_989_900, 2), Decimal::new(2_990_000, 2));
                 for _ in 0..LIFECYCLES {
                     engine
-                        .submit(OrderRequest::limit(product(), Side::Buy, size, Decimal::new(2_995_000, 2)), t)
+                        .submit(OrderRequest::limit(btc_usd, Side::Buy, size, Decimal::new(2_995_000, 2)), t)
                         .unwrap();
                     engine.on_quote(&through).unwrap();
                     engine.on_quote(&away).unwrap();
+                    black_box(engine.drain_events().count());
                 }
-                black_box(engine.events().len())
             },
             BatchSize::LargeInput,
         )

@@ -31,15 +31,15 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => (9_000i64..11_000, 1i64..40, proptest::option::of(1i64..500)).prop_map(|(mid_cents, spread_cents, size_centi)| Op::Quote { mid_cents: mid_cents * 10, spread_cents, size_centi }),
+        3 => (90_000i64..110_000, 1i64..40, proptest::option::of(1i64..500)).prop_map(|(mid_cents, spread_cents, size_centi)| Op::Quote { mid_cents, spread_cents, size_centi }),
         1 => (90_000i64..110_000, 1i64..500).prop_map(|(price_cents, size_centi)| Op::Trade { price_cents, size_centi }),
-        2 => (90i64..110, 0i64..5, 0i64..5, 0i64..=100, 0i64..1_000).prop_map(|(open, up, down, close_frac, volume_centi)| Op::Candle { open, up, down, close_frac, volume_centi }),
+        2 => (900i64..1_100, 0i64..30, 0i64..30, 0i64..=100, 0i64..1_000).prop_map(|(open, up, down, close_frac, volume_centi)| Op::Candle { open, up, down, close_frac, volume_centi }),
         4 => (any::<bool>(), 1i64..3_000, any::<bool>()).prop_map(|(buy, size_milli, by_quote)| Op::Market { buy, size_milli, by_quote }),
         4 => (any::<bool>(), 1i64..3_000, -500i64..500, any::<bool>(), proptest::option::of(1i64..600)).prop_map(|(buy, size_milli, offset_cents, post_only, gtd_minutes)| Op::Limit { buy, size_milli, offset_cents, post_only, gtd_minutes }),
         2 => (any::<bool>(), 1i64..3_000, -500i64..500, -200i64..200).prop_map(|(buy, size_milli, offset_cents, limit_gap_cents)| Op::Stop { buy, size_milli, offset_cents, limit_gap_cents }),
         2 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
-        1 => (1i64..50_000).prop_map(|usd| Op::Deposit { usd }),
-        1 => (1i64..50_000).prop_map(|usd| Op::Withdraw { usd }),
+        1 => (1i64..5_000).prop_map(|usd| Op::Deposit { usd }),
+        1 => (1i64..5_000).prop_map(|usd| Op::Withdraw { usd }),
         1 => (0i64..120).prop_map(|minutes| Op::Wait { minutes }),
     ]
 }
@@ -58,7 +58,10 @@ fn config() -> impl Strategy<Value = ExchangeConfig> {
 
 /// Runs `ops` on a fresh engine, checking the per-step invariants after every operation.
 fn run(config: &ExchangeConfig, ops: &[Op]) -> MatchingEngine {
-    let mut engine = engine_with(config.clone());
+    // A small account, so that running out of funds and position is common.
+    let mut engine = MatchingEngine::new(config.clone()).unwrap();
+    engine.list_product(coinswarm_core::market::Product::spot(btc_usd())).unwrap();
+    engine.deposit(usd(), Decimal::from(5_000), at(0)).unwrap();
     let mut clock = at(0).millis();
     let mut placed: Vec<OrderId> = Vec::new();
     for op in ops {
@@ -175,23 +178,32 @@ proptest! {
     fn value_is_conserved_at_fill_prices_net_of_fees(config in config(), ops in proptest::collection::vec(op(), 1..120)) {
         let engine = run(&config, &ops);
         let account = engine.account();
-        // Recompute every currency's total from the log's deposits and fills alone.
-        let mut expected: BTreeMap<_, Decimal> = account.net_deposits().clone();
+        // Recompute every currency's total from the log alone: deposits, withdrawals, fills.
+        let mut expected: BTreeMap<_, Decimal> = BTreeMap::new();
         let mut fees = Decimal::ZERO;
         for event in engine.events() {
-            if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
-                let rate = match fill.liquidity { Liquidity::Maker => config.maker_fee_bps, Liquidity::Taker => config.taker_fee_bps } / Decimal::from(10_000);
-                prop_assert_eq!(fill.fee, fill.notional() * rate, "fee is the exact rate of the notional");
-                let base_delta = match fill.side { Side::Buy => fill.size, Side::Sell => -fill.size };
-                // Cash + holdings at the fill price change by exactly minus the fee.
-                prop_assert_eq!(fill.quote_flow() + base_delta * fill.price, -fill.fee);
-                *expected.entry(fill.product_id.quote).or_default() += fill.quote_flow();
-                *expected.entry(fill.product_id.base).or_default() += base_delta;
-                fees += fill.fee;
+            match &event.kind {
+                EventKind::Deposited { currency, amount } => *expected.entry(*currency).or_default() += *amount,
+                EventKind::Withdrew { currency, amount } => *expected.entry(*currency).or_default() -= *amount,
+                EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } => {
+                    let rate = match fill.liquidity { Liquidity::Maker => config.maker_fee_bps, Liquidity::Taker => config.taker_fee_bps } / Decimal::from(10_000);
+                    prop_assert_eq!(fill.fee, fill.price * fill.size * rate, "fee is the exact rate of the notional");
+                    let (base_delta, quote_delta) = match fill.side {
+                        Side::Buy => (fill.size, -(fill.price * fill.size) - fill.fee),
+                        Side::Sell => (-fill.size, fill.price * fill.size - fill.fee),
+                    };
+                    *expected.entry(fill.product_id.quote).or_default() += quote_delta;
+                    *expected.entry(fill.product_id.base).or_default() += base_delta;
+                    fees += fill.fee;
+                }
+                _ => {}
             }
         }
-        for (currency, balance) in account.balances() {
-            prop_assert_eq!(balance.total(), expected.get(currency).copied().unwrap_or_default(), "{} total", currency);
+        // Every currency the log touched, and every currency the account shows, agree.
+        let currencies: std::collections::BTreeSet<_> = expected.keys().chain(account.balances().keys()).copied().collect();
+        for currency in currencies {
+            let total = account.balance(currency).total();
+            prop_assert_eq!(total, expected.get(&currency).copied().unwrap_or_default(), "{} total", currency);
         }
         prop_assert_eq!(account.fees_paid().get(&usd()).copied().unwrap_or_default(), fees);
     }
@@ -225,4 +237,59 @@ fn a_log_with_a_gap_or_an_unknown_order_does_not_replay() {
     assert_eq!(Account::replay(&events).unwrap_err().to_string(), "event sequence broken: expected 1, found 2");
     let error = AccountEvent::from_jsonl("{\"seq\":0}\n").unwrap_err();
     assert!(error.to_string().starts_with("line 1: not an account event"), "{error}");
+}
+
+#[test]
+fn a_fill_that_contradicts_its_order_is_refused_and_changes_nothing() {
+    let mut engine = engine();
+    engine.on_quote(&quote(1, Decimal::from(100), Decimal::from(101))).unwrap();
+    engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, Decimal::ONE, Decimal::from(90)), at(1)).unwrap();
+    let mut account = Account::replay(engine.events()).unwrap();
+    let before = account.clone();
+    let order = account.orders().next().unwrap().clone();
+    let seq = account.next_seq();
+    let forged = |side, size| AccountEvent {
+        seq,
+        time: at(2),
+        kind: EventKind::OrderFilled {
+            fill: coinswarm_core::exchange::Fill {
+                trade_id: coinswarm_core::exchange::TradeId(uuid_of(1)),
+                order_id: order.order_id,
+                product_id: btc_usd(),
+                side,
+                price: Decimal::from(90),
+                size,
+                fee: Decimal::ZERO,
+                liquidity: Liquidity::Maker,
+                time: at(2),
+            },
+        },
+    };
+    let wrong_side = forged(Side::Sell, Decimal::ONE);
+    assert!(account.apply(&wrong_side).unwrap_err().to_string().contains("does not match order"));
+    let overfill = forged(Side::Buy, Decimal::TWO);
+    assert!(account.apply(&overfill).is_err());
+    let withdraw_unknown = AccountEvent {
+        seq: account.next_seq(),
+        time: at(2),
+        kind: EventKind::Withdrew {
+            currency: coinswarm_core::market::Currency::new("EUR").unwrap(),
+            amount: Decimal::ONE,
+        },
+    };
+    assert!(account.apply(&withdraw_unknown).is_err());
+    let earlier = AccountEvent {
+        seq: account.next_seq(),
+        time: at(0),
+        kind: EventKind::Deposited { currency: usd(), amount: Decimal::ONE },
+    };
+    assert_eq!(
+        account.apply(&earlier).unwrap_err().to_string(),
+        format!("event {} goes back in time", account.next_seq())
+    );
+    assert_eq!(account, before);
+}
+
+fn uuid_of(n: u128) -> uuid::Uuid {
+    uuid::Uuid::from_u128(n)
 }

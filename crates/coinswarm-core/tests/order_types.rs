@@ -345,7 +345,7 @@ fn cancelling_an_open_order_releases_its_hold() {
 
 #[test]
 fn market_buy_that_cannot_afford_the_gapped_open_fills_what_it_can() {
-    let mut engine = coinswarm_core::exchange::MatchingEngine::new(ExchangeConfig::default());
+    let mut engine = coinswarm_core::exchange::MatchingEngine::new(ExchangeConfig::default()).unwrap();
     engine.list_product(coinswarm_core::market::Product::spot(btc_usd())).unwrap();
     engine.deposit(usd(), dec!(1000), at(0)).unwrap();
     engine.on_candle(btc_usd(), &candle(0, dec!(100), dec!(101), dec!(99), dec!(100), dec!(10))).unwrap();
@@ -355,7 +355,8 @@ fn market_buy_that_cannot_afford_the_gapped_open_fills_what_it_can() {
     // 1000 / (200 × 1.006) = 4.970178926… → 4.97017892.
     assert_eq!((order.status, order.filled_size), (OrderStatus::Cancelled, dec!(4.97017892)));
     assert!(order.reason.as_deref().unwrap().contains("insufficient balance"));
-    assert!(engine.account().balance(usd()).available >= dec!(0));
+    // Spent 4.97017892 × 200 × 1.006 = 999.999998704 of the 1000.
+    assert_eq!(engine.account().balance(usd()).available, dec!(0.000001296));
 }
 
 #[test]
@@ -366,4 +367,117 @@ fn market_buy_too_small_for_one_increment_fails_with_a_reason() {
     assert_eq!(order.status, OrderStatus::Failed);
     assert!(order.reason.as_deref().unwrap().contains("too small"));
     assert_eq!(engine.account().balance(usd()).available, dec!(100000));
+}
+
+#[test]
+fn limit_placed_through_the_last_close_takes_the_next_open_as_taker() {
+    let mut engine = engine();
+    engine.on_candle(btc_usd(), &candle(0, dec!(100), dec!(101), dec!(99), dec!(100), dec!(10))).unwrap();
+    engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(105.00)), at(1)).unwrap();
+    engine.on_candle(btc_usd(), &candle(1, dec!(100.50), dec!(101), dec!(99), dec!(100), dec!(10))).unwrap();
+    let fill = &fills(&engine)[0];
+    assert_eq!((fill.price, fill.fee, fill.liquidity), (dec!(100.50), dec!(0.603), Liquidity::Taker));
+}
+
+#[test]
+fn limit_placed_before_any_market_data_takes_the_first_print_as_taker() {
+    let mut engine = engine();
+    engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(105.00)), at(1)).unwrap();
+    engine
+        .on_trade(&TradePrint {
+            product_id: btc_usd(),
+            time: at(2),
+            price: dec!(100),
+            size: dec!(5),
+            aggressor: Side::Sell,
+        })
+        .unwrap();
+    let fill = &fills(&engine)[0];
+    assert_eq!((fill.price, fill.liquidity), (dec!(100), Liquidity::Taker));
+}
+
+#[test]
+fn remainder_of_a_capped_marketable_limit_keeps_taking_at_the_ask() {
+    let config = ExchangeConfig { participation_cap: Some(dec!(0.5)), ..ExchangeConfig::default() };
+    let mut engine = engine_with(config);
+    let mut shown = quote(1, dec!(99.90), dec!(100.00));
+    (shown.bid_size, shown.ask_size) = (Some(dec!(1)), Some(dec!(1)));
+    engine.on_quote(&shown).unwrap();
+    engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(110.00)), at(1)).unwrap();
+    shown.time = at(2);
+    engine.on_quote(&shown).unwrap();
+    let fills = fills(&engine);
+    assert_eq!(fills.len(), 2);
+    for fill in &fills {
+        assert_eq!((fill.price, fill.size, fill.liquidity), (dec!(100.00), dec!(0.5), Liquidity::Taker));
+    }
+}
+
+#[test]
+fn an_order_placed_after_a_bar_started_does_not_fill_at_that_bar_open() {
+    let mut engine = engine();
+    engine.on_candle(btc_usd(), &candle(0, dec!(100), dec!(101), dec!(99), dec!(100), dec!(10))).unwrap();
+    // The command's clock is ahead of the feed: the order exists from 01:30.
+    let late = at(1).plus_millis(30 * 60 * 1000);
+    let order_id = engine.submit(OrderRequest::market(btc_usd(), Side::Buy, dec!(1)), late).unwrap().order_id;
+    engine.on_candle(btc_usd(), &candle(1, dec!(90), dec!(120), dec!(90), dec!(110), dec!(10))).unwrap();
+    assert_eq!(engine.account().order(order_id).unwrap().status, OrderStatus::Pending);
+    engine.on_candle(btc_usd(), &candle(2, dec!(111), dec!(112), dec!(109), dec!(110), dec!(10))).unwrap();
+    assert_eq!(fills(&engine)[0].price, dec!(111));
+}
+
+#[test]
+fn prints_and_candles_share_one_participation_budget_between_sides() {
+    let config = ExchangeConfig { participation_cap: Some(dec!(1)), ..ExchangeConfig::default() };
+    let mut engine = engine_with(config);
+    engine.on_candle(btc_usd(), &candle(0, dec!(100), dec!(101), dec!(99), dec!(100), dec!(10))).unwrap();
+    engine.submit(OrderRequest::market(btc_usd(), Side::Buy, dec!(10)), at(1)).unwrap();
+    engine.on_candle(btc_usd(), &candle(1, dec!(100), dec!(101), dec!(99), dec!(100), dec!(100))).unwrap();
+    engine.submit(OrderRequest::market(btc_usd(), Side::Buy, dec!(6)), at(2)).unwrap();
+    engine.submit(OrderRequest::market(btc_usd(), Side::Sell, dec!(6)), at(2)).unwrap();
+    engine.on_candle(btc_usd(), &candle(2, dec!(100), dec!(101), dec!(99), dec!(100), dec!(10))).unwrap();
+    let traded: rust_decimal::Decimal = fills(&engine)[1..].iter().map(|f| f.size).sum();
+    assert_eq!(traded, dec!(10), "a bar of 10 lets this account trade 10 in all");
+}
+
+#[test]
+fn expired_holds_are_released_before_the_next_order_is_checked() {
+    let mut engine = engine();
+    let gtd = OrderRequest::new(
+        btc_usd(),
+        Side::Buy,
+        OrderConfiguration::LimitLimitGtd(LimitGtd {
+            base_size: dec!(900),
+            limit_price: dec!(100.00),
+            end_time: at(3),
+            post_only: false,
+        }),
+    );
+    engine.submit(gtd, at(1)).unwrap();
+    let order = engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(900), dec!(100.00)), at(5)).unwrap();
+    assert_eq!(order.status, OrderStatus::Open);
+}
+
+#[test]
+fn market_buy_by_quote_size_is_capped_at_the_product_maximum() {
+    let mut engine = coinswarm_core::exchange::MatchingEngine::new(ExchangeConfig::default()).unwrap();
+    let product =
+        coinswarm_core::market::Product { base_max_size: dec!(5), ..coinswarm_core::market::Product::spot(btc_usd()) };
+    engine.list_product(product).unwrap();
+    engine.deposit(usd(), dec!(100000), at(0)).unwrap();
+    engine.on_quote(&quote(1, dec!(99.90), dec!(100.00))).unwrap();
+    let order = engine.submit(OrderRequest::market_quote(btc_usd(), Side::Buy, dec!(10000)), at(1)).unwrap();
+    assert_eq!((order.status, order.filled_size), (OrderStatus::Filled, dec!(5)));
+    assert_eq!(engine.account().balance(usd()).available, dec!(100000) - dec!(503));
+}
+
+#[test]
+fn slippage_never_prices_a_sale_below_one_tick() {
+    let config = ExchangeConfig { slippage_bps: dec!(1000), ..ExchangeConfig::default() };
+    let mut engine = engine_with(config);
+    engine.deposit(btc(), dec!(500), at(0)).unwrap();
+    engine.on_quote(&quote(1, dec!(0.01), dec!(0.02))).unwrap();
+    let order = engine.submit(OrderRequest::market(btc_usd(), Side::Sell, dec!(500)), at(1)).unwrap();
+    assert_eq!(order.status, OrderStatus::Filled);
+    assert_eq!(fills(&engine)[0].price, dec!(0.01));
 }

@@ -259,8 +259,12 @@ fn relisting_a_product_with_other_rules_is_rejected() {
 #[test]
 fn bad_market_data_is_refused_and_changes_nothing() {
     let mut engine = quoted_engine();
+    // A live order that any accepted price below 95 would fill.
+    engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(95)), at(1)).unwrap();
     let before = engine.events().len();
-    assert!(engine.on_quote(&quote(2, dec!(101), dec!(100))).is_err(), "crossed quote");
+    let account = engine.account().clone();
+    assert!(engine.on_quote(&quote(2, dec!(90), dec!(89))).is_err(), "crossed quote");
+    assert!(engine.on_quote(&quote(2, dec!(90), Decimal::MAX)).is_err(), "absurd ask");
     assert!(engine.on_quote(&quote(0, dec!(99), dec!(100))).is_err(), "older than the last quote");
     assert!(
         engine.on_candle(btc_usd(), &candle(2, dec!(0), dec!(1), dec!(0), dec!(1), dec!(1))).is_err(),
@@ -269,6 +273,75 @@ fn bad_market_data_is_refused_and_changes_nothing() {
     let eth: ProductId = "ETH-USD".parse().unwrap();
     let error = engine.on_candle(eth, &candle(2, dec!(1), dec!(1), dec!(1), dec!(1), dec!(1))).unwrap_err();
     assert_eq!(error.to_string(), "market data for unknown product ETH-USD");
+    engine.on_candle(btc_usd(), &candle(2, dec!(100), dec!(101), dec!(99), dec!(100), dec!(1))).unwrap();
+    let replay = engine.on_candle(btc_usd(), &candle(2, dec!(90), dec!(91), dec!(80), dec!(90), dec!(1)));
+    assert!(replay.unwrap_err().to_string().contains("out of order"), "the same bar twice would be look-ahead");
     assert_eq!(engine.events().len(), before);
-    assert_eq!(engine.quote(btc_usd()).unwrap().bid, dec!(100.00));
+    assert_eq!(engine.account(), &account);
+}
+
+#[test]
+fn absurd_numbers_are_refused_instead_of_overflowing() {
+    let mut engine = quoted_engine();
+    assert_rejected(
+        &mut engine,
+        OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), Decimal::MAX),
+        "VALUE_OUT_OF_RANGE",
+        "limit_price must be at most 1000000000000",
+    );
+    assert_rejected(
+        &mut engine,
+        OrderRequest::market_quote(btc_usd(), Side::Sell, Decimal::MAX),
+        "VALUE_OUT_OF_RANGE",
+        "quote_size",
+    );
+    assert_rejected(
+        &mut engine,
+        OrderRequest::limit(btc_usd(), Side::Buy, Decimal::MAX, dec!(1)),
+        "SIZE_ABOVE_MAXIMUM",
+        "Size above product maximum",
+    );
+    assert_eq!(engine.deposit(usd(), Decimal::MAX, at(1)).unwrap_err().code(), "VALUE_OUT_OF_RANGE");
+    let far = OrderRequest::new(
+        btc_usd(),
+        Side::Buy,
+        OrderConfiguration::LimitLimitGtd(LimitGtd {
+            base_size: dec!(1),
+            limit_price: dec!(90),
+            end_time: coinswarm_core::time::Timestamp(i64::MAX),
+            post_only: false,
+        }),
+    );
+    assert_rejected(&mut engine, far, "INVALID_END_TIME", "before the year 10000");
+}
+
+#[test]
+fn out_of_range_exchange_configs_are_refused() {
+    use coinswarm_core::exchange::{ExchangeConfig, MatchingEngine};
+    for config in [
+        ExchangeConfig { taker_fee_bps: dec!(-1), ..ExchangeConfig::default() },
+        ExchangeConfig { maker_fee_bps: dec!(1001), ..ExchangeConfig::default() },
+        ExchangeConfig { slippage_bps: dec!(10000), ..ExchangeConfig::default() },
+        ExchangeConfig { participation_cap: Some(dec!(0)), ..ExchangeConfig::default() },
+    ] {
+        let error = MatchingEngine::new(config).unwrap_err();
+        assert!(error.to_string().starts_with("invalid exchange config"), "{error}");
+    }
+}
+
+#[test]
+fn products_with_impossible_rules_are_refused() {
+    let mut engine = engine();
+    let eth: ProductId = "ETH-USD".parse().unwrap();
+    let zero_tick = Product { quote_increment: dec!(0), ..Product::spot(eth) };
+    assert_eq!(engine.list_product(zero_tick).unwrap_err().code(), "INVALID_PRODUCT");
+    let inverted = Product { base_min_size: dec!(10), base_max_size: dec!(1), ..Product::spot(eth) };
+    assert_eq!(engine.list_product(inverted).unwrap_err().code(), "INVALID_PRODUCT");
+}
+
+#[test]
+fn client_order_ids_are_measured_in_characters() {
+    let mut engine = quoted_engine();
+    let request = OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(90)).with_client_order_id("é".repeat(128));
+    assert!(engine.submit(request, at(1)).is_ok());
 }

@@ -34,6 +34,18 @@ impl Default for ExchangeConfig {
     }
 }
 
+/// Largest fee or slippage accepted, in basis points (10%): beyond it a fill could cost
+/// more than its notional.
+pub const MAX_RATE_BPS: u32 = 1_000;
+
+/// A setting out of its range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid exchange config: {field} {message}")]
+pub struct ConfigError {
+    pub field: &'static str,
+    pub message: String,
+}
+
 /// One basis point as a fraction.
 pub(crate) const BPS: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
 
@@ -50,21 +62,25 @@ impl ExchangeConfig {
         Rates { maker: self.maker_fee_bps * BPS, taker: self.taker_fee_bps * BPS, slippage: self.slippage_bps * BPS }
     }
 
-    /// Checks the ranges a user could get wrong in a config file.
-    pub fn validate(&self) -> Result<(), String> {
-        for (name, value) in [
+    /// Checks the ranges a user could get wrong in a config file: fees and slippage from 0 to
+    /// [`MAX_RATE_BPS`] basis points, a participation cap in (0, 1].
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (field, value) in [
             ("maker_fee_bps", self.maker_fee_bps),
             ("taker_fee_bps", self.taker_fee_bps),
             ("slippage_bps", self.slippage_bps),
         ] {
-            if value.is_sign_negative() || value > Decimal::from(10_000) {
-                return Err(format!("{name} must be between 0 and 10000 basis points, got {value}"));
+            if value.is_sign_negative() || value > Decimal::from(MAX_RATE_BPS) {
+                return Err(ConfigError {
+                    field,
+                    message: format!("must be between 0 and {MAX_RATE_BPS} basis points, got {value}"),
+                });
             }
         }
         if let Some(cap) = self.participation_cap
             && (cap <= Decimal::ZERO || cap > Decimal::ONE)
         {
-            return Err(format!("participation_cap must be in (0, 1], got {cap}"));
+            return Err(ConfigError { field: "participation_cap", message: format!("must be in (0, 1], got {cap}") });
         }
         Ok(())
     }

@@ -1,15 +1,16 @@
 //! The matching engine: admits orders, matches them against market data, and records every
 //! change in the account's event log. Rules are in the [module docs](super).
 
-use super::config::{ExchangeConfig, Rates};
-use super::fill::{Fill, Liquidity, TradeId};
-use super::order::{Order, OrderId, OrderStatus, TriggerStatus};
-use super::pricing::{floor_to, taker_price};
+use super::config::{ConfigError, ExchangeConfig, Rates};
+use super::limits::{MAX_AMOUNT, MAX_PRICE, MAX_SIZE};
+use super::market_state::{Budget, MarketState};
+use super::matching::Touch;
+use super::order::{Order, OrderId};
 use super::rejection::Rejection;
-use super::request::{OrderConfiguration, OrderRequest};
-use super::validation::{Admission, MarketView, admit};
+use super::request::OrderRequest;
+use super::validation::{Admission, admit};
 use crate::ledger::{Account, AccountEvent, EventKind};
-use crate::market::{Candle, Currency, Product, ProductId, Quote, Side, TradePrint};
+use crate::market::{Candle, Currency, Product, ProductId, Quote, TradePrint};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
@@ -26,7 +27,7 @@ pub enum MarketDataError {
     InvalidTrade { product_id: ProductId, reason: &'static str },
     #[error("invalid candle for {product_id} at {start}: {reason}")]
     InvalidCandle { product_id: ProductId, start: Timestamp, reason: &'static str },
-    #[error("market data for {product_id} out of order: {time} is before {last}")]
+    #[error("market data for {product_id} out of order: {time} is not after {last}")]
     OutOfOrder { product_id: ProductId, time: Timestamp, last: Timestamp },
 }
 
@@ -34,80 +35,24 @@ pub enum MarketDataError {
 #[derive(Debug, Clone)]
 pub struct MatchingEngine {
     config: ExchangeConfig,
-    rates: Rates,
-    markets: FxHashMap<ProductId, Market>,
-    account: Account,
+    pub(super) rates: Rates,
+    pub(super) markets: FxHashMap<ProductId, MarketState>,
+    pub(super) account: Account,
+    /// Outbox of recorded events not yet drained.
     events: Vec<AccountEvent>,
     /// Engine time: the latest of every command's and market event's time.
-    now: Timestamp,
+    pub(super) now: Timestamp,
     /// Earliest `end_time` among live GTD orders, so expiry is checked only when due.
-    next_expiry: Option<Timestamp>,
+    pub(super) next_expiry: Option<Timestamp>,
     /// Reused list of live order ids, so matching allocates nothing per market event.
-    scratch: Vec<OrderId>,
-}
-
-/// What the engine knows of one product's market.
-#[derive(Debug, Clone)]
-struct Market {
-    product: Product,
-    quote: Option<Quote>,
-    last_price: Option<Decimal>,
-    last_data_time: Option<Timestamp>,
-    /// Base volume this account may still take in the current market event, per side
-    /// (`None`: no cap, or the venue did not say how much there was).
-    budget_buy: Option<Decimal>,
-    budget_sell: Option<Decimal>,
-}
-
-/// The market moment an order is matched against.
-#[derive(Debug, Clone, Copy)]
-enum Touch {
-    /// Top of book; the last price for stops is the mid.
-    Quote { bid: Decimal, ask: Decimal },
-    /// A print on the tape.
-    Print { price: Decimal },
-    /// A continuous move of the price from `from` to `to`: one leg of a candle's path.
-    Leg { from: Decimal, to: Decimal },
-}
-
-impl Touch {
-    /// The price an order entering the book now meets: ask (buy) / bid (sell), the print,
-    /// or the start of the leg.
-    fn entry(self, side: Side) -> Decimal {
-        match (self, side) {
-            (Touch::Quote { ask, .. }, Side::Buy) => ask,
-            (Touch::Quote { bid, .. }, Side::Sell) => bid,
-            (Touch::Print { price }, _) => price,
-            (Touch::Leg { from, .. }, _) => from,
-        }
-    }
-
-    /// Whether a resting limit at `limit` is reached.
-    fn reaches(self, side: Side, limit: Decimal) -> bool {
-        match (self, side) {
-            (Touch::Quote { ask, .. }, Side::Buy) => ask <= limit,
-            (Touch::Quote { bid, .. }, Side::Sell) => bid >= limit,
-            (Touch::Print { price }, Side::Buy) => price <= limit,
-            (Touch::Print { price }, Side::Sell) => price >= limit,
-            (Touch::Leg { from, to }, Side::Buy) => from.min(to) <= limit,
-            (Touch::Leg { from, to }, Side::Sell) => from.max(to) >= limit,
-        }
-    }
-}
-
-/// How one execution attempt ended.
-enum Execution {
-    Complete,
-    /// Something filled or nothing did; `reason` says what stopped the rest.
-    Incomplete {
-        reason: String,
-    },
+    pub(super) scratch: Vec<OrderId>,
 }
 
 impl MatchingEngine {
-    /// An engine with no products and an empty account.
-    pub fn new(config: ExchangeConfig) -> Self {
-        Self {
+    /// An engine with no products and an empty account, once `config` is valid.
+    pub fn new(config: ExchangeConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(Self {
             rates: config.rates(),
             config,
             markets: FxHashMap::default(),
@@ -116,11 +61,22 @@ impl MatchingEngine {
             now: Timestamp::default(),
             next_expiry: None,
             scratch: Vec::new(),
-        }
+        })
     }
 
     /// Makes a product tradable. Listing the same product again with the same rules is a no-op.
     pub fn list_product(&mut self, product: Product) -> Result<(), Rejection> {
+        let invalid = |reason| Rejection::InvalidProduct { product_id: product.product_id, reason };
+        if product.base_increment <= Decimal::ZERO || product.quote_increment <= Decimal::ZERO {
+            return Err(invalid("increments must be positive"));
+        }
+        if product.base_min_size.is_sign_negative()
+            || product.quote_min_size.is_sign_negative()
+            || product.base_min_size > product.base_max_size
+            || product.base_max_size > MAX_SIZE
+        {
+            return Err(invalid("sizes must satisfy 0 ≤ base_min_size ≤ base_max_size ≤ 10^12"));
+        }
         if let Some(existing) = self.markets.get(&product.product_id) {
             return if existing.product == product {
                 Ok(())
@@ -128,15 +84,7 @@ impl MatchingEngine {
                 Err(Rejection::ProductConflict(product.product_id))
             };
         }
-        let market = Market {
-            product: product.clone(),
-            quote: None,
-            last_price: None,
-            last_data_time: None,
-            budget_buy: None,
-            budget_sell: None,
-        };
-        self.markets.insert(product.product_id, market);
+        self.markets.insert(product.product_id, MarketState::new(product));
         Ok(())
     }
 
@@ -159,9 +107,17 @@ impl MatchingEngine {
         &self.account
     }
 
-    /// The account's event log, from the first event.
+    /// Events not yet handed over with [`MatchingEngine::drain_events`]: the whole log when
+    /// nothing was drained.
     pub fn events(&self) -> &[AccountEvent] {
         &self.events
+    }
+
+    /// Hands over the events recorded since the last drain, oldest first: the outbox an
+    /// account's owner appends to its durable log after each command. Draining does not
+    /// change the account; sequence numbers continue.
+    pub fn drain_events(&mut self) -> std::vec::Drain<'_, AccountEvent> {
+        self.events.drain(..)
     }
 
     pub fn now(&self) -> Timestamp {
@@ -178,10 +134,13 @@ impl MatchingEngine {
         self.markets.get(&product_id).and_then(|m| m.last_price)
     }
 
-    /// Adds funds from outside.
+    /// Adds funds from outside: at most 10^18 at once, and a balance of at most 10^18.
     pub fn deposit(&mut self, currency: Currency, amount: Decimal, now: Timestamp) -> Result<(), Rejection> {
         if amount <= Decimal::ZERO {
             return Err(Rejection::NonPositiveAmount);
+        }
+        if amount > MAX_AMOUNT || self.account.balance(currency).total() > MAX_AMOUNT - amount {
+            return Err(Rejection::OutOfRange { field: "balance after deposit", max: MAX_AMOUNT });
         }
         self.advance_time(now);
         self.emit(EventKind::Deposited { currency, amount });
@@ -193,36 +152,40 @@ impl MatchingEngine {
         if amount <= Decimal::ZERO {
             return Err(Rejection::NonPositiveAmount);
         }
+        self.advance_time(now);
         let available = self.account.balance(currency).available;
         if available < amount {
             return Err(Rejection::InsufficientBalance { currency, needed: amount, available });
         }
-        self.advance_time(now);
         self.emit(EventKind::Withdrew { currency, amount });
         Ok(())
     }
 
-    /// Runs every check `submit` would and says what accepting would reserve, placing nothing.
-    pub fn preview(&self, request: &OrderRequest, now: Timestamp) -> Result<Admission, Rejection> {
+    /// Runs every check `submit` would at engine time and says what accepting would
+    /// reserve, placing nothing.
+    pub fn preview(&self, request: &OrderRequest) -> Result<Admission, Rejection> {
         let market = self.markets.get(&request.product_id).ok_or(Rejection::UnknownProduct(request.product_id))?;
-        admit(request, market.view(), &self.account, &self.rates, now.max(self.now))
+        admit(request, market.view(), &self.account, &self.rates, self.now)
     }
 
-    /// Places an order. A repeated `client_order_id` returns the first order unchanged.
-    /// An accepted order executes at once when the current quote allows it.
+    /// Places an order at time `now`. A repeated `client_order_id` returns the first order
+    /// unchanged. An accepted order executes at once when the current quote allows it.
+    ///
+    /// Time moves to `now` first, so GTD orders that are due expire (and release their
+    /// holds) before the request is checked, even when it is then rejected.
     pub fn submit(&mut self, request: OrderRequest, now: Timestamp) -> Result<&Order, Rejection> {
+        self.advance_time(now);
         if let Some(existing) = request.client_order_id.as_deref().and_then(|id| self.account.order_by_client_id(id)) {
             let order_id = existing.order_id;
-            return Ok(self.account.order(order_id).expect("indexed order exists"));
+            return self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()));
         }
-        let admission = self.preview(&request, now)?;
-        self.advance_time(now);
+        let admission = self.preview(&request)?;
         let order_id = OrderId(self.next_uuid());
         let product_id = request.product_id;
         let order = Order {
             order_id,
             client_order_id: request.client_order_id,
-            product_id: request.product_id,
+            product_id,
             side: request.side,
             status: admission.status,
             trigger_status: admission.trigger_status,
@@ -239,23 +202,26 @@ impl MatchingEngine {
             self.next_expiry = Some(self.next_expiry.map_or(end_time, |t| t.min(end_time)));
         }
         self.emit(EventKind::OrderAccepted { order });
-        if let Some(quote) = self.markets[&product_id].quote {
-            self.match_order(order_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, true);
+        let market = &self.markets[&product_id];
+        if let Some(quote) = market.quote {
+            let prior = market.touch_prices();
+            self.match_order(order_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, prior, true);
         }
-        Ok(self.account.order(order_id).expect("just accepted"))
+        self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))
     }
 
-    /// Cancels a live order and releases its hold.
+    /// Cancels a live order at time `now` and releases its hold. Time moves first, so an
+    /// order that is due expires instead and cannot be cancelled.
     pub fn cancel(&mut self, order_id: OrderId, now: Timestamp) -> Result<&Order, Rejection> {
         self.advance_time(now);
         let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
         match order.status {
-            OrderStatus::Filled => return Err(Rejection::CannotCancelFilled),
+            super::OrderStatus::Filled => return Err(Rejection::CannotCancelFilled),
             status if !status.is_live() => return Err(Rejection::OrderNotLive(status.as_str())),
             _ => {}
         }
         self.emit(EventKind::OrderCancelled { order_id, reason: "Cancelled by user".to_string() });
-        Ok(self.account.order(order_id).expect("known order"))
+        self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))
     }
 
     /// Moves engine time forward (never back) and expires GTD orders whose end time is reached.
@@ -269,21 +235,25 @@ impl MatchingEngine {
     /// A new top of book: pending market orders and touched limits execute, stops trigger on the mid.
     pub fn on_quote(&mut self, quote: &Quote) -> Result<(), MarketDataError> {
         let product_id = quote.product_id;
-        if !quote.is_valid() {
-            return Err(MarketDataError::InvalidQuote { product_id, reason: "bid must be positive and not above ask" });
+        let invalid = |reason| MarketDataError::InvalidQuote { product_id, reason };
+        if !quote.is_valid() || quote.ask > MAX_PRICE {
+            return Err(invalid("prices must satisfy 0 < bid ≤ ask ≤ 10^12"));
         }
-        if quote.bid_size.is_some_and(|s| s.is_sign_negative()) || quote.ask_size.is_some_and(|s| s.is_sign_negative())
-        {
-            return Err(MarketDataError::InvalidQuote { product_id, reason: "sizes must not be negative" });
+        let size_ok = |size: Option<Decimal>| size.is_none_or(|s| !s.is_sign_negative() && s <= MAX_SIZE);
+        if !size_ok(quote.bid_size) || !size_ok(quote.ask_size) {
+            return Err(invalid("sizes must be between 0 and 10^12"));
         }
         let cap = self.config.participation_cap;
-        let market = self.market_for_data(product_id, quote.time)?;
+        let market = self.market_for_data(product_id, quote.time, false)?;
+        let prior = market.touch_prices();
         market.quote = Some(*quote);
         market.last_price = Some(quote.mid());
-        market.budget_buy = cap.zip(quote.ask_size).map(|(c, s)| c * s);
-        market.budget_sell = cap.zip(quote.bid_size).map(|(c, s)| c * s);
+        market.budget = Budget::PerSide {
+            buy: cap.zip(quote.ask_size).map(|(c, s)| c * s),
+            sell: cap.zip(quote.bid_size).map(|(c, s)| c * s),
+        };
         self.advance_time(quote.time);
-        self.match_live_orders(product_id, Touch::Quote { bid: quote.bid, ask: quote.ask });
+        self.match_live_orders(product_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, prior, None);
         Ok(())
     }
 
@@ -291,46 +261,54 @@ impl MatchingEngine {
     /// at or through it fill at their limit, stops trigger on it.
     pub fn on_trade(&mut self, print: &TradePrint) -> Result<(), MarketDataError> {
         let product_id = print.product_id;
-        if print.price <= Decimal::ZERO || print.size.is_sign_negative() {
+        if print.price <= Decimal::ZERO
+            || print.price > MAX_PRICE
+            || print.size.is_sign_negative()
+            || print.size > MAX_SIZE
+        {
             return Err(MarketDataError::InvalidTrade {
                 product_id,
-                reason: "price must be positive and size not negative",
+                reason: "price must be in (0, 10^12] and size in [0, 10^12]",
             });
         }
         let budget = self.config.participation_cap.map(|c| c * print.size);
-        let market = self.market_for_data(product_id, print.time)?;
+        let market = self.market_for_data(product_id, print.time, false)?;
+        let prior = market.touch_prices();
         market.last_price = Some(print.price);
-        market.budget_buy = budget;
-        market.budget_sell = budget;
+        market.budget = Budget::Shared(budget);
         self.advance_time(print.time);
-        self.match_live_orders(product_id, Touch::Print { price: print.price });
+        self.match_live_orders(product_id, Touch::Print { price: print.price }, prior, None);
         Ok(())
     }
 
     /// A bar: pending market orders fill at its open (± slippage); then the bar is walked
-    /// along [`Candle::path`], triggering stops and filling touched limits. The current
-    /// quote is cleared (the bar supersedes it). A bar whose high or low does not bound its
-    /// open and close is widened to do so; fills inside a bar carry its start time.
+    /// along [`Candle::path`], triggering stops and filling touched limits. Orders created
+    /// after the bar's start wait for the next event (no fill at a price from before they
+    /// existed). Each bar must start after the previous one. The current quote is cleared
+    /// (the bar supersedes it). A bar whose high or low does not bound its open and close is
+    /// widened to do so. Fills inside a bar carry engine time (the bar's start, unless a
+    /// command already moved time later).
     pub fn on_candle(&mut self, product_id: ProductId, candle: &Candle) -> Result<(), MarketDataError> {
         let invalid = |reason| MarketDataError::InvalidCandle { product_id, start: candle.start, reason };
-        if [candle.open, candle.high, candle.low, candle.close].iter().any(|p| *p <= Decimal::ZERO) {
-            return Err(invalid("prices must be positive"));
+        let prices = [candle.open, candle.high, candle.low, candle.close];
+        if prices.iter().any(|p| *p <= Decimal::ZERO || *p > MAX_PRICE) {
+            return Err(invalid("prices must be in (0, 10^12]"));
         }
-        if candle.volume.is_sign_negative() {
-            return Err(invalid("volume must not be negative"));
+        if candle.volume.is_sign_negative() || candle.volume > MAX_SIZE {
+            return Err(invalid("volume must be in [0, 10^12]"));
         }
         let mut bar = *candle;
-        bar.high = bar.high.max(bar.open).max(bar.close).max(bar.low);
-        bar.low = bar.low.min(bar.open).min(bar.close).min(candle.high);
+        bar.high = prices.into_iter().max().unwrap_or(bar.high);
+        bar.low = prices.into_iter().min().unwrap_or(bar.low);
         let budget = self.config.participation_cap.map(|c| c * bar.volume);
-        let market = self.market_for_data(product_id, bar.start)?;
+        let market = self.market_for_data(product_id, bar.start, true)?;
+        let prior = market.touch_prices();
         market.quote = None;
-        market.budget_buy = budget;
-        market.budget_sell = budget;
+        market.budget = Budget::Shared(budget);
         self.advance_time(bar.start);
         let [open, first, second, close] = bar.path();
         for (from, to) in [(open, open), (open, first), (first, second), (second, close)] {
-            self.match_live_orders(product_id, Touch::Leg { from, to });
+            self.match_live_orders(product_id, Touch::Leg { from, to }, prior, Some(bar.start));
         }
         if let Some(market) = self.markets.get_mut(&product_id) {
             market.last_price = Some(bar.close);
@@ -338,211 +316,34 @@ impl MatchingEngine {
         Ok(())
     }
 
-    fn market_for_data(&mut self, product_id: ProductId, time: Timestamp) -> Result<&mut Market, MarketDataError> {
+    /// The product's market, once `time` is in order: not before the last data, and for a
+    /// candle strictly after the last candle's start.
+    fn market_for_data(
+        &mut self,
+        product_id: ProductId,
+        time: Timestamp,
+        is_candle: bool,
+    ) -> Result<&mut MarketState, MarketDataError> {
         let market = self.markets.get_mut(&product_id).ok_or(MarketDataError::UnknownProduct(product_id))?;
         if let Some(last) = market.last_data_time
             && time < last
         {
             return Err(MarketDataError::OutOfOrder { product_id, time, last });
         }
+        if is_candle {
+            if let Some(last) = market.last_candle_start
+                && time <= last
+            {
+                return Err(MarketDataError::OutOfOrder { product_id, time, last });
+            }
+            market.last_candle_start = Some(time);
+        }
         market.last_data_time = Some(time);
         Ok(market)
     }
 
-    fn match_live_orders(&mut self, product_id: ProductId, touch: Touch) {
-        let mut ids = std::mem::take(&mut self.scratch);
-        ids.clear();
-        ids.extend_from_slice(self.account.live_orders(product_id));
-        for &order_id in &ids {
-            self.match_order(order_id, touch, false);
-        }
-        self.scratch = ids;
-    }
-
-    /// Matches one live order against `touch`. `arriving`: the order enters the book now
-    /// (just placed, or just triggered), so it may take liquidity at the entry price.
-    fn match_order(&mut self, order_id: OrderId, touch: Touch, arriving: bool) {
-        let Some(order) = self.account.order(order_id) else { return };
-        if !order.status.is_live() {
-            return;
-        }
-        let side = order.side;
-        if order.status == OrderStatus::Pending {
-            let product = &self.markets[&order.product_id].product;
-            let price = taker_price(side, touch.entry(side), self.rates.slippage, product.quote_increment, None);
-            self.execute_immediate_or_cancel(order_id, price);
-            return;
-        }
-        let limit = order.order_configuration.limit_price().expect("open orders are limits or stop-limits");
-        let (mut touch, mut arriving) = (touch, arriving);
-        if let OrderConfiguration::StopLimitStopLimitGtc(stop) = &order.order_configuration
-            && order.trigger_status == TriggerStatus::StopPending
-        {
-            let (stop_price, direction) = (stop.stop_price, stop.stop_direction);
-            let trigger_at = match touch {
-                Touch::Quote { bid, ask } => {
-                    Some((bid + ask) / Decimal::TWO).filter(|mid| direction.is_triggered(stop_price, *mid))
-                }
-                Touch::Print { price } => Some(price).filter(|p| direction.is_triggered(stop_price, *p)),
-                Touch::Leg { from, to } => {
-                    if direction.is_triggered(stop_price, from) {
-                        Some(from)
-                    } else if direction.is_triggered(stop_price, to) {
-                        Some(stop_price)
-                    } else {
-                        None
-                    }
-                }
-            };
-            let Some(trigger_price) = trigger_at else { return };
-            self.emit(EventKind::OrderTriggered { order_id });
-            if let Touch::Leg { to, .. } = touch {
-                touch = Touch::Leg { from: trigger_price, to };
-            }
-            arriving = true;
-        }
-        if arriving {
-            let entry = touch.entry(side);
-            let marketable = match side {
-                Side::Buy => entry <= limit,
-                Side::Sell => entry >= limit,
-            };
-            if marketable {
-                let increment =
-                    self.markets[&self.account.order(order_id).expect("live").product_id].product.quote_increment;
-                let price = taker_price(side, entry, self.rates.slippage, increment, Some(limit));
-                self.execute(order_id, price, Liquidity::Taker);
-                return;
-            }
-            if !matches!(touch, Touch::Leg { .. }) {
-                return;
-            }
-        }
-        if touch.reaches(side, limit) {
-            self.execute(order_id, limit, Liquidity::Maker);
-        }
-    }
-
-    /// Executes a market order once; whatever cannot fill now is cancelled (IOC) or, if
-    /// nothing filled for lack of funds, the order fails.
-    fn execute_immediate_or_cancel(&mut self, order_id: OrderId, price: Decimal) {
-        if let Execution::Incomplete { reason } = self.execute(order_id, price, Liquidity::Taker) {
-            let order = self.account.order(order_id).expect("executed order exists");
-            if order.filled_size.is_zero() && !reason.starts_with("no volume") {
-                self.emit(EventKind::OrderFailed { order_id, reason });
-            } else {
-                self.emit(EventKind::OrderCancelled { order_id, reason: format!("IOC remainder cancelled: {reason}") });
-            }
-        }
-    }
-
-    /// Fills as much of the order as the budget and the account allow, at `price`.
-    fn execute(&mut self, order_id: OrderId, price: Decimal, liquidity: Liquidity) -> Execution {
-        let order = self.account.order(order_id).expect("executing a known order");
-        let market = &self.markets[&order.product_id];
-        let (side, product_id) = (order.side, order.product_id);
-        let increment = market.product.base_increment;
-        let rate = match liquidity {
-            Liquidity::Maker => self.rates.maker,
-            Liquidity::Taker => self.rates.taker,
-        };
-        let wanted = match (order.remaining_base(), &order.order_configuration) {
-            (Some(remaining), _) => remaining,
-            (None, OrderConfiguration::MarketMarketIoc(m)) => {
-                let quote_size = m.quote_size.unwrap_or_default();
-                match side {
-                    Side::Buy => floor_to(
-                        (quote_size - order.filled_value - order.total_fees) / (price * (Decimal::ONE + rate)),
-                        increment,
-                    ),
-                    Side::Sell => floor_to((quote_size - order.filled_value) / price, increment),
-                }
-            }
-            (None, _) => Decimal::ZERO,
-        };
-        if wanted <= Decimal::ZERO {
-            return Execution::Incomplete {
-                reason: format!("quote_size too small to trade one base increment at {price}"),
-            };
-        }
-        let mut size = wanted;
-        let mut reason = String::new();
-        let budget = match side {
-            Side::Buy => market.budget_buy,
-            Side::Sell => market.budget_sell,
-        };
-        if let Some(budget) = budget
-            && size > budget
-        {
-            size = floor_to(budget.max(Decimal::ZERO), increment);
-            reason = "no volume left under the participation cap".to_string();
-        }
-        let funds = order.hold_remaining + self.account.balance(order.hold_currency).available;
-        match side {
-            Side::Buy if price * size * (Decimal::ONE + rate) > funds => {
-                size = floor_to(funds / (price * (Decimal::ONE + rate)), increment);
-                reason = format!("insufficient balance at fill price {price}");
-            }
-            Side::Sell if size > funds => {
-                size = floor_to(funds, increment);
-                reason = format!("insufficient position at fill price {price}");
-            }
-            _ => {}
-        }
-        if size <= Decimal::ZERO {
-            return Execution::Incomplete { reason };
-        }
-        let fill = Fill {
-            trade_id: TradeId(self.next_uuid()),
-            order_id,
-            product_id,
-            side,
-            price,
-            size,
-            fee: price * size * rate,
-            liquidity,
-            time: self.now,
-        };
-        let market = self.markets.get_mut(&product_id).expect("listed product");
-        let budget = match side {
-            Side::Buy => &mut market.budget_buy,
-            Side::Sell => &mut market.budget_sell,
-        };
-        if let Some(budget) = budget {
-            *budget -= size;
-        }
-        if size == wanted {
-            self.emit(EventKind::OrderFilled { fill });
-            Execution::Complete
-        } else {
-            self.emit(EventKind::OrderPartiallyFilled { fill });
-            Execution::Incomplete { reason }
-        }
-    }
-
-    fn expire_due_orders(&mut self) {
-        let now = self.now;
-        let mut due = Vec::new();
-        let mut next = None::<Timestamp>;
-        for order in self.account.orders().filter(|o| o.status.is_live()) {
-            if let Some(end_time) = order.order_configuration.end_time() {
-                if end_time <= now {
-                    due.push((order.created_time, order.order_id));
-                } else {
-                    next = Some(next.map_or(end_time, |t| t.min(end_time)));
-                }
-            }
-        }
-        // Deterministic order: by acceptance time, then id.
-        due.sort_unstable();
-        for (_, order_id) in due {
-            self.emit(EventKind::OrderExpired { order_id });
-        }
-        self.next_expiry = next;
-    }
-
     /// Appends an event the engine has already checked, and folds it into the account.
-    fn emit(&mut self, kind: EventKind) {
+    pub(super) fn emit(&mut self, kind: EventKind) {
         let event = AccountEvent { seq: self.account.next_seq(), time: self.now, kind };
         if let Err(error) = self.account.apply(&event) {
             unreachable!("the engine emitted an event its own checks should have refused: {error}");
@@ -552,19 +353,13 @@ impl MatchingEngine {
 
     /// A UUIDv7 from engine time and the next event sequence, mixed with the configured
     /// seed: unique per event, identical for identical inputs.
-    fn next_uuid(&self) -> Uuid {
+    pub(super) fn next_uuid(&self) -> Uuid {
         let mixed = splitmix64(self.config.id_seed ^ splitmix64(self.account.next_seq()));
         let tail = splitmix64(mixed);
         let mut random = [0u8; 10];
         random[..8].copy_from_slice(&mixed.to_le_bytes());
         random[8..].copy_from_slice(&tail.to_le_bytes()[..2]);
         Builder::from_unix_timestamp_millis(self.now.millis().max(0) as u64, &random).into_uuid()
-    }
-}
-
-impl Market {
-    fn view(&self) -> MarketView<'_> {
-        MarketView { product: &self.product, quote: self.quote.as_ref(), last_price: self.last_price }
     }
 }
 

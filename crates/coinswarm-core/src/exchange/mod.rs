@@ -27,15 +27,19 @@
 mod config;
 mod engine;
 mod fill;
+mod limits;
+mod market_state;
+mod matching;
 mod order;
 mod pricing;
 mod rejection;
 mod request;
 mod validation;
 
-pub use config::ExchangeConfig;
+pub use config::{ConfigError, ExchangeConfig, MAX_RATE_BPS};
 pub use engine::{MarketDataError, MatchingEngine};
 pub use fill::{Fill, Liquidity, TradeId};
+pub use limits::{MAX_AMOUNT, MAX_PRICE, MAX_SIZE};
 pub use order::{Order, OrderId, OrderStatus, TriggerStatus};
 pub use rejection::Rejection;
 pub use request::{LimitGtc, LimitGtd, MarketIoc, OrderConfiguration, OrderRequest, StopDirection, StopLimitGtc};

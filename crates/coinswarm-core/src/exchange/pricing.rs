@@ -51,7 +51,8 @@ pub(crate) fn taker_price(
             limit.map_or(price, |limit| price.min(limit))
         }
         Side::Sell => {
-            let price = floor_to(touch * (Decimal::ONE - slippage), increment);
+            // Never below one increment: slippage must not turn a sale into a gift.
+            let price = floor_to(touch * (Decimal::ONE - slippage), increment).max(increment);
             limit.map_or(price, |limit| price.max(limit))
         }
     }
@@ -73,6 +74,7 @@ mod tests {
         assert_eq!(floor_to(dec!(0.123456789), dec!(0.00000001)), dec!(0.12345678));
         assert_eq!(ceil_to(dec!(0.123456781), dec!(0.00000001)), dec!(0.12345679));
         assert_eq!(floor_to(dec!(-0.5), dec!(1)), dec!(-1));
+        assert_eq!(taker_price(Side::Sell, dec!(0.01), dec!(0.1), tick, None), dec!(0.01), "never below a tick");
         assert_eq!(floor_to(dec!(7.3), dec!(0.25)), dec!(7.25));
         assert_eq!(ceil_to(dec!(7.3), dec!(0.25)), dec!(7.5));
     }

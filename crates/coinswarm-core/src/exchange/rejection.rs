@@ -4,7 +4,8 @@
 use crate::market::{Currency, ProductId};
 use rust_decimal::Decimal;
 
-/// A refused order, cancel, deposit or withdrawal. Nothing changes in the account.
+/// A refused order, cancel, deposit or withdrawal: nothing it asked for happens. (Engine
+/// time still moves to the command's time, so GTD orders that are due expire.)
 ///
 /// [`Rejection::code`] is stable across versions (Coinbase's failure reason where one
 /// exists); the message is for people.
@@ -50,6 +51,12 @@ pub enum Rejection {
     NonPositiveAmount,
     #[error("Product {0} is already listed with other rules")]
     ProductConflict(ProductId),
+    #[error("Invalid product {product_id}: {reason}")]
+    InvalidProduct { product_id: ProductId, reason: &'static str },
+    #[error("{field} must be at most {max}")]
+    OutOfRange { field: &'static str, max: Decimal },
+    #[error("End time out of range: it must be before the year 10000")]
+    EndTimeOutOfRange,
 }
 
 impl Rejection {
@@ -76,6 +83,9 @@ impl Rejection {
             Rejection::OrderNotLive(_) => "ORDER_NOT_OPEN",
             Rejection::NonPositiveAmount => "INVALID_AMOUNT",
             Rejection::ProductConflict(_) => "PRODUCT_CONFLICT",
+            Rejection::InvalidProduct { .. } => "INVALID_PRODUCT",
+            Rejection::OutOfRange { .. } => "VALUE_OUT_OF_RANGE",
+            Rejection::EndTimeOutOfRange => "INVALID_END_TIME",
         }
     }
 }

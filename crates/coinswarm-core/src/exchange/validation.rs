@@ -1,13 +1,15 @@
 //! Admission of an order request: every check, and the funds it must reserve.
 
 use super::config::Rates;
+use super::limits::{MAX_PRICE, MAX_SIZE};
 use super::order::{OrderStatus, TriggerStatus};
-use super::pricing::{ceil_to, is_multiple};
+use super::pricing::{ceil_to, is_multiple, taker_price};
 use super::rejection::Rejection;
 use super::request::{OrderConfiguration, OrderRequest};
 use crate::ledger::Account;
 use crate::market::{Currency, Product, Quote, Side};
 use crate::time::Timestamp;
+use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +53,7 @@ pub(crate) fn admit(
     now: Timestamp,
 ) -> Result<Admission, Rejection> {
     if let Some(id) = &request.client_order_id
-        && (id.is_empty() || id.len() > 128 || id.chars().any(char::is_control))
+        && (id.is_empty() || id.chars().count() > 128 || id.chars().any(char::is_control))
     {
         return Err(Rejection::InvalidClientOrderId);
     }
@@ -69,14 +71,18 @@ pub(crate) fn admit(
                     match side {
                         Side::Sell => size,
                         Side::Buy => {
-                            let price = touch.ok_or(Rejection::NoMarketPrice(product.product_id))?;
-                            price * (Decimal::ONE + rates.slippage) * size * (Decimal::ONE + rates.taker)
+                            let touch = touch.ok_or(Rejection::NoMarketPrice(product.product_id))?;
+                            let price = taker_price(side, touch, rates.slippage, product.quote_increment, None);
+                            price * size * (Decimal::ONE + rates.taker)
                         }
                     }
                 }
                 (None, Some(quote_size)) => {
                     if quote_size <= Decimal::ZERO {
                         return Err(Rejection::NonPositiveSize);
+                    }
+                    if quote_size > MAX_SIZE {
+                        return Err(Rejection::OutOfRange { field: "quote_size", max: MAX_SIZE });
                     }
                     if !is_multiple(quote_size, product.quote_increment) {
                         return Err(Rejection::SizeNotIncrement {
@@ -88,11 +94,8 @@ pub(crate) fn admit(
                     match side {
                         Side::Buy => quote_size,
                         Side::Sell => {
-                            let price = touch.ok_or(Rejection::NoMarketPrice(product.product_id))?;
-                            let worst = price * (Decimal::ONE - rates.slippage);
-                            if worst <= Decimal::ZERO {
-                                return Err(Rejection::NoMarketPrice(product.product_id));
-                            }
+                            let touch = touch.ok_or(Rejection::NoMarketPrice(product.product_id))?;
+                            let worst = taker_price(side, touch, rates.slippage, product.quote_increment, None);
                             ceil_to(quote_size / worst, product.base_increment)
                         }
                     }
@@ -107,17 +110,20 @@ pub(crate) fn admit(
             let size = config_.base_size().expect("limit orders are base-sized");
             let limit = config_.limit_price().expect("limit orders have a limit price");
             check_base_size(size, product)?;
-            check_price(limit, product)?;
+            check_price("limit_price", limit, product)?;
             let mut trigger_status = TriggerStatus::InvalidOrderType;
             if let OrderConfiguration::StopLimitStopLimitGtc(stop) = config_ {
-                check_price(stop.stop_price, product)?;
+                check_price("stop_price", stop.stop_price, product)?;
                 trigger_status = TriggerStatus::StopPending;
             }
             check_value(limit * size, product)?;
-            if let Some(end_time) = config_.end_time()
-                && end_time <= now
-            {
-                return Err(Rejection::EndTimeNotInFuture);
+            if let Some(end_time) = config_.end_time() {
+                if end_time <= now {
+                    return Err(Rejection::EndTimeNotInFuture);
+                }
+                if end_time.to_datetime().is_none_or(|t| t.year() > 9999) {
+                    return Err(Rejection::EndTimeOutOfRange);
+                }
             }
             if config_.post_only()
                 && let Some(touch) = touch
@@ -170,9 +176,12 @@ fn check_base_size(size: Decimal, product: &Product) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn check_price(price: Decimal, product: &Product) -> Result<(), Rejection> {
+fn check_price(field: &'static str, price: Decimal, product: &Product) -> Result<(), Rejection> {
     if price <= Decimal::ZERO {
         return Err(Rejection::NonPositivePrice);
+    }
+    if price > MAX_PRICE {
+        return Err(Rejection::OutOfRange { field, max: MAX_PRICE });
     }
     if !is_multiple(price, product.quote_increment) {
         return Err(Rejection::PriceNotIncrement { increment: product.quote_increment });

@@ -102,6 +102,9 @@ impl Account {
             return Err(EventLogError::OutOfSequence { expected: self.next_seq, found: event.seq });
         }
         let seq = event.seq;
+        if event.time < self.time {
+            return Err(EventLogError::TimeWentBack { seq });
+        }
         match &event.kind {
             EventKind::Deposited { currency, amount } => {
                 positive(*amount, seq)?;
@@ -110,11 +113,10 @@ impl Account {
             }
             EventKind::Withdrew { currency, amount } => {
                 positive(*amount, seq)?;
-                let balance = self.balances.entry(*currency).or_default();
-                if balance.available < *amount {
+                if self.balance(*currency).available < *amount {
                     return Err(EventLogError::NegativeBalance { seq, currency: *currency });
                 }
-                balance.available -= *amount;
+                self.balances.entry(*currency).or_default().available -= *amount;
                 *self.net_deposits.entry(*currency).or_default() -= *amount;
             }
             EventKind::OrderAccepted { order } => self.accept(seq, order)?,
@@ -137,13 +139,30 @@ impl Account {
     }
 
     fn accept(&mut self, seq: u64, order: &Order) -> Result<(), EventLogError> {
-        if self.orders.contains_key(&order.order_id) {
-            return Err(EventLogError::DuplicateOrder { seq, order_id: order.order_id });
+        let order_id = order.order_id;
+        if self.orders.contains_key(&order_id) {
+            return Err(EventLogError::DuplicateOrder { seq, order_id });
         }
-        let balance = self.balances.entry(order.hold_currency).or_default();
-        if balance.available < order.hold_remaining || order.hold_remaining.is_sign_negative() {
-            return Err(EventLogError::NegativeBalance { seq, currency: order.hold_currency });
+        let hold_currency = match order.side {
+            Side::Buy => order.product_id.quote,
+            Side::Sell => order.product_id.base,
+        };
+        let fresh = order.status.is_live()
+            && order.filled_size.is_zero()
+            && order.filled_value.is_zero()
+            && order.total_fees.is_zero()
+            && order.hold_currency == hold_currency
+            && !order.hold_remaining.is_sign_negative();
+        if !fresh {
+            return Err(EventLogError::InvalidNewOrder { seq, order_id });
         }
+        if order.client_order_id.as_ref().is_some_and(|id| self.client_order_ids.contains_key(id)) {
+            return Err(EventLogError::DuplicateClientOrderId { seq });
+        }
+        if self.balance(hold_currency).available < order.hold_remaining {
+            return Err(EventLogError::NegativeBalance { seq, currency: hold_currency });
+        }
+        let balance = self.balances.entry(hold_currency).or_default();
         balance.available -= order.hold_remaining;
         balance.hold += order.hold_remaining;
         if let Some(client_order_id) = &order.client_order_id {
@@ -163,6 +182,10 @@ impl Account {
         if !order.status.is_live() {
             return Err(EventLogError::OrderNotLive { seq, order_id: fill.order_id });
         }
+        let overfills = order.remaining_base().is_some_and(|remaining| fill.size > remaining);
+        if fill.side != order.side || fill.product_id != order.product_id || overfills {
+            return Err(EventLogError::InconsistentFill { seq, order_id: fill.order_id });
+        }
         let product = order.product_id;
         let notional = fill.notional();
         let (spent_currency, spent, received_currency, received) = match fill.side {
@@ -171,10 +194,10 @@ impl Account {
         };
         let from_hold = spent.min(order.hold_remaining);
         let from_available = spent - from_hold;
-        let balance = self.balances.entry(spent_currency).or_default();
-        if balance.available < from_available || received.is_sign_negative() {
+        if self.balance(spent_currency).available < from_available || received.is_sign_negative() {
             return Err(EventLogError::NegativeBalance { seq, currency: spent_currency });
         }
+        let balance = self.balances.entry(spent_currency).or_default();
         balance.hold -= from_hold;
         balance.available -= from_available;
         self.balances.entry(received_currency).or_default().available += received;

@@ -56,6 +56,14 @@ pub enum EventLogError {
     NegativeBalance { seq: u64, currency: Currency },
     #[error("event {seq} has a non-positive amount")]
     NonPositiveAmount { seq: u64 },
+    #[error("event {seq} is a fill that does not match order {order_id} (side, product or size)")]
+    InconsistentFill { seq: u64, order_id: OrderId },
+    #[error("event {seq} accepts order {order_id} in a state an order cannot start in")]
+    InvalidNewOrder { seq: u64, order_id: OrderId },
+    #[error("event {seq} reuses a client_order_id")]
+    DuplicateClientOrderId { seq: u64 },
+    #[error("event {seq} goes back in time")]
+    TimeWentBack { seq: u64 },
 }
 
 impl AccountEvent {

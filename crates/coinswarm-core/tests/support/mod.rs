@@ -26,7 +26,7 @@ pub fn at(hours: i64) -> Timestamp {
 
 /// An engine with BTC-USD listed and 100,000 USD deposited, fees 40/60 bps.
 pub fn engine_with(config: ExchangeConfig) -> MatchingEngine {
-    let mut engine = MatchingEngine::new(config);
+    let mut engine = MatchingEngine::new(config).unwrap();
     engine.list_product(Product::spot(btc_usd())).unwrap();
     engine.deposit(usd(), dec!(100000), at(0)).unwrap();
     engine

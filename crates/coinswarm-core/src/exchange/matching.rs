@@ -1,0 +1,269 @@
+//! Matching live orders against one market event: triggers, fills, IOC remainders, expiry.
+//! The rules are in the [module docs](super).
+
+use super::engine::MatchingEngine;
+use super::fill::{Fill, Liquidity, TradeId};
+use super::order::{OrderId, OrderStatus, TriggerStatus};
+use super::pricing::{floor_to, taker_price};
+use super::request::OrderConfiguration;
+use crate::ledger::EventKind;
+use crate::market::{ProductId, Side};
+use crate::time::Timestamp;
+use rust_decimal::Decimal;
+
+/// The market moment an order is matched against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Touch {
+    /// Top of book; the last price for stops is the mid.
+    Quote { bid: Decimal, ask: Decimal },
+    /// A print on the tape.
+    Print { price: Decimal },
+    /// A continuous move of the price from `from` to `to`: one leg of a candle's path.
+    Leg { from: Decimal, to: Decimal },
+}
+
+impl Touch {
+    /// The price an order entering the book now meets: ask (buy) / bid (sell), the print,
+    /// or the start of the leg.
+    fn entry(self, side: Side) -> Decimal {
+        match (self, side) {
+            (Touch::Quote { ask, .. }, Side::Buy) => ask,
+            (Touch::Quote { bid, .. }, Side::Sell) => bid,
+            (Touch::Print { price }, _) => price,
+            (Touch::Leg { from, .. }, _) => from,
+        }
+    }
+
+    /// Whether a resting limit at `limit` is reached.
+    fn reaches(self, side: Side, limit: Decimal) -> bool {
+        match (self, side) {
+            (Touch::Quote { ask, .. }, Side::Buy) => ask <= limit,
+            (Touch::Quote { bid, .. }, Side::Sell) => bid >= limit,
+            (Touch::Print { price }, Side::Buy) => price <= limit,
+            (Touch::Print { price }, Side::Sell) => price >= limit,
+            (Touch::Leg { from, to }, Side::Buy) => from.min(to) <= limit,
+            (Touch::Leg { from, to }, Side::Sell) => from.max(to) >= limit,
+        }
+    }
+}
+
+/// The market just before the event being matched: what a seller and a buyer met then
+/// ((bid, ask), or the last price twice), `None` before any data. A limit that already
+/// crossed it (or never met any market) is still taking liquidity, so it fills as taker at
+/// the event's price; one that did not is resting, and fills as maker at its limit.
+pub(crate) type PriorTouch = Option<(Decimal, Decimal)>;
+
+/// How one execution attempt ended.
+enum Execution {
+    Complete,
+    /// Part or none of the order filled; `reason` says what stopped the rest.
+    Incomplete {
+        reason: String,
+    },
+}
+
+impl MatchingEngine {
+    /// Matches the product's live orders, in arrival order, against `touch`. Orders created
+    /// after `created_by` (a bar that started before they existed) sit this event out.
+    pub(super) fn match_live_orders(
+        &mut self,
+        product_id: ProductId,
+        touch: Touch,
+        prior: PriorTouch,
+        created_by: Option<Timestamp>,
+    ) {
+        let mut ids = std::mem::take(&mut self.scratch);
+        ids.clear();
+        ids.extend_from_slice(self.account.live_orders(product_id));
+        for &order_id in &ids {
+            let too_new = created_by
+                .is_some_and(|limit| self.account.order(order_id).is_some_and(|order| order.created_time > limit));
+            if !too_new {
+                self.match_order(order_id, touch, prior, false);
+            }
+        }
+        self.scratch = ids;
+    }
+
+    /// Matches one live order against `touch`. `arriving`: the order enters the book now
+    /// (just placed), so it may take liquidity at the entry price.
+    pub(super) fn match_order(&mut self, order_id: OrderId, touch: Touch, prior: PriorTouch, arriving: bool) {
+        let Some(order) = self.account.order(order_id) else { return };
+        if !order.status.is_live() {
+            return;
+        }
+        let side = order.side;
+        let increment = self.markets[&order.product_id].product.quote_increment;
+        if order.status == OrderStatus::Pending {
+            let price = taker_price(side, touch.entry(side), self.rates.slippage, increment, None);
+            self.execute_immediate_or_cancel(order_id, price);
+            return;
+        }
+        let Some(limit) = order.order_configuration.limit_price() else { return };
+        let mut touch = touch;
+        let mut taking = arriving
+            || prior.is_none_or(|(bid, ask)| match side {
+                Side::Buy => ask <= limit,
+                Side::Sell => bid >= limit,
+            });
+        if let OrderConfiguration::StopLimitStopLimitGtc(stop) = &order.order_configuration
+            && order.trigger_status == TriggerStatus::StopPending
+        {
+            let (stop_price, direction) = (stop.stop_price, stop.stop_direction);
+            let trigger_at = match touch {
+                Touch::Quote { bid, ask } => {
+                    Some((bid + ask) / Decimal::TWO).filter(|mid| direction.is_triggered(stop_price, *mid))
+                }
+                Touch::Print { price } => Some(price).filter(|p| direction.is_triggered(stop_price, *p)),
+                Touch::Leg { from, to } => {
+                    if direction.is_triggered(stop_price, from) {
+                        Some(from)
+                    } else if direction.is_triggered(stop_price, to) {
+                        Some(stop_price)
+                    } else {
+                        None
+                    }
+                }
+            };
+            let Some(trigger_price) = trigger_at else { return };
+            self.emit(EventKind::OrderTriggered { order_id });
+            if let Touch::Leg { to, .. } = touch {
+                touch = Touch::Leg { from: trigger_price, to };
+            }
+            taking = true;
+        }
+        if taking {
+            let entry = touch.entry(side);
+            let marketable = match side {
+                Side::Buy => entry <= limit,
+                Side::Sell => entry >= limit,
+            };
+            if marketable {
+                let price = taker_price(side, entry, self.rates.slippage, increment, Some(limit));
+                self.execute(order_id, price, Liquidity::Taker);
+                return;
+            }
+            if !matches!(touch, Touch::Leg { .. }) {
+                return;
+            }
+        }
+        if touch.reaches(side, limit) {
+            self.execute(order_id, limit, Liquidity::Maker);
+        }
+    }
+
+    /// Executes a market order once; whatever cannot fill now is cancelled (IOC) or, if
+    /// nothing filled for any reason but missing volume, the order fails.
+    fn execute_immediate_or_cancel(&mut self, order_id: OrderId, price: Decimal) {
+        if let Execution::Incomplete { reason } = self.execute(order_id, price, Liquidity::Taker) {
+            let filled_nothing = self.account.order(order_id).is_some_and(|o| o.filled_size.is_zero());
+            if filled_nothing && !reason.starts_with("no volume") {
+                self.emit(EventKind::OrderFailed { order_id, reason });
+            } else {
+                self.emit(EventKind::OrderCancelled { order_id, reason: format!("IOC remainder cancelled: {reason}") });
+            }
+        }
+    }
+
+    /// Fills as much of the order as the participation budget, the product limits and the
+    /// account allow, at `price`.
+    fn execute(&mut self, order_id: OrderId, price: Decimal, liquidity: Liquidity) -> Execution {
+        let Some(order) = self.account.order(order_id) else {
+            return Execution::Incomplete { reason: "unknown order".to_string() };
+        };
+        let market = &self.markets[&order.product_id];
+        let product = &market.product;
+        let (side, product_id) = (order.side, order.product_id);
+        let increment = product.base_increment;
+        let rate = match liquidity {
+            Liquidity::Maker => self.rates.maker,
+            Liquidity::Taker => self.rates.taker,
+        };
+        let wanted = match (order.remaining_base(), &order.order_configuration) {
+            (Some(remaining), _) => remaining,
+            (None, OrderConfiguration::MarketMarketIoc(market_ioc)) => {
+                let quote_size = market_ioc.quote_size.unwrap_or_default();
+                let size = match side {
+                    Side::Buy => floor_to(
+                        (quote_size - order.filled_value - order.total_fees) / (price * (Decimal::ONE + rate)),
+                        increment,
+                    ),
+                    Side::Sell => floor_to((quote_size - order.filled_value) / price, increment),
+                };
+                size.min(product.base_max_size)
+            }
+            (None, _) => Decimal::ZERO,
+        };
+        if wanted <= Decimal::ZERO || (order.filled_size.is_zero() && wanted < product.base_min_size) {
+            return Execution::Incomplete {
+                reason: format!("quote_size too small to trade the product minimum size at {price}"),
+            };
+        }
+        let mut size = wanted;
+        let mut reason = String::new();
+        if let Some(budget) = market.budget.available(side)
+            && size > budget
+        {
+            size = floor_to(budget.max(Decimal::ZERO), increment);
+            reason = "no volume left under the participation cap".to_string();
+        }
+        let funds = order.hold_remaining + self.account.balance(order.hold_currency).available;
+        match side {
+            Side::Buy if price * size * (Decimal::ONE + rate) > funds => {
+                size = floor_to(funds / (price * (Decimal::ONE + rate)), increment);
+                reason = format!("insufficient balance at fill price {price}");
+            }
+            Side::Sell if size > funds => {
+                size = floor_to(funds, increment);
+                reason = format!("insufficient position at fill price {price}");
+            }
+            _ => {}
+        }
+        if size <= Decimal::ZERO {
+            return Execution::Incomplete { reason };
+        }
+        let fill = Fill {
+            trade_id: TradeId(self.next_uuid()),
+            order_id,
+            product_id,
+            side,
+            price,
+            size,
+            fee: price * size * rate,
+            liquidity,
+            time: self.now,
+        };
+        if let Some(market) = self.markets.get_mut(&product_id) {
+            market.budget.consume(side, size);
+        }
+        if size == wanted {
+            self.emit(EventKind::OrderFilled { fill });
+            Execution::Complete
+        } else {
+            self.emit(EventKind::OrderPartiallyFilled { fill });
+            Execution::Incomplete { reason }
+        }
+    }
+
+    /// Expires every live GTD order whose end time engine time has reached.
+    pub(super) fn expire_due_orders(&mut self) {
+        let now = self.now;
+        let mut due = Vec::new();
+        let mut next = None::<Timestamp>;
+        for order in self.account.orders().filter(|o| o.status.is_live()) {
+            if let Some(end_time) = order.order_configuration.end_time() {
+                if end_time <= now {
+                    due.push((order.created_time, order.order_id));
+                } else {
+                    next = Some(next.map_or(end_time, |t| t.min(end_time)));
+                }
+            }
+        }
+        // Deterministic order whatever the map's: by acceptance time, then id.
+        due.sort_unstable();
+        for (_, order_id) in due {
+            self.emit(EventKind::OrderExpired { order_id });
+        }
+        self.next_expiry = next;
+    }
+}
