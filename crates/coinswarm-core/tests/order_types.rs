@@ -37,7 +37,7 @@ fn market_buy_fills_at_the_ask_with_the_taker_fee() {
     assert_eq!(account.balance(usd()).available, dec!(99899.2994));
     assert_eq!(account.balance(usd()).hold, dec!(0));
     assert_eq!(account.balance(btc()).available, dec!(1));
-    assert_eq!(account.position(btc_usd()).unwrap().average_entry_price, dec!(100.10));
+    assert_eq!(account.position(btc_usd()).unwrap().average_entry_price(), dec!(100.10));
 }
 
 #[test]
@@ -480,4 +480,24 @@ fn slippage_never_prices_a_sale_below_one_tick() {
     let order = engine.submit(OrderRequest::market(btc_usd(), Side::Sell, dec!(500)), at(1)).unwrap();
     assert_eq!(order.status, OrderStatus::Filled);
     assert_eq!(fills(&engine)[0].price, dec!(0.01));
+}
+
+#[test]
+fn ended_orders_beyond_the_retention_are_forgotten_but_live_ones_stay() {
+    let config = ExchangeConfig { retained_orders: 2, ..ExchangeConfig::default() };
+    let mut engine = engine_with(config);
+    engine.on_quote(&quote(1, dec!(100.00), dec!(100.10))).unwrap();
+    let resting =
+        engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(90.00)), at(1)).unwrap().order_id;
+    let mut filled = Vec::new();
+    for i in 0..4 {
+        let request = OrderRequest::market(btc_usd(), Side::Buy, dec!(0.1)).with_client_order_id(format!("buy-{i}"));
+        filled.push(engine.submit(request, at(1)).unwrap().order_id);
+    }
+    let account = engine.account();
+    assert_eq!(account.orders().count(), 3, "the live order and the two newest ended ones");
+    assert!(account.order(resting).is_some());
+    assert!(account.order(filled[0]).is_none() && account.order(filled[1]).is_none());
+    assert!(account.order_by_client_id("buy-3").is_some() && account.order_by_client_id("buy-0").is_none());
+    assert_eq!(account.balance(btc()).available, dec!(0.4), "balances keep every fill");
 }

@@ -1,5 +1,6 @@
 //! Typed settings of the paper exchange.
 
+use crate::ledger::DEFAULT_RETAINED_ORDERS;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,9 @@ pub struct ExchangeConfig {
     /// Seed for the random part of order and trade ids (UUIDv7); ids are otherwise derived
     /// from event time and sequence, so the same inputs give the same ids.
     pub id_seed: u64,
+    /// Ended orders the account keeps in memory (at least 1); older ones live on in the
+    /// event log only. Default [`DEFAULT_RETAINED_ORDERS`] (10,000).
+    pub retained_orders: usize,
 }
 
 impl Default for ExchangeConfig {
@@ -30,6 +34,7 @@ impl Default for ExchangeConfig {
             slippage_bps: Decimal::ZERO,
             participation_cap: None,
             id_seed: 0,
+            retained_orders: DEFAULT_RETAINED_ORDERS,
         }
     }
 }
@@ -81,6 +86,9 @@ impl ExchangeConfig {
             && (cap <= Decimal::ZERO || cap > Decimal::ONE)
         {
             return Err(ConfigError { field: "participation_cap", message: format!("must be in (0, 1], got {cap}") });
+        }
+        if self.retained_orders == 0 {
+            return Err(ConfigError { field: "retained_orders", message: "must be at least 1".to_string() });
         }
         Ok(())
     }

@@ -52,11 +52,12 @@ impl MatchingEngine {
     /// An engine with no products and an empty account, once `config` is valid.
     pub fn new(config: ExchangeConfig) -> Result<Self, ConfigError> {
         config.validate()?;
+        let account = Account::with_retention(config.retained_orders);
         Ok(Self {
             rates: config.rates(),
             config,
             markets: FxHashMap::default(),
-            account: Account::new(),
+            account,
             events: Vec::new(),
             now: Timestamp::default(),
             next_expiry: None,

@@ -208,16 +208,23 @@ impl MatchingEngine {
             reason = "no volume left under the participation cap".to_string();
         }
         let funds = order.hold_remaining + self.account.balance(order.hold_currency).available;
-        match side {
-            Side::Buy if price * size * (Decimal::ONE + rate) > funds => {
+        let mut notional = price * size;
+        let mut fee = notional * rate;
+        let short = match side {
+            Side::Buy if notional + fee > funds => {
                 size = floor_to(funds / (price * (Decimal::ONE + rate)), increment);
-                reason = format!("insufficient balance at fill price {price}");
+                Some("balance")
             }
             Side::Sell if size > funds => {
                 size = floor_to(funds, increment);
-                reason = format!("insufficient position at fill price {price}");
+                Some("position")
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(what) = short {
+            reason = format!("insufficient {what} at fill price {price}");
+            notional = price * size;
+            fee = notional * rate;
         }
         if size <= Decimal::ZERO {
             return Execution::Incomplete { reason };
@@ -229,7 +236,7 @@ impl MatchingEngine {
             side,
             price,
             size,
-            fee: price * size * rate,
+            fee,
             liquidity,
             time: self.now,
         };

@@ -6,6 +6,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 /// The largest multiple of `increment` not above `value` (a zero increment keeps `value`).
 pub(crate) fn floor_to(value: Decimal, increment: Decimal) -> Decimal {
     match decimal_places(increment) {
+        Some(places) if value.scale() <= places => value,
         Some(places) => value.round_dp_with_strategy(places, RoundingStrategy::ToNegativeInfinity),
         None if increment.is_zero() => value,
         None => (value / increment).floor() * increment,
@@ -15,6 +16,7 @@ pub(crate) fn floor_to(value: Decimal, increment: Decimal) -> Decimal {
 /// The smallest multiple of `increment` not below `value`.
 pub(crate) fn ceil_to(value: Decimal, increment: Decimal) -> Decimal {
     match decimal_places(increment) {
+        Some(places) if value.scale() <= places => value,
         Some(places) => value.round_dp_with_strategy(places, RoundingStrategy::ToPositiveInfinity),
         None if increment.is_zero() => value,
         None => (value / increment).ceil() * increment,
@@ -24,7 +26,9 @@ pub(crate) fn ceil_to(value: Decimal, increment: Decimal) -> Decimal {
 /// Whether `value` is a whole multiple of `increment` (a zero increment accepts anything).
 pub(crate) fn is_multiple(value: Decimal, increment: Decimal) -> bool {
     match decimal_places(increment) {
-        Some(places) => value.round_dp_with_strategy(places, RoundingStrategy::ToZero) == value,
+        Some(places) => {
+            value.scale() <= places || value.round_dp_with_strategy(places, RoundingStrategy::ToZero) == value
+        }
         None => increment.is_zero() || (value % increment).is_zero(),
     }
 }

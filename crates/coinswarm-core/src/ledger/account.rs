@@ -8,14 +8,26 @@ use crate::market::{Currency, ProductId, Side};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+
+/// How many ended (filled, cancelled, expired, failed) orders an account keeps in memory by
+/// default, newest first; older ones live on only in the event log. Live orders are always kept.
+pub const DEFAULT_RETAINED_ORDERS: usize = 10_000;
 
 /// One account: balances, orders, positions and fees, rebuilt exactly by replaying its log.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// Memory stays bounded however long the account trades: it keeps every live order and the
+/// most recent `retained_orders` ended ones (their `client_order_id`s stay idempotent
+/// while they are kept). Eviction is part of the fold, so a replay with the same retention
+/// rebuilds the same state.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     balances: BTreeMap<Currency, Balance>,
     orders: FxHashMap<OrderId, Order>,
     client_order_ids: FxHashMap<String, OrderId>,
+    /// Ended orders still in `orders`, oldest first.
+    ended_orders: VecDeque<OrderId>,
+    retained_orders: usize,
     /// Live orders per product, in arrival order (the order in which they are matched).
     live_orders: BTreeMap<ProductId, Vec<OrderId>>,
     positions: BTreeMap<ProductId, Position>,
@@ -25,14 +37,46 @@ pub struct Account {
     time: Timestamp,
 }
 
+impl Default for Account {
+    fn default() -> Self {
+        Self::with_retention(DEFAULT_RETAINED_ORDERS)
+    }
+}
+
 impl Account {
+    /// An empty account keeping [`DEFAULT_RETAINED_ORDERS`] ended orders.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Rebuilds an account from its log.
+    /// An empty account keeping `retained_orders` ended orders in memory.
+    pub fn with_retention(retained_orders: usize) -> Self {
+        Self {
+            balances: BTreeMap::new(),
+            orders: FxHashMap::default(),
+            client_order_ids: FxHashMap::default(),
+            ended_orders: VecDeque::new(),
+            retained_orders,
+            live_orders: BTreeMap::new(),
+            positions: BTreeMap::new(),
+            fees_paid: BTreeMap::new(),
+            net_deposits: BTreeMap::new(),
+            next_seq: 0,
+            time: Timestamp::default(),
+        }
+    }
+
+    /// Rebuilds an account from its log, with the default retention.
     pub fn replay<'a>(events: impl IntoIterator<Item = &'a AccountEvent>) -> Result<Self, EventLogError> {
-        let mut account = Self::new();
+        Self::replay_with_retention(events, DEFAULT_RETAINED_ORDERS)
+    }
+
+    /// Rebuilds an account from its log, keeping `retained_orders` ended orders.
+    pub fn replay_with_retention<'a>(
+        events: impl IntoIterator<Item = &'a AccountEvent>,
+        retained_orders: usize,
+    ) -> Result<Self, EventLogError> {
+        let mut account = Self::with_retention(retained_orders);
         for event in events {
             account.apply(event)?;
         }
@@ -57,7 +101,7 @@ impl Account {
         self.client_order_ids.get(client_order_id).and_then(|id| self.orders.get(id))
     }
 
-    /// All orders ever accepted, in no particular order.
+    /// Live orders and the retained ended ones, in no particular order.
     pub fn orders(&self) -> impl Iterator<Item = &Order> {
         self.orders.values()
     }
@@ -174,17 +218,18 @@ impl Account {
     }
 
     fn fill(&mut self, seq: u64, fill: &Fill, completes: bool) -> Result<(), EventLogError> {
+        let order_id = fill.order_id;
         if fill.size <= Decimal::ZERO || fill.price <= Decimal::ZERO || fill.fee.is_sign_negative() {
             return Err(EventLogError::NonPositiveAmount { seq });
         }
-        let order =
-            self.orders.get(&fill.order_id).ok_or(EventLogError::UnknownOrder { seq, order_id: fill.order_id })?;
+        // One lookup; the balance, fee and position maps are other fields, borrowed beside it.
+        let order = self.orders.get_mut(&order_id).ok_or(EventLogError::UnknownOrder { seq, order_id })?;
         if !order.status.is_live() {
-            return Err(EventLogError::OrderNotLive { seq, order_id: fill.order_id });
+            return Err(EventLogError::OrderNotLive { seq, order_id });
         }
         let overfills = order.remaining_base().is_some_and(|remaining| fill.size > remaining);
         if fill.side != order.side || fill.product_id != order.product_id || overfills {
-            return Err(EventLogError::InconsistentFill { seq, order_id: fill.order_id });
+            return Err(EventLogError::InconsistentFill { seq, order_id });
         }
         let product = order.product_id;
         let notional = fill.notional();
@@ -194,7 +239,8 @@ impl Account {
         };
         let from_hold = spent.min(order.hold_remaining);
         let from_available = spent - from_hold;
-        if self.balance(spent_currency).available < from_available || received.is_sign_negative() {
+        let spendable = self.balances.get(&spent_currency).map_or(Decimal::ZERO, |b| b.available);
+        if spendable < from_available || received.is_sign_negative() {
             return Err(EventLogError::NegativeBalance { seq, currency: spent_currency });
         }
         let balance = self.balances.entry(spent_currency).or_default();
@@ -205,15 +251,19 @@ impl Account {
         self.positions
             .entry(product)
             .or_insert_with(|| Position::new(product))
-            .apply_fill(fill.side, fill.price, fill.size, fill.fee);
+            .apply_fill(fill.side, fill.price, fill.size, notional, fill.fee);
 
-        let order = self.orders.get_mut(&fill.order_id).expect("checked above");
         order.hold_remaining -= from_hold;
         order.filled_size += fill.size;
         order.filled_value += notional;
         order.total_fees += fill.fee;
         if completes {
-            self.end(seq, fill.order_id, OrderStatus::Filled, None)?;
+            order.status = OrderStatus::Filled;
+            let released = std::mem::take(&mut order.hold_remaining);
+            let balance = self.balances.entry(order.hold_currency).or_default();
+            balance.hold -= released;
+            balance.available += released;
+            self.retire(product, order_id);
         }
         Ok(())
     }
@@ -234,10 +284,25 @@ impl Account {
         let balance = self.balances.entry(currency).or_default();
         balance.hold -= released;
         balance.available += released;
-        if let Some(live) = self.live_orders.get_mut(&product) {
-            live.retain(|id| *id != order_id);
-        }
+        self.retire(product, order_id);
         Ok(())
+    }
+
+    /// Takes an order that just ended off its product's live list, and forgets the oldest
+    /// ended order once more than `retained_orders` are kept.
+    fn retire(&mut self, product: ProductId, order_id: OrderId) {
+        if let Some(live) = self.live_orders.get_mut(&product)
+            && let Some(index) = live.iter().position(|id| *id == order_id)
+        {
+            live.remove(index);
+        }
+        self.ended_orders.push_back(order_id);
+        while self.ended_orders.len() > self.retained_orders {
+            let Some(oldest) = self.ended_orders.pop_front() else { break };
+            if let Some(client_order_id) = self.orders.remove(&oldest).and_then(|order| order.client_order_id) {
+                self.client_order_ids.remove(&client_order_id);
+            }
+        }
     }
 
     fn live_order_mut(&mut self, seq: u64, order_id: OrderId) -> Result<&mut Order, EventLogError> {

@@ -10,7 +10,7 @@ mod balance;
 mod event;
 mod position;
 
-pub use account::Account;
+pub use account::{Account, DEFAULT_RETAINED_ORDERS};
 pub use balance::Balance;
 pub use event::{AccountEvent, EventKind, EventLogError};
 pub use position::Position;
