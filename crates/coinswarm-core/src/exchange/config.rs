@@ -54,17 +54,34 @@ pub struct ConfigError {
 /// One basis point as a fraction.
 pub(crate) const BPS: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
 
-/// The config's basis points as fractions, computed once.
+/// The config's basis points as the fractions and factors the hot path needs, computed once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Rates {
+    /// Maker and taker fees as fractions of notional.
     pub maker: Decimal,
     pub taker: Decimal,
-    pub slippage: Decimal,
+    /// 1 + taker fee: a taker buy's cost per unit of notional.
+    pub taker_cost_factor: Decimal,
+    /// 1 + maker fee.
+    pub maker_cost_factor: Decimal,
+    /// Price factors for taker fills: 1 + slippage for buys, 1 − slippage for sells.
+    pub buy_slippage_factor: Decimal,
+    pub sell_slippage_factor: Decimal,
+    pub has_slippage: bool,
 }
 
 impl ExchangeConfig {
     pub(crate) fn rates(&self) -> Rates {
-        Rates { maker: self.maker_fee_bps * BPS, taker: self.taker_fee_bps * BPS, slippage: self.slippage_bps * BPS }
+        let (maker, taker, slippage) = (self.maker_fee_bps * BPS, self.taker_fee_bps * BPS, self.slippage_bps * BPS);
+        Rates {
+            maker,
+            taker,
+            taker_cost_factor: Decimal::ONE + taker,
+            maker_cost_factor: Decimal::ONE + maker,
+            buy_slippage_factor: Decimal::ONE + slippage,
+            sell_slippage_factor: Decimal::ONE - slippage,
+            has_slippage: !slippage.is_zero(),
+        }
     }
 
     /// Checks the ranges a user could get wrong in a config file: fees and slippage from 0 to

@@ -4,7 +4,7 @@
 use super::engine::MatchingEngine;
 use super::fill::{Fill, Liquidity, TradeId};
 use super::order::{OrderId, OrderStatus, TriggerStatus};
-use super::pricing::{floor_to, taker_price};
+use super::pricing::{floor_to, is_positive, taker_price};
 use super::request::OrderConfiguration;
 use crate::ledger::EventKind;
 use crate::market::{ProductId, Side};
@@ -95,7 +95,7 @@ impl MatchingEngine {
         let side = order.side;
         let increment = self.markets[&order.product_id].product.quote_increment;
         if order.status == OrderStatus::Pending {
-            let price = taker_price(side, touch.entry(side), self.rates.slippage, increment, None);
+            let price = taker_price(side, touch.entry(side), &self.rates, increment, None);
             self.execute_immediate_or_cancel(order_id, price);
             return;
         }
@@ -139,7 +139,7 @@ impl MatchingEngine {
                 Side::Sell => entry >= limit,
             };
             if marketable {
-                let price = taker_price(side, entry, self.rates.slippage, increment, Some(limit));
+                let price = taker_price(side, entry, &self.rates, increment, Some(limit));
                 self.execute(order_id, price, Liquidity::Taker);
                 return;
             }
@@ -175,9 +175,9 @@ impl MatchingEngine {
         let product = &market.product;
         let (side, product_id) = (order.side, order.product_id);
         let increment = product.base_increment;
-        let rate = match liquidity {
-            Liquidity::Maker => self.rates.maker,
-            Liquidity::Taker => self.rates.taker,
+        let (rate, cost_factor) = match liquidity {
+            Liquidity::Maker => (self.rates.maker, self.rates.maker_cost_factor),
+            Liquidity::Taker => (self.rates.taker, self.rates.taker_cost_factor),
         };
         let wanted = match (order.remaining_base(), &order.order_configuration) {
             (Some(remaining), _) => remaining,
@@ -185,7 +185,7 @@ impl MatchingEngine {
                 let quote_size = market_ioc.quote_size.unwrap_or_default();
                 let size = match side {
                     Side::Buy => floor_to(
-                        (quote_size - order.filled_value - order.total_fees) / (price * (Decimal::ONE + rate)),
+                        (quote_size - order.filled_value - order.total_fees) / (price * cost_factor),
                         increment,
                     ),
                     Side::Sell => floor_to((quote_size - order.filled_value) / price, increment),
@@ -194,7 +194,7 @@ impl MatchingEngine {
             }
             (None, _) => Decimal::ZERO,
         };
-        if wanted <= Decimal::ZERO || (order.filled_size.is_zero() && wanted < product.base_min_size) {
+        if !is_positive(wanted) || (order.filled_size.is_zero() && wanted < product.base_min_size) {
             return Execution::Incomplete {
                 reason: format!("quote_size too small to trade the product minimum size at {price}"),
             };
@@ -212,7 +212,7 @@ impl MatchingEngine {
         let mut fee = notional * rate;
         let short = match side {
             Side::Buy if notional + fee > funds => {
-                size = floor_to(funds / (price * (Decimal::ONE + rate)), increment);
+                size = floor_to(funds / (price * cost_factor), increment);
                 Some("balance")
             }
             Side::Sell if size > funds => {
@@ -226,7 +226,7 @@ impl MatchingEngine {
             notional = price * size;
             fee = notional * rate;
         }
-        if size <= Decimal::ZERO {
+        if !is_positive(size) {
             return Execution::Incomplete { reason };
         }
         let fill = Fill {

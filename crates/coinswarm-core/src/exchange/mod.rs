@@ -41,6 +41,7 @@ pub use engine::{MarketDataError, MatchingEngine};
 pub use fill::{Fill, Liquidity, TradeId};
 pub use limits::{MAX_AMOUNT, MAX_PRICE, MAX_SIZE};
 pub use order::{Order, OrderId, OrderStatus, TriggerStatus};
+pub(crate) use pricing::is_positive;
 pub use rejection::Rejection;
 pub use request::{LimitGtc, LimitGtd, MarketIoc, OrderConfiguration, OrderRequest, StopDirection, StopLimitGtc};
 pub use validation::Admission;

@@ -1,5 +1,6 @@
 //! Price and size arithmetic: increments, slippage, fees. All exact decimal.
 
+use super::config::Rates;
 use crate::market::Side;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -40,26 +41,33 @@ fn decimal_places(increment: Decimal) -> Option<u32> {
 }
 
 /// The price a taker pays (buy) or receives (sell) when the touch is `touch`: moved against
-/// the trader by `slippage` (a fraction), rounded to `increment` against the trader, and
-/// never beyond `limit` when there is one.
+/// the trader by the configured slippage, rounded to `increment` against the trader, never
+/// beyond `limit` when there is one, and never below one increment.
 pub(crate) fn taker_price(
     side: Side,
     touch: Decimal,
-    slippage: Decimal,
+    rates: &Rates,
     increment: Decimal,
     limit: Option<Decimal>,
 ) -> Decimal {
     match side {
         Side::Buy => {
-            let price = ceil_to(touch * (Decimal::ONE + slippage), increment);
+            let slipped = if rates.has_slippage { touch * rates.buy_slippage_factor } else { touch };
+            let price = ceil_to(slipped, increment);
             limit.map_or(price, |limit| price.min(limit))
         }
         Side::Sell => {
+            let slipped = if rates.has_slippage { touch * rates.sell_slippage_factor } else { touch };
             // Never below one increment: slippage must not turn a sale into a gift.
-            let price = floor_to(touch * (Decimal::ONE - slippage), increment).max(increment);
+            let price = floor_to(slipped, increment).max(increment);
             limit.map_or(price, |limit| price.max(limit))
         }
     }
+}
+
+/// Whether `value` is strictly positive (a sign test, cheaper than comparing with zero).
+pub(crate) fn is_positive(value: Decimal) -> bool {
+    value.is_sign_positive() && !value.is_zero()
 }
 
 #[cfg(test)]
@@ -67,18 +75,26 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
+    fn rates(slippage_bps: Decimal) -> Rates {
+        crate::exchange::ExchangeConfig { slippage_bps, ..Default::default() }.rates()
+    }
+
     #[test]
     fn slippage_rounds_against_the_trader_and_respects_the_limit() {
         let tick = dec!(0.01);
-        assert_eq!(taker_price(Side::Buy, dec!(100.00), dec!(0.0005), tick, None), dec!(100.05));
-        assert_eq!(taker_price(Side::Buy, dec!(100.01), dec!(0.0005), tick, None), dec!(100.07));
-        assert_eq!(taker_price(Side::Sell, dec!(100.01), dec!(0.0005), tick, None), dec!(99.95));
-        assert_eq!(taker_price(Side::Buy, dec!(100.00), dec!(0.001), tick, Some(dec!(100.05))), dec!(100.05));
-        assert_eq!(taker_price(Side::Sell, dec!(100.00), dec!(0.001), tick, Some(dec!(99.95))), dec!(99.95));
+        assert_eq!(taker_price(Side::Buy, dec!(100.00), &rates(dec!(5)), tick, None), dec!(100.05));
+        assert_eq!(taker_price(Side::Buy, dec!(100.01), &rates(dec!(5)), tick, None), dec!(100.07));
+        assert_eq!(taker_price(Side::Sell, dec!(100.01), &rates(dec!(5)), tick, None), dec!(99.95));
+        assert_eq!(taker_price(Side::Buy, dec!(100.00), &rates(dec!(10)), tick, Some(dec!(100.05))), dec!(100.05));
+        assert_eq!(taker_price(Side::Sell, dec!(100.00), &rates(dec!(10)), tick, Some(dec!(99.95))), dec!(99.95));
         assert_eq!(floor_to(dec!(0.123456789), dec!(0.00000001)), dec!(0.12345678));
         assert_eq!(ceil_to(dec!(0.123456781), dec!(0.00000001)), dec!(0.12345679));
         assert_eq!(floor_to(dec!(-0.5), dec!(1)), dec!(-1));
-        assert_eq!(taker_price(Side::Sell, dec!(0.01), dec!(0.1), tick, None), dec!(0.01), "never below a tick");
+        assert_eq!(
+            taker_price(Side::Sell, dec!(0.01), &rates(dec!(1000)), tick, None),
+            dec!(0.01),
+            "never below a tick"
+        );
         assert_eq!(floor_to(dec!(7.3), dec!(0.25)), dec!(7.25));
         assert_eq!(ceil_to(dec!(7.3), dec!(0.25)), dec!(7.5));
     }

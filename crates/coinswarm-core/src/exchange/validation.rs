@@ -3,7 +3,7 @@
 use super::config::Rates;
 use super::limits::{MAX_PRICE, MAX_SIZE};
 use super::order::{OrderStatus, TriggerStatus};
-use super::pricing::{ceil_to, is_multiple, taker_price};
+use super::pricing::{ceil_to, is_multiple, is_positive, taker_price};
 use super::rejection::Rejection;
 use super::request::{OrderConfiguration, OrderRequest};
 use crate::ledger::Account;
@@ -72,13 +72,13 @@ pub(crate) fn admit(
                         Side::Sell => size,
                         Side::Buy => {
                             let touch = touch.ok_or(Rejection::NoMarketPrice(product.product_id))?;
-                            let price = taker_price(side, touch, rates.slippage, product.quote_increment, None);
-                            price * size * (Decimal::ONE + rates.taker)
+                            let price = taker_price(side, touch, rates, product.quote_increment, None);
+                            price * size * rates.taker_cost_factor
                         }
                     }
                 }
                 (None, Some(quote_size)) => {
-                    if quote_size <= Decimal::ZERO {
+                    if !is_positive(quote_size) {
                         return Err(Rejection::NonPositiveSize);
                     }
                     if quote_size > MAX_SIZE {
@@ -95,7 +95,7 @@ pub(crate) fn admit(
                         Side::Buy => quote_size,
                         Side::Sell => {
                             let touch = touch.ok_or(Rejection::NoMarketPrice(product.product_id))?;
-                            let worst = taker_price(side, touch, rates.slippage, product.quote_increment, None);
+                            let worst = taker_price(side, touch, rates, product.quote_increment, None);
                             ceil_to(quote_size / worst, product.base_increment)
                         }
                     }
@@ -136,9 +136,9 @@ pub(crate) fn admit(
                     return Err(Rejection::PostOnlyWouldCross { limit_price: limit, touch });
                 }
             }
-            let fee_rate = if config_.post_only() { rates.maker } else { rates.taker };
+            let cost_factor = if config_.post_only() { rates.maker_cost_factor } else { rates.taker_cost_factor };
             let hold = match side {
-                Side::Buy => limit * size * (Decimal::ONE + fee_rate),
+                Side::Buy => limit * size * cost_factor,
                 Side::Sell => size,
             };
             (hold, OrderStatus::Open, trigger_status)
@@ -161,7 +161,7 @@ pub(crate) fn admit(
 
 fn check_base_size(size: Decimal, product: &Product) -> Result<(), Rejection> {
     let currency = product.base();
-    if size <= Decimal::ZERO {
+    if !is_positive(size) {
         return Err(Rejection::NonPositiveSize);
     }
     if !is_multiple(size, product.base_increment) {
@@ -177,7 +177,7 @@ fn check_base_size(size: Decimal, product: &Product) -> Result<(), Rejection> {
 }
 
 fn check_price(field: &'static str, price: Decimal, product: &Product) -> Result<(), Rejection> {
-    if price <= Decimal::ZERO {
+    if !is_positive(price) {
         return Err(Rejection::NonPositivePrice);
     }
     if price > MAX_PRICE {

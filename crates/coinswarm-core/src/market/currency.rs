@@ -8,10 +8,13 @@ use std::str::FromStr;
 const MAX_LEN: usize = 12;
 
 /// An upper-case alphanumeric asset code of 1 to 12 characters.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Stored as 16 bytes, zero-padded; comparing and hashing read them as one big-endian
+/// `u128`, which orders codes alphabetically (a prefix sorts first) in one instruction —
+/// balances are keyed by currency on the matching engine's hot path.
+#[derive(Clone, Copy)]
 pub struct Currency {
-    len: u8,
-    bytes: [u8; MAX_LEN],
+    bytes: [u8; 16],
 }
 
 impl Currency {
@@ -21,16 +24,47 @@ impl Currency {
         if code.is_empty() || code.len() > MAX_LEN || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(CurrencyError(code.to_string()));
         }
-        let mut bytes = [0u8; MAX_LEN];
+        let mut bytes = [0u8; 16];
         for (slot, b) in bytes.iter_mut().zip(code.bytes()) {
             *slot = b.to_ascii_uppercase();
         }
-        Ok(Self { len: code.len() as u8, bytes })
+        Ok(Self { bytes })
     }
 
     pub fn as_str(&self) -> &str {
+        let len = self.bytes.iter().position(|b| *b == 0).unwrap_or(self.bytes.len());
         // Only ASCII alphanumerics are ever stored.
-        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+        std::str::from_utf8(&self.bytes[..len]).unwrap_or("")
+    }
+
+    fn key(&self) -> u128 {
+        u128::from_be_bytes(self.bytes)
+    }
+}
+
+impl PartialEq for Currency {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Currency {}
+
+impl PartialOrd for Currency {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Currency {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl std::hash::Hash for Currency {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u128(self.key());
     }
 }
 
@@ -81,5 +115,15 @@ mod tests {
         assert!(Currency::new("").is_err());
         assert!(Currency::new("BTC-USD").is_err());
         assert!(Currency::new("ABCDEFGHIJKLM").is_err());
+        assert_eq!(Currency::new("ABCDEFGHIJKL").unwrap().as_str(), "ABCDEFGHIJKL");
+    }
+
+    #[test]
+    fn codes_sort_alphabetically() {
+        let mut codes: Vec<Currency> =
+            ["USD", "BTC", "USDC", "ETH", "1INCH", "US"].iter().map(|c| Currency::new(c).unwrap()).collect();
+        codes.sort();
+        let sorted: Vec<&str> = codes.iter().map(Currency::as_str).collect();
+        assert_eq!(sorted, ["1INCH", "BTC", "ETH", "US", "USD", "USDC"]);
     }
 }
