@@ -3,8 +3,8 @@
 mod support;
 
 use coinswarm_core::exchange::{
-    ExchangeConfig, LimitGtc, LimitGtd, Liquidity, OrderConfiguration, OrderRequest, OrderStatus, StopDirection,
-    StopLimitGtc, TriggerStatus,
+    ExchangeConfig, LimitGtc, Liquidity, OrderConfiguration, OrderRequest, OrderStatus, StopDirection, StopLimitGtc,
+    TriggerStatus,
 };
 use coinswarm_core::ledger::EventKind;
 use coinswarm_core::market::{Side, TradePrint};
@@ -164,16 +164,7 @@ fn post_only_limit_rests_and_fills_as_maker() {
 fn gtd_limit_expires_at_its_end_time_and_releases_its_hold() {
     let mut engine = engine();
     engine.on_quote(&quote(1, dec!(100.00), dec!(100.10))).unwrap();
-    let request = OrderRequest::new(
-        btc_usd(),
-        Side::Buy,
-        OrderConfiguration::LimitLimitGtd(LimitGtd {
-            base_size: dec!(1),
-            limit_price: dec!(90.00),
-            end_time: at(3),
-            post_only: false,
-        }),
-    );
+    let request = gtd_buy(dec!(1), dec!(90.00), at(3));
     let order_id = engine.submit(request, at(1)).unwrap().order_id;
     engine.on_quote(&quote(2, dec!(95.00), dec!(95.10))).unwrap();
     assert_eq!(engine.account().order(order_id).unwrap().status, OrderStatus::Open);
@@ -189,16 +180,7 @@ fn gtd_limit_expires_at_its_end_time_and_releases_its_hold() {
 #[test]
 fn gtd_orders_also_expire_when_time_advances_without_data() {
     let mut engine = engine();
-    let request = OrderRequest::new(
-        btc_usd(),
-        Side::Buy,
-        OrderConfiguration::LimitLimitGtd(LimitGtd {
-            base_size: dec!(1),
-            limit_price: dec!(90.00),
-            end_time: at(3),
-            post_only: false,
-        }),
-    );
+    let request = gtd_buy(dec!(1), dec!(90.00), at(3));
     let order_id = engine.submit(request, at(1)).unwrap().order_id;
     engine.advance_time(at(5));
     assert_eq!(engine.account().order(order_id).unwrap().status, OrderStatus::Expired);
@@ -443,16 +425,7 @@ fn prints_and_candles_share_one_participation_budget_between_sides() {
 #[test]
 fn expired_holds_are_released_before_the_next_order_is_checked() {
     let mut engine = engine();
-    let gtd = OrderRequest::new(
-        btc_usd(),
-        Side::Buy,
-        OrderConfiguration::LimitLimitGtd(LimitGtd {
-            base_size: dec!(900),
-            limit_price: dec!(100.00),
-            end_time: at(3),
-            post_only: false,
-        }),
-    );
+    let gtd = gtd_buy(dec!(900), dec!(100.00), at(3));
     engine.submit(gtd, at(1)).unwrap();
     let order = engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(900), dec!(100.00)), at(5)).unwrap();
     assert_eq!(order.status, OrderStatus::Open);

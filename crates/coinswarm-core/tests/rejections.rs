@@ -4,7 +4,7 @@
 mod support;
 
 use coinswarm_core::exchange::{
-    LimitGtc, LimitGtd, MarketIoc, OrderConfiguration, OrderId, OrderRequest, Rejection, StopDirection, StopLimitGtc,
+    LimitGtc, MarketIoc, OrderConfiguration, OrderId, OrderRequest, Rejection, StopDirection, StopLimitGtc,
 };
 use coinswarm_core::market::{Product, ProductId, Side};
 use rust_decimal::Decimal;
@@ -182,16 +182,7 @@ fn post_only_orders_that_would_cross_are_rejected() {
 #[test]
 fn gtd_orders_ending_in_the_past_are_rejected() {
     let mut engine = quoted_engine();
-    let request = OrderRequest::new(
-        btc_usd(),
-        Side::Buy,
-        OrderConfiguration::LimitLimitGtd(LimitGtd {
-            base_size: dec!(1),
-            limit_price: dec!(90),
-            end_time: at(1),
-            post_only: false,
-        }),
-    );
+    let request = gtd_buy(dec!(1), dec!(90), at(1));
     assert_rejected(&mut engine, request, "INVALID_END_TIME", "End time must be after");
 }
 
@@ -302,16 +293,7 @@ fn absurd_numbers_are_refused_instead_of_overflowing() {
         "Size above product maximum",
     );
     assert_eq!(engine.deposit(usd(), Decimal::MAX, at(1)).unwrap_err().code(), "VALUE_OUT_OF_RANGE");
-    let far = OrderRequest::new(
-        btc_usd(),
-        Side::Buy,
-        OrderConfiguration::LimitLimitGtd(LimitGtd {
-            base_size: dec!(1),
-            limit_price: dec!(90),
-            end_time: coinswarm_core::time::Timestamp(i64::MAX),
-            post_only: false,
-        }),
-    );
+    let far = gtd_buy(dec!(1), dec!(90), coinswarm_core::time::Timestamp(i64::MAX));
     assert_rejected(&mut engine, far, "INVALID_END_TIME", "before the year 10000");
 }
 

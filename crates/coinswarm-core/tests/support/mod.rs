@@ -1,8 +1,8 @@
 //! Shared set-up for the matching engine tests: one BTC-USD spot product and a funded account.
 #![allow(dead_code)]
 
-use coinswarm_core::exchange::{ExchangeConfig, MatchingEngine};
-use coinswarm_core::market::{Candle, Currency, Product, ProductId, Quote};
+use coinswarm_core::exchange::{ExchangeConfig, LimitGtd, MatchingEngine, OrderConfiguration, OrderRequest};
+use coinswarm_core::market::{Candle, Currency, Product, ProductId, Quote, Side};
 use coinswarm_core::time::{HOUR_MS, Timestamp};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -42,4 +42,13 @@ pub fn quote(hours: i64, bid: Decimal, ask: Decimal) -> Quote {
 
 pub fn candle(hours: i64, open: Decimal, high: Decimal, low: Decimal, close: Decimal, volume: Decimal) -> Candle {
     Candle { start: at(hours), open, high, low, close, volume }
+}
+
+/// A BTC-USD limit buy good till `end_time`, not post-only.
+pub fn gtd_buy(base_size: Decimal, limit_price: Decimal, end_time: Timestamp) -> OrderRequest {
+    OrderRequest::new(
+        btc_usd(),
+        Side::Buy,
+        OrderConfiguration::LimitLimitGtd(LimitGtd { base_size, limit_price, end_time, post_only: false }),
+    )
 }
