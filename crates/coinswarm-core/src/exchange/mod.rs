@@ -12,13 +12,23 @@
 //!   (± slippage, never beyond the limit). Otherwise they rest and fill as maker at exactly
 //!   their limit price when the market touches it: ask ≤ limit (buy) / bid ≥ limit (sell)
 //!   for quotes, print price for trades, the bar's range for candles. Post-only orders that
-//!   would cross are rejected. GTD orders expire once market time reaches `end_time`.
+//!   would cross are rejected. GTD orders expire at the first command or market event at
+//!   or after `end_time`; a bar is not split in time, so an order whose end time falls
+//!   inside a bar can still fill anywhere in that bar.
 //! - **Stop-limit orders** trigger when the last price reaches `stop_price`
 //!   (`STOP_DIRECTION_STOP_UP`: price ≥ stop; `STOP_DIRECTION_STOP_DOWN`: price ≤ stop) and then
 //!   behave as a limit order entering the book at that moment. The last price is the trade
 //!   print, the quote mid, or the candle path.
+//! - **Taking or resting.** A limit that already crossed the market before an event (it
+//!   arrived when there was no quote to trade with, or the participation cap left part of it
+//!   unfilled) is still taking liquidity: it fills as taker at the event's price (never
+//!   beyond its limit). A limit that did not cross rests, and fills as maker at its limit.
 //! - **Candles** are walked along [`Candle::path`](crate::market::Candle::path):
-//!   open → first extreme → second extreme → close, each leg continuous.
+//!   open → first extreme → second extreme → close, each leg continuous. Each bar must start
+//!   after the previous one, and an order created after a bar's start sits that bar out.
+//! - **Participation cap**: per market event, this account's fills may take at most
+//!   `participation_cap` × the volume shown: per side for a quote (its bid and ask sizes),
+//!   shared by both sides for a trade print or a candle.
 //! - **Prices** moved by slippage are rounded to the quote increment against the trader (buy
 //!   up, sell down); sizes computed from a quote amount are rounded down to the base increment.
 //! - **Fees** are charged in quote currency on every fill: maker or taker basis points of the
