@@ -5,7 +5,7 @@ use super::config::{ConfigError, ExchangeConfig, Rates};
 use super::limits::{MAX_AMOUNT, MAX_PRICE, MAX_SIZE};
 use super::market_state::{Budget, MarketState};
 use super::matching::Touch;
-use super::order::{Order, OrderId};
+use super::order::{Order, OrderId, OrderStatus};
 use super::rejection::Rejection;
 use super::request::OrderRequest;
 use super::validation::{Admission, admit};
@@ -217,7 +217,7 @@ impl MatchingEngine {
         self.advance_time(now);
         let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
         match order.status {
-            super::OrderStatus::Filled => return Err(Rejection::CannotCancelFilled),
+            OrderStatus::Filled => return Err(Rejection::CannotCancelFilled),
             status if !status.is_live() => return Err(Rejection::OrderNotLive(status.as_str())),
             _ => {}
         }
