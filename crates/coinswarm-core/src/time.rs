@@ -2,6 +2,7 @@
 //!
 //! The core never reads a clock: every timestamp comes from the caller or from data.
 
+use chrono::format::{Parsed, StrftimeItems};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -49,23 +50,51 @@ impl Timestamp {
     }
 
     /// Parses RFC 3339 (`2024-01-01T00:00:00Z`, any offset), a plain date (`2024-01-01`,
-    /// meaning midnight UTC) or `YYYY-MM-DD HH:MM[:SS]` in UTC (the format of exchange CSVs).
+    /// meaning midnight UTC), `YYYY-MM-DD HH:MM[:SS]` in UTC (the format of exchange CSVs) or
+    /// `YYYY-MM-DD HH-AM`/`HH-PM` in UTC (CryptoDataDownload's hourly files: `12-AM` is
+    /// midnight, `12-PM` noon).
     pub fn parse(text: &str) -> Result<Self, TimeParseError> {
         let text = text.trim();
         if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
             return Ok(Self(dt.timestamp_millis()));
         }
-        if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            let dt = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-            return Ok(Self(dt.and_utc().timestamp_millis()));
+        if let Some(date) = plain_date(text) {
+            return Ok(Self(date.and_utc().timestamp_millis()));
         }
-        for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %I-%p"] {
+        for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
             if let Ok(dt) = NaiveDateTime::parse_from_str(text, format) {
                 return Ok(Self(dt.and_utc().timestamp_millis()));
             }
         }
+        if let Some(dt) = twelve_hour_clock(text) {
+            return Ok(Self(dt.and_utc().timestamp_millis()));
+        }
         Err(TimeParseError(text.to_string()))
     }
+
+    /// Parses an inclusive upper bound: like [`Timestamp::parse`], except that a plain date
+    /// means the last millisecond of that day (UTC), so `..= 2024-01-01` covers the whole
+    /// day. Every other form is the instant it names.
+    pub fn parse_inclusive_end(text: &str) -> Result<Self, TimeParseError> {
+        match plain_date(text.trim()) {
+            Some(midnight) => Ok(Self(midnight.and_utc().timestamp_millis()).plus_millis(DAY_MS - 1)),
+            None => Self::parse(text),
+        }
+    }
+}
+
+/// Midnight of a `YYYY-MM-DD` date.
+fn plain_date(text: &str) -> Option<NaiveDateTime> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?.and_hms_opt(0, 0, 0)
+}
+
+/// `YYYY-MM-DD HH-AM` or `HH-PM` with HH from 01 to 12. chrono's `%I-%p` alone never forms
+/// a time (it wants minutes too), so the minute is set to zero before converting.
+fn twelve_hour_clock(text: &str) -> Option<NaiveDateTime> {
+    let mut parsed = Parsed::new();
+    chrono::format::parse(&mut parsed, text, StrftimeItems::new("%Y-%m-%d %I-%p")).ok()?;
+    parsed.set_minute(0).ok()?;
+    parsed.to_naive_datetime_with_offset(0).ok()
 }
 
 impl fmt::Display for Timestamp {
@@ -81,7 +110,7 @@ impl FromStr for Timestamp {
     }
 }
 
-/// A time that is neither RFC 3339, a plain date nor `YYYY-MM-DD HH:MM`.
+/// A time in none of the forms [`Timestamp::parse`] accepts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid time '{0}': expected RFC 3339 (2024-01-01T00:00:00Z) or a date (2024-01-01)")]
 pub struct TimeParseError(pub String);
@@ -99,6 +128,29 @@ mod tests {
         assert_eq!(Timestamp::parse("2024-01-01T02:00:00+01:00").unwrap(), t.plus_millis(HOUR_MS));
         assert_eq!(t.to_string(), "2024-01-01T00:00:00Z");
         assert_eq!(t.plus_millis(5).to_string(), "2024-01-01T00:00:00.005Z");
+    }
+
+    #[test]
+    fn parses_twelve_hour_csv_times_with_12_am_as_midnight_and_12_pm_as_noon() {
+        let day = Timestamp::parse("2020-01-01").unwrap();
+        for (text, hours) in
+            [("2020-01-01 12-AM", 0), ("2020-01-01 01-AM", 1), ("2020-01-01 12-PM", 12), ("2020-01-01 11-PM", 23)]
+        {
+            assert_eq!(Timestamp::parse(text), Ok(day.plus_millis(hours * HOUR_MS)), "{text}");
+        }
+        for bad in ["2020-01-01 13-PM", "2020-01-01 00-AM", "2020-01-01 01-XM", "2020-01-01 01"] {
+            assert!(Timestamp::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_inclusive_end_given_as_a_date_reaches_the_last_millisecond_of_that_day() {
+        let end = Timestamp::parse_inclusive_end("2019-07-02").unwrap();
+        assert_eq!(end, Timestamp::parse("2019-07-02T23:59:59.999Z").unwrap());
+        let instant = "2019-07-02T05:00:00Z";
+        assert_eq!(Timestamp::parse_inclusive_end(instant), Timestamp::parse(instant));
+        assert_eq!(Timestamp::parse_inclusive_end("2019-07-02 05:00"), Timestamp::parse(instant));
+        assert!(Timestamp::parse_inclusive_end("tomorrow").is_err());
     }
 
     #[test]

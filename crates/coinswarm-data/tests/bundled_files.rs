@@ -87,6 +87,25 @@ fn bitstamp_daily_file_holds_three_products_with_the_same_march_2019_hole() {
 }
 
 #[test]
+fn every_daily_row_is_a_candle_or_a_not_yet_listed_row_of_each_product() {
+    for name in ["bitfinex-daily", "bitstamp-daily"] {
+        let dataset = load(name).unwrap();
+        for q in dataset.entries.iter().map(|e| &e.quality) {
+            assert_eq!(q.candles + q.leading_empty_rows, dataset.source_rows, "{name} {}", q.product_id);
+        }
+    }
+}
+
+#[test]
+fn counted_once_per_data_set_the_daily_hole_is_one_run_of_twelve_days_and_no_row_is_lost() {
+    for (name, gaps) in [("bitfinex-btcusd-1h", (0, 0)), ("bitfinex-daily", (1, 12)), ("bitstamp-daily", (1, 12))] {
+        let q = load(name).unwrap().quality;
+        assert_eq!((q.gap_runs, q.missing_bars), gaps, "{name}");
+        assert_eq!((q.skipped_rows, q.duplicate_rows, q.unattributed_rows), (0, 0, 0), "{name}");
+    }
+}
+
+#[test]
 fn an_unknown_name_lists_the_bundled_names() {
     let err = load("coinbase-btcusd-1m").unwrap_err();
     assert!(matches!(err, LoadError::UnknownDataset(_)));

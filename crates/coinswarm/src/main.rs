@@ -1,8 +1,13 @@
 //! `coinswarm`: the command-line face of Coinswarm. Parsing and dispatch live in [`cli`];
 //! this file only maps the outcome to an exit code.
 #![forbid(unsafe_code)]
+#![warn(missing_debug_implementations, unused_crate_dependencies)]
 
 mod cli;
+
+// The dev-dependency drives the binary from tests/; the binary's own unit tests do not use it.
+#[cfg(test)]
+use assert_cmd as _;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -27,7 +27,7 @@ fn error_of(args: &[&str]) -> String {
 }
 
 #[test]
-fn list_shows_every_bundled_data_set_with_products_span_rows_and_defects() {
+fn list_shows_every_bundled_data_set_with_products_span_rows_and_defects_counting_a_shared_hole_once() {
     let table = stdout_of(&["data", "list"]);
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 4, "{table}");
@@ -41,8 +41,8 @@ fn list_shows_every_bundled_data_set_with_products_span_rows_and_defects() {
             "17583",
             "zero-volume 28, flat 30",
         ],
-        ["bitfinex-daily", "BTC-USD,ETH-USD", "ONE_DAY", "2014-12-01 → 2020-01-17", "1862", "gaps 2 (24 bars)"],
-        ["bitstamp-daily", "BTC-USD,ETH-USD,LTC-USD", "ONE_DAY", "2014-11-28 → 2020-01-17", "1865", "gaps 3 (36 bars)"],
+        ["bitfinex-daily", "BTC-USD,ETH-USD", "ONE_DAY", "2014-12-01 → 2020-01-17", "1862", "gaps 1 (12 bars)"],
+        ["bitstamp-daily", "BTC-USD,ETH-USD,LTC-USD", "ONE_DAY", "2014-11-28 → 2020-01-17", "1865", "gaps 1 (12 bars)"],
     ]) {
         for cell in cells {
             assert!(line.contains(cell), "'{cell}' missing from '{line}'");
@@ -66,15 +66,48 @@ fn list_json_gives_each_data_set_with_rfc3339_span_and_counts() {
 }
 
 #[test]
-fn show_csv_prints_the_inclusive_time_range_oldest_first() {
-    let csv =
-        stdout_of(&["data", "show", "bitfinex-btcusd-1h", "--from", "2019-07-03T23:00:00Z", "--to", "2019-07-04"]);
+fn list_json_gives_defects_as_numbers_for_the_data_set_and_each_product() {
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&["data", "list", "--json"])).unwrap();
+    let defects = &json[2]["defects"];
+    let count = |value: &serde_json::Value, key: &str| value[key].as_u64().unwrap_or_else(|| panic!("{key}: {value}"));
+    let shared = ["gap_runs", "missing_bars", "skipped_rows", "unattributed_rows", "duplicate_rows"];
+    assert_eq!(shared.map(|key| count(defects, key)), [1, 12, 0, 0, 0], "one hole, counted once");
+    let bars = ["zero_volume_bars", "flat_bars", "inconsistent_bars", "off_grid_bars"];
+    assert_eq!(bars.map(|key| count(defects, key)), [9 + 1 + 1, 9 + 1 + 1, 0, 0], "candles over all products");
+    let products = defects["products"].as_array().unwrap();
+    assert_eq!(products.len(), 3);
+    for (product, name) in products.iter().zip(["BTC-USD", "ETH-USD", "LTC-USD"]) {
+        assert_eq!(product["product"], name);
+        assert_eq!((count(product, "gap_runs"), count(product, "missing_bars")), (1, 12), "{name}");
+    }
+}
+
+#[test]
+fn show_csv_prints_the_inclusive_instant_range_oldest_first() {
+    let csv = stdout_of(&[
+        "data",
+        "show",
+        "bitfinex-btcusd-1h",
+        "--from",
+        "2019-07-03T23:00:00Z",
+        "--to",
+        "2019-07-04T00:00:00Z",
+    ]);
     assert_eq!(
         csv,
         "time,open,high,low,close,volume\n\
          2019-07-03T23:00:00Z,11920.0,12014.6,11812.03,11976.42,2116.97\n\
          2019-07-04T00:00:00Z,11976.42,12064.26,11812.01,11849.99,1627.53\n"
     );
+}
+
+#[test]
+fn show_with_a_date_only_to_prints_through_the_end_of_that_day() {
+    let csv = stdout_of(&["data", "show", "bitfinex-btcusd-1h", "--from", "2019-07-01", "--to", "2019-07-02"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 48, "every hourly bar of 2019-07-01 and 2019-07-02");
+    assert_eq!(lines[1], "2019-07-01T00:00:00Z,10761.26,11038.84,10600.0,11020.46,2379.28");
+    assert_eq!(lines[48], "2019-07-02T23:00:00Z,10798.0,10840.0,10687.88,10829.18,873.5");
 }
 
 #[test]
@@ -112,11 +145,21 @@ fn show_json_holds_product_granularity_and_candles_with_decimal_strings() {
 }
 
 #[test]
-fn show_range_outside_the_data_prints_only_the_header() {
-    assert_eq!(
-        stdout_of(&["data", "show", "bitfinex-btcusd-1h", "--to", "2010-01-01"]),
-        "time,open,high,low,close,volume\n"
-    );
+fn show_range_outside_the_data_prints_only_the_header_and_notes_the_span_on_stderr() {
+    for (args, note) in [
+        (
+            &["bitfinex-btcusd-1h", "--to", "2010-01-01"][..],
+            "BTC-USD in bitfinex-btcusd-1h spans 2017-07-01 11:00 → 2019-07-04 01:00",
+        ),
+        (
+            &["bitfinex-daily", "--product", "BTC-USD", "--from", "2020-01-20"][..],
+            "BTC-USD in bitfinex-daily spans 2014-12-01 → 2020-01-17",
+        ),
+    ] {
+        let (code, stdout, stderr) = coinswarm(&[&["data", "show"][..], args].concat());
+        assert_eq!((code, stdout.as_str()), (0, "time,open,high,low,close,volume\n"), "{args:?}");
+        assert_eq!(stderr, format!("note: the range holds no bars; {note}\n"), "{args:?}");
+    }
 }
 
 #[test]
@@ -126,8 +169,13 @@ fn quality_reports_gaps_listing_and_zero_volume_per_product() {
     assert!(text.contains("ETH-USD: 1319 candles, 2016-05-27 → 2020-01-17"), "{text}");
     assert!(text.contains("2016-05-27 (543 empty rows before)"), "{text}");
     assert!(text.contains("gap runs              1 (12 missing bars)"), "{text}");
+    assert!(
+        text.contains("all products, each bar time or row once:\n  gap runs              1 (12 missing bars)"),
+        "{text}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&stdout_of(&["data", "quality", "bitfinex-btcusd-1h", "--json"])).unwrap();
+    assert_eq!(json["dataset_defects"]["unattributed_rows"].as_u64(), Some(0));
     let btc = &json["products"][0];
     assert_eq!((btc["zero_volume_bars"].as_u64(), btc["flat_bars"].as_u64()), (Some(28), Some(30)));
 }
@@ -163,7 +211,7 @@ fn an_unparsable_time_is_refused_naming_the_accepted_formats() {
 #[test]
 fn a_from_after_to_is_refused() {
     let err = error_of(&["data", "show", "bitfinex-btcusd-1h", "--from", "2019-01-02", "--to", "2019-01-01"]);
-    assert!(err.contains("--from 2019-01-02T00:00:00Z is after --to 2019-01-01T00:00:00Z"), "{err}");
+    assert!(err.contains("--from 2019-01-02T00:00:00Z is after --to 2019-01-01T23:59:59.999Z"), "{err}");
 }
 
 #[test]

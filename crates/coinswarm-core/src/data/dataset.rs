@@ -1,5 +1,6 @@
 //! A named data set: one venue, one granularity, a series and a quality report per product.
 
+use super::dataset_quality::DatasetQualityReport;
 use super::format::{CsvFormat, DataFormatError};
 use super::quality::DataQualityReport;
 use super::series::{CandleSeries, Span};
@@ -25,6 +26,9 @@ pub struct Dataset {
     pub source_rows: usize,
     /// One entry per product, in the order the source file first names them.
     pub entries: Vec<DatasetEntry>,
+    /// Defects of the data set as a whole, each row and bar time counted once, including
+    /// rows charged to no product.
+    pub quality: DatasetQualityReport,
 }
 
 /// A product the data set does not hold.
@@ -42,7 +46,8 @@ fn list(products: &[ProductId]) -> String {
 
 impl Dataset {
     /// Parses a CSV file of `format` whose prices are in `quote` and whose bars are
-    /// `granularity` long. Row defects end up in each entry's quality report.
+    /// `granularity` long. Row defects end up in each entry's quality report and, counted
+    /// once per row, in the data set's.
     pub fn from_csv(
         name: impl Into<String>,
         venue: impl Into<String>,
@@ -58,6 +63,7 @@ impl Dataset {
             granularity,
             source_rows: parsed.rows,
             entries: parsed.entries,
+            quality: parsed.quality,
         })
     }
 

@@ -1,6 +1,7 @@
 //! The CSV layouts the loaders understand, their errors, and the cell parsing they share.
 
 use super::dataset::DatasetEntry;
+use super::dataset_quality::DatasetQualityReport;
 use super::{long, wide};
 use crate::market::{Currency, Granularity};
 use rust_decimal::Decimal;
@@ -45,12 +46,14 @@ impl fmt::Display for CsvFormat {
     }
 }
 
-/// What a loader made of a file: one entry per product, in order of first appearance.
+/// What a loader made of a file: one entry per product, in order of first appearance, and
+/// the defects of the file as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedCsv {
     /// Data rows read, header excluded, skipped rows included.
     pub rows: usize,
     pub entries: Vec<DatasetEntry>,
+    pub quality: DatasetQualityReport,
 }
 
 /// A file a loader cannot read at all. Defects in individual rows are never this error:
@@ -59,8 +62,34 @@ pub struct ParsedCsv {
 pub enum DataFormatError {
     #[error("the {format} CSV file is empty: expected a header line")]
     Empty { format: CsvFormat },
+    #[error("the header line of the {format} CSV file cannot be read: {problem}")]
+    UnreadableHeader { format: CsvFormat, problem: String },
     #[error("unrecognised header for the {format} CSV format: {problem} (header: '{header}'; expected {expected})")]
     UnrecognisedHeader { format: CsvFormat, header: String, problem: String, expected: &'static str },
+}
+
+/// A reader of either layout: rows may differ in length (checked by the loaders) and cells
+/// are trimmed.
+pub(crate) fn csv_reader(input: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(input)
+}
+
+/// The header line of a `format` file: an error when it is missing, blank or unreadable.
+pub(crate) fn read_header(
+    reader: &mut csv::Reader<&[u8]>,
+    format: CsvFormat,
+) -> Result<csv::StringRecord, DataFormatError> {
+    let header = reader.headers().map_err(|err| {
+        let problem = match err.kind() {
+            csv::ErrorKind::Utf8 { err, .. } => format!("column {} is not valid UTF-8", err.field() + 1),
+            _ => err.to_string(),
+        };
+        DataFormatError::UnreadableHeader { format, problem }
+    })?;
+    if header.iter().all(str::is_empty) {
+        return Err(DataFormatError::Empty { format });
+    }
+    Ok(header.clone())
 }
 
 /// A price cell: a positive decimal, plain or scientific (`1.5e-5`).

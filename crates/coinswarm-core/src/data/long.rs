@@ -1,7 +1,10 @@
 //! The long CSV layout: one row per product and bar (`Date,Symbol,Open,…`), any time order.
 
-use super::builder::SeriesBuilder;
-use super::format::{CsvFormat, DataFormatError, ParsedCsv, line_of, line_of_error, parse_price, parse_volume};
+use super::builder::{SeriesBuilder, finish_file};
+use super::format::{
+    CsvFormat, DataFormatError, ParsedCsv, csv_reader, line_of, line_of_error, parse_price, parse_volume, read_header,
+};
+use super::quality::SkippedRow;
 use crate::market::{Candle, Currency, Granularity, ProductId};
 use crate::time::Timestamp;
 
@@ -9,10 +12,13 @@ const EXPECTED: &str = "columns Date, Symbol, Open, High, Low, Close and VolumeF
 const COLUMNS: [&str; 7] = ["date", "symbol", "open", "high", "low", "close", "volumefrom"];
 
 /// Parses the long layout. A symbol is the base glued to `quote` (`BTCUSD` with quote USD
-/// is `BTC-USD`); rows of other quote currencies are skipped. Dates are UTC.
+/// is `BTC-USD`). Dates are UTC. A row with a usable symbol but a bad cell is skipped on
+/// that product; an unreadable row, or one whose symbol is not quoted in `quote`, belongs
+/// to no product and is counted on the data set ([`ParsedCsv::quality`]), even when no
+/// row at all names a product.
 pub fn parse_long(input: &[u8], quote: Currency, granularity: Granularity) -> Result<ParsedCsv, DataFormatError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(input);
-    let header = reader.headers().cloned().unwrap_or_default();
+    let mut reader = csv_reader(input);
+    let header = read_header(&mut reader, CsvFormat::Long)?;
     let columns = locate_columns(&header)?;
     let mut builders: Vec<SeriesBuilder> = Vec::new();
     let mut rows = 0;
@@ -22,14 +28,15 @@ pub fn parse_long(input: &[u8], quote: Currency, granularity: Granularity) -> Re
         let record = match result {
             Ok(record) => record,
             Err(err) => {
-                unattributed.push((line_of_error(&err), format!("unreadable row: {err}")));
+                unattributed.push(SkippedRow { line: line_of_error(&err), reason: format!("unreadable row: {err}") });
                 continue;
             }
         };
         let line = line_of(&record);
         let cell = |i: usize| record.get(columns[i]).unwrap_or("");
         let Some(product_id) = product_of(cell(1), quote) else {
-            unattributed.push((line, format!("symbol '{}' is not a base currency quoted in {quote}", cell(1))));
+            let reason = format!("symbol '{}' is not a base currency quoted in {quote}", cell(1));
+            unattributed.push(SkippedRow { line, reason });
             continue;
         };
         let index = match builders.iter().position(|b| b.product_id() == product_id) {
@@ -40,31 +47,21 @@ pub fn parse_long(input: &[u8], quote: Currency, granularity: Granularity) -> Re
             }
         };
         match candle_of(&record, &columns) {
-            Ok(candle) => builders[index].push(candle),
+            Ok(candle) => builders[index].push(line, candle),
             Err(reason) => builders[index].skip(line, reason),
         }
     }
-    // A row with no usable symbol belongs to no product: it is reported on every series.
-    for builder in &mut builders {
-        for (line, reason) in &unattributed {
-            builder.skip(*line, reason.clone());
-        }
-    }
-    Ok(ParsedCsv { rows, entries: builders.into_iter().map(SeriesBuilder::finish).collect() })
+    Ok(finish_file(rows, builders, unattributed))
 }
 
 /// Column positions in the order of [`COLUMNS`].
 fn locate_columns(header: &csv::StringRecord) -> Result<[usize; 7], DataFormatError> {
-    let format = CsvFormat::Long;
     let text = header.iter().collect::<Vec<_>>().join(",");
-    if text.trim().is_empty() {
-        return Err(DataFormatError::Empty { format });
-    }
     let mut positions = [0; 7];
     for (slot, name) in positions.iter_mut().zip(COLUMNS) {
         *slot = header.iter().position(|h| h.eq_ignore_ascii_case(name)).ok_or_else(|| {
             DataFormatError::UnrecognisedHeader {
-                format,
+                format: CsvFormat::Long,
                 header: text.clone(),
                 problem: format!("no '{name}' column"),
                 expected: EXPECTED,
@@ -134,7 +131,7 @@ mod tests {
     }
 
     #[test]
-    fn unparsable_rows_are_skipped_with_line_numbers_and_reasons() {
+    fn unparsable_rows_are_skipped_on_their_product_with_line_numbers_and_reasons() {
         let parsed = parse(&format!(
             "{HEADER}2019-07-04 02:00,BTCUSD,1,2,0.5,1,1,1\n\
              yesterday,BTCUSD,1,2,0.5,1,1,1\n\
@@ -143,12 +140,28 @@ mod tests {
         ))
         .unwrap();
         let quality = &parsed.entries[0].quality;
-        assert_eq!((parsed.rows, quality.candles, quality.skipped_rows), (4, 1, 3));
+        assert_eq!((parsed.rows, quality.candles, quality.skipped_rows), (4, 1, 2));
         let lines: Vec<u64> = quality.skipped_examples.iter().map(|s| s.line).collect();
-        assert_eq!(lines, [3, 4, 5]);
+        assert_eq!(lines, [3, 4]);
         assert!(quality.skipped_examples[0].reason.contains("yesterday"));
         assert!(quality.skipped_examples[1].reason.contains("Low 'abc'"));
-        assert!(quality.skipped_examples[2].reason.contains("BTCEUR"));
+        let file = &parsed.quality;
+        assert_eq!((file.skipped_rows, file.unattributed_rows), (3, 1));
+        assert_eq!(file.unattributed_examples[0].line, 5);
+        assert!(file.unattributed_examples[0].reason.contains("BTCEUR"));
+    }
+
+    #[test]
+    fn rows_naming_no_product_of_the_quote_are_counted_on_the_data_set() {
+        let parsed = parse(&format!(
+            "{HEADER}2019-07-04 01:00,BTCEUR,1,2,0.5,1,1,1\n\
+             2019-07-04 00:00,BTCEUR,1,2,0.5,1,1,1\n"
+        ))
+        .unwrap();
+        assert_eq!((parsed.rows, parsed.entries.len()), (2, 0));
+        assert_eq!((parsed.quality.unattributed_rows, parsed.quality.skipped_rows), (2, 2));
+        let lines: Vec<u64> = parsed.quality.unattributed_examples.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [2, 3]);
     }
 
     #[test]
@@ -164,16 +177,7 @@ mod tests {
         assert!(matches!(err, DataFormatError::UnrecognisedHeader { .. }));
         assert!(err.to_string().contains("no 'volumefrom' column"), "{err}");
         assert_eq!(parse("").unwrap_err(), DataFormatError::Empty { format: CsvFormat::Long });
-    }
-
-    #[test]
-    fn the_bundled_hourly_file_parses_every_row_into_one_series() {
-        // The catalog's own types come from another build of this crate, so it is matched by name.
-        let bundled = coinswarm_data::find("bitfinex-btcusd-1h").unwrap();
-        let parsed = parse(bundled.contents).unwrap();
-        assert_eq!(parsed.rows, 17_583);
-        assert_eq!(parsed.entries.len(), 1);
-        let quality = &parsed.entries[0].quality;
-        assert_eq!((quality.candles, quality.skipped_rows, quality.duplicate_timestamps), (17_583, 0, 0));
+        let err = parse_long(b"Date,Symbol\xff,Open\n", usd(), Granularity::OneHour).unwrap_err();
+        assert_eq!(err.to_string(), "the header line of the long CSV file cannot be read: column 2 is not valid UTF-8");
     }
 }

@@ -3,15 +3,18 @@
 //! - [`CandleSeries`]: one product's candles at one granularity, oldest first.
 //! - [`CsvFormat`]: the two CryptoDataDownload layouts, long ([`parse_long`]) and wide
 //!   ([`parse_wide`]); both take the quote currency the file's prices are in.
-//! - [`Dataset`]: a named set of series from one venue, each with its [`DataQualityReport`].
+//! - [`Dataset`]: a named set of series from one venue, each with its [`DataQualityReport`],
+//!   and a [`DatasetQualityReport`] counting each bad row and missing bar time once.
 //!
 //! Loaders never fail on bad rows: gaps, zero-volume, flat and inconsistent bars are kept
 //! and counted; duplicate starts keep the file's first row; unparsable rows are skipped and
-//! counted with their line numbers. Only a file whose header cannot be read is an error
+//! counted with their line numbers (on the product they belong to, or on the data set when
+//! they belong to none). Only a file whose header cannot be read is an error
 //! ([`DataFormatError`]).
 
 mod builder;
 mod dataset;
+mod dataset_quality;
 mod format;
 mod long;
 mod quality;
@@ -19,8 +22,15 @@ mod series;
 mod wide;
 
 pub use dataset::{Dataset, DatasetEntry, UnknownProductError};
+pub use dataset_quality::DatasetQualityReport;
 pub use format::{CsvFormat, DataFormatError, ParsedCsv};
 pub use long::parse_long;
 pub use quality::{DataQualityReport, SKIPPED_EXAMPLES, SkippedRow};
 pub use series::{CandleSeries, SeriesOrderError, Span};
 pub use wide::parse_wide;
+
+// No unit test uses the coinswarm-data dev-dependency any more (only tests/real_data_replay.rs
+// does). This silences `unused_crate_dependencies` in the unit-test build; delete it together
+// with that dev-dependency line in Cargo.toml.
+#[cfg(test)]
+use coinswarm_data as _;

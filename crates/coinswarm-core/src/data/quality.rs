@@ -59,7 +59,6 @@ pub struct DataQualityReport {
 impl DataQualityReport {
     /// The bar-level counts of a series; row-level counts start at zero for the loader to fill.
     pub fn for_series(series: &CandleSeries) -> Self {
-        let step = series.granularity().millis();
         let candles = series.candles();
         let mut report = Self {
             product_id: series.product_id(),
@@ -77,16 +76,16 @@ impl DataQualityReport {
             leading_empty_rows: 0,
             listed_at: None,
         };
+        // In i128, so that no two i64 timestamps can overflow a difference.
+        let step = i128::from(series.granularity().millis());
         if let Some(first) = candles.first() {
+            let first = i128::from(first.start.millis());
             report.off_grid_bars =
-                candles.iter().filter(|c| (c.start.millis() - first.start.millis()) % step != 0).count();
+                candles.iter().filter(|c| (i128::from(c.start.millis()) - first) % step != 0).count();
         }
-        for pair in candles.windows(2) {
-            let missing = (pair[1].start.millis() - pair[0].start.millis()) / step - 1;
-            if missing > 0 {
-                report.gap_runs += 1;
-                report.missing_bars += missing as usize;
-            }
+        for gap in gaps(series) {
+            report.gap_runs += 1;
+            report.missing_bars = report.missing_bars.saturating_add(gap.bars());
         }
         report
     }
@@ -109,6 +108,33 @@ impl DataQualityReport {
             && self.duplicate_timestamps == 0
             && self.skipped_rows == 0
     }
+}
+
+/// A run of bars missing between two consecutive candles of a series: bar starts `first`,
+/// `first + step`, …, `last`, in milliseconds. Wide integers, so extreme timestamps cannot
+/// overflow; off-grid candles round the run down to whole bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Gap {
+    pub(crate) first: i128,
+    pub(crate) last: i128,
+    pub(crate) step: i128,
+}
+
+impl Gap {
+    /// Bars in the run, saturating at `usize::MAX`.
+    pub(crate) fn bars(self) -> usize {
+        usize::try_from((self.last - self.first) / self.step + 1).unwrap_or(usize::MAX)
+    }
+}
+
+/// The gaps of a series, oldest first.
+pub(crate) fn gaps(series: &CandleSeries) -> impl Iterator<Item = Gap> + '_ {
+    let step = i128::from(series.granularity().millis());
+    series.candles().windows(2).filter_map(move |pair| {
+        let (before, after) = (i128::from(pair[0].start.millis()), i128::from(pair[1].start.millis()));
+        let missing = (after - before) / step - 1;
+        (missing > 0).then(|| Gap { first: before + step, last: before + missing * step, step })
+    })
 }
 
 #[cfg(test)]
@@ -158,6 +184,17 @@ mod tests {
             bar(180, [10, 12, 9, 11, 4]),
         ]);
         assert_eq!((r.zero_volume_bars, r.flat_bars, r.inconsistent_bars), (2, 1, 1));
+    }
+
+    #[test]
+    fn timestamps_at_the_ends_of_the_i64_range_are_measured_without_overflow() {
+        let ok = [10, 12, 9, 11, 5];
+        let (mut early, mut late) = (bar(0, ok), bar(0, ok));
+        (early.start, late.start) = (Timestamp::from_millis(i64::MIN), Timestamp::from_millis(i64::MAX));
+        let r = report(vec![early, late]);
+        let hours = (i128::from(i64::MAX) - i128::from(i64::MIN)) / i128::from(crate::time::HOUR_MS);
+        assert_eq!((r.gap_runs, r.off_grid_bars), (1, 1));
+        assert_eq!(r.missing_bars, usize::try_from(hours - 1).unwrap_or(usize::MAX));
     }
 
     #[test]

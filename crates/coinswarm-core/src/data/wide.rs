@@ -1,7 +1,10 @@
 //! The wide CSV layout: one row per bar, five `SYM:field` columns per symbol.
 
-use super::builder::SeriesBuilder;
-use super::format::{CsvFormat, DataFormatError, ParsedCsv, line_of, line_of_error, parse_price, parse_volume};
+use super::builder::{SeriesBuilder, finish_file};
+use super::format::{
+    CsvFormat, DataFormatError, ParsedCsv, csv_reader, line_of, line_of_error, parse_price, parse_volume, read_header,
+};
+use super::quality::SkippedRow;
 use crate::market::{Candle, Currency, Granularity, ProductId};
 use crate::time::Timestamp;
 
@@ -18,10 +21,12 @@ struct SymbolColumns {
 /// Parses the wide layout; `SYM` with quote `USD` is product `SYM-USD`. The first column
 /// is the bar's date (UTC, any name, usually empty). A row whose five cells for a symbol are
 /// all empty before that symbol's first candle means "not listed yet" and is counted, not
-/// skipped; partly empty cells skip that symbol's row.
+/// skipped; partly empty or bad cells skip that symbol's bar. A row that cannot be read, has
+/// the wrong number of cells or a bad date is skipped as a whole and counted once, on the
+/// data set ([`ParsedCsv::quality`]); each product sees the lost bar as a gap.
 pub fn parse_wide(input: &[u8], quote: Currency, granularity: Granularity) -> Result<ParsedCsv, DataFormatError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(input);
-    let header = reader.headers().cloned().unwrap_or_default();
+    let mut reader = csv_reader(input);
+    let header = read_header(&mut reader, CsvFormat::Wide)?;
     let symbols = locate_symbols(&header)?;
     let mut builders = Vec::with_capacity(symbols.len());
     for columns in &symbols {
@@ -29,26 +34,25 @@ pub fn parse_wide(input: &[u8], quote: Currency, granularity: Granularity) -> Re
         builders.push(SeriesBuilder::new(ProductId::new(base, quote), granularity));
     }
     let mut rows = 0;
+    let mut unattributed = Vec::new();
     for result in reader.records() {
         rows += 1;
         let record = match result {
             Ok(record) => record,
             Err(err) => {
-                let line = line_of_error(&err);
-                builders.iter_mut().for_each(|b| b.skip(line, format!("unreadable row: {err}")));
+                unattributed.push(SkippedRow { line: line_of_error(&err), reason: format!("unreadable row: {err}") });
                 continue;
             }
         };
         let line = line_of(&record);
         if record.len() != header.len() {
             let reason = format!("expected {} cells, found {}", header.len(), record.len());
-            builders.iter_mut().for_each(|b| b.skip(line, reason.clone()));
+            unattributed.push(SkippedRow { line, reason });
             continue;
         }
         let date = &record[0];
         let Ok(start) = Timestamp::parse(date) else {
-            let reason = format!("date '{date}' is not YYYY-MM-DD");
-            builders.iter_mut().for_each(|b| b.skip(line, reason.clone()));
+            unattributed.push(SkippedRow { line, reason: format!("date '{date}' is not YYYY-MM-DD") });
             continue;
         };
         for (builder, columns) in builders.iter_mut().zip(&symbols) {
@@ -58,18 +62,19 @@ pub fn parse_wide(input: &[u8], quote: Currency, granularity: Granularity) -> Re
                 continue;
             }
             match candle_of(start, &columns.symbol, cells) {
-                Ok(candle) => builder.push(candle),
+                Ok(candle) => builder.push(line, candle),
                 Err(reason) => builder.skip(line, reason),
             }
         }
     }
-    Ok(ParsedCsv { rows, entries: builders.into_iter().map(SeriesBuilder::finish).collect() })
+    Ok(finish_file(rows, builders, unattributed))
 }
 
 /// Symbols in order of first appearance, each with all five fields present exactly once.
 fn locate_symbols(header: &csv::StringRecord) -> Result<Vec<SymbolColumns>, DataFormatError> {
-    if header.iter().all(str::is_empty) {
-        return Err(DataFormatError::Empty { format: CsvFormat::Wide });
+    let first = &header[0];
+    if first.split_once(':').is_some_and(|(_, field)| FIELDS.iter().any(|f| f.eq_ignore_ascii_case(field))) {
+        return Err(unrecognised(header, format!("the first column must be the date, but it is '{first}'")));
     }
     let mut symbols: Vec<SymbolColumns> = Vec::new();
     for (position, name) in header.iter().enumerate().skip(1) {
@@ -157,7 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn partly_empty_and_malformed_rows_are_skipped_per_symbol_with_reasons() {
+    fn bad_cells_skip_that_symbols_bar_and_bad_rows_are_counted_once_on_the_data_set() {
         let parsed = parse(&format!(
             "{HEADER}2016-05-25,450,460,440,455,10,11,12,10,,300\n\
              someday,450,460,440,455,10,11,12,10,12,300\n\
@@ -165,12 +170,14 @@ mod tests {
         ))
         .unwrap();
         let [btc, eth] = [&parsed.entries[0].quality, &parsed.entries[1].quality];
-        assert_eq!((btc.candles, btc.skipped_rows), (1, 2));
-        assert_eq!((eth.candles, eth.skipped_rows), (0, 3));
-        assert_eq!(eth.skipped_examples[0].reason, "ETH:close is empty");
-        assert_eq!(eth.skipped_examples[1].reason, "date 'someday' is not YYYY-MM-DD");
-        assert_eq!(eth.skipped_examples[2].reason, "expected 11 cells, found 6");
-        assert_eq!(eth.skipped_examples.iter().map(|s| s.line).collect::<Vec<_>>(), [2, 3, 4]);
+        assert_eq!((btc.candles, btc.skipped_rows), (1, 0));
+        assert_eq!((eth.candles, eth.skipped_rows), (0, 1));
+        assert_eq!(eth.skipped_examples[0], SkippedRow { line: 2, reason: "ETH:close is empty".into() });
+        let file = &parsed.quality;
+        assert_eq!((file.skipped_rows, file.unattributed_rows), (3, 2));
+        let reasons: Vec<&str> = file.unattributed_examples.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(reasons, ["date 'someday' is not YYYY-MM-DD", "expected 11 cells, found 6"]);
+        assert_eq!(file.unattributed_examples.iter().map(|s| s.line).collect::<Vec<_>>(), [3, 4]);
     }
 
     #[test]
@@ -181,23 +188,16 @@ mod tests {
             (",BTC:vwap\n", "unknown field 'vwap'"),
             ("Date,Symbol,Open\n", "column 'Symbol' is not SYM:field"),
             ("Date\n", "no SYM:field columns"),
+            (
+                "BTC:open,BTC:high,BTC:low,BTC:close,BTC:volume\n",
+                "the first column must be the date, but it is 'BTC:open'",
+            ),
         ] {
             let err = parse(header).unwrap_err();
             assert!(err.to_string().contains(problem), "{err}");
         }
         assert_eq!(parse("").unwrap_err(), DataFormatError::Empty { format: CsvFormat::Wide });
-    }
-
-    #[test]
-    fn the_bundled_daily_files_parse_every_cell_or_count_it_as_not_yet_listed() {
-        for name in ["bitfinex-daily", "bitstamp-daily"] {
-            let bundled = coinswarm_data::find(name).unwrap();
-            let parsed = parse(bundled.contents).unwrap();
-            for entry in &parsed.entries {
-                let q = &entry.quality;
-                assert_eq!(q.skipped_rows, 0, "{} {}", bundled.name, q.product_id);
-                assert_eq!(q.candles + q.leading_empty_rows, parsed.rows, "{} {}", bundled.name, q.product_id);
-            }
-        }
+        let err = parse_wide(b"\xff,BTC:open\n", Currency::new("USD").unwrap(), Granularity::OneDay).unwrap_err();
+        assert_eq!(err.to_string(), "the header line of the wide CSV file cannot be read: column 1 is not valid UTF-8");
     }
 }

@@ -1,4 +1,6 @@
-//! `coinswarm data list`: the catalog with spans, row counts and a defect summary.
+//! `coinswarm data list`: the catalog with spans, row counts and a defect summary. A hole
+//! or a bad row shared by several products counts once; zero-volume, flat, inconsistent and
+//! off-grid count candles over all products.
 
 use super::{SpanJson, short_span, write_json};
 use clap::Args;
@@ -29,7 +31,100 @@ struct DatasetJson<'a> {
     candles: usize,
     file: &'static str,
     format: CsvFormat,
-    defects: String,
+    defects: DefectsJson,
+}
+
+/// A data set's defect counts. Gaps and rows count each missing bar time and each source row
+/// once, however many products share it; the bar counts are candles over all products.
+#[derive(Debug, Serialize)]
+struct DefectsJson {
+    gap_runs: usize,
+    /// Distinct bar times missing from at least one product.
+    missing_bars: usize,
+    /// Distinct rows that lost at least one bar, `unattributed_rows` included.
+    skipped_rows: usize,
+    /// Skipped rows that belong to no product.
+    unattributed_rows: usize,
+    /// Distinct rows dropped because their start repeated an earlier row's.
+    duplicate_rows: usize,
+    inconsistent_bars: usize,
+    off_grid_bars: usize,
+    zero_volume_bars: usize,
+    flat_bars: usize,
+    /// Each product's own counts (a shared hole or row appears in each).
+    products: Vec<ProductDefectsJson>,
+}
+
+/// One product's counts, from its data-quality report.
+#[derive(Debug, Serialize)]
+struct ProductDefectsJson {
+    product: ProductId,
+    gap_runs: usize,
+    missing_bars: usize,
+    skipped_rows: usize,
+    duplicate_timestamps: usize,
+    inconsistent_bars: usize,
+    off_grid_bars: usize,
+    zero_volume_bars: usize,
+    flat_bars: usize,
+}
+
+impl DefectsJson {
+    fn of(dataset: &Dataset) -> Self {
+        let total = |count: fn(&DataQualityReport) -> usize| dataset.entries.iter().map(|e| count(&e.quality)).sum();
+        let q = &dataset.quality;
+        Self {
+            gap_runs: q.gap_runs,
+            missing_bars: q.missing_bars,
+            skipped_rows: q.skipped_rows,
+            unattributed_rows: q.unattributed_rows,
+            duplicate_rows: q.duplicate_rows,
+            inconsistent_bars: total(|q| q.inconsistent_bars),
+            off_grid_bars: total(|q| q.off_grid_bars),
+            zero_volume_bars: total(|q| q.zero_volume_bars),
+            flat_bars: total(|q| q.flat_bars),
+            products: dataset.entries.iter().map(|e| ProductDefectsJson::of(&e.quality)).collect(),
+        }
+    }
+
+    /// Most serious first, e.g. `gaps 1 (12 bars), zero-volume 40, flat 38`; `none` when
+    /// clean. Listings after the file starts are not defects and are left to
+    /// `coinswarm data quality`.
+    fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if self.gap_runs > 0 {
+            parts.push(format!("gaps {} ({} bars)", self.gap_runs, self.missing_bars));
+        }
+        for (label, count) in [
+            ("skipped", self.skipped_rows),
+            ("inconsistent", self.inconsistent_bars),
+            ("duplicates", self.duplicate_rows),
+            ("off-grid", self.off_grid_bars),
+            ("zero-volume", self.zero_volume_bars),
+            ("flat", self.flat_bars),
+        ] {
+            if count > 0 {
+                parts.push(format!("{label} {count}"));
+            }
+        }
+        if parts.is_empty() { "none".to_string() } else { parts.join(", ") }
+    }
+}
+
+impl ProductDefectsJson {
+    fn of(q: &DataQualityReport) -> Self {
+        Self {
+            product: q.product_id,
+            gap_runs: q.gap_runs,
+            missing_bars: q.missing_bars,
+            skipped_rows: q.skipped_rows,
+            duplicate_timestamps: q.duplicate_timestamps,
+            inconsistent_bars: q.inconsistent_bars,
+            off_grid_bars: q.off_grid_bars,
+            zero_volume_bars: q.zero_volume_bars,
+            flat_bars: q.flat_bars,
+        }
+    }
 }
 
 pub fn run(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -48,7 +143,7 @@ pub fn run(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 candles: d.candle_count(),
                 file: bundled.file_name,
                 format: bundled.format,
-                defects: defects_summary(d),
+                defects: DefectsJson::of(d),
             })
             .collect();
         return write_json(out, &items);
@@ -64,41 +159,11 @@ pub fn run(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 d.granularity.to_string(),
                 short_span(d.span(), d.granularity),
                 d.source_rows.to_string(),
-                defects_summary(d),
+                DefectsJson::of(d).summary(),
             ]
         })
         .collect();
     write_table(out, &header, &rows)
-}
-
-/// Reads one count out of a product's quality report.
-type Count = fn(&DataQualityReport) -> usize;
-
-/// Defect totals over all products, most serious first, e.g.
-/// `gaps 2 (24 bars), zero-volume 40, flat 38`; `none` for a clean data set. Listings
-/// after the file starts are not defects and are left to `coinswarm data quality`.
-fn defects_summary(dataset: &Dataset) -> String {
-    let total = |count: Count| -> usize { dataset.entries.iter().map(|e| count(&e.quality)).sum() };
-    let gap_runs = total(|q| q.gap_runs);
-    let mut parts = Vec::new();
-    if gap_runs > 0 {
-        parts.push(format!("gaps {gap_runs} ({} bars)", total(|q| q.missing_bars)));
-    }
-    let counts: [(&str, Count); 6] = [
-        ("skipped", |q| q.skipped_rows),
-        ("inconsistent", |q| q.inconsistent_bars),
-        ("duplicates", |q| q.duplicate_timestamps),
-        ("off-grid", |q| q.off_grid_bars),
-        ("zero-volume", |q| q.zero_volume_bars),
-        ("flat", |q| q.flat_bars),
-    ];
-    for (label, count) in counts {
-        let n = total(count);
-        if n > 0 {
-            parts.push(format!("{label} {n}"));
-        }
-    }
-    if parts.is_empty() { "none".to_string() } else { parts.join(", ") }
 }
 
 /// Left-aligned columns separated by two spaces; widths count characters, not bytes.

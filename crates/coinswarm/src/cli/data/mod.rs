@@ -14,6 +14,10 @@ use std::io::Write;
 #[derive(Debug, Subcommand)]
 pub enum DataCommand {
     /// List the bundled data sets: venue, products, granularity, span, rows, defects.
+    ///
+    /// DEFECTS counts each missing bar time and each bad source row once, however many
+    /// products share it; zero-volume, flat, inconsistent and off-grid count candles over
+    /// all products. `coinswarm data quality NAME` gives each product's own counts.
     List(list::ListArgs),
     /// Print one product's candles as CSV or JSON.
     Show(show::ShowArgs),

@@ -2,7 +2,7 @@
 
 use super::{SpanJson, short_span, short_time, write_json};
 use clap::Args;
-use coinswarm_core::data::{DataQualityReport, DatasetEntry, SkippedRow};
+use coinswarm_core::data::{DataQualityReport, DatasetEntry, DatasetQualityReport, SkippedRow};
 use coinswarm_core::market::{Granularity, ProductId};
 use serde::Serialize;
 use std::io::Write;
@@ -31,13 +31,32 @@ pub fn run(args: &QualityArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             venue: &dataset.venue,
             granularity: dataset.granularity,
             rows: dataset.source_rows,
+            dataset_defects: &dataset.quality,
             products: entries.iter().map(|e| ProductQualityJson::of(e)).collect(),
         };
         return write_json(out, &report);
     }
     writeln!(out, "{} ({}, {}, {} rows)", dataset.name, dataset.venue, dataset.granularity, dataset.source_rows)?;
+    write_dataset_report(out, &dataset.quality)?;
     for entry in entries {
         write_report(out, entry)?;
+    }
+    Ok(())
+}
+
+/// The data set's own counts: a hole or row shared by several products appears once.
+fn write_dataset_report(out: &mut dyn Write, q: &DatasetQualityReport) -> anyhow::Result<()> {
+    writeln!(out, "\nall products, each bar time or row once:")?;
+    let lines = [
+        ("gap runs", format!("{} ({} missing bars)", q.gap_runs, q.missing_bars)),
+        ("skipped rows", format!("{} ({} of no product)", q.skipped_rows, q.unattributed_rows)),
+        ("duplicate rows", q.duplicate_rows.to_string()),
+    ];
+    for (label, value) in lines {
+        writeln!(out, "  {label:<22}{value}")?;
+    }
+    for row in &q.unattributed_examples {
+        writeln!(out, "    line {}: {}", row.line, row.reason)?;
     }
     Ok(())
 }
@@ -79,6 +98,8 @@ struct QualityJson<'a> {
     granularity: Granularity,
     /// Data rows in the file.
     rows: usize,
+    /// Counts over all products, each bar time or row once, with the rows of no product.
+    dataset_defects: &'a DatasetQualityReport,
     products: Vec<ProductQualityJson<'a>>,
 }
 

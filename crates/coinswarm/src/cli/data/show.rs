@@ -1,6 +1,7 @@
-//! `coinswarm data show`: one product's candles as CSV or JSON.
+//! `coinswarm data show`: one product's candles as CSV or JSON. Both bounds of the range are
+//! inclusive; a date-only `--to` covers its whole day.
 
-use super::write_json;
+use super::{short_span, write_json};
 use anyhow::bail;
 use clap::{Args, ValueEnum};
 use coinswarm_core::data::{Dataset, DatasetEntry};
@@ -19,8 +20,9 @@ pub struct ShowArgs {
     /// First bar start to print, inclusive: RFC 3339 or a plain date (midnight UTC).
     #[arg(long)]
     from: Option<Timestamp>,
-    /// Last bar start to print, inclusive: RFC 3339 or a plain date (midnight UTC).
-    #[arg(long)]
+    /// Last bar start to print, inclusive: an RFC 3339 instant, or a plain date meaning
+    /// through the end of that day (UTC).
+    #[arg(long, value_parser = Timestamp::parse_inclusive_end)]
     to: Option<Timestamp>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
@@ -44,6 +46,11 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let dataset = coinswarm_data::load(&args.name)?;
     let entry = select(&dataset, args.product)?;
     let candles = entry.series.between(args.from, args.to);
+    if candles.is_empty() && (args.from.is_some() || args.to.is_some()) {
+        // A note, not an error: the header alone is still the right answer on stdout.
+        let span = short_span(entry.series.span(), entry.series.granularity());
+        eprintln!("note: the range holds no bars; {} in {} spans {span}", entry.series.product_id(), dataset.name);
+    }
     match args.format {
         Format::Csv => write_csv(out, candles),
         Format::Json => write_json(
