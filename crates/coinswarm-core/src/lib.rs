@@ -24,6 +24,6 @@ pub mod time;
 
 pub use rust_decimal::Decimal;
 
-// Used by the benchmarks only.
+// Dev-dependencies used by the benchmarks and integration tests only, not by unit tests.
 #[cfg(test)]
-use criterion as _;
+use {coinswarm_data as _, criterion as _};

@@ -28,9 +28,3 @@ pub use long::parse_long;
 pub use quality::{DataQualityReport, SKIPPED_EXAMPLES, SkippedRow};
 pub use series::{CandleSeries, SeriesOrderError, Span};
 pub use wide::parse_wide;
-
-// No unit test uses the coinswarm-data dev-dependency any more (only tests/real_data_replay.rs
-// does). This silences `unused_crate_dependencies` in the unit-test build; delete it together
-// with that dev-dependency line in Cargo.toml.
-#[cfg(test)]
-use coinswarm_data as _;
