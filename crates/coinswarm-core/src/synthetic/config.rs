@@ -5,11 +5,17 @@ use super::high_volatility::HighVolatilityConfig;
 use super::mean_reverting::MeanRevertingConfig;
 use super::range_bound::RangeBoundConfig;
 use super::trending::TrendingConfig;
+use crate::exchange::MAX_PRICE;
 use crate::market::{Currency, Granularity, Product, ProductId};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// Most bars one series may have (a million hourly bars is over a century).
+pub const MAX_BARS: usize = 1_000_000;
+/// Most sub-steps of the price process inside one bar.
+pub const MAX_STEPS_PER_BAR: usize = 1_000;
 
 /// The four market shapes the swarm is tested on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,20 +87,22 @@ impl Regime {
 pub struct SyntheticConfig {
     /// The product priced; its quote increment rounds prices, its base increment rounds volumes.
     pub product: Product,
-    /// Open of the first bar, in quote currency (rounded to the quote increment).
+    /// Open of the first bar, in quote currency (rounded to the quote increment); positive
+    /// and at most [`MAX_PRICE`](crate::exchange::MAX_PRICE).
     pub start_price: Decimal,
-    /// Start of the first bar.
+    /// Start of the first bar; the last bar must end (`start_time + bars × granularity`, in
+    /// milliseconds) within `i64`.
     pub start_time: Timestamp,
     /// Length of each bar; bar `i` starts at `start_time + i × granularity`.
     pub granularity: Granularity,
-    /// Number of bars generated (at least 1).
+    /// Number of bars generated, 1 to [`MAX_BARS`].
     pub bars: usize,
     /// Seed of the random stream: the same seed and config give identical candles.
     pub seed: u64,
-    /// Sub-steps of the price process inside each bar (at least 1); more steps give
-    /// wider, more realistic highs and lows.
+    /// Sub-steps of the price process inside each bar, 1 to [`MAX_STEPS_PER_BAR`]; more steps
+    /// give wider, more realistic highs and lows.
     pub steps_per_bar: usize,
-    /// Mean volume per bar, in base currency.
+    /// Mean volume per bar, in base currency (positive).
     pub mean_volume: Decimal,
     /// Standard deviation of log volume (volume is log-normal around `mean_volume`).
     pub volume_dispersion: f64,
@@ -138,25 +146,42 @@ impl SyntheticConfig {
 
     /// Checks the settings shared by every regime.
     pub(crate) fn validate(&self) -> Result<(), SyntheticError> {
-        if self.bars == 0 {
-            return Err(SyntheticError::NoBars);
+        if !(1..=MAX_BARS).contains(&self.bars) {
+            return Err(SyntheticError::BarsOutOfRange(self.bars));
         }
-        if self.start_price <= Decimal::ZERO {
-            return Err(SyntheticError::NonPositivePrice { name: "start price", value: self.start_price });
-        }
-        for (name, value) in [
-            ("quote increment", self.product.quote_increment),
-            ("base increment", self.product.base_increment),
-            ("mean volume", self.mean_volume),
-        ] {
+        price_in_range("start price", self.start_price)?;
+        for (name, value) in
+            [("quote increment", self.product.quote_increment), ("base increment", self.product.base_increment)]
+        {
             if value <= Decimal::ZERO {
                 return Err(SyntheticError::NonPositiveIncrement { name, value });
             }
         }
-        if self.steps_per_bar == 0 {
-            return Err(invalid("steps per bar", self.steps_per_bar, "at least 1"));
+        if self.mean_volume <= Decimal::ZERO {
+            return Err(SyntheticError::NonPositiveVolume(self.mean_volume));
         }
-        non_negative("volume dispersion", self.volume_dispersion)
+        if !(1..=MAX_STEPS_PER_BAR).contains(&self.steps_per_bar) {
+            return Err(invalid("steps per bar", self.steps_per_bar, "between 1 and 1000"));
+        }
+        non_negative("volume dispersion", self.volume_dispersion)?;
+        let bar_ms = self.granularity.millis();
+        // bars ≤ MAX_BARS, so the product cannot overflow; the sum can.
+        let end = self.start_time.millis().checked_add(self.bars as i64 * bar_ms);
+        if end.is_none() {
+            return Err(SyntheticError::TimeOutOfRange { start: self.start_time, bars: self.bars, bar_ms });
+        }
+        Ok(())
+    }
+}
+
+/// Accepts prices above zero and at most [`MAX_PRICE`], in quote currency.
+pub(crate) fn price_in_range(name: &'static str, value: Decimal) -> Result<(), SyntheticError> {
+    if value <= Decimal::ZERO {
+        Err(SyntheticError::NonPositivePrice { name, value })
+    } else if value > MAX_PRICE {
+        Err(SyntheticError::PriceAboveMax { name, value })
+    } else {
+        Ok(())
     }
 }
 

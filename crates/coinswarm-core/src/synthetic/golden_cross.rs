@@ -8,14 +8,14 @@ pub const FAST_SMA_BARS: usize = 50;
 /// Length of the slow simple moving average, in bars.
 pub const SLOW_SMA_BARS: usize = 200;
 
-/// The index of the last bar at which the fast average of closes crosses above the slow one,
-/// or `None` if it never does.
+/// The index of the last bar at or after bar `from` (0-based) at which the fast average of
+/// closes crosses above the slow one, or `None` if it never does there.
 ///
 /// The average at bar `i` covers the closes of bars `i − n + 1 ..= i`. Bar `i` is a cross when
 /// the fast average is strictly above the slow one at `i` and at or below it at `i − 1`, so
 /// the first candidate is bar 200 (the first bar whose predecessor has a slow average). The
 /// comparison is exact in decimals.
-pub fn golden_cross_bar(candles: &[Candle]) -> Option<usize> {
+pub fn golden_cross_bar(candles: &[Candle], from: usize) -> Option<usize> {
     if candles.len() <= SLOW_SMA_BARS {
         return None;
     }
@@ -31,7 +31,7 @@ pub fn golden_cross_bar(candles: &[Candle]) -> Option<usize> {
         fast += candles[i].close - candles[i - FAST_SMA_BARS].close;
         slow += candles[i].close - candles[i - SLOW_SMA_BARS].close;
         let is_above = above(fast, slow);
-        if is_above && !was_above {
+        if is_above && !was_above && i >= from {
             cross = Some(i);
         }
         was_above = is_above;
@@ -62,7 +62,7 @@ mod tests {
         let sma = |end: usize, n: usize| {
             candles[end + 1 - n..=end].iter().map(|c| c.close).sum::<Decimal>() / Decimal::from(n)
         };
-        let bar = golden_cross_bar(&candles).expect("a V turns the averages");
+        let bar = golden_cross_bar(&candles, 0).expect("a V turns the averages");
         assert!(sma(bar, 50) > sma(bar, 200));
         assert!(sma(bar - 1, 50) <= sma(bar - 1, 200));
         assert!((bar + 1..candles.len()).all(|i| sma(i, 50) > sma(i, 200)));
@@ -70,7 +70,16 @@ mod tests {
 
     #[test]
     fn a_steady_rise_or_a_short_series_has_no_cross() {
-        assert_eq!(golden_cross_bar(&closes(100..600)), None, "fast is above slow from the first comparable bar");
-        assert_eq!(golden_cross_bar(&closes(0..200)), None);
+        assert_eq!(golden_cross_bar(&closes(100..600), 0), None, "fast is above slow from the first comparable bar");
+        assert_eq!(golden_cross_bar(&closes(0..200), 0), None);
+    }
+
+    #[test]
+    fn a_cross_before_the_search_start_is_not_reported() {
+        // Down 250 bars, up 250: one cross, some bars into the rise.
+        let candles = closes((0..250).map(|i| 1_000 - i).chain((1..=250).map(|i| 751 + 3 * i)));
+        let bar = golden_cross_bar(&candles, 0).unwrap();
+        assert_eq!(golden_cross_bar(&candles, bar), Some(bar));
+        assert_eq!(golden_cross_bar(&candles, bar + 1), None);
     }
 }

@@ -1,50 +1,36 @@
-//! The intra-bar path of a candle: a deterministic sequence of quotes that honours its OHLC.
-//!
-//! # The rule
-//!
-//! For `n ≥ 4` quotes per bar, the mid path runs through the four anchors of
-//! [`Candle::path`] — open, first extreme, second extreme, close (low first for a bar that
-//! closes at or above its open, high first otherwise) — placed at indices
-//! `k_j = ⌊(j (n − 1) + 1) / 3⌋` for `j = 0, 1, 2, 3` (so `0` and `n − 1` are the open and the
-//! close, and the legs are as even as `n` allows). Anchors are copied exactly. Points between
-//! two anchors `a` and `b` interpolate linearly, are rounded to the nearest quote increment
-//! and then held within `[min(a, b), max(a, b)]`, so the path never leaves `[low, high]`
-//! and each extreme is reached on its own leg. An optional seeded jitter moves each interior
-//! point by up to `amplitude` interpolation steps before rounding; it uses ChaCha stream
-//! `candle.start` of the jitter seed, so each bar wiggles differently but reproducibly.
-//!
-//! Quote `i` is stamped `start + ⌊i × bar length / n⌋` ms, spreading the quotes evenly over
-//! `[start, start + bar length)`. Its bid is `mid × (1 − s / 2)` rounded down to the quote
-//! increment and its ask `mid × (1 + s / 2)` rounded up, where `s = spread_bps / 10 000`: the
-//! quoted spread is never narrower than asked and the mid always lies within `[bid, ask]`.
+//! The quotes of a candle's intra-bar path: mids from [`intrabar_mids`], a spread around
+//! them and evenly spaced times.
 
 use super::error::SyntheticError;
-use super::intrabar_path::{IntrabarJitter, intrabar_mids};
+use super::intrabar_config::IntrabarConfig;
+use super::intrabar_path::intrabar_mids;
 use super::rounding::{down_to, up_to};
 use crate::market::{Candle, Granularity, Product, Quote};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-/// How a candle is turned into quotes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct IntrabarConfig {
-    /// Quotes per bar, at least 4 (open, both extremes, close) and at most one per millisecond.
-    pub quotes_per_bar: usize,
-    /// Full bid–ask spread in basis points of the mid (0 ≤ spread < 20 000, so the bid stays positive).
-    pub spread_bps: Decimal,
-    /// Seeded wiggle of the points between anchors; `None` keeps them on straight lines.
-    pub jitter: Option<IntrabarJitter>,
-}
-
-impl Default for IntrabarConfig {
-    /// 8 quotes per bar, a 2 bps spread, no jitter.
-    fn default() -> Self {
-        Self { quotes_per_bar: 8, spread_bps: Decimal::TWO, jitter: None }
-    }
-}
-
-/// The quotes of the candle's path for `product`, by the rule in the module docs.
+/// The quotes of the candle's path for `product`: a deterministic sequence that honours the
+/// candle's OHLC, by the rule below.
+///
+/// # The rule
+///
+/// For `n ≥ 4` quotes per bar, the mid path runs through the four anchors of
+/// [`Candle::path`] — open, first extreme, second extreme, close (low first for a bar that
+/// closes at or above its open, high first otherwise) — placed at indices
+/// `k_j = ⌊(j (n − 1) + 1) / 3⌋` for `j = 0, 1, 2, 3` (so `0` and `n − 1` are the open and the
+/// close, and the legs are as even as `n` allows). Anchors are copied exactly. Points between
+/// two anchors `a` and `b` interpolate linearly, are rounded to the nearest quote increment
+/// and then held within `[min(a, b), max(a, b)]`, so the path never leaves `[low, high]`
+/// and each extreme is reached on its own leg. An optional seeded jitter moves each interior
+/// point by up to `amplitude` interpolation steps before rounding; it uses ChaCha stream
+/// `candle.start` of the jitter seed, so each bar wiggles differently but reproducibly.
+///
+/// Quote `i` is stamped `start + ⌊i × bar length / n⌋` ms, spreading the quotes evenly over
+/// `[start, start + bar length)`. Its bid is `mid × (1 − s / 2)` rounded down to the quote
+/// increment and its ask `mid × (1 + s / 2)` rounded up, where `s = spread_bps / 10 000`: the
+/// quoted spread is never narrower than asked and the mid always lies within `[bid, ask]`.
+///
+/// Prices are in quote currency and must lie in `(0, MAX_PRICE]`
+/// ([`MAX_PRICE`](crate::exchange::MAX_PRICE)); the bar must end within `i64` milliseconds.
 pub fn intrabar_quotes(
     candle: &Candle,
     product: &Product,
@@ -52,11 +38,8 @@ pub fn intrabar_quotes(
     config: &IntrabarConfig,
 ) -> Result<Vec<Quote>, SyntheticError> {
     let bar_ms = granularity.millis();
-    if config.quotes_per_bar as i64 > bar_ms {
-        return Err(SyntheticError::TooManyQuotes { quotes: config.quotes_per_bar, bar_ms });
-    }
-    if config.spread_bps < Decimal::ZERO || config.spread_bps >= Decimal::from(20_000) {
-        return Err(SyntheticError::InvalidSpread(config.spread_bps));
+    if candle.start.millis().checked_add(bar_ms).is_none() {
+        return Err(SyntheticError::TimeOutOfRange { start: candle.start, bars: 1, bar_ms });
     }
     let increment = product.quote_increment;
     let mids = intrabar_mids(candle, increment, config)?;
@@ -65,11 +48,11 @@ pub fn intrabar_quotes(
     mids.into_iter()
         .enumerate()
         .map(|(i, mid)| {
-            let bid = down_to(mid * (Decimal::ONE - half), increment);
+            let bid = down_to(mid * (Decimal::ONE - half), increment)?;
             if bid <= Decimal::ZERO {
                 return Err(SyntheticError::BidNotPositive { start: candle.start, bid });
             }
-            let ask = up_to(mid * (Decimal::ONE + half), increment);
+            let ask = up_to(mid * (Decimal::ONE + half), increment)?;
             let time = candle.start.plus_millis(i as i64 * bar_ms / n);
             Ok(Quote::new(product.product_id, time, bid, ask))
         })
@@ -80,6 +63,7 @@ pub fn intrabar_quotes(
 mod tests {
     use super::*;
     use crate::market::ProductId;
+    use crate::synthetic::{IntrabarJitter, MAX_QUOTES_PER_BAR};
     use crate::time::Timestamp;
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
@@ -140,8 +124,8 @@ mod tests {
         assert_eq!(err.to_string(), "quotes per bar must be at least 4 (open, both extremes, close), got 3");
         let err = quotes(IntrabarConfig { spread_bps: dec!(-1), ..IntrabarConfig::default() }).unwrap_err();
         assert_eq!(err, SyntheticError::InvalidSpread(dec!(-1)));
-        let err = quotes(IntrabarConfig { quotes_per_bar: 60_001, ..IntrabarConfig::default() }).unwrap_err();
-        assert!(matches!(err, SyntheticError::TooManyQuotes { quotes: 60_001, bar_ms: 60_000 }));
+        let err = quotes(IntrabarConfig { quotes_per_bar: 10_001, ..IntrabarConfig::default() }).unwrap_err();
+        assert_eq!(err.to_string(), "quotes per bar must be at most 10000, got 10001");
         let jitter = Some(IntrabarJitter { seed: 0, amplitude: 2.0 });
         assert!(quotes(IntrabarConfig { jitter, ..IntrabarConfig::default() }).is_err());
 
@@ -155,6 +139,31 @@ mod tests {
         let wide = IntrabarConfig { spread_bps: dec!(5000), ..IntrabarConfig::default() };
         let err = intrabar_quotes(&tiny, &product, Granularity::OneMinute, &wide);
         assert!(matches!(err, Err(SyntheticError::BidNotPositive { .. })));
+    }
+
+    #[test]
+    fn extreme_candles_and_settings_are_typed_errors_not_panics() {
+        let product = btc_usd();
+        let huge = Decimal::from_scientific("1e27").unwrap();
+        let err = intrabar_quotes(&candle(huge, huge, huge, huge), &product, Granularity::OneHour, &Default::default());
+        assert_eq!(err.unwrap_err(), SyntheticError::PriceAboveMax { name: "candle high", value: huge });
+
+        let mut fine = btc_usd();
+        fine.quote_increment = Decimal::from_scientific("1e-28").unwrap();
+        let c = candle(dec!(100000), dec!(100000), dec!(100000), dec!(100000));
+        let err = intrabar_quotes(&c, &fine, Granularity::OneHour, &Default::default());
+        assert!(matches!(err, Err(SyntheticError::IncrementTooFine { .. })), "{err:?}");
+
+        // 86.4 million quotes would fit a day at one per millisecond, and take gigabytes.
+        let many = IntrabarConfig { quotes_per_bar: 86_400_000, ..IntrabarConfig::default() };
+        let err = intrabar_quotes(&c, &product, Granularity::OneDay, &many);
+        assert_eq!(err.unwrap_err(), SyntheticError::TooManyQuotes(86_400_000));
+        let most = IntrabarConfig { quotes_per_bar: MAX_QUOTES_PER_BAR, ..IntrabarConfig::default() };
+        assert_eq!(intrabar_quotes(&c, &product, Granularity::OneMinute, &most).unwrap().len(), MAX_QUOTES_PER_BAR);
+
+        let last = Candle { start: Timestamp(i64::MAX - 59_999), ..c };
+        let err = intrabar_quotes(&last, &product, Granularity::OneMinute, &Default::default());
+        assert!(matches!(err, Err(SyntheticError::TimeOutOfRange { bars: 1, bar_ms: 60_000, .. })), "{err:?}");
     }
 
     /// A consistent candle in cents with prices between 0.01 and 1 000 000.00.

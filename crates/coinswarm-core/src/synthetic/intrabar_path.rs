@@ -1,33 +1,24 @@
-//! The mid-price path through a candle's anchors; the rule is in [`super::intrabar`]'s docs.
+//! The mid-price path through a candle's anchors; the rule is in
+//! [`intrabar_quotes`](super::intrabar_quotes)' docs.
 
-use super::config::{invalid, non_negative};
 use super::error::SyntheticError;
-use super::intrabar::IntrabarConfig;
+use super::intrabar_config::IntrabarConfig;
 use super::noise::Noise;
 use super::rounding::to_nearest;
+use crate::exchange::MAX_PRICE;
 use crate::market::Candle;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
-use serde::{Deserialize, Serialize};
 
-/// Seeded displacement of interior path points.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct IntrabarJitter {
-    pub seed: u64,
-    /// Largest displacement, in interpolation steps of the leg (0 to 1).
-    pub amplitude: f64,
-}
-
-/// The mid prices of the candle's path, one per quote, by the rule in [`super::intrabar`]'s docs.
+/// The mid prices of the candle's path, in quote currency, one per quote, by the rule in
+/// [`intrabar_quotes`](super::intrabar_quotes)' docs. The candle's prices must lie in
+/// `(0, MAX_PRICE]`.
 pub fn intrabar_mids(
     candle: &Candle,
     quote_increment: Decimal,
     config: &IntrabarConfig,
 ) -> Result<Vec<Decimal>, SyntheticError> {
-    let n = config.quotes_per_bar;
-    if n < 4 {
-        return Err(SyntheticError::TooFewQuotes(n));
-    }
+    config.validate()?;
     if quote_increment <= Decimal::ZERO {
         return Err(SyntheticError::NonPositiveIncrement { name: "quote increment", value: quote_increment });
     }
@@ -37,16 +28,12 @@ pub fn intrabar_mids(
     if candle.low <= Decimal::ZERO {
         return Err(SyntheticError::NonPositivePrice { name: "candle low", value: candle.low });
     }
-    let mut noise = match config.jitter {
-        Some(jitter) => {
-            non_negative("jitter amplitude", jitter.amplitude)?;
-            if jitter.amplitude > 1.0 {
-                return Err(invalid("jitter amplitude", jitter.amplitude, "between 0 and 1 interpolation steps"));
-            }
-            Some((Noise::with_stream(jitter.seed, candle.start.millis() as u64), jitter.amplitude))
-        }
-        None => None,
-    };
+    if candle.high > MAX_PRICE {
+        return Err(SyntheticError::PriceAboveMax { name: "candle high", value: candle.high });
+    }
+    let mut noise =
+        config.jitter.map(|jitter| (Noise::with_stream(jitter.seed, candle.start.millis() as u64), jitter.amplitude));
+    let n = config.quotes_per_bar;
     let anchors = candle.path();
     let index = |j: usize| (j * (n - 1) + 1) / 3;
     let mut mids = Vec::with_capacity(n);
@@ -60,7 +47,7 @@ pub fn intrabar_mids(
                 Decimal::from_f64((2.0 * noise.uniform() - 1.0) * *amplitude).unwrap_or_default()
             });
             let point = a + step * (Decimal::from(i) + wiggle);
-            mids.push(to_nearest(point, quote_increment).clamp(a.min(b), a.max(b)));
+            mids.push(to_nearest(point, quote_increment)?.clamp(a.min(b), a.max(b)));
         }
         mids.push(b);
     }
@@ -70,6 +57,7 @@ pub fn intrabar_mids(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synthetic::IntrabarJitter;
     use crate::time::Timestamp;
     use rust_decimal_macros::dec;
 

@@ -73,6 +73,9 @@ pub fn generate(config: &SyntheticConfig) -> Result<SyntheticMarket, SyntheticEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchange::MAX_PRICE;
+    use crate::synthetic::{MAX_BARS, TrendingConfig};
+    use crate::time::Timestamp;
 
     fn is_multiple(value: Decimal, increment: Decimal) -> bool {
         (value % increment).is_zero()
@@ -123,8 +126,8 @@ mod tests {
     fn bad_settings_are_refused_with_a_message_naming_them() {
         let base = SyntheticConfig::new(RegimeKind::HighVolatility);
         let err = generate(&base.clone().with_bars(0)).unwrap_err();
-        assert_eq!(err, SyntheticError::NoBars);
-        assert_eq!(err.to_string(), "bars must be at least 1, got 0");
+        assert_eq!(err, SyntheticError::BarsOutOfRange(0));
+        assert_eq!(err.to_string(), "bars must be between 1 and 1000000, got 0");
 
         for price in [Decimal::ZERO, Decimal::NEGATIVE_ONE] {
             let config = SyntheticConfig { start_price: price, ..base.clone() };
@@ -150,6 +153,59 @@ mod tests {
         let mut config = base.clone();
         config.product.quote_increment = Decimal::ZERO;
         assert!(matches!(generate(&config), Err(SyntheticError::NonPositiveIncrement { name: "quote increment", .. })));
+
+        let config = SyntheticConfig { mean_volume: Decimal::ZERO, ..base.clone() };
+        assert_eq!(generate(&config).unwrap_err().to_string(), "mean volume must be positive, got 0");
+    }
+
+    #[test]
+    fn extreme_settings_are_typed_errors_not_panics() {
+        let base = SyntheticConfig::new(RegimeKind::HighVolatility).with_bars(10);
+        let refused = |config: SyntheticConfig| generate(&config).unwrap_err();
+
+        let huge = Decimal::from_scientific("1e27").unwrap();
+        let err = refused(SyntheticConfig { start_price: huge, ..base.clone() });
+        assert_eq!(err, SyntheticError::PriceAboveMax { name: "start price", value: huge });
+        assert_eq!(
+            err.to_string(),
+            format!("start price must be at most 1000000000000 (the exchange's price limit), got {huge}")
+        );
+        let err =
+            refused(SyntheticConfig { start_price: Decimal::MAX, ..SyntheticConfig::new(RegimeKind::RangeBound) });
+        assert!(matches!(err, SyntheticError::PriceAboveMax { name: "start price", .. }));
+        // A band around the largest start price reaches past it.
+        let err = refused(SyntheticConfig { start_price: MAX_PRICE, ..SyntheticConfig::new(RegimeKind::RangeBound) });
+        assert!(matches!(err, SyntheticError::PriceAboveMax { name: "band upper edge", .. }));
+
+        let mut config = base.clone();
+        config.product.quote_increment = Decimal::from_scientific("1e-28").unwrap();
+        assert!(matches!(refused(config), SyntheticError::IncrementTooFine { .. }));
+        let volume = Decimal::from_scientific("1e22").unwrap();
+        let err = refused(SyntheticConfig { mean_volume: volume, ..base.clone() });
+        assert!(
+            matches!(err, SyntheticError::IncrementTooFine { increment, .. } if increment == base.product.base_increment)
+        );
+
+        assert_eq!(refused(base.clone().with_bars(usize::MAX)), SyntheticError::BarsOutOfRange(usize::MAX));
+        assert_eq!(refused(base.clone().with_bars(MAX_BARS + 1)), SyntheticError::BarsOutOfRange(MAX_BARS + 1));
+        let err = refused(SyntheticConfig { steps_per_bar: usize::MAX, ..base.clone() });
+        assert!(err.to_string().contains("steps per bar"), "{err}");
+
+        let trending = Regime::Trending(TrendingConfig { lead_in_bars: usize::MAX, ..TrendingConfig::default() });
+        let err = refused(SyntheticConfig { regime: trending, ..SyntheticConfig::new(RegimeKind::Trending) });
+        assert!(err.to_string().starts_with("invalid lead-in bars = 18446744073709551615"), "{err}");
+    }
+
+    #[test]
+    fn a_series_ending_after_the_last_representable_time_is_refused() {
+        let hour = Granularity::OneHour.millis();
+        let base = SyntheticConfig::new(RegimeKind::MeanReverting).with_bars(10);
+        let start = Timestamp(i64::MAX - 10 * hour + 1);
+        let err = generate(&SyntheticConfig { start_time: start, ..base.clone() }).unwrap_err();
+        assert_eq!(err, SyntheticError::TimeOutOfRange { start, bars: 10, bar_ms: hour });
+        // One millisecond earlier the last bar ends exactly at i64::MAX, and every start is distinct.
+        let market = generate(&SyntheticConfig { start_time: Timestamp(i64::MAX - 10 * hour), ..base }).unwrap();
+        assert_eq!(market.candles[9].start, Timestamp(i64::MAX - hour));
     }
 
     #[test]

@@ -1,11 +1,10 @@
 //! Mean-reverting regime: an Ornstein–Uhlenbeck process in log price around a level.
 
-use super::config::{SyntheticConfig, non_negative, positive};
+use super::config::{SyntheticConfig, non_negative, positive, price_in_range};
 use super::error::SyntheticError;
-use super::series::{LogPriceProcess, build_candles};
+use super::series::{LogPriceProcess, build_candles, to_f64};
 use crate::market::Candle;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the mean-reverting regime.
@@ -16,7 +15,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MeanRevertingConfig {
-    /// The level prices revert to, in quote currency; `None` means the start price.
+    /// The level prices revert to, in quote currency (positive, at most
+    /// [`MAX_PRICE`](crate::exchange::MAX_PRICE)); `None` means the start price.
     pub level: Option<Decimal>,
     /// Bars for a deviation from the level to halve on average (> 0).
     pub half_life_bars: f64,
@@ -36,13 +36,11 @@ pub(crate) fn generate(
     reverting: &MeanRevertingConfig,
 ) -> Result<(Vec<Candle>, Decimal), SyntheticError> {
     let level = reverting.level.unwrap_or(config.start_price);
-    if level <= Decimal::ZERO {
-        return Err(SyntheticError::NonPositivePrice { name: "mean-reversion level", value: level });
-    }
+    price_in_range("mean-reversion level", level)?;
     positive("half-life (bars)", reverting.half_life_bars)?;
     non_negative("volatility (bps)", reverting.volatility_bps)?;
     let process = OrnsteinUhlenbeck {
-        log_level: level.to_f64().map_or(f64::NAN, f64::ln),
+        log_level: libm::log(to_f64(level)),
         theta: std::f64::consts::LN_2 / reverting.half_life_bars,
         sigma: reverting.volatility_bps / 1e4,
     };
@@ -59,7 +57,7 @@ struct OrnsteinUhlenbeck {
 
 impl LogPriceProcess for OrnsteinUhlenbeck {
     fn step(&self, log_price: f64, _bar: usize, dt: f64, shock: f64) -> f64 {
-        let decay = (-self.theta * dt).exp();
+        let decay = libm::exp(-self.theta * dt);
         let spread = self.sigma * ((1.0 - decay * decay) / (2.0 * self.theta)).sqrt();
         self.log_level + (log_price - self.log_level) * decay + spread * shock
     }
@@ -70,6 +68,7 @@ mod tests {
     use super::*;
     use crate::synthetic::test_stats::{log_returns, mean};
     use crate::synthetic::{RegimeKind, RegimeMetadata, generate};
+    use rust_decimal::prelude::ToPrimitive;
 
     fn closes(config: &SyntheticConfig) -> Vec<f64> {
         generate(config).unwrap().candles.iter().map(|c| c.close.to_f64().unwrap()).collect()
@@ -89,8 +88,9 @@ mod tests {
     fn a_deviation_is_followed_by_a_return_towards_the_level() {
         let config = SyntheticConfig::new(RegimeKind::MeanReverting).with_bars(2_000);
         let market = generate(&config).unwrap();
-        let log_level = 30_000f64.ln();
-        let deviations: Vec<f64> = market.candles.iter().map(|c| c.close.to_f64().unwrap().ln() - log_level).collect();
+        let log_level = libm::log(30_000.0);
+        let deviations: Vec<f64> =
+            market.candles.iter().map(|c| libm::log(c.close.to_f64().unwrap()) - log_level).collect();
         let next_returns = log_returns(&market.candles);
         // OLS slope of the next bar's log return on the current deviation: −(1 − e^(−θ)) ≈ −0.067.
         let x = &deviations[..deviations.len() - 1];

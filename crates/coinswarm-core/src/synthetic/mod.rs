@@ -8,7 +8,12 @@
 //!
 //! [`intrabar_quotes`] walks one candle as a sequence of quotes that starts at the open,
 //! visits the extremes in [`Candle::path`](crate::market::Candle::path)'s order and ends at
-//! the close (rule in [`intrabar`]'s docs).
+//! the close (rule in its docs).
+//!
+//! Settings may come from users, so every limit is a typed [`SyntheticError`], never a panic:
+//! at most [`MAX_BARS`] bars of at most [`MAX_STEPS_PER_BAR`] sub-steps, at most
+//! [`MAX_QUOTES_PER_BAR`] quotes per bar, prices up to [`MAX_PRICE`](crate::exchange::MAX_PRICE).
+//! Transcendental functions come from `libm`, so a seed gives the same candles on every target.
 //!
 //! Parameters in basis points (bps) are 1/10 000 of a price or of a log price; volatilities
 //! and drifts are per bar of the configured granularity.
@@ -17,7 +22,8 @@ mod config;
 mod error;
 mod golden_cross;
 mod high_volatility;
-pub mod intrabar;
+mod intrabar;
+mod intrabar_config;
 mod intrabar_path;
 mod market;
 mod mean_reverting;
@@ -29,13 +35,16 @@ mod series;
 mod test_stats;
 mod trending;
 
-pub use config::{Regime, RegimeKind, SyntheticConfig};
+pub use config::{MAX_BARS, MAX_STEPS_PER_BAR, Regime, RegimeKind, SyntheticConfig};
 pub use error::SyntheticError;
 pub use golden_cross::{FAST_SMA_BARS, SLOW_SMA_BARS, golden_cross_bar};
 pub use high_volatility::HighVolatilityConfig;
-pub use intrabar::{IntrabarConfig, intrabar_quotes};
-pub use intrabar_path::{IntrabarJitter, intrabar_mids};
+pub use intrabar::intrabar_quotes;
+pub use intrabar_config::{IntrabarConfig, IntrabarJitter, MAX_QUOTES_PER_BAR};
+pub use intrabar_path::intrabar_mids;
 pub use market::{RegimeMetadata, SyntheticMarket, generate};
 pub use mean_reverting::MeanRevertingConfig;
 pub use range_bound::{Band, RangeBoundConfig};
 pub use trending::TrendingConfig;
+#[cfg(test)]
+mod golden;

@@ -1,12 +1,12 @@
 //! Range-bound regime: a random walk in log price reflected off the edges of a band.
 
-use super::config::{SyntheticConfig, invalid, non_negative};
+use super::config::{SyntheticConfig, invalid, non_negative, price_in_range};
 use super::error::SyntheticError;
 use super::rounding::{down_to, up_to};
-use super::series::{LogPriceProcess, build_candles};
+use super::series::{LogPriceProcess, build_candles, to_f64};
 use crate::market::Candle;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::prelude::FromPrimitive;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the range-bound regime.
@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 /// The band is centred on the start price: `[start × (1 − w), start × (1 + w)]` with
 /// `w = half_width_bps / 10 000`, narrowed inward to the quote increment grid. Inside it the
 /// log price walks freely and reflects off both edges, so every open, high, low and close lies
-/// inside the band (inclusive) and the walk spends time across the whole range.
+/// inside the band (inclusive) and the walk spends time across the whole range. The upper edge
+/// must not pass [`MAX_PRICE`](crate::exchange::MAX_PRICE).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RangeBoundConfig {
@@ -50,13 +51,14 @@ pub(crate) fn generate(
     let increment = config.product.quote_increment;
     let center = config.start_price;
     let band = Band {
-        lower: up_to(center * (Decimal::ONE - width), increment),
-        upper: down_to(center * (Decimal::ONE + width), increment),
+        lower: up_to(center * (Decimal::ONE - width), increment)?,
+        upper: down_to(center * (Decimal::ONE + width), increment)?,
     };
-    let log_edge = |price: Decimal| price.to_f64().map_or(f64::NAN, f64::ln);
+    let log_edge = |price: Decimal| libm::log(to_f64(price));
     if band.lower >= band.upper || band.lower <= Decimal::ZERO {
         return Err(SyntheticError::BandTooNarrow { center, half_width_bps: range.half_width_bps });
     }
+    price_in_range("band upper edge", band.upper)?;
     let process = Reflected {
         band,
         log_lower: log_edge(band.lower),

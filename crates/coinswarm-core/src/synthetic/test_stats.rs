@@ -5,7 +5,10 @@ use rust_decimal::prelude::ToPrimitive;
 
 /// Natural-log close-to-close returns, one fewer than the candles.
 pub(crate) fn log_returns(candles: &[Candle]) -> Vec<f64> {
-    candles.windows(2).map(|pair| (pair[1].close.to_f64().unwrap() / pair[0].close.to_f64().unwrap()).ln()).collect()
+    candles
+        .windows(2)
+        .map(|pair| libm::log(pair[1].close.to_f64().unwrap() / pair[0].close.to_f64().unwrap()))
+        .collect()
 }
 
 pub(crate) fn mean(values: &[f64]) -> f64 {

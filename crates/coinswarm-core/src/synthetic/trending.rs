@@ -1,6 +1,6 @@
 //! Trending regime: a decline, then an uptrend strong enough to produce a golden cross.
 
-use super::config::{SyntheticConfig, finite, non_negative};
+use super::config::{SyntheticConfig, finite, invalid, non_negative};
 use super::error::SyntheticError;
 use super::golden_cross::{SLOW_SMA_BARS, golden_cross_bar};
 use super::series::{LogPriceProcess, build_candles};
@@ -33,25 +33,30 @@ impl Default for TrendingConfig {
     }
 }
 
-/// Candles of a trending series and the bar of its golden cross.
+/// Candles of a trending series and the bar of its golden cross: the last one at or after the
+/// trend start (bar `lead_in_bars`); a cross only during the decline is an error.
 pub(crate) fn generate(
     config: &SyntheticConfig,
     trending: &TrendingConfig,
 ) -> Result<(Vec<Candle>, usize), SyntheticError> {
     if trending.lead_in_bars < SLOW_SMA_BARS {
-        return Err(super::config::invalid("lead-in bars", trending.lead_in_bars, "at least 200"));
+        return Err(invalid("lead-in bars", trending.lead_in_bars, "at least 200"));
     }
     finite("lead-in drift (bps)", trending.lead_in_drift_bps)?;
     if !(trending.drift_bps.is_finite() && trending.drift_bps > 0.0) {
-        return Err(super::config::invalid("drift (bps)", trending.drift_bps, "a finite number > 0 (an uptrend)"));
+        return Err(invalid("drift (bps)", trending.drift_bps, "a finite number > 0 (an uptrend)"));
     }
     non_negative("volatility (bps)", trending.volatility_bps)?;
-    let needed = trending.lead_in_bars + SLOW_SMA_BARS;
+    let lead_in_bars = trending.lead_in_bars;
+    let needed = lead_in_bars
+        .checked_add(SLOW_SMA_BARS)
+        .ok_or_else(|| invalid("lead-in bars", lead_in_bars, "at least 200 and at most the series' bars minus 200"))?;
     if config.bars < needed {
-        return Err(SyntheticError::TrendTooShort { bars: config.bars, lead_in_bars: trending.lead_in_bars, needed });
+        return Err(SyntheticError::TrendTooShort { bars: config.bars, lead_in_bars, needed });
     }
     let candles = build_candles(config, &Trend(trending))?;
-    let cross = golden_cross_bar(&candles).ok_or(SyntheticError::NoGoldenCross { seed: config.seed })?;
+    let cross = golden_cross_bar(&candles, lead_in_bars)
+        .ok_or(SyntheticError::NoGoldenCross { seed: config.seed, trend_start_bar: lead_in_bars })?;
     Ok((candles, cross))
 }
 
@@ -69,7 +74,7 @@ impl LogPriceProcess for Trend<'_> {
 mod tests {
     use super::*;
     use crate::synthetic::test_stats::{log_returns, mean, sma};
-    use crate::synthetic::{RegimeKind, RegimeMetadata, generate};
+    use crate::synthetic::{Regime, RegimeKind, RegimeMetadata, generate};
 
     #[test]
     fn every_seed_shows_the_reported_golden_cross_after_the_decline() {
@@ -96,6 +101,21 @@ mod tests {
         // 1000 bars of 80 bps noise: the mean's standard error is about 2.5 bps.
         assert!((drift_bps - 40.0).abs() < 10.0, "measured drift {drift_bps} bps per bar");
         assert!(trend.last().unwrap().close > trend[0].close);
+    }
+
+    #[test]
+    fn a_cross_only_during_the_lead_in_is_no_golden_cross() {
+        // A flat, noisy lead-in: with seed 2 the fast average crosses up at bar 295 and is
+        // still above the slow one when the uptrend starts at bar 400, so no cross follows.
+        let trending = TrendingConfig { lead_in_bars: 400, lead_in_drift_bps: 0.0, ..TrendingConfig::default() };
+        let config = SyntheticConfig {
+            regime: Regime::Trending(trending.clone()),
+            ..SyntheticConfig::new(RegimeKind::Trending).with_bars(700).with_seed(2)
+        };
+        let candles = build_candles(&config, &Trend(&trending)).unwrap();
+        assert_eq!(golden_cross_bar(&candles, 0), Some(295));
+        let err = generate(&config).unwrap_err();
+        assert_eq!(err, SyntheticError::NoGoldenCross { seed: 2, trend_start_bar: 400 });
     }
 
     #[test]
