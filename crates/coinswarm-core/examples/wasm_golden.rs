@@ -1,29 +1,47 @@
-//! The golden trading session compiled for wasm32, so `scripts/test` can check that the
-//! edge build of the core writes the very event log the native build writes
-//! (`tests/fixtures/golden_event_log.jsonl`). Built as a library with two exports: the
-//! address and the length of the log in linear memory.
+//! The core's golden outputs computed on wasm32, so `scripts/test` can check that the edge
+//! build writes exactly what the native build writes: the fixed session's event log
+//! (`tests/fixtures/golden_event_log.jsonl`) and the synthetic regimes' fingerprints
+//! (`tests/fixtures/golden_synthetic.txt`). Built as a library exporting the address and
+//! length of each text in linear memory.
 //!
 //! `cargo build -p coinswarm-core --example wasm_golden --target wasm32-unknown-unknown`,
-//! then `node scripts/wasm-golden.mjs <the .wasm file> <the golden file>`.
+//! then `node scripts/wasm-golden.mjs <the .wasm file> crates/coinswarm-core/tests/fixtures`.
 
-#[path = "../tests/fixtures/golden_session.rs"]
-mod golden_session;
+#[path = "../tests/fixtures/golden_outputs.rs"]
+mod golden_outputs;
 
 use std::sync::OnceLock;
 
-fn log() -> &'static str {
+fn event_log() -> &'static str {
     static LOG: OnceLock<String> = OnceLock::new();
-    LOG.get_or_init(golden_session::golden_session_log)
+    LOG.get_or_init(golden_outputs::golden_session_log)
+}
+
+fn synthetic() -> &'static str {
+    static FINGERPRINTS: OnceLock<String> = OnceLock::new();
+    FINGERPRINTS.get_or_init(golden_outputs::synthetic_fingerprints)
 }
 
 /// Address of the session's JSON-lines event log (UTF-8) in linear memory.
 #[unsafe(no_mangle)]
-pub extern "C" fn golden_log_ptr() -> *const u8 {
-    log().as_ptr()
+pub extern "C" fn golden_event_log_ptr() -> *const u8 {
+    event_log().as_ptr()
 }
 
 /// Length in bytes of the session's event log.
 #[unsafe(no_mangle)]
-pub extern "C" fn golden_log_len() -> usize {
-    log().len()
+pub extern "C" fn golden_event_log_len() -> usize {
+    event_log().len()
+}
+
+/// Address of the synthetic regimes' fingerprints (UTF-8) in linear memory.
+#[unsafe(no_mangle)]
+pub extern "C" fn golden_synthetic_ptr() -> *const u8 {
+    synthetic().as_ptr()
+}
+
+/// Length in bytes of the synthetic regimes' fingerprints.
+#[unsafe(no_mangle)]
+pub extern "C" fn golden_synthetic_len() -> usize {
+    synthetic().len()
 }

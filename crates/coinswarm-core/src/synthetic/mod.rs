@@ -46,5 +46,3 @@ pub use market::{RegimeMetadata, SyntheticMarket, generate};
 pub use mean_reverting::MeanRevertingConfig;
 pub use range_bound::{Band, RangeBoundConfig};
 pub use trending::TrendingConfig;
-#[cfg(test)]
-mod golden;
