@@ -16,9 +16,11 @@
 
 pub mod data;
 pub mod exchange;
+pub mod indicators;
 pub mod ledger;
 
 pub mod market;
+pub mod swarm;
 pub mod synthetic;
 pub mod time;
 
