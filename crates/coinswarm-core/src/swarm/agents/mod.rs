@@ -1,0 +1,18 @@
+//! The members of the swarm, one per file: each folds market events into its own state and
+//! votes Buy, Sell or Hold with a confidence, a size and a reason, or abstains.
+
+mod arbitrage;
+mod execution;
+mod hedge;
+mod mean_reversion;
+mod risk;
+#[cfg(test)]
+mod scenario;
+mod trend;
+
+pub use arbitrage::{ArbitrageAgent, ArbitrageConfig, TriangularCycle, cross_venue_edge_bps, triangular_edge};
+pub use execution::{ExecutionAgent, ExecutionConfig, ExecutionPlan, OrderStyle};
+pub use hedge::{HedgeAgent, HedgeConfig};
+pub use mean_reversion::{MeanReversionAgent, MeanReversionConfig};
+pub use risk::{RiskAgent, RiskConfig};
+pub use trend::{TrendAgent, TrendConfig};
