@@ -1,7 +1,8 @@
 //! One market event as the swarm sees it.
 
-use crate::market::ProductId;
+use crate::market::{Candle, ProductId, Quote};
 use crate::time::Timestamp;
+use rust_decimal::prelude::ToPrimitive;
 
 /// A market event reduced to what indicators and agents need, in floating point (signals
 /// only; money stays decimal in the exchange). From a candle: open/high/low/close/volume;
@@ -22,6 +23,40 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// A bar, seen at its start time (its prices are the bar's; the decision on it is taken
+    /// at its close by the caller).
+    pub fn from_candle(product_id: ProductId, candle: &Candle) -> Self {
+        let f = |d: rust_decimal::Decimal| d.to_f64().unwrap_or(f64::NAN);
+        Self {
+            product_id,
+            time: candle.start,
+            open: f(candle.open),
+            high: f(candle.high),
+            low: f(candle.low),
+            close: f(candle.close),
+            volume: f(candle.volume),
+            bid: None,
+            ask: None,
+        }
+    }
+
+    /// A quote: every price is the mid, no volume.
+    pub fn from_quote(quote: &Quote) -> Self {
+        let f = |d: rust_decimal::Decimal| d.to_f64().unwrap_or(f64::NAN);
+        let mid = f(quote.mid());
+        Self {
+            product_id: quote.product_id,
+            time: quote.time,
+            open: mid,
+            high: mid,
+            low: mid,
+            close: mid,
+            volume: 0.0,
+            bid: Some(f(quote.bid)),
+            ask: Some(f(quote.ask)),
+        }
+    }
+
     /// (ask − bid) / mid in basis points, when a quote is known.
     pub fn spread_bps(&self) -> Option<f64> {
         match (self.bid, self.ask) {
