@@ -5,8 +5,10 @@ mod agent;
 mod agents;
 mod circuit_breaker;
 mod committee;
+mod config;
 mod decision_log;
 mod observation;
+mod orchestrator;
 mod oversight;
 mod planner;
 mod portfolio;
@@ -18,8 +20,10 @@ pub use circuit_breaker::{
     BreakerState, CircuitBreaker, CircuitBreakerConfig, Transition, TransitionCause, TripReason,
 };
 pub use committee::{AdaptiveWeightsConfig, Committee, CommitteeConfig, CommitteeDecision};
+pub use config::{OrchestratorConfig, SwarmConfig};
 pub use decision_log::DecisionLog;
 pub use observation::Observation;
+pub use orchestrator::{BreakerVerdict, DecisionOutcome, DecisionRecord, OrderRecord, Swarm, SwarmError, SwarmSummary};
 pub use oversight::{AccountSnapshot, Breach, Oversight, OversightConfig, OversightRejection, ProposedOrder};
 pub use planner::{
     Planner, PlannerConfig, Regime, RegimeConfig, RegimeDetector, RegimeStatistics, RegimeWeights, WeightProposal,

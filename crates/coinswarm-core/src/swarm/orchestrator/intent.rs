@@ -1,0 +1,151 @@
+//! From a decided action to orders on the exchange: guards, sizing, execution style, slices.
+
+use super::Swarm;
+use super::record::OrderRecord;
+use crate::exchange::OrderRequest;
+use crate::market::Side;
+use crate::swarm::agents::OrderStyle;
+use crate::swarm::observation::Observation;
+use crate::swarm::oversight::{AccountSnapshot, Breach, ProposedOrder};
+use crate::swarm::portfolio::PortfolioView;
+use crate::swarm::vote::Action;
+use crate::time::Timestamp;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+
+/// What trying to act on a decision produced.
+#[derive(Debug, Default)]
+pub(super) struct Attempt {
+    pub order: Option<OrderRecord>,
+    pub breaches: Vec<Breach>,
+    pub skipped: Option<String>,
+}
+
+impl Attempt {
+    fn skipped(reason: impl Into<String>) -> Self {
+        Self { skipped: Some(reason.into()), ..Self::default() }
+    }
+}
+
+impl Swarm {
+    /// Turns `action` into an order intent, through the breaker, oversight and the
+    /// execution agent, and sends it. `size`: the committee's fraction of equity.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn trade(
+        &mut self,
+        action: Action,
+        size: f64,
+        protective_exit: bool,
+        breaker_allows: bool,
+        observation: &Observation,
+        now: Timestamp,
+        equity: Decimal,
+        portfolio: &PortfolioView,
+    ) -> Attempt {
+        if self.halted {
+            return Attempt::skipped("emergency shutdown: no orders");
+        }
+        let side = match action {
+            Action::Buy => Side::Buy,
+            Action::Sell => Side::Sell,
+            Action::Hold => return Attempt::default(),
+        };
+        if side == Side::Buy && !breaker_allows {
+            return Attempt::skipped(format!("circuit breaker {}: no new exposure", self.breaker.state(now).as_str()));
+        }
+        let product = self.product.clone();
+        let price = observation.close;
+        let Some(price_decimal) = Decimal::from_f64(price).filter(|p| *p > Decimal::ZERO) else {
+            return Attempt::skipped("no usable price");
+        };
+        let account = self.engine.account();
+        let base_available = account.balance(product.base()).available;
+        let cash = account.balance(product.quote()).available;
+        let position_value = account.balance(product.base()).total() * price_decimal;
+        let snapshot = AccountSnapshot::new(equity, position_value, usize::from(!position_value.is_zero()));
+
+        let (base_size, notional) = match side {
+            Side::Buy => {
+                let hedge = self.hedge.config();
+                let risk_fraction = hedge.position_size_for_risk(portfolio.equity, price, hedge.stop_price(price));
+                if risk_fraction <= 0.0 {
+                    return Attempt::skipped("hedge: reward/risk below the minimum or no stop distance");
+                }
+                let fraction = size.min(self.config.orchestrator.max_order_fraction).min(risk_fraction);
+                let wanted = Decimal::from_f64(fraction).unwrap_or_default() * equity;
+                let fee_factor = Decimal::ONE + self.config.exchange.taker_fee_bps / Decimal::from(10_000);
+                let cap = self.oversight.max_order_notional(Side::Buy, &snapshot).min(cash / fee_factor);
+                let notional = round_down(wanted.min(cap), product.quote_increment);
+                (round_down(notional / price_decimal, product.base_increment), notional)
+            }
+            Side::Sell => {
+                if base_available.is_zero() {
+                    return Attempt::skipped("no position to sell");
+                }
+                let base = if protective_exit {
+                    base_available
+                } else {
+                    let wanted = Decimal::from_f64(size).unwrap_or_default() * equity / price_decimal;
+                    round_down(wanted.min(base_available), product.base_increment)
+                };
+                (base, round_down(base * price_decimal, product.quote_increment))
+            }
+        };
+        if base_size < product.base_min_size || notional < product.quote_min_size {
+            return Attempt::skipped(format!("order of {base_size} {} is below the product minimum", product.base()));
+        }
+        if let Err(rejection) =
+            self.oversight.check(now, &ProposedOrder::new(product.product_id, side, notional), &snapshot)
+        {
+            return Attempt { breaches: rejection.breaches, ..Attempt::default() };
+        }
+
+        let plan = self.execution.plan(side, base_size.to_f64().unwrap_or(0.0), observation);
+        let slices = plan.slices.max(1);
+        let limit_price = match plan.style {
+            OrderStyle::Market => None,
+            OrderStyle::Limit { price_offset_bps } => {
+                let offset = Decimal::from_f64(price_offset_bps / 10_000.0).unwrap_or_default();
+                let mid = observation.bid.zip(observation.ask).map_or(price, |(b, a)| (b + a) / 2.0);
+                let mid = Decimal::from_f64(mid).unwrap_or(price_decimal);
+                let limit = match side {
+                    Side::Buy => round_down(mid * (Decimal::ONE - offset), product.quote_increment),
+                    Side::Sell => round_up(mid * (Decimal::ONE + offset), product.quote_increment),
+                };
+                Some(limit)
+            }
+        };
+        // A fresh intent replaces whatever the swarm left working on this product.
+        self.cancel_live_orders(now);
+        let slice_base = round_down(base_size / Decimal::from(slices), product.base_increment);
+        let slice_quote = round_down(notional / Decimal::from(slices), product.quote_increment);
+        let mut results = Vec::with_capacity(slices as usize);
+        for _ in 0..slices {
+            let request = match (limit_price, side) {
+                (Some(limit), _) => OrderRequest::limit(product.product_id, side, slice_base, limit),
+                (None, Side::Buy) => OrderRequest::market_quote(product.product_id, side, slice_quote),
+                (None, Side::Sell) => OrderRequest::market(product.product_id, side, slice_base),
+            };
+            let result = match self.engine.submit(request, now) {
+                Ok(order) => format!("{} {}", order.order_id, order.status),
+                Err(rejection) => {
+                    self.summary.rejected_orders += 1;
+                    format!("{}: {rejection}", rejection.code())
+                }
+            };
+            self.summary.orders += 1;
+            results.push(result);
+        }
+        self.oversight.record_trade(now);
+        let order = OrderRecord { side, style: plan.style, base_size, notional, limit_price, slices, results };
+        Attempt { order: Some(order), ..Attempt::default() }
+    }
+}
+
+fn round_down(value: Decimal, increment: Decimal) -> Decimal {
+    if increment.is_zero() { value } else { (value / increment).floor() * increment }
+}
+
+fn round_up(value: Decimal, increment: Decimal) -> Decimal {
+    if increment.is_zero() { value } else { (value / increment).ceil() * increment }
+}

@@ -1,0 +1,396 @@
+//! The orchestrator: one market event in, one logged decision out.
+//!
+//! For every event: the exchange matches what earlier decisions left (fills at this bar's
+//! open: no look-ahead) → equity is marked at the event's price → guards observe equity and
+//! price → agents fold in the event → planner updates regime and weights → agents vote →
+//! committee decides → a hedge exit (stop-loss / take-profit on a held position) overrides
+//! to Sell → circuit breaker → oversight → execution agent plans → order intent (never more
+//! than `max_order_fraction` of equity) → matching engine. Orders are placed at the
+//! decision time (the bar's close), so with candles they fill at the next bar's open.
+//!
+//! The breaker and oversight block new exposure; exits (sells of the long position) still
+//! go, except at non-positive equity or in emergency shutdown. Spot only: Sell reduces or
+//! closes the position, never shorts.
+
+mod intent;
+mod record;
+mod summary;
+
+pub use record::{BreakerVerdict, DecisionRecord, OrderRecord};
+pub use summary::SwarmSummary;
+
+use super::agent::{Agent, DecisionContext};
+use super::agents::{ArbitrageAgent, ExecutionAgent, HedgeAgent, MeanReversionAgent, RiskAgent, TrendAgent};
+use super::circuit_breaker::CircuitBreaker;
+use super::committee::Committee;
+use super::config::SwarmConfig;
+use super::decision_log::DecisionLog;
+use super::observation::Observation;
+use super::oversight::Oversight;
+use super::planner::{Planner, Regime};
+use super::portfolio::PortfolioView;
+use super::vote::{Action, AgentKind, Vote};
+use crate::exchange::{ConfigError, MarketDataError, MatchingEngine, Rejection};
+use crate::ledger::EventKind;
+use crate::market::{Candle, Granularity, Product, Quote, Side};
+use crate::time::Timestamp;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use std::collections::VecDeque;
+
+/// Why the swarm could not start or take an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SwarmError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot set up the paper account: {0}")]
+    Account(#[from] Rejection),
+    #[error(transparent)]
+    MarketData(#[from] MarketDataError),
+    #[error("event for {got} but this swarm trades {expected}")]
+    WrongProduct { expected: String, got: String },
+}
+
+/// What one event led to, in brief (the full record goes to the decision log).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DecisionOutcome {
+    pub action: Action,
+    pub regime: Regime,
+    pub order_sent: bool,
+    pub equity: Decimal,
+}
+
+/// A traded decision waiting for its outcome, to score the agents that voted for it.
+#[derive(Debug, Clone)]
+struct PendingOutcome {
+    votes: Vec<Vote>,
+    action: Action,
+    price: f64,
+    due_event: u64,
+}
+
+/// The swarm trading one product on a paper account.
+#[derive(Debug)]
+pub struct Swarm {
+    config: SwarmConfig,
+    product: Product,
+    bar_ms: i64,
+    engine: MatchingEngine,
+    trend: TrendAgent,
+    mean_reversion: MeanReversionAgent,
+    risk: RiskAgent,
+    hedge: HedgeAgent,
+    arbitrage: ArbitrageAgent,
+    execution: ExecutionAgent,
+    planner: Planner,
+    committee: Committee,
+    oversight: Oversight,
+    breaker: CircuitBreaker,
+    log: Option<DecisionLog>,
+    summary: SwarmSummary,
+    votes: Vec<Vote>,
+    outcomes: VecDeque<PendingOutcome>,
+    resolved_since_adapt: usize,
+    events: u64,
+    peak_equity: f64,
+    /// Realised P&L of the position when the breaker last heard of a closing trade.
+    realised_reported: Decimal,
+    halted: bool,
+}
+
+impl Swarm {
+    /// A swarm for `product` on bars of `granularity`, with `initial_cash` of the quote
+    /// currency deposited at `start`. `log`: keep a decision log (hash, and the lines too
+    /// when `keep_lines`); without it the swarm runs leaner (benchmarks).
+    pub fn new(
+        config: SwarmConfig,
+        product: Product,
+        granularity: Granularity,
+        initial_cash: Decimal,
+        start: Timestamp,
+        log: Option<DecisionLog>,
+    ) -> Result<Self, SwarmError> {
+        let mut engine = MatchingEngine::new(config.exchange.clone())?;
+        engine.list_product(product.clone())?;
+        engine.deposit(product.quote(), initial_cash, start)?;
+        engine.drain_events().for_each(drop);
+        let summary =
+            SwarmSummary { initial_equity: initial_cash, final_equity: initial_cash, ..SwarmSummary::default() };
+        Ok(Self {
+            trend: TrendAgent::new(config.trend.clone()),
+            mean_reversion: MeanReversionAgent::new(config.mean_reversion.clone()),
+            risk: RiskAgent::new(config.risk.clone()),
+            hedge: HedgeAgent::new(config.hedge.clone()),
+            arbitrage: ArbitrageAgent::new(config.arbitrage.clone()),
+            execution: ExecutionAgent::new(config.execution.clone()),
+            planner: Planner::new(config.planner.clone()),
+            committee: Committee::new(config.committee.clone()),
+            oversight: Oversight::new(config.oversight),
+            breaker: CircuitBreaker::new(config.circuit_breaker),
+            config,
+            product,
+            bar_ms: granularity.millis(),
+            engine,
+            log,
+            summary,
+            votes: Vec::with_capacity(AgentKind::COUNT),
+            outcomes: VecDeque::new(),
+            resolved_since_adapt: 0,
+            events: 0,
+            peak_equity: initial_cash.to_f64().unwrap_or(0.0),
+            realised_reported: Decimal::ZERO,
+            halted: false,
+        })
+    }
+
+    pub fn summary(&self) -> &SwarmSummary {
+        &self.summary
+    }
+
+    pub fn engine(&self) -> &MatchingEngine {
+        &self.engine
+    }
+
+    pub fn log(&self) -> Option<&DecisionLog> {
+        self.log.as_ref()
+    }
+
+    pub fn breaker(&self) -> &CircuitBreaker {
+        &self.breaker
+    }
+
+    pub fn committee(&self) -> &Committee {
+        &self.committee
+    }
+
+    pub fn planner(&self) -> &Planner {
+        &self.planner
+    }
+
+    pub fn is_halted(&self) -> bool {
+        self.halted
+    }
+
+    /// A bar: the exchange matches it, then the swarm decides at its close.
+    /// `other_venues`: this product's last price elsewhere, for the arbitrage agent.
+    pub fn on_candle(&mut self, candle: &Candle, other_venues: &[(&str, f64)]) -> Result<DecisionOutcome, SwarmError> {
+        let product_id = self.product.product_id;
+        self.engine.on_candle(product_id, candle)?;
+        let observation = Observation::from_candle(product_id, candle);
+        let decided_at = candle.start.plus_millis(self.bar_ms);
+        Ok(self.decide(&observation, decided_at, candle.close, other_venues))
+    }
+
+    /// A quote: the exchange matches it, then the swarm decides at its time.
+    pub fn on_quote(&mut self, quote: &Quote, other_venues: &[(&str, f64)]) -> Result<DecisionOutcome, SwarmError> {
+        if quote.product_id != self.product.product_id {
+            let (expected, got) = (self.product.product_id.to_string(), quote.product_id.to_string());
+            return Err(SwarmError::WrongProduct { expected, got });
+        }
+        self.engine.on_quote(quote)?;
+        Ok(self.decide(&Observation::from_quote(quote), quote.time, quote.mid(), other_venues))
+    }
+
+    /// Emergency shutdown: cancels every live order and stops sending new ones until
+    /// [`Swarm::resume`]. Decisions are still taken and logged, marked halted.
+    pub fn emergency_shutdown(&mut self, now: Timestamp) {
+        self.halted = true;
+        self.cancel_live_orders(now);
+    }
+
+    /// Ends an emergency shutdown.
+    pub fn resume(&mut self) {
+        self.halted = false;
+    }
+
+    /// Operator reset of the circuit breaker.
+    pub fn reset_breaker(&mut self, now: Timestamp) {
+        self.breaker.reset(now);
+    }
+
+    fn decide(
+        &mut self,
+        observation: &Observation,
+        now: Timestamp,
+        price: Decimal,
+        other_venues: &[(&str, f64)],
+    ) -> DecisionOutcome {
+        self.events += 1;
+        self.absorb_fills(now);
+        let (equity, portfolio) = self.mark_to_market(price);
+        let tripped = self.breaker.observe_equity(now, equity).or(self.breaker.observe_price(
+            now,
+            self.product.product_id,
+            observation.close,
+        ));
+        self.oversight.observe_equity(now, equity);
+        self.summary.breaker_trips += u64::from(tripped.is_some());
+
+        self.trend.observe(observation);
+        self.mean_reversion.observe(observation);
+        self.risk.observe(observation);
+        self.hedge.observe(observation);
+        self.arbitrage.observe(observation);
+        self.execution.observe(observation);
+        let proposal = self.planner.observe(observation);
+        if let Some(proposal) = &proposal
+            && proposal.rejected.is_none()
+            && self.summary.regime_changes.last().is_none_or(|(_, regime)| *regime != proposal.regime)
+        {
+            self.summary.regime_changes.push((now, proposal.regime));
+        }
+        self.resolve_outcomes(observation.close);
+
+        let context = DecisionContext { observation, portfolio: &portfolio, other_venues };
+        self.votes.clear();
+        let agents: [&dyn Agent; AgentKind::COUNT] =
+            [&self.trend, &self.mean_reversion, &self.risk, &self.hedge, &self.arbitrage, &self.execution];
+        self.votes.extend(agents.iter().filter_map(|agent| agent.vote(&context)));
+        let weights = self.committee.effective_weights(self.planner.weights());
+        let committee = self.committee.decide(&self.votes, &weights);
+        for vote in self.votes.iter().filter(|v| v.veto) {
+            self.summary.vetoes[vote.agent.index()] += 1;
+        }
+        let protective_exit = portfolio.position_size > 0.0
+            && self.votes.iter().any(|v| v.agent == AgentKind::Hedge && v.action == Action::Sell);
+        let action = if protective_exit { Action::Sell } else { committee.action };
+        let breaker_allows = self.breaker.allows_trading(now);
+        let mut attempt = intent::Attempt::default();
+        if action != Action::Hold {
+            attempt = self.trade(
+                action,
+                committee.size,
+                protective_exit,
+                breaker_allows,
+                observation,
+                now,
+                equity,
+                &portfolio,
+            );
+        }
+
+        self.summary.decisions += 1;
+        match action {
+            Action::Buy => self.summary.buys += 1,
+            Action::Sell => self.summary.sells += 1,
+            Action::Hold => self.summary.holds += 1,
+        }
+        self.summary.protective_exits += u64::from(protective_exit && attempt.order.is_some());
+        self.summary.oversight_blocks += u64::from(!attempt.breaches.is_empty());
+        self.summary.final_equity = equity;
+        if attempt.order.is_some() && action != Action::Hold {
+            self.outcomes.push_back(PendingOutcome {
+                votes: self.votes.clone(),
+                action,
+                price: observation.close,
+                due_event: self.events + self.config.orchestrator.outcome_horizon_bars as u64,
+            });
+        }
+        let order_sent = attempt.order.is_some();
+        if let Some(log) = &mut self.log {
+            let record = DecisionRecord {
+                seq: self.summary.decisions - 1,
+                time: now,
+                product_id: self.product.product_id,
+                price: observation.close,
+                regime: self.planner.regime(),
+                proposal,
+                weights,
+                votes: self.votes.clone(),
+                committee,
+                action,
+                protective_exit,
+                breaker: BreakerVerdict { state: self.breaker.state(now), allows_trading: breaker_allows, tripped },
+                oversight: attempt.breaches,
+                order: attempt.order,
+                skipped: attempt.skipped,
+                equity,
+                halted: self.halted,
+            };
+            log.append(&record);
+        }
+        DecisionOutcome { action, regime: self.planner.regime(), order_sent, equity }
+    }
+
+    /// Equity in quote currency at `price` (decimal for the guards, float for the agents)
+    /// and the portfolio view the agents see.
+    fn mark_to_market(&mut self, price: Decimal) -> (Decimal, PortfolioView) {
+        let account = self.engine.account();
+        let product = &self.product;
+        let cash = account.balance(product.quote()).total();
+        let base = account.balance(product.base()).total();
+        let equity = cash + base * price;
+        let equity_f64 = equity.to_f64().unwrap_or(0.0);
+        self.peak_equity = self.peak_equity.max(equity_f64);
+        let position = account.position(product.product_id);
+        // Dust (worth less than the smallest order) cannot be traded: the agents see it as flat.
+        let held =
+            if base * price < product.quote_min_size || base < product.base_min_size { Decimal::ZERO } else { base };
+        let view = PortfolioView {
+            equity: equity_f64,
+            peak_equity: self.peak_equity,
+            cash: account.balance(product.quote()).available.to_f64().unwrap_or(0.0),
+            position_size: held.to_f64().unwrap_or(0.0),
+            entry_price: position.map_or(0.0, |p| p.average_entry_price().to_f64().unwrap_or(0.0)),
+            open_positions: usize::from(!held.is_zero()),
+        };
+        (equity, view)
+    }
+
+    /// Takes the exchange's events since the last decision: counts fills and fees, and
+    /// reports each closing trade's profit or loss to the circuit breaker.
+    fn absorb_fills(&mut self, now: Timestamp) {
+        let mut closed_pnl = None::<Decimal>;
+        for event in self.engine.drain_events() {
+            if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
+                self.summary.fills += 1;
+                self.summary.fees_paid += fill.fee;
+                if fill.side == Side::Sell {
+                    *closed_pnl.get_or_insert(Decimal::ZERO) -= fill.fee;
+                }
+            }
+        }
+        if let Some(fees) = closed_pnl {
+            // Realised P&L since the last report, net of this step's sell fees.
+            let realised =
+                self.engine.account().position(self.product.product_id).map_or(Decimal::ZERO, |p| p.realised_pnl);
+            let pnl = realised - self.realised_reported + fees;
+            self.realised_reported = realised;
+            if self.breaker.record_trade_result(now, pnl).is_some() {
+                self.summary.breaker_trips += 1;
+            }
+        }
+    }
+
+    /// Scores the agents on decisions whose horizon has passed; adapts weights every
+    /// `adapt_every` outcomes.
+    fn resolve_outcomes(&mut self, price: f64) {
+        let round_trip_fee = 2.0 * (self.config.exchange.taker_fee_bps.to_f64().unwrap_or(0.0) / 10_000.0);
+        while self.outcomes.front().is_some_and(|o| o.due_event <= self.events) {
+            let Some(outcome) = self.outcomes.pop_front() else { break };
+            if outcome.price <= 0.0 {
+                continue;
+            }
+            let market_return = price / outcome.price - 1.0;
+            // A buy must beat its fees to be right; a sell is right if the price fell by
+            // more than the fees its round trip saved.
+            let net = match outcome.action {
+                Action::Buy => market_return - round_trip_fee,
+                _ => market_return + round_trip_fee,
+            };
+            self.committee.record_outcome(&outcome.votes, net);
+            self.resolved_since_adapt += 1;
+            if self.resolved_since_adapt >= self.config.orchestrator.adapt_every.max(1) {
+                self.committee.adapt();
+                self.resolved_since_adapt = 0;
+            }
+        }
+    }
+
+    fn cancel_live_orders(&mut self, now: Timestamp) {
+        let live: Vec<_> = self.engine.account().live_orders(self.product.product_id).to_vec();
+        for order_id in live {
+            let _ = self.engine.cancel(order_id, now);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The whole swarm on the four synthetic regimes: agents, planner, committee, guards and the
+//! paper exchange together, read back from the decision log as a user would.
+
+use coinswarm_core::market::Product;
+use coinswarm_core::swarm::{DecisionLog, Swarm, SwarmConfig};
+use coinswarm_core::synthetic::{RegimeKind, RegimeMetadata, SyntheticConfig, SyntheticMarket, generate};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+fn market(kind: RegimeKind, seed: u64) -> SyntheticMarket {
+    generate(&SyntheticConfig::new(kind).with_bars(1000).with_seed(seed)).unwrap()
+}
+
+/// Runs the swarm over every bar and returns it with its decision log parsed.
+fn run(market: &SyntheticMarket, config: SwarmConfig) -> (Swarm, Vec<Value>) {
+    let product = Product::spot(market.product_id);
+    let log = Some(DecisionLog::new(true));
+    let mut swarm =
+        Swarm::new(config, product, market.granularity, Decimal::from(100_000), market.candles[0].start, log).unwrap();
+    for candle in &market.candles {
+        swarm.on_candle(candle, &[]).unwrap();
+    }
+    let records = swarm.log().unwrap().lines().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    (swarm, records)
+}
+
+/// Defaults, but with the circuit breaker closing itself after its cool-down: a replay has
+/// no operator to reset it, and these scenarios look at the agents, not at the breaker.
+fn unattended() -> SwarmConfig {
+    let mut config = SwarmConfig::default();
+    config.circuit_breaker.auto_close = true;
+    config
+}
+
+fn voted(record: &Value, agent: &str, action: &str) -> bool {
+    record["votes"].as_array().unwrap().iter().any(|v| v["agent"] == agent && v["action"] == action)
+}
+
+fn ordered(record: &Value, side: &str) -> bool {
+    record["order"]["side"] == side
+}
+
+#[test]
+fn in_a_trend_the_swarm_buys_on_the_trend_agents_vote_after_the_golden_cross() {
+    let market = market(RegimeKind::Trending, 42);
+    let RegimeMetadata::Trending { golden_cross_bar, .. } = market.metadata else { panic!("trending") };
+    let (_, records) = run(&market, unattended());
+    let trend_buys: Vec<usize> =
+        (0..records.len()).filter(|&i| ordered(&records[i], "BUY") && voted(&records[i], "trend", "BUY")).collect();
+    assert!(!trend_buys.is_empty(), "the trend agent's buy reaches the exchange");
+    assert!(trend_buys.iter().all(|&bar| bar >= golden_cross_bar), "{trend_buys:?} vs cross at {golden_cross_bar}");
+    assert!(trend_buys[0] <= golden_cross_bar + 5, "buys within a few bars of the cross: {trend_buys:?}");
+}
+
+#[test]
+fn in_high_volatility_the_risk_agent_vetoes_and_nothing_is_bought() {
+    let market = market(RegimeKind::HighVolatility, 42);
+    let (swarm, records) = run(&market, SwarmConfig::default());
+    let summary = swarm.summary();
+    assert_eq!(summary.buys, 0);
+    assert!(records.iter().all(|r| !ordered(r, "BUY")));
+    assert!(summary.vetoes[2] > 900, "risk vetoed {} of 1000 decisions", summary.vetoes[2]);
+    assert!(records.iter().any(|r| r["committee"]["vetoed_by"] == "risk"));
+    assert!(records.last().unwrap()["regime"] == "high_volatility");
+}
+
+#[test]
+fn in_a_range_mean_reversion_buys_dips_below_where_the_swarm_sells() {
+    let market = market(RegimeKind::RangeBound, 42);
+    let (_, records) = run(&market, unattended());
+    let price = |r: &Value| r["price"].as_f64().unwrap();
+    let dip_buys: Vec<f64> =
+        records.iter().filter(|r| ordered(r, "BUY") && voted(r, "mean_reversion", "BUY")).map(price).collect();
+    let sells: Vec<f64> = records.iter().filter(|r| ordered(r, "SELL")).map(price).collect();
+    assert!(!dip_buys.is_empty() && !sells.is_empty(), "{} dip buys, {} sells", dip_buys.len(), sells.len());
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    assert!(mean(&dip_buys) < mean(&sells), "bought at {} on average, sold at {}", mean(&dip_buys), mean(&sells));
+    assert!(records.iter().all(|r| r["regime"] != "high_volatility"));
+}
+
+#[test]
+fn no_order_is_ever_larger_than_a_quarter_of_equity() {
+    let market = market(RegimeKind::Trending, 7);
+    let mut config = unattended();
+    config.trend.max_size = 1.0;
+    config.mean_reversion.max_size = 1.0;
+    config.oversight.max_position_fraction = Decimal::ONE;
+    config.oversight.max_order_notional = Decimal::from(1_000_000);
+    let (_, records) = run(&market, config);
+    let buys: Vec<&Value> = records.iter().filter(|r| ordered(r, "BUY")).collect();
+    assert!(!buys.is_empty());
+    for record in buys {
+        let notional: f64 = record["order"]["notional"].as_str().unwrap().parse().unwrap();
+        let equity: f64 = record["equity"].as_str().unwrap().parse().unwrap();
+        assert!(notional <= 0.25 * equity + 0.01, "order {notional} of equity {equity}");
+    }
+}
+
+#[test]
+fn the_same_inputs_give_the_same_decision_log_hash() {
+    let hash = |seed| {
+        let (swarm, _) = run(&market(RegimeKind::MeanReverting, seed), SwarmConfig::default());
+        swarm.log().unwrap().hash_hex()
+    };
+    assert_eq!(hash(42), hash(42));
+    assert_ne!(hash(42), hash(43));
+}
+
+#[test]
+fn emergency_shutdown_cancels_working_orders_and_stops_trading_until_resumed() {
+    let market = market(RegimeKind::RangeBound, 42);
+    let product = Product::spot(market.product_id);
+    let mut swarm = Swarm::new(
+        SwarmConfig::default(),
+        product,
+        market.granularity,
+        Decimal::from(100_000),
+        market.candles[0].start,
+        None,
+    )
+    .unwrap();
+    let (first, rest) = market.candles.split_at(500);
+    for candle in first {
+        swarm.on_candle(candle, &[]).unwrap();
+    }
+    let orders_before = swarm.summary().orders;
+    swarm.emergency_shutdown(rest[0].start);
+    assert!(swarm.is_halted());
+    assert!(swarm.engine().account().live_orders(market.product_id).is_empty());
+    for candle in &rest[..250] {
+        let outcome = swarm.on_candle(candle, &[]).unwrap();
+        assert!(!outcome.order_sent);
+    }
+    assert_eq!(swarm.summary().orders, orders_before);
+    swarm.resume();
+    for candle in &rest[250..] {
+        swarm.on_candle(candle, &[]).unwrap();
+    }
+    assert!(swarm.summary().orders > orders_before, "trading resumes");
+}
+
+#[test]
+fn without_an_operator_a_tripped_breaker_keeps_blocking_new_buys() {
+    let market = market(RegimeKind::Trending, 42);
+    let (swarm, records) = run(&market, SwarmConfig::default());
+    assert!(swarm.summary().breaker_trips >= 1);
+    let trip = records.iter().position(|r| r["breaker"]["state"] != "CLOSED").expect("the breaker trips");
+    assert!(records[trip..].iter().all(|r| !ordered(r, "BUY")), "no buy after the trip without a reset");
+    assert!(records[trip..].iter().any(|r| r["skipped"].as_str().is_some_and(|s| s.starts_with("circuit breaker"))));
+}
