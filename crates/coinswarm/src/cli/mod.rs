@@ -2,6 +2,7 @@
 //! a `run` that writes to the given output.
 
 mod data;
+mod swarm;
 
 use clap::{Parser, Subcommand};
 use std::io::{self, BufWriter, Write};
@@ -19,6 +20,9 @@ enum Command {
     /// The bundled real market data: list data sets, print candles, report defects.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Replay a data set through the swarm and the paper exchange; print what it did and
+    /// the SHA-256 of its decision log.
+    Swarm(swarm::SwarmArgs),
 }
 
 /// Runs the command, writing its output to standard output.
@@ -26,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let mut out = BufWriter::new(io::stdout().lock());
     match cli.command {
         Command::Data(command) => data::run(command, &mut out)?,
+        Command::Swarm(args) => swarm::run(&args, &mut out)?,
     }
     out.flush()?;
     Ok(())

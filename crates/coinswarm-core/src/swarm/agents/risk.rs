@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::indicators::{RealisedVolatility, Roc};
 use crate::swarm::{Agent, AgentKind, DecisionContext, Observation, Reason, Vote};
+use crate::time::HOUR_MS;
 
 /// The risk agent's limits. Every limit is inclusive: a value exactly at its limit is
 /// allowed, one strictly above it vetoes. Fractions are plain (0.1 = 10%); the spread is in
@@ -15,7 +16,9 @@ pub struct RiskConfig {
     /// Bars of returns in the realised volatility: 20.
     pub volatility_period: usize,
     /// Largest realised volatility allowed: the standard deviation of log returns per bar,
-    /// as a fraction: 0.02 (2% per bar).
+    /// as a fraction, for hourly bars: 0.02 (2% per hour). Bars of another length scale it
+    /// by √(bar length in hours), as volatility grows with the square root of time (daily
+    /// bars: 9.8%); the bar length is read from the observations' spacing (hourly until known).
     pub max_volatility: f64,
     /// Widest quote spread allowed, in basis points of the mid: 50.
     pub max_spread_bps: f64,
@@ -25,7 +28,8 @@ pub struct RiskConfig {
     pub max_drawdown: f64,
     /// Bars over which a sudden move is measured, close to close: 1 (the last bar).
     pub move_bars: usize,
-    /// Largest |return| over `move_bars` allowed, as a fraction: 0.05.
+    /// Largest |return| over `move_bars` allowed, as a fraction, for hourly bars: 0.05;
+    /// scaled by √(bar length in hours) like `max_volatility` (daily bars: 24.5%).
     pub max_move: f64,
 }
 
@@ -56,6 +60,9 @@ pub struct RiskAgent {
     config: RiskConfig,
     volatility: RealisedVolatility,
     movement: Roc,
+    last_time: Option<i64>,
+    /// Shortest positive spacing seen between observations, in milliseconds.
+    bar_ms: Option<i64>,
 }
 
 impl RiskAgent {
@@ -64,7 +71,14 @@ impl RiskAgent {
             volatility: RealisedVolatility::new(config.volatility_period),
             movement: Roc::new(config.move_bars),
             config,
+            last_time: None,
+            bar_ms: None,
         }
+    }
+
+    /// √(bar length in hours): how much the per-hour limits widen for this market's bars.
+    fn time_scale(&self) -> f64 {
+        self.bar_ms.map_or(1.0, |ms| (ms as f64 / HOUR_MS as f64).sqrt())
     }
 
     pub fn config(&self) -> &RiskConfig {
@@ -92,21 +106,23 @@ impl RiskAgent {
                 [concentration * 100.0, c.max_concentration * 100.0],
             ));
         }
+        let scale = self.time_scale();
+        let (max_move, max_volatility) = (c.max_move * scale, c.max_volatility * scale);
         // Roc is in percent.
         if let Some(roc) = self.movement.value()
-            && roc.abs() / 100.0 > c.max_move
+            && roc.abs() / 100.0 > max_move
         {
             return Some(Reason::new(
                 "move {}% over {} bars exceeds the limit {}%",
-                [roc, c.move_bars as f64, c.max_move * 100.0],
+                [roc, c.move_bars as f64, max_move * 100.0],
             ));
         }
         if let Some(volatility) = self.volatility.value()
-            && volatility > c.max_volatility
+            && volatility > max_volatility
         {
             return Some(Reason::new(
                 "realised volatility {}% per bar over {} bars exceeds the limit {}%",
-                [volatility * 100.0, c.volatility_period as f64, c.max_volatility * 100.0],
+                [volatility * 100.0, c.volatility_period as f64, max_volatility * 100.0],
             ));
         }
         if let Some(spread) = context.observation.spread_bps()
@@ -134,6 +150,13 @@ impl Agent for RiskAgent {
         if !(close.is_finite() && close > 0.0) {
             return;
         }
+        let time = observation.time.millis();
+        if let Some(last) = self.last_time
+            && time > last
+        {
+            self.bar_ms = Some(self.bar_ms.map_or(time - last, |ms| ms.min(time - last)));
+        }
+        self.last_time = Some(time);
         self.volatility.update(close);
         self.movement.update(close);
     }
@@ -145,6 +168,19 @@ impl Agent for RiskAgent {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn daily_bars_widen_the_hourly_limits_by_the_square_root_of_24() {
+        let mut agent = RiskAgent::default();
+        let day = |days: i64, close: f64| Observation { time: crate::time::Timestamp(days * 86_400_000), ..bar(close) };
+        agent.observe(&day(0, 100.0));
+        agent.observe(&day(1, 110.0));
+        // A 10% daily move is within 5% × √24 = 24.49%; on hourly bars it would veto.
+        assert_eq!(vote(&agent, &day(1, 110.0), &FLAT), None);
+        agent.observe(&day(2, 140.0));
+        let veto = vote(&agent, &day(2, 140.0), &FLAT).unwrap();
+        assert!(veto.reason.to_string().contains("limit 24.4949%"), "{}", veto.reason);
+    }
+
     use super::*;
     use crate::swarm::PortfolioView;
     use crate::swarm::agents::scenario::{FLAT, bar, market, observations, replay};

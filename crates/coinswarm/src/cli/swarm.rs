@@ -1,0 +1,296 @@
+//! `coinswarm swarm`: replays a data set through the swarm and the paper exchange and
+//! prints what the swarm did, with the hash of its decision log.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use coinswarm_core::data::{CsvFormat, Dataset, DatasetEntry};
+use coinswarm_core::market::{Candle, Currency, Granularity, Product, ProductId};
+use coinswarm_core::swarm::{AgentKind, DecisionLog, Swarm, SwarmConfig, SwarmSummary};
+use coinswarm_core::time::Timestamp;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Regime changes listed in the text summary; `--json` lists all.
+const REGIMES_SHOWN: usize = 12;
+
+#[derive(Debug, Args)]
+pub struct SwarmArgs {
+    /// A bundled data set name (`coinswarm data list`) or the path of a CSV file in one of
+    /// the bundled layouts (long: Date,Symbol,Open,High,Low,Close,VolumeFrom,…; wide:
+    /// date,SYM:open,SYM:high,…), prices in `--quote`.
+    #[arg(long)]
+    data: String,
+    /// Product, e.g. BTC-USD. Required when the data set holds several products.
+    #[arg(long)]
+    product: Option<ProductId>,
+    /// First bar to replay, inclusive: RFC 3339 or a plain date (midnight UTC).
+    #[arg(long)]
+    from: Option<Timestamp>,
+    /// Last bar to replay, inclusive: an RFC 3339 instant, or a plain date (its whole day).
+    #[arg(long, value_parser = Timestamp::parse_inclusive_end)]
+    to: Option<Timestamp>,
+    /// Seed of the paper exchange's order and trade ids. The run is otherwise deterministic.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Quote currency deposited before the first bar.
+    #[arg(long, default_value = "100000")]
+    capital: Decimal,
+    /// Another data set with the same product on another venue (e.g. bitstamp-daily), whose
+    /// closes the arbitrage agent compares with this one's, bar by bar.
+    #[arg(long)]
+    other_venue: Option<String>,
+    /// TOML file overriding any threshold of the swarm's config (missing keys keep defaults).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Quote currency of a CSV file's prices.
+    #[arg(long, default_value = "USD")]
+    quote: Currency,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Write the full decision log to FILE as JSON lines (written whole, then renamed).
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+}
+
+/// The summary printed at the end, as JSON or text.
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    data: &'a str,
+    venue: &'a str,
+    product: ProductId,
+    granularity: Granularity,
+    first_bar: Option<Timestamp>,
+    last_bar: Option<Timestamp>,
+    bars: usize,
+    decisions_by_action: ActionCounts,
+    vetoes_by_agent: HashMap<&'static str, u64>,
+    regime_changes: Vec<RegimeChange>,
+    breaker_trips: u64,
+    oversight_blocks: u64,
+    protective_exits: u64,
+    orders: u64,
+    rejected_orders: u64,
+    trades: u64,
+    fees_paid: Decimal,
+    initial_equity: Decimal,
+    final_equity: Decimal,
+    total_return_percent: Decimal,
+    decision_log_sha256: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ActionCounts {
+    buy: u64,
+    sell: u64,
+    hold: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct RegimeChange {
+    time: String,
+    regime: String,
+}
+
+pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        bail!("--from {from} is after --to {to}: the range would be empty");
+    }
+    if args.capital <= Decimal::ZERO {
+        bail!("--capital must be positive, got {}", args.capital);
+    }
+    let mut config = load_config(args.config.as_deref())?;
+    config.exchange.id_seed = args.seed;
+    let dataset = load_dataset(&args.data, args.quote)?;
+    let entry = select(&dataset, args.product)?;
+    let product_id = entry.series.product_id();
+    let candles = entry.series.between(args.from, args.to);
+    let Some(first) = candles.first() else {
+        bail!("no bars of {product_id} in {} within the range", dataset.name);
+    };
+    let other = match &args.other_venue {
+        Some(name) => Some(other_venue_closes(name, product_id, args.quote)?),
+        None => None,
+    };
+
+    let granularity = entry.series.granularity();
+    let log = DecisionLog::new(args.log.is_some());
+    let mut swarm = Swarm::new(config, Product::spot(product_id), granularity, args.capital, first.start, Some(log))?;
+    let mut venues: Vec<(&str, f64)> = Vec::with_capacity(1);
+    for candle in candles {
+        venues.clear();
+        if let Some((venue, closes)) = &other
+            && let Some(close) = closes.get(&candle.start)
+        {
+            venues.push((venue.as_str(), *close));
+        }
+        swarm.on_candle(candle, &venues).with_context(|| format!("replaying the bar at {}", candle.start))?;
+    }
+    let log = swarm.log().context("the swarm keeps a decision log")?;
+    if let Some(path) = &args.log {
+        write_whole(path, log.lines().as_bytes())?;
+    }
+    let report = report(&dataset, entry, candles, swarm.summary(), log.hash_hex());
+    if args.json {
+        let mut bytes = serde_json::to_vec_pretty(&report)?;
+        bytes.push(b'\n');
+        out.write_all(&bytes)?;
+    } else {
+        write_text(out, &report)?;
+    }
+    Ok(())
+}
+
+fn load_config(path: Option<&Path>) -> anyhow::Result<SwarmConfig> {
+    let Some(path) = path else { return Ok(SwarmConfig::default()) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))
+}
+
+/// A bundled data set by name, or a CSV file by path (layout detected from its header,
+/// bar length from the most common spacing of its bars).
+fn load_dataset(data: &str, quote: Currency) -> anyhow::Result<Dataset> {
+    if coinswarm_data::find(data).is_ok() {
+        return Ok(coinswarm_data::load(data)?);
+    }
+    let path = Path::new(data);
+    if !path.exists() {
+        let names: Vec<&str> = coinswarm_data::CATALOG.iter().map(|d| d.name).collect();
+        bail!("'{data}' is neither a bundled data set ({}) nor a CSV file", names.join(", "));
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let name = path.file_stem().map_or_else(|| data.to_string(), |s| s.to_string_lossy().into_owned());
+    let parse = |format, granularity| Dataset::from_csv(name.clone(), "file", format, granularity, quote, &bytes);
+    let format = [CsvFormat::Long, CsvFormat::Wide]
+        .into_iter()
+        .find(|format| parse(*format, Granularity::OneHour).is_ok())
+        .with_context(|| format!("{}: not a CSV in the long or wide layout", path.display()))?;
+    let provisional = parse(format, Granularity::OneHour)?;
+    let granularity = provisional
+        .entries
+        .first()
+        .and_then(|entry| most_common_spacing(entry.series.candles()))
+        .and_then(Granularity::from_millis)
+        .with_context(|| format!("{}: bars are not spaced by one Coinbase granularity", path.display()))?;
+    Ok(parse(format, granularity)?)
+}
+
+fn most_common_spacing(candles: &[Candle]) -> Option<i64> {
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    for pair in candles.windows(2) {
+        *counts.entry(pair[1].start.millis() - pair[0].start.millis()).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(spacing, count)| (*count, -spacing)).map(|(spacing, _)| spacing)
+}
+
+fn select(dataset: &Dataset, product: Option<ProductId>) -> anyhow::Result<&DatasetEntry> {
+    match (product, dataset.entries.as_slice()) {
+        (Some(product), _) => Ok(dataset.entry(product)?),
+        (None, [only]) => Ok(only),
+        (None, []) => bail!("data set '{}' holds no candles", dataset.name),
+        (None, _) => {
+            let products: Vec<String> = dataset.products().iter().map(ToString::to_string).collect();
+            bail!(
+                "data set '{}' has several products: choose one with --product ({})",
+                dataset.name,
+                products.join(", ")
+            )
+        }
+    }
+}
+
+/// The venue name and the closes by bar start of `product` in another data set.
+fn other_venue_closes(
+    name: &str,
+    product: ProductId,
+    quote: Currency,
+) -> anyhow::Result<(String, HashMap<Timestamp, f64>)> {
+    let dataset = load_dataset(name, quote)?;
+    let entry = dataset.entry(product).with_context(|| format!("--other-venue {name}"))?;
+    let closes = entry.series.candles().iter().filter_map(|c| Some((c.start, c.close.to_f64()?))).collect();
+    Ok((dataset.venue.clone(), closes))
+}
+
+/// Writes `bytes` to a sibling temporary file, then renames it over `path`: readers see
+/// the old file or the whole new one, never a partial write.
+fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let file_name = path.file_name().with_context(|| format!("--log {} is not a file path", path.display()))?;
+    let temporary = path.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
+    std::fs::write(&temporary, bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("cannot move the log into {}", path.display()))
+}
+
+fn report<'a>(
+    dataset: &'a Dataset,
+    entry: &DatasetEntry,
+    candles: &[Candle],
+    summary: &SwarmSummary,
+    hash: String,
+) -> Report<'a> {
+    Report {
+        data: &dataset.name,
+        venue: &dataset.venue,
+        product: entry.series.product_id(),
+        granularity: entry.series.granularity(),
+        first_bar: candles.first().map(|c| c.start),
+        last_bar: candles.last().map(|c| c.start),
+        bars: candles.len(),
+        decisions_by_action: ActionCounts { buy: summary.buys, sell: summary.sells, hold: summary.holds },
+        vetoes_by_agent: AgentKind::ALL.iter().map(|agent| (agent.as_str(), summary.vetoes[agent.index()])).collect(),
+        regime_changes: summary
+            .regime_changes
+            .iter()
+            .map(|(time, regime)| RegimeChange { time: time.to_rfc3339(), regime: regime.to_string() })
+            .collect(),
+        breaker_trips: summary.breaker_trips,
+        oversight_blocks: summary.oversight_blocks,
+        protective_exits: summary.protective_exits,
+        orders: summary.orders,
+        rejected_orders: summary.rejected_orders,
+        trades: summary.fills,
+        fees_paid: summary.fees_paid.round_dp(2),
+        initial_equity: summary.initial_equity,
+        final_equity: summary.final_equity.round_dp(2),
+        total_return_percent: (summary.total_return() * Decimal::ONE_HUNDRED).round_dp(2),
+        decision_log_sha256: hash,
+    }
+}
+
+fn write_text(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
+    let when = |t: Option<Timestamp>| t.map_or_else(|| "-".to_string(), |t| t.to_rfc3339());
+    writeln!(out, "swarm on {} {} ({}, {})", report.data, report.product, report.venue, report.granularity)?;
+    writeln!(out, "bars              {} ({} → {})", report.bars, when(report.first_bar), when(report.last_bar))?;
+    let actions = &report.decisions_by_action;
+    writeln!(out, "decisions         buy {}, sell {}, hold {}", actions.buy, actions.sell, actions.hold)?;
+    let vetoes: Vec<String> = AgentKind::ALL
+        .iter()
+        .map(|agent| format!("{} {}", agent.as_str(), report.vetoes_by_agent.get(agent.as_str()).copied().unwrap_or(0)))
+        .collect();
+    writeln!(out, "vetoes            {}", vetoes.join(", "))?;
+    writeln!(out, "regime changes    {}", report.regime_changes.len())?;
+    let shown = report.regime_changes.len().min(REGIMES_SHOWN);
+    for change in &report.regime_changes[..shown] {
+        writeln!(out, "  {}  {}", change.time, change.regime)?;
+    }
+    if report.regime_changes.len() > shown {
+        writeln!(out, "  … {} more (all of them with --json)", report.regime_changes.len() - shown)?;
+    }
+    writeln!(out, "breaker trips     {}", report.breaker_trips)?;
+    writeln!(out, "oversight blocks  {}", report.oversight_blocks)?;
+    writeln!(out, "protective exits  {}", report.protective_exits)?;
+    writeln!(out, "orders            {} ({} rejected)", report.orders, report.rejected_orders)?;
+    writeln!(out, "trades            {} (fees {})", report.trades, report.fees_paid)?;
+    writeln!(
+        out,
+        "equity            {} → {} ({}%)",
+        report.initial_equity, report.final_equity, report.total_return_percent
+    )?;
+    writeln!(out, "decision log      sha256 {}", report.decision_log_sha256)?;
+    Ok(())
+}
