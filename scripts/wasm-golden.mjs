@@ -17,7 +17,11 @@ const read = (name) => {
 };
 
 let failed = false;
-for (const [name, file] of [["event_log", "golden_event_log.jsonl"], ["synthetic", "golden_synthetic.txt"]]) {
+for (const [name, file] of [
+  ["event_log", "golden_event_log.jsonl"],
+  ["synthetic", "golden_synthetic.txt"],
+  ["swarm", "golden_swarm.txt"],
+]) {
   const path = join(fixtures, file);
   const actual = read(name).split("\n");
   const expected = readFileSync(path, "utf8").split("\n");

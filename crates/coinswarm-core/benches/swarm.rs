@@ -18,8 +18,15 @@ fn bench_swarm(c: &mut Criterion) {
     group.sample_size(20);
     let swarm = |log: Option<DecisionLog>| {
         let start = candles[0].start;
-        Swarm::new(SwarmConfig::default(), Product::spot(product_id), Granularity::OneHour, Decimal::from(100_000), start, log)
-            .unwrap()
+        Swarm::new(
+            SwarmConfig::default(),
+            Product::spot(product_id),
+            Granularity::OneHour,
+            Decimal::from(100_000),
+            start,
+            log,
+        )
+        .unwrap()
     };
     group.bench_function("market_events_without_decision_log", |b| {
         b.iter_batched_ref(

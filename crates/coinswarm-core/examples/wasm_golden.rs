@@ -1,7 +1,8 @@
 //! The core's golden outputs computed on wasm32, so `scripts/test` can check that the edge
 //! build writes exactly what the native build writes: the fixed session's event log
-//! (`tests/fixtures/golden_event_log.jsonl`) and the synthetic regimes' fingerprints
-//! (`tests/fixtures/golden_synthetic.txt`). Built as a library exporting the address and
+//! (`tests/fixtures/golden_event_log.jsonl`), the synthetic regimes' fingerprints
+//! (`tests/fixtures/golden_synthetic.txt`) and the swarm's decision-log hash on each regime
+//! (`tests/fixtures/golden_swarm.txt`). Built as a library exporting the address and
 //! length of each text in linear memory.
 //!
 //! `cargo build -p coinswarm-core --example wasm_golden --target wasm32-unknown-unknown`,
@@ -44,4 +45,21 @@ pub extern "C" fn golden_synthetic_ptr() -> *const u8 {
 #[unsafe(no_mangle)]
 pub extern "C" fn golden_synthetic_len() -> usize {
     synthetic().len()
+}
+
+fn swarm() -> &'static str {
+    static HASHES: OnceLock<String> = OnceLock::new();
+    HASHES.get_or_init(golden_outputs::swarm_decision_hashes)
+}
+
+/// Address of the swarm's decision-log hashes per regime (UTF-8) in linear memory.
+#[unsafe(no_mangle)]
+pub extern "C" fn golden_swarm_ptr() -> *const u8 {
+    swarm().as_ptr()
+}
+
+/// Length in bytes of the swarm's decision-log hashes.
+#[unsafe(no_mangle)]
+pub extern "C" fn golden_swarm_len() -> usize {
+    swarm().len()
 }

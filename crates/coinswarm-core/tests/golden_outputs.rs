@@ -1,5 +1,5 @@
-//! Golden outputs, byte for byte: a fixed session's event log and the candles of every
-//! synthetic regime. Any change to ids, field names, number formatting, matching, the
+//! Golden outputs, byte for byte: a fixed session's event log, the candles of every
+//! synthetic regime, and the swarm's decision-log hash on each regime. Any change to ids, field names, number formatting, matching, the
 //! generators or their maths library shows up here, and `scripts/test` runs the same code
 //! compiled to wasm32 (`examples/wasm_golden.rs`) against the same files. To accept an
 //! intended change: `UPDATE_GOLDEN=1 cargo test -p coinswarm-core --test golden_outputs`.
@@ -31,4 +31,11 @@ fn every_synthetic_regime_gives_the_pinned_candles_for_the_default_config() {
     let fingerprints = golden_outputs::synthetic_fingerprints();
     let expected = golden("tests/fixtures/golden_synthetic.txt", &fingerprints);
     assert_eq!(fingerprints, expected, "the synthetic candles changed; see this file's docs");
+}
+
+#[test]
+fn the_swarm_takes_the_pinned_decisions_on_every_synthetic_regime() {
+    let hashes = golden_outputs::swarm_decision_hashes();
+    let expected = golden("tests/fixtures/golden_swarm.txt", &hashes);
+    assert_eq!(hashes, expected, "the swarm's decisions changed; see this file's docs");
 }

@@ -34,7 +34,11 @@ impl Default for ArbitrageConfig {
 /// Net edge, in bps, of a path of `legs` trades whose rates multiply to `gross`, with
 /// `fee_bps` taken from each leg.
 fn net_edge_bps(gross: f64, legs: i32, fee_bps: f64) -> f64 {
-    (gross * (1.0 - fee_bps / 10_000.0).powi(legs) - 1.0) * 10_000.0
+    // Repeated multiplication rather than `powi`, whose rounding Rust lets vary by platform:
+    // the edge decides votes, and votes must be the same natively and in wasm.
+    let kept = 1.0 - fee_bps / 10_000.0;
+    let net = (0..legs).fold(gross, |value, _| value * kept);
+    (net - 1.0) * 10_000.0
 }
 
 /// Net edge, in bps, of buying at `buy_price` on one venue and selling at `sell_price` on

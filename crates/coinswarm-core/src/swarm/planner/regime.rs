@@ -140,7 +140,7 @@ impl RegimeDetector {
         self.last_time = Some(time);
         self.spread_bps = observation.spread_bps().unwrap_or(0.0);
         if let Some(&previous) = self.closes.back() {
-            let r = (close / previous).ln();
+            let r = libm::log(close / previous);
             push(&mut self.log_returns, r, self.config.window, |old| {
                 self.sum_returns -= old;
                 self.sum_squared_returns -= old * old;
