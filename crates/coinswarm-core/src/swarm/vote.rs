@@ -118,9 +118,11 @@ impl fmt::Display for Reason {
         }
         for part in parts {
             let value = values.next().copied().unwrap_or(f64::NAN);
-            let text = format!("{value:.4}");
-            let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
-            f.write_str(text)?;
+            // Rounded to 4 decimals, then written in its shortest exact form: no trailing
+            // zeros, and far cheaper than fixed-precision formatting (the decision log
+            // renders every reason of every vote).
+            let rounded = if value.is_finite() { (value * 1e4).round() / 1e4 } else { value };
+            write!(f, "{}", if rounded == 0.0 { 0.0 } else { rounded })?;
             f.write_str(part)?;
         }
         Ok(())
