@@ -110,30 +110,36 @@ fn the_same_inputs_give_the_same_decision_log_hash() {
 fn emergency_shutdown_cancels_working_orders_and_stops_trading_until_resumed() {
     let market = market(RegimeKind::RangeBound, 42);
     let product = Product::spot(market.product_id);
-    let mut swarm = Swarm::new(
-        SwarmConfig::default(),
-        product,
-        market.granularity,
-        Decimal::from(100_000),
-        market.candles[0].start,
-        None,
-    )
-    .unwrap();
-    let (first, rest) = market.candles.split_at(500);
-    for candle in first {
-        swarm.on_candle(candle, &[]).unwrap();
+    // Every order a limit at the last price, so that orders are left working between bars;
+    // the execution agent's own Hold votes (it finds every bar too volatile now) carry no weight.
+    let mut config = unattended();
+    config.execution.max_market_volatility = 0.0;
+    for regime in [&mut config.planner.weights.range_bound, &mut config.planner.weights.trending] {
+        regime.mean_reversion += regime.execution;
+        regime.execution = 0.0;
+    }
+    let start = market.candles[0].start;
+    let mut swarm = Swarm::new(config, product, market.granularity, Decimal::from(100_000), start, None).unwrap();
+    let live = |swarm: &Swarm| swarm.engine().account().live_orders(market.product_id).len();
+    let mut bar = 0;
+    while live(&swarm) == 0 {
+        swarm.on_candle(&market.candles[bar], &[]).unwrap();
+        bar += 1;
+        assert!(bar < 900, "the swarm leaves a limit order working at some point");
     }
     let orders_before = swarm.summary().orders;
-    swarm.emergency_shutdown(rest[0].start);
+    swarm.emergency_shutdown(market.candles[bar].start);
     assert!(swarm.is_halted());
-    assert!(swarm.engine().account().live_orders(market.product_id).is_empty());
-    for candle in &rest[..250] {
+    assert_eq!(live(&swarm), 0, "working orders are cancelled");
+    let (halted, resumed) = market.candles[bar..].split_at((market.candles.len() - bar) / 2);
+    for candle in halted {
         let outcome = swarm.on_candle(candle, &[]).unwrap();
         assert!(!outcome.order_sent);
     }
     assert_eq!(swarm.summary().orders, orders_before);
+    assert!(swarm.summary().skipped.get("halted").copied().unwrap_or(0) > 0 || swarm.summary().buys == 0);
     swarm.resume();
-    for candle in &rest[250..] {
+    for candle in resumed {
         swarm.on_candle(candle, &[]).unwrap();
     }
     assert!(swarm.summary().orders > orders_before, "trading resumes");

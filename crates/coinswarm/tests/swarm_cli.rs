@@ -26,6 +26,7 @@ const DAILY: [&str; 6] = ["--data", "bitfinex-daily", "--product", "BTC-USD", "-
 fn two_runs_with_the_same_inputs_print_the_same_hash() {
     let first = summary(&DAILY);
     let second = summary(&DAILY);
+    assert_eq!(first, second, "the whole report, not only the hash, is reproducible");
     let hash = first["decision_log_sha256"].as_str().unwrap();
     assert_eq!(hash.len(), 64);
     assert_eq!(hash, second["decision_log_sha256"].as_str().unwrap());
@@ -40,7 +41,7 @@ fn the_summary_counts_decisions_vetoes_regimes_trips_trades_and_equity() {
     let actions = &report["decisions_by_action"];
     let decided: u64 = ["buy", "sell", "hold"].iter().map(|a| actions[a].as_u64().unwrap()).sum();
     assert_eq!(decided, report["bars"].as_u64().unwrap(), "one decision per bar");
-    assert_eq!(report["first_bar"], 1_483_228_800_000i64);
+    assert_eq!(report["first_bar"], "2017-01-01T00:00:00Z");
     for key in ["trend", "mean_reversion", "risk", "hedge", "arbitrage", "execution"] {
         assert!(report["vetoes_by_agent"][key].is_u64(), "{key}");
     }
@@ -110,6 +111,11 @@ fn bad_input_is_refused_with_a_clear_message() {
     std::fs::write(&config, "[comittee]\nthreshold = 0.6\n").unwrap();
     let message = failure(&["--data", "bitfinex-btcusd-1h", "--config", config.to_str().unwrap()]);
     assert!(message.contains("invalid config") && message.contains("comittee"), "{message}");
+    let hourly_against_daily = ["--data", "bitfinex-btcusd-1h", "--other-venue", "bitstamp-daily"];
+    assert!(failure(&hourly_against_daily).contains("bars must cover the same intervals"));
+    std::fs::write(&config, "[committee]\nthreshold = nan\n").unwrap();
+    let message = failure(&["--data", "bitfinex-btcusd-1h", "--config", config.to_str().unwrap()]);
+    assert!(message.contains("committee.threshold must be a fraction"), "{message}");
     let garbage = dir.join("garbage.csv");
     std::fs::write(&garbage, "hello,world\n1,2\n").unwrap();
     assert!(failure(&["--data", garbage.to_str().unwrap()]).contains("not a CSV in the long or wide layout"));
@@ -126,4 +132,15 @@ fn a_config_file_changes_the_thresholds() {
     let actions = &strict["decisions_by_action"];
     assert_eq!(actions["buy"], 0, "a threshold of 1 lets only unanimous full-confidence votes through: {actions}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn without_an_operator_the_summary_says_how_long_the_breaker_blocked_and_auto_close_lifts_it() {
+    let manual = summary(&["--data", "bitfinex-btcusd-1h"]);
+    let auto = summary(&["--data", "bitfinex-btcusd-1h", "--auto-close-breaker"]);
+    assert!(manual["breaker_trips"].as_u64().unwrap() >= 1);
+    let blocked = |r: &Value| r["breaker_blocked_decisions"].as_u64().unwrap();
+    assert!(blocked(&manual) > 10_000, "a trip without a reset blocks the rest of the replay");
+    assert!(blocked(&auto) < blocked(&manual) / 100, "auto-close reopens trading after the cool-down");
+    assert!(manual["skipped_by_reason"]["breaker"].as_u64().unwrap() > 0);
 }

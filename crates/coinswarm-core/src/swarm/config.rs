@@ -46,6 +46,146 @@ impl Default for OrchestratorConfig {
     }
 }
 
+/// Longest indicator or rolling window accepted, in bars: bounds the memory a config can ask for.
+pub const MAX_PERIOD: usize = 100_000;
+
+/// A setting out of its range: which one, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid swarm config: {field} {message}")]
+pub struct SwarmConfigError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl SwarmConfig {
+    /// Checks every setting a user could get wrong in a config file: numbers finite, fractions
+    /// in [0, 1], periods from 1 to [`MAX_PERIOD`], minimums not above maximums, and every
+    /// row of the planner's weight table passing the planner's own rules. The exchange section
+    /// is checked by the exchange.
+    pub fn validate(&self) -> Result<(), SwarmConfigError> {
+        let (t, m, r, h, a, e) =
+            (&self.trend, &self.mean_reversion, &self.risk, &self.hedge, &self.arbitrage, &self.execution);
+        for (field, value) in [
+            ("trend.fast_period", t.fast_period),
+            ("trend.slow_period", t.slow_period),
+            ("trend.momentum_period", t.momentum_period),
+            ("trend.rsi_period", t.rsi_period),
+            ("mean_reversion.bollinger_period", m.bollinger_period),
+            ("mean_reversion.zscore_period", m.zscore_period),
+            ("mean_reversion.rsi_period", m.rsi_period),
+            ("risk.volatility_period", r.volatility_period),
+            ("risk.move_bars", r.move_bars),
+            ("execution.volatility_period", e.volatility_period),
+            ("execution.volume_period", e.volume_period),
+            ("planner.regime.window", self.planner.regime.window),
+            ("planner.regime.confirmation", self.planner.regime.confirmation),
+            ("orchestrator.outcome_horizon_bars", self.orchestrator.outcome_horizon_bars),
+            ("orchestrator.adapt_every", self.orchestrator.adapt_every),
+        ] {
+            if !(1..=MAX_PERIOD).contains(&value) {
+                return Err(SwarmConfigError {
+                    field,
+                    message: format!("must be from 1 to {MAX_PERIOD}, got {value}"),
+                });
+            }
+        }
+        for (field, value) in [
+            ("trend.base_confidence", t.base_confidence),
+            ("trend.fresh_cross_bonus", t.fresh_cross_bonus),
+            ("trend.momentum_bonus", t.momentum_bonus),
+            ("trend.max_size", t.max_size),
+            ("mean_reversion.base_confidence", m.base_confidence),
+            ("mean_reversion.agreement_bonus", m.agreement_bonus),
+            ("mean_reversion.stretch_bonus", m.stretch_bonus),
+            ("mean_reversion.max_size", m.max_size),
+            ("risk.max_concentration", r.max_concentration),
+            ("risk.max_drawdown", r.max_drawdown),
+            ("hedge.stop_loss", h.stop_loss),
+            ("hedge.take_profit", h.take_profit),
+            ("hedge.risk_per_trade", h.risk_per_trade),
+            ("arbitrage.trade_size", a.trade_size),
+            ("execution.limit_offset_spread_fraction", e.limit_offset_spread_fraction),
+            ("committee.threshold", self.committee.threshold),
+            ("committee.adaptive.raise_above", self.committee.adaptive.raise_above),
+            ("committee.adaptive.lower_below", self.committee.adaptive.lower_below),
+            ("planner.max_weight", self.planner.max_weight),
+            ("orchestrator.max_order_fraction", self.orchestrator.max_order_fraction),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(SwarmConfigError {
+                    field,
+                    message: format!("must be a fraction from 0 to 1, got {value}"),
+                });
+            }
+        }
+        for (field, value) in [
+            ("trend.rsi_overbought", t.rsi_overbought),
+            ("trend.rsi_oversold", t.rsi_oversold),
+            ("trend.full_momentum_pct", t.full_momentum_pct),
+            ("mean_reversion.bollinger_sigmas", m.bollinger_sigmas),
+            ("mean_reversion.zscore_threshold", m.zscore_threshold),
+            ("mean_reversion.rsi_oversold", m.rsi_oversold),
+            ("mean_reversion.rsi_overbought", m.rsi_overbought),
+            ("mean_reversion.full_stretch_sigmas", m.full_stretch_sigmas),
+            ("risk.max_volatility", r.max_volatility),
+            ("risk.max_spread_bps", r.max_spread_bps),
+            ("risk.max_move", r.max_move),
+            ("hedge.min_reward_risk", h.min_reward_risk),
+            ("arbitrage.fee_bps", a.fee_bps),
+            ("arbitrage.min_net_edge_bps", a.min_net_edge_bps),
+            ("arbitrage.full_confidence_net_edge_bps", a.full_confidence_net_edge_bps),
+            ("execution.max_market_spread_bps", e.max_market_spread_bps),
+            ("execution.max_market_volatility", e.max_market_volatility),
+            ("execution.slice_above_bar_volume", e.slice_above_bar_volume),
+            ("execution.slice_above_notional", e.slice_above_notional),
+            ("committee.hedge_weight", self.committee.hedge_weight),
+            ("committee.adaptive.raise_factor", self.committee.adaptive.raise_factor),
+            ("committee.adaptive.lower_factor", self.committee.adaptive.lower_factor),
+            ("committee.adaptive.min_multiplier", self.committee.adaptive.min_multiplier),
+            ("committee.adaptive.max_multiplier", self.committee.adaptive.max_multiplier),
+            ("planner.regime.high_volatility_annualised", self.planner.regime.high_volatility_annualised),
+            ("planner.regime.trending_efficiency", self.planner.regime.trending_efficiency),
+            ("planner.regime.low_liquidity_spread_bps", self.planner.regime.low_liquidity_spread_bps),
+            ("planner.regime.low_liquidity_volume_ratio", self.planner.regime.low_liquidity_volume_ratio),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(SwarmConfigError { field, message: format!("must be a finite number ≥ 0, got {value}") });
+            }
+        }
+        let adaptive = &self.committee.adaptive;
+        if adaptive.min_multiplier > adaptive.max_multiplier {
+            return Err(SwarmConfigError {
+                field: "committee.adaptive.min_multiplier",
+                message: format!("{} is above max_multiplier {}", adaptive.min_multiplier, adaptive.max_multiplier),
+            });
+        }
+        if adaptive.window < adaptive.min_samples.max(1) {
+            return Err(SwarmConfigError {
+                field: "committee.adaptive.window",
+                message: format!(
+                    "{} is below min_samples {}: weights would never adapt",
+                    adaptive.window, adaptive.min_samples
+                ),
+            });
+        }
+        if e.max_slices == 0 {
+            return Err(SwarmConfigError { field: "execution.max_slices", message: "must be at least 1".to_string() });
+        }
+        if self.planner.validity_ms <= 0 {
+            return Err(SwarmConfigError {
+                field: "planner.validity_ms",
+                message: format!("must be positive, got {}", self.planner.validity_ms),
+            });
+        }
+        for regime in super::planner::Regime::ALL {
+            if let Err(message) = self.planner.weights.for_regime(regime).validate(self.planner.max_weight) {
+                return Err(SwarmConfigError { field: "planner.weights", message: format!("{regime}: {message}") });
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +214,25 @@ mod tests {
         let partial: SwarmConfig = serde_json::from_str(r#"{"committee":{"threshold":0.6}}"#).unwrap();
         assert_eq!(partial.committee.threshold, 0.6);
         assert!(serde_json::from_str::<SwarmConfig>(r#"{"comittee":{}}"#).is_err());
+    }
+
+    #[test]
+    fn the_default_config_is_valid_and_nonsense_is_refused_by_name() {
+        assert_eq!(SwarmConfig::default().validate(), Ok(()));
+        let refused = |edit: fn(&mut SwarmConfig)| {
+            let mut config = SwarmConfig::default();
+            edit(&mut config);
+            config.validate().unwrap_err().field
+        };
+        assert_eq!(refused(|c| c.committee.threshold = f64::NAN), "committee.threshold");
+        assert_eq!(refused(|c| c.committee.threshold = -1.0), "committee.threshold");
+        assert_eq!(refused(|c| c.orchestrator.max_order_fraction = 5.0), "orchestrator.max_order_fraction");
+        assert_eq!(refused(|c| c.orchestrator.outcome_horizon_bars = usize::MAX), "orchestrator.outcome_horizon_bars");
+        assert_eq!(refused(|c| c.planner.regime.window = 100_000_000_000_000), "planner.regime.window");
+        assert_eq!(refused(|c| c.trend.slow_period = 0), "trend.slow_period");
+        assert_eq!(refused(|c| c.committee.adaptive.min_multiplier = 3.0), "committee.adaptive.min_multiplier");
+        assert_eq!(refused(|c| c.committee.adaptive.window = 5), "committee.adaptive.window");
+        assert_eq!(refused(|c| c.planner.weights.range_bound.trend = 0.9), "planner.weights");
+        assert_eq!(refused(|c| c.planner.validity_ms = -1), "planner.validity_ms");
     }
 }

@@ -20,7 +20,7 @@ pub use circuit_breaker::{
     BreakerState, CircuitBreaker, CircuitBreakerConfig, Transition, TransitionCause, TripReason,
 };
 pub use committee::{AdaptiveWeightsConfig, Committee, CommitteeConfig, CommitteeDecision};
-pub use config::{OrchestratorConfig, SwarmConfig};
+pub use config::{MAX_PERIOD, OrchestratorConfig, SwarmConfig, SwarmConfigError};
 pub use decision_log::DecisionLog;
 pub use observation::Observation;
 pub use orchestrator::{BreakerVerdict, DecisionOutcome, DecisionRecord, OrderRecord, Swarm, SwarmError, SwarmSummary};

@@ -10,7 +10,7 @@ use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -46,6 +46,11 @@ pub struct SwarmArgs {
     /// TOML file overriding any threshold of the swarm's config (missing keys keep defaults).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Let a tripped circuit breaker close itself after its cool-down, as no operator is
+    /// there to reset it during a replay (same as `circuit_breaker.auto_close = true`).
+    /// Without it, a trip blocks new buys for the rest of the replay.
+    #[arg(long)]
+    auto_close_breaker: bool,
     /// Quote currency of a CSV file's prices.
     #[arg(long, default_value = "USD")]
     quote: Currency,
@@ -64,14 +69,18 @@ struct Report<'a> {
     venue: &'a str,
     product: ProductId,
     granularity: Granularity,
-    first_bar: Option<Timestamp>,
-    last_bar: Option<Timestamp>,
+    first_bar: Option<String>,
+    last_bar: Option<String>,
     bars: usize,
     decisions_by_action: ActionCounts,
-    vetoes_by_agent: HashMap<&'static str, u64>,
+    vetoes_by_agent: BTreeMap<&'static str, u64>,
     regime_changes: Vec<RegimeChange>,
     breaker_trips: u64,
+    /// Decisions taken while the breaker allowed no new exposure.
+    breaker_blocked_decisions: u64,
     oversight_blocks: u64,
+    /// Buy or Sell decisions that sent no order, by reason.
+    skipped_by_reason: BTreeMap<&'static str, u64>,
     protective_exits: u64,
     orders: u64,
     rejected_orders: u64,
@@ -107,6 +116,7 @@ pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     let mut config = load_config(args.config.as_deref())?;
     config.exchange.id_seed = args.seed;
+    config.circuit_breaker.auto_close |= args.auto_close_breaker;
     let dataset = load_dataset(&args.data, args.quote)?;
     let entry = select(&dataset, args.product)?;
     let product_id = entry.series.product_id();
@@ -115,7 +125,7 @@ pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         bail!("no bars of {product_id} in {} within the range", dataset.name);
     };
     let other = match &args.other_venue {
-        Some(name) => Some(other_venue_closes(name, product_id, args.quote)?),
+        Some(name) => Some(other_venue_closes(name, product_id, entry.series.granularity(), args.quote)?),
         None => None,
     };
 
@@ -205,14 +215,23 @@ fn select(dataset: &Dataset, product: Option<ProductId>) -> anyhow::Result<&Data
     }
 }
 
-/// The venue name and the closes by bar start of `product` in another data set.
+/// The venue name and the closes by bar start of `product` in another data set of the same
+/// granularity: each bar is compared with the other venue's bar over the same interval,
+/// never with one that closes later (no look-ahead).
 fn other_venue_closes(
     name: &str,
     product: ProductId,
+    granularity: Granularity,
     quote: Currency,
 ) -> anyhow::Result<(String, HashMap<Timestamp, f64>)> {
     let dataset = load_dataset(name, quote)?;
     let entry = dataset.entry(product).with_context(|| format!("--other-venue {name}"))?;
+    if entry.series.granularity() != granularity {
+        bail!(
+            "--other-venue {name} has {} bars but the replay has {granularity}: bars must cover the same intervals",
+            entry.series.granularity()
+        );
+    }
     let closes = entry.series.candles().iter().filter_map(|c| Some((c.start, c.close.to_f64()?))).collect();
     Ok((dataset.venue.clone(), closes))
 }
@@ -238,8 +257,8 @@ fn report<'a>(
         venue: &dataset.venue,
         product: entry.series.product_id(),
         granularity: entry.series.granularity(),
-        first_bar: candles.first().map(|c| c.start),
-        last_bar: candles.last().map(|c| c.start),
+        first_bar: candles.first().map(|c| c.start.to_rfc3339()),
+        last_bar: candles.last().map(|c| c.start.to_rfc3339()),
         bars: candles.len(),
         decisions_by_action: ActionCounts { buy: summary.buys, sell: summary.sells, hold: summary.holds },
         vetoes_by_agent: AgentKind::ALL.iter().map(|agent| (agent.as_str(), summary.vetoes[agent.index()])).collect(),
@@ -249,7 +268,9 @@ fn report<'a>(
             .map(|(time, regime)| RegimeChange { time: time.to_rfc3339(), regime: regime.to_string() })
             .collect(),
         breaker_trips: summary.breaker_trips,
+        breaker_blocked_decisions: summary.breaker_blocked_decisions,
         oversight_blocks: summary.oversight_blocks,
+        skipped_by_reason: summary.skipped.clone(),
         protective_exits: summary.protective_exits,
         orders: summary.orders,
         rejected_orders: summary.rejected_orders,
@@ -263,9 +284,9 @@ fn report<'a>(
 }
 
 fn write_text(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
-    let when = |t: Option<Timestamp>| t.map_or_else(|| "-".to_string(), |t| t.to_rfc3339());
+    let when = |t: &Option<String>| t.clone().unwrap_or_else(|| "-".to_string());
     writeln!(out, "swarm on {} {} ({}, {})", report.data, report.product, report.venue, report.granularity)?;
-    writeln!(out, "bars              {} ({} → {})", report.bars, when(report.first_bar), when(report.last_bar))?;
+    writeln!(out, "bars              {} ({} → {})", report.bars, when(&report.first_bar), when(&report.last_bar))?;
     let actions = &report.decisions_by_action;
     writeln!(out, "decisions         buy {}, sell {}, hold {}", actions.buy, actions.sell, actions.hold)?;
     let vetoes: Vec<String> = AgentKind::ALL
@@ -281,11 +302,17 @@ fn write_text(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
     if report.regime_changes.len() > shown {
         writeln!(out, "  … {} more (all of them with --json)", report.regime_changes.len() - shown)?;
     }
-    writeln!(out, "breaker trips     {}", report.breaker_trips)?;
+    writeln!(
+        out,
+        "breaker trips     {} ({} decisions taken while it blocked new buys)",
+        report.breaker_trips, report.breaker_blocked_decisions
+    )?;
     writeln!(out, "oversight blocks  {}", report.oversight_blocks)?;
     writeln!(out, "protective exits  {}", report.protective_exits)?;
+    let skipped: Vec<String> = report.skipped_by_reason.iter().map(|(why, n)| format!("{why} {n}")).collect();
+    writeln!(out, "skipped           {}", if skipped.is_empty() { "none".to_string() } else { skipped.join(", ") })?;
     writeln!(out, "orders            {} ({} rejected)", report.orders, report.rejected_orders)?;
-    writeln!(out, "trades            {} (fees {})", report.trades, report.fees_paid)?;
+    writeln!(out, "trades (fills)    {} (fees {})", report.trades, report.fees_paid)?;
     writeln!(
         out,
         "equity            {} → {} ({}%)",

@@ -18,12 +18,13 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 pub(super) struct Attempt {
     pub order: Option<OrderRecord>,
     pub breaches: Vec<Breach>,
-    pub skipped: Option<String>,
+    /// Why no order was sent: a short key for the summary, and the words for the log.
+    pub skipped: Option<(&'static str, String)>,
 }
 
 impl Attempt {
-    fn skipped(reason: impl Into<String>) -> Self {
-        Self { skipped: Some(reason.into()), ..Self::default() }
+    fn skipped(kind: &'static str, reason: impl Into<String>) -> Self {
+        Self { skipped: Some((kind, reason.into())), ..Self::default() }
     }
 }
 
@@ -43,7 +44,7 @@ impl Swarm {
         portfolio: &PortfolioView,
     ) -> Attempt {
         if self.halted {
-            return Attempt::skipped("emergency shutdown: no orders");
+            return Attempt::skipped("halted", "emergency shutdown: no orders");
         }
         let side = match action {
             Action::Buy => Side::Buy,
@@ -51,13 +52,17 @@ impl Swarm {
             Action::Hold => return Attempt::default(),
         };
         if side == Side::Buy && !breaker_allows {
-            return Attempt::skipped(format!("circuit breaker {}: no new exposure", self.breaker.state(now).as_str()));
+            let state = self.breaker.state(now);
+            return Attempt::skipped("breaker", format!("circuit breaker {}: no new exposure", state.as_str()));
         }
         let product = self.product.clone();
         let price = observation.close;
         let Some(price_decimal) = Decimal::from_f64(price).filter(|p| *p > Decimal::ZERO) else {
-            return Attempt::skipped("no usable price");
+            return Attempt::skipped("no_price", "no usable price");
         };
+        // A fresh intent replaces whatever the swarm left working on this product; cancel
+        // first, so that sizing sees the funds those orders were holding.
+        self.cancel_live_orders(now, None);
         let account = self.engine.account();
         let base_available = account.balance(product.base()).available;
         let cash = account.balance(product.quote()).available;
@@ -69,7 +74,7 @@ impl Swarm {
                 let hedge = self.hedge.config();
                 let risk_fraction = hedge.position_size_for_risk(portfolio.equity, price, hedge.stop_price(price));
                 if risk_fraction <= 0.0 {
-                    return Attempt::skipped("hedge: reward/risk below the minimum or no stop distance");
+                    return Attempt::skipped("reward_risk", "hedge: reward/risk below the minimum or no stop distance");
                 }
                 let fraction = size.min(self.config.orchestrator.max_order_fraction).min(risk_fraction);
                 let wanted = Decimal::from_f64(fraction).unwrap_or_default() * equity;
@@ -80,7 +85,7 @@ impl Swarm {
             }
             Side::Sell => {
                 if base_available.is_zero() {
-                    return Attempt::skipped("no position to sell");
+                    return Attempt::skipped("no_position", "no position to sell");
                 }
                 let base = if protective_exit {
                     base_available
@@ -92,7 +97,8 @@ impl Swarm {
             }
         };
         if base_size < product.base_min_size || notional < product.quote_min_size {
-            return Attempt::skipped(format!("order of {base_size} {} is below the product minimum", product.base()));
+            let why = format!("order of {base_size} {} is below the product minimum", product.base());
+            return Attempt::skipped("below_minimum", why);
         }
         if let Err(rejection) =
             self.oversight.check(now, &ProposedOrder::new(product.product_id, side, notional), &snapshot)
@@ -100,7 +106,11 @@ impl Swarm {
             return Attempt { breaches: rejection.breaches, ..Attempt::default() };
         }
 
-        let plan = self.execution.plan(side, base_size.to_f64().unwrap_or(0.0), observation);
+        let mut plan = self.execution.plan(side, base_size.to_f64().unwrap_or(0.0), observation);
+        if protective_exit {
+            // A stop-loss or take-profit exit must not wait on a limit: it takes the market.
+            plan.style = OrderStyle::Market;
+        }
         let slices = plan.slices.max(1);
         let limit_price = match plan.style {
             OrderStyle::Market => None,
@@ -115,12 +125,18 @@ impl Swarm {
                 Some(limit)
             }
         };
-        // A fresh intent replaces whatever the swarm left working on this product.
-        self.cancel_live_orders(now);
         let slice_base = round_down(base_size / Decimal::from(slices), product.base_increment);
         let slice_quote = round_down(notional / Decimal::from(slices), product.quote_increment);
         let mut results = Vec::with_capacity(slices as usize);
-        for _ in 0..slices {
+        for slice in 0..slices {
+            // Equal slices, the last one taking what rounding left.
+            let last = slice + 1 == slices;
+            let rest = Decimal::from(slices - 1);
+            let (slice_base, slice_quote) = if last {
+                (base_size - slice_base * rest, notional - slice_quote * rest)
+            } else {
+                (slice_base, slice_quote)
+            };
             let request = match (limit_price, side) {
                 (Some(limit), _) => OrderRequest::limit(product.product_id, side, slice_base, limit),
                 (None, Side::Buy) => OrderRequest::market_quote(product.product_id, side, slice_quote),

@@ -22,8 +22,9 @@ pub use summary::SwarmSummary;
 use super::agent::{Agent, DecisionContext};
 use super::agents::{ArbitrageAgent, ExecutionAgent, HedgeAgent, MeanReversionAgent, RiskAgent, TrendAgent};
 use super::circuit_breaker::CircuitBreaker;
+use super::circuit_breaker::TripReason;
 use super::committee::Committee;
-use super::config::SwarmConfig;
+use super::config::{SwarmConfig, SwarmConfigError};
 use super::decision_log::DecisionLog;
 use super::observation::Observation;
 use super::oversight::Oversight;
@@ -43,7 +44,9 @@ use std::collections::VecDeque;
 pub enum SwarmError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("cannot set up the paper account: {0}")]
+    #[error(transparent)]
+    SwarmConfig(#[from] SwarmConfigError),
+    #[error("cannot set up the paper account")]
     Account(#[from] Rejection),
     #[error(transparent)]
     MarketData(#[from] MarketDataError),
@@ -93,7 +96,7 @@ pub struct Swarm {
     resolved_since_adapt: usize,
     events: u64,
     peak_equity: f64,
-    /// Realised P&L of the position when the breaker last heard of a closing trade.
+    /// Net realised P&L (after every fee) when the breaker last heard of a closing trade.
     realised_reported: Decimal,
     halted: bool,
 }
@@ -110,6 +113,7 @@ impl Swarm {
         start: Timestamp,
         log: Option<DecisionLog>,
     ) -> Result<Self, SwarmError> {
+        config.validate()?;
         let mut engine = MatchingEngine::new(config.exchange.clone())?;
         engine.list_product(product.clone())?;
         engine.deposit(product.quote(), initial_cash, start)?;
@@ -195,7 +199,7 @@ impl Swarm {
     /// [`Swarm::resume`]. Decisions are still taken and logged, marked halted.
     pub fn emergency_shutdown(&mut self, now: Timestamp) {
         self.halted = true;
-        self.cancel_live_orders(now);
+        self.cancel_live_orders(now, None);
     }
 
     /// Ends an emergency shutdown.
@@ -216,15 +220,13 @@ impl Swarm {
         other_venues: &[(&str, f64)],
     ) -> DecisionOutcome {
         self.events += 1;
-        self.absorb_fills(now);
+        let mut tripped: Vec<TripReason> = Vec::new();
+        tripped.extend(self.absorb_fills(now));
         let (equity, portfolio) = self.mark_to_market(price);
-        let tripped = self.breaker.observe_equity(now, equity).or(self.breaker.observe_price(
-            now,
-            self.product.product_id,
-            observation.close,
-        ));
+        tripped.extend(self.breaker.observe_equity(now, equity));
+        tripped.extend(self.breaker.observe_price(now, self.product.product_id, observation.close));
         self.oversight.observe_equity(now, equity);
-        self.summary.breaker_trips += u64::from(tripped.is_some());
+        self.summary.breaker_trips += tripped.len() as u64;
 
         self.trend.observe(observation);
         self.mean_reversion.observe(observation);
@@ -235,7 +237,8 @@ impl Swarm {
         let proposal = self.planner.observe(observation);
         if let Some(proposal) = &proposal
             && proposal.rejected.is_none()
-            && self.summary.regime_changes.last().is_none_or(|(_, regime)| *regime != proposal.regime)
+            && proposal.regime
+                != self.summary.regime_changes.last().map_or(self.config.planner.initial_regime, |(_, regime)| *regime)
         {
             self.summary.regime_changes.push((now, proposal.regime));
         }
@@ -255,6 +258,11 @@ impl Swarm {
             && self.votes.iter().any(|v| v.agent == AgentKind::Hedge && v.action == Action::Sell);
         let action = if protective_exit { Action::Sell } else { committee.action };
         let breaker_allows = self.breaker.allows_trading(now);
+        if !breaker_allows {
+            self.summary.breaker_blocked_decisions += 1;
+            // No new exposure while the breaker is not closed: working buys go too.
+            self.cancel_live_orders(now, Some(Side::Buy));
+        }
         let mut attempt = intent::Attempt::default();
         if action != Action::Hold {
             attempt = self.trade(
@@ -277,6 +285,9 @@ impl Swarm {
         }
         self.summary.protective_exits += u64::from(protective_exit && attempt.order.is_some());
         self.summary.oversight_blocks += u64::from(!attempt.breaches.is_empty());
+        if let Some((kind, _)) = &attempt.skipped {
+            *self.summary.skipped.entry(kind).or_default() += 1;
+        }
         self.summary.final_equity = equity;
         if attempt.order.is_some() && action != Action::Hold {
             self.outcomes.push_back(PendingOutcome {
@@ -303,7 +314,7 @@ impl Swarm {
                 breaker: BreakerVerdict { state: self.breaker.state(now), allows_trading: breaker_allows, tripped },
                 oversight: attempt.breaches,
                 order: attempt.order,
-                skipped: attempt.skipped,
+                skipped: attempt.skipped.map(|(_, why)| why),
                 equity,
                 halted: self.halted,
             };
@@ -338,28 +349,25 @@ impl Swarm {
     }
 
     /// Takes the exchange's events since the last decision: counts fills and fees, and
-    /// reports each closing trade's profit or loss to the circuit breaker.
-    fn absorb_fills(&mut self, now: Timestamp) {
-        let mut closed_pnl = None::<Decimal>;
+    /// reports each step's closing trades to the circuit breaker as the change in net
+    /// realised P&L (buy and sell fees included). Returns the trip that report caused.
+    fn absorb_fills(&mut self, now: Timestamp) -> Option<TripReason> {
+        let mut sold = false;
         for event in self.engine.drain_events() {
             if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
                 self.summary.fills += 1;
                 self.summary.fees_paid += fill.fee;
-                if fill.side == Side::Sell {
-                    *closed_pnl.get_or_insert(Decimal::ZERO) -= fill.fee;
-                }
+                sold |= fill.side == Side::Sell;
             }
         }
-        if let Some(fees) = closed_pnl {
-            // Realised P&L since the last report, net of this step's sell fees.
-            let realised =
-                self.engine.account().position(self.product.product_id).map_or(Decimal::ZERO, |p| p.realised_pnl);
-            let pnl = realised - self.realised_reported + fees;
-            self.realised_reported = realised;
-            if self.breaker.record_trade_result(now, pnl).is_some() {
-                self.summary.breaker_trips += 1;
-            }
+        if !sold {
+            return None;
         }
+        let position = self.engine.account().position(self.product.product_id);
+        let net_realised = position.map_or(Decimal::ZERO, |p| p.net_realised_pnl());
+        let pnl = net_realised - self.realised_reported;
+        self.realised_reported = net_realised;
+        self.breaker.record_trade_result(now, pnl)
     }
 
     /// Scores the agents on decisions whose horizon has passed; adapts weights every
@@ -387,8 +395,15 @@ impl Swarm {
         }
     }
 
-    fn cancel_live_orders(&mut self, now: Timestamp) {
-        let live: Vec<_> = self.engine.account().live_orders(self.product.product_id).to_vec();
+    /// Cancels the product's live orders, or only those on `side`.
+    fn cancel_live_orders(&mut self, now: Timestamp, side: Option<Side>) {
+        let account = self.engine.account();
+        let live: Vec<_> = account
+            .live_orders(self.product.product_id)
+            .iter()
+            .copied()
+            .filter(|id| side.is_none_or(|side| account.order(*id).is_some_and(|o| o.side == side)))
+            .collect();
         for order_id in live {
             let _ = self.engine.cancel(order_id, now);
         }

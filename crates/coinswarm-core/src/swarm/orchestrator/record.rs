@@ -53,9 +53,9 @@ pub struct DecisionRecord {
 pub struct BreakerVerdict {
     pub state: BreakerState,
     pub allows_trading: bool,
-    /// Set when this event tripped it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tripped: Option<TripReason>,
+    /// Every trip this event caused (a closing trade's loss, equity, price), usually none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tripped: Vec<TripReason>,
 }
 
 /// The order intent sent to the exchange and what became of it.

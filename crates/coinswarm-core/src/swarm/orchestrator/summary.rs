@@ -5,6 +5,7 @@ use crate::swarm::vote::AgentKind;
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Counters kept as the swarm runs.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -22,6 +23,11 @@ pub struct SwarmSummary {
     pub breaker_trips: u64,
     /// Orders oversight blocked.
     pub oversight_blocks: u64,
+    /// Decisions taken while the circuit breaker did not allow new exposure.
+    pub breaker_blocked_decisions: u64,
+    /// Buy or Sell decisions that sent no order, by reason (`breaker`, `no_position`,
+    /// `below_minimum`, `reward_risk`, `halted`, `no_price`).
+    pub skipped: BTreeMap<&'static str, u64>,
     /// Orders sent to the exchange, and those it rejected.
     pub orders: u64,
     pub rejected_orders: u64,
