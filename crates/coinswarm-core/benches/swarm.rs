@@ -3,6 +3,7 @@
 //! places any order intent. Replays the bundled Bitfinex BTC-USD hourly data (17,583 bars)
 //! with the default config. Run: `cargo bench -p coinswarm-core --bench swarm`.
 
+use coinswarm_core::exchange::MatchingEngine;
 use coinswarm_core::market::{Candle, Granularity, Product};
 use coinswarm_core::swarm::{DecisionLog, Swarm, SwarmConfig};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -16,39 +17,26 @@ fn bench_swarm(c: &mut Criterion) {
     let mut group = c.benchmark_group("swarm");
     group.throughput(Throughput::Elements(candles.len() as u64));
     group.sample_size(20);
-    let swarm = |log: Option<DecisionLog>| {
-        let start = candles[0].start;
-        Swarm::new(
-            SwarmConfig::default(),
-            Product::spot(product_id),
-            Granularity::OneHour,
-            Decimal::from(100_000),
-            start,
-            log,
-        )
-        .unwrap()
+    // A funded paper account and a swarm trading it.
+    let session = |log: Option<DecisionLog>| {
+        let config = SwarmConfig::default();
+        let product = Product::spot(product_id);
+        let mut engine = MatchingEngine::new(config.exchange.clone()).unwrap();
+        engine.list_product(product.clone()).unwrap();
+        engine.deposit(product.quote(), Decimal::from(100_000), candles[0].start).unwrap();
+        (engine, Swarm::new(config, product, Granularity::OneHour, log).unwrap())
+    };
+    let replay = |(engine, swarm): &mut (MatchingEngine, Swarm)| {
+        for candle in &candles {
+            black_box(swarm.on_candle(engine, candle, &[]).unwrap());
+            engine.drain_events().for_each(drop);
+        }
     };
     group.bench_function("market_events_without_decision_log", |b| {
-        b.iter_batched_ref(
-            || swarm(None),
-            |swarm| {
-                for candle in &candles {
-                    black_box(swarm.on_candle(candle, &[]).unwrap());
-                }
-            },
-            BatchSize::LargeInput,
-        )
+        b.iter_batched_ref(|| session(None), replay, BatchSize::LargeInput)
     });
     group.bench_function("market_events_with_hashed_decision_log", |b| {
-        b.iter_batched_ref(
-            || swarm(Some(DecisionLog::new(false))),
-            |swarm| {
-                for candle in &candles {
-                    black_box(swarm.on_candle(candle, &[]).unwrap());
-                }
-            },
-            BatchSize::LargeInput,
-        )
+        b.iter_batched_ref(|| session(Some(DecisionLog::new(false))), replay, BatchSize::LargeInput)
     });
     group.finish();
 }

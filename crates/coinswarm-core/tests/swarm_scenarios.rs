@@ -1,6 +1,7 @@
 //! The whole swarm on the four synthetic regimes: agents, planner, committee, guards and the
 //! paper exchange together, read back from the decision log as a user would.
 
+use coinswarm_core::exchange::MatchingEngine;
 use coinswarm_core::market::Product;
 use coinswarm_core::swarm::{DecisionLog, Swarm, SwarmConfig};
 use coinswarm_core::synthetic::{RegimeKind, RegimeMetadata, SyntheticConfig, SyntheticMarket, generate};
@@ -11,14 +12,23 @@ fn market(kind: RegimeKind, seed: u64) -> SyntheticMarket {
     generate(&SyntheticConfig::new(kind).with_bars(1000).with_seed(seed)).unwrap()
 }
 
+/// A paper account trading the market's product with 100,000 of its quote currency.
+fn paper_account(market: &SyntheticMarket, config: &SwarmConfig) -> MatchingEngine {
+    let product = Product::spot(market.product_id);
+    let mut engine = MatchingEngine::new(config.exchange.clone()).unwrap();
+    engine.list_product(product.clone()).unwrap();
+    engine.deposit(product.quote(), Decimal::from(100_000), market.candles[0].start).unwrap();
+    engine
+}
+
 /// Runs the swarm over every bar and returns it with its decision log parsed.
 fn run(market: &SyntheticMarket, config: SwarmConfig) -> (Swarm, Vec<Value>) {
-    let product = Product::spot(market.product_id);
+    let mut engine = paper_account(market, &config);
     let log = Some(DecisionLog::new(true));
-    let mut swarm =
-        Swarm::new(config, product, market.granularity, Decimal::from(100_000), market.candles[0].start, log).unwrap();
+    let mut swarm = Swarm::new(config, Product::spot(market.product_id), market.granularity, log).unwrap();
     for candle in &market.candles {
-        swarm.on_candle(candle, &[]).unwrap();
+        swarm.on_candle(&mut engine, candle, &[]).unwrap();
+        engine.drain_events().for_each(drop);
     }
     let records = swarm.log().unwrap().lines().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     (swarm, records)
@@ -118,29 +128,29 @@ fn emergency_shutdown_cancels_working_orders_and_stops_trading_until_resumed() {
         regime.mean_reversion += regime.execution;
         regime.execution = 0.0;
     }
-    let start = market.candles[0].start;
-    let mut swarm = Swarm::new(config, product, market.granularity, Decimal::from(100_000), start, None).unwrap();
-    let live = |swarm: &Swarm| swarm.engine().account().live_orders(market.product_id).len();
+    let mut engine = paper_account(&market, &config);
+    let mut swarm = Swarm::new(config, product, market.granularity, None).unwrap();
+    let live = |engine: &MatchingEngine| engine.account().live_orders(market.product_id).len();
     let mut bar = 0;
-    while live(&swarm) == 0 {
-        swarm.on_candle(&market.candles[bar], &[]).unwrap();
+    while live(&engine) == 0 {
+        swarm.on_candle(&mut engine, &market.candles[bar], &[]).unwrap();
         bar += 1;
         assert!(bar < 900, "the swarm leaves a limit order working at some point");
     }
     let orders_before = swarm.summary().orders;
-    swarm.emergency_shutdown(market.candles[bar].start);
+    swarm.emergency_shutdown(&mut engine, market.candles[bar].start);
     assert!(swarm.is_halted());
-    assert_eq!(live(&swarm), 0, "working orders are cancelled");
+    assert_eq!(live(&engine), 0, "working orders are cancelled");
     let (halted, resumed) = market.candles[bar..].split_at((market.candles.len() - bar) / 2);
     for candle in halted {
-        let outcome = swarm.on_candle(candle, &[]).unwrap();
+        let outcome = swarm.on_candle(&mut engine, candle, &[]).unwrap();
         assert!(!outcome.order_sent);
     }
     assert_eq!(swarm.summary().orders, orders_before);
     assert!(swarm.summary().skipped.get("halted").copied().unwrap_or(0) > 0 || swarm.summary().buys == 0);
     swarm.resume();
     for candle in resumed {
-        swarm.on_candle(candle, &[]).unwrap();
+        swarm.on_candle(&mut engine, candle, &[]).unwrap();
     }
     assert!(swarm.summary().orders > orders_before, "trading resumes");
 }

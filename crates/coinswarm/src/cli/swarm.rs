@@ -4,6 +4,7 @@
 use anyhow::{Context, bail};
 use clap::Args;
 use coinswarm_core::data::{CsvFormat, Dataset, DatasetEntry};
+use coinswarm_core::exchange::MatchingEngine;
 use coinswarm_core::market::{Candle, Currency, Granularity, Product, ProductId};
 use coinswarm_core::swarm::{AgentKind, DecisionLog, Swarm, SwarmConfig, SwarmSummary};
 use coinswarm_core::time::Timestamp;
@@ -130,8 +131,14 @@ pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
 
     let granularity = entry.series.granularity();
+    let product = Product::spot(product_id);
+    let mut engine = MatchingEngine::new(config.exchange.clone())?;
+    engine.list_product(product.clone())?;
+    engine
+        .deposit(product.quote(), args.capital, first.start)
+        .with_context(|| format!("cannot fund the paper account with --capital {}", args.capital))?;
     let log = DecisionLog::new(args.log.is_some());
-    let mut swarm = Swarm::new(config, Product::spot(product_id), granularity, args.capital, first.start, Some(log))?;
+    let mut swarm = Swarm::new(config, product, granularity, Some(log))?;
     let mut venues: Vec<(&str, f64)> = Vec::with_capacity(1);
     for candle in candles {
         venues.clear();
@@ -140,7 +147,11 @@ pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         {
             venues.push((venue.as_str(), *close));
         }
-        swarm.on_candle(candle, &venues).with_context(|| format!("replaying the bar at {}", candle.start))?;
+        swarm
+            .on_candle(&mut engine, candle, &venues)
+            .with_context(|| format!("replaying the bar at {}", candle.start))?;
+        // A replay keeps no exchange history: the decision log is the record.
+        engine.drain_events().for_each(drop);
     }
     let log = swarm.log().context("the swarm keeps a decision log")?;
     if let Some(path) = &args.log {

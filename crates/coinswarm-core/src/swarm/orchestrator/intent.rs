@@ -2,7 +2,7 @@
 
 use super::Swarm;
 use super::record::OrderRecord;
-use crate::exchange::OrderRequest;
+use crate::exchange::{MatchingEngine, OrderRequest};
 use crate::market::Side;
 use crate::swarm::agents::OrderStyle;
 use crate::swarm::observation::Observation;
@@ -34,6 +34,7 @@ impl Swarm {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn trade(
         &mut self,
+        engine: &mut MatchingEngine,
         action: Action,
         size: f64,
         protective_exit: bool,
@@ -62,12 +63,12 @@ impl Swarm {
         };
         // A fresh intent replaces whatever the swarm left working on this product; cancel
         // first, so that sizing sees the funds those orders were holding.
-        self.cancel_live_orders(now, None);
-        let account = self.engine.account();
+        Self::cancel_live_orders(engine, product.product_id, now, None);
+        let account = engine.account();
         let base_available = account.balance(product.base()).available;
         let cash = account.balance(product.quote()).available;
         let position_value = account.balance(product.base()).total() * price_decimal;
-        let snapshot = AccountSnapshot::new(equity, position_value, usize::from(!position_value.is_zero()));
+        let snapshot = AccountSnapshot::new(equity, position_value, portfolio.open_positions);
 
         let (base_size, notional) = match side {
             Side::Buy => {
@@ -142,7 +143,7 @@ impl Swarm {
                 (None, Side::Buy) => OrderRequest::market_quote(product.product_id, side, slice_quote),
                 (None, Side::Sell) => OrderRequest::market(product.product_id, side, slice_base),
             };
-            let result = match self.engine.submit(request, now) {
+            let result = match engine.submit(request, now) {
                 Ok(order) => format!("{} {}", order.order_id, order.status),
                 Err(rejection) => {
                     self.summary.rejected_orders += 1;

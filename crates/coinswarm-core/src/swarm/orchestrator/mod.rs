@@ -31,9 +31,9 @@ use super::oversight::Oversight;
 use super::planner::{Planner, Regime};
 use super::portfolio::PortfolioView;
 use super::vote::{Action, AgentKind, Vote};
-use crate::exchange::{ConfigError, MarketDataError, MatchingEngine, Rejection};
+use crate::exchange::{ConfigError, MarketDataError, MatchingEngine};
 use crate::ledger::EventKind;
-use crate::market::{Candle, Granularity, Product, Quote, Side};
+use crate::market::{Candle, Granularity, Product, ProductId, Quote, Side};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -46,8 +46,6 @@ pub enum SwarmError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     SwarmConfig(#[from] SwarmConfigError),
-    #[error("cannot set up the paper account")]
-    Account(#[from] Rejection),
     #[error(transparent)]
     MarketData(#[from] MarketDataError),
     #[error("event for {got} but this swarm trades {expected}")]
@@ -78,7 +76,8 @@ pub struct Swarm {
     config: SwarmConfig,
     product: Product,
     bar_ms: i64,
-    engine: MatchingEngine,
+    /// Sequence number of the first exchange event this swarm has not looked at yet.
+    event_cursor: u64,
     trend: TrendAgent,
     mean_reversion: MeanReversionAgent,
     risk: RiskAgent,
@@ -102,24 +101,18 @@ pub struct Swarm {
 }
 
 impl Swarm {
-    /// A swarm for `product` on bars of `granularity`, with `initial_cash` of the quote
-    /// currency deposited at `start`. `log`: keep a decision log (hash, and the lines too
-    /// when `keep_lines`); without it the swarm runs leaner (benchmarks).
+    /// A swarm for `product` on bars of `granularity`. It trades through the matching
+    /// engine its caller passes to every event (list the product and fund the account
+    /// there first); several swarms, one per product, may share one engine and so one
+    /// cash balance. `log`: keep a decision log (hash, and the lines too when asked);
+    /// without it the swarm runs leaner (benchmarks).
     pub fn new(
         config: SwarmConfig,
         product: Product,
         granularity: Granularity,
-        initial_cash: Decimal,
-        start: Timestamp,
         log: Option<DecisionLog>,
     ) -> Result<Self, SwarmError> {
         config.validate()?;
-        let mut engine = MatchingEngine::new(config.exchange.clone())?;
-        engine.list_product(product.clone())?;
-        engine.deposit(product.quote(), initial_cash, start)?;
-        engine.drain_events().for_each(drop);
-        let summary =
-            SwarmSummary { initial_equity: initial_cash, final_equity: initial_cash, ..SwarmSummary::default() };
         Ok(Self {
             trend: TrendAgent::new(config.trend.clone()),
             mean_reversion: MeanReversionAgent::new(config.mean_reversion.clone()),
@@ -134,14 +127,14 @@ impl Swarm {
             config,
             product,
             bar_ms: granularity.millis(),
-            engine,
+            event_cursor: 0,
             log,
-            summary,
+            summary: SwarmSummary::default(),
             votes: Vec::with_capacity(AgentKind::COUNT),
             outcomes: VecDeque::new(),
             resolved_since_adapt: 0,
             events: 0,
-            peak_equity: initial_cash.to_f64().unwrap_or(0.0),
+            peak_equity: 0.0,
             realised_reported: Decimal::ZERO,
             halted: false,
         })
@@ -151,8 +144,8 @@ impl Swarm {
         &self.summary
     }
 
-    pub fn engine(&self) -> &MatchingEngine {
-        &self.engine
+    pub fn product(&self) -> &Product {
+        &self.product
     }
 
     pub fn log(&self) -> Option<&DecisionLog> {
@@ -177,29 +170,39 @@ impl Swarm {
 
     /// A bar: the exchange matches it, then the swarm decides at its close.
     /// `other_venues`: this product's last price elsewhere, for the arbitrage agent.
-    pub fn on_candle(&mut self, candle: &Candle, other_venues: &[(&str, f64)]) -> Result<DecisionOutcome, SwarmError> {
+    pub fn on_candle(
+        &mut self,
+        engine: &mut MatchingEngine,
+        candle: &Candle,
+        other_venues: &[(&str, f64)],
+    ) -> Result<DecisionOutcome, SwarmError> {
         let product_id = self.product.product_id;
-        self.engine.on_candle(product_id, candle)?;
+        engine.on_candle(product_id, candle)?;
         let observation = Observation::from_candle(product_id, candle);
         let decided_at = candle.start.plus_millis(self.bar_ms);
-        Ok(self.decide(&observation, decided_at, candle.close, other_venues))
+        Ok(self.decide(engine, &observation, decided_at, candle.close, other_venues))
     }
 
     /// A quote: the exchange matches it, then the swarm decides at its time.
-    pub fn on_quote(&mut self, quote: &Quote, other_venues: &[(&str, f64)]) -> Result<DecisionOutcome, SwarmError> {
+    pub fn on_quote(
+        &mut self,
+        engine: &mut MatchingEngine,
+        quote: &Quote,
+        other_venues: &[(&str, f64)],
+    ) -> Result<DecisionOutcome, SwarmError> {
         if quote.product_id != self.product.product_id {
             let (expected, got) = (self.product.product_id.to_string(), quote.product_id.to_string());
             return Err(SwarmError::WrongProduct { expected, got });
         }
-        self.engine.on_quote(quote)?;
-        Ok(self.decide(&Observation::from_quote(quote), quote.time, quote.mid(), other_venues))
+        engine.on_quote(quote)?;
+        Ok(self.decide(engine, &Observation::from_quote(quote), quote.time, quote.mid(), other_venues))
     }
 
     /// Emergency shutdown: cancels every live order and stops sending new ones until
     /// [`Swarm::resume`]. Decisions are still taken and logged, marked halted.
-    pub fn emergency_shutdown(&mut self, now: Timestamp) {
+    pub fn emergency_shutdown(&mut self, engine: &mut MatchingEngine, now: Timestamp) {
         self.halted = true;
-        self.cancel_live_orders(now, None);
+        Self::cancel_live_orders(engine, self.product.product_id, now, None);
     }
 
     /// Ends an emergency shutdown.
@@ -214,6 +217,7 @@ impl Swarm {
 
     fn decide(
         &mut self,
+        engine: &mut MatchingEngine,
         observation: &Observation,
         now: Timestamp,
         price: Decimal,
@@ -221,8 +225,11 @@ impl Swarm {
     ) -> DecisionOutcome {
         self.events += 1;
         let mut tripped: Vec<TripReason> = Vec::new();
-        tripped.extend(self.absorb_fills(now));
-        let (equity, portfolio) = self.mark_to_market(price);
+        tripped.extend(self.absorb_fills(engine, now));
+        let (equity, portfolio) = self.mark_to_market(engine, price);
+        if self.events == 1 {
+            self.summary.initial_equity = equity;
+        }
         tripped.extend(self.breaker.observe_equity(now, equity));
         tripped.extend(self.breaker.observe_price(now, self.product.product_id, observation.close));
         self.oversight.observe_equity(now, equity);
@@ -261,11 +268,12 @@ impl Swarm {
         if !breaker_allows {
             self.summary.breaker_blocked_decisions += 1;
             // No new exposure while the breaker is not closed: working buys go too.
-            self.cancel_live_orders(now, Some(Side::Buy));
+            Self::cancel_live_orders(engine, self.product.product_id, now, Some(Side::Buy));
         }
         let mut attempt = intent::Attempt::default();
         if action != Action::Hold {
             attempt = self.trade(
+                engine,
                 action,
                 committee.size,
                 protective_exit,
@@ -323,16 +331,29 @@ impl Swarm {
         DecisionOutcome { action, regime: self.planner.regime(), order_sent, equity }
     }
 
-    /// Equity in quote currency at `price` (decimal for the guards, float for the agents)
-    /// and the portfolio view the agents see.
-    fn mark_to_market(&mut self, price: Decimal) -> (Decimal, PortfolioView) {
-        let account = self.engine.account();
+    /// Equity in quote currency (cash plus every listed product's position at its last
+    /// price, this product's at `price`) for the guards, and the portfolio view the agents see.
+    fn mark_to_market(&mut self, engine: &MatchingEngine, price: Decimal) -> (Decimal, PortfolioView) {
+        let account = engine.account();
         let product = &self.product;
-        let cash = account.balance(product.quote()).total();
-        let base = account.balance(product.base()).total();
-        let equity = cash + base * price;
+        let mut equity = account.balance(product.quote()).total();
+        let mut open_positions = 0;
+        for listed in engine.products() {
+            let base = account.balance(listed.base()).total();
+            if base.is_zero() || listed.quote() != product.quote() {
+                continue;
+            }
+            let mark = if listed.product_id == product.product_id {
+                price
+            } else {
+                engine.last_price(listed.product_id).unwrap_or(Decimal::ZERO)
+            };
+            equity += base * mark;
+            open_positions += usize::from(base * mark >= listed.quote_min_size);
+        }
         let equity_f64 = equity.to_f64().unwrap_or(0.0);
         self.peak_equity = self.peak_equity.max(equity_f64);
+        let base = account.balance(product.base()).total();
         let position = account.position(product.product_id);
         // Dust (worth less than the smallest order) cannot be traded: the agents see it as flat.
         let held =
@@ -343,27 +364,31 @@ impl Swarm {
             cash: account.balance(product.quote()).available.to_f64().unwrap_or(0.0),
             position_size: held.to_f64().unwrap_or(0.0),
             entry_price: position.map_or(0.0, |p| p.average_entry_price().to_f64().unwrap_or(0.0)),
-            open_positions: usize::from(!held.is_zero()),
+            open_positions,
         };
         (equity, view)
     }
 
-    /// Takes the exchange's events since the last decision: counts fills and fees, and
-    /// reports each step's closing trades to the circuit breaker as the change in net
-    /// realised P&L (buy and sell fees included). Returns the trip that report caused.
-    fn absorb_fills(&mut self, now: Timestamp) -> Option<TripReason> {
+    /// Looks at the exchange's events this swarm has not seen (the engine's owner drains
+    /// them when it likes; several swarms may read the same outbox): counts this product's
+    /// fills and fees, and reports its closing trades to the circuit breaker as the change
+    /// in net realised P&L (buy and sell fees included). Returns the trip that caused.
+    fn absorb_fills(&mut self, engine: &MatchingEngine, now: Timestamp) -> Option<TripReason> {
         let mut sold = false;
-        for event in self.engine.drain_events() {
-            if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
+        for event in engine.events().iter().filter(|e| e.seq >= self.event_cursor) {
+            if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind
+                && fill.product_id == self.product.product_id
+            {
                 self.summary.fills += 1;
                 self.summary.fees_paid += fill.fee;
                 sold |= fill.side == Side::Sell;
             }
         }
+        self.event_cursor = engine.account().next_seq();
         if !sold {
             return None;
         }
-        let position = self.engine.account().position(self.product.product_id);
+        let position = engine.account().position(self.product.product_id);
         let net_realised = position.map_or(Decimal::ZERO, |p| p.net_realised_pnl());
         let pnl = net_realised - self.realised_reported;
         self.realised_reported = net_realised;
@@ -396,16 +421,16 @@ impl Swarm {
     }
 
     /// Cancels the product's live orders, or only those on `side`.
-    fn cancel_live_orders(&mut self, now: Timestamp, side: Option<Side>) {
-        let account = self.engine.account();
+    fn cancel_live_orders(engine: &mut MatchingEngine, product_id: ProductId, now: Timestamp, side: Option<Side>) {
+        let account = engine.account();
         let live: Vec<_> = account
-            .live_orders(self.product.product_id)
+            .live_orders(product_id)
             .iter()
             .copied()
             .filter(|id| side.is_none_or(|side| account.order(*id).is_some_and(|o| o.side == side)))
             .collect();
         for order_id in live {
-            let _ = self.engine.cancel(order_id, now);
+            let _ = engine.cancel(order_id, now);
         }
     }
 }
