@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations, unused_crate_dependencies)]
 
+pub mod backtest;
 pub mod data;
 pub mod exchange;
 pub mod indicators;
