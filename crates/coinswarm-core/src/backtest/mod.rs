@@ -1,7 +1,18 @@
 //! Backtesting: replaying history through the same swarm and matching engine that trade live,
 //! and measuring the result.
 //!
+//! - [`run_backtest`]: the loop (semantics in its module docs) over one or several products
+//!   sharing one cash balance, with any [`Strategy`]; [`strategies`] holds the committee,
+//!   single agents, buy-and-hold and the SMA cross.
 //! - [`metrics`]: performance metrics of an equity curve and a trade list (returns, risk-adjusted
 //!   ratios, drawdown, trade statistics, exposure, turnover) and per-agent attribution.
 
 pub mod metrics;
+mod round_trips;
+mod runner;
+pub mod strategies;
+mod strategy;
+
+pub use round_trips::RoundTrips;
+pub use runner::{BacktestConfig, BacktestError, BacktestResult, run_backtest};
+pub use strategy::{BarClose, Strategy};

@@ -176,11 +176,22 @@ impl Swarm {
         candle: &Candle,
         other_venues: &[(&str, f64)],
     ) -> Result<DecisionOutcome, SwarmError> {
-        let product_id = self.product.product_id;
-        engine.on_candle(product_id, candle)?;
-        let observation = Observation::from_candle(product_id, candle);
+        engine.on_candle(self.product.product_id, candle)?;
+        Ok(self.decide_at_close(engine, candle, other_venues))
+    }
+
+    /// Decides at the close of `candle`, which the engine has already matched (for callers
+    /// that feed one engine several products' bars before any decision, like a portfolio
+    /// backtest).
+    pub fn decide_at_close(
+        &mut self,
+        engine: &mut MatchingEngine,
+        candle: &Candle,
+        other_venues: &[(&str, f64)],
+    ) -> DecisionOutcome {
+        let observation = Observation::from_candle(self.product.product_id, candle);
         let decided_at = candle.start.plus_millis(self.bar_ms);
-        Ok(self.decide(engine, &observation, decided_at, candle.close, other_venues))
+        self.decide(engine, &observation, decided_at, candle.close, other_venues)
     }
 
     /// A quote: the exchange matches it, then the swarm decides at its time.

@@ -1,0 +1,85 @@
+//! One agent alone as a strategy: its Buy votes buy, its Sell votes exit.
+
+use super::orders::{buy_with_cash, has_working_order, holds, sell_all};
+use crate::backtest::strategy::{BarClose, Strategy};
+use crate::exchange::MatchingEngine;
+use crate::market::ProductId;
+use crate::swarm::{
+    Action, Agent, AgentKind, ArbitrageAgent, DecisionContext, ExecutionAgent, HedgeAgent, MeanReversionAgent,
+    Observation, PortfolioView, RiskAgent, SwarmConfig, TrendAgent,
+};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use std::collections::BTreeMap;
+
+/// A single agent trading on its own votes: Buy (when flat) spends the vote's size as a
+/// fraction of the cash, Sell exits the whole position, Hold and abstentions do nothing.
+/// Agents that never initiate (risk, execution) therefore never trade.
+#[derive(Debug)]
+pub struct SingleAgent {
+    kind: AgentKind,
+    config: SwarmConfig,
+    agents: BTreeMap<ProductId, Box<dyn Agent + Send>>,
+}
+
+impl SingleAgent {
+    /// `kind` with its settings taken from `config`.
+    pub fn new(kind: AgentKind, config: SwarmConfig) -> Self {
+        Self { kind, config, agents: BTreeMap::new() }
+    }
+
+    fn build(&self) -> Box<dyn Agent + Send> {
+        let c = &self.config;
+        match self.kind {
+            AgentKind::Trend => Box::new(TrendAgent::new(c.trend.clone())),
+            AgentKind::MeanReversion => Box::new(MeanReversionAgent::new(c.mean_reversion.clone())),
+            AgentKind::Risk => Box::new(RiskAgent::new(c.risk.clone())),
+            AgentKind::Hedge => Box::new(HedgeAgent::new(c.hedge.clone())),
+            AgentKind::Arbitrage => Box::new(ArbitrageAgent::new(c.arbitrage.clone())),
+            AgentKind::Execution => Box::new(ExecutionAgent::new(c.execution.clone())),
+        }
+    }
+}
+
+impl Strategy for SingleAgent {
+    fn name(&self) -> String {
+        format!("agent:{}", self.kind)
+    }
+
+    fn on_bar_close(&mut self, engine: &mut MatchingEngine, bar: &BarClose<'_>) {
+        let product = bar.product;
+        let built = self.build();
+        let agent = self.agents.entry(product.product_id).or_insert(built);
+        let observation = Observation::from_candle(product.product_id, bar.candle);
+        agent.observe(&observation);
+        if has_working_order(engine, product) {
+            return;
+        }
+        let account = engine.account();
+        let close = bar.candle.close;
+        let cash = account.balance(product.quote()).total();
+        let base = account.balance(product.base()).total();
+        let equity = (cash + base * close).to_f64().unwrap_or(0.0);
+        let entry =
+            account.position(product.product_id).map_or(0.0, |p| p.average_entry_price().to_f64().unwrap_or(0.0));
+        let portfolio = PortfolioView {
+            equity,
+            peak_equity: equity,
+            cash: cash.to_f64().unwrap_or(0.0),
+            position_size: base.to_f64().unwrap_or(0.0),
+            entry_price: entry,
+            open_positions: usize::from(!base.is_zero()),
+        };
+        let context =
+            DecisionContext { observation: &observation, portfolio: &portfolio, other_venues: bar.other_venues };
+        let Some(vote) = agent.vote(&context) else { return };
+        match vote.action {
+            Action::Buy if !holds(engine, product) => {
+                let fraction = Decimal::from_f64(vote.size).unwrap_or_default().min(Decimal::ONE);
+                buy_with_cash(engine, product, fraction, bar.decided_at);
+            }
+            Action::Sell if holds(engine, product) => sell_all(engine, product, bar.decided_at),
+            _ => {}
+        }
+    }
+}
