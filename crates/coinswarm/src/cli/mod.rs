@@ -1,7 +1,9 @@
 //! Command-line interface: one module per command group, each a clap subcommand enum with
 //! a `run` that writes to the given output.
 
+mod backtest;
 mod data;
+mod replay_source;
 mod swarm;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +25,9 @@ enum Command {
     /// Replay a data set through the swarm and the paper exchange; print what it did and
     /// the SHA-256 of its decision log.
     Swarm(swarm::SwarmArgs),
+    /// Backtest a strategy (the committee, one agent, buy-and-hold, an SMA cross) on real or
+    /// user data; print its metrics, or write them with every trade as JSON.
+    Backtest(backtest::BacktestArgs),
 }
 
 /// Runs the command, writing its output to standard output.
@@ -31,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Data(command) => data::run(command, &mut out)?,
         Command::Swarm(args) => swarm::run(&args, &mut out)?,
+        Command::Backtest(args) => backtest::run(&args, &mut out)?,
     }
     out.flush()?;
     Ok(())

@@ -1,0 +1,228 @@
+//! `coinswarm backtest`: a strategy replayed over real or user data on the paper exchange,
+//! with the full set of metrics.
+
+use super::replay_source::{load_config, load_dataset, other_venue_closes, select_many, write_whole};
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use coinswarm_core::backtest::metrics::MetricsConfig;
+use coinswarm_core::backtest::strategies::{BuyAndHold, CommitteeStrategy, SingleAgent, SmaCross};
+use coinswarm_core::backtest::{BacktestConfig, BacktestResult, Strategy, run_backtest};
+use coinswarm_core::market::{Currency, ProductId};
+use coinswarm_core::swarm::AgentKind;
+use coinswarm_core::time::Timestamp;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// A bundled data set name (`coinswarm data list`) or the path of a CSV file in one of the
+    /// bundled layouts, prices in `--quote`.
+    #[arg(long)]
+    data: String,
+    /// Products to trade, sharing one cash balance (repeat the flag, e.g. --product BTC-USD
+    /// --product ETH-USD). Required when the data set holds several products.
+    #[arg(long)]
+    product: Vec<ProductId>,
+    /// First bar, inclusive: RFC 3339 or a plain date (midnight UTC).
+    #[arg(long)]
+    from: Option<Timestamp>,
+    /// Last bar, inclusive: an RFC 3339 instant, or a plain date (its whole day).
+    #[arg(long, value_parser = Timestamp::parse_inclusive_end)]
+    to: Option<Timestamp>,
+    /// The strategy.
+    #[arg(long, value_enum)]
+    strategy: StrategyName,
+    /// sma-cross: fast average length in bars.
+    #[arg(long, default_value_t = 10)]
+    fast: usize,
+    /// sma-cross: slow average length in bars.
+    #[arg(long, default_value_t = 30)]
+    slow: usize,
+    /// Quote currency deposited before the first bar.
+    #[arg(long, default_value = "100000")]
+    capital: Decimal,
+    /// Taker fee in basis points (market orders, marketable limits); default Coinbase's 60.
+    #[arg(long)]
+    fee_bps: Option<Decimal>,
+    /// Maker fee in basis points (resting limits); default Coinbase's 40.
+    #[arg(long)]
+    maker_fee_bps: Option<Decimal>,
+    /// Slippage on every taker fill, in basis points; default 0.
+    #[arg(long)]
+    slippage_bps: Option<Decimal>,
+    /// Seed of the exchange's order and trade ids.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Annual risk-free rate for Sharpe and Sortino, as a fraction (0.04 = 4%).
+    #[arg(long, default_value_t = 0.0)]
+    risk_free_rate: f64,
+    /// Sell open positions at the last close (with fees) instead of only valuing them there.
+    #[arg(long)]
+    close_at_end: bool,
+    /// Another data set with the same products on another venue, for the arbitrage agent.
+    #[arg(long)]
+    other_venue: Option<String>,
+    /// TOML file overriding the swarm's thresholds (committee and single-agent strategies).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Quote currency of a CSV file's prices.
+    #[arg(long, default_value = "USD")]
+    quote: Currency,
+    /// Write every metric, the trade list and the equity curve as JSON to FILE, or `-` for
+    /// standard output (instead of the text summary).
+    #[arg(long, value_name = "FILE|-")]
+    json: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StrategyName {
+    /// The full swarm: every agent, the committee, planner and guards.
+    Committee,
+    /// The trend agent alone.
+    Trend,
+    /// The mean-reversion agent alone.
+    MeanReversion,
+    /// The arbitrage agent alone (needs --other-venue).
+    Arbitrage,
+    /// Buy with all cash at the first bar, hold to the end.
+    BuyAndHold,
+    /// Long-only, all-in while the --fast SMA is above the --slow SMA.
+    SmaCross,
+}
+
+pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        bail!("--from {from} is after --to {to}: the range would be empty");
+    }
+    if args.capital <= Decimal::ZERO {
+        bail!("--capital must be positive, got {}", args.capital);
+    }
+    if args.strategy == StrategyName::SmaCross && (args.fast == 0 || args.slow == 0 || args.fast >= args.slow) {
+        bail!("sma-cross needs 0 < --fast < --slow, got --fast {} --slow {}", args.fast, args.slow);
+    }
+    let swarm_config = load_config(args.config.as_deref())?;
+    let mut exchange = swarm_config.exchange.clone();
+    exchange.id_seed = args.seed;
+    exchange.taker_fee_bps = args.fee_bps.unwrap_or(exchange.taker_fee_bps);
+    exchange.maker_fee_bps = args.maker_fee_bps.unwrap_or(exchange.maker_fee_bps);
+    exchange.slippage_bps = args.slippage_bps.unwrap_or(exchange.slippage_bps);
+    let metrics = MetricsConfig { risk_free_rate: args.risk_free_rate, ..MetricsConfig::default() };
+    metrics.validate().map_err(|e| anyhow::anyhow!("--risk-free-rate: {e}"))?;
+    let config = BacktestConfig { capital: args.capital, exchange, metrics, close_at_end: args.close_at_end };
+
+    let dataset = load_dataset(&args.data, args.quote)?;
+    let entries = select_many(&dataset, &args.product)?;
+    let sliced: Vec<_> = entries
+        .iter()
+        .map(|entry| {
+            let candles = entry.series.between(args.from, args.to).to_vec();
+            coinswarm_core::data::CandleSeries::new(entry.series.product_id(), entry.series.granularity(), candles)
+                .expect("a slice of an ordered series is ordered")
+        })
+        .collect();
+    if sliced.iter().all(|s| s.is_empty()) {
+        bail!(
+            "no bars of {} in {} within the range",
+            join(entries.iter().map(|e| e.series.product_id())),
+            dataset.name
+        );
+    }
+    let granularity = entries[0].series.granularity();
+    let mut venues = BTreeMap::new();
+    if let Some(name) = &args.other_venue {
+        for entry in &entries {
+            let (venue, closes) = other_venue_closes(name, entry.series.product_id(), granularity, args.quote)?;
+            venues.insert(entry.series.product_id(), (venue, closes.into_iter().collect()));
+        }
+    } else if args.strategy == StrategyName::Arbitrage {
+        bail!("the arbitrage strategy needs --other-venue (e.g. --data bitfinex-daily --other-venue bitstamp-daily)");
+    }
+    let mut strategy: Box<dyn Strategy> = match args.strategy {
+        StrategyName::Committee => Box::new(CommitteeStrategy::new(swarm_config, granularity)?),
+        StrategyName::Trend => Box::new(SingleAgent::new(AgentKind::Trend, swarm_config)),
+        StrategyName::MeanReversion => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm_config)),
+        StrategyName::Arbitrage => Box::new(SingleAgent::new(AgentKind::Arbitrage, swarm_config)),
+        StrategyName::BuyAndHold => Box::new(BuyAndHold::new(sliced.len())),
+        StrategyName::SmaCross => Box::new(SmaCross::new(args.fast, args.slow)),
+    };
+    let series: Vec<_> = sliced.iter().collect();
+    let result = run_backtest(&series, strategy.as_mut(), &config, &venues).context("backtest failed")?;
+    match args.json.as_deref() {
+        Some("-") => {
+            let mut bytes = serde_json::to_vec_pretty(&result)?;
+            bytes.push(b'\n');
+            out.write_all(&bytes)?;
+        }
+        Some(path) => {
+            let bytes = serde_json::to_vec_pretty(&result)?;
+            write_whole(std::path::Path::new(path), &bytes)?;
+            write_text(out, &dataset.name, &result)?;
+        }
+        None => write_text(out, &dataset.name, &result)?,
+    }
+    Ok(())
+}
+
+fn join(items: impl Iterator<Item = ProductId>) -> String {
+    items.map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_string(), |v| format!("{:.2}%", v * 100.0))
+}
+
+fn ratio(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
+}
+
+fn write_text(out: &mut dyn Write, data: &str, result: &BacktestResult) -> anyhow::Result<()> {
+    let m = &result.metrics;
+    let curve = &result.equity_curve;
+    let span = match (curve.first(), curve.last()) {
+        (Some(first), Some(last)) => format!("{} → {}", first.time, last.time),
+        _ => "-".to_string(),
+    };
+    writeln!(
+        out,
+        "backtest {} on {data} {} ({})",
+        result.strategy,
+        join(result.products.iter().copied()),
+        result.granularity
+    )?;
+    writeln!(out, "bars               {} ({span})", result.bars)?;
+    writeln!(out, "equity             {} → {}", result.initial_equity, result.final_equity.round_dp(2))?;
+    writeln!(out, "total return       {}", percent(m.total_return))?;
+    writeln!(out, "CAGR               {}", percent(m.cagr))?;
+    let periods = m.periods_per_year.map_or_else(|| "n/a".to_string(), |p| format!("{p:.0}"));
+    writeln!(out, "annualised vol     {} (×√{periods} bars per 365-day year)", percent(m.annualised_volatility))?;
+    writeln!(out, "Sharpe / Sortino   {} / {}", ratio(m.sharpe), ratio(m.sortino))?;
+    writeln!(out, "Calmar             {}", ratio(m.calmar))?;
+    let days = m.max_drawdown.duration_ms as f64 / 86_400_000.0;
+    writeln!(
+        out,
+        "max drawdown       {} over {} bars ({days:.1} days)",
+        percent(Some(m.max_drawdown.fraction)),
+        m.max_drawdown.duration_bars
+    )?;
+    let t = &m.trades;
+    writeln!(
+        out,
+        "trades             {} (won {}, lost {}; win rate {})",
+        t.count,
+        t.wins,
+        t.losses,
+        percent(t.win_rate)
+    )?;
+    writeln!(out, "profit factor      {}", ratio(t.profit_factor))?;
+    let money = |d: Option<Decimal>| d.map_or_else(|| "n/a".to_string(), |d| d.round_dp(2).to_string());
+    writeln!(out, "avg win / loss     {} / {}", money(t.average_win), money(t.average_loss))?;
+    writeln!(out, "expectancy         {} per trade", money(t.expectancy))?;
+    writeln!(out, "exposure           {} of bars in the market", percent(m.exposure.time_in_market))?;
+    writeln!(out, "turnover           {}", ratio(m.turnover))?;
+    writeln!(out, "fees paid          {}", m.fees_paid.round_dp(2))?;
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! Loading what a replay runs on, shared by `coinswarm swarm` and `coinswarm backtest`:
+//! bundled data sets or CSV files, product selection, a second venue, config files, and
+//! writing output files whole.
+
+use anyhow::{Context, bail};
+use coinswarm_core::data::{CsvFormat, Dataset, DatasetEntry};
+use coinswarm_core::market::{Candle, Currency, Granularity, ProductId};
+use coinswarm_core::swarm::SwarmConfig;
+use coinswarm_core::time::Timestamp;
+use rust_decimal::prelude::ToPrimitive;
+use std::collections::HashMap;
+use std::path::Path;
+
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<SwarmConfig> {
+    let Some(path) = path else { return Ok(SwarmConfig::default()) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))
+}
+
+/// A bundled data set by name, or a CSV file by path (layout detected from its header,
+/// bar length from the most common spacing of its bars).
+pub fn load_dataset(data: &str, quote: Currency) -> anyhow::Result<Dataset> {
+    if coinswarm_data::find(data).is_ok() {
+        return Ok(coinswarm_data::load(data)?);
+    }
+    let path = Path::new(data);
+    if !path.exists() {
+        let names: Vec<&str> = coinswarm_data::CATALOG.iter().map(|d| d.name).collect();
+        bail!("'{data}' is neither a bundled data set ({}) nor a CSV file", names.join(", "));
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let name = path.file_stem().map_or_else(|| data.to_string(), |s| s.to_string_lossy().into_owned());
+    let parse = |format, granularity| Dataset::from_csv(name.clone(), "file", format, granularity, quote, &bytes);
+    let format = [CsvFormat::Long, CsvFormat::Wide]
+        .into_iter()
+        .find(|format| parse(*format, Granularity::OneHour).is_ok())
+        .with_context(|| format!("{}: not a CSV in the long or wide layout", path.display()))?;
+    let provisional = parse(format, Granularity::OneHour)?;
+    let granularity = provisional
+        .entries
+        .first()
+        .and_then(|entry| most_common_spacing(entry.series.candles()))
+        .and_then(Granularity::from_millis)
+        .with_context(|| format!("{}: bars are not spaced by one Coinbase granularity", path.display()))?;
+    Ok(parse(format, granularity)?)
+}
+
+fn most_common_spacing(candles: &[Candle]) -> Option<i64> {
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    for pair in candles.windows(2) {
+        *counts.entry(pair[1].start.millis() - pair[0].start.millis()).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(spacing, count)| (*count, -spacing)).map(|(spacing, _)| spacing)
+}
+
+/// The entries of the requested products; without any, the only product or an error listing
+/// the choices.
+pub fn select_many<'a>(dataset: &'a Dataset, products: &[ProductId]) -> anyhow::Result<Vec<&'a DatasetEntry>> {
+    if products.is_empty() {
+        return Ok(vec![select(dataset, None)?]);
+    }
+    products.iter().map(|product| Ok(dataset.entry(*product)?)).collect()
+}
+
+pub fn select(dataset: &Dataset, product: Option<ProductId>) -> anyhow::Result<&DatasetEntry> {
+    match (product, dataset.entries.as_slice()) {
+        (Some(product), _) => Ok(dataset.entry(product)?),
+        (None, [only]) => Ok(only),
+        (None, []) => bail!("data set '{}' holds no candles", dataset.name),
+        (None, _) => {
+            let products: Vec<String> = dataset.products().iter().map(ToString::to_string).collect();
+            bail!(
+                "data set '{}' has several products: choose one with --product ({})",
+                dataset.name,
+                products.join(", ")
+            )
+        }
+    }
+}
+
+/// The venue name and the closes by bar start of `product` in another data set of the same
+/// granularity: each bar is compared with the other venue's bar over the same interval,
+/// never with one that closes later (no look-ahead).
+pub fn other_venue_closes(
+    name: &str,
+    product: ProductId,
+    granularity: Granularity,
+    quote: Currency,
+) -> anyhow::Result<(String, HashMap<Timestamp, f64>)> {
+    let dataset = load_dataset(name, quote)?;
+    let entry = dataset.entry(product).with_context(|| format!("--other-venue {name}"))?;
+    if entry.series.granularity() != granularity {
+        bail!(
+            "--other-venue {name} has {} bars but the replay has {granularity}: bars must cover the same intervals",
+            entry.series.granularity()
+        );
+    }
+    let closes = entry.series.candles().iter().filter_map(|c| Some((c.start, c.close.to_f64()?))).collect();
+    Ok((dataset.venue.clone(), closes))
+}
+
+/// Writes `bytes` to a sibling temporary file, then renames it over `path`: readers see
+/// the old file or the whole new one, never a partial write.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let file_name = path.file_name().with_context(|| format!("--log {} is not a file path", path.display()))?;
+    let temporary = path.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
+    std::fs::write(&temporary, bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("cannot move the log into {}", path.display()))
+}

@@ -1,0 +1,76 @@
+//! `coinswarm backtest` driven as a user would.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn backtest(args: &[&str]) -> Value {
+    let output =
+        Command::cargo_bin("coinswarm").unwrap().arg("backtest").args(args).args(["--json", "-"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn failure(args: &[&str]) -> String {
+    let output = Command::cargo_bin("coinswarm").unwrap().arg("backtest").args(args).output().unwrap();
+    assert!(!output.status.success(), "should fail: {args:?}");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn the_json_report_carries_every_metric_the_trades_and_the_equity_curve() {
+    let report = backtest(&["--data", "bitfinex-btcusd-1h", "--strategy", "sma-cross", "--fast", "20", "--slow", "50"]);
+    assert_eq!(report["strategy"], "sma-cross(20,50)");
+    let metrics = &report["metrics"];
+    for key in ["total_return", "cagr", "annualised_volatility", "sharpe", "sortino", "calmar", "turnover"] {
+        assert!(metrics[key].is_f64(), "{key}: {}", metrics[key]);
+    }
+    assert_eq!(metrics["periods_per_year"], 8760.0);
+    assert!(metrics["max_drawdown"]["fraction"].as_f64().unwrap() > 0.0);
+    let trades = report["trades"].as_array().unwrap();
+    assert_eq!(trades.len() as u64, metrics["trades"]["count"].as_u64().unwrap());
+    assert!(trades.iter().all(|t| t["exit_time"].as_i64() >= t["entry_time"].as_i64()));
+    assert_eq!(report["equity_curve"].as_array().unwrap().len(), 17_583);
+}
+
+#[test]
+fn several_products_share_one_cash_balance() {
+    let args =
+        ["--data", "bitstamp-daily", "--product", "BTC-USD", "--product", "ETH-USD", "--strategy", "buy-and-hold"];
+    let report = backtest(&[&args[..], &["--from", "2018-01-01", "--close-at-end"]].concat());
+    assert_eq!(report["products"].as_array().unwrap().len(), 2);
+    assert_eq!(report["trades"].as_array().unwrap().len(), 2, "one round trip per product, closed at the end");
+    let last = report["equity_curve"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["exposure"], "0", "everything sold at the last close");
+}
+
+#[test]
+fn fees_and_slippage_flags_cost_money() {
+    let base = ["--data", "bitfinex-btcusd-1h", "--strategy", "sma-cross"];
+    let free = backtest(&[&base[..], &["--fee-bps", "0", "--maker-fee-bps", "0"]].concat());
+    let costly = backtest(&[&base[..], &["--slippage-bps", "10"]].concat());
+    let equity = |r: &Value| r["final_equity"].as_str().unwrap().parse::<f64>().unwrap();
+    assert!(equity(&free) > equity(&costly));
+    assert_eq!(free["fees_paid"], "0");
+}
+
+#[test]
+fn bad_input_is_refused_with_a_clear_message() {
+    assert!(
+        failure(&["--data", "bitfinex-btcusd-1h", "--strategy", "sma-cross", "--fast", "30", "--slow", "10"])
+            .contains("0 < --fast < --slow")
+    );
+    assert!(failure(&["--data", "bitfinex-daily", "--strategy", "committee"]).contains("choose one with --product"));
+    assert!(
+        failure(&["--data", "bitfinex-daily", "--product", "BTC-USD", "--strategy", "arbitrage"])
+            .contains("needs --other-venue")
+    );
+    assert!(failure(&["--data", "bitfinex-btcusd-1h", "--strategy", "momentum"]).contains("invalid value 'momentum'"));
+    assert!(
+        failure(&["--data", "bitfinex-btcusd-1h", "--strategy", "committee", "--from", "2030-01-01"])
+            .contains("no bars")
+    );
+    assert!(
+        failure(&["--data", "bitfinex-btcusd-1h", "--strategy", "committee", "--capital=-5"])
+            .contains("--capital must be positive")
+    );
+}
