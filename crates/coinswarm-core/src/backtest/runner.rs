@@ -10,7 +10,7 @@
 //! - At the end, open positions are valued at each product's own last close, or, with
 //!   `close_at_end`, sold at market at the last close (with fees).
 
-use super::metrics::{ClosedTrade, EquityPoint, Metrics, MetricsConfig};
+use super::metrics::{AgentAttribution, ClosedTrade, EquityPoint, Metrics, MetricsConfig};
 use super::round_trips::RoundTrips;
 use super::strategy::{BarClose, Strategy};
 use crate::data::CandleSeries;
@@ -68,12 +68,16 @@ pub struct BacktestResult {
     pub strategy: String,
     pub products: Vec<ProductId>,
     pub granularity: Granularity,
+    /// Bars replayed, summed over products (one product-bar per product per time).
     pub bars: u64,
     pub initial_equity: Decimal,
     pub final_equity: Decimal,
     pub fees_paid: Decimal,
     pub traded_notional: Decimal,
     pub metrics: Metrics,
+    /// Per-agent attribution, for strategies made of agents (the committee).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attribution: Vec<AgentAttribution>,
     /// Closed round trips, plus (valued at the last close) those still open at the end.
     pub trades: Vec<ClosedTrade>,
     pub equity_curve: Vec<EquityPoint>,
@@ -170,6 +174,7 @@ pub fn run_backtest(
         fees_paid,
         traded_notional: trips.traded_notional(),
         metrics,
+        attribution: strategy.attribution(),
         trades,
         equity_curve: curve,
     })

@@ -1,5 +1,6 @@
 //! The contract between the backtester and a trading strategy.
 
+use super::metrics::AgentAttribution;
 use crate::exchange::MatchingEngine;
 use crate::market::{Candle, Product};
 use crate::time::Timestamp;
@@ -25,4 +26,9 @@ pub trait Strategy: std::fmt::Debug {
 
     /// Decides at `bar`'s close; may submit or cancel orders on `engine`.
     fn on_bar_close(&mut self, engine: &mut MatchingEngine, bar: &BarClose<'_>);
+
+    /// What each agent contributed, for strategies made of agents (empty otherwise).
+    fn attribution(&self) -> Vec<AgentAttribution> {
+        Vec::new()
+    }
 }

@@ -188,6 +188,11 @@ impl Committee {
         &self.multipliers
     }
 
+    /// An agent's scored directional votes so far: (right, scored).
+    pub fn track_record(&self, agent: AgentKind) -> (u32, u32) {
+        (self.correct[agent.index()], self.resolved[agent.index()])
+    }
+
     /// Each agent's accuracy so far (None before any resolved vote).
     pub fn accuracy(&self, agent: AgentKind) -> Option<f64> {
         let i = agent.index();

@@ -224,5 +224,19 @@ fn write_text(out: &mut dyn Write, data: &str, result: &BacktestResult) -> anyho
     writeln!(out, "exposure           {} of bars in the market", percent(m.exposure.time_in_market))?;
     writeln!(out, "turnover           {}", ratio(m.turnover))?;
     writeln!(out, "fees paid          {}", m.fees_paid.round_dp(2))?;
+    if !result.attribution.is_empty() {
+        writeln!(out, "agents             votes   vetoes  accuracy  final weight")?;
+        for agent in &result.attribution {
+            writeln!(
+                out,
+                "  {:<16} {:>6}  {:>6}  {:>8}  {:>12.3}",
+                agent.agent,
+                agent.votes,
+                agent.vetoes,
+                percent(agent.accuracy),
+                agent.final_weight
+            )?;
+        }
+    }
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! The full swarm as a strategy: one swarm per product, all trading one paper account.
 
+use crate::backtest::metrics::AgentAttribution;
 use crate::backtest::strategy::{BarClose, Strategy};
 use crate::exchange::MatchingEngine;
 use crate::market::{Granularity, ProductId};
-use crate::swarm::{Swarm, SwarmConfig, SwarmConfigError, SwarmError};
+use crate::swarm::{AgentKind, Swarm, SwarmConfig, SwarmConfigError, SwarmError};
 use std::collections::BTreeMap;
 
 /// The committee of agents, exactly as `coinswarm swarm` and live sessions run it.
@@ -42,5 +43,33 @@ impl Strategy for CommitteeStrategy {
             }
         };
         swarm.decide_at_close(engine, bar.candle, bar.other_venues);
+    }
+
+    /// Per agent, over every product's swarm: votes and vetoes summed, accuracy over all
+    /// scored votes, final weight averaged.
+    fn attribution(&self) -> Vec<AgentAttribution> {
+        let swarms = self.swarms.values().count().max(1) as f64;
+        AgentKind::ALL
+            .iter()
+            .map(|&agent| {
+                let i = agent.index();
+                let (mut votes, mut vetoes, mut right, mut scored, mut weight) = (0, 0, 0u64, 0u64, 0.0);
+                for swarm in self.swarms.values() {
+                    votes += swarm.summary().votes[i];
+                    vetoes += swarm.summary().vetoes[i];
+                    let (r, s) = swarm.committee().track_record(agent);
+                    right += u64::from(r);
+                    scored += u64::from(s);
+                    weight += swarm.effective_weights()[i];
+                }
+                AgentAttribution {
+                    agent: agent.as_str().to_string(),
+                    votes,
+                    vetoes,
+                    accuracy: (scored > 0).then(|| right as f64 / scored as f64),
+                    final_weight: weight / swarms,
+                }
+            })
+            .collect()
     }
 }

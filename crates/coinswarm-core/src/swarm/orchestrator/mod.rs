@@ -164,6 +164,11 @@ impl Swarm {
         &self.planner
     }
 
+    /// Each agent's committee weight now: its regime weight times its performance multiplier.
+    pub fn effective_weights(&self) -> [f64; AgentKind::COUNT] {
+        self.committee.effective_weights(self.planner.weights())
+    }
+
     pub fn is_halted(&self) -> bool {
         self.halted
     }
@@ -269,8 +274,9 @@ impl Swarm {
         self.votes.extend(agents.iter().filter_map(|agent| agent.vote(&context)));
         let weights = self.committee.effective_weights(self.planner.weights());
         let committee = self.committee.decide(&self.votes, &weights);
-        for vote in self.votes.iter().filter(|v| v.veto) {
-            self.summary.vetoes[vote.agent.index()] += 1;
+        for vote in &self.votes {
+            self.summary.votes[vote.agent.index()] += 1;
+            self.summary.vetoes[vote.agent.index()] += u64::from(vote.veto);
         }
         let protective_exit = portfolio.position_size > 0.0
             && self.votes.iter().any(|v| v.agent == AgentKind::Hedge && v.action == Action::Sell);

@@ -14,6 +14,8 @@ pub struct SwarmSummary {
     pub buys: u64,
     pub sells: u64,
     pub holds: u64,
+    /// Votes cast (not abstentions) per agent, in [`AgentKind::ALL`] order.
+    pub votes: [u64; AgentKind::COUNT],
     /// Vetoes cast per agent, in [`AgentKind::ALL`] order.
     pub vetoes: [u64; AgentKind::COUNT],
     /// Hedge exits (stop-loss or take-profit) acted on.
