@@ -2,6 +2,7 @@
 //! a `run` that writes to the given output.
 
 mod backtest;
+mod bench;
 mod data;
 mod replay_source;
 mod swarm;
@@ -28,6 +29,9 @@ enum Command {
     /// Backtest a strategy (the committee, one agent, buy-and-hold, an SMA cross) on real or
     /// user data; print its metrics, or write them with every trade as JSON.
     Backtest(backtest::BacktestArgs),
+    /// Throughput measurements on this machine.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 /// Runs the command, writing its output to standard output.
@@ -37,6 +41,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data(command) => data::run(command, &mut out)?,
         Command::Swarm(args) => swarm::run(&args, &mut out)?,
         Command::Backtest(args) => backtest::run(&args, &mut out)?,
+        Command::Bench(command) => bench::run(command, &mut out)?,
     }
     out.flush()?;
     Ok(())
