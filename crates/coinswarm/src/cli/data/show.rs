@@ -2,9 +2,9 @@
 //! inclusive; a date-only `--to` covers its whole day.
 
 use super::{short_span, write_json};
+use crate::cli::replay_source::select;
 use anyhow::bail;
 use clap::{Args, ValueEnum};
-use coinswarm_core::data::{Dataset, DatasetEntry};
 use coinswarm_core::market::{Candle, Granularity, ProductId};
 use coinswarm_core::time::Timestamp;
 use serde::Serialize;
@@ -63,23 +63,6 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 candles: candles.iter().map(CandleJson::of).collect(),
             },
         ),
-    }
-}
-
-/// The requested product's entry; without `--product`, the only product or an error
-/// listing the choices (one CSV stream holds one product, so nothing is guessed).
-fn select(dataset: &Dataset, product: Option<ProductId>) -> anyhow::Result<&DatasetEntry> {
-    match (product, dataset.entries.as_slice()) {
-        (Some(product), _) => Ok(dataset.entry(product)?),
-        (None, [only]) => Ok(only),
-        (None, _) => {
-            let products: Vec<String> = dataset.products().iter().map(ToString::to_string).collect();
-            bail!(
-                "data set '{}' has several products: choose one with --product ({})",
-                dataset.name,
-                products.join(", ")
-            )
-        }
     }
 }
 
