@@ -2,6 +2,7 @@
 //! with the full set of metrics.
 
 use super::replay_source::{load_config, load_dataset, other_venue_closes, select_many, write_whole};
+use crate::report::BacktestReport;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use coinswarm_core::backtest::metrics::MetricsConfig;
@@ -74,6 +75,9 @@ pub struct BacktestArgs {
     /// standard output (instead of the text summary).
     #[arg(long, value_name = "FILE|-")]
     json: Option<String>,
+    /// Write a self-contained HTML report (charts, every metric, the trades) to FILE.html.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -151,6 +155,17 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     let series: Vec<_> = sliced.iter().collect();
     let result = run_backtest(&series, strategy.as_mut(), &config, &venues).context("backtest failed")?;
+    if let Some(path) = &args.report {
+        let report = BacktestReport {
+            data: &args.data,
+            result: &result,
+            prices: sliced[0].candles(),
+            risk_free_rate: args.risk_free_rate,
+            attribution: &result.attribution,
+        };
+        write_whole(path, report.to_html().as_bytes())?;
+        eprintln!("report written to {}", path.display());
+    }
     match args.json.as_deref() {
         Some("-") => {
             let mut bytes = serde_json::to_vec_pretty(&result)?;
