@@ -102,7 +102,7 @@ pub fn other_venue_closes(
 /// Writes `bytes` to a sibling temporary file, then renames it over `path`: readers see
 /// the old file or the whole new one, never a partial write.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let file_name = path.file_name().with_context(|| format!("--log {} is not a file path", path.display()))?;
+    let file_name = path.file_name().with_context(|| format!("{} is not a file path", path.display()))?;
     let temporary = path.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
     std::fs::write(&temporary, bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
     std::fs::rename(&temporary, path).with_context(|| format!("cannot move the log into {}", path.display()))
