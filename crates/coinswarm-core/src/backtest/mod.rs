@@ -6,12 +6,14 @@
 //!   single agents, buy-and-hold and the SMA cross.
 //! - [`metrics`]: performance metrics of an equity curve and a trade list (returns, risk-adjusted
 //!   ratios, drawdown, trade statistics, exposure, turnover) and per-agent attribution.
+//! - [`validation`]: random-window, multi-timescale and walk-forward validators.
 
 pub mod metrics;
 mod round_trips;
 mod runner;
 pub mod strategies;
 mod strategy;
+pub mod validation;
 
 pub use round_trips::RoundTrips;
 pub use runner::{BacktestConfig, BacktestError, BacktestResult, run_backtest};

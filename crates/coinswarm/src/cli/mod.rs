@@ -6,6 +6,7 @@ mod bench;
 mod data;
 mod replay_source;
 mod swarm;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::io::{self, BufWriter, Write};
@@ -29,6 +30,10 @@ enum Command {
     /// Backtest a strategy (the committee, one agent, buy-and-hold, an SMA cross) on real or
     /// user data; print its metrics, or write them with every trade as JSON.
     Backtest(backtest::BacktestArgs),
+    /// Test whether a strategy's backtest is robust: over random windows, across timescales,
+    /// and out of sample after a walk-forward parameter search.
+    #[command(subcommand)]
+    Validate(validate::ValidateCommand),
     /// Throughput measurements on this machine.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -41,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data(command) => data::run(command, &mut out)?,
         Command::Swarm(args) => swarm::run(&args, &mut out)?,
         Command::Backtest(args) => backtest::run(&args, &mut out)?,
+        Command::Validate(command) => validate::run(&command, &mut out)?,
         Command::Bench(command) => bench::run(command, &mut out)?,
     }
     out.flush()?;

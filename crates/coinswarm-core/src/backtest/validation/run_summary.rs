@@ -1,0 +1,51 @@
+//! The handful of figures a validator judges a run by, taken from its full metrics.
+
+use crate::backtest::BacktestResult;
+use crate::time::Timestamp;
+use serde::Serialize;
+
+/// One backtest of a validator, reduced to what the pass criteria and the reports use.
+/// Fractions are fractions (0.2 is 20 %); `None` where the metric is undefined (see
+/// [`Metrics`](crate::backtest::metrics::Metrics)).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// Start of the first bar replayed (inclusive).
+    #[serde(with = "crate::time::rfc3339")]
+    pub from: Timestamp,
+    /// End of the last bar replayed (exclusive).
+    #[serde(with = "crate::time::rfc3339")]
+    pub to: Timestamp,
+    /// Bars replayed.
+    pub bars: u64,
+    /// `final / initial − 1` of the equity.
+    pub total_return: Option<f64>,
+    /// Annualised Sharpe ratio (365-day year).
+    pub sharpe: Option<f64>,
+    /// Winning trades over all trades, in [0, 1]; `None` without trades.
+    pub win_rate: Option<f64>,
+    /// Deepest fall from a peak, as a fraction of the peak.
+    pub max_drawdown: f64,
+    /// Round trips, including one still open at the end.
+    pub trades: u64,
+}
+
+impl RunSummary {
+    pub fn of(result: &BacktestResult) -> Self {
+        let m = &result.metrics;
+        let (from, to) = match (result.equity_curve.first(), result.equity_curve.last()) {
+            // Each curve point is stamped at its bar's end.
+            (Some(first), Some(last)) => (first.time.plus_millis(-result.granularity.millis()), last.time),
+            _ => (Timestamp::from_millis(0), Timestamp::from_millis(0)),
+        };
+        Self {
+            from,
+            to,
+            bars: result.bars,
+            total_return: m.total_return,
+            sharpe: m.sharpe,
+            win_rate: m.trades.win_rate,
+            max_drawdown: m.max_drawdown.fraction,
+            trades: m.trades.count,
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! `coinswarm validate …`: the validators that test whether a backtest's result is robust —
+//! over random windows, across timescales, and out of sample after a parameter search.
+
+mod multi_timescale;
+mod random_window;
+mod threaded_trials;
+mod walk_forward;
+
+use super::replay_source::{load_config, load_dataset, select, write_whole};
+use anyhow::bail;
+use clap::{Args, Subcommand, ValueEnum};
+use coinswarm_core::backtest::BacktestConfig;
+use coinswarm_core::backtest::Strategy;
+use coinswarm_core::backtest::strategies::{BuyAndHold, CommitteeStrategy, SingleAgent, SmaCross};
+use coinswarm_core::data::CandleSeries;
+use coinswarm_core::market::{Currency, Granularity, ProductId};
+use coinswarm_core::swarm::{AgentKind, SwarmConfig};
+use coinswarm_core::time::Timestamp;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum ValidateCommand {
+    /// Backtest on many random windows of history (default 100 of 30–180 days) and judge each
+    /// by Sharpe ≥ 1.5, win rate ≥ 55%, drawdown ≤ 20%; robust when ≥ 95% pass.
+    RandomWindow(random_window::RandomWindowArgs),
+    /// Judge the strategy as an HFT, day, swing and long-term strategy, each on its own bar
+    /// length (resampled from the data) and by its own criteria.
+    MultiTimescale(multi_timescale::MultiTimescaleArgs),
+    /// Search parameters on each train segment, score the winner on the next, unseen segment,
+    /// and report the in-sample vs out-of-sample gap per fold.
+    WalkForward(walk_forward::WalkForwardArgs),
+}
+
+pub fn run(command: &ValidateCommand, out: &mut dyn Write) -> anyhow::Result<()> {
+    match command {
+        ValidateCommand::RandomWindow(args) => random_window::run(args, out),
+        ValidateCommand::MultiTimescale(args) => multi_timescale::run(args, out),
+        ValidateCommand::WalkForward(args) => walk_forward::run(args, out),
+    }
+}
+
+/// What every validator runs on, and how the backtests trade.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// A bundled data set name (`coinswarm data list`) or the path of a CSV file.
+    #[arg(long)]
+    data: String,
+    /// The product to validate on; required when the data set holds several.
+    #[arg(long)]
+    product: Option<ProductId>,
+    /// First bar, inclusive: RFC 3339 or a plain date (midnight UTC).
+    #[arg(long)]
+    from: Option<Timestamp>,
+    /// Last bar, inclusive: an RFC 3339 instant, or a plain date (its whole day).
+    #[arg(long, value_parser = Timestamp::parse_inclusive_end)]
+    to: Option<Timestamp>,
+    /// The strategy.
+    #[arg(long, value_enum)]
+    pub strategy: StrategyName,
+    /// Quote currency deposited before each run's first bar.
+    #[arg(long, default_value = "100000")]
+    capital: Decimal,
+    /// Taker fee in basis points; default Coinbase's 60.
+    #[arg(long)]
+    fee_bps: Option<Decimal>,
+    /// Slippage on every taker fill, in basis points; default 0.
+    #[arg(long)]
+    slippage_bps: Option<Decimal>,
+    /// TOML file overriding the swarm's thresholds (committee and single agents).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Quote currency of a CSV file's prices.
+    #[arg(long, default_value = "USD")]
+    quote: Currency,
+    /// Write the full report as JSON to FILE, or `-` for standard output (instead of the text).
+    #[arg(long, value_name = "FILE|-")]
+    json: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyName {
+    /// The full swarm: every agent, the committee, planner and guards.
+    Committee,
+    /// The trend agent alone.
+    Trend,
+    /// The mean-reversion agent alone.
+    MeanReversion,
+    /// Buy with all cash at the first bar, hold to the end.
+    BuyAndHold,
+    /// Long-only, all-in while the fast SMA is above the slow SMA.
+    SmaCross,
+}
+
+/// The loaded data and settings of one validation.
+#[derive(Debug)]
+pub struct Setup {
+    pub dataset: String,
+    pub series: CandleSeries,
+    pub swarm: SwarmConfig,
+    pub backtest: BacktestConfig,
+}
+
+impl Common {
+    pub fn load(&self) -> anyhow::Result<Setup> {
+        if self.capital <= Decimal::ZERO {
+            bail!("--capital must be positive, got {}", self.capital);
+        }
+        let swarm = load_config(self.config.as_deref())?;
+        swarm.validate().map_err(|e| anyhow::anyhow!("invalid swarm config: {e}"))?;
+        let mut exchange = swarm.exchange.clone();
+        exchange.taker_fee_bps = self.fee_bps.unwrap_or(exchange.taker_fee_bps);
+        exchange.slippage_bps = self.slippage_bps.unwrap_or(exchange.slippage_bps);
+        let backtest = BacktestConfig { capital: self.capital, exchange, ..BacktestConfig::default() };
+        let dataset = load_dataset(&self.data, self.quote)?;
+        let entry = select(&dataset, self.product)?;
+        let candles = entry.series.between(self.from, self.to).to_vec();
+        if candles.is_empty() {
+            bail!("no bars of {} in {} within the range", entry.series.product_id(), dataset.name);
+        }
+        let series = CandleSeries::new(entry.series.product_id(), entry.series.granularity(), candles)?;
+        Ok(Setup { dataset: dataset.name.clone(), series, swarm, backtest })
+    }
+
+    /// Writes the report as JSON where `--json` asks, and the text summary unless it went to
+    /// standard output.
+    pub fn emit<T: Serialize>(
+        &self,
+        report: &T,
+        out: &mut dyn Write,
+        text: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        match self.json.as_deref() {
+            Some("-") => {
+                let mut bytes = serde_json::to_vec_pretty(report)?;
+                bytes.push(b'\n');
+                out.write_all(&bytes)?;
+                Ok(())
+            }
+            Some(path) => {
+                write_whole(std::path::Path::new(path), &serde_json::to_vec_pretty(report)?)?;
+                text(out)
+            }
+            None => text(out),
+        }
+    }
+}
+
+/// A fresh strategy of the named kind for bars of `granularity`; `fast`/`slow` are the SMA
+/// cross's lengths in bars.
+pub fn build_strategy(
+    name: StrategyName,
+    swarm: &SwarmConfig,
+    (fast, slow): (usize, usize),
+    granularity: Granularity,
+) -> Result<Box<dyn Strategy>, String> {
+    Ok(match name {
+        StrategyName::Committee => {
+            Box::new(CommitteeStrategy::new(swarm.clone(), granularity).map_err(|e| e.to_string())?)
+        }
+        StrategyName::Trend => Box::new(SingleAgent::new(AgentKind::Trend, swarm.clone())),
+        StrategyName::MeanReversion => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm.clone())),
+        StrategyName::BuyAndHold => Box::new(BuyAndHold::new(1)),
+        StrategyName::SmaCross => {
+            if fast == 0 || fast >= slow {
+                return Err(format!("sma-cross needs 0 < fast < slow, got fast {fast} slow {slow}"));
+            }
+            Box::new(SmaCross::new(fast, slow))
+        }
+    })
+}
+
+/// The strategy's name as reports show it.
+pub fn strategy_label(name: StrategyName, (fast, slow): (usize, usize)) -> String {
+    match name {
+        StrategyName::SmaCross => format!("sma-cross({fast},{slow})"),
+        other => other.cli_name(),
+    }
+}
+
+impl StrategyName {
+    /// The name as typed after `--strategy`.
+    pub fn cli_name(self) -> String {
+        self.to_possible_value().map_or_else(String::new, |v| v.get_name().to_string())
+    }
+}
+
+/// `value` with two decimals, or `n/a`.
+pub fn number(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.2}"))
+}
+
+/// A fraction as a percentage with one decimal, or `n/a`.
+pub fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
