@@ -1,7 +1,7 @@
 //! `coinswarm backtest`: a strategy replayed over real or user data on the paper exchange,
 //! with the full set of metrics.
 
-use super::replay_source::{load_config, load_dataset, other_venue_closes, select_many, write_whole};
+use super::replay_source::{load_dataset, other_venue_closes, select_many, write_whole};
 use crate::report::BacktestReport;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
@@ -9,12 +9,13 @@ use coinswarm_core::backtest::metrics::MetricsConfig;
 use coinswarm_core::backtest::strategies::{BuyAndHold, CommitteeStrategy, SingleAgent, SmaCross};
 use coinswarm_core::backtest::{BacktestConfig, BacktestResult, Strategy, run_backtest};
 use coinswarm_core::market::{Currency, ProductId};
-use coinswarm_core::swarm::AgentKind;
+use coinswarm_core::swarm::{AgentKind, SwarmConfig};
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
@@ -35,12 +36,12 @@ pub struct BacktestArgs {
     /// The strategy.
     #[arg(long, value_enum)]
     strategy: StrategyName,
-    /// sma-cross: fast average length in bars.
-    #[arg(long, default_value_t = 10)]
-    fast: usize,
-    /// sma-cross: slow average length in bars.
-    #[arg(long, default_value_t = 30)]
-    slow: usize,
+    /// sma-cross: fast average length in bars (default 10, or `[sma_cross] fast` in --config).
+    #[arg(long)]
+    fast: Option<usize>,
+    /// sma-cross: slow average length in bars (default 30, or `[sma_cross] slow` in --config).
+    #[arg(long)]
+    slow: Option<usize>,
     /// Quote currency deposited before the first bar.
     #[arg(long, default_value = "100000")]
     capital: Decimal,
@@ -65,7 +66,9 @@ pub struct BacktestArgs {
     /// Another data set with the same products on another venue, for the arbitrage agent.
     #[arg(long)]
     other_venue: Option<String>,
-    /// TOML file overriding the swarm's thresholds (committee and single-agent strategies).
+    /// TOML file of strategy parameters: the swarm's thresholds (committee and single-agent
+    /// strategies, same sections as `coinswarm swarm --config`) and `[sma_cross] fast, slow`.
+    /// Command-line flags win over the file.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Quote currency of a CSV file's prices.
@@ -105,10 +108,12 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.capital <= Decimal::ZERO {
         bail!("--capital must be positive, got {}", args.capital);
     }
-    if args.strategy == StrategyName::SmaCross && (args.fast == 0 || args.slow == 0 || args.fast >= args.slow) {
-        bail!("sma-cross needs 0 < --fast < --slow, got --fast {} --slow {}", args.fast, args.slow);
+    let (swarm_config, sma_file) = load_backtest_config(args.config.as_deref())?;
+    let fast = args.fast.or(sma_file.fast).unwrap_or(10);
+    let slow = args.slow.or(sma_file.slow).unwrap_or(30);
+    if args.strategy == StrategyName::SmaCross && (fast == 0 || slow == 0 || fast >= slow) {
+        bail!("sma-cross needs 0 < fast < slow, got fast {fast}, slow {slow}");
     }
-    let swarm_config = load_config(args.config.as_deref())?;
     let mut exchange = swarm_config.exchange.clone();
     exchange.id_seed = args.seed;
     exchange.taker_fee_bps = args.fee_bps.unwrap_or(exchange.taker_fee_bps);
@@ -151,7 +156,7 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         StrategyName::MeanReversion => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm_config)),
         StrategyName::Arbitrage => Box::new(SingleAgent::new(AgentKind::Arbitrage, swarm_config)),
         StrategyName::BuyAndHold => Box::new(BuyAndHold::new(sliced.len())),
-        StrategyName::SmaCross => Box::new(SmaCross::new(args.fast, args.slow)),
+        StrategyName::SmaCross => Box::new(SmaCross::new(fast, slow)),
     };
     let series: Vec<_> = sliced.iter().collect();
     let result = run_backtest(&series, strategy.as_mut(), &config, &venues).context("backtest failed")?;
@@ -180,6 +185,30 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         None => write_text(out, &dataset.name, &result)?,
     }
     Ok(())
+}
+
+/// `[sma_cross]` in a backtest config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmaCrossParams {
+    fast: Option<usize>,
+    slow: Option<usize>,
+}
+
+/// The swarm's config and the SMA-cross parameters from one TOML file: `[sma_cross]` is taken
+/// out, everything else must be a valid swarm config.
+fn load_backtest_config(path: Option<&Path>) -> anyhow::Result<(SwarmConfig, SmaCrossParams)> {
+    let Some(path) = path else { return Ok((SwarmConfig::default(), SmaCrossParams::default())) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
+    let mut table: toml::Table = toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?;
+    let sma = match table.remove("sma_cross") {
+        Some(value) => value.try_into().with_context(|| format!("invalid [sma_cross] in {}", path.display()))?,
+        None => SmaCrossParams::default(),
+    };
+    let swarm = SwarmConfig::deserialize(toml::Value::Table(table))
+        .with_context(|| format!("invalid config {}", path.display()))?;
+    swarm.validate().with_context(|| format!("invalid config {}", path.display()))?;
+    Ok((swarm, sma))
 }
 
 fn join(items: impl Iterator<Item = ProductId>) -> String {
