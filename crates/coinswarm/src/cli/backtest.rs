@@ -1,7 +1,7 @@
 //! `coinswarm backtest`: a strategy replayed over real or user data on the paper exchange,
 //! with the full set of metrics.
 
-use super::replay_source::{load_dataset, other_venue_closes, select_many, write_whole};
+use super::replay_source::{load_backtest_config, load_dataset, other_venue_closes, select_many, write_whole};
 use crate::report::BacktestReport;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
@@ -9,13 +9,12 @@ use coinswarm_core::backtest::metrics::MetricsConfig;
 use coinswarm_core::backtest::strategies::{BuyAndHold, CommitteeStrategy, SingleAgent, SmaCross};
 use coinswarm_core::backtest::{BacktestConfig, BacktestResult, Strategy, run_backtest};
 use coinswarm_core::market::{Currency, ProductId};
-use coinswarm_core::swarm::{AgentKind, SwarmConfig};
+use coinswarm_core::swarm::AgentKind;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
@@ -155,7 +154,7 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         StrategyName::Trend => Box::new(SingleAgent::new(AgentKind::Trend, swarm_config)),
         StrategyName::MeanReversion => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm_config)),
         StrategyName::Arbitrage => Box::new(SingleAgent::new(AgentKind::Arbitrage, swarm_config)),
-        StrategyName::BuyAndHold => Box::new(BuyAndHold::new(sliced.len())),
+        StrategyName::BuyAndHold => Box::new(BuyAndHold::new(sliced.iter().filter(|s| !s.is_empty()).count())),
         StrategyName::SmaCross => Box::new(SmaCross::new(fast, slow)),
     };
     let series: Vec<_> = sliced.iter().collect();
@@ -187,30 +186,6 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `[sma_cross]` in a backtest config file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SmaCrossParams {
-    fast: Option<usize>,
-    slow: Option<usize>,
-}
-
-/// The swarm's config and the SMA-cross parameters from one TOML file: `[sma_cross]` is taken
-/// out, everything else must be a valid swarm config.
-fn load_backtest_config(path: Option<&Path>) -> anyhow::Result<(SwarmConfig, SmaCrossParams)> {
-    let Some(path) = path else { return Ok((SwarmConfig::default(), SmaCrossParams::default())) };
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
-    let mut table: toml::Table = toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?;
-    let sma = match table.remove("sma_cross") {
-        Some(value) => value.try_into().with_context(|| format!("invalid [sma_cross] in {}", path.display()))?,
-        None => SmaCrossParams::default(),
-    };
-    let swarm = SwarmConfig::deserialize(toml::Value::Table(table))
-        .with_context(|| format!("invalid config {}", path.display()))?;
-    swarm.validate().with_context(|| format!("invalid config {}", path.display()))?;
-    Ok((swarm, sma))
-}
-
 fn join(items: impl Iterator<Item = ProductId>) -> String {
     items.map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
 }
@@ -226,8 +201,10 @@ fn ratio(value: Option<f64>) -> String {
 fn write_text(out: &mut dyn Write, data: &str, result: &BacktestResult) -> anyhow::Result<()> {
     let m = &result.metrics;
     let curve = &result.equity_curve;
+    // Equity points are stamped at bar ends: the run starts one bar before the first.
+    let bar_ms = result.granularity.millis();
     let span = match (curve.first(), curve.last()) {
-        (Some(first), Some(last)) => format!("{} → {}", first.time, last.time),
+        (Some(first), Some(last)) => format!("{} → {}", first.time.plus_millis(-bar_ms), last.time),
         _ => "-".to_string(),
     };
     writeln!(

@@ -8,6 +8,7 @@ use coinswarm_core::market::{Candle, Currency, Granularity, ProductId};
 use coinswarm_core::swarm::SwarmConfig;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::prelude::ToPrimitive;
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -41,7 +42,12 @@ pub fn load_dataset(data: &str, quote: Currency) -> anyhow::Result<Dataset> {
         .first()
         .and_then(|entry| most_common_spacing(entry.series.candles()))
         .and_then(Granularity::from_millis)
-        .with_context(|| format!("{}: bars are not spaced by one Coinbase granularity", path.display()))?;
+        .with_context(|| {
+            format!(
+                "{}: cannot tell the bar length: it needs at least two bars spaced by one Coinbase granularity",
+                path.display()
+            )
+        })?;
     Ok(parse(format, granularity)?)
 }
 
@@ -58,6 +64,11 @@ fn most_common_spacing(candles: &[Candle]) -> Option<i64> {
 pub fn select_many<'a>(dataset: &'a Dataset, products: &[ProductId]) -> anyhow::Result<Vec<&'a DatasetEntry>> {
     if products.is_empty() {
         return Ok(vec![select(dataset, None)?]);
+    }
+    for (i, product) in products.iter().enumerate() {
+        if products[..i].contains(product) {
+            bail!("--product {product} is given twice");
+        }
     }
     products.iter().map(|product| Ok(dataset.entry(*product)?)).collect()
 }
@@ -106,4 +117,29 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let temporary = path.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
     std::fs::write(&temporary, bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
     std::fs::rename(&temporary, path).with_context(|| format!("cannot move the log into {}", path.display()))
+}
+
+/// `[sma_cross]` in a backtest config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmaCrossParams {
+    pub fast: Option<usize>,
+    pub slow: Option<usize>,
+}
+
+/// The swarm's config and the SMA-cross parameters from one TOML file (the file `backtest`
+/// and `validate` read): `[sma_cross]` is taken
+/// out, everything else must be a valid swarm config.
+pub fn load_backtest_config(path: Option<&Path>) -> anyhow::Result<(SwarmConfig, SmaCrossParams)> {
+    let Some(path) = path else { return Ok((SwarmConfig::default(), SmaCrossParams::default())) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
+    let mut table: toml::Table = toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?;
+    let sma = match table.remove("sma_cross") {
+        Some(value) => value.try_into().with_context(|| format!("invalid [sma_cross] in {}", path.display()))?,
+        None => SmaCrossParams::default(),
+    };
+    let swarm = SwarmConfig::deserialize(toml::Value::Table(table))
+        .with_context(|| format!("invalid config {}", path.display()))?;
+    swarm.validate().with_context(|| format!("invalid config {}", path.display()))?;
+    Ok((swarm, sma))
 }

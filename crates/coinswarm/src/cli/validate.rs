@@ -6,7 +6,7 @@ mod random_window;
 mod threaded_trials;
 mod walk_forward;
 
-use super::replay_source::{load_config, load_dataset, select, write_whole};
+use super::replay_source::{load_backtest_config, load_dataset, select, write_whole};
 use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
 use coinswarm_core::backtest::BacktestConfig;
@@ -108,7 +108,9 @@ impl Common {
         if self.capital <= Decimal::ZERO {
             bail!("--capital must be positive, got {}", self.capital);
         }
-        let swarm = load_config(self.config.as_deref())?;
+        // The backtest config file; its [sma_cross] section is for `backtest`: validators take
+        // their SMA lengths from their own flags and grids.
+        let (swarm, _) = load_backtest_config(self.config.as_deref())?;
         swarm.validate().map_err(|e| anyhow::anyhow!("invalid swarm config: {e}"))?;
         let mut exchange = swarm.exchange.clone();
         exchange.taker_fee_bps = self.fee_bps.unwrap_or(exchange.taker_fee_bps);

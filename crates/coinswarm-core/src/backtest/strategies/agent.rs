@@ -48,8 +48,11 @@ impl Strategy for SingleAgent {
 
     fn on_bar_close(&mut self, engine: &mut MatchingEngine, bar: &BarClose<'_>) {
         let product = bar.product;
-        let built = self.build();
-        let agent = self.agents.entry(product.product_id).or_insert(built);
+        if !self.agents.contains_key(&product.product_id) {
+            let agent = self.build();
+            self.agents.insert(product.product_id, agent);
+        }
+        let Some(agent) = self.agents.get_mut(&product.product_id) else { return };
         let observation = Observation::from_candle(product.product_id, bar.candle);
         agent.observe(&observation);
         if has_working_order(engine, product) {

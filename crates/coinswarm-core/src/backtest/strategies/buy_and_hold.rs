@@ -6,7 +6,9 @@ use crate::exchange::MatchingEngine;
 use rust_decimal::Decimal;
 
 /// Buys with all the cash at the first bar's close (filled at the next open) and holds.
-/// With several products the cash is split equally between them.
+/// With several products the cash is split equally between them: each product, at its
+/// first bar, gets the available cash divided by the products not bought yet (a product
+/// that lists later finds its share waiting, idle, until then).
 #[derive(Debug, Clone, Default)]
 pub struct BuyAndHold {
     products: usize,
@@ -30,8 +32,9 @@ impl Strategy for BuyAndHold {
         if self.bought.contains(&product.product_id) || has_working_order(engine, product) || holds(engine, product) {
             return;
         }
-        let remaining = (self.products - self.bought.len()).max(1);
-        buy_with_cash(engine, product, Decimal::ONE / Decimal::from(remaining), bar.decided_at);
-        self.bought.push(product.product_id);
+        let remaining = self.products.saturating_sub(self.bought.len()).max(1);
+        if buy_with_cash(engine, product, Decimal::ONE / Decimal::from(remaining), bar.decided_at) {
+            self.bought.push(product.product_id);
+        }
     }
 }

@@ -7,14 +7,14 @@ use rust_decimal::Decimal;
 
 /// Spends `fraction` (0..=1) of the available quote currency on a market buy by quote size
 /// (which the exchange treats as the total spent, fee included). Does nothing when that is
-/// below the product's minimum order value.
-pub(super) fn buy_with_cash(engine: &mut MatchingEngine, product: &Product, fraction: Decimal, now: Timestamp) {
+/// below the product's minimum order value. Returns whether an order was accepted (a
+/// rejection, e.g. no price yet, leaves the strategy flat to try again at the next bar).
+pub(super) fn buy_with_cash(engine: &mut MatchingEngine, product: &Product, fraction: Decimal, now: Timestamp) -> bool {
     let cash = engine.account().balance(product.quote()).available;
     let spend = round_down(cash * fraction, product.quote_increment);
-    if spend >= product.quote_min_size && spend > Decimal::ZERO {
-        // A rejection (e.g. no price yet) leaves the strategy flat; the next bar tries again.
-        let _ = engine.submit(OrderRequest::market_quote(product.product_id, Side::Buy, spend), now);
-    }
+    spend >= product.quote_min_size
+        && spend > Decimal::ZERO
+        && engine.submit(OrderRequest::market_quote(product.product_id, Side::Buy, spend), now).is_ok()
 }
 
 /// Sells every available unit of the product's base currency at market.

@@ -42,8 +42,15 @@ impl Strategy for SmaCross {
         }
         let long = holds(engine, product);
         if f > s && !long {
-            let flat_products = self.averages.len().max(1);
-            buy_with_cash(engine, product, Decimal::ONE / Decimal::from(flat_products), bar.decided_at);
+            // An equal share of the cash for each product seen so far that is flat with no
+            // order working (this one included).
+            let flat = engine
+                .products()
+                .into_iter()
+                .filter(|p| self.averages.contains_key(&p.product_id))
+                .filter(|p| !holds(engine, p) && !has_working_order(engine, p))
+                .count();
+            buy_with_cash(engine, product, Decimal::ONE / Decimal::from(flat.max(1)), bar.decided_at);
         } else if f < s && long {
             sell_all(engine, product, bar.decided_at);
         }

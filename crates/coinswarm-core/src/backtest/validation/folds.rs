@@ -28,10 +28,11 @@ pub fn walk_forward_folds(bars: usize, folds: usize, anchored: bool) -> Result<V
     if folds == 0 {
         return Err(FoldError::NoFolds);
     }
-    let segments = folds + 1;
-    if bars < segments {
-        return Err(FoldError::TooFewBars { bars, folds, segments });
+    // folds ≥ bars also guards `folds + 1` against overflow.
+    if folds >= bars {
+        return Err(FoldError::TooFewBars { bars, folds, segments: folds.saturating_add(1) });
     }
+    let segments = folds + 1;
     let boundary = |i: usize| i * bars / segments;
     Ok((0..folds)
         .map(|i| Fold {

@@ -23,7 +23,12 @@ pub enum WindowError {
     BadLengths(u32, u32),
     #[error("the data covers {covered} days, fewer than the longest window ({max_days} days)")]
     TooShort { covered: i64, max_days: u32 },
+    #[error("{0} windows asked for; at most {MAX_WINDOWS} are drawn")]
+    TooMany(usize),
 }
+
+/// Most windows one random-window run draws (each is a full backtest).
+pub const MAX_WINDOWS: usize = 100_000;
 
 /// `count` windows drawn from a ChaCha8 stream seeded with `seed`: each length uniform in
 /// `min_days..=max_days` whole days, then its first bar uniform among the bars from which a
@@ -47,6 +52,9 @@ pub fn random_windows(
     let covered = (data_end - first.start.millis()) / DAY_MS;
     if covered < i64::from(max_days) {
         return Err(WindowError::TooShort { covered, max_days });
+    }
+    if count > MAX_WINDOWS {
+        return Err(WindowError::TooMany(count));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut windows = Vec::with_capacity(count);
@@ -94,6 +102,7 @@ mod tests {
     #[test]
     fn windows_stay_inside_the_data_and_within_the_length_bounds() {
         let series = hourly(200);
+        assert_eq!(random_windows(&series, usize::MAX, 30, 180, 7), Err(WindowError::TooMany(usize::MAX)));
         let windows = random_windows(&series, 500, 30, 180, 7).unwrap();
         assert_eq!(windows.len(), 500);
         for w in &windows {
