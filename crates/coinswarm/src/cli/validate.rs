@@ -19,7 +19,7 @@ use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Subcommand)]
 pub enum ValidateCommand {
@@ -142,7 +142,7 @@ impl Common {
                 Ok(())
             }
             Some(path) => {
-                write_whole(std::path::Path::new(path), &serde_json::to_vec_pretty(report)?)?;
+                write_whole(Path::new(path), &serde_json::to_vec_pretty(report)?)?;
                 text(out)
             }
             None => text(out),
@@ -187,6 +187,15 @@ impl StrategyName {
     pub fn cli_name(self) -> String {
         self.to_possible_value().map_or_else(String::new, |v| v.get_name().to_string())
     }
+}
+
+/// Writes `html` to the `--report` file when one was asked for.
+pub fn write_report(path: Option<&Path>, html: impl FnOnce() -> String) -> anyhow::Result<()> {
+    if let Some(path) = path {
+        write_whole(path, html().as_bytes())?;
+        eprintln!("report written to {}", path.display());
+    }
+    Ok(())
 }
 
 /// `value` with two decimals, or `n/a`.

@@ -1,4 +1,5 @@
-//! The `--report` page of `coinswarm backtest`: one self-contained HTML file that opens offline.
+//! The `--report` pages of `coinswarm backtest` and of the validators: each one self-contained
+//! HTML file that opens offline.
 //!
 //! Everything is inline: the CSS, and the charts as SVG drawn here in Rust. There is no
 //! JavaScript, no font or image to fetch and no network access of any kind. Every piece of text
@@ -11,12 +12,27 @@
 //! - `downsample`: long series are thinned to at most 2,000 points per chart by keeping the
 //!   lowest and highest point of each bucket of consecutive bars, so spikes survive.
 //! - `tables`: every metric with its unit, the last 500 trades, per-agent attribution.
+//! - `page`: the head, inline style sheet and end every page shares.
+//! - [`RandomWindowPage`] (`validate random-window`): histograms of the windows' Sharpe, return
+//!   and drawdown (`windows-chart`, `windows-return-chart`, `windows-drawdown-chart`, each bar a
+//!   `<rect class="bar …">`) with the pass thresholds marked, the pass rate and the verdict.
+//! - [`WalkForwardPage`] (`validate walk-forward`): in-sample vs out-of-sample bars per fold
+//!   (`folds-chart`), the parameters chosen per fold, the compounded out-of-sample equity
+//!   (`oos-equity-chart`).
+//! - `bar_chart`: the SVG bar chart of both validator pages.
 
 mod backtest_charts;
+mod bar_chart;
 mod downsample;
 mod escape;
+mod page;
+mod random_window_page;
 mod tables;
 mod time_chart;
+mod walk_forward_page;
+
+pub use random_window_page::RandomWindowPage;
+pub use walk_forward_page::WalkForwardPage;
 
 use backtest_charts::{MAX_MARKED_TRADES, drawdown_chart, equity_chart, price_chart, time_range};
 use coinswarm_core::backtest::BacktestResult;
@@ -56,12 +72,7 @@ impl BacktestReport<'_> {
         };
         let title = format!("Backtest: {} on {}", r.strategy, self.data);
 
-        let mut html = String::with_capacity(256 * 1024);
-        let _ = write!(
-            html,
-            r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{}</title><style>{STYLE}</style></head><body>"#,
-            escape(&title)
-        );
+        let mut html = page::open(&title);
         let _ = write!(
             html,
             "<header><h1>{}</h1><p>{} ({}) · {} bars · {span} · equity {} → {} {}</p></header>",
@@ -101,24 +112,13 @@ impl BacktestReport<'_> {
         let _ = write!(html, r#"<section id="trades"><h2>Trades</h2>{}</section>"#, trades_table(&r.trades));
         let _ = write!(
             html,
-            "<footer>Charts longer than {MAX_POINTS_PER_SERIES} points are thinned to the lowest and highest point of each run of consecutive bars, so every spike and the deepest drawdown stay visible. At most {MAX_LISTED_TRADES} trades are listed; <code>--json</code> carries them all. This page is self-contained: no scripts, fonts or network.</footer></body></html>"
+            "<footer>Charts longer than {MAX_POINTS_PER_SERIES} points are thinned to the lowest and highest point of each run of consecutive bars, so every spike and the deepest drawdown stay visible. At most {MAX_LISTED_TRADES} trades are listed; <code>--json</code> carries them all. {}</footer>",
+            page::SELF_CONTAINED
         );
+        html.push_str(page::CLOSE);
         html
     }
 }
-
-const STYLE: &str = "\
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0 auto;max-width:1000px;padding:16px;color:#1d2330;background:#fff}\
-h1{font-size:1.4em;margin:0 0 4px}h2{font-size:1.1em;margin:28px 0 8px;border-bottom:1px solid #dde2ea;padding-bottom:4px}\
-header p,.note,footer{color:#5b6475;font-size:.85em}footer{margin-top:32px;border-top:1px solid #dde2ea;padding-top:8px}\
-svg.chart{display:block;width:100%;height:auto;margin:4px 0}\
-.grid{stroke:#e6e9ef;stroke-width:1}text{font-size:11px;fill:#5b6475}text.value{text-anchor:end}text.date,text.empty{text-anchor:middle}text.date.last{text-anchor:end}\
-path.series{fill:none;stroke-width:1.4;stroke-linejoin:round}#equity-chart path.series{stroke:#2458c6}#price-chart path.series{stroke:#39414f;stroke-width:1}\
-#drawdown-chart path.series{fill:#e0525233;stroke:#c43c3c;stroke-width:1}\
-path.markers.entry,.entry{fill:#1a9850;color:#1a9850}path.markers.exit,.exit{fill:#d73027;color:#d73027}path.markers{fill-opacity:.85}\
-table{border-collapse:collapse;width:100%;font-size:.85em;font-variant-numeric:tabular-nums}\
-th,td{padding:3px 8px;border-bottom:1px solid #eef0f4;text-align:left}td{text-align:right}#metrics-table td:last-child{text-align:left;color:#5b6475}\
-tr.win td:nth-child(8){color:#1a7f45}tr.loss td:nth-child(8){color:#c43c3c}";
 
 #[cfg(test)]
 mod tests {

@@ -6,13 +6,13 @@ use coinswarm_core::time::Timestamp;
 use std::fmt::Write;
 
 /// Width of every chart in SVG units; the page scales it to the window.
-const WIDTH: f64 = 960.0;
+pub(super) const WIDTH: f64 = 960.0;
 /// Room for the value labels on the left, in SVG units.
-const LEFT: f64 = 78.0;
-const RIGHT: f64 = 14.0;
-const TOP: f64 = 10.0;
+pub(super) const LEFT: f64 = 78.0;
+pub(super) const RIGHT: f64 = 14.0;
+pub(super) const TOP: f64 = 10.0;
 /// Room for the date labels underneath, in SVG units.
-const BOTTOM: f64 = 24.0;
+pub(super) const BOTTOM: f64 = 24.0;
 /// Dates labelled along the time axis.
 const DATE_TICKS: usize = 6;
 /// Value grid lines aimed for; the step is rounded to 1, 2 or 5 × a power of ten.
@@ -174,14 +174,14 @@ impl Frame {
 }
 
 /// A value axis whose ends and grid lines fall on round steps (1, 2 or 5 × 10ⁿ).
-struct ValueAxis {
-    low: f64,
-    high: f64,
+pub(super) struct ValueAxis {
+    pub(super) low: f64,
+    pub(super) high: f64,
     step: f64,
 }
 
 impl ValueAxis {
-    fn new(low: f64, high: f64) -> Self {
+    pub(super) fn new(low: f64, high: f64) -> Self {
         // A flat series still needs a span to draw in.
         let (low, high) =
             if high > low { (low, high) } else { (low - low.abs().max(1.0) * 0.05, high + high.abs().max(1.0) * 0.05) };
@@ -192,7 +192,7 @@ impl ValueAxis {
         Self { low: (low / step).floor() * step, high: (high / step).ceil() * step, step }
     }
 
-    fn ticks(&self) -> impl Iterator<Item = f64> + '_ {
+    pub(super) fn ticks(&self) -> impl Iterator<Item = f64> + '_ {
         let count = ((self.high - self.low) / self.step).round() as usize;
         (0..=count).map(move |i| self.low + i as f64 * self.step)
     }

@@ -1,10 +1,12 @@
 //! `coinswarm validate random-window`.
 
-use super::{Common, build_strategy, number, percent, strategy_label};
+use super::{Common, build_strategy, number, percent, strategy_label, write_report};
+use crate::report::RandomWindowPage;
 use anyhow::bail;
 use clap::Args;
 use coinswarm_core::backtest::validation::{Distribution, RandomWindowConfig, RandomWindowReport, run_random_window};
 use std::io::Write;
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct RandomWindowArgs {
@@ -28,6 +30,9 @@ pub struct RandomWindowArgs {
     /// sma-cross: slow average length in bars.
     #[arg(long, default_value_t = 30)]
     slow: usize,
+    /// Write a self-contained HTML page with the charts to FILE.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
 }
 
 pub fn run(args: &RandomWindowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -48,6 +53,7 @@ pub fn run(args: &RandomWindowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let build = |granularity| build_strategy(name, &setup.swarm, lengths, granularity);
     let label = strategy_label(name, lengths);
     let report = run_random_window(&setup.series, &label, &build, &setup.backtest, &config)?;
+    write_report(args.report.as_deref(), || RandomWindowPage { data: &setup.dataset, report: &report }.to_html())?;
     args.common.emit(&report, out, |out| write_text(out, &setup.dataset, &report))
 }
 

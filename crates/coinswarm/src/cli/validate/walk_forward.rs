@@ -1,7 +1,8 @@
 //! `coinswarm validate walk-forward`.
 
 use super::threaded_trials::ThreadedTrials;
-use super::{Common, StrategyName, build_strategy, number, percent};
+use super::{Common, StrategyName, build_strategy, number, percent, write_report};
+use crate::report::WalkForwardPage;
 use anyhow::bail;
 use clap::{Args, ValueEnum};
 use coinswarm_core::backtest::Strategy;
@@ -10,6 +11,7 @@ use coinswarm_core::backtest::validation::{
 };
 use coinswarm_core::market::Granularity;
 use std::io::Write;
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct WalkForwardArgs {
@@ -42,6 +44,9 @@ pub struct WalkForwardArgs {
     /// Threads for the parameter search; default every core.
     #[arg(long)]
     threads: Option<usize>,
+    /// Write a self-contained HTML page with the charts to FILE.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +114,7 @@ pub fn run(args: &WalkForwardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let label = name.cli_name();
     let runner = ThreadedTrials { threads };
     let report = run_walk_forward(&setup.series, &label, &build, &setup.backtest, &config, &runner)?;
+    write_report(args.report.as_deref(), || WalkForwardPage { data: &setup.dataset, report: &report }.to_html())?;
     args.common.emit(&report, out, |out| write_text(out, &setup.dataset, &report, threads))
 }
 
