@@ -5,7 +5,7 @@ mod support;
 
 use coinswarm_core::exchange::{
     ExchangeConfig, LimitGtc, LimitGtd, Liquidity, MatchingEngine, OrderConfiguration, OrderId, OrderRequest,
-    StopDirection, StopLimitGtc,
+    StopDirection, StopLimitGtc, TriggerBracketGtc,
 };
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
 use coinswarm_core::market::{Candle, Quote, Side, TradePrint};
@@ -23,6 +23,7 @@ enum Op {
     Market { buy: bool, size_milli: i64, by_quote: bool },
     Limit { buy: bool, size_milli: i64, offset_cents: i64, post_only: bool, gtd_minutes: Option<i64> },
     Stop { buy: bool, size_milli: i64, offset_cents: i64, limit_gap_cents: i64 },
+    Bracket { buy: bool, size_milli: i64, up_cents: i64, down_cents: i64 },
     Cancel { pick: usize },
     Deposit { usd: i64 },
     Withdraw { usd: i64 },
@@ -37,6 +38,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (any::<bool>(), 1i64..3_000, any::<bool>()).prop_map(|(buy, size_milli, by_quote)| Op::Market { buy, size_milli, by_quote }),
         4 => (any::<bool>(), 1i64..3_000, -500i64..500, any::<bool>(), proptest::option::of(1i64..600)).prop_map(|(buy, size_milli, offset_cents, post_only, gtd_minutes)| Op::Limit { buy, size_milli, offset_cents, post_only, gtd_minutes }),
         2 => (any::<bool>(), 1i64..3_000, -500i64..500, -200i64..200).prop_map(|(buy, size_milli, offset_cents, limit_gap_cents)| Op::Stop { buy, size_milli, offset_cents, limit_gap_cents }),
+        2 => (proptest::bool::weighted(0.1), 1i64..3_000, -100i64..800, -100i64..800).prop_map(|(buy, size_milli, up_cents, down_cents)| Op::Bracket { buy, size_milli, up_cents, down_cents }),
         2 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
         1 => (1i64..5_000).prop_map(|usd| Op::Deposit { usd }),
         1 => (1i64..5_000).prop_map(|usd| Op::Withdraw { usd }),
@@ -134,6 +136,16 @@ fn run(config: &ExchangeConfig, ops: &[Op]) -> MatchingEngine {
                 });
                 place(&mut engine, OrderRequest::new(btc_usd(), side(buy), configuration));
             }
+            Op::Bracket { buy, size_milli, up_cents, down_cents } => {
+                // A SELL closing a long (a BUY one is rejected): limit `up_cents` above the
+                // reference price, stop `down_cents` below (either may be out of order).
+                let configuration = OrderConfiguration::TriggerBracketGtc(TriggerBracketGtc {
+                    base_size: size(size_milli),
+                    limit_price: price(up_cents),
+                    stop_trigger_price: price(-down_cents),
+                });
+                place(&mut engine, OrderRequest::new(btc_usd(), side(buy), configuration));
+            }
             Op::Cancel { pick } => {
                 if !placed.is_empty() {
                     let _ = engine.cancel(placed[pick % placed.len()], now);
@@ -182,13 +194,26 @@ proptest! {
         // Recompute every currency's total from the log alone: deposits, withdrawals, fills.
         let mut expected: BTreeMap<_, Decimal> = BTreeMap::new();
         let mut fees = Decimal::ZERO;
+        let mut brackets = BTreeMap::new();
         for event in engine.events() {
             match &event.kind {
+                EventKind::OrderAccepted { order } => {
+                    if let OrderConfiguration::TriggerBracketGtc(bracket) = &order.order_configuration {
+                        prop_assert_eq!(order.side, Side::Sell, "only SELL brackets are accepted");
+                        brackets.insert(order.order_id, bracket.clone());
+                    }
+                }
                 EventKind::Deposited { currency, amount } => *expected.entry(*currency).or_default() += *amount,
                 EventKind::Withdrew { currency, amount } => *expected.entry(*currency).or_default() -= *amount,
                 EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } => {
                     let rate = match fill.liquidity { Liquidity::Maker => config.maker_fee_bps, Liquidity::Taker => config.taker_fee_bps } / Decimal::from(10_000);
                     prop_assert_eq!(fill.fee, fill.price * fill.size * rate, "fee is the exact rate of the notional");
+                    if let Some(bracket) = brackets.get(&fill.order_id) {
+                        // The target at or above its limit, or the stop at or below its trigger.
+                        let at_target = fill.price >= bracket.limit_price;
+                        let at_stop = fill.price <= bracket.stop_trigger_price && fill.liquidity == Liquidity::Taker;
+                        prop_assert!(at_target || at_stop, "bracket fill at {} outside both levels", fill.price);
+                    }
                     let (base_delta, quote_delta) = match fill.side {
                         Side::Buy => (fill.size, -(fill.price * fill.size) - fill.fee),
                         Side::Sell => (-fill.size, fill.price * fill.size - fill.fee),

@@ -3,8 +3,8 @@
 mod support;
 
 use coinswarm_core::exchange::{
-    ExchangeConfig, LimitGtc, Liquidity, OrderConfiguration, OrderRequest, OrderStatus, StopDirection, StopLimitGtc,
-    TriggerStatus,
+    ExchangeConfig, LimitGtc, Liquidity, OrderConfiguration, OrderId, OrderRequest, OrderStatus, StopDirection,
+    StopLimitGtc, TriggerStatus,
 };
 use coinswarm_core::ledger::EventKind;
 use coinswarm_core::market::{Side, TradePrint};
@@ -473,4 +473,130 @@ fn ended_orders_beyond_the_retention_are_forgotten_but_live_ones_stay() {
     assert!(account.order(filled[0]).is_none() && account.order(filled[1]).is_none());
     assert!(account.order_by_client_id("buy-3").is_some() && account.order_by_client_id("buy-0").is_none());
     assert_eq!(account.balance(btc()).available, dec!(0.4), "balances keep every fill");
+}
+
+/// An engine holding 1 BTC bought at 100.10 (quote bid 100.00) and a bracket selling it:
+/// take-profit at 110.00, stop at 95.00. Returns the bracket's id.
+fn long_with_bracket(config: ExchangeConfig) -> (coinswarm_core::exchange::MatchingEngine, OrderId) {
+    let mut engine = engine_with(config);
+    engine.on_quote(&quote(1, dec!(100.00), dec!(100.10))).unwrap();
+    engine.submit(OrderRequest::market(btc_usd(), Side::Buy, dec!(1)), at(1)).unwrap();
+    let order = engine.submit(OrderRequest::bracket(btc_usd(), dec!(1), dec!(110.00), dec!(95.00)), at(1)).unwrap();
+    assert_eq!((order.status, order.trigger_status), (OrderStatus::Open, TriggerStatus::StopPending));
+    let order_id = order.order_id;
+    assert_eq!(engine.account().balance(btc()).hold, dec!(1), "the bracket holds the base size");
+    (engine, order_id)
+}
+
+/// The bracket's fills (the entry buy is the first fill).
+fn bracket_fills(engine: &coinswarm_core::exchange::MatchingEngine) -> Vec<coinswarm_core::exchange::Fill> {
+    fills(engine).into_iter().skip(1).collect()
+}
+
+fn assert_bracket_closed(engine: &coinswarm_core::exchange::MatchingEngine, order_id: OrderId, trigger: TriggerStatus) {
+    let order = engine.account().order(order_id).unwrap();
+    assert_eq!((order.status, order.trigger_status, order.hold_remaining), (OrderStatus::Filled, trigger, dec!(0)));
+    let btc_balance = engine.account().balance(btc());
+    assert_eq!((btc_balance.available, btc_balance.hold), (dec!(0), dec!(0)), "hold released, position sold");
+    assert_eq!(bracket_fills(engine).len(), 1, "one order: one side fills, never both");
+}
+
+#[test]
+fn bracket_take_profit_fills_at_its_limit_as_maker() {
+    let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
+    // Up bar: open 105 → low 104 → high 111 → close 110.5; the stop at 95 is never reached.
+    engine.on_candle(btc_usd(), &candle(2, dec!(105), dec!(111), dec!(104), dec!(110.5), dec!(10))).unwrap();
+    let fill = &bracket_fills(&engine)[0];
+    assert_eq!(
+        (fill.side, fill.price, fill.fee, fill.liquidity),
+        (Side::Sell, dec!(110.00), dec!(0.44), Liquidity::Maker)
+    );
+    assert_bracket_closed(&engine, order_id, TriggerStatus::StopPending);
+    assert_eq!(engine.account().balance(usd()).hold, dec!(0));
+}
+
+#[test]
+fn bracket_take_profit_fills_when_the_bid_reaches_the_limit() {
+    let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
+    engine.on_quote(&quote(2, dec!(109.99), dec!(110.20))).unwrap();
+    assert!(bracket_fills(&engine).is_empty(), "the ask above the limit does not fill a sell");
+    engine.on_quote(&quote(3, dec!(110.00), dec!(110.20))).unwrap();
+    let fill = &bracket_fills(&engine)[0];
+    assert_eq!((fill.price, fill.liquidity), (dec!(110.00), Liquidity::Maker));
+    assert_bracket_closed(&engine, order_id, TriggerStatus::StopPending);
+}
+
+#[test]
+fn bracket_stop_fills_as_taker_at_the_stop_less_slippage() {
+    let config = ExchangeConfig { slippage_bps: dec!(10), ..ExchangeConfig::default() };
+    let (mut engine, order_id) = long_with_bracket(config);
+    // Down bar: open 100 → high 101 → low 94 → close 96; the leg to 94 crosses the stop.
+    engine.on_candle(btc_usd(), &candle(2, dec!(100), dec!(101), dec!(94), dec!(96), dec!(10))).unwrap();
+    // 95.00 × 0.999 = 94.905 → 94.90 (down for a sell).
+    let fill = &bracket_fills(&engine)[0];
+    assert_eq!((fill.price, fill.fee, fill.liquidity), (dec!(94.90), dec!(0.56940), Liquidity::Taker));
+    assert_bracket_closed(&engine, order_id, TriggerStatus::StopTriggered);
+}
+
+#[test]
+fn bracket_stop_on_quotes_and_prints_sells_at_the_market_when_it_is_worse() {
+    let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
+    engine.on_quote(&quote(2, dec!(95.01), dec!(95.10))).unwrap();
+    assert!(bracket_fills(&engine).is_empty(), "bid above the stop");
+    engine.on_quote(&quote(3, dec!(94.50), dec!(94.60))).unwrap();
+    assert_eq!((bracket_fills(&engine)[0].price, bracket_fills(&engine)[0].liquidity), (dec!(94.50), Liquidity::Taker));
+    assert_bracket_closed(&engine, order_id, TriggerStatus::StopTriggered);
+
+    let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
+    let print =
+        TradePrint { product_id: btc_usd(), time: at(2), price: dec!(93.00), size: dec!(5), aggressor: Side::Sell };
+    engine.on_trade(&print).unwrap();
+    assert_eq!(bracket_fills(&engine)[0].price, dec!(93.00));
+    assert_bracket_closed(&engine, order_id, TriggerStatus::StopTriggered);
+}
+
+#[test]
+fn bracket_stop_gapped_through_fills_at_the_open() {
+    let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
+    engine.on_candle(btc_usd(), &candle(2, dec!(90), dec!(92), dec!(88), dec!(91), dec!(10))).unwrap();
+    let fill = &bracket_fills(&engine)[0];
+    assert_eq!((fill.price, fill.fee, fill.liquidity), (dec!(90.00), dec!(0.54), Liquidity::Taker));
+    assert_bracket_closed(&engine, order_id, TriggerStatus::StopTriggered);
+}
+
+#[test]
+fn bracket_in_an_up_bar_reaching_both_levels_fills_the_stop() {
+    let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
+    // Up bar: open 100 → low 94 → high 112 → close 111.
+    engine.on_candle(btc_usd(), &candle(2, dec!(100), dec!(112), dec!(94), dec!(111), dec!(10))).unwrap();
+    let fill = &bracket_fills(&engine)[0];
+    assert_eq!((fill.price, fill.liquidity), (dec!(95.00), Liquidity::Taker));
+    assert_bracket_closed(&engine, order_id, TriggerStatus::StopTriggered);
+}
+
+#[test]
+fn bracket_in_a_down_bar_reaching_both_levels_fills_the_stop_not_the_target() {
+    let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
+    // Down bar: open 100 → high 112 → low 94 → close 96. The path reaches 110 first, but the
+    // conservative rule fills the stop.
+    engine.on_candle(btc_usd(), &candle(2, dec!(100), dec!(112), dec!(94), dec!(96), dec!(10))).unwrap();
+    let fill = &bracket_fills(&engine)[0];
+    assert_eq!((fill.price, fill.liquidity), (dec!(95.00), Liquidity::Taker));
+    assert_bracket_closed(&engine, order_id, TriggerStatus::StopTriggered);
+    // A bar gapping up through the target and then down through the stop: the stop, at the stop.
+    let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
+    engine.on_candle(btc_usd(), &candle(2, dec!(113), dec!(113), dec!(94), dec!(94), dec!(10))).unwrap();
+    assert_eq!(bracket_fills(&engine)[0].price, dec!(95.00));
+    assert_bracket_closed(&engine, order_id, TriggerStatus::StopTriggered);
+}
+
+#[test]
+fn cancelling_a_bracket_releases_its_hold() {
+    let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
+    let order = engine.cancel(order_id, at(2)).unwrap();
+    assert_eq!((order.status, order.hold_remaining), (OrderStatus::Cancelled, dec!(0)));
+    let btc_balance = engine.account().balance(btc());
+    assert_eq!((btc_balance.available, btc_balance.hold), (dec!(1), dec!(0)));
+    engine.on_candle(btc_usd(), &candle(3, dec!(100), dec!(112), dec!(94), dec!(96), dec!(10))).unwrap();
+    assert!(bracket_fills(&engine).is_empty(), "a cancelled bracket never fills");
 }

@@ -5,6 +5,7 @@ mod support;
 
 use coinswarm_core::exchange::{
     LimitGtc, MarketIoc, OrderConfiguration, OrderId, OrderRequest, Rejection, StopDirection, StopLimitGtc,
+    TriggerBracketGtc,
 };
 use coinswarm_core::market::{Product, ProductId, Side};
 use rust_decimal::Decimal;
@@ -326,4 +327,55 @@ fn client_order_ids_are_measured_in_characters() {
     let mut engine = quoted_engine();
     let request = OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(90)).with_client_order_id("é".repeat(128));
     assert!(engine.submit(request, at(1)).is_ok());
+}
+
+#[test]
+fn brackets_must_be_sells_with_the_stop_below_the_limit() {
+    let mut engine = quoted_engine();
+    engine.deposit(btc(), dec!(1), at(1)).unwrap();
+    let buy = OrderRequest::new(
+        btc_usd(),
+        Side::Buy,
+        OrderConfiguration::TriggerBracketGtc(TriggerBracketGtc {
+            base_size: dec!(1),
+            limit_price: dec!(90),
+            stop_trigger_price: dec!(110),
+        }),
+    );
+    assert_rejected(
+        &mut engine,
+        buy,
+        "UNSUPPORTED_ORDER_CONFIGURATION",
+        "trigger_bracket_gtc is not supported for BUY",
+    );
+    assert_rejected(
+        &mut engine,
+        OrderRequest::bracket(btc_usd(), dec!(1), dec!(110.00), dec!(110.00)),
+        "INVALID_STOP_TRIGGER_PRICE",
+        "stop_trigger_price 110.00 must be below limit_price 110.00",
+    );
+    assert_rejected(
+        &mut engine,
+        OrderRequest::bracket(btc_usd(), dec!(1), dec!(110.00), dec!(120.00)),
+        "INVALID_STOP_TRIGGER_PRICE",
+        "must be below limit_price",
+    );
+    assert_rejected(
+        &mut engine,
+        OrderRequest::bracket(btc_usd(), dec!(1), dec!(110.00), dec!(95.005)),
+        "INVALID_PRICE_PRECISION",
+        "quote increment",
+    );
+    assert_rejected(
+        &mut engine,
+        OrderRequest::bracket(btc_usd(), dec!(1), dec!(110.00), dec!(0)),
+        "INVALID_PRICE",
+        "Price must be positive",
+    );
+    assert_rejected(
+        &mut engine,
+        OrderRequest::bracket(btc_usd(), dec!(2), dec!(110.00), dec!(95.00)),
+        "INSUFFICIENT_POSITION",
+        "need 2 BTC",
+    );
 }

@@ -309,7 +309,7 @@ impl MatchingEngine {
         self.advance_time(bar.start);
         let [open, first, second, close] = bar.path();
         for (from, to) in [(open, open), (open, first), (first, second), (second, close)] {
-            self.match_live_orders(product_id, Touch::Leg { from, to }, prior, Some(bar.start));
+            self.match_live_orders(product_id, Touch::Leg { from, to, bar_low: bar.low }, prior, Some(bar.start));
         }
         if let Some(market) = self.markets.get_mut(&product_id) {
             market.last_price = Some(bar.close);

@@ -19,7 +19,8 @@ pub(crate) enum Touch {
     /// A print on the tape.
     Print { price: Decimal },
     /// A continuous move of the price from `from` to `to`: one leg of a candle's path.
-    Leg { from: Decimal, to: Decimal },
+    /// `bar_low` is the whole bar's low, for the bracket's conservative rule.
+    Leg { from: Decimal, to: Decimal, bar_low: Decimal },
 }
 
 impl Touch {
@@ -41,8 +42,8 @@ impl Touch {
             (Touch::Quote { bid, .. }, Side::Sell) => bid >= limit,
             (Touch::Print { price }, Side::Buy) => price <= limit,
             (Touch::Print { price }, Side::Sell) => price >= limit,
-            (Touch::Leg { from, to }, Side::Buy) => from.min(to) <= limit,
-            (Touch::Leg { from, to }, Side::Sell) => from.max(to) >= limit,
+            (Touch::Leg { from, to, .. }, Side::Buy) => from.min(to) <= limit,
+            (Touch::Leg { from, to, .. }, Side::Sell) => from.max(to) >= limit,
         }
     }
 }
@@ -99,6 +100,10 @@ impl MatchingEngine {
             self.execute_immediate_or_cancel(order_id, price);
             return;
         }
+        if let OrderConfiguration::TriggerBracketGtc(_) = &order.order_configuration {
+            self.match_bracket(order_id, touch, prior, arriving);
+            return;
+        }
         let Some(limit) = order.order_configuration.limit_price() else { return };
         let mut touch = touch;
         let mut taking = arriving
@@ -115,7 +120,7 @@ impl MatchingEngine {
                     Some((bid + ask) / Decimal::TWO).filter(|mid| direction.is_triggered(stop_price, *mid))
                 }
                 Touch::Print { price } => Some(price).filter(|p| direction.is_triggered(stop_price, *p)),
-                Touch::Leg { from, to } => {
+                Touch::Leg { from, to, .. } => {
                     if direction.is_triggered(stop_price, from) {
                         Some(from)
                     } else if direction.is_triggered(stop_price, to) {
@@ -127,8 +132,8 @@ impl MatchingEngine {
             };
             let Some(trigger_price) = trigger_at else { return };
             self.emit(EventKind::OrderTriggered { order_id });
-            if let Touch::Leg { to, .. } = touch {
-                touch = Touch::Leg { from: trigger_price, to };
+            if let Touch::Leg { to, bar_low, .. } = touch {
+                touch = Touch::Leg { from: trigger_price, to, bar_low };
             }
             taking = true;
         }
@@ -148,6 +153,41 @@ impl MatchingEngine {
             }
         }
         if touch.reaches(side, limit) {
+            self.execute(order_id, limit, Liquidity::Maker);
+        }
+    }
+
+    /// Matches a SELL bracket: the stop first (the bid, the print, or anywhere in the bar),
+    /// then the take-profit limit. Checking the stop over the whole bar before the target is
+    /// the conservative rule: a bar that reaches both levels fills the stop, never the target.
+    fn match_bracket(&mut self, order_id: OrderId, touch: Touch, prior: PriorTouch, arriving: bool) {
+        let Some(order) = self.account.order(order_id) else { return };
+        let OrderConfiguration::TriggerBracketGtc(bracket) = &order.order_configuration else { return };
+        let (limit, stop) = (bracket.limit_price, bracket.stop_trigger_price);
+        let triggered = order.trigger_status == TriggerStatus::StopTriggered;
+        let increment = self.markets[&order.product_id].product.quote_increment;
+        let side = Side::Sell;
+        // The market price the stop meets, if it is reached: never better than the stop.
+        let stop_base = match touch {
+            _ if triggered => Some(touch.entry(side).min(stop)),
+            Touch::Quote { bid, .. } => (bid <= stop).then_some(bid),
+            Touch::Print { price } => (price <= stop).then_some(price),
+            Touch::Leg { from, bar_low, .. } => (bar_low <= stop).then(|| from.min(stop)),
+        };
+        if let Some(base) = stop_base {
+            if !triggered {
+                self.emit(EventKind::OrderTriggered { order_id });
+            }
+            let price = taker_price(side, base, &self.rates, increment, None);
+            self.execute(order_id, price, Liquidity::Taker);
+            return;
+        }
+        let taking = arriving || prior.is_none_or(|(bid, _)| bid >= limit);
+        let entry = touch.entry(side);
+        if taking && entry >= limit {
+            let price = taker_price(side, entry, &self.rates, increment, Some(limit));
+            self.execute(order_id, price, Liquidity::Taker);
+        } else if touch.reaches(side, limit) {
             self.execute(order_id, limit, Liquidity::Maker);
         }
     }

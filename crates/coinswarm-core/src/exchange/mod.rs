@@ -19,6 +19,20 @@
 //!   (`STOP_DIRECTION_STOP_UP`: price ≥ stop; `STOP_DIRECTION_STOP_DOWN`: price ≤ stop) and then
 //!   behave as a limit order entering the book at that moment. The last price is the trade
 //!   print, the quote mid, or the candle path.
+//! - **Bracket orders** (`trigger_bracket_gtc`: `base_size`, `limit_price`,
+//!   `stop_trigger_price`) close a long: they must be SELLs (a BUY bracket is rejected with
+//!   `UNSUPPORTED_ORDER_CONFIGURATION`) with `stop_trigger_price` < `limit_price`, and hold
+//!   the base size. One order carries both exits, so only one can fill (one-cancels-the-other
+//!   by construction). The take-profit fills as a limit sell: as maker at exactly
+//!   `limit_price` when the market reaches it (bid ≥ limit for quotes, the print, the bar's
+//!   range), as taker at the market (never below the limit) when it was already marketable.
+//!   The stop fills as taker when the last price reaches `stop_trigger_price` (bid ≤ stop for
+//!   quotes, print ≤ stop, bar low ≤ stop), at the stop price, or at the bid, print or bar
+//!   open when that is worse (a gap through the stop), moved down by slippage: never better
+//!   than the market. **Conservative rule:** when one market event or bar reaches both
+//!   levels (a bar whose range covers both, whichever way it moved or gapped), the stop
+//!   fills, never the target. A stop that partly filled (participation cap) keeps selling
+//!   the rest as a stop at the next events.
 //! - **Taking or resting.** A limit that already crossed the market before an event (it
 //!   arrived when there was no quote to trade with, or the participation cap left part of it
 //!   unfilled) is still taking liquidity: it fills as taker at the event's price (never
@@ -53,5 +67,7 @@ pub use limits::{MAX_AMOUNT, MAX_PRICE, MAX_SIZE};
 pub use order::{Order, OrderId, OrderStatus, TriggerStatus};
 pub(crate) use pricing::is_positive;
 pub use rejection::Rejection;
-pub use request::{LimitGtc, LimitGtd, MarketIoc, OrderConfiguration, OrderRequest, StopDirection, StopLimitGtc};
+pub use request::{
+    LimitGtc, LimitGtd, MarketIoc, OrderConfiguration, OrderRequest, StopDirection, StopLimitGtc, TriggerBracketGtc,
+};
 pub use validation::Admission;

@@ -57,6 +57,10 @@ pub enum Rejection {
     OutOfRange { field: &'static str, max: Decimal },
     #[error("End time out of range: it must be before the year 10000")]
     EndTimeOutOfRange,
+    #[error("{kind} is not supported for {side} orders: {reason}")]
+    UnsupportedOrderConfiguration { kind: &'static str, side: &'static str, reason: &'static str },
+    #[error("Bracket stop_trigger_price {stop_trigger_price} must be below limit_price {limit_price}")]
+    BracketStopNotBelowLimit { stop_trigger_price: Decimal, limit_price: Decimal },
 }
 
 impl Rejection {
@@ -86,6 +90,8 @@ impl Rejection {
             Rejection::InvalidProduct { .. } => "INVALID_PRODUCT",
             Rejection::OutOfRange { .. } => "VALUE_OUT_OF_RANGE",
             Rejection::EndTimeOutOfRange => "INVALID_END_TIME",
+            Rejection::UnsupportedOrderConfiguration { .. } => "UNSUPPORTED_ORDER_CONFIGURATION",
+            Rejection::BracketStopNotBelowLimit { .. } => "INVALID_STOP_TRIGGER_PRICE",
         }
     }
 }

@@ -25,6 +25,7 @@ pub enum OrderConfiguration {
     LimitLimitGtc(LimitGtc),
     LimitLimitGtd(LimitGtd),
     StopLimitStopLimitGtc(StopLimitGtc),
+    TriggerBracketGtc(TriggerBracketGtc),
 }
 
 /// Market order, immediate-or-cancel. Exactly one of the sizes.
@@ -74,6 +75,19 @@ pub struct StopLimitGtc {
     pub stop_direction: StopDirection,
 }
 
+/// Bracket order, good till cancelled: one SELL order closing a long, with a take-profit
+/// limit at `limit_price` (above the market) and a stop at `stop_trigger_price` (below).
+/// Whichever is reached first fills the order; being one order, the other side can never
+/// fill as well (one-cancels-the-other by construction). When one event reaches both, the
+/// stop fills: see the [module docs](super).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerBracketGtc {
+    pub base_size: Decimal,
+    pub limit_price: Decimal,
+    pub stop_trigger_price: Decimal,
+}
+
 /// Which way the last price must move to trigger a stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum StopDirection {
@@ -96,13 +110,14 @@ impl StopDirection {
 }
 
 impl OrderConfiguration {
-    /// The limit price, for limit and stop-limit orders.
+    /// The limit price, for limit, stop-limit and bracket (the take-profit) orders.
     pub fn limit_price(&self) -> Option<Decimal> {
         match self {
             OrderConfiguration::MarketMarketIoc(_) => None,
             OrderConfiguration::LimitLimitGtc(c) => Some(c.limit_price),
             OrderConfiguration::LimitLimitGtd(c) => Some(c.limit_price),
             OrderConfiguration::StopLimitStopLimitGtc(c) => Some(c.limit_price),
+            OrderConfiguration::TriggerBracketGtc(c) => Some(c.limit_price),
         }
     }
 
@@ -113,6 +128,7 @@ impl OrderConfiguration {
             OrderConfiguration::LimitLimitGtc(c) => Some(c.base_size),
             OrderConfiguration::LimitLimitGtd(c) => Some(c.base_size),
             OrderConfiguration::StopLimitStopLimitGtc(c) => Some(c.base_size),
+            OrderConfiguration::TriggerBracketGtc(c) => Some(c.base_size),
         }
     }
 
@@ -142,6 +158,7 @@ impl OrderConfiguration {
             OrderConfiguration::LimitLimitGtc(_) => "limit_limit_gtc",
             OrderConfiguration::LimitLimitGtd(_) => "limit_limit_gtd",
             OrderConfiguration::StopLimitStopLimitGtc(_) => "stop_limit_stop_limit_gtc",
+            OrderConfiguration::TriggerBracketGtc(_) => "trigger_bracket_gtc",
         }
     }
 }
@@ -171,6 +188,21 @@ impl OrderRequest {
             product_id,
             side,
             OrderConfiguration::LimitLimitGtc(LimitGtc { base_size, limit_price, post_only: false }),
+        )
+    }
+
+    /// A bracket closing a long: sells `base_size` at `limit_price` (take-profit) or at the
+    /// stop once the last price reaches `stop_trigger_price`, whichever comes first.
+    pub fn bracket(
+        product_id: ProductId,
+        base_size: Decimal,
+        limit_price: Decimal,
+        stop_trigger_price: Decimal,
+    ) -> Self {
+        Self::new(
+            product_id,
+            Side::Sell,
+            OrderConfiguration::TriggerBracketGtc(TriggerBracketGtc { base_size, limit_price, stop_trigger_price }),
         )
     }
 
@@ -208,6 +240,14 @@ mod tests {
             request.order_configuration,
             OrderConfiguration::StopLimitStopLimitGtc(StopLimitGtc { stop_direction: StopDirection::StopDown, .. })
         ));
+
+        let bracket = r#"{"product_id":"BTC-USD","side":"SELL","order_configuration":{"trigger_bracket_gtc":
+            {"base_size":"1","limit_price":"110.00","stop_trigger_price":"95.00"}}}"#;
+        let request: OrderRequest = serde_json::from_str(bracket).unwrap();
+        assert_eq!(request.order_configuration.kind(), "trigger_bracket_gtc");
+        assert_eq!(request.order_configuration.limit_price(), Some(Decimal::new(11000, 2)));
+        let back = serde_json::to_value(&request).unwrap();
+        assert_eq!(back["order_configuration"]["trigger_bracket_gtc"]["stop_trigger_price"], "95.00");
     }
 
     #[test]

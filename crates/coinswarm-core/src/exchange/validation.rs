@@ -106,7 +106,15 @@ pub(crate) fn admit(
         }
         config_ @ (OrderConfiguration::LimitLimitGtc(_)
         | OrderConfiguration::LimitLimitGtd(_)
-        | OrderConfiguration::StopLimitStopLimitGtc(_)) => {
+        | OrderConfiguration::StopLimitStopLimitGtc(_)
+        | OrderConfiguration::TriggerBracketGtc(_)) => {
+            if matches!(config_, OrderConfiguration::TriggerBracketGtc(_)) && side == Side::Buy {
+                return Err(Rejection::UnsupportedOrderConfiguration {
+                    kind: config_.kind(),
+                    side: "BUY",
+                    reason: "a bracket closes a long position, so it must be a SELL",
+                });
+            }
             let size = config_.base_size().expect("limit orders are base-sized");
             let limit = config_.limit_price().expect("limit orders have a limit price");
             check_base_size(size, product)?;
@@ -114,6 +122,16 @@ pub(crate) fn admit(
             let mut trigger_status = TriggerStatus::InvalidOrderType;
             if let OrderConfiguration::StopLimitStopLimitGtc(stop) = config_ {
                 check_price("stop_price", stop.stop_price, product)?;
+                trigger_status = TriggerStatus::StopPending;
+            }
+            if let OrderConfiguration::TriggerBracketGtc(bracket) = config_ {
+                check_price("stop_trigger_price", bracket.stop_trigger_price, product)?;
+                if bracket.stop_trigger_price >= limit {
+                    return Err(Rejection::BracketStopNotBelowLimit {
+                        stop_trigger_price: bracket.stop_trigger_price,
+                        limit_price: limit,
+                    });
+                }
                 trigger_status = TriggerStatus::StopPending;
             }
             check_value(limit * size, product)?;
