@@ -2,7 +2,7 @@
 //! side in it, a value axis from zero, and labelled vertical marks (a histogram's thresholds).
 
 use super::escape::escape;
-use super::time_chart::{BOTTOM, LEFT, RIGHT, TOP, ValueAxis, WIDTH};
+use super::time_chart::{BOTTOM, LEFT, RIGHT, TOP, ValueAxis, WIDTH, open_svg};
 use std::fmt::Write;
 
 /// Share of a slot its bars leave empty, split between both sides.
@@ -43,14 +43,7 @@ impl BarChart {
         let slot = (WIDTH - LEFT - RIGHT) / slots;
         let x = |position: f64| LEFT + position.clamp(0.0, slots) * slot;
 
-        let mut svg = String::new();
-        let _ = write!(
-            svg,
-            r#"<svg id="{}" class="chart" viewBox="0 0 {WIDTH} {}" role="img" aria-label="{}">"#,
-            self.id,
-            self.height,
-            escape(&self.label)
-        );
+        let mut svg = open_svg(self.id, self.height, &self.label);
         for tick in axis.ticks() {
             let _ = write!(
                 svg,

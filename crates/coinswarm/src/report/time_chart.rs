@@ -76,14 +76,7 @@ impl TimeChart {
         let axis = ValueAxis::new(low, high);
         let frame = Frame { height: self.height, x_range: self.x_range, y_range: (axis.low, axis.high) };
 
-        let mut svg = String::new();
-        let _ = write!(
-            svg,
-            r#"<svg id="{}" class="chart" viewBox="0 0 {WIDTH} {}" role="img" aria-label="{}">"#,
-            self.id,
-            self.height,
-            escape(&self.label)
-        );
+        let mut svg = open_svg(self.id, self.height, &self.label);
         for value in axis.ticks() {
             let y = frame.y(value);
             let _ = write!(
@@ -171,6 +164,18 @@ impl Frame {
         let line = self.polyline(points);
         format!("M{:.1},{zero:.1}L{}L{:.1},{zero:.1}Z", self.x(first.x), &line[1..], self.x(last.x))
     }
+}
+
+/// The opening `<svg>` tag every chart starts with: its id, full width, `height` and an
+/// accessible label (escaped).
+pub(super) fn open_svg(id: &str, height: f64, label: &str) -> String {
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg id="{id}" class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{}">"#,
+        escape(label)
+    );
+    svg
 }
 
 /// A value axis whose ends and grid lines fall on round steps (1, 2 or 5 × 10ⁿ).

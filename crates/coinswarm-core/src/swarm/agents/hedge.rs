@@ -129,21 +129,7 @@ impl Agent for HedgeAgent {
 mod tests {
     use super::*;
     use crate::swarm::PortfolioView;
-    use crate::time::Timestamp;
-
-    fn observation(price: f64) -> Observation {
-        Observation {
-            product_id: "BTC-USD".parse().unwrap(),
-            time: Timestamp(0),
-            open: price,
-            high: price,
-            low: price,
-            close: price,
-            volume: 1.0,
-            bid: None,
-            ask: None,
-        }
-    }
+    use crate::swarm::agents::scenario::bar;
 
     /// 0.5 BTC bought at 50,000 in a 100,000 USD account.
     fn holding() -> PortfolioView {
@@ -158,7 +144,7 @@ mod tests {
     }
 
     fn vote_at(price: f64, portfolio: &PortfolioView) -> Option<Vote> {
-        let observation = observation(price);
+        let observation = bar(price);
         HedgeAgent::default().vote(&DecisionContext { observation: &observation, portfolio, other_venues: &[] })
     }
 
