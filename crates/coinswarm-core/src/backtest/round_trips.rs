@@ -1,7 +1,7 @@
 //! Round trips from fills: a trade opens when a flat product is bought and closes when the
 //! position is back to flat (below the product's minimum size).
 
-use super::metrics::ClosedTrade;
+use super::metrics::{ClosedTrade, TradeStats, TradeTally};
 use crate::exchange::Fill;
 use crate::market::{Product, ProductId, Side};
 use crate::time::Timestamp;
@@ -21,14 +21,38 @@ struct OpenTrip {
 }
 
 /// Folds fills into closed round trips (long-only spot: buys open or add, sells reduce).
-#[derive(Debug, Clone, Default)]
+///
+/// Every closed trip counts in the statistics; the list keeps the first `kept` of them, so a
+/// run of any length holds a bounded number in memory.
+#[derive(Debug, Clone)]
 pub struct RoundTrips {
     open: BTreeMap<ProductId, OpenTrip>,
     closed: Vec<ClosedTrade>,
+    kept: usize,
+    tally: TradeTally,
     traded_notional: Decimal,
 }
 
+impl Default for RoundTrips {
+    fn default() -> Self {
+        Self::keeping(usize::MAX)
+    }
+}
+
 impl RoundTrips {
+    /// Round trips that list at most `kept` closed trades (the earliest).
+    pub fn keeping(kept: usize) -> Self {
+        Self {
+            open: BTreeMap::new(),
+            closed: Vec::new(),
+            kept,
+            tally: TradeTally::default(),
+            traded_notional: Decimal::ZERO,
+        }
+    }
+
+    /// Folds one fill of `product` in; a sell that brings the position back below the
+    /// product's minimum size closes the trip.
     pub fn record(&mut self, fill: &Fill, product: &Product) {
         let notional = fill.price * fill.size;
         self.traded_notional += notional;
@@ -54,13 +78,29 @@ impl RoundTrips {
         let held = trip.bought - trip.sold;
         if fill.side == Side::Sell && held < product.base_min_size.max(product.base_increment) {
             let trip = self.open.remove(&fill.product_id).expect("the trip was just updated");
-            self.closed.push(close(fill.product_id, trip, fill.time));
+            let trade = close(fill.product_id, trip, fill.time);
+            self.tally.record(&trade);
+            if self.closed.len() < self.kept {
+                self.closed.push(trade);
+            }
         }
     }
 
-    /// Closed round trips so far, in closing order.
+    /// Closed round trips so far, in closing order: the first `kept` of them.
     pub fn closed(&self) -> &[ClosedTrade] {
         &self.closed
+    }
+
+    /// Round trips closed so far, listed or not.
+    pub fn closed_count(&self) -> u64 {
+        self.tally.count()
+    }
+
+    /// Statistics of every closed trip plus `open` (trips still open, valued by the caller).
+    pub fn stats_with(&self, open: &[ClosedTrade]) -> TradeStats {
+        let mut tally = self.tally.clone();
+        open.iter().for_each(|trade| tally.record(trade));
+        tally.finish()
     }
 
     /// Σ price × size over every fill, in quote currency.

@@ -11,6 +11,8 @@ pub struct BarClose<'a> {
     pub product: &'a Product,
     /// The bar that just closed; the engine has already matched it.
     pub candle: &'a Candle,
+    /// The bar's close as `f64`, correctly rounded (for indicators).
+    pub close: f64,
     /// When the decision is taken: the bar's end. Orders placed now fill at the next bar's
     /// open at the earliest.
     pub decided_at: Timestamp,

@@ -292,20 +292,28 @@ impl MatchingEngine {
     pub fn on_candle(&mut self, product_id: ProductId, candle: &Candle) -> Result<(), MarketDataError> {
         let invalid = |reason| MarketDataError::InvalidCandle { product_id, start: candle.start, reason };
         let prices = [candle.open, candle.high, candle.low, candle.close];
-        if prices.iter().any(|p| *p <= Decimal::ZERO || *p > MAX_PRICE) {
+        if !prices.iter().all(|p| within(*p, MAX_PRICE) && !p.is_zero()) {
             return Err(invalid("prices must be in (0, 10^12]"));
         }
-        if candle.volume.is_sign_negative() || candle.volume > MAX_SIZE {
+        if !within(candle.volume, MAX_SIZE) {
             return Err(invalid("volume must be in [0, 10^12]"));
         }
+        let budget = self.config.participation_cap.map(|c| c * candle.volume);
+        let idle = self.account.live_orders(product_id).is_empty();
+        let market = self.market_for_data(product_id, candle.start, true)?;
+        market.budget = Budget::Shared(budget);
+        if idle {
+            // Nothing to match: the bar only moves the clock and the last price.
+            market.quote = None;
+            market.last_price = Some(candle.close);
+            self.advance_time(candle.start);
+            return Ok(());
+        }
+        let prior = market.touch_prices();
+        market.quote = None;
         let mut bar = *candle;
         bar.high = prices.into_iter().max().unwrap_or(bar.high);
         bar.low = prices.into_iter().min().unwrap_or(bar.low);
-        let budget = self.config.participation_cap.map(|c| c * bar.volume);
-        let market = self.market_for_data(product_id, bar.start, true)?;
-        let prior = market.touch_prices();
-        market.quote = None;
-        market.budget = Budget::Shared(budget);
         self.advance_time(bar.start);
         let [open, first, second, close] = bar.path();
         for (from, to) in [(open, open), (open, first), (first, second), (second, close)] {
@@ -370,4 +378,14 @@ fn splitmix64(x: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// Whether `value` lies in `[0, max]` for a non-negative `max`: a bit test when the mantissa
+/// alone is within `max` (the scale only divides it), a full comparison otherwise.
+fn within(value: Decimal, max: Decimal) -> bool {
+    if value.is_sign_negative() && !value.is_zero() {
+        return false;
+    }
+    let mantissa = value.mantissa().unsigned_abs();
+    (max.scale() == 0 && mantissa <= max.mantissa().unsigned_abs()) || value <= max
 }

@@ -31,20 +31,29 @@ impl Ring {
     pub(crate) fn push(&mut self, x: f64) -> Option<f64> {
         let capacity = self.buf.len();
         if self.len < capacity {
-            self.buf[(self.head + self.len) % capacity] = x;
+            // head is 0 until the ring first fills, so the slot is simply `len`.
+            self.buf[self.len] = x;
             self.len += 1;
             None
         } else {
             let evicted = std::mem::replace(&mut self.buf[self.head], x);
-            self.head = (self.head + 1) % capacity;
+            // A compare instead of `%`: an integer division costs more than the whole push.
+            self.head += 1;
+            if self.head == capacity {
+                self.head = 0;
+            }
             Some(evicted)
         }
     }
 
     /// The values held, oldest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = f64> + '_ {
-        let capacity = self.buf.len();
-        (0..self.len).map(move |i| self.buf[(self.head + i) % capacity])
+        let (older, newer) = if self.len < self.buf.len() {
+            (&self.buf[..self.len], &self.buf[..0])
+        } else {
+            (&self.buf[self.head..], &self.buf[..self.head])
+        };
+        older.iter().chain(newer).copied()
     }
 
     pub(crate) fn clear(&mut self) {

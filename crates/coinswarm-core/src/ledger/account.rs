@@ -108,6 +108,9 @@ impl Account {
 
     /// Live (PENDING or OPEN) orders of a product, in arrival order.
     pub fn live_orders(&self, product_id: ProductId) -> &[OrderId] {
+        if self.live_orders.is_empty() {
+            return &[];
+        }
         self.live_orders.get(&product_id).map(Vec::as_slice).unwrap_or(&[])
     }
 
@@ -295,6 +298,9 @@ impl Account {
             && let Some(index) = live.iter().position(|id| *id == order_id)
         {
             live.remove(index);
+            if live.is_empty() {
+                self.live_orders.remove(&product);
+            }
         }
         self.ended_orders.push_back(order_id);
         while self.ended_orders.len() > self.retained_orders {

@@ -2,6 +2,7 @@
 
 mod candle;
 mod currency;
+mod decimal_f64;
 mod granularity;
 mod product;
 mod quote;
@@ -10,6 +11,7 @@ mod trade;
 
 pub use candle::Candle;
 pub use currency::{Currency, CurrencyError};
+pub use decimal_f64::decimal_to_f64;
 pub use granularity::{Granularity, GranularityError};
 pub use product::{Product, ProductId, ProductIdError};
 pub use quote::Quote;

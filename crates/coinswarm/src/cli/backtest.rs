@@ -120,7 +120,13 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     exchange.slippage_bps = args.slippage_bps.unwrap_or(exchange.slippage_bps);
     let metrics = MetricsConfig { risk_free_rate: args.risk_free_rate, ..MetricsConfig::default() };
     metrics.validate().map_err(|e| anyhow::anyhow!("--risk-free-rate: {e}"))?;
-    let config = BacktestConfig { capital: args.capital, exchange, metrics, close_at_end: args.close_at_end };
+    let config = BacktestConfig {
+        capital: args.capital,
+        exchange,
+        metrics,
+        close_at_end: args.close_at_end,
+        ..BacktestConfig::default()
+    };
 
     let dataset = load_dataset(&args.data, args.quote)?;
     let entries = select_many(&dataset, &args.product)?;

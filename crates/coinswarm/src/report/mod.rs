@@ -166,7 +166,9 @@ mod tests {
             metrics,
             attribution: vec![],
             trades,
+            trades_not_listed: 0,
             equity_curve: curve,
+            equity_curve_stride: 1,
         };
         (result, candles)
     }

@@ -1,8 +1,8 @@
 //! Maximum drawdown: the worst fall from a peak, and the longest time spent below one.
 
 use super::{EquityPoint, finite};
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
+use crate::market::decimal_to_f64;
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// The deepest drawdown of an equity curve and its longest underwater spell.
@@ -25,44 +25,68 @@ impl MaxDrawdown {
     /// Walks the curve once, tracking the running peak. Equity equal to the peak counts as
     /// recovered. On spells of equal length in time, the first one is reported.
     pub fn compute(curve: &[EquityPoint]) -> Self {
-        let Some(first) = curve.first() else {
-            return Self::default();
+        let mut tracker = DrawdownTracker::default();
+        curve.iter().for_each(|p| tracker.record(p.time, decimal_to_f64(p.equity)));
+        tracker.finish()
+    }
+}
+
+/// [`MaxDrawdown`] followed one point at a time, in constant memory.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DrawdownTracker {
+    result: MaxDrawdown,
+    /// The running peak: (index, time, equity).
+    peak: Option<(u64, Timestamp, f64)>,
+    /// The latest point: (index, time).
+    last: Option<(u64, Timestamp)>,
+    underwater: bool,
+}
+
+impl DrawdownTracker {
+    /// Adds the next point of the curve (in time order).
+    pub fn record(&mut self, time: Timestamp, equity: f64) {
+        let index = self.last.map_or(0, |(i, _)| i + 1);
+        self.last = Some((index, time));
+        let Some((peak_index, peak_time, peak)) = self.peak else {
+            self.peak = Some((index, time, equity));
+            return;
         };
-        let mut result = Self::default();
-        let (mut peak, mut peak_index, mut underwater) = (first, 0usize, false);
-        for (index, point) in curve.iter().enumerate().skip(1) {
-            if point.equity >= peak.equity {
-                if underwater {
-                    result.record_spell(peak, peak_index, point, index);
-                }
-                (peak, peak_index, underwater) = (point, index, false);
-            } else {
-                underwater = true;
-                result.fraction = result.fraction.max(fall_from(peak.equity, point.equity).unwrap_or(0.0));
+        if equity >= peak {
+            if self.underwater {
+                self.record_spell(peak_index, peak_time, index, time);
             }
+            self.peak = Some((index, time, equity));
+            self.underwater = false;
+        } else {
+            self.underwater = true;
+            self.result.fraction = self.result.fraction.max(fall_from(peak, equity).unwrap_or(0.0));
         }
-        if underwater {
-            let last_index = curve.len() - 1;
-            result.record_spell(peak, peak_index, &curve[last_index], last_index);
-        }
-        result
     }
 
-    fn record_spell(&mut self, peak: &EquityPoint, peak_index: usize, end: &EquityPoint, end_index: usize) {
-        let duration_ms = end.time.millis().saturating_sub(peak.time.millis());
-        if duration_ms > self.duration_ms {
-            self.duration_ms = duration_ms;
-            self.duration_bars = (end_index - peak_index) as u64;
+    /// The drawdown so far; a spell still underwater lasts to the latest point.
+    pub fn finish(&self) -> MaxDrawdown {
+        let mut result = *self;
+        if let (true, Some((peak_index, peak_time, _)), Some((index, time))) = (self.underwater, self.peak, self.last) {
+            result.record_spell(peak_index, peak_time, index, time);
+        }
+        result.result
+    }
+
+    fn record_spell(&mut self, peak_index: u64, peak_time: Timestamp, end_index: u64, end_time: Timestamp) {
+        let duration_ms = end_time.millis().saturating_sub(peak_time.millis());
+        if duration_ms > self.result.duration_ms {
+            self.result.duration_ms = duration_ms;
+            self.result.duration_bars = end_index - peak_index;
         }
     }
 }
 
 /// `(peak − equity) / peak`, for a positive peak only.
-fn fall_from(peak: Decimal, equity: Decimal) -> Option<f64> {
-    if peak <= Decimal::ZERO {
+fn fall_from(peak: f64, equity: f64) -> Option<f64> {
+    if peak <= 0.0 {
         return None;
     }
-    peak.checked_sub(equity)?.checked_div(peak)?.to_f64().and_then(finite)
+    finite((peak - equity) / peak)
 }
 
 #[cfg(test)]

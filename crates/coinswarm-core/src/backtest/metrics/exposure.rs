@@ -1,8 +1,7 @@
 //! Exposure: how often, and how heavily, the strategy is in the market.
 
 use super::{EquityPoint, finite};
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
+use crate::market::decimal_to_f64;
 use serde::{Deserialize, Serialize};
 
 /// Market exposure over the equity curve, counted per point (per bar).
@@ -18,26 +17,54 @@ pub struct Exposure {
 }
 
 impl Exposure {
+    /// Time in market and mean exposure over `curve`. Both `None` for an empty curve; the mean
+    /// exposure is also `None` when any point has zero or negative equity (the ratio has no
+    /// meaning there).
     pub fn compute(curve: &[EquityPoint]) -> Self {
-        if curve.is_empty() {
-            return Self::default();
-        }
-        let n = curve.len() as f64;
-        let in_market = curve.iter().filter(|p| !p.exposure.is_zero()).count();
-        let ratios: Option<Vec<f64>> = curve.iter().map(|p| exposure_ratio(p.exposure, p.equity)).collect();
-        Self {
-            time_in_market: Some(in_market as f64 / n),
-            mean_exposure: ratios.and_then(|r| finite(r.iter().sum::<f64>() / n)),
-        }
+        let mut tally = ExposureTally::default();
+        curve.iter().for_each(|p| tally.record(decimal_to_f64(p.equity), decimal_to_f64(p.exposure)));
+        tally.finish()
     }
 }
 
-/// `|exposure| / equity` for positive equity.
-fn exposure_ratio(exposure: Decimal, equity: Decimal) -> Option<f64> {
-    if equity <= Decimal::ZERO {
-        return None;
+/// [`Exposure`] gathered one point at a time, in constant memory.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExposureTally {
+    points: u64,
+    in_market: u64,
+    ratio_sum: f64,
+    /// False once a point had no positive equity to take a ratio of.
+    ratios_defined: bool,
+}
+
+impl ExposureTally {
+    /// Adds one point: its equity and the value of its open positions.
+    pub fn record(&mut self, equity: f64, exposure: f64) {
+        if self.points == 0 {
+            self.ratios_defined = true;
+        }
+        self.points += 1;
+        if exposure != 0.0 {
+            self.in_market += 1;
+        }
+        if equity > 0.0 {
+            self.ratio_sum += exposure.abs() / equity;
+        } else {
+            self.ratios_defined = false;
+        }
     }
-    exposure.abs().checked_div(equity)?.to_f64()
+
+    /// The exposure so far.
+    pub fn finish(&self) -> Exposure {
+        if self.points == 0 {
+            return Exposure::default();
+        }
+        let n = self.points as f64;
+        Exposure {
+            time_in_market: Some(self.in_market as f64 / n),
+            mean_exposure: if self.ratios_defined { finite(self.ratio_sum / n) } else { None },
+        }
+    }
 }
 
 #[cfg(test)]

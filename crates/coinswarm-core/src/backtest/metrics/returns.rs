@@ -1,24 +1,24 @@
 //! Returns of the equity curve: per bar, over the whole run, and compounded per year (CAGR).
 
 use super::{EquityPoint, finite};
-use crate::time::DAY_MS;
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
+use crate::market::decimal_to_f64;
+use crate::time::{DAY_MS, Timestamp};
 
-/// Simple returns between consecutive points, `E[i] / E[i-1] − 1`, computed in decimal and then
-/// converted, one per bar after the first (empty for zero or one point).
+/// Simple returns between consecutive points, `(E[i] − E[i-1]) / E[i-1]`, computed in `f64`
+/// from the correctly rounded equities, one per bar after the first (empty for zero or one
+/// point).
 ///
 /// `None` when any point but the last has zero or negative equity: a return on a non-positive
 /// base has no meaning, so every figure built on per-bar returns (volatility, Sharpe, Sortino)
 /// is undefined for such a curve.
 pub fn per_bar_returns(curve: &[EquityPoint]) -> Option<Vec<f64>> {
-    curve.windows(2).map(|pair| fraction_change(pair[0].equity, pair[1].equity)).collect()
+    curve.windows(2).map(|pair| fraction_change(equity(&pair[0]), equity(&pair[1]))).collect()
 }
 
 /// `(last − first) / first` over the whole curve. `None` for an empty curve or a first point
 /// with zero or negative equity. Can be below −1 when equity ends negative.
 pub fn total_return(curve: &[EquityPoint]) -> Option<f64> {
-    fraction_change(curve.first()?.equity, curve.last()?.equity)
+    fraction_change(equity(curve.first()?), equity(curve.last()?))
 }
 
 /// Compound annual growth rate from the first to the last point's time:
@@ -30,25 +30,34 @@ pub fn total_return(curve: &[EquityPoint]) -> Option<f64> {
 /// ends at exactly zero has a CAGR of −1.
 pub fn cagr(curve: &[EquityPoint], year_days: f64) -> Option<f64> {
     let (first, last) = (curve.first()?, curve.last()?);
-    let span_ms = last.time.millis().checked_sub(first.time.millis())?;
+    cagr_between((first.time, equity(first)), (last.time, equity(last)), year_days)
+}
+
+/// [`cagr`] from the first and last (time, equity) of a curve.
+pub(super) fn cagr_between(first: (Timestamp, f64), last: (Timestamp, f64), year_days: f64) -> Option<f64> {
+    let span_ms = last.0.millis().checked_sub(first.0.millis())?;
     if span_ms <= 0 || !(year_days.is_finite() && year_days > 0.0) {
         return None;
     }
-    if first.equity <= Decimal::ZERO || last.equity < Decimal::ZERO {
+    if first.1 <= 0.0 || last.1 < 0.0 {
         return None;
     }
-    let growth = last.equity.checked_div(first.equity)?.to_f64()?;
+    let growth = finite(last.1 / first.1)?;
     let years = span_ms as f64 / (year_days * DAY_MS as f64);
     // libm, not the platform's `powf`, so native and wasm32 agree to the bit.
     finite(libm::pow(growth, 1.0 / years) - 1.0)
 }
 
 /// `(to − from) / from` as a fraction; `None` when `from` is not positive.
-fn fraction_change(from: Decimal, to: Decimal) -> Option<f64> {
-    if from <= Decimal::ZERO {
+pub(super) fn fraction_change(from: f64, to: f64) -> Option<f64> {
+    if from <= 0.0 {
         return None;
     }
-    to.checked_sub(from)?.checked_div(from)?.to_f64().and_then(finite)
+    finite((to - from) / from)
+}
+
+fn equity(point: &EquityPoint) -> f64 {
+    decimal_to_f64(point.equity)
 }
 
 #[cfg(test)]

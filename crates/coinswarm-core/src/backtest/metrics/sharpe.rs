@@ -1,7 +1,6 @@
 //! Sharpe ratio: excess return per unit of total volatility.
 
-use super::finite;
-use super::volatility::sample_std_dev;
+use super::return_moments::ReturnMoments;
 
 /// Annualised Sharpe ratio: `mean(r − rf) / std(r) · √periods_per_year`, where `r` are the per-bar
 /// returns, `rf` the per-bar risk-free rate (see
@@ -11,12 +10,7 @@ use super::volatility::sample_std_dev;
 /// `None` for fewer than two returns and for zero variance (every return the same): a ratio
 /// over a zero spread would be infinite.
 pub fn sharpe_ratio(returns: &[f64], risk_free_per_bar: f64, periods_per_year: f64) -> Option<f64> {
-    let std = sample_std_dev(returns)?;
-    if std == 0.0 {
-        return None;
-    }
-    let mean_excess = returns.iter().map(|r| r - risk_free_per_bar).sum::<f64>() / returns.len() as f64;
-    finite(mean_excess / std * periods_per_year.sqrt())
+    ReturnMoments::of(returns, risk_free_per_bar).sharpe(periods_per_year)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Sortino ratio: excess return per unit of downside deviation.
 
-use super::finite;
+use super::return_moments::ReturnMoments;
 
 /// Annualised Sortino ratio: `mean(r − rf) / DD · √periods_per_year`, with the downside deviation
 /// `DD = √(mean(min(0, r − rf)²))` taken over *all* bars (bars at or above the risk-free rate
@@ -10,18 +10,7 @@ use super::finite;
 /// `None` for no returns and when no bar returned less than the risk-free rate (`DD = 0`): a
 /// ratio over zero downside would be infinite.
 pub fn sortino_ratio(returns: &[f64], risk_free_per_bar: f64, periods_per_year: f64) -> Option<f64> {
-    if returns.is_empty() {
-        return None;
-    }
-    let n = returns.len() as f64;
-    let excess = || returns.iter().map(|r| r - risk_free_per_bar);
-    let downside_squares: f64 = excess().map(|x| x.min(0.0) * x.min(0.0)).sum();
-    if downside_squares == 0.0 {
-        return None;
-    }
-    let downside_deviation = (downside_squares / n).sqrt();
-    let mean_excess = excess().sum::<f64>() / n;
-    finite(mean_excess / downside_deviation * periods_per_year.sqrt())
+    ReturnMoments::of(returns, risk_free_per_bar).sortino(periods_per_year)
 }
 
 #[cfg(test)]

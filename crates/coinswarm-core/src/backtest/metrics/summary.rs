@@ -1,10 +1,7 @@
 //! Every metric of one backtest, in one serialisable record.
 
-use super::{
-    ClosedTrade, EquityPoint, Exposure, MaxDrawdown, MetricsConfig, TradeStats, annualised_volatility, cagr,
-    calmar_ratio, per_bar_returns, per_bar_risk_free, periods_per_year, sharpe_ratio, sortino_ratio, total_return,
-    turnover,
-};
+use super::{ClosedTrade, CurveAccumulator, EquityPoint, Exposure, MaxDrawdown, MetricsConfig, TradeStats};
+use crate::market::decimal_to_f64;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -67,30 +64,12 @@ impl Metrics {
         bar_ms: i64,
         config: &MetricsConfig,
     ) -> Self {
-        let periods = periods_per_year(bar_ms, config.year_days);
-        let returns = per_bar_returns(curve);
-        let risk_free = periods.and_then(|p| per_bar_risk_free(config.risk_free_rate, p));
-        let per_bar = returns.as_deref().zip(periods);
-        let cagr = cagr(curve, config.year_days);
-        let max_drawdown = MaxDrawdown::compute(curve);
-        Self {
-            bars: curve.len() as u64,
-            start_equity: curve.first().map(|p| p.equity),
-            end_equity: curve.last().map(|p| p.equity),
-            periods_per_year: periods,
-            total_return: total_return(curve),
-            cagr,
-            annualised_volatility: per_bar.and_then(|(r, p)| annualised_volatility(r, p)),
-            sharpe: per_bar.zip(risk_free).and_then(|((r, p), rf)| sharpe_ratio(r, rf, p)),
-            sortino: per_bar.zip(risk_free).and_then(|((r, p), rf)| sortino_ratio(r, rf, p)),
-            calmar: calmar_ratio(cagr, max_drawdown.fraction),
-            max_drawdown,
-            trades: TradeStats::compute(trades),
-            exposure: Exposure::compute(curve),
-            turnover: turnover(curve, traded_notional),
-            traded_notional,
-            fees_paid,
+        let mut accumulator = CurveAccumulator::new(bar_ms, config);
+        for point in curve {
+            accumulator.record(point.time, decimal_to_f64(point.equity), decimal_to_f64(point.exposure));
         }
+        let equities = (curve.first().map(|p| p.equity), curve.last().map(|p| p.equity));
+        accumulator.finish(equities, TradeStats::compute(trades), traded_notional, fees_paid)
     }
 }
 
@@ -169,9 +148,9 @@ mod tests {
 
     #[test]
     fn zero_variance_has_volatility_zero_and_no_sharpe_sortino_or_calmar() {
-        // 100 → 110 → 121 → 133.1: every return exactly 0.1; never a drawdown.
-        let mut curve = daily(&[100, 110, 121, 0]);
-        curve[3].equity = dec!(133.1);
+        // 100 → 150 → 225 → 337.5: every return exactly 0.5 (in binary too); never a drawdown.
+        let mut curve = daily(&[100, 150, 225, 0]);
+        curve[3].equity = dec!(337.5);
         let metrics = Metrics::compute(&curve, &[], dec!(0), dec!(0), DAY_MS, &MetricsConfig::default());
         assert_eq!(metrics.annualised_volatility, Some(0.0));
         assert_eq!((metrics.sharpe, metrics.sortino, metrics.calmar), (None, None, None));

@@ -34,28 +34,53 @@ pub struct TradeStats {
 }
 
 impl TradeStats {
-    /// One pass over the trades. `None` also stands for a sum that would overflow `Decimal`
-    /// (about 7.9·10²⁸), which real P&L never reaches.
+    /// Statistics of `trades` (closed round trips, plus any open ones the caller valued).
     pub fn compute(trades: &[ClosedTrade]) -> Self {
-        let mut stats = Self { count: trades.len() as u64, ..Self::default() };
-        let mut overflowed = false;
-        for trade in trades {
-            let (sum, counter) = if trade.pnl > Decimal::ZERO {
-                (&mut stats.gross_profit, &mut stats.wins)
-            } else if trade.pnl < Decimal::ZERO {
-                (&mut stats.gross_loss, &mut stats.losses)
-            } else {
-                continue;
-            };
-            *counter += 1;
-            match sum.checked_add(trade.pnl.abs()) {
-                Some(total) => *sum = total,
-                None => overflowed = true,
-            }
+        let mut tally = TradeTally::default();
+        trades.iter().for_each(|trade| tally.record(trade));
+        tally.finish()
+    }
+}
+
+/// [`TradeStats`] gathered one trade at a time, in constant memory: a backtest of any length
+/// records each round trip as it closes.
+#[derive(Debug, Clone, Default)]
+pub struct TradeTally {
+    stats: TradeStats,
+    overflowed: bool,
+}
+
+impl TradeTally {
+    /// Counts one trade: a win when its P&L is positive, a loss when negative, neither at zero.
+    pub fn record(&mut self, trade: &ClosedTrade) {
+        let stats = &mut self.stats;
+        stats.count += 1;
+        let (sum, counter) = if trade.pnl > Decimal::ZERO {
+            (&mut stats.gross_profit, &mut stats.wins)
+        } else if trade.pnl < Decimal::ZERO {
+            (&mut stats.gross_loss, &mut stats.losses)
+        } else {
+            return;
+        };
+        *counter += 1;
+        match sum.checked_add(trade.pnl.abs()) {
+            Some(total) => *sum = total,
+            None => self.overflowed = true,
         }
-        if overflowed {
-            return Self { count: stats.count, wins: stats.wins, losses: stats.losses, ..Self::default() };
+    }
+
+    /// Trades recorded.
+    pub fn count(&self) -> u64 {
+        self.stats.count
+    }
+
+    /// The statistics so far. Sums beyond the decimal range leave only the counts.
+    pub fn finish(&self) -> TradeStats {
+        let stats = &self.stats;
+        if self.overflowed {
+            return TradeStats { count: stats.count, wins: stats.wins, losses: stats.losses, ..TradeStats::default() };
         }
+        let mut stats = stats.clone();
         let mean = |total: Decimal, n: u64| (n > 0).then(|| total / Decimal::from(n));
         stats.win_rate = (stats.count > 0).then(|| stats.wins as f64 / stats.count as f64);
         stats.profit_factor = if stats.gross_loss > Decimal::ZERO {

@@ -1,22 +1,26 @@
 //! Turnover: how many times the capital was traded over the run.
 
 use super::{EquityPoint, finite};
+use crate::market::decimal_to_f64;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 /// `traded_notional / mean equity` over the whole run (not annualised): 2 means the strategy
-/// traded twice its average capital, buys and sells both counted. `None` for an empty curve, a
-/// mean equity that is zero or negative, or a sum of equities that would overflow `Decimal`.
+/// traded twice its average capital, buys and sells both counted. `None` for an empty curve or
+/// a mean equity that is zero or negative.
 pub fn turnover(curve: &[EquityPoint], traded_notional: Decimal) -> Option<f64> {
     if curve.is_empty() {
         return None;
     }
-    let total = curve.iter().try_fold(Decimal::ZERO, |sum, p| sum.checked_add(p.equity))?;
-    let mean = total / Decimal::from(curve.len() as u64);
-    if mean <= Decimal::ZERO {
+    let total: f64 = curve.iter().map(|p| decimal_to_f64(p.equity)).sum();
+    turnover_over(traded_notional, total / curve.len() as f64)
+}
+
+/// `traded_notional / mean_equity`; `None` for a mean equity that is not positive.
+pub(super) fn turnover_over(traded_notional: Decimal, mean_equity: f64) -> Option<f64> {
+    if mean_equity.is_nan() || mean_equity <= 0.0 {
         return None;
     }
-    traded_notional.checked_div(mean)?.to_f64().and_then(finite)
+    finite(decimal_to_f64(traded_notional) / mean_equity)
 }
 
 #[cfg(test)]

@@ -1,21 +1,13 @@
 //! Annualised volatility: how much the per-bar returns vary.
 
 use super::finite;
+use super::return_moments::ReturnMoments;
 
 /// Sample standard deviation (divisor `n − 1`) of `values`. `None` for fewer than two values;
 /// exactly `0.0` when every value is the same (so rounding in the mean cannot fake a tiny
 /// non-zero spread).
 pub fn sample_std_dev(values: &[f64]) -> Option<f64> {
-    if values.len() < 2 {
-        return None;
-    }
-    if values.iter().all(|&v| v == values[0]) {
-        return Some(0.0);
-    }
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let squares: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
-    finite((squares / (n - 1.0)).sqrt())
+    ReturnMoments::of(values, 0.0).sample_std_dev()
 }
 
 /// Sample standard deviation of the per-bar returns times `√periods_per_year`. `None` for fewer
