@@ -14,6 +14,8 @@ use std::fmt;
 
 /// Most bars one series may have (a million hourly bars is over a century).
 pub const MAX_BARS: usize = 1_000_000;
+/// Most bars one streamed series may have ([`stream`](super::stream)): ten billion.
+pub const MAX_STREAM_BARS: usize = 10_000_000_000;
 /// Most sub-steps of the price process inside one bar.
 pub const MAX_STEPS_PER_BAR: usize = 1_000;
 
@@ -146,7 +148,12 @@ impl SyntheticConfig {
 
     /// Checks the settings shared by every regime.
     pub(crate) fn validate(&self) -> Result<(), SyntheticError> {
-        if !(1..=MAX_BARS).contains(&self.bars) {
+        self.validate_up_to(MAX_BARS)
+    }
+
+    /// Checks the settings shared by every regime, allowing up to `max_bars` bars.
+    pub(crate) fn validate_up_to(&self, max_bars: usize) -> Result<(), SyntheticError> {
+        if !(1..=max_bars).contains(&self.bars) {
             return Err(SyntheticError::BarsOutOfRange(self.bars));
         }
         price_in_range("start price", self.start_price)?;
@@ -165,8 +172,10 @@ impl SyntheticConfig {
         }
         non_negative("volume dispersion", self.volume_dispersion)?;
         let bar_ms = self.granularity.millis();
-        // bars ≤ MAX_BARS, so the product cannot overflow; the sum can.
-        let end = self.start_time.millis().checked_add(self.bars as i64 * bar_ms);
+        let end = i64::try_from(self.bars)
+            .ok()
+            .and_then(|bars| bars.checked_mul(bar_ms))
+            .and_then(|span| self.start_time.millis().checked_add(span));
         if end.is_none() {
             return Err(SyntheticError::TimeOutOfRange { start: self.start_time, bars: self.bars, bar_ms });
         }

@@ -28,9 +28,14 @@ pub(crate) fn generate(
     config: &SyntheticConfig,
     volatile: &HighVolatilityConfig,
 ) -> Result<Vec<Candle>, SyntheticError> {
+    build_candles(config, process(volatile)?)
+}
+
+/// The checked price process of the regime.
+pub(crate) fn process(volatile: &HighVolatilityConfig) -> Result<HighVolatilityConfig, SyntheticError> {
     non_negative("volatility (bps)", volatile.volatility_bps)?;
     finite("drift (bps)", volatile.drift_bps)?;
-    build_candles(config, volatile)
+    Ok(volatile.clone())
 }
 
 impl LogPriceProcess for HighVolatilityConfig {

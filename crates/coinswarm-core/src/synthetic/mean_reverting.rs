@@ -35,6 +35,15 @@ pub(crate) fn generate(
     config: &SyntheticConfig,
     reverting: &MeanRevertingConfig,
 ) -> Result<(Vec<Candle>, Decimal), SyntheticError> {
+    let (process, level) = process(config, reverting)?;
+    Ok((build_candles(config, process)?, level))
+}
+
+/// The checked price process of the regime and the level it reverts to.
+pub(crate) fn process(
+    config: &SyntheticConfig,
+    reverting: &MeanRevertingConfig,
+) -> Result<(OrnsteinUhlenbeck, Decimal), SyntheticError> {
     let level = reverting.level.unwrap_or(config.start_price);
     price_in_range("mean-reversion level", level)?;
     positive("half-life (bars)", reverting.half_life_bars)?;
@@ -44,10 +53,11 @@ pub(crate) fn generate(
         theta: std::f64::consts::LN_2 / reverting.half_life_bars,
         sigma: reverting.volatility_bps / 1e4,
     };
-    Ok((build_candles(config, &process)?, level))
+    Ok((process, level))
 }
 
-struct OrnsteinUhlenbeck {
+#[derive(Debug, Clone)]
+pub(crate) struct OrnsteinUhlenbeck {
     log_level: f64,
     /// Reversion speed per bar.
     theta: f64,

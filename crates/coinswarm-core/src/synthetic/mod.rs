@@ -6,6 +6,8 @@
 //! log-price process, so highs and lows are those of a walk, not decoration; prices sit on
 //! the product's quote increment grid. The same seed gives the same candles.
 //!
+//! [`stream`] yields the same candles one at a time, for series too long to hold in memory.
+//!
 //! [`intrabar_quotes`] walks one candle as a sequence of quotes that starts at the open,
 //! visits the extremes in [`Candle::path`](crate::market::Candle::path)'s order and ends at
 //! the close (rule in its docs).
@@ -31,11 +33,12 @@ mod noise;
 mod range_bound;
 mod rounding;
 mod series;
+mod stream;
 #[cfg(test)]
 mod test_stats;
 mod trending;
 
-pub use config::{MAX_BARS, MAX_STEPS_PER_BAR, Regime, RegimeKind, SyntheticConfig};
+pub use config::{MAX_BARS, MAX_STEPS_PER_BAR, MAX_STREAM_BARS, Regime, RegimeKind, SyntheticConfig};
 pub use error::SyntheticError;
 pub use golden_cross::{FAST_SMA_BARS, SLOW_SMA_BARS, golden_cross_bar};
 pub use high_volatility::HighVolatilityConfig;
@@ -45,4 +48,6 @@ pub use intrabar_path::intrabar_mids;
 pub use market::{RegimeMetadata, SyntheticMarket, generate};
 pub use mean_reverting::MeanRevertingConfig;
 pub use range_bound::{Band, RangeBoundConfig};
+pub use series::{CandleWalk, LogPriceProcess};
+pub use stream::{SyntheticStream, stream};
 pub use trending::TrendingConfig;

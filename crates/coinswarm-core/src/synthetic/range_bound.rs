@@ -43,6 +43,13 @@ pub(crate) fn generate(
     config: &SyntheticConfig,
     range: &RangeBoundConfig,
 ) -> Result<(Vec<Candle>, Band), SyntheticError> {
+    let process = process(config, range)?;
+    let band = process.band;
+    Ok((build_candles(config, process)?, band))
+}
+
+/// The checked price process of the regime (which knows its band).
+pub(crate) fn process(config: &SyntheticConfig, range: &RangeBoundConfig) -> Result<Reflected, SyntheticError> {
     non_negative("volatility (bps)", range.volatility_bps)?;
     let width = Decimal::from_f64(range.half_width_bps)
         .filter(|bps| *bps > Decimal::ZERO && *bps < Decimal::from(10_000))
@@ -65,10 +72,11 @@ pub(crate) fn generate(
         log_upper: log_edge(band.upper),
         sigma: range.volatility_bps / 1e4,
     };
-    Ok((build_candles(config, &process)?, band))
+    Ok(process)
 }
 
-struct Reflected {
+#[derive(Debug, Clone)]
+pub(crate) struct Reflected {
     band: Band,
     log_lower: f64,
     log_upper: f64,

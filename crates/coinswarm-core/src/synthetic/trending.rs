@@ -39,6 +39,15 @@ pub(crate) fn generate(
     config: &SyntheticConfig,
     trending: &TrendingConfig,
 ) -> Result<(Vec<Candle>, usize), SyntheticError> {
+    let lead_in_bars = trending.lead_in_bars;
+    let candles = build_candles(config, process(config, trending)?)?;
+    let cross = golden_cross_bar(&candles, lead_in_bars)
+        .ok_or(SyntheticError::NoGoldenCross { seed: config.seed, trend_start_bar: lead_in_bars })?;
+    Ok((candles, cross))
+}
+
+/// The checked price process of the regime.
+pub(crate) fn process(config: &SyntheticConfig, trending: &TrendingConfig) -> Result<Trend, SyntheticError> {
     if trending.lead_in_bars < SLOW_SMA_BARS {
         return Err(invalid("lead-in bars", trending.lead_in_bars, "at least 200"));
     }
@@ -54,16 +63,14 @@ pub(crate) fn generate(
     if config.bars < needed {
         return Err(SyntheticError::TrendTooShort { bars: config.bars, lead_in_bars, needed });
     }
-    let candles = build_candles(config, &Trend(trending))?;
-    let cross = golden_cross_bar(&candles, lead_in_bars)
-        .ok_or(SyntheticError::NoGoldenCross { seed: config.seed, trend_start_bar: lead_in_bars })?;
-    Ok((candles, cross))
+    Ok(Trend(trending.clone()))
 }
 
 /// Brownian motion in log price with a drift that turns from the lead-in's to the trend's.
-struct Trend<'a>(&'a TrendingConfig);
+#[derive(Debug, Clone)]
+pub(crate) struct Trend(TrendingConfig);
 
-impl LogPriceProcess for Trend<'_> {
+impl LogPriceProcess for Trend {
     fn step(&self, log_price: f64, bar: usize, dt: f64, shock: f64) -> f64 {
         let drift_bps = if bar < self.0.lead_in_bars { self.0.lead_in_drift_bps } else { self.0.drift_bps };
         log_price + drift_bps / 1e4 * dt + self.0.volatility_bps / 1e4 * dt.sqrt() * shock
@@ -112,7 +119,7 @@ mod tests {
             regime: Regime::Trending(trending.clone()),
             ..SyntheticConfig::new(RegimeKind::Trending).with_bars(700).with_seed(2)
         };
-        let candles = build_candles(&config, &Trend(&trending)).unwrap();
+        let candles = build_candles(&config, Trend(trending.clone())).unwrap();
         assert_eq!(golden_cross_bar(&candles, 0), Some(295));
         let err = generate(&config).unwrap_err();
         assert_eq!(err, SyntheticError::NoGoldenCross { seed: 2, trend_start_bar: 400 });

@@ -251,6 +251,13 @@ fn write_text(out: &mut dyn Write, data: &str, result: &BacktestResult) -> anyho
     writeln!(out, "exposure           {} of bars in the market", percent(m.exposure.time_in_market))?;
     writeln!(out, "turnover           {}", ratio(m.turnover))?;
     writeln!(out, "fees paid          {}", m.fees_paid.round_dp(2))?;
+    if result.equity_curve_stride > 1 || result.trades_not_listed > 0 {
+        writeln!(
+            out,
+            "listed             equity every {} bars; {} closed trades counted but not listed",
+            result.equity_curve_stride, result.trades_not_listed
+        )?;
+    }
     if !result.attribution.is_empty() {
         writeln!(out, "agents             votes   vetoes  accuracy  final weight")?;
         for agent in &result.attribution {

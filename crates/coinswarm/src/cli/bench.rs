@@ -3,10 +3,10 @@
 use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
 use coinswarm_core::backtest::strategies::{CommitteeStrategy, SmaCross};
-use coinswarm_core::backtest::{BacktestConfig, Strategy, run_backtest};
+use coinswarm_core::backtest::{BacktestConfig, BarFeed, Strategy, run_backtest_feeds};
 use coinswarm_core::data::CandleSeries;
 use coinswarm_core::swarm::SwarmConfig;
-use coinswarm_core::synthetic::{RegimeKind, SyntheticConfig, generate};
+use coinswarm_core::synthetic::{RegimeKind, SyntheticConfig, generate, stream};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
@@ -14,14 +14,21 @@ use std::time::Instant;
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Backtest throughput on a synthetic range-bound series: bars per second and peak memory.
+    /// By default the series is generated first and held in memory (at most 1,000,000 bars),
+    /// so only the backtest is timed; `--stream` generates bars while the backtest pulls them
+    /// (any length, constant memory), timing both.
     Backtest(BacktestBenchArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct BacktestBenchArgs {
-    /// Hourly bars in the synthetic series (at most 1,000,000 per generated series).
+    /// Hourly bars in the synthetic series (at most 1,000,000 unless `--stream`).
     #[arg(long, default_value_t = 1_000_000)]
     bars: usize,
+    /// Generate the bars while the backtest runs instead of before it: memory stays flat
+    /// however many bars (e.g. `--bars 100000000`); the time includes generating them.
+    #[arg(long)]
+    stream: bool,
     #[arg(long, value_enum, default_value_t = BenchStrategy::SmaCross)]
     strategy: BenchStrategy,
     /// Runs; the best is reported.
@@ -45,24 +52,44 @@ fn backtest(args: &BacktestBenchArgs, out: &mut dyn Write) -> anyhow::Result<()>
     if args.runs == 0 {
         bail!("--runs must be at least 1");
     }
-    let market = generate(&SyntheticConfig::new(RegimeKind::RangeBound).with_bars(args.bars))?;
-    let series = CandleSeries::new(market.product_id, market.granularity, market.candles)?;
+    let config = SyntheticConfig::new(RegimeKind::RangeBound).with_bars(args.bars);
+    let series = if args.stream {
+        None
+    } else {
+        let market = generate(&config)?;
+        Some(CandleSeries::new(market.product_id, market.granularity, market.candles)?)
+    };
     let mut best = f64::INFINITY;
-    let mut round_trips = 0;
+    let mut result = None;
     for _ in 0..args.runs {
         let mut strategy: Box<dyn Strategy> = match args.strategy {
             BenchStrategy::SmaCross => Box::new(SmaCross::new(10, 30)),
-            BenchStrategy::Committee => Box::new(CommitteeStrategy::new(SwarmConfig::default(), market.granularity)?),
+            BenchStrategy::Committee => Box::new(CommitteeStrategy::new(SwarmConfig::default(), config.granularity)?),
+        };
+        let feed = match &series {
+            Some(series) => BarFeed::from_series(series),
+            None => {
+                let bars = stream(&config)?.map(|bar| bar.map_err(|e| e.to_string()));
+                BarFeed::new(config.product.product_id, config.granularity, bars)
+            }
         };
         let started = Instant::now();
-        let result = run_backtest(&[&series], strategy.as_mut(), &BacktestConfig::default(), &BTreeMap::new())?;
+        let run = run_backtest_feeds(vec![feed], strategy.as_mut(), &BacktestConfig::default(), &BTreeMap::new())?;
         best = best.min(started.elapsed().as_secs_f64());
-        round_trips = std::hint::black_box(result.metrics.trades.count);
+        result = Some(std::hint::black_box(run));
     }
-    let rate = series.len() as f64 / best;
-    writeln!(out, "backtest {:?} over {} synthetic hourly bars", args.strategy, series.len())?;
-    writeln!(out, "best of {} runs   {:.3} s = {:.0} bars/s", args.runs, best, rate)?;
-    writeln!(out, "round trips       {round_trips}")?;
+    let result = result.expect("at least one run");
+    let source = if args.stream { "streamed (generated during the run)" } else { "in memory" };
+    writeln!(out, "backtest {:?} over {} synthetic hourly bars, {source}", args.strategy, result.bars)?;
+    writeln!(out, "best of {} runs   {:.3} s = {:.0} bars/s", args.runs, best, result.bars as f64 / best)?;
+    writeln!(
+        out,
+        "round trips       {} ({} listed), equity curve {} points (every {} bars)",
+        result.metrics.trades.count,
+        result.trades.len(),
+        result.equity_curve.len(),
+        result.equity_curve_stride
+    )?;
     match peak_memory_kib() {
         Some(kib) => writeln!(out, "peak memory       {:.1} MiB (VmHWM, whole process)", kib as f64 / 1024.0)?,
         None => writeln!(out, "peak memory       unavailable (no /proc/self/status)")?,
