@@ -4,6 +4,7 @@
 #![warn(missing_debug_implementations, unused_crate_dependencies)]
 
 mod cli;
+mod columnar;
 mod report;
 
 // The dev-dependency drives the binary from tests/; the binary's own unit tests do not use it.

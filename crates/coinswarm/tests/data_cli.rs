@@ -185,7 +185,8 @@ fn an_unknown_data_set_is_refused_with_the_valid_names() {
     let err = error_of(&["data", "show", "coinbase-btcusd"]);
     assert!(err.contains("unknown data set 'coinbase-btcusd'"), "{err}");
     assert!(err.contains("bitfinex-btcusd-1h, bitfinex-daily, bitstamp-daily"), "{err}");
-    assert!(error_of(&["data", "quality", "nope"]).contains("unknown data set 'nope'"));
+    let err = error_of(&["data", "quality", "nope"]);
+    assert!(err.contains("'nope' is neither a bundled data set (bitfinex-btcusd-1h, bitfinex-daily"), "{err}");
 }
 
 #[test]

@@ -1,11 +1,10 @@
 //! The long CSV layout: one row per product and bar (`Date,Symbol,Open,…`), any time order.
 
-use super::builder::{SeriesBuilder, finish_file};
+use super::bar_rows::{BarRow, fold_rows, product_of_symbol};
 use super::format::{
     CsvFormat, DataFormatError, ParsedCsv, csv_reader, line_of, line_of_error, parse_price, parse_volume, read_header,
 };
-use super::quality::SkippedRow;
-use crate::market::{Candle, Currency, Granularity, ProductId};
+use crate::market::{Candle, Currency, Granularity};
 use crate::time::Timestamp;
 
 const EXPECTED: &str = "columns Date, Symbol, Open, High, Low, Close and VolumeFrom (base volume), in any order";
@@ -20,38 +19,20 @@ pub fn parse_long(input: &[u8], quote: Currency, granularity: Granularity) -> Re
     let mut reader = csv_reader(input);
     let header = read_header(&mut reader, CsvFormat::Long)?;
     let columns = locate_columns(&header)?;
-    let mut builders: Vec<SeriesBuilder> = Vec::new();
-    let mut rows = 0;
-    let mut unattributed = Vec::new();
-    for result in reader.records() {
-        rows += 1;
-        let record = match result {
-            Ok(record) => record,
-            Err(err) => {
-                unattributed.push(SkippedRow { line: line_of_error(&err), reason: format!("unreadable row: {err}") });
-                continue;
-            }
-        };
-        let line = line_of(&record);
-        let cell = |i: usize| record.get(columns[i]).unwrap_or("");
-        let Some(product_id) = product_of(cell(1), quote) else {
-            let reason = format!("symbol '{}' is not a base currency quoted in {quote}", cell(1));
-            unattributed.push(SkippedRow { line, reason });
-            continue;
-        };
-        let index = match builders.iter().position(|b| b.product_id() == product_id) {
-            Some(index) => index,
-            None => {
-                builders.push(SeriesBuilder::new(product_id, granularity));
-                builders.len() - 1
-            }
-        };
-        match candle_of(&record, &columns) {
-            Ok(candle) => builders[index].push(line, candle),
-            Err(reason) => builders[index].skip(line, reason),
+    let rows = reader.records().map(|result| match result {
+        Err(err) => BarRow {
+            line: line_of_error(&err),
+            product: Err(format!("unreadable row: {err}")),
+            candle: Err(String::new()),
+        },
+        Ok(record) => {
+            let cell = |i: usize| record.get(columns[i]).unwrap_or("");
+            let product = product_of_symbol(cell(1), quote)
+                .ok_or_else(|| format!("symbol '{}' is not a base currency quoted in {quote}", cell(1)));
+            BarRow { line: line_of(&record), product, candle: candle_of(&record, &columns) }
         }
-    }
-    Ok(finish_file(rows, builders, unattributed))
+    });
+    Ok(fold_rows(rows, granularity))
 }
 
 /// Column positions in the order of [`COLUMNS`].
@@ -69,14 +50,6 @@ fn locate_columns(header: &csv::StringRecord) -> Result<[usize; 7], DataFormatEr
         })?;
     }
     Ok(positions)
-}
-
-/// `BTCUSD` with quote `USD` → `BTC-USD`.
-fn product_of(symbol: &str, quote: Currency) -> Option<ProductId> {
-    let symbol = symbol.to_ascii_uppercase();
-    let base = symbol.strip_suffix(quote.as_str())?;
-    let base = Currency::new(base).ok()?;
-    (base != quote).then(|| ProductId::new(base, quote))
 }
 
 fn candle_of(record: &csv::StringRecord, columns: &[usize; 7]) -> Result<Candle, String> {

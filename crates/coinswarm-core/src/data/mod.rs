@@ -12,6 +12,7 @@
 //! they belong to none). Only a file whose header cannot be read is an error
 //! ([`DataFormatError`]).
 
+mod bar_rows;
 mod builder;
 mod dataset;
 mod dataset_quality;
@@ -21,6 +22,7 @@ mod quality;
 mod series;
 mod wide;
 
+pub use bar_rows::{BarCells, BarRow, fold_rows, product_of_symbol};
 pub use dataset::{Dataset, DatasetEntry, UnknownProductError};
 pub use dataset_quality::DatasetQualityReport;
 pub use format::{CsvFormat, DataFormatError, ParsedCsv};

@@ -3,7 +3,7 @@
 //! writing output files whole.
 
 use anyhow::{Context, bail};
-use coinswarm_core::data::{CsvFormat, Dataset, DatasetEntry};
+use coinswarm_core::data::{CsvFormat, Dataset, DatasetEntry, fold_rows};
 use coinswarm_core::market::{Candle, Currency, Granularity, ProductId};
 use coinswarm_core::swarm::SwarmConfig;
 use coinswarm_core::time::Timestamp;
@@ -18,8 +18,8 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<SwarmConfig> {
     toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))
 }
 
-/// A bundled data set by name, or a CSV file by path (layout detected from its header,
-/// bar length from the most common spacing of its bars).
+/// A bundled data set by name, or a CSV or Parquet file by path (CSV layout detected from its
+/// header, bar length from the most common spacing of its bars).
 pub fn load_dataset(data: &str, quote: Currency) -> anyhow::Result<Dataset> {
     if coinswarm_data::find(data).is_ok() {
         return Ok(coinswarm_data::load(data)?);
@@ -27,10 +27,13 @@ pub fn load_dataset(data: &str, quote: Currency) -> anyhow::Result<Dataset> {
     let path = Path::new(data);
     if !path.exists() {
         let names: Vec<&str> = coinswarm_data::CATALOG.iter().map(|d| d.name).collect();
-        bail!("'{data}' is neither a bundled data set ({}) nor a CSV file", names.join(", "));
+        bail!("'{data}' is neither a bundled data set ({}) nor a CSV or Parquet file", names.join(", "));
+    }
+    let name = path.file_stem().map_or_else(|| data.to_string(), |s| s.to_string_lossy().into_owned());
+    if crate::columnar::is_parquet(path) {
+        return load_parquet(path, name, quote);
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let name = path.file_stem().map_or_else(|| data.to_string(), |s| s.to_string_lossy().into_owned());
     let parse = |format, granularity| Dataset::from_csv(name.clone(), "file", format, granularity, quote, &bytes);
     let format = [CsvFormat::Long, CsvFormat::Wide]
         .into_iter()
@@ -49,6 +52,33 @@ pub fn load_dataset(data: &str, quote: Currency) -> anyhow::Result<Dataset> {
             )
         })?;
     Ok(parse(format, granularity)?)
+}
+
+/// A Parquet file of one product and bar per row (columns in [`crate::columnar`]); the bar
+/// length is the most common spacing of the first product's bars.
+fn load_parquet(path: &Path, name: String, quote: Currency) -> anyhow::Result<Dataset> {
+    let rows = crate::columnar::read_bar_rows(path, quote)?;
+    let provisional = fold_rows(rows.iter().cloned(), Granularity::OneHour);
+    let granularity = provisional
+        .entries
+        .first()
+        .and_then(|entry| most_common_spacing(entry.series.candles()))
+        .and_then(Granularity::from_millis)
+        .with_context(|| {
+            format!(
+                "{}: cannot tell the bar length: it needs at least two bars of one product spaced by one Coinbase granularity",
+                path.display()
+            )
+        })?;
+    let parsed = fold_rows(rows, granularity);
+    Ok(Dataset {
+        name,
+        venue: "file".into(),
+        granularity,
+        source_rows: parsed.rows,
+        entries: parsed.entries,
+        quality: parsed.quality,
+    })
 }
 
 fn most_common_spacing(candles: &[Candle]) -> Option<i64> {

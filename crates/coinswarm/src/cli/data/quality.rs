@@ -3,14 +3,17 @@
 use super::{SpanJson, short_span, short_time, write_json};
 use clap::Args;
 use coinswarm_core::data::{DataQualityReport, DatasetEntry, DatasetQualityReport, SkippedRow};
-use coinswarm_core::market::{Granularity, ProductId};
+use coinswarm_core::market::{Currency, Granularity, ProductId};
 use serde::Serialize;
 use std::io::Write;
 
 #[derive(Debug, Args)]
 pub struct QualityArgs {
-    /// Data set name, as printed by `coinswarm data list`.
+    /// Data set name, as printed by `coinswarm data list`, or a CSV or Parquet file.
     name: String,
+    /// The currency a file's prices are in (bundled data sets know their own).
+    #[arg(long, default_value = "USD")]
+    quote: Currency,
     /// Only this product (default: every product of the data set).
     #[arg(long)]
     product: Option<ProductId>,
@@ -20,7 +23,7 @@ pub struct QualityArgs {
 }
 
 pub fn run(args: &QualityArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let dataset = coinswarm_data::load(&args.name)?;
+    let dataset = crate::cli::replay_source::load_dataset(&args.name, args.quote)?;
     let entries: Vec<&DatasetEntry> = match args.product {
         Some(product) => vec![dataset.entry(product)?],
         None => dataset.entries.iter().collect(),
