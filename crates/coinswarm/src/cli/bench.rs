@@ -7,6 +7,9 @@ use coinswarm_core::backtest::{BacktestConfig, BarFeed, Strategy, run_backtest_f
 use coinswarm_core::data::CandleSeries;
 use coinswarm_core::swarm::SwarmConfig;
 use coinswarm_core::synthetic::{RegimeKind, SyntheticConfig, generate, stream};
+use super::replay_source::{load_dataset, select};
+use coinswarm_core::market::{Currency, ProductId};
+use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
@@ -31,6 +34,16 @@ pub struct BacktestBenchArgs {
     stream: bool,
     #[arg(long, value_enum, default_value_t = BenchStrategy::SmaCross)]
     strategy: BenchStrategy,
+    /// Taker and maker fee in basis points (default: the paper exchange's 60 / 40).
+    #[arg(long)]
+    fee_bps: Option<Decimal>,
+    /// Replay this bundled data set or CSV/Parquet file instead of the synthetic series
+    /// (`--bars` and `--stream` then do not apply): the throughput at real trading density.
+    #[arg(long, conflicts_with = "stream")]
+    data: Option<String>,
+    /// The product of `--data` (needed when it holds several).
+    #[arg(long, requires = "data")]
+    product: Option<ProductId>,
     /// Runs; the best is reported.
     #[arg(long, default_value_t = 3)]
     runs: u32,
@@ -53,18 +66,28 @@ fn backtest(args: &BacktestBenchArgs, out: &mut dyn Write) -> anyhow::Result<()>
         bail!("--runs must be at least 1");
     }
     let config = SyntheticConfig::new(RegimeKind::RangeBound).with_bars(args.bars);
-    let series = if args.stream {
-        None
-    } else {
-        let market = generate(&config)?;
-        Some(CandleSeries::new(market.product_id, market.granularity, market.candles)?)
+    let series = match (&args.data, args.stream) {
+        (Some(data), _) => Some(select(&load_dataset(data, Currency::new("USD")?)?, args.product)?.series.clone()),
+        (None, true) => None,
+        (None, false) => {
+            let market = generate(&config)?;
+            Some(CandleSeries::new(market.product_id, market.granularity, market.candles)?)
+        }
     };
+    let granularity = series.as_ref().map_or(config.granularity, |s| s.granularity());
+    let mut backtest = BacktestConfig::default();
+    if let Some(fee) = args.fee_bps {
+        if fee.is_sign_negative() || fee >= Decimal::from(10_000) {
+            bail!("--fee-bps must be in [0, 10000)");
+        }
+        (backtest.exchange.taker_fee_bps, backtest.exchange.maker_fee_bps) = (fee, fee);
+    }
     let mut best = f64::INFINITY;
     let mut result = None;
     for _ in 0..args.runs {
         let mut strategy: Box<dyn Strategy> = match args.strategy {
             BenchStrategy::SmaCross => Box::new(SmaCross::new(10, 30)),
-            BenchStrategy::Committee => Box::new(CommitteeStrategy::new(SwarmConfig::default(), config.granularity)?),
+            BenchStrategy::Committee => Box::new(CommitteeStrategy::new(SwarmConfig::default(), granularity)?),
         };
         let feed = match &series {
             Some(series) => BarFeed::from_series(series),
@@ -74,13 +97,17 @@ fn backtest(args: &BacktestBenchArgs, out: &mut dyn Write) -> anyhow::Result<()>
             }
         };
         let started = Instant::now();
-        let run = run_backtest_feeds(vec![feed], strategy.as_mut(), &BacktestConfig::default(), &BTreeMap::new())?;
+        let run = run_backtest_feeds(vec![feed], strategy.as_mut(), &backtest, &BTreeMap::new())?;
         best = best.min(started.elapsed().as_secs_f64());
         result = Some(std::hint::black_box(run));
     }
     let result = result.expect("at least one run");
-    let source = if args.stream { "streamed (generated during the run)" } else { "in memory" };
-    writeln!(out, "backtest {:?} over {} synthetic hourly bars, {source}", args.strategy, result.bars)?;
+    let source = match (&args.data, args.stream) {
+        (Some(data), _) => format!("{data} {}", result.products[0]),
+        (None, true) => "synthetic hourly bars, streamed (generated during the run)".into(),
+        (None, false) => "synthetic hourly bars, in memory".into(),
+    };
+    writeln!(out, "backtest {:?} over {} bars of {source}", args.strategy, result.bars)?;
     writeln!(out, "best of {} runs   {:.3} s = {:.0} bars/s", args.runs, best, result.bars as f64 / best)?;
     writeln!(
         out,
