@@ -1,14 +1,14 @@
 //! `coinswarm bench …`: throughput measurements users can run on their own machine.
 
+use super::replay_source::{load_dataset, select};
 use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
 use coinswarm_core::backtest::strategies::{CommitteeStrategy, SmaCross};
 use coinswarm_core::backtest::{BacktestConfig, BarFeed, Strategy, run_backtest_feeds};
 use coinswarm_core::data::CandleSeries;
+use coinswarm_core::market::{Currency, ProductId};
 use coinswarm_core::swarm::SwarmConfig;
 use coinswarm_core::synthetic::{RegimeKind, SyntheticConfig, generate, stream};
-use super::replay_source::{load_dataset, select};
-use coinswarm_core::market::{Currency, ProductId};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::io::Write;
