@@ -14,8 +14,10 @@ use std::fmt;
 
 /// Most bars one series may have (a million hourly bars is over a century).
 pub const MAX_BARS: usize = 1_000_000;
-/// Most bars one streamed series may have ([`stream`](super::stream)): ten billion.
-pub const MAX_STREAM_BARS: usize = 10_000_000_000;
+/// Most bars one streamed series may have ([`stream`](super::stream)): ten billion (or
+/// `usize::MAX` on 32-bit targets).
+pub const MAX_STREAM_BARS: usize =
+    if (usize::MAX as u64) < 10_000_000_000 { usize::MAX } else { 10_000_000_000u64 as usize };
 /// Most sub-steps of the price process inside one bar.
 pub const MAX_STEPS_PER_BAR: usize = 1_000;
 
