@@ -111,3 +111,12 @@ fn strategy_parameters_come_from_a_toml_file_and_flags_win_over_it() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_second_venue_gives_the_arbitrage_agent_real_cross_venue_spreads() {
+    let base = ["--data", "bitstamp-daily", "--product", "BTC-USD", "--strategy", "arbitrage", "--fee-bps", "0"];
+    let with_venue = backtest(&[&base[..], &["--other-venue", "bitfinex-daily"]].concat());
+    let trades = with_venue["metrics"]["trades"]["count"].as_u64().unwrap();
+    assert!(trades > 0, "Bitstamp vs Bitfinex daily closes differ enough to trade");
+    assert!(failure(&base).contains("the arbitrage strategy needs --other-venue"));
+}
