@@ -600,3 +600,42 @@ fn cancelling_a_bracket_releases_its_hold() {
     engine.on_candle(btc_usd(), &candle(3, dec!(100), dec!(112), dec!(94), dec!(96), dec!(10))).unwrap();
     assert!(bracket_fills(&engine).is_empty(), "a cancelled bracket never fills");
 }
+
+#[test]
+fn an_engine_resumed_from_the_event_log_carries_on_exactly_where_the_original_was() {
+    use coinswarm_core::exchange::{ExchangeConfig, MatchingEngine, OrderRequest};
+    use coinswarm_core::ledger::Account;
+    use coinswarm_core::market::{Currency, Product, ProductId, Quote, Side};
+    use coinswarm_core::time::Timestamp;
+    use rust_decimal_macros::dec;
+
+    let btc: ProductId = "BTC-USD".parse().unwrap();
+    let t = |s: i64| Timestamp::from_millis(1_700_000_000_000 + s * 1000);
+    let start = |engine: &mut MatchingEngine| {
+        engine.list_product(Product::spot(btc)).unwrap();
+    };
+    let mut original = MatchingEngine::new(ExchangeConfig::default()).unwrap();
+    start(&mut original);
+    original.deposit(Currency::new("USD").unwrap(), dec!(10000), t(0)).unwrap();
+    original.on_quote(&Quote::new(btc, t(1), dec!(100), dec!(101))).unwrap();
+    original.submit(OrderRequest::limit(btc, Side::Buy, dec!(1), dec!(95)).with_client_order_id("a"), t(2)).unwrap();
+    let log: Vec<_> = original.events().to_vec();
+
+    let mut resumed = MatchingEngine::resume(ExchangeConfig::default(), Account::replay(&log).unwrap()).unwrap();
+    start(&mut resumed);
+    // Market data is not in the account's log: the last quote seen is given again, so the
+    // resting limit is known to rest (and fills as maker) exactly as in the original.
+    resumed.on_quote(&Quote::new(btc, t(1), dec!(100), dec!(101))).unwrap();
+    assert!(resumed.events().is_empty());
+    assert_eq!(resumed.now(), original.now());
+    for engine in [&mut original, &mut resumed] {
+        engine.drain_events().for_each(drop);
+        // The resting limit fills on the next quote, and the idempotency key still holds.
+        engine.on_quote(&Quote::new(btc, t(3), dec!(94), dec!(95))).unwrap();
+        let repeat = OrderRequest::limit(btc, Side::Buy, dec!(1), dec!(95)).with_client_order_id("a");
+        let first_id = engine.account().order_by_client_id("a").unwrap().order_id;
+        assert_eq!(engine.submit(repeat, t(4)).unwrap().order_id, first_id);
+    }
+    assert_eq!(resumed.events(), original.events(), "same events, same sequence numbers and ids");
+    assert_eq!(resumed.account(), original.account());
+}

@@ -65,6 +65,20 @@ impl MatchingEngine {
         })
     }
 
+    /// An engine that carries on from `account` (rebuilt from its event log, e.g. after a
+    /// restart): its clock resumes at the account's last event, live orders keep working
+    /// (GTD expiries included) and the next event continues the account's sequence. Products
+    /// must be listed again; market state starts empty: give each product's last quote again
+    /// (it matches nothing that was not already matched) so resting orders are known to rest.
+    pub fn resume(config: ExchangeConfig, account: Account) -> Result<Self, ConfigError> {
+        let mut engine = Self::new(config)?;
+        engine.now = account.time();
+        engine.next_expiry =
+            account.orders().filter(|o| o.status.is_live()).filter_map(|o| o.order_configuration.end_time()).min();
+        engine.account = account;
+        Ok(engine)
+    }
+
     /// Makes a product tradable. Listing the same product again with the same rules is a no-op.
     pub fn list_product(&mut self, product: Product) -> Result<(), Rejection> {
         let invalid = |reason| Rejection::InvalidProduct { product_id: product.product_id, reason };

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// A request to place an order, as Coinbase's `POST /orders` body:
 /// `{"client_order_id", "product_id", "side", "order_configuration": {"limit_limit_gtc": {…}}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderRequest {
     /// Caller's idempotency key: a repeat returns the first order, never a second one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
