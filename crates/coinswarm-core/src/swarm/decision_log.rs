@@ -46,6 +46,12 @@ impl DecisionLog {
     }
 
     /// The kept lines (empty when the log only hashes).
+    /// Takes the lines kept since the last call, leaving the hash and count running: a
+    /// long-lived swarm hands its records on (to storage) without growing in memory.
+    pub fn take_lines(&mut self) -> String {
+        self.lines.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
     pub fn lines(&self) -> &str {
         self.lines.as_deref().unwrap_or("")
     }

@@ -4,8 +4,10 @@
 mod backtest;
 mod bench;
 mod data;
+mod keys;
 mod replay_source;
 mod swarm;
+mod up;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +23,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run Coinswarm: the swarm trading a paper account on replayed real data, with the
+    /// HTTP API, in one process with no set-up (state in `--data-dir`).
+    Up(up::UpArgs),
+    /// API keys of the server's data directory: create, list, revoke.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// The bundled real market data: list data sets, print candles, report defects.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -43,6 +51,11 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let mut out = BufWriter::new(io::stdout().lock());
     match cli.command {
+        Command::Up(args) => {
+            drop(out);
+            return up::run(&args);
+        }
+        Command::Keys(command) => keys::run(command, &mut out)?,
         Command::Data(command) => data::run(command, &mut out)?,
         Command::Swarm(args) => swarm::run(&args, &mut out)?,
         Command::Backtest(args) => backtest::run(&args, &mut out)?,

@@ -148,6 +148,12 @@ impl Swarm {
         &self.product
     }
 
+    /// The decision records logged since the last call, as JSON lines (empty without a log
+    /// that keeps lines).
+    pub fn take_log_lines(&mut self) -> String {
+        self.log.as_mut().map(DecisionLog::take_lines).unwrap_or_default()
+    }
+
     pub fn log(&self) -> Option<&DecisionLog> {
         self.log.as_ref()
     }

@@ -1,0 +1,55 @@
+//! The REST API: thin handlers over the sessions, the market board and the stores.
+
+mod accounts;
+mod auth;
+mod error;
+mod market;
+mod ops;
+mod orders;
+mod swarm;
+
+use crate::app::AppParts;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use std::ops::Deref;
+use std::sync::Arc;
+
+pub use auth::KeyGuard;
+pub use error::ApiError;
+
+/// What every handler reads.
+#[derive(Debug, Clone)]
+pub struct AppState(pub Arc<AppParts>);
+
+impl Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// Every route, with the body limit and JSON fallbacks for unknown routes and methods.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.limits.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/api/products", get(market::products))
+        .route("/api/market-data", get(market::market_data))
+        .route("/api/candles", get(market::candles))
+        .route("/api/accounts", get(accounts::list))
+        .route("/api/accounts/{id}", get(accounts::one))
+        .route("/api/trades", get(accounts::trades))
+        .route("/api/orders", post(orders::place).get(orders::list))
+        .route("/api/orders/{id}", get(orders::one).delete(orders::cancel))
+        .route("/api/predictions", get(swarm::prediction))
+        .route("/api/swarm", get(swarm::state))
+        .route("/api/swarm/shutdown", post(swarm::shutdown))
+        .route("/api/swarm/resume", post(swarm::resume))
+        .fallback(ops::unknown_route)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}

@@ -1,0 +1,206 @@
+//! Wiring `coinswarm up`: the store, the swarm's and every other account's session, the
+//! replay feed and the HTTP server, started together and shut down in order (stop intake,
+//! drain the sessions' last batches, flush the store).
+
+use crate::api::{self, AppState, KeyGuard};
+use crate::config::ServerConfig;
+use crate::feed::ReplayFeed;
+use crate::keys::{self, NewKey, Scope};
+use crate::market::MarketBoard;
+use crate::registry::Sessions;
+use crate::session::{self, SessionHandle, SessionSpec};
+use crate::store::{MemoryKv, SqlStore};
+use anyhow::Context;
+use coinswarm_core::exchange::ExchangeConfig;
+use coinswarm_core::market::{Product, ProductId};
+use coinswarm_core::swarm::{DecisionLog, Swarm, SwarmConfig};
+use coinswarm_core::synthetic::IntrabarConfig;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The account the swarm trades.
+pub const SWARM_ACCOUNT: &str = "swarm";
+
+/// The shared parts every request handler reads.
+#[derive(Debug)]
+pub struct AppParts {
+    pub config: ServerConfig,
+    pub store: SqlStore,
+    pub kv: MemoryKv,
+    pub board: Arc<MarketBoard>,
+    pub sessions: Arc<Sessions>,
+    pub guard: KeyGuard,
+    starting: tokio::sync::Mutex<()>,
+    session_tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl AppParts {
+    /// The running session of an existing account (started on first use), or `None` for an
+    /// account that does not exist.
+    pub async fn session(&self, account_id: &str) -> Result<Option<SessionHandle>, api::ApiError> {
+        if let Some(session) = self.sessions.get(account_id) {
+            return Ok(Some(session));
+        }
+        let _starting = self.starting.lock().await;
+        if let Some(session) = self.sessions.get(account_id) {
+            return Ok(Some(session));
+        }
+        let unavailable = |e: anyhow::Error| api::ApiError::unavailable(format!("{e:#}"));
+        if !self.store.accounts().await.map_err(unavailable)?.iter().any(|a| a == account_id) {
+            return Ok(None);
+        }
+        let spec = self.spec(account_id, None);
+        let (handle, task) =
+            session::start(spec, self.store.clone(), now_ms(), &self.board.last_quotes()).await.map_err(unavailable)?;
+        self.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(task);
+        self.sessions.insert(handle.clone());
+        Ok(Some(handle))
+    }
+
+    pub fn swarm_session(&self) -> Option<SessionHandle> {
+        self.sessions.get(SWARM_ACCOUNT)
+    }
+
+    fn spec(&self, account_id: &str, swarm: Option<Swarm>) -> SessionSpec {
+        let products = self.board.products().to_vec();
+        SessionSpec {
+            account_id: account_id.to_string(),
+            exchange: ExchangeConfig::default(),
+            quote_currency: products[0].quote(),
+            products,
+            initial_capital: self.config.accounts.initial_capital,
+            swarm,
+            max_batch: self.config.accounts.max_commit_batch,
+        }
+    }
+}
+
+/// A started server.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The bound address (the port is real even when 0 was asked for).
+    pub addr: SocketAddr,
+    /// The admin key created on the first start, shown once.
+    pub first_admin_key: Option<NewKey>,
+    parts: Arc<AppParts>,
+    shutdown: watch::Sender<bool>,
+    http: JoinHandle<anyhow::Result<()>>,
+    feed: JoinHandle<anyhow::Result<()>>,
+}
+
+/// Milliseconds since the Unix epoch, by the wall clock (for record keeping only).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Starts everything `config` describes.
+pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    config.validate()?;
+    let store = SqlStore::open(&config.data_dir).await?;
+    let dataset =
+        coinswarm_data::load(&config.feed.data).with_context(|| format!("feed data '{}'", config.feed.data))?;
+    let entry = match &config.feed.product {
+        Some(text) => {
+            let product: ProductId = text.parse().map_err(|e| anyhow::anyhow!("feed.product '{text}': {e}"))?;
+            dataset.entry(product)?
+        }
+        None => dataset.entries.first().context("the feed's data set holds no product")?,
+    };
+    let series = entry.series.clone();
+    let product = Product::spot(series.product_id());
+    let board = Arc::new(MarketBoard::new(vec![product.clone()], series.granularity()));
+    let parts = Arc::new(AppParts {
+        config: config.clone(),
+        store: store.clone(),
+        kv: MemoryKv::default(),
+        board: board.clone(),
+        sessions: Arc::new(Sessions::default()),
+        guard: KeyGuard::default(),
+        starting: tokio::sync::Mutex::new(()),
+        session_tasks: Mutex::new(Vec::new()),
+    });
+
+    let first_start = store.create_account(SWARM_ACCOUNT, now_ms()).await?;
+    let first_admin_key = if first_start {
+        Some(keys::create_key(&store, SWARM_ACCOUNT, &[Scope::Admin], "first admin key", now_ms()).await?)
+    } else {
+        None
+    };
+    let swarm =
+        Swarm::new(SwarmConfig::default(), product.clone(), series.granularity(), Some(DecisionLog::new(true)))?;
+    let (handle, task) = session::start(parts.spec(SWARM_ACCOUNT, Some(swarm)), store.clone(), now_ms(), &[]).await?;
+    parts.sessions.insert(handle);
+    parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(task);
+    for account in store.accounts().await? {
+        parts.session(&account).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    }
+
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let router = api::router(AppState(parts.clone()));
+    let mut http_shutdown = shutdown_rx.clone();
+    let http = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = http_shutdown.wait_for(|stop| *stop).await;
+            })
+            .await
+            .context("the HTTP server failed")
+    });
+    let intrabar = IntrabarConfig {
+        quotes_per_bar: config.feed.quotes_per_bar,
+        spread_bps: config.feed.spread_bps,
+        ..IntrabarConfig::default()
+    };
+    let replay = ReplayFeed {
+        series,
+        product,
+        intrabar,
+        bar_interval: Duration::from_millis(config.feed.bar_interval_ms),
+        loop_at_end: config.feed.loop_at_end,
+    };
+    let feed = tokio::spawn(crate::feed::run(replay, board, parts.sessions.clone(), store, shutdown_rx));
+    Ok(RunningServer { addr, first_admin_key, parts, shutdown, http, feed })
+}
+
+impl RunningServer {
+    /// Waits until the feed or the HTTP server stops on its own (an error), or `stop` fires.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+        tokio::pin!(stop);
+        let mut feed = self.feed;
+        let mut http = self.http;
+        let mut feed_done = None;
+        tokio::select! {
+            _ = &mut stop => {}
+            result = &mut feed => feed_done = Some(result),
+            result = &mut http => {
+                result.context("the HTTP task panicked")??;
+            }
+        }
+        if let Some(result) = feed_done {
+            // The data ended without looping: keep serving until asked to stop.
+            result.context("the feed task panicked")??;
+            stop.await;
+        }
+        let _ = self.shutdown.send(true);
+        let http_result = http.await;
+        if !feed.is_finished() {
+            let _ = feed.await;
+        }
+        // Dropping every session handle lets each session finish its last batch and end.
+        self.parts.sessions.clear();
+        let tasks: Vec<_> = std::mem::take(&mut *self.parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()));
+        for task in tasks {
+            let _ = task.await;
+        }
+        self.parts.store.close().await;
+        http_result.context("the HTTP task panicked")??;
+        Ok(())
+    }
+}

@@ -1,0 +1,241 @@
+//! What `coinswarm up` runs with: typed defaults that need no file, overridden in order by a
+//! TOML file (`--config`), `COINSWARM_*` environment variables and command-line flags.
+
+use anyhow::{Context, bail};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The effective configuration of a server (`coinswarm up --print-config` shows it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the HTTP server binds. Default 127.0.0.1:8080 (loopback only).
+    pub listen: SocketAddr,
+    /// Must be true to bind an address other than loopback: the server holds accounts.
+    pub allow_remote: bool,
+    /// Where the SQLite database (event logs, keys, decisions) lives. Default `./.coinswarm`.
+    pub data_dir: PathBuf,
+    pub feed: FeedConfig,
+    pub accounts: AccountsConfig,
+    pub cache: CacheConfig,
+    pub limits: LimitsConfig,
+}
+
+/// The replayed market feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Bundled data set (or CSV/Parquet file) replayed as the live feed.
+    pub data: String,
+    /// Product of the data set to replay (default: its first).
+    pub product: Option<String>,
+    /// Wall-clock milliseconds per replayed bar. Default 1000 (an hour of history per second).
+    pub bar_interval_ms: u64,
+    /// Quotes walked inside each bar along its candle path (open → extremes → close).
+    pub quotes_per_bar: usize,
+    /// Quoted spread around the path's mid, in basis points.
+    pub spread_bps: Decimal,
+    /// Start again from the first bar at the end (times shifted forward), or stop.
+    pub loop_at_end: bool,
+}
+
+/// Paper accounts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountsConfig {
+    /// Quote currency deposited into a new paper account (the swarm's and each key's).
+    pub initial_capital: Decimal,
+    /// Most commands one account session applies before one durable commit.
+    pub max_commit_batch: usize,
+}
+
+/// Time-to-live of cached reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// `GET /api/market-data` entries, in ms. Default 1000.
+    pub market_data_ttl_ms: u64,
+    /// `GET /api/predictions` entries, in ms. Default 5000.
+    pub predictions_ttl_ms: u64,
+}
+
+/// Request limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest request body accepted, in bytes. Default 64 KiB.
+    pub max_body_bytes: usize,
+    /// Requests per second each API key may make (token bucket refill rate). Default 200.
+    pub requests_per_second: u32,
+    /// Burst each API key may make at once (token bucket size). Default 400.
+    pub burst: u32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            allow_remote: false,
+            data_dir: PathBuf::from(".coinswarm"),
+            feed: FeedConfig::default(),
+            accounts: AccountsConfig::default(),
+            cache: CacheConfig::default(),
+            limits: LimitsConfig::default(),
+        }
+    }
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        Self {
+            data: "bitfinex-btcusd-1h".into(),
+            product: None,
+            bar_interval_ms: 1000,
+            quotes_per_bar: 4,
+            spread_bps: Decimal::from(2),
+            loop_at_end: true,
+        }
+    }
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self { initial_capital: Decimal::from(100_000), max_commit_batch: 256 }
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self { market_data_ttl_ms: 1000, predictions_ttl_ms: 5000 }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 64 * 1024, requests_per_second: 200, burst: 400 }
+    }
+}
+
+/// The `COINSWARM_*` variables read, each naming the setting it overrides.
+pub const ENV_VARS: [(&str, &str); 7] = [
+    ("COINSWARM_LISTEN", "listen"),
+    ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
+    ("COINSWARM_DATA_DIR", "data_dir"),
+    ("COINSWARM_FEED_DATA", "feed.data"),
+    ("COINSWARM_FEED_BAR_INTERVAL_MS", "feed.bar_interval_ms"),
+    ("COINSWARM_INITIAL_CAPITAL", "accounts.initial_capital"),
+    ("COINSWARM_REQUESTS_PER_SECOND", "limits.requests_per_second"),
+];
+
+impl ServerConfig {
+    /// Defaults, then the TOML file at `path` (if any), then the environment `env`.
+    pub fn load(path: Option<&std::path::Path>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let mut config = match path {
+            Some(path) => {
+                let text =
+                    std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?
+            }
+            None => Self::default(),
+        };
+        for (var, setting) in ENV_VARS {
+            let Some(value) = env(var) else { continue };
+            config.set(setting, &value).with_context(|| format!("{var}={value}"))?;
+        }
+        Ok(config)
+    }
+
+    /// Sets one setting from text, as the environment gives it.
+    fn set(&mut self, setting: &str, value: &str) -> anyhow::Result<()> {
+        let parse_error = |e: &dyn std::fmt::Display| anyhow::anyhow!("not a valid {setting}: {e}");
+        match setting {
+            "listen" => self.listen = value.parse().map_err(|e| parse_error(&e))?,
+            "allow_remote" => self.allow_remote = value.parse().map_err(|e| parse_error(&e))?,
+            "data_dir" => self.data_dir = PathBuf::from(value),
+            "feed.data" => self.feed.data = value.to_string(),
+            "feed.bar_interval_ms" => self.feed.bar_interval_ms = value.parse().map_err(|e| parse_error(&e))?,
+            "accounts.initial_capital" => {
+                self.accounts.initial_capital = value.parse().map_err(|e| parse_error(&e))?;
+            }
+            "limits.requests_per_second" => {
+                self.limits.requests_per_second = value.parse().map_err(|e| parse_error(&e))?;
+            }
+            other => bail!("unknown setting {other}"),
+        }
+        Ok(())
+    }
+
+    /// Refuses settings the server cannot run with, naming them.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if !self.listen.ip().is_loopback() && !self.allow_remote {
+            bail!(
+                "refusing to listen on {}: it is not a loopback address; pass --allow-remote to accept connections from other machines",
+                self.listen
+            );
+        }
+        if self.feed.bar_interval_ms == 0 {
+            bail!("feed.bar_interval_ms must be at least 1");
+        }
+        if !(1..=1000).contains(&self.feed.quotes_per_bar) {
+            bail!("feed.quotes_per_bar must be between 1 and 1000");
+        }
+        if self.accounts.initial_capital <= Decimal::ZERO {
+            bail!("accounts.initial_capital must be positive");
+        }
+        if self.accounts.max_commit_batch == 0 {
+            bail!("accounts.max_commit_batch must be at least 1");
+        }
+        if self.limits.max_body_bytes < 1024 {
+            bail!("limits.max_body_bytes must be at least 1024");
+        }
+        if self.limits.requests_per_second == 0 || self.limits.burst == 0 {
+            bail!("limits.requests_per_second and limits.burst must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("the config serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_file_and_bind_loopback() {
+        let config = ServerConfig::load(None, |_| None).unwrap();
+        assert_eq!(config, ServerConfig::default());
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        config.validate().unwrap();
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_the_file_the_defaults() {
+        let dir = std::env::temp_dir().join(format!("coinswarm-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("up.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\n[feed]\nbar_interval_ms = 250\n").unwrap();
+        let env = |var: &str| (var == "COINSWARM_FEED_BAR_INTERVAL_MS").then(|| "50".to_string());
+        let config = ServerConfig::load(Some(&path), env).unwrap();
+        assert_eq!((config.listen.port(), config.feed.bar_interval_ms), (9000, 50));
+        std::fs::write(&path, "[feed]\nbar_intervl_ms = 250\n").unwrap();
+        let err = ServerConfig::load(Some(&path), |_| None).unwrap_err();
+        assert!(format!("{err:#}").contains("unknown field `bar_intervl_ms`"), "{err:#}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_remote_address_needs_the_explicit_flag_and_bad_values_are_named() {
+        let mut config = ServerConfig { listen: "0.0.0.0:8080".parse().unwrap(), ..ServerConfig::default() };
+        assert!(config.validate().unwrap_err().to_string().contains("--allow-remote"));
+        config.allow_remote = true;
+        config.validate().unwrap();
+        let err = ServerConfig::load(None, |v| (v == "COINSWARM_LISTEN").then(|| "nowhere".into())).unwrap_err();
+        assert!(format!("{err:#}").contains("COINSWARM_LISTEN=nowhere"), "{err:#}");
+    }
+}

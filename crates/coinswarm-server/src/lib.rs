@@ -1,0 +1,21 @@
+//! # coinswarm-server
+//!
+//! The edge tier of Coinswarm in one process (`coinswarm up`): storage ports with embedded
+//! adapters ([`store`]), one session per account that serialises its mutations and
+//! acknowledges only durable writes ([`session`]), the replay feed ([`feed`]), the market
+//! board ([`market`]), API keys ([`keys`]) and the REST API ([`api`]), wired by [`app`].
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod feed;
+pub mod keys;
+pub mod market;
+pub mod registry;
+pub mod session;
+pub mod store;
+
+pub use app::{RunningServer, SWARM_ACCOUNT, start};
+pub use config::ServerConfig;

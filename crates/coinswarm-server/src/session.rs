@@ -1,0 +1,384 @@
+//! Account sessions (Durable Object semantics): one task per account owns its matching
+//! engine and applies every mutation in order. Commands are taken in batches; a batch's
+//! events are committed to the SQL store in one durable transaction, and only then is any
+//! command of the batch acknowledged. Readers take the latest [`AccountView`] snapshot and
+//! never wait for the writer.
+
+use crate::store::SqlStore;
+use coinswarm_core::exchange::{ExchangeConfig, Fill, MatchingEngine, Order, OrderId, OrderRequest, Rejection};
+use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
+use coinswarm_core::market::{Candle, Currency, Product, ProductId, Quote};
+use coinswarm_core::swarm::Swarm;
+use coinswarm_core::time::Timestamp;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+/// Fills kept in an account's snapshot for `GET /api/trades`.
+const RECENT_FILLS: usize = 1000;
+
+/// Why a command could not be carried out.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    #[error("the account's storage failed, nothing was acknowledged: {0}")]
+    Storage(String),
+    #[error("the account session has stopped")]
+    Stopped,
+}
+
+/// An account as readers see it after the latest committed batch.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub account_id: String,
+    /// Engine time of the latest event or market data.
+    pub time: Timestamp,
+    pub balances: Vec<BalanceView>,
+    pub positions: Vec<PositionView>,
+    /// Cash plus positions at their latest prices, in the quote currency.
+    pub equity: Decimal,
+    #[serde(skip)]
+    pub orders: Arc<Vec<Order>>,
+    #[serde(skip)]
+    pub fills: Arc<VecDeque<Fill>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BalanceView {
+    pub currency: Currency,
+    pub available: Decimal,
+    pub hold: Decimal,
+    pub total: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PositionView {
+    pub product_id: ProductId,
+    pub size: Decimal,
+    pub average_entry_price: Decimal,
+    pub mark_price: Option<Decimal>,
+    pub unrealised_pnl: Option<Decimal>,
+    pub realised_pnl: Decimal,
+    pub fees_paid: Decimal,
+}
+
+/// What a session is told.
+#[derive(Debug)]
+enum Command {
+    Submit(OrderRequest, oneshot::Sender<Result<Order, SessionError>>),
+    Cancel(OrderId, oneshot::Sender<Result<Order, SessionError>>),
+    Quote(Quote),
+    /// The bar just ended (its quotes were already sent): the swarm, if any, decides.
+    BarClosed(Candle),
+    Halt(bool, oneshot::Sender<()>),
+}
+
+/// A handle to one account's session: cheap to clone, shared by every request.
+#[derive(Debug, Clone)]
+pub struct SessionHandle {
+    pub account_id: String,
+    commands: mpsc::Sender<Command>,
+    view: watch::Receiver<Arc<AccountView>>,
+    fills: broadcast::Sender<Fill>,
+    swarm_state: watch::Receiver<Option<Arc<SwarmView>>>,
+}
+
+/// The swarm's state for `GET /api/swarm` and predictions.
+#[derive(Debug, Clone, Serialize)]
+pub struct SwarmView {
+    pub product_id: ProductId,
+    pub halted: bool,
+    /// The circuit breaker: `CLOSED`, `OPEN` or `HALF_OPEN`.
+    pub breaker: &'static str,
+    pub decisions: u64,
+    pub weights: Vec<(String, f64)>,
+    /// The latest decision record (JSON), if any.
+    pub latest_decision: Option<serde_json::Value>,
+}
+
+impl SessionHandle {
+    /// Places an order; answers once its events are durably stored.
+    pub async fn submit(&self, request: OrderRequest) -> Result<Order, SessionError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(Command::Submit(request, reply)).await.map_err(|_| SessionError::Stopped)?;
+        answer.await.map_err(|_| SessionError::Stopped)?
+    }
+
+    /// Cancels an order; answers once the cancellation is durably stored.
+    pub async fn cancel(&self, order_id: OrderId) -> Result<Order, SessionError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(Command::Cancel(order_id, reply)).await.map_err(|_| SessionError::Stopped)?;
+        answer.await.map_err(|_| SessionError::Stopped)?
+    }
+
+    /// Stops (or resumes) the swarm of this account from sending orders.
+    pub async fn halt(&self, halted: bool) -> Result<(), SessionError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(Command::Halt(halted, reply)).await.map_err(|_| SessionError::Stopped)?;
+        answer.await.map_err(|_| SessionError::Stopped)
+    }
+
+    pub async fn quote(&self, quote: Quote) {
+        let _ = self.commands.send(Command::Quote(quote)).await;
+    }
+
+    pub async fn bar_closed(&self, candle: Candle) {
+        let _ = self.commands.send(Command::BarClosed(candle)).await;
+    }
+
+    /// The latest committed state.
+    pub fn view(&self) -> Arc<AccountView> {
+        self.view.borrow().clone()
+    }
+
+    /// Fills as they are committed.
+    pub fn subscribe_fills(&self) -> broadcast::Receiver<Fill> {
+        self.fills.subscribe()
+    }
+
+    pub fn swarm(&self) -> Option<Arc<SwarmView>> {
+        self.swarm_state.borrow().clone()
+    }
+}
+
+/// Everything a session starts from.
+pub struct SessionSpec {
+    pub account_id: String,
+    pub exchange: ExchangeConfig,
+    pub products: Vec<Product>,
+    pub quote_currency: Currency,
+    pub initial_capital: Decimal,
+    pub swarm: Option<Swarm>,
+    pub max_batch: usize,
+}
+
+impl std::fmt::Debug for SessionSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionSpec").field("account_id", &self.account_id).finish_non_exhaustive()
+    }
+}
+
+/// Starts an account's session: rebuilds the account from its stored log (funding a new one
+/// with the initial capital), then serves commands until every handle is dropped.
+pub async fn start(
+    spec: SessionSpec,
+    store: SqlStore,
+    now_ms: i64,
+    last_quotes: &[Quote],
+) -> anyhow::Result<(SessionHandle, tokio::task::JoinHandle<()>)> {
+    store.create_account(&spec.account_id, now_ms).await?;
+    let log = store.load_events(&spec.account_id).await?;
+    let account = Account::replay(&log)?;
+    let fresh = log.is_empty();
+    let mut engine = MatchingEngine::resume(spec.exchange.clone(), account)?;
+    for product in &spec.products {
+        engine.list_product(product.clone()).map_err(|r| anyhow::anyhow!("cannot list {}: {r}", product.product_id))?;
+    }
+    if fresh {
+        engine
+            .deposit(
+                spec.quote_currency,
+                spec.initial_capital,
+                last_quotes.first().map_or(Timestamp::default(), |q| q.time),
+            )
+            .map_err(|r| anyhow::anyhow!("cannot fund {}: {r}", spec.account_id))?;
+    }
+    for quote in last_quotes {
+        engine.on_quote(quote)?;
+    }
+    let events: Vec<AccountEvent> = engine.drain_events().collect();
+    store.append_events(&spec.account_id, &events).await?;
+
+    let mut fills = VecDeque::new();
+    for event in &log {
+        remember_fill(&mut fills, event);
+    }
+    let (commands, receiver) = mpsc::channel(4096);
+    let (view_tx, view) = watch::channel(Arc::new(view_of(&spec.account_id, &engine, &fills)));
+    let (fill_tx, _) = broadcast::channel(1024);
+    let (swarm_tx, swarm_state) =
+        watch::channel(spec.swarm.as_ref().map(|s| Arc::new(swarm_view(s, engine.now(), None))));
+    let handle =
+        SessionHandle { account_id: spec.account_id.clone(), commands, view, fills: fill_tx.clone(), swarm_state };
+    let session = Session {
+        account_id: spec.account_id,
+        engine,
+        swarm: spec.swarm,
+        store,
+        max_batch: spec.max_batch,
+        fills,
+        view: view_tx,
+        fill_tx,
+        swarm_tx,
+        latest_decision: None,
+    };
+    let task = tokio::spawn(session.run(receiver));
+    Ok((handle, task))
+}
+
+struct Session {
+    account_id: String,
+    engine: MatchingEngine,
+    swarm: Option<Swarm>,
+    store: SqlStore,
+    max_batch: usize,
+    fills: VecDeque<Fill>,
+    view: watch::Sender<Arc<AccountView>>,
+    fill_tx: broadcast::Sender<Fill>,
+    swarm_tx: watch::Sender<Option<Arc<SwarmView>>>,
+    latest_decision: Option<serde_json::Value>,
+}
+
+type Reply = (oneshot::Sender<Result<Order, SessionError>>, Result<Order, Rejection>);
+
+impl Session {
+    async fn run(mut self, mut receiver: mpsc::Receiver<Command>) {
+        let mut batch = Vec::with_capacity(self.max_batch);
+        while receiver.recv_many(&mut batch, self.max_batch).await > 0 {
+            let mut replies: Vec<Reply> = Vec::new();
+            let mut halts = Vec::new();
+            for command in batch.drain(..) {
+                self.apply(command, &mut replies, &mut halts);
+            }
+            let events: Vec<AccountEvent> = self.engine.drain_events().collect();
+            let decisions = self.swarm.as_mut().map(Swarm::take_log_lines).unwrap_or_default();
+            let stored = match self.store.append_events(&self.account_id, &events).await {
+                Ok(()) => self.store.append_decisions(&self.account_id, &decisions).await,
+                Err(err) => Err(err),
+            };
+            if let Err(err) = stored {
+                // The engine has applied events that are not durable: acknowledge nothing and
+                // stop; a restart rebuilds the account from what was committed.
+                tracing::error!(account = %self.account_id, "storage failed, session stopped: {err:#}");
+                for (reply, _) in replies {
+                    let _ = reply.send(Err(SessionError::Storage(format!("{err:#}"))));
+                }
+                return;
+            }
+            for event in &events {
+                if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
+                    let _ = self.fill_tx.send(fill.clone());
+                }
+                remember_fill(&mut self.fills, event);
+            }
+            if let Some(line) = decisions.lines().last() {
+                self.latest_decision = serde_json::from_str(line).ok();
+            }
+            self.view.send_replace(Arc::new(view_of(&self.account_id, &self.engine, &self.fills)));
+            if let Some(swarm) = &self.swarm {
+                let view = swarm_view(swarm, self.engine.now(), self.latest_decision.clone());
+                self.swarm_tx.send_replace(Some(Arc::new(view)));
+            }
+            for (reply, result) in replies {
+                let _ = reply.send(result.map_err(SessionError::from));
+            }
+            for reply in halts {
+                let _ = reply.send(());
+            }
+        }
+    }
+
+    fn apply(&mut self, command: Command, replies: &mut Vec<Reply>, halts: &mut Vec<oneshot::Sender<()>>) {
+        let now = self.engine.now();
+        match command {
+            Command::Submit(request, reply) => {
+                let result = self.engine.submit(request, now).cloned();
+                replies.push((reply, result));
+            }
+            Command::Cancel(order_id, reply) => {
+                let result = self.engine.cancel(order_id, now).cloned();
+                replies.push((reply, result));
+            }
+            Command::Quote(quote) => {
+                if let Err(err) = self.engine.on_quote(&quote) {
+                    tracing::warn!(account = %self.account_id, "quote refused: {err}");
+                }
+            }
+            Command::BarClosed(candle) => {
+                if let Some(swarm) = &mut self.swarm {
+                    swarm.decide_at_close(&mut self.engine, &candle, &[]);
+                }
+            }
+            Command::Halt(halted, reply) => {
+                if let Some(swarm) = &mut self.swarm {
+                    if halted {
+                        swarm.emergency_shutdown(&mut self.engine, now);
+                    } else {
+                        swarm.resume();
+                    }
+                }
+                halts.push(reply);
+            }
+        }
+    }
+}
+
+fn remember_fill(fills: &mut VecDeque<Fill>, event: &AccountEvent) {
+    if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
+        fills.push_front(fill.clone());
+        fills.truncate(RECENT_FILLS);
+    }
+}
+
+fn view_of(account_id: &str, engine: &MatchingEngine, fills: &VecDeque<Fill>) -> AccountView {
+    let account = engine.account();
+    let balances: Vec<BalanceView> = account
+        .balances()
+        .iter()
+        .map(|(currency, b)| BalanceView {
+            currency: *currency,
+            available: b.available,
+            hold: b.hold,
+            total: b.total(),
+        })
+        .collect();
+    let mut equity = Decimal::ZERO;
+    let mut positions = Vec::new();
+    for (product_id, position) in account.positions() {
+        let mark = engine.last_price(*product_id);
+        if !position.size.is_zero() {
+            equity += mark.map_or(Decimal::ZERO, |m| position.size * m);
+        }
+        positions.push(PositionView {
+            product_id: *product_id,
+            size: position.size,
+            average_entry_price: position.average_entry_price(),
+            mark_price: mark,
+            unrealised_pnl: mark.map(|m| position.unrealised_pnl(m)),
+            realised_pnl: position.realised_pnl,
+            fees_paid: position.fees_paid,
+        });
+    }
+    let quote_cash: Decimal = engine.products().first().map(|p| account.balance(p.quote()).total()).unwrap_or_default();
+    let mut orders: Vec<Order> = account.orders().cloned().collect();
+    orders
+        .sort_by(|a, b| b.created_time.cmp(&a.created_time).then(b.order_id.to_string().cmp(&a.order_id.to_string())));
+    AccountView {
+        account_id: account_id.to_string(),
+        time: engine.now(),
+        balances,
+        positions,
+        equity: quote_cash + equity,
+        orders: Arc::new(orders),
+        fills: Arc::new(fills.clone()),
+    }
+}
+
+fn swarm_view(swarm: &Swarm, now: Timestamp, latest_decision: Option<serde_json::Value>) -> SwarmView {
+    let weights = coinswarm_core::swarm::AgentKind::ALL
+        .iter()
+        .zip(swarm.effective_weights())
+        .map(|(kind, weight)| (format!("{kind:?}").to_lowercase(), weight))
+        .collect();
+    SwarmView {
+        product_id: swarm.product().product_id,
+        halted: swarm.is_halted(),
+        breaker: swarm.breaker().state(now).as_str(),
+        decisions: swarm.summary().decisions,
+        weights,
+        latest_decision,
+    }
+}

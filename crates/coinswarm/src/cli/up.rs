@@ -1,0 +1,100 @@
+//! `coinswarm up`: the whole system in one process until SIGINT or SIGTERM.
+
+use anyhow::Context;
+use clap::Args;
+use coinswarm_server::ServerConfig;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Address to listen on (default 127.0.0.1:8080; env COINSWARM_LISTEN).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Accept a non-loopback `--listen` address (the server holds accounts).
+    #[arg(long)]
+    allow_remote: bool,
+    /// Where state is kept (default ./.coinswarm; env COINSWARM_DATA_DIR).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// A TOML file overriding the defaults (see --print-config for every setting).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Wall-clock milliseconds per replayed bar (default 1000).
+    #[arg(long)]
+    bar_interval_ms: Option<u64>,
+    /// Print the effective configuration as TOML and exit.
+    #[arg(long)]
+    print_config: bool,
+}
+
+/// The effective config: defaults, then `--config`, then `COINSWARM_*`, then flags.
+pub fn effective_config(args: &UpArgs) -> anyhow::Result<ServerConfig> {
+    let mut config = ServerConfig::load(args.config.as_deref(), |var| std::env::var(var).ok())?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if args.allow_remote {
+        config.allow_remote = true;
+    }
+    if let Some(dir) = &args.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Some(ms) = args.bar_interval_ms {
+        config.feed.bar_interval_ms = ms;
+    }
+    Ok(config)
+}
+
+pub fn run(args: &UpArgs) -> anyhow::Result<()> {
+    let config = effective_config(args)?;
+    if args.print_config {
+        print!("{}", config.to_toml());
+        return Ok(());
+    }
+    config.validate()?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    runtime.block_on(async {
+        let server = coinswarm_server::start(config.clone()).await?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "Coinswarm is up: API at http://{}/api (data in {})", server.addr, config.data_dir.display())?;
+        if let Some(key) = &server.first_admin_key {
+            writeln!(out, "admin API key (shown once, keep it): {}", key.secret)?;
+        }
+        out.flush()?;
+        drop(out);
+        server.run_until(shutdown_signal()).await?;
+        eprintln!("Coinswarm stopped cleanly");
+        Ok(())
+    })
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+}
