@@ -119,7 +119,7 @@ impl Default for LimitsConfig {
 }
 
 /// The `COINSWARM_*` variables read, each naming the setting it overrides.
-pub const ENV_VARS: [(&str, &str); 7] = [
+pub const ENV_VARS: [(&str, &str); 8] = [
     ("COINSWARM_LISTEN", "listen"),
     ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
     ("COINSWARM_DATA_DIR", "data_dir"),
@@ -127,6 +127,7 @@ pub const ENV_VARS: [(&str, &str); 7] = [
     ("COINSWARM_FEED_BAR_INTERVAL_MS", "feed.bar_interval_ms"),
     ("COINSWARM_INITIAL_CAPITAL", "accounts.initial_capital"),
     ("COINSWARM_REQUESTS_PER_SECOND", "limits.requests_per_second"),
+    ("COINSWARM_BURST", "limits.burst"),
 ];
 
 impl ServerConfig {
@@ -162,6 +163,7 @@ impl ServerConfig {
             "limits.requests_per_second" => {
                 self.limits.requests_per_second = value.parse().map_err(|e| parse_error(&e))?;
             }
+            "limits.burst" => self.limits.burst = value.parse().map_err(|e| parse_error(&e))?,
             other => bail!("unknown setting {other}"),
         }
         Ok(())

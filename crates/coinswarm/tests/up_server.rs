@@ -1,0 +1,237 @@
+//! `coinswarm up` driven over HTTP as a client would: the real binary on a free loopback port.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::server::{Server, create_key, scratch_dir};
+
+fn json_of(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+fn limit_buy(client_order_id: &str, price: &str) -> String {
+    json!({
+        "client_order_id": client_order_id,
+        "product_id": "BTC-USD",
+        "side": "BUY",
+        "order_configuration": {"limit_limit_gtc": {"base_size": "0.01", "limit_price": price}}
+    })
+    .to_string()
+}
+
+#[test]
+fn orders_are_placed_listed_cancelled_and_an_idempotent_repeat_returns_the_first() {
+    let dir = scratch_dir("orders");
+    let server = Server::start(&dir, &[]);
+    let key = server.admin_key.clone().expect("a first start prints an admin key");
+
+    // A limit far below the market rests.
+    let (status, body) = server.post("/api/orders", Some(&key), &limit_buy("rest-1", "100"));
+    assert_eq!(status, 201, "{body}");
+    let order = json_of(&body)["order"].clone();
+    assert_eq!(order["status"], "OPEN");
+    let id = order["order_id"].as_str().unwrap().to_string();
+
+    let (status, body) = server.post("/api/orders", Some(&key), &limit_buy("rest-1", "100"));
+    assert_eq!(status, 201);
+    assert_eq!(json_of(&body)["order"]["order_id"], id.as_str(), "same client_order_id, same order");
+
+    let (status, body) = server.get("/api/orders?status=open", Some(&key));
+    assert_eq!(status, 200);
+    let open = json_of(&body)["orders"].as_array().unwrap().clone();
+    assert_eq!(open.iter().filter(|o| o["order_id"] == id.as_str()).count(), 1);
+
+    let (status, body) = server.get(&format!("/api/orders/{id}"), Some(&key));
+    assert_eq!((status, json_of(&body)["order"]["status"].clone()), (200, json!("OPEN")));
+    let (status, body) = server.delete(&format!("/api/orders/{id}"), Some(&key));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json_of(&body)["order"]["status"], "CANCELLED");
+    let (status, body) = server.delete(&format!("/api/orders/{id}"), Some(&key));
+    assert_eq!(status, 422, "a second cancel is refused: {body}");
+
+    // A market buy fills against the replayed quotes and shows in the account and trades.
+    let market = json!({"product_id": "BTC-USD", "side": "BUY",
+        "order_configuration": {"market_market_ioc": {"quote_size": "1000"}}});
+    let (status, body) = server.post("/api/orders", Some(&key), &market.to_string());
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(json_of(&body)["order"]["status"], "FILLED");
+    let (_, body) = server.get("/api/trades?limit=5", Some(&key));
+    assert!(!json_of(&body)["trades"].as_array().unwrap().is_empty());
+    let (_, body) = server.get("/api/accounts/swarm", Some(&key));
+    let account = json_of(&body);
+    assert!(account["balances"].as_array().unwrap().iter().any(|b| b["currency"] == "BTC"), "{account}");
+    assert!(server.terminate().success(), "SIGTERM ends the server cleanly");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn keys_only_reach_their_own_account_and_scopes_limit_what_they_do() {
+    let dir = scratch_dir("scopes");
+    let server = Server::start(&dir, &[]);
+    let reader = create_key(&dir, "bob", "read");
+    let trader = create_key(&dir, "carol", "trade");
+
+    assert_eq!(server.get("/api/accounts/bob", None).0, 401);
+    assert_eq!(server.get("/api/accounts/bob", Some("csk_not_a_key")).0, 401);
+    let (status, body) = server.get("/api/accounts/bob", Some(&reader));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json_of(&body)["equity"], "100000", "a new account is funded with the initial capital");
+    let (status, body) = server.post("/api/orders", Some(&reader), &limit_buy("r", "100"));
+    assert_eq!((status, json_of(&body)["error"]["code"].clone()), (403, json!("FORBIDDEN")));
+    // Another account is answered as if it did not exist.
+    assert_eq!(server.get("/api/accounts/carol", Some(&reader)).0, 404);
+    assert_eq!(server.get("/api/accounts/swarm", Some(&trader)).0, 404);
+    let (status, body) = server.post("/api/orders", Some(&trader), &limit_buy("c", "100"));
+    assert_eq!(status, 201, "{body}");
+    let carols = json_of(&body)["order"]["order_id"].as_str().unwrap().to_string();
+    assert_eq!(server.get(&format!("/api/orders/{carols}"), Some(&reader)).0, 404);
+    assert_eq!(server.delete(&format!("/api/orders/{carols}"), Some(&create_key(&dir, "bob", "trade"))).0, 404);
+    assert_eq!(server.post("/api/swarm/shutdown", Some(&trader), "").0, 403);
+    let (_, body) = server.get("/api/accounts", Some(&trader));
+    let listed = json_of(&body)["accounts"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["account_id"], "carol");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_input_gets_a_4xx_with_a_message_never_a_5xx() {
+    let dir = scratch_dir("bad-input");
+    let server = Server::start(&dir, &[]);
+    let key = server.admin_key.clone().unwrap();
+    let order = |body: &[u8]| server.request("POST", "/api/orders", Some(&key), Some(body));
+    let cases: Vec<(&str, (u16, String), u16)> = vec![
+        ("malformed JSON", order(b"{\"product_id\":"), 400),
+        ("wrong type", order(br#"{"product_id":"BTC-USD","side":"BUY","order_configuration":{"limit_limit_gtc":{"base_size":true,"limit_price":"1"}}}"#), 422),
+        ("unknown field", order(br#"{"product_id":"BTC-USD","side":"BUY","colour":"red","order_configuration":{"market_market_ioc":{"base_size":"1"}}}"#), 422),
+        ("unknown product", order(br#"{"product_id":"DOGE-USD","side":"BUY","order_configuration":{"market_market_ioc":{"base_size":"1"}}}"#), 404),
+        ("negative size", order(br#"{"product_id":"BTC-USD","side":"BUY","order_configuration":{"limit_limit_gtc":{"base_size":"-1","limit_price":"100"}}}"#), 422),
+        ("huge size", order(br#"{"product_id":"BTC-USD","side":"BUY","order_configuration":{"limit_limit_gtc":{"base_size":"99999999999999","limit_price":"100"}}}"#), 422),
+        ("invalid UTF-8", order(b"{\"product_id\":\"\xff\xfe\"}"), 400),
+        ("oversized body", order(&vec![b' '; 200 * 1024]), 413),
+        ("unknown route", server.get("/api/nothing", Some(&key)), 404),
+        ("wrong method", server.request("PUT", "/api/orders", Some(&key), None), 405),
+        ("bad query", server.get("/api/market-data?product=BTC-USD", None), 400),
+        ("bad product id", server.get("/api/market-data?product_id=BTCUSD", None), 400),
+        ("bad order id", server.get("/api/orders/not-an-id", Some(&key)), 400),
+        ("bad limit", server.get("/api/trades?limit=0", Some(&key)), 400),
+        ("bad time", server.get("/api/candles?product_id=BTC-USD&start=yesterday", None), 400),
+    ];
+    for (case, (status, body), expected) in cases {
+        assert_eq!(status, expected, "{case}: {body}");
+        let error = json_of(&body)["error"].clone();
+        assert!(error["code"].is_string() && !error["message"].as_str().unwrap().is_empty(), "{case}: {body}");
+    }
+    let (status, _) = server.get("/api/market-data?product_id=BTC-USD", None);
+    assert_eq!(status, 200, "the server is still serving");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_burst_beyond_the_key_rate_gets_429_with_retry_after() {
+    let dir = scratch_dir("rate");
+    let server = Server::start(&dir, &[("COINSWARM_REQUESTS_PER_SECOND", "2"), ("COINSWARM_BURST", "5")]);
+    let key = server.admin_key.clone().unwrap();
+    let statuses: Vec<(u16, Vec<(String, String)>)> =
+        (0..12).map(|_| server.raw("GET", "/api/accounts/swarm", Some(&key), None)).map(|(s, h, _)| (s, h)).collect();
+    let limited: Vec<_> = statuses.iter().filter(|(s, _)| *s == 429).collect();
+    assert!(statuses.iter().take(5).all(|(s, _)| *s == 200));
+    assert!(limited.len() >= 5, "{} of 12 limited", limited.len());
+    assert!(limited.iter().all(|(_, h)| h.iter().any(|(n, v)| n == "retry-after" && v.parse::<u64>().is_ok())));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_restart_resumes_the_accounts_and_keys_from_the_data_directory() {
+    let dir = scratch_dir("restart");
+    let server = Server::start(&dir, &[]);
+    let key = server.admin_key.clone().unwrap();
+    let (_, body) = server.post("/api/orders", Some(&key), &limit_buy("keep-me", "100"));
+    let id = json_of(&body)["order"]["order_id"].as_str().unwrap().to_string();
+    assert!(server.terminate().success());
+
+    let server = Server::start(&dir, &[]);
+    assert_eq!(server.admin_key, None, "the admin key is only printed on the first start");
+    let (status, body) = server.get(&format!("/api/orders/{id}"), Some(&key));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json_of(&body)["order"]["status"], "OPEN");
+    let (_, body) = server.post("/api/orders", Some(&key), &limit_buy("keep-me", "100"));
+    assert_eq!(json_of(&body)["order"]["order_id"], id.as_str(), "idempotency survives the restart");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn up_prints_its_effective_config_and_refuses_a_remote_address_without_the_flag() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_coinswarm"))
+        .args(["up", "--print-config", "--listen", "127.0.0.1:9999"])
+        .env("COINSWARM_FEED_BAR_INTERVAL_MS", "250")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("listen = \"127.0.0.1:9999\"") && text.contains("bar_interval_ms = 250"), "{text}");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_coinswarm"))
+        .args(["up", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(scratch_dir("remote"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--allow-remote"));
+}
+
+#[test]
+fn after_a_sigkill_mid_stream_every_acknowledged_order_is_there_exactly_once() {
+    let dir = scratch_dir("crash");
+    let server = Server::start(&dir, &[("COINSWARM_REQUESTS_PER_SECOND", "100000"), ("COINSWARM_BURST", "100000")]);
+    let key = server.admin_key.clone().unwrap();
+    let addr = server.addr;
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let key_for_clients = key.clone();
+    let client = std::thread::spawn(move || {
+        let client = support::server::Client { addr };
+        let mut acknowledged = Vec::new();
+        for i in 0..900 {
+            if stop_rx.try_recv().is_ok() {
+                break;
+            }
+            let (status, body) = client.request(
+                "POST",
+                "/api/orders",
+                Some(&key_for_clients),
+                Some(limit_buy(&format!("c{i}"), "100").as_bytes()),
+            );
+            if status == 201 {
+                let order: Value = serde_json::from_str(&body).unwrap();
+                acknowledged.push((format!("c{i}"), order["order"]["order_id"].as_str().unwrap().to_string()));
+            } else if status == 0 {
+                break; // the server is gone
+            }
+        }
+        acknowledged
+    });
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    server.kill();
+    let _ = stop_tx.send(());
+    let acknowledged = client.join().unwrap();
+    assert!(acknowledged.len() > 20, "only {} orders were acknowledged before the kill", acknowledged.len());
+
+    let server = Server::start(&dir, &[]);
+    let (_, body) = server.get("/api/orders?limit=1000&status=open", Some(&key));
+    let open = json_of(&body)["orders"].as_array().unwrap().clone();
+    for (client_order_id, order_id) in &acknowledged {
+        let matching: Vec<_> = open.iter().filter(|o| o["client_order_id"] == client_order_id.as_str()).collect();
+        assert_eq!(matching.len(), 1, "{client_order_id} is there exactly once");
+        assert_eq!(matching[0]["order_id"], order_id.as_str());
+    }
+    // Ledger invariants after recovery: nothing negative, and the USD on hold is exactly what
+    // the open orders still reserve.
+    let (_, body) = server.get("/api/accounts/swarm", Some(&key));
+    let account = json_of(&body);
+    let decimal = |v: &Value| v.as_str().unwrap().parse::<f64>().unwrap();
+    for balance in account["balances"].as_array().unwrap() {
+        assert!(decimal(&balance["available"]) >= 0.0 && decimal(&balance["hold"]) >= 0.0, "{balance}");
+    }
+    let usd = account["balances"].as_array().unwrap().iter().find(|b| b["currency"] == "USD").unwrap();
+    let reserved: f64 = open.iter().map(|o| decimal(&o["hold_remaining"])).sum();
+    assert!((decimal(&usd["hold"]) - reserved).abs() < 1e-6, "hold {} vs reserved {reserved}", usd["hold"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
