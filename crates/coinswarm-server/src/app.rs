@@ -5,6 +5,7 @@
 use crate::api::{self, AppState, KeyGuard};
 use crate::config::ServerConfig;
 use crate::feed::ReplayFeed;
+use crate::hub::Hub;
 use crate::keys::{self, NewKey, Scope};
 use crate::market::MarketBoard;
 use crate::registry::Sessions;
@@ -33,6 +34,9 @@ pub struct AppParts {
     pub board: Arc<MarketBoard>,
     pub sessions: Arc<Sessions>,
     pub guard: KeyGuard,
+    pub hub: Arc<Hub>,
+    /// Turns true when the server begins to shut down (streams close, the feed stops).
+    pub shutdown: watch::Receiver<bool>,
     starting: tokio::sync::Mutex<()>,
     session_tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -74,6 +78,7 @@ impl AppParts {
             initial_capital: self.config.accounts.initial_capital,
             swarm,
             max_batch: self.config.accounts.max_commit_batch,
+            hub: self.hub.clone(),
         }
     }
 }
@@ -112,6 +117,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let series = entry.series.clone();
     let product = Product::spot(series.product_id());
     let board = Arc::new(MarketBoard::new(vec![product.clone()], series.granularity()));
+    let hub = Arc::new(Hub::default());
+    let (shutdown, shutdown_rx) = watch::channel(false);
     let parts = Arc::new(AppParts {
         config: config.clone(),
         store: store.clone(),
@@ -119,6 +126,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         board: board.clone(),
         sessions: Arc::new(Sessions::default()),
         guard: KeyGuard::default(),
+        hub: hub.clone(),
+        shutdown: shutdown_rx.clone(),
         starting: tokio::sync::Mutex::new(()),
         session_tasks: Mutex::new(Vec::new()),
     });
@@ -138,7 +147,6 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         parts.session(&account).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
     }
 
-    let (shutdown, shutdown_rx) = watch::channel(false);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -165,7 +173,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         bar_interval: Duration::from_millis(config.feed.bar_interval_ms),
         loop_at_end: config.feed.loop_at_end,
     };
-    let feed = tokio::spawn(crate::feed::run(replay, board, parts.sessions.clone(), store, shutdown_rx));
+    let feed = tokio::spawn(crate::feed::run(replay, board, hub, parts.sessions.clone(), store, shutdown_rx));
     Ok(RunningServer { addr, first_admin_key, parts, shutdown, http, feed })
 }
 

@@ -2,6 +2,7 @@
 //! sent to every account session and the market board; the swarm decides at each bar's
 //! close. Its position is stored, so a restart resumes where it stopped.
 
+use crate::hub::{Hub, StreamEvent};
 use crate::market::MarketBoard;
 use crate::registry::Sessions;
 use crate::store::SqlStore;
@@ -30,6 +31,7 @@ pub struct ReplayFeed {
 pub async fn run(
     feed: ReplayFeed,
     board: Arc<MarketBoard>,
+    hub: Arc<Hub>,
     sessions: Arc<Sessions>,
     store: SqlStore,
     mut shutdown: watch::Receiver<bool>,
@@ -54,6 +56,7 @@ pub async fn run(
         let quotes = intrabar_quotes(&candle, &product, series.granularity(), &intrabar)?;
         for quote in quotes {
             board.on_quote(&quote);
+            hub.publish(StreamEvent::Ticker(quote));
             for session in sessions.all() {
                 session.quote(quote).await;
             }
@@ -63,6 +66,7 @@ pub async fn run(
             }
         }
         board.on_bar(product.product_id, candle);
+        hub.publish(StreamEvent::Candle(product.product_id, candle));
         for session in sessions.all() {
             session.bar_closed(candle).await;
         }

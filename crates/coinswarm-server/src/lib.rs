@@ -11,6 +11,7 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod feed;
+pub mod hub;
 pub mod keys;
 pub mod market;
 pub mod registry;

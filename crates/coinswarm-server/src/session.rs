@@ -4,6 +4,7 @@
 //! command of the batch acknowledged. Readers take the latest [`AccountView`] snapshot and
 //! never wait for the writer.
 
+use crate::hub::{Hub, StreamEvent};
 use crate::store::SqlStore;
 use coinswarm_core::exchange::{ExchangeConfig, Fill, MatchingEngine, Order, OrderId, OrderRequest, Rejection};
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
@@ -153,6 +154,8 @@ pub struct SessionSpec {
     pub initial_capital: Decimal,
     pub swarm: Option<Swarm>,
     pub max_batch: usize,
+    /// Where the swarm's committed decisions are published for streaming.
+    pub hub: Arc<Hub>,
 }
 
 impl std::fmt::Debug for SessionSpec {
@@ -214,6 +217,7 @@ pub async fn start(
         fill_tx,
         swarm_tx,
         latest_decision: None,
+        hub: spec.hub,
     };
     let task = tokio::spawn(session.run(receiver));
     Ok((handle, task))
@@ -230,6 +234,7 @@ struct Session {
     fill_tx: broadcast::Sender<Fill>,
     swarm_tx: watch::Sender<Option<Arc<SwarmView>>>,
     latest_decision: Option<serde_json::Value>,
+    hub: Arc<Hub>,
 }
 
 type Reply = (oneshot::Sender<Result<Order, SessionError>>, Result<Order, Rejection>);
@@ -264,8 +269,13 @@ impl Session {
                 }
                 remember_fill(&mut self.fills, event);
             }
-            if let Some(line) = decisions.lines().last() {
-                self.latest_decision = serde_json::from_str(line).ok();
+            if let Some(swarm) = &self.swarm {
+                for line in decisions.lines() {
+                    if let Ok(decision) = serde_json::from_str::<serde_json::Value>(line) {
+                        self.hub.publish(StreamEvent::Decision(swarm.product().product_id, decision.clone()));
+                        self.latest_decision = Some(decision);
+                    }
+                }
             }
             self.view.send_replace(Arc::new(view_of(&self.account_id, &self.engine, &self.fills)));
             if let Some(swarm) = &self.swarm {

@@ -235,3 +235,56 @@ fn after_a_sigkill_mid_stream_every_acknowledged_order_is_there_exactly_once() {
     assert!((decimal(&usd["hold"]) - reserved).abs() < 1e-6, "hold {} vs reserved {reserved}", usd["hold"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_stream_sends_coalesced_tickers_candles_decisions_and_the_callers_own_fills() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = scratch_dir("stream");
+    let server = Server::start(&dir, &[]);
+    let key = server.admin_key.clone().unwrap();
+    let client = server.client();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/stream", server.addr)).await.unwrap();
+        socket.send(Message::text(r#"{"type":"subscribe","channels":["ticker"],"product_ids":["DOGE-USD"]}"#)).await.unwrap();
+        let subscribe = json!({"type": "subscribe", "channels": ["ticker", "candles", "decisions", "heartbeats", "fills"],
+            "product_ids": ["BTC-USD"], "api_key": key});
+        socket.send(Message::text(subscribe.to_string())).await.unwrap();
+        // A market order placed over REST shows on the fills channel.
+        let order = json!({"product_id": "BTC-USD", "side": "BUY",
+            "order_configuration": {"market_market_ioc": {"quote_size": "500"}}});
+        let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut placed = false;
+        let mut errors = Vec::new();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        while tokio::time::Instant::now() < deadline {
+            let Ok(Some(Ok(Message::Text(text)))) =
+                tokio::time::timeout(std::time::Duration::from_secs(5), socket.next()).await
+            else {
+                continue;
+            };
+            let message: Value = serde_json::from_str(&text).unwrap();
+            if message["type"] == "error" {
+                errors.push(message["message"].as_str().unwrap().to_string());
+            }
+            if message["type"] == "subscriptions" && !placed {
+                placed = true;
+                let (status, body) = client.request("POST", "/api/orders", Some(&key), Some(order.to_string().as_bytes()));
+                assert_eq!(status, 201, "{body}");
+            }
+            if let Some(channel) = message["channel"].as_str() {
+                *seen.entry(channel.to_string()).or_default() += 1;
+            }
+            if ["ticker", "candles", "decisions", "heartbeats", "fills"].iter().all(|c| seen.contains_key(*c)) {
+                break;
+            }
+        }
+        assert_eq!(errors, vec!["product DOGE-USD is not listed".to_string()]);
+        for channel in ["ticker", "candles", "decisions", "heartbeats", "fills"] {
+            assert!(seen.contains_key(channel), "no {channel} message in 20 s: {seen:?}");
+        }
+    });
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -6,6 +6,7 @@ mod error;
 mod market;
 mod ops;
 mod orders;
+mod stream;
 mod swarm;
 
 use crate::app::AppParts;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/swarm", get(swarm::state))
         .route("/api/swarm/shutdown", post(swarm::shutdown))
         .route("/api/swarm/resume", post(swarm::resume))
+        .route("/stream", get(stream::upgrade))
         .fallback(ops::unknown_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
