@@ -2,6 +2,7 @@
 
 mod accounts;
 mod auth;
+mod dashboard;
 mod error;
 mod market;
 mod ops;
@@ -35,6 +36,7 @@ impl Deref for AppState {
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.max_body_bytes;
     Router::new()
+        .route("/", get(dashboard::page))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/api/products", get(market::products))
