@@ -5,6 +5,7 @@ mod auth;
 mod dashboard;
 mod error;
 mod market;
+mod openapi;
 mod ops;
 mod orders;
 mod stream;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(dashboard::page))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/products", get(market::products))
         .route("/api/market-data", get(market::market_data))
         .route("/api/candles", get(market::candles))
