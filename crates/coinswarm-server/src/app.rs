@@ -8,6 +8,7 @@ use crate::feed::ReplayFeed;
 use crate::hub::Hub;
 use crate::keys::{self, NewKey, Scope};
 use crate::market::MarketBoard;
+use crate::metrics::HttpMetrics;
 use crate::registry::Sessions;
 use crate::session::{self, SessionHandle, SessionSpec};
 use crate::store::{MemoryKv, SqlStore};
@@ -35,6 +36,7 @@ pub struct AppParts {
     pub sessions: Arc<Sessions>,
     pub guard: KeyGuard,
     pub hub: Arc<Hub>,
+    pub http_metrics: HttpMetrics,
     /// Turns true when the server begins to shut down (streams close, the feed stops).
     pub shutdown: watch::Receiver<bool>,
     starting: tokio::sync::Mutex<()>,
@@ -127,6 +129,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         sessions: Arc::new(Sessions::default()),
         guard: KeyGuard::default(),
         hub: hub.clone(),
+        http_metrics: HttpMetrics::default(),
         shutdown: shutdown_rx.clone(),
         starting: tokio::sync::Mutex::new(()),
         session_tasks: Mutex::new(Vec::new()),

@@ -14,6 +14,7 @@ pub mod feed;
 pub mod hub;
 pub mod keys;
 pub mod market;
+pub mod metrics;
 pub mod registry;
 pub mod session;
 pub mod store;

@@ -7,7 +7,8 @@ use serde_json::Value;
 use support::server::{Server, scratch_dir};
 
 /// Values no parameter accepts, and some that only some parameters accept.
-const BAD_VALUES: [&str; 7] = ["", "%00", "-1", "99999999999999999999999", "not%20a%20value", "%F0%9F%92%A5", "BTC-USD"];
+const BAD_VALUES: [&str; 7] =
+    ["", "%00", "-1", "99999999999999999999999", "not%20a%20value", "%F0%9F%92%A5", "BTC-USD"];
 
 const BAD_BODIES: [&[u8]; 7] = [
     b"",

@@ -288,3 +288,30 @@ fn the_stream_sends_coalesced_tickers_candles_decisions_and_the_callers_own_fill
     });
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn metrics_count_requests_by_route_template_with_latency_histograms_and_cache_hits() {
+    let dir = scratch_dir("metrics");
+    let server = Server::start(&dir, &[]);
+    let key = server.admin_key.clone().unwrap();
+    for _ in 0..3 {
+        assert_eq!(server.get("/api/market-data?product_id=BTC-USD", None).0, 200);
+    }
+    assert_eq!(server.get("/api/orders/015d006f-9920-7e61-b974-08ab415ec386", Some(&key)).0, 404);
+    let (status, text) = server.get("/metrics", None);
+    assert_eq!(status, 200);
+    assert!(
+        text.contains("coinswarm_http_requests_total{route=\"/api/market-data\",method=\"GET\",status=\"200\"} 3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("coinswarm_http_request_duration_seconds_bucket{route=\"/api/orders/{id}\",le=\"+Inf\"} 1"),
+        "{text}"
+    );
+    let hits = text.lines().find_map(|l| l.strip_prefix("coinswarm_cache_hits_total ")).unwrap();
+    assert!(hits.parse::<f64>().unwrap() >= 1.0, "three reads within the 1 s TTL hit the cache at least once");
+    for gauge in ["coinswarm_ws_clients", "coinswarm_sessions 1", "coinswarm_decisions_total", "coinswarm_orders"] {
+        assert!(text.contains(gauge), "{gauge}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -5,6 +5,7 @@ mod auth;
 mod dashboard;
 mod error;
 mod market;
+mod observe;
 mod openapi;
 mod ops;
 mod orders;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(dashboard::page))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(observe::metrics))
         .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/products", get(market::products))
         .route("/api/market-data", get(market::market_data))
@@ -57,5 +59,6 @@ pub fn router(state: AppState) -> Router {
         .fallback(ops::unknown_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe::record))
         .with_state(state)
 }

@@ -8,12 +8,21 @@ fn param(name: &str, location: &str, required: bool, schema: Value, description:
 }
 
 fn product_param(required: bool) -> Value {
-    param("product_id", "query", required, json!({"type": "string", "example": "BTC-USD"}), "A listed product, BASE-QUOTE")
+    param(
+        "product_id",
+        "query",
+        required,
+        json!({"type": "string", "example": "BTC-USD"}),
+        "A listed product, BASE-QUOTE",
+    )
 }
 
 fn responses(ok: &str, errors: &[u16]) -> Value {
     let mut map = serde_json::Map::new();
-    map.insert("200".into(), json!({"description": ok, "content": {"application/json": {"schema": {"type": "object"}}}}));
+    map.insert(
+        "200".into(),
+        json!({"description": ok, "content": {"application/json": {"schema": {"type": "object"}}}}),
+    );
     for status in errors {
         map.insert(status.to_string(), json!({"$ref": "#/components/responses/Error"}));
     }
@@ -27,7 +36,13 @@ fn secured(mut operation: Value) -> Value {
 
 /// The document (built once per request; it is small).
 pub fn document() -> Value {
-    let limit = param("limit", "query", false, json!({"type": "integer", "minimum": 1, "maximum": 1000}), "Most items returned");
+    let limit = param(
+        "limit",
+        "query",
+        false,
+        json!({"type": "integer", "minimum": 1, "maximum": 1000}),
+        "Most items returned",
+    );
     let order_id = param("id", "path", true, json!({"type": "string", "format": "uuid"}), "Order id");
     let decimal = json!({"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"});
     json!({

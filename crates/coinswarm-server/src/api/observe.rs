@@ -1,0 +1,44 @@
+//! The observation layer: every request's route, status and latency go to the metrics and
+//! the trace log; `GET /metrics` renders them with the server's gauges.
+
+use super::AppState;
+use crate::metrics::render_value;
+use crate::store::Kv;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::time::Instant;
+
+pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state.http_metrics.record(&route, &method, status, elapsed);
+    tracing::debug!(%route, %method, status, micros = elapsed.as_micros() as u64, "request");
+    response
+}
+
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let mut out = String::new();
+    state.http_metrics.render(&mut out);
+    let cache = state.kv.stats();
+    render_value(&mut out, "coinswarm_cache_hits_total", "counter", "Kv cache hits.", cache.hits as f64);
+    render_value(&mut out, "coinswarm_cache_misses_total", "counter", "Kv cache misses.", cache.misses as f64);
+    render_value(&mut out, "coinswarm_ws_clients", "gauge", "Open /stream connections.", state.hub.clients() as f64);
+    render_value(
+        &mut out,
+        "coinswarm_sessions",
+        "gauge",
+        "Running account sessions.",
+        state.sessions.all().len() as f64,
+    );
+    let decisions = state.swarm_session().and_then(|s| s.swarm()).map_or(0, |s| s.decisions);
+    render_value(&mut out, "coinswarm_decisions_total", "counter", "Decisions the swarm took.", decisions as f64);
+    let orders: usize = state.sessions.all().iter().map(|s| s.view().orders.len()).sum();
+    render_value(&mut out, "coinswarm_orders", "gauge", "Orders the accounts hold (live and recent).", orders as f64);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}
