@@ -15,6 +15,7 @@ pub mod hub;
 pub mod keys;
 pub mod market;
 pub mod metrics;
+pub mod order_snapshot;
 pub mod registry;
 pub mod session;
 pub mod store;

@@ -1,7 +1,7 @@
 //! Prometheus metrics: request counts and latency histograms per route, plus gauges and
 //! counters the server reads from its parts when scraped (`GET /metrics`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -19,19 +19,32 @@ struct Histogram {
 /// Request metrics, keyed by route template (`/api/orders/{id}`), never by raw path.
 #[derive(Debug, Default)]
 pub struct HttpMetrics {
-    /// (route, method, status) → requests.
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    routes: Mutex<HashMap<String, RouteStats>>,
+}
+
+#[derive(Debug, Default)]
+struct RouteStats {
+    /// (method, status) → requests.
+    requests: BTreeMap<(String, u16), u64>,
+    latency: Histogram,
 }
 
 impl HttpMetrics {
+    /// Counts one request (one lock; allocates only the first time a route or status is seen).
     pub fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
-        let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        *requests.entry((route.to_string(), method.to_string(), status)).or_default() += 1;
-        drop(requests);
+        let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        let stats = match routes.get_mut(route) {
+            Some(stats) => stats,
+            None => routes.entry(route.to_string()).or_default(),
+        };
+        match stats.requests.iter_mut().find(|((m, s), _)| m == method && *s == status) {
+            Some((_, count)) => *count += 1,
+            None => {
+                stats.requests.insert((method.to_string(), status), 1);
+            }
+        }
         let seconds = elapsed.as_secs_f64();
-        let mut latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
-        let histogram = latency.entry(route.to_string()).or_default();
+        let histogram = &mut stats.latency;
         for (bound, count) in BUCKETS.iter().zip(histogram.counts.iter_mut()) {
             if seconds <= *bound {
                 *count += 1;
@@ -43,24 +56,27 @@ impl HttpMetrics {
 
     /// The request metrics in Prometheus' text format.
     pub fn render(&self, out: &mut String) {
+        let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut names: Vec<&String> = routes.keys().collect();
+        names.sort();
         let _ = writeln!(out, "# HELP coinswarm_http_requests_total HTTP requests by route, method and status.");
         let _ = writeln!(out, "# TYPE coinswarm_http_requests_total counter");
-        for ((route, method, status), count) in self.requests.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            let _ = writeln!(
-                out,
-                "coinswarm_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {count}"
-            );
-        }
-        let _ = writeln!(out, "# HELP coinswarm_http_request_duration_seconds Time to answer a request, by route.");
-        let _ = writeln!(out, "# TYPE coinswarm_http_request_duration_seconds histogram");
-        for (route, histogram) in self.latency.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            for (bound, count) in BUCKETS.iter().zip(histogram.counts) {
+        for route in &names {
+            for ((method, status), count) in &routes[*route].requests {
                 let _ = writeln!(
                     out,
-                    "coinswarm_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
+                    "coinswarm_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {count}"
                 );
             }
-            let name = "coinswarm_http_request_duration_seconds";
+        }
+        let name = "coinswarm_http_request_duration_seconds";
+        let _ = writeln!(out, "# HELP {name} Time to answer a request, by route.");
+        let _ = writeln!(out, "# TYPE {name} histogram");
+        for route in &names {
+            let histogram = &routes[*route].latency;
+            for (bound, count) in BUCKETS.iter().zip(histogram.counts) {
+                let _ = writeln!(out, "{name}_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}");
+            }
             let _ = writeln!(out, "{name}_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", histogram.count);
             let _ = writeln!(out, "{name}_sum{{route=\"{route}\"}} {}", histogram.sum);
             let _ = writeln!(out, "{name}_count{{route=\"{route}\"}} {}", histogram.count);

@@ -5,6 +5,7 @@
 //! never wait for the writer.
 
 use crate::hub::{Hub, StreamEvent};
+use crate::order_snapshot::OrderSnapshot;
 use crate::store::SqlStore;
 use coinswarm_core::exchange::{ExchangeConfig, Fill, MatchingEngine, Order, OrderId, OrderRequest, Rejection};
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
@@ -13,7 +14,6 @@ use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
@@ -42,9 +42,10 @@ pub struct AccountView {
     /// Cash plus positions at their latest prices, in the quote currency.
     pub equity: Decimal,
     #[serde(skip)]
-    pub orders: Arc<Vec<Order>>,
+    pub orders: OrderSnapshot,
+    /// Recent fills, newest first.
     #[serde(skip)]
-    pub fills: Arc<VecDeque<Fill>>,
+    pub fills: imbl::Vector<Fill>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -195,12 +196,18 @@ pub async fn start(
     let events: Vec<AccountEvent> = engine.drain_events().collect();
     store.append_events(&spec.account_id, &events).await?;
 
-    let mut fills = VecDeque::new();
+    let mut fills = imbl::Vector::new();
     for event in &log {
         remember_fill(&mut fills, event);
     }
+    let mut orders = OrderSnapshot::new(spec.exchange.retained_orders);
+    let mut known: Vec<&Order> = engine.account().orders().collect();
+    known.sort_by_key(|o| o.created_time);
+    for order in known {
+        orders.upsert(order);
+    }
     let (commands, receiver) = mpsc::channel(4096);
-    let (view_tx, view) = watch::channel(Arc::new(view_of(&spec.account_id, &engine, &fills)));
+    let (view_tx, view) = watch::channel(Arc::new(view_of(&spec.account_id, &engine, &orders, &fills)));
     let (fill_tx, _) = broadcast::channel(1024);
     let (swarm_tx, swarm_state) =
         watch::channel(spec.swarm.as_ref().map(|s| Arc::new(swarm_view(s, engine.now(), None))));
@@ -213,6 +220,7 @@ pub async fn start(
         store,
         max_batch: spec.max_batch,
         fills,
+        orders,
         view: view_tx,
         fill_tx,
         swarm_tx,
@@ -229,7 +237,8 @@ struct Session {
     swarm: Option<Swarm>,
     store: SqlStore,
     max_batch: usize,
-    fills: VecDeque<Fill>,
+    fills: imbl::Vector<Fill>,
+    orders: OrderSnapshot,
     view: watch::Sender<Arc<AccountView>>,
     fill_tx: broadcast::Sender<Fill>,
     swarm_tx: watch::Sender<Option<Arc<SwarmView>>>,
@@ -250,10 +259,7 @@ impl Session {
             }
             let events: Vec<AccountEvent> = self.engine.drain_events().collect();
             let decisions = self.swarm.as_mut().map(Swarm::take_log_lines).unwrap_or_default();
-            let stored = match self.store.append_events(&self.account_id, &events).await {
-                Ok(()) => self.store.append_decisions(&self.account_id, &decisions).await,
-                Err(err) => Err(err),
-            };
+            let stored = self.store.commit(&self.account_id, events.clone(), decisions.clone()).await;
             if let Err(err) = stored {
                 // The engine has applied events that are not durable: acknowledge nothing and
                 // stop; a restart rebuilds the account from what was committed.
@@ -268,6 +274,11 @@ impl Session {
                     let _ = self.fill_tx.send(fill.clone());
                 }
                 remember_fill(&mut self.fills, event);
+                if let Some(order_id) = order_of(&event.kind)
+                    && let Some(order) = self.engine.account().order(order_id)
+                {
+                    self.orders.upsert(order);
+                }
             }
             if let Some(swarm) = &self.swarm {
                 for line in decisions.lines() {
@@ -277,7 +288,7 @@ impl Session {
                     }
                 }
             }
-            self.view.send_replace(Arc::new(view_of(&self.account_id, &self.engine, &self.fills)));
+            self.view.send_replace(Arc::new(view_of(&self.account_id, &self.engine, &self.orders, &self.fills)));
             if let Some(swarm) = &self.swarm {
                 let view = swarm_view(swarm, self.engine.now(), self.latest_decision.clone());
                 self.swarm_tx.send_replace(Some(Arc::new(view)));
@@ -326,14 +337,34 @@ impl Session {
     }
 }
 
-fn remember_fill(fills: &mut VecDeque<Fill>, event: &AccountEvent) {
+fn remember_fill(fills: &mut imbl::Vector<Fill>, event: &AccountEvent) {
     if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
         fills.push_front(fill.clone());
-        fills.truncate(RECENT_FILLS);
+        if fills.len() > RECENT_FILLS {
+            fills.truncate(RECENT_FILLS);
+        }
     }
 }
 
-fn view_of(account_id: &str, engine: &MatchingEngine, fills: &VecDeque<Fill>) -> AccountView {
+/// The order an event changes, if any.
+fn order_of(kind: &EventKind) -> Option<OrderId> {
+    match kind {
+        EventKind::OrderAccepted { order } => Some(order.order_id),
+        EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } => Some(fill.order_id),
+        EventKind::OrderTriggered { order_id }
+        | EventKind::OrderCancelled { order_id, .. }
+        | EventKind::OrderExpired { order_id }
+        | EventKind::OrderFailed { order_id, .. } => Some(*order_id),
+        _ => None,
+    }
+}
+
+fn view_of(
+    account_id: &str,
+    engine: &MatchingEngine,
+    orders: &OrderSnapshot,
+    fills: &imbl::Vector<Fill>,
+) -> AccountView {
     let account = engine.account();
     let balances: Vec<BalanceView> = account
         .balances()
@@ -363,17 +394,14 @@ fn view_of(account_id: &str, engine: &MatchingEngine, fills: &VecDeque<Fill>) ->
         });
     }
     let quote_cash: Decimal = engine.products().first().map(|p| account.balance(p.quote()).total()).unwrap_or_default();
-    let mut orders: Vec<Order> = account.orders().cloned().collect();
-    orders
-        .sort_by(|a, b| b.created_time.cmp(&a.created_time).then(b.order_id.to_string().cmp(&a.order_id.to_string())));
     AccountView {
         account_id: account_id.to_string(),
         time: engine.now(),
         balances,
         positions,
         equity: quote_cash + equity,
-        orders: Arc::new(orders),
-        fills: Arc::new(fills.clone()),
+        orders: orders.clone(),
+        fills: fills.clone(),
     }
 }
 

@@ -66,7 +66,7 @@ pub async fn market_data(
         None => {
             let data =
                 state.board.market_data(product_id).ok_or_else(|| ApiError::unavailable("no market data yet"))?;
-            let body = serde_json::to_vec(&data).map_err(|e| ApiError::unavailable(e.to_string()))?;
+            let body = bytes::Bytes::from(serde_json::to_vec(&data).map_err(|e| ApiError::unavailable(e.to_string()))?);
             state.kv.put(&key, body.clone(), Duration::from_millis(state.config.cache.market_data_ttl_ms));
             body
         }

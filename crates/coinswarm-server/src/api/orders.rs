@@ -110,7 +110,7 @@ pub async fn cancel(
     caller.require(Scope::Trade)?;
     let id = order_id(path)?;
     let session = visible_session(&state, &caller, &caller.0.account_id).await?;
-    if !session.view().orders.iter().any(|o| o.order_id == id) {
+    if session.view().orders.get(id).is_none() {
         return Err(ApiError::not_found(format!("no order {id}")));
     }
     let order = session.cancel(id).await.map_err(session_error)?;

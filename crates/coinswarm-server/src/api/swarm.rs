@@ -41,6 +41,7 @@ pub async fn prediction(
             let swarm = session.swarm().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
             let decision = swarm.latest_decision.clone().ok_or_else(|| ApiError::unavailable("no decision yet"))?;
             let body = serde_json::to_vec(&json!({"product_id": product_id, "decision": decision}))
+                .map(bytes::Bytes::from)
                 .map_err(|e| ApiError::unavailable(e.to_string()))?;
             state.kv.put(&key, body.clone(), Duration::from_millis(state.config.cache.predictions_ttl_ms));
             body

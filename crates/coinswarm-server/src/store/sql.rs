@@ -6,6 +6,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Row, Sqlite, Transaction};
 use std::path::Path;
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 
 /// A stored API key (never the secret itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,9 +22,25 @@ pub struct ApiKeyRecord {
 }
 
 /// SQLite store shared by every component of one server (and by `coinswarm keys`).
+///
+/// Account events and decisions go through one writer task that groups every batch waiting
+/// (from all accounts) into one transaction and one fsync: SQLite allows one writer at a
+/// time, and concurrent writers would otherwise queue on its busy timeout.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: SqlitePool,
+    writer: mpsc::Sender<WriteJob>,
+}
+
+/// Batches waiting for the group commit at most (beyond, senders wait: backpressure).
+const WRITE_QUEUE: usize = 1024;
+
+#[derive(Debug)]
+struct WriteJob {
+    account_id: String,
+    events: Vec<AccountEvent>,
+    decisions: String,
+    done: oneshot::Sender<Result<(), String>>,
 }
 
 impl SqlStore {
@@ -48,7 +65,21 @@ impl SqlStore {
             .run(&pool)
             .await
             .with_context(|| format!("cannot migrate {}", path.display()))?;
-        Ok(Self { pool })
+        let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
+        tokio::spawn(group_commit(pool.clone(), jobs));
+        Ok(Self { pool, writer })
+    }
+
+    /// Durably appends an account's events and decision records (JSON lines): returns once
+    /// they are committed, together with whatever other batches were waiting.
+    pub async fn commit(&self, account_id: &str, events: Vec<AccountEvent>, decisions: String) -> anyhow::Result<()> {
+        if events.is_empty() && decisions.is_empty() {
+            return Ok(());
+        }
+        let (done, result) = oneshot::channel();
+        let job = WriteJob { account_id: account_id.to_string(), events, decisions, done };
+        self.writer.send(job).await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?;
+        result.await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?.map_err(|e| anyhow::anyhow!(e))
     }
 
     /// Creates the account if it does not exist; returns whether it was created.
@@ -100,28 +131,6 @@ impl SqlStore {
                 serde_json::from_str(&text).with_context(|| format!("a stored event of {account_id} is unreadable"))
             })
             .collect()
-    }
-
-    /// Appends decision records (JSON lines) of an account.
-    pub async fn append_decisions(&self, account_id: &str, lines: &str) -> anyhow::Result<()> {
-        if lines.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.pool.begin().await?;
-        for line in lines.lines() {
-            let time = serde_json::from_str::<serde_json::Value>(line)
-                .ok()
-                .and_then(|v| v.get("time").and_then(serde_json::Value::as_i64))
-                .unwrap_or(0);
-            sqlx::query("INSERT INTO decisions (account_id, time, record) VALUES (?, ?, ?)")
-                .bind(account_id)
-                .bind(time)
-                .bind(line)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 
     /// The latest `limit` decision records of an account, newest first.
@@ -199,6 +208,48 @@ impl SqlStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The writer task: takes every job waiting, writes them in one transaction, commits (one
+/// fsync), then answers each. A failed transaction fails every job in it (none is kept).
+async fn group_commit(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
+    let mut batch = Vec::with_capacity(WRITE_QUEUE);
+    while jobs.recv_many(&mut batch, WRITE_QUEUE).await > 0 {
+        let result = write_jobs(&pool, &batch).await.map_err(|e| format!("{e:#}"));
+        for job in batch.drain(..) {
+            let _ = job.done.send(result.clone());
+        }
+    }
+}
+
+async fn write_jobs(pool: &SqlitePool, jobs: &[WriteJob]) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    for job in jobs {
+        for event in &job.events {
+            sqlx::query("INSERT INTO account_events (account_id, seq, time, event) VALUES (?, ?, ?, ?)")
+                .bind(&job.account_id)
+                .bind(event.seq as i64)
+                .bind(event.time.millis())
+                .bind(serde_json::to_string(event)?)
+                .execute(&mut *tx)
+                .await
+                .with_context(|| format!("cannot append event {} of {}", event.seq, job.account_id))?;
+        }
+        for line in job.decisions.lines() {
+            let time = serde_json::from_str::<serde_json::Value>(line)
+                .ok()
+                .and_then(|v| v.get("time").and_then(serde_json::Value::as_i64))
+                .unwrap_or(0);
+            sqlx::query("INSERT INTO decisions (account_id, time, record) VALUES (?, ?, ?)")
+                .bind(&job.account_id)
+                .bind(time)
+                .bind(line)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 fn key_of(row: &sqlx::sqlite::SqliteRow) -> ApiKeyRecord {

@@ -21,6 +21,8 @@ pub enum BenchCommand {
     /// so only the backtest is timed; `--stream` generates bars while the backtest pulls them
     /// (any length, constant memory), timing both.
     Backtest(BacktestBenchArgs),
+    /// HTTP throughput and latency of a running server (`coinswarm up`).
+    Api(super::bench_api::ApiBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +60,7 @@ enum BenchStrategy {
 pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     match command {
         BenchCommand::Backtest(args) => backtest(&args, out),
+        BenchCommand::Api(args) => super::bench_api::run(&args, out),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod backtest;
 mod bench;
+mod bench_api;
 mod data;
 mod keys;
 mod replay_source;

@@ -1,0 +1,186 @@
+//! `coinswarm bench api`: drives a running server over loopback with keep-alive HTTP/1.1
+//! connections and reports throughput and latency percentiles.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Serialize;
+use std::io::Write;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+#[derive(Debug, Args)]
+pub struct ApiBenchArgs {
+    /// The server, e.g. http://127.0.0.1:8080
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Path and query to GET (ignored with --orders).
+    #[arg(long, default_value = "/api/market-data?product_id=BTC-USD")]
+    path: String,
+    /// POST limit orders (resting far below the market) instead: needs --key (repeat it to
+    /// spread the load over several accounts; connections take the keys in turn).
+    #[arg(long)]
+    orders: bool,
+    #[arg(long = "key")]
+    keys: Vec<String>,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Seconds to run (after a one-second warm-up).
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ApiBenchReport {
+    target: String,
+    connections: usize,
+    seconds: f64,
+    requests: u64,
+    errors: u64,
+    requests_per_second: f64,
+    p50_ms: f64,
+    p90_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+pub fn run(args: &ApiBenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    if args.connections == 0 || args.seconds == 0 {
+        bail!("--connections and --seconds must be at least 1");
+    }
+    if args.orders && args.keys.is_empty() {
+        bail!("--orders needs at least one --key with the trade scope");
+    }
+    let host =
+        args.url.trim_end_matches('/').strip_prefix("http://").context("--url must start with http://")?.to_string();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let report = runtime.block_on(drive(args, host))?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{} over {} connections for {:.1} s", report.target, report.connections, report.seconds)?;
+        writeln!(
+            out,
+            "requests   {} ({} errors) = {:.0} requests/s",
+            report.requests, report.errors, report.requests_per_second
+        )?;
+        writeln!(
+            out,
+            "latency    p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+            report.p50_ms, report.p90_ms, report.p99_ms, report.max_ms
+        )?;
+    }
+    Ok(())
+}
+
+async fn drive(args: &ApiBenchArgs, host: String) -> anyhow::Result<ApiBenchReport> {
+    let warm_up = Instant::now() + Duration::from_secs(1);
+    let end = warm_up + Duration::from_secs(args.seconds);
+    let mut tasks = Vec::new();
+    for connection in 0..args.connections {
+        let host = host.clone();
+        let key = (!args.keys.is_empty()).then(|| args.keys[connection % args.keys.len()].clone());
+        let (orders, path) = (args.orders, args.path.clone());
+        tasks.push(tokio::spawn(
+            async move { connection_loop(host, path, orders, key, connection, warm_up, end).await },
+        ));
+    }
+    let mut latencies: Vec<f64> = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (mut l, e) = task.await??;
+        latencies.append(&mut l);
+        errors += e;
+    }
+    latencies.sort_by(f64::total_cmp);
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let seconds = args.seconds as f64;
+    Ok(ApiBenchReport {
+        target: if args.orders { "POST /api/orders".into() } else { format!("GET {}", args.path) },
+        connections: args.connections,
+        seconds,
+        requests: latencies.len() as u64,
+        errors,
+        requests_per_second: latencies.len() as f64 / seconds,
+        p50_ms: percentile(0.50),
+        p90_ms: percentile(0.90),
+        p99_ms: percentile(0.99),
+        max_ms: latencies.last().copied().unwrap_or(0.0),
+    })
+}
+
+/// One keep-alive connection: requests back to back; latencies (ms) after the warm-up.
+async fn connection_loop(
+    host: String,
+    path: String,
+    orders: bool,
+    key: Option<String>,
+    connection: usize,
+    warm_up: Instant,
+    end: Instant,
+) -> anyhow::Result<(Vec<f64>, u64)> {
+    let stream = TcpStream::connect(&host).await.with_context(|| format!("cannot connect to {host}"))?;
+    stream.set_nodelay(true)?;
+    let mut stream = BufReader::new(stream);
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    let mut sequence = 0u64;
+    let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
+    let mut line = String::new();
+    let mut body = Vec::new();
+    while Instant::now() < end {
+        let request = if orders {
+            sequence += 1;
+            let payload = format!(
+                r#"{{"client_order_id":"bench-{connection}-{sequence}-{}","product_id":"BTC-USD","side":"BUY","order_configuration":{{"limit_limit_gtc":{{"base_size":"0.011","limit_price":"100"}}}}}}"#,
+                std::process::id()
+            );
+            format!(
+                "POST /api/orders HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
+                payload.len()
+            )
+        } else {
+            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n")
+        };
+        let started = Instant::now();
+        stream.get_mut().write_all(request.as_bytes()).await?;
+        line.clear();
+        stream.read_line(&mut line).await?;
+        let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            if stream.read_line(&mut line).await? == 0 {
+                bail!("the server closed the connection");
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        body.resize(length, 0);
+        stream.read_exact(&mut body).await?;
+        if started >= warm_up {
+            latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+            if !(200..300).contains(&status) {
+                errors += 1;
+            }
+        }
+    }
+    Ok((latencies, errors))
+}
