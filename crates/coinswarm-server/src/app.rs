@@ -11,7 +11,7 @@ use crate::market::MarketBoard;
 use crate::metrics::HttpMetrics;
 use crate::registry::Sessions;
 use crate::session::{self, SessionHandle, SessionSpec};
-use crate::store::{MemoryKv, SqlStore};
+use crate::store::{AnalyticsBuffer, MemoryKv, SqlStore};
 use anyhow::Context;
 use coinswarm_core::exchange::ExchangeConfig;
 use coinswarm_core::market::{Product, ProductId};
@@ -37,6 +37,8 @@ pub struct AppParts {
     pub guard: KeyGuard,
     pub hub: Arc<Hub>,
     pub http_metrics: HttpMetrics,
+    /// Analytics recorded on hot paths, written by the post-trade loop.
+    pub analytics: Arc<AnalyticsBuffer>,
     /// Turns true when the server begins to shut down (streams close, the feed stops).
     pub shutdown: watch::Receiver<bool>,
     starting: tokio::sync::Mutex<()>,
@@ -130,6 +132,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         guard: KeyGuard::default(),
         hub: hub.clone(),
         http_metrics: HttpMetrics::default(),
+        analytics: Arc::new(AnalyticsBuffer::default()),
         shutdown: shutdown_rx.clone(),
         starting: tokio::sync::Mutex::new(()),
         session_tasks: Mutex::new(Vec::new()),
@@ -176,6 +179,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         bar_interval: Duration::from_millis(config.feed.bar_interval_ms),
         loop_at_end: config.feed.loop_at_end,
     };
+    let post_trade = tokio::spawn(crate::post_trade::run(store.clone(), parts.analytics.clone(), shutdown_rx.clone()));
+    parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(post_trade);
     let feed = tokio::spawn(crate::feed::run(replay, board, hub, parts.sessions.clone(), store, shutdown_rx));
     Ok(RunningServer { addr, first_admin_key, parts, shutdown, http, feed })
 }

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod market;
 pub mod metrics;
 pub mod order_snapshot;
+pub mod post_trade;
 pub mod registry;
 pub mod session;
 pub mod store;

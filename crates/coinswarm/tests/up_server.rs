@@ -315,3 +315,33 @@ fn metrics_count_requests_by_route_template_with_latency_histograms_and_cache_hi
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_fill_reaches_analytics_through_the_post_trade_queue() {
+    let dir = scratch_dir("analytics");
+    let server = Server::start(&dir, &[]);
+    let key = server.admin_key.clone().unwrap();
+    let order = json!({"product_id": "BTC-USD", "side": "BUY",
+        "order_configuration": {"market_market_ioc": {"quote_size": "1000"}}});
+    let (status, body) = server.post("/api/orders", Some(&key), &order.to_string());
+    assert_eq!(status, 201, "{body}");
+    let filled = json_of(&body)["order"]["filled_value"].as_str().unwrap().parse::<f64>().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut notional = 0.0;
+    while std::time::Instant::now() < deadline && notional < filled - 1e-6 {
+        let (status, body) = server.get("/api/analytics?metric=trade_notional&bucket=1d", Some(&key));
+        assert_eq!(status, 200, "{body}");
+        notional = json_of(&body)["buckets"].as_array().unwrap().iter().map(|b| b["sum"].as_f64().unwrap()).sum();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The swarm may have traded too; the order's own notional is at least in the total.
+    assert!(notional >= filled - 1e-6, "analytics saw {notional}, the order filled {filled}");
+    let (_, body) = server.get("/api/analytics?metric=order_ack_ms&bucket=1h", Some(&key));
+    assert!(json_of(&body)["buckets"][0]["count"].as_i64().unwrap() >= 1, "{body}");
+    let (status, body) = server.get("/api/analytics?metric=nonsense", Some(&key));
+    assert_eq!((status, json_of(&body)["error"]["code"].clone()), (400, json!("UNKNOWN_METRIC")));
+    assert_eq!(server.get("/api/analytics?metric=trade_fee&bucket=0s", Some(&key)).0, 400);
+    let (_, metrics) = server.get("/metrics", None);
+    assert!(metrics.contains("coinswarm_queue_depth 0"), "every post-trade job is done");
+    std::fs::remove_dir_all(dir).unwrap();
+}

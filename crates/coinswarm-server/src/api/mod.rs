@@ -1,6 +1,7 @@
 //! The REST API: thin handlers over the sessions, the market board and the stores.
 
 mod accounts;
+mod analytics;
 mod auth;
 mod dashboard;
 mod error;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/orders", post(orders::place).get(orders::list))
         .route("/api/orders/{id}", get(orders::one).delete(orders::cancel))
         .route("/api/predictions", get(swarm::prediction))
+        .route("/api/analytics", get(analytics::query))
         .route("/api/swarm", get(swarm::state))
         .route("/api/swarm/shutdown", post(swarm::shutdown))
         .route("/api/swarm/resume", post(swarm::resume))

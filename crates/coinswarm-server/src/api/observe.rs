@@ -40,5 +40,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     render_value(&mut out, "coinswarm_decisions_total", "counter", "Decisions the swarm took.", decisions as f64);
     let orders: usize = state.sessions.all().iter().map(|s| s.view().orders.len()).sum();
     render_value(&mut out, "coinswarm_orders", "gauge", "Orders the accounts hold (live and recent).", orders as f64);
+    let depth = state.store.queue_depth(crate::store::POST_TRADE).await.unwrap_or(-1);
+    render_value(&mut out, "coinswarm_queue_depth", "gauge", "Post-trade jobs waiting.", depth as f64);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -40,7 +40,11 @@ pub async fn place(
     let Json(request) = body?;
     super::market::listed_product(&state, &request.product_id.to_string())?;
     let session = visible_session(&state, &caller, &caller.0.account_id).await?;
+    let started = std::time::Instant::now();
     let order = session.submit(request).await.map_err(session_error)?;
+    let ack_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let now = crate::app::now_ms();
+    state.analytics.push(format!("ack:{}:{now}:{ack_ms}", order.order_id), "order_ack_ms", now, ack_ms);
     Ok((StatusCode::CREATED, Json(json!({"success": true, "order": order}))))
 }
 

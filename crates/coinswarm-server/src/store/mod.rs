@@ -4,9 +4,15 @@
 //!   commit (`synchronous = FULL`), so an acknowledged write survives a crash. It holds the
 //!   accounts' event logs, API keys, decisions and the server's resume state.
 //! - [`Kv`]: a TTL cache with hit and miss counters ([`MemoryKv`] embedded).
+//! - Queue (`enqueue`, `lease`, `ack`, `fail`): durable, at-least-once, leases, retries with
+//!   backoff, dead letters; and Analytics (`record_event`, `query_buckets`), both on the SQL store.
 
+mod analytics;
 mod kv;
+mod queue;
 mod sql;
 
+pub use analytics::{AnalyticsBuffer, Bucket};
 pub use kv::{Kv, KvStats, MemoryKv};
-pub use sql::{ApiKeyRecord, SqlStore};
+pub use queue::{Job, backoff_ms};
+pub use sql::{ApiKeyRecord, POST_TRADE, SqlStore};

@@ -1,7 +1,7 @@
 //! The embedded SQL store: one SQLite file under the data directory.
 
 use anyhow::Context;
-use coinswarm_core::ledger::AccountEvent;
+use coinswarm_core::ledger::{AccountEvent, EventKind};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, Transaction};
 use std::path::Path;
@@ -31,6 +31,11 @@ pub struct SqlStore {
     pool: SqlitePool,
     writer: mpsc::Sender<WriteJob>,
 }
+
+/// The queue topic of post-trade work (one job per fill, keyed by trade id).
+pub const POST_TRADE: &str = "post_trade";
+/// Deliveries of a post-trade job before it is dead-lettered.
+const POST_TRADE_ATTEMPTS: i64 = 5;
 
 /// Batches waiting for the group commit at most (beyond, senders wait: backpressure).
 const WRITE_QUEUE: usize = 1024;
@@ -204,6 +209,10 @@ impl SqlStore {
         Ok(())
     }
 
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Waits for in-flight statements and closes the connections.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -223,6 +232,7 @@ async fn group_commit(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
 }
 
 async fn write_jobs(pool: &SqlitePool, jobs: &[WriteJob]) -> anyhow::Result<()> {
+    let now = crate::app::now_ms();
     let mut tx = pool.begin().await?;
     for job in jobs {
         for event in &job.events {
@@ -234,6 +244,23 @@ async fn write_jobs(pool: &SqlitePool, jobs: &[WriteJob]) -> anyhow::Result<()> 
                 .execute(&mut *tx)
                 .await
                 .with_context(|| format!("cannot append event {} of {}", event.seq, job.account_id))?;
+        }
+        // The transactional outbox: post-trade work is queued in the same commit as the fill.
+        for event in &job.events {
+            if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
+                let payload = serde_json::json!({"account_id": job.account_id, "committed_at": now, "fill": fill});
+                sqlx::query(
+                    "INSERT OR IGNORE INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                )
+                .bind(POST_TRADE)
+                .bind(fill.trade_id.to_string())
+                .bind(payload.to_string())
+                .bind(POST_TRADE_ATTEMPTS)
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         for line in job.decisions.lines() {
             let time = serde_json::from_str::<serde_json::Value>(line)

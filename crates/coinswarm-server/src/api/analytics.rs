@@ -1,0 +1,103 @@
+//! `GET /api/analytics?metric&bucket&from&to`: analytics events aggregated by time bucket
+//! (server wall-clock time). Metrics: `trade_notional`, `trade_fee` (per fill, after the
+//! post-trade queue), `order_ack_ms` (time to acknowledge an order durably).
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::keys::Scope;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use coinswarm_core::time::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const METRICS: [&str; 3] = ["trade_notional", "trade_fee", "order_ack_ms"];
+/// Most buckets one query returns.
+const MAX_BUCKETS: i64 = 10_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyticsQuery {
+    metric: String,
+    bucket: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `1s`, `1m`, `5m`, `15m`, `1h`, `1d` or a number of milliseconds.
+fn bucket_ms(text: &str) -> Option<i64> {
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: i64 = number.parse().ok().filter(|n| *n > 0)?;
+    let scale = match unit {
+        "" | "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
+pub async fn query(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<AnalyticsQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::Read)?;
+    let Query(query) = query?;
+    if !METRICS.contains(&query.metric.as_str()) {
+        return Err(ApiError::bad_request(
+            "UNKNOWN_METRIC",
+            format!("metric '{}': one of {}", query.metric, METRICS.join(", ")),
+        ));
+    }
+    let bucket_text = query.bucket.as_deref().unwrap_or("1m");
+    let bucket = bucket_ms(bucket_text).ok_or_else(|| {
+        ApiError::bad_request("INVALID_BUCKET", format!("bucket '{bucket_text}': e.g. 1s, 1m, 1h, 1d"))
+    })?;
+    let now = crate::app::now_ms();
+    let time = |text: &Option<String>, default: i64, end: bool| -> Result<i64, ApiError> {
+        match text {
+            None => Ok(default),
+            Some(text) => if end { Timestamp::parse_inclusive_end(text) } else { Timestamp::parse(text) }
+                .map(|t| t.millis())
+                .map_err(|e| ApiError::bad_request("INVALID_TIME", format!("'{text}': {e}"))),
+        }
+    };
+    let from = time(&query.from, now - 86_400_000, false)?;
+    let to = time(&query.to, now, true)?;
+    if from > to {
+        return Err(ApiError::bad_request("INVALID_TIME", "from is after to"));
+    }
+    if (to - from) / bucket > MAX_BUCKETS {
+        return Err(ApiError::bad_request(
+            "TOO_MANY_BUCKETS",
+            format!("more than {MAX_BUCKETS} buckets: widen the bucket"),
+        ));
+    }
+    let buckets = state
+        .store
+        .query_buckets(&query.metric, bucket, from, to)
+        .await
+        .map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
+    Ok(Json(json!({"metric": query.metric, "bucket_ms": bucket, "from": from, "to": to, "buckets": buckets})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bucket_ms;
+
+    #[test]
+    fn buckets_read_as_durations() {
+        assert_eq!(bucket_ms("1m"), Some(60_000));
+        assert_eq!(bucket_ms("15m"), Some(900_000));
+        assert_eq!(bucket_ms("250"), Some(250));
+        assert_eq!(bucket_ms("1d"), Some(86_400_000));
+        for bad in ["", "0s", "m", "1w", "-1m", "99999999999999999999d"] {
+            assert_eq!(bucket_ms(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The post-trade consumer: takes the queued fills (queued in the same commit as the fill)
+//! and records their notional and fee as analytics events. Idempotent: a redelivered job
+//! records nothing twice (the events are keyed by trade id).
+
+use crate::store::{AnalyticsBuffer, Job, POST_TRADE, SqlStore};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Jobs leased per round, and how long a lease lasts.
+const BATCH: i64 = 256;
+const LEASE_MS: i64 = 30_000;
+
+/// Also flushes `buffer` (analytics recorded on hot paths) every round and once at the end.
+pub async fn run(store: SqlStore, buffer: Arc<AnalyticsBuffer>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(err) = buffer.flush(&store).await {
+            tracing::warn!("cannot write analytics: {err:#}");
+        }
+        let now = crate::app::now_ms();
+        match store.lease(POST_TRADE, BATCH, LEASE_MS, now).await {
+            Ok(jobs) => {
+                for job in jobs {
+                    match handle(&store, &job).await {
+                        Ok(()) => {
+                            let _ = store.ack(job.id).await;
+                        }
+                        Err(err) => {
+                            tracing::warn!(job = job.id, "post-trade job failed: {err:#}");
+                            let _ = store.fail(&job, &format!("{err:#}"), crate::app::now_ms()).await;
+                        }
+                    }
+                }
+            }
+            Err(err) => tracing::warn!("cannot lease post-trade jobs: {err:#}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            _ = shutdown.changed() => {
+                let _ = buffer.flush(&store).await;
+                return;
+            }
+        }
+    }
+}
+
+async fn handle(store: &SqlStore, job: &Job) -> anyhow::Result<()> {
+    let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
+    let fill: coinswarm_core::exchange::Fill = serde_json::from_value(payload["fill"].clone())?;
+    let time = payload["committed_at"].as_i64().ok_or_else(|| anyhow::anyhow!("no commit time"))?;
+    let side = format!("{:?}", fill.side).to_uppercase();
+    let notional = coinswarm_core::market::decimal_to_f64(fill.price * fill.size);
+    store.record_event(&format!("{}:notional", fill.trade_id), "trade_notional", time, notional, &side).await?;
+    let fee = coinswarm_core::market::decimal_to_f64(fill.fee);
+    store.record_event(&format!("{}:fee", fill.trade_id), "trade_fee", time, fee, &side).await?;
+    Ok(())
+}

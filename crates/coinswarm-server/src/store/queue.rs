@@ -1,0 +1,154 @@
+//! The `Queue` port on the SQL store: durable, at-least-once, with leases, retries with
+//! exponential backoff and a dead-letter state. Consumers must be idempotent (a job whose
+//! lease expires before its ack is delivered again).
+
+use super::SqlStore;
+use sqlx::Row;
+
+/// A leased job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub topic: String,
+    pub dedupe_key: String,
+    pub payload: String,
+    /// Deliveries so far, this one included.
+    pub attempts: i64,
+}
+
+/// Retry delay after `attempts` failed deliveries: 100 ms doubling, at most a minute.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    (100i64 << attempts.clamp(0, 20)).min(60_000)
+}
+
+impl SqlStore {
+    /// Enqueues a job unless one with the same dedupe key exists; returns whether it was added.
+    pub async fn enqueue(
+        &self,
+        topic: &str,
+        dedupe_key: &str,
+        payload: &str,
+        max_attempts: i64,
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(topic)
+        .bind(dedupe_key)
+        .bind(payload)
+        .bind(max_attempts)
+        .bind(now_ms)
+        .bind(now_ms)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Leases up to `max` ready jobs of `topic` for `lease_ms`, oldest first.
+    pub async fn lease(&self, topic: &str, max: i64, lease_ms: i64, now_ms: i64) -> anyhow::Result<Vec<Job>> {
+        let rows = sqlx::query(
+            "UPDATE queue_jobs SET leased_until = ?, attempts = attempts + 1 WHERE id IN (
+                 SELECT id FROM queue_jobs WHERE topic = ? AND state = 'ready' AND available_at <= ?
+                 AND (leased_until IS NULL OR leased_until <= ?) ORDER BY id LIMIT ?)
+             RETURNING id, topic, dedupe_key, payload, attempts",
+        )
+        .bind(now_ms + lease_ms)
+        .bind(topic)
+        .bind(now_ms)
+        .bind(now_ms)
+        .bind(max)
+        .fetch_all(self.pool())
+        .await?;
+        let mut jobs: Vec<Job> = rows
+            .iter()
+            .map(|r| Job { id: r.get(0), topic: r.get(1), dedupe_key: r.get(2), payload: r.get(3), attempts: r.get(4) })
+            .collect();
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
+    /// Marks a leased job done.
+    pub async fn ack(&self, id: i64) -> anyhow::Result<()> {
+        sqlx::query("UPDATE queue_jobs SET state = 'done', leased_until = NULL WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed delivery: retried after a backoff, or dead-lettered after its last attempt.
+    pub async fn fail(&self, job: &Job, error: &str, now_ms: i64) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE queue_jobs SET leased_until = NULL, last_error = ?, available_at = ?,
+             state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END WHERE id = ?",
+        )
+        .bind(error)
+        .bind(now_ms + backoff_ms(job.attempts))
+        .bind(job.id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Jobs of `topic` not yet done or dead.
+    pub async fn queue_depth(&self, topic: &str) -> anyhow::Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM queue_jobs WHERE topic = ? AND state = 'ready'")
+            .bind(topic)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// Dead-lettered jobs of `topic`: (dedupe key, last error).
+    pub async fn dead_letters(&self, topic: &str) -> anyhow::Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT dedupe_key, COALESCE(last_error, '') FROM queue_jobs WHERE topic = ? AND state = 'dead' ORDER BY id")
+            .bind(topic)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store(name: &str) -> (SqlStore, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("coinswarm-queue-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        (SqlStore::open(&dir).await.unwrap(), dir)
+    }
+
+    #[tokio::test]
+    async fn jobs_are_leased_once_redelivered_after_the_lease_and_acked_for_good() {
+        let (store, dir) = store("lease").await;
+        assert!(store.enqueue("t", "a", "{}", 3, 0).await.unwrap());
+        assert!(!store.enqueue("t", "a", "{}", 3, 0).await.unwrap(), "the dedupe key makes enqueue idempotent");
+        let jobs = store.lease("t", 10, 1000, 0).await.unwrap();
+        assert_eq!((jobs.len(), jobs[0].attempts), (1, 1));
+        assert!(store.lease("t", 10, 1000, 500).await.unwrap().is_empty(), "leased: not delivered twice at once");
+        let again = store.lease("t", 10, 1000, 1000).await.unwrap();
+        assert_eq!(again[0].attempts, 2, "an expired lease delivers the job again");
+        store.ack(again[0].id).await.unwrap();
+        assert!(store.lease("t", 10, 1000, 10_000).await.unwrap().is_empty());
+        assert_eq!(store.queue_depth("t").await.unwrap(), 0);
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn failures_back_off_and_the_last_attempt_goes_to_the_dead_letters() {
+        let (store, dir) = store("dead").await;
+        store.enqueue("t", "b", "{}", 2, 0).await.unwrap();
+        let job = store.lease("t", 1, 1000, 0).await.unwrap().remove(0);
+        store.fail(&job, "boom", 0).await.unwrap();
+        assert!(store.lease("t", 1, 1000, backoff_ms(1) - 1).await.unwrap().is_empty(), "not before the backoff");
+        let job = store.lease("t", 1, 1000, backoff_ms(1)).await.unwrap().remove(0);
+        store.fail(&job, "boom again", backoff_ms(1)).await.unwrap();
+        assert!(store.lease("t", 1, 1000, 1_000_000).await.unwrap().is_empty());
+        assert_eq!(store.dead_letters("t").await.unwrap(), vec![("b".to_string(), "boom again".to_string())]);
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
