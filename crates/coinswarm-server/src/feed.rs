@@ -56,7 +56,7 @@ pub async fn run(
         let quotes = intrabar_quotes(&candle, &product, series.granularity(), &intrabar)?;
         for quote in quotes {
             board.on_quote(&quote);
-            hub.publish(StreamEvent::Ticker(quote));
+            hub.publish(StreamEvent::ticker(&quote, crate::app::now_ms()));
             for session in sessions.all() {
                 session.quote(quote).await;
             }
@@ -66,7 +66,7 @@ pub async fn run(
             }
         }
         board.on_bar(product.product_id, candle);
-        hub.publish(StreamEvent::Candle(product.product_id, candle));
+        hub.publish(StreamEvent::candle(product.product_id, &candle));
         for session in sessions.all() {
             session.bar_closed(candle).await;
         }

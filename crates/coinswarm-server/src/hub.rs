@@ -2,18 +2,48 @@
 //! and the swarm's decisions, fanned out to every connection. Each connection reads at its
 //! own pace; one that falls behind is cut off rather than slowing the others.
 
+use axum::extract::ws::Utf8Bytes;
 use coinswarm_core::market::{Candle, ProductId, Quote};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
 /// Events buffered per connection before it counts as fallen behind.
 const BUFFER: usize = 4096;
 
+/// An event and its message, serialised once for every connection (a clone is a reference
+/// count, not a copy).
 #[derive(Debug, Clone)]
-pub enum StreamEvent {
-    Ticker(Quote),
-    Candle(ProductId, Candle),
-    Decision(ProductId, Value),
+pub struct StreamEvent {
+    pub channel: Channel,
+    pub product_id: ProductId,
+    pub message: Utf8Bytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Ticker,
+    Candles,
+    Decisions,
+}
+
+impl StreamEvent {
+    /// A quote, stamped with the wall-clock ms of publication (`published_ms`).
+    pub fn ticker(quote: &Quote, published_ms: i64) -> Self {
+        let data = json!({"time": quote.time, "best_bid": quote.bid, "best_ask": quote.ask, "price": quote.mid()});
+        let message =
+            json!({"channel": "ticker", "product_id": quote.product_id, "published_ms": published_ms, "data": data});
+        Self { channel: Channel::Ticker, product_id: quote.product_id, message: message.to_string().into() }
+    }
+
+    pub fn candle(product_id: ProductId, candle: &Candle) -> Self {
+        let message = json!({"channel": "candles", "product_id": product_id, "data": candle});
+        Self { channel: Channel::Candles, product_id, message: message.to_string().into() }
+    }
+
+    pub fn decision(product_id: ProductId, decision: &Value) -> Self {
+        let message = json!({"channel": "decisions", "product_id": product_id, "data": decision});
+        Self { channel: Channel::Decisions, product_id, message: message.to_string().into() }
+    }
 }
 
 #[derive(Debug)]

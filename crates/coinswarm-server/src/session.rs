@@ -283,7 +283,7 @@ impl Session {
             if let Some(swarm) = &self.swarm {
                 for line in decisions.lines() {
                     if let Ok(decision) = serde_json::from_str::<serde_json::Value>(line) {
-                        self.hub.publish(StreamEvent::Decision(swarm.product().product_id, decision.clone()));
+                        self.hub.publish(StreamEvent::decision(swarm.product().product_id, &decision));
                         self.latest_decision = Some(decision);
                     }
                 }

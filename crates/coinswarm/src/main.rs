@@ -9,7 +9,7 @@ mod report;
 
 // The dev-dependency drives the binary from tests/; the binary's own unit tests do not use it.
 #[cfg(test)]
-use {assert_cmd as _, futures_util as _, tokio_tungstenite as _};
+use assert_cmd as _;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -1,19 +1,23 @@
 //! `GET /stream`: a WebSocket of channels per product — `ticker` (latest quote, coalesced),
 //! `candles` (each closed bar), `decisions` (the swarm's), `heartbeats` (every second) and
-//! `fills` (the caller's own; the subscribe message carries an API key). Updates are
-//! flushed every 50 ms; a client that cannot keep up is closed with a reason.
+//! `fills` (the caller's own; the subscribe message carries an API key). Updates go out at
+//! most every 50 ms per connection (sent at once when the last send is older; within the
+//! window the ticker coalesces to the latest quote); a client that cannot keep up is closed
+//! with a reason. Ticker messages carry `published_ms`, the server's wall clock when the
+//! quote was published, so clients can measure delivery lag.
 //!
 //! Subscribe: `{"type":"subscribe","channels":["ticker","fills"],"product_ids":["BTC-USD"],"api_key":"csk_…"}`;
 //! `unsubscribe` takes the same shape. Messages: `{"channel","product_id","data"}`.
 
 use super::AppState;
-use crate::hub::StreamEvent;
+use crate::hub::{Channel, StreamEvent};
 use crate::keys::{self, Scope};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use coinswarm_core::exchange::Fill;
 use coinswarm_core::market::ProductId;
+use futures_util::SinkExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,14 +47,20 @@ struct ClientMessage {
 }
 
 pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| serve(state, socket))
+    // Small buffers: thousands of connections each hold their own (the 128 KiB read buffer
+    // by default would cost 640 MB for 5,000 clients); client messages are small.
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(16 * 1024)
+        .max_message_size(64 * 1024)
+        .max_frame_size(64 * 1024)
+        .on_upgrade(move |socket| serve(state, socket))
 }
 
 struct Connection {
     /// (channel, product) pairs subscribed; `heartbeats` and `fills` use product "*".
     subscribed: BTreeSet<(String, String)>,
-    tickers: BTreeMap<ProductId, Value>,
-    pending: Vec<Value>,
+    tickers: BTreeMap<ProductId, Utf8Bytes>,
+    pending: Vec<Utf8Bytes>,
     fills: Option<broadcast::Receiver<Fill>>,
 }
 
@@ -64,7 +74,7 @@ async fn serve(state: AppState, mut socket: WebSocket) {
     let mut events = state.hub.subscribe();
     let mut connection =
         Connection { subscribed: BTreeSet::new(), tickers: BTreeMap::new(), pending: Vec::new(), fills: None };
-    let mut flush = tokio::time::interval(FLUSH_EVERY);
+    let mut last_flush = tokio::time::Instant::now() - FLUSH_EVERY;
     let mut heartbeat = tokio::time::interval(Duration::from_secs(1));
     let mut shutdown = state.shutdown.clone();
     loop {
@@ -72,10 +82,10 @@ async fn serve(state: AppState, mut socket: WebSocket) {
             message = socket.recv() => match message {
                 Some(Ok(Message::Text(text))) => {
                     let reply = on_client_message(&state, &mut connection, &text).await;
-                    connection.pending.push(reply);
+                    connection.pending.push(reply.to_string().into());
                 }
                 Some(Ok(Message::Binary(_))) => {
-                    connection.pending.push(json!({"type": "error", "message": "send JSON text messages"}));
+                    connection.pending.push(json!({"type": "error", "message": "send JSON text messages"}).to_string().into());
                 }
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => return,
@@ -86,29 +96,34 @@ async fn serve(state: AppState, mut socket: WebSocket) {
                 Err(RecvError::Closed) => return close(socket, "server shutting down").await,
             },
             fill = next_fill(&mut connection.fills) => match fill {
-                Ok(fill) => connection.pending.push(json!({"channel": "fills", "product_id": fill.product_id, "data": fill})),
+                Ok(fill) => connection.pending.push(json!({"channel": "fills", "product_id": fill.product_id, "data": fill}).to_string().into()),
                 Err(RecvError::Lagged(_)) => return close(socket, "slow consumer: fell behind its fills").await,
                 Err(RecvError::Closed) => connection.fills = None,
             },
             _ = heartbeat.tick() => {
                 if connection.wants("heartbeats", "*") {
                     let time = state.board.last_quotes().first().map(|q| q.time);
-                    connection.pending.push(json!({"channel": "heartbeats", "data": {"market_time": time}}));
+                    connection.pending.push(json!({"channel": "heartbeats", "data": {"market_time": time}}).to_string().into());
                 }
             }
-            _ = flush.tick() => {
+            _ = tokio::time::sleep_until(last_flush + FLUSH_EVERY), if !connection.pending.is_empty() || !connection.tickers.is_empty() => {
+                last_flush = tokio::time::Instant::now();
                 if connection.pending.len() + connection.tickers.len() > MAX_PENDING {
                     return close(socket, "slow consumer: too many updates waiting").await;
                 }
-                let mut batch: Vec<Value> = std::mem::take(&mut connection.pending);
+                let mut batch: Vec<Utf8Bytes> = std::mem::take(&mut connection.pending);
                 batch.extend(std::mem::take(&mut connection.tickers).into_values());
-                for message in batch {
-                    let text = Utf8Bytes::from(message.to_string());
-                    match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text))).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(_)) => return,
-                        Err(_) => return close(socket, "slow consumer: not reading").await,
+                // Queue the whole batch, then one flush: one write for many messages.
+                let send = async {
+                    for message in batch {
+                        socket.feed(Message::Text(message)).await?;
                     }
+                    socket.flush().await
+                };
+                match tokio::time::timeout(SEND_TIMEOUT, send).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return,
+                    Err(_) => return close(socket, "slow consumer: not reading").await,
                 }
             }
             _ = shutdown.changed() => return close(socket, "server shutting down").await,
@@ -129,27 +144,19 @@ async fn close(mut socket: WebSocket, reason: &str) {
 }
 
 fn on_event(connection: &mut Connection, event: StreamEvent) {
-    match event {
-        StreamEvent::Ticker(quote) => {
-            if connection.wants("ticker", &quote.product_id.to_string()) {
-                let data =
-                    json!({"time": quote.time, "best_bid": quote.bid, "best_ask": quote.ask, "price": quote.mid()});
-                connection.tickers.insert(
-                    quote.product_id,
-                    json!({"channel": "ticker", "product_id": quote.product_id, "data": data}),
-                );
-            }
+    let channel = match event.channel {
+        Channel::Ticker => "ticker",
+        Channel::Candles => "candles",
+        Channel::Decisions => "decisions",
+    };
+    if !connection.wants(channel, &event.product_id.to_string()) {
+        return;
+    }
+    match event.channel {
+        Channel::Ticker => {
+            connection.tickers.insert(event.product_id, event.message);
         }
-        StreamEvent::Candle(product_id, candle) => {
-            if connection.wants("candles", &product_id.to_string()) {
-                connection.pending.push(json!({"channel": "candles", "product_id": product_id, "data": candle}));
-            }
-        }
-        StreamEvent::Decision(product_id, decision) => {
-            if connection.wants("decisions", &product_id.to_string()) {
-                connection.pending.push(json!({"channel": "decisions", "product_id": product_id, "data": decision}));
-            }
-        }
+        _ => connection.pending.push(event.message),
     }
 }
 

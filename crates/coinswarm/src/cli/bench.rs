@@ -23,6 +23,8 @@ pub enum BenchCommand {
     Backtest(BacktestBenchArgs),
     /// HTTP throughput and latency of a running server (`coinswarm up`).
     Api(super::bench_api::ApiBenchArgs),
+    /// WebSocket fan-out of a running server: many `/stream` clients, delivery lag, drops.
+    Ws(super::bench_ws::WsBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +63,7 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     match command {
         BenchCommand::Backtest(args) => backtest(&args, out),
         BenchCommand::Api(args) => super::bench_api::run(&args, out),
+        BenchCommand::Ws(args) => super::bench_ws::run(&args, out),
     }
 }
 
