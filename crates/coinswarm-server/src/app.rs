@@ -109,16 +109,25 @@ pub fn now_ms() -> i64 {
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     config.validate()?;
     let store = SqlStore::open(&config.data_dir).await?;
-    let dataset =
-        coinswarm_data::load(&config.feed.data).with_context(|| format!("feed data '{}'", config.feed.data))?;
-    let entry = match &config.feed.product {
-        Some(text) => {
-            let product: ProductId = text.parse().map_err(|e| anyhow::anyhow!("feed.product '{text}': {e}"))?;
-            dataset.entry(product)?
+    let series = match crate::archive::parse_source(&config.feed.data) {
+        Some(source) => {
+            let (venue, product_id, granularity) = source?;
+            let store = crate::store::LocalObjectStore::new(config.data_dir.join(crate::archive::ARCHIVE_DIR));
+            crate::archive::load_series(&store, &venue, product_id, granularity)?
         }
-        None => dataset.entries.first().context("the feed's data set holds no product")?,
+        None => {
+            let dataset =
+                coinswarm_data::load(&config.feed.data).with_context(|| format!("feed data '{}'", config.feed.data))?;
+            let entry = match &config.feed.product {
+                Some(text) => {
+                    let product: ProductId = text.parse().map_err(|e| anyhow::anyhow!("feed.product '{text}': {e}"))?;
+                    dataset.entry(product)?
+                }
+                None => dataset.entries.first().context("the feed's data set holds no product")?,
+            };
+            entry.series.clone()
+        }
     };
-    let series = entry.series.clone();
     let product = Product::spot(series.product_id());
     let board = Arc::new(MarketBoard::new(vec![product.clone()], series.granularity()));
     let hub = Arc::new(Hub::default());

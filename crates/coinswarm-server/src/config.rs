@@ -27,7 +27,8 @@ pub struct ServerConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeedConfig {
-    /// Bundled data set (or CSV/Parquet file) replayed as the live feed.
+    /// What the feed replays: a bundled data set, or `archive:VENUE/PRODUCT/GRANULARITY` from
+    /// the data directory's candle archive (`coinswarm data archive` fills it).
     pub data: String,
     /// Product of the data set to replay (default: its first).
     pub product: Option<String>,

@@ -9,6 +9,8 @@
 
 pub mod api;
 pub mod app;
+pub mod archive;
+pub mod columnar;
 pub mod config;
 pub mod feed;
 pub mod hub;

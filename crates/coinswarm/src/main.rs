@@ -4,12 +4,11 @@
 #![warn(missing_debug_implementations, unused_crate_dependencies)]
 
 mod cli;
-mod columnar;
 mod report;
 
 // The dev-dependency drives the binary from tests/; the binary's own unit tests do not use it.
 #[cfg(test)]
-use assert_cmd as _;
+use {arrow_array as _, arrow_schema as _, assert_cmd as _, parquet as _};
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -345,3 +345,30 @@ fn a_fill_reaches_analytics_through_the_post_trade_queue() {
     assert!(metrics.contains("coinswarm_queue_depth 0"), "every post-trade job is done");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_feed_replays_from_the_parquet_archive_that_data_archive_wrote() {
+    let dir = scratch_dir("archive");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_coinswarm"))
+        .args(["data", "archive", "bitfinex-daily", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(text.contains("archive:bitfinex/ETH-USD/ONE_DAY"), "{text}");
+    let files = std::fs::read_dir(dir.join("archive/candles/venue=bitfinex/product=ETH-USD/granularity=ONE_DAY"))
+        .unwrap()
+        .count();
+    assert!(files > 40, "one Parquet file per month: {files}");
+
+    let server = Server::start(&dir, &[("COINSWARM_FEED_DATA", "archive:bitfinex/ETH-USD/ONE_DAY")]);
+    let (status, body) = server.get("/api/products", None);
+    assert_eq!(status, 200);
+    assert_eq!(json_of(&body)["products"][0]["product_id"], "ETH-USD");
+    let (status, body) = server.get("/api/market-data?product_id=ETH-USD", None);
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.get("/api/candles?product_id=ETH-USD&granularity=ONE_DAY", None);
+    assert_eq!(status, 200, "{body}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

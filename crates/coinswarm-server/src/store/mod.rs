@@ -9,10 +9,12 @@
 
 mod analytics;
 mod kv;
+mod object;
 mod queue;
 mod sql;
 
 pub use analytics::{AnalyticsBuffer, Bucket};
 pub use kv::{Kv, KvStats, MemoryKv};
+pub use object::{LocalObjectStore, ObjectStore};
 pub use queue::{Job, backoff_ms};
 pub use sql::{ApiKeyRecord, POST_TRADE, SqlStore};

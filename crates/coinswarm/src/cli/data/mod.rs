@@ -1,5 +1,6 @@
 //! `coinswarm data …`: the bundled real market data.
 
+mod archive;
 mod list;
 mod quality;
 mod show;
@@ -23,6 +24,8 @@ pub enum DataCommand {
     Show(show::ShowArgs),
     /// Print the data-quality report of each product of a data set.
     Quality(quality::QualityArgs),
+    /// Write bundled data sets into the data directory's Parquet candle archive.
+    Archive(archive::ArchiveArgs),
 }
 
 pub fn run(command: DataCommand, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -30,6 +33,7 @@ pub fn run(command: DataCommand, out: &mut dyn Write) -> anyhow::Result<()> {
         DataCommand::List(args) => list::run(&args, out),
         DataCommand::Show(args) => show::run(&args, out),
         DataCommand::Quality(args) => quality::run(&args, out),
+        DataCommand::Archive(args) => archive::run(&args, out),
     }
 }
 

@@ -40,6 +40,21 @@ pub fn read_bar_rows(path: &Path, quote: Currency) -> anyhow::Result<Vec<BarRow>
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .with_context(|| format!("{}: not a readable Parquet file", path.display()))?;
+    rows_of(builder, path, quote)
+}
+
+/// Every row of a Parquet file held in memory (an archived object), numbered from 1.
+pub fn read_bar_rows_from(bytes: Vec<u8>, name: &Path, quote: Currency) -> anyhow::Result<Vec<BarRow>> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+        .with_context(|| format!("{}: not a readable Parquet file", name.display()))?;
+    rows_of(builder, name, quote)
+}
+
+fn rows_of<T: parquet::file::reader::ChunkReader + 'static>(
+    builder: ParquetRecordBatchReaderBuilder<T>,
+    path: &Path,
+    quote: Currency,
+) -> anyhow::Result<Vec<BarRow>> {
     let schema = builder.schema().clone();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     let find = |choices: &[&str]| -> anyhow::Result<usize> {
