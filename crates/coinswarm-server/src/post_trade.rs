@@ -2,7 +2,7 @@
 //! and records their notional and fee as analytics events. Idempotent: a redelivered job
 //! records nothing twice (the events are keyed by trade id).
 
-use crate::store::{AnalyticsBuffer, Job, POST_TRADE, SqlStore};
+use crate::store::{Analytics, AnalyticsBuffer, Job, POST_TRADE, Queue, SqlStore};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;

@@ -6,6 +6,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
 use crate::keys::Scope;
+use crate::store::Analytics;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};

@@ -3,7 +3,7 @@
 
 use super::AppState;
 use crate::metrics::render_value;
-use crate::store::Kv;
+use crate::store::{Kv, Queue};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;

@@ -50,9 +50,30 @@ impl AnalyticsBuffer {
     }
 }
 
-impl SqlStore {
+/// The analytics port: append numeric events, query them aggregated by time bucket
+/// (Analytics Engine at the edge; [`SqlStore`] embedded).
+pub trait Analytics: Send + Sync {
     /// Records `value` of `metric` at `time_ms`; a repeated `dedupe_key` is ignored (returns false).
-    pub async fn record_event(
+    fn record_event(
+        &self,
+        dedupe_key: &str,
+        metric: &str,
+        time_ms: i64,
+        value: f64,
+        label: &str,
+    ) -> impl Future<Output = anyhow::Result<bool>> + Send;
+    /// `metric` in `[from_ms, to_ms]` aggregated into buckets of `bucket_ms`, oldest first.
+    fn query_buckets(
+        &self,
+        metric: &str,
+        bucket_ms: i64,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> impl Future<Output = anyhow::Result<Vec<Bucket>>> + Send;
+}
+
+impl Analytics for SqlStore {
+    async fn record_event(
         &self,
         dedupe_key: &str,
         metric: &str,
@@ -74,7 +95,7 @@ impl SqlStore {
     }
 
     /// `metric` in `[from_ms, to_ms]` aggregated into buckets of `bucket_ms`, oldest first.
-    pub async fn query_buckets(
+    async fn query_buckets(
         &self,
         metric: &str,
         bucket_ms: i64,

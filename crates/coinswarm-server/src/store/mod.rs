@@ -13,8 +13,8 @@ mod object;
 mod queue;
 mod sql;
 
-pub use analytics::{AnalyticsBuffer, Bucket};
+pub use analytics::{Analytics, AnalyticsBuffer, Bucket};
 pub use kv::{Kv, KvStats, MemoryKv};
 pub use object::{LocalObjectStore, ObjectStore};
-pub use queue::{Job, backoff_ms};
+pub use queue::{Job, Queue, backoff_ms};
 pub use sql::{ApiKeyRecord, POST_TRADE, SqlStore};

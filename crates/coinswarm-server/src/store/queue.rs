@@ -21,9 +21,38 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     (100i64 << attempts.clamp(0, 20)).min(60_000)
 }
 
-impl SqlStore {
+/// The queue port: durable, at-least-once delivery with leases, retries with backoff and
+/// dead letters (Cloudflare Queues at the edge; [`SqlStore`] embedded).
+pub trait Queue: Send + Sync {
     /// Enqueues a job unless one with the same dedupe key exists; returns whether it was added.
-    pub async fn enqueue(
+    fn enqueue(
+        &self,
+        topic: &str,
+        dedupe_key: &str,
+        payload: &str,
+        max_attempts: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = anyhow::Result<bool>> + Send;
+    /// Leases up to `max` ready jobs of `topic` for `lease_ms`, oldest first.
+    fn lease(
+        &self,
+        topic: &str,
+        max: i64,
+        lease_ms: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = anyhow::Result<Vec<Job>>> + Send;
+    /// Marks a leased job done.
+    fn ack(&self, id: i64) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Records a failed delivery: retried after a backoff, or dead-lettered after its last attempt.
+    fn fail(&self, job: &Job, error: &str, now_ms: i64) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Jobs of `topic` not yet done or dead.
+    fn queue_depth(&self, topic: &str) -> impl Future<Output = anyhow::Result<i64>> + Send;
+    /// Dead-lettered jobs of `topic`: (dedupe key, last error).
+    fn dead_letters(&self, topic: &str) -> impl Future<Output = anyhow::Result<Vec<(String, String)>>> + Send;
+}
+
+impl Queue for SqlStore {
+    async fn enqueue(
         &self,
         topic: &str,
         dedupe_key: &str,
@@ -46,7 +75,7 @@ impl SqlStore {
     }
 
     /// Leases up to `max` ready jobs of `topic` for `lease_ms`, oldest first.
-    pub async fn lease(&self, topic: &str, max: i64, lease_ms: i64, now_ms: i64) -> anyhow::Result<Vec<Job>> {
+    async fn lease(&self, topic: &str, max: i64, lease_ms: i64, now_ms: i64) -> anyhow::Result<Vec<Job>> {
         let rows = sqlx::query(
             "UPDATE queue_jobs SET leased_until = ?, attempts = attempts + 1 WHERE id IN (
                  SELECT id FROM queue_jobs WHERE topic = ? AND state = 'ready' AND available_at <= ?
@@ -69,7 +98,7 @@ impl SqlStore {
     }
 
     /// Marks a leased job done.
-    pub async fn ack(&self, id: i64) -> anyhow::Result<()> {
+    async fn ack(&self, id: i64) -> anyhow::Result<()> {
         sqlx::query("UPDATE queue_jobs SET state = 'done', leased_until = NULL WHERE id = ?")
             .bind(id)
             .execute(self.pool())
@@ -78,7 +107,7 @@ impl SqlStore {
     }
 
     /// Records a failed delivery: retried after a backoff, or dead-lettered after its last attempt.
-    pub async fn fail(&self, job: &Job, error: &str, now_ms: i64) -> anyhow::Result<()> {
+    async fn fail(&self, job: &Job, error: &str, now_ms: i64) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE queue_jobs SET leased_until = NULL, last_error = ?, available_at = ?,
              state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END WHERE id = ?",
@@ -92,7 +121,7 @@ impl SqlStore {
     }
 
     /// Jobs of `topic` not yet done or dead.
-    pub async fn queue_depth(&self, topic: &str) -> anyhow::Result<i64> {
+    async fn queue_depth(&self, topic: &str) -> anyhow::Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) FROM queue_jobs WHERE topic = ? AND state = 'ready'")
             .bind(topic)
             .fetch_one(self.pool())
@@ -101,7 +130,7 @@ impl SqlStore {
     }
 
     /// Dead-lettered jobs of `topic`: (dedupe key, last error).
-    pub async fn dead_letters(&self, topic: &str) -> anyhow::Result<Vec<(String, String)>> {
+    async fn dead_letters(&self, topic: &str) -> anyhow::Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT dedupe_key, COALESCE(last_error, '') FROM queue_jobs WHERE topic = ? AND state = 'dead' ORDER BY id")
             .bind(topic)
             .fetch_all(self.pool())
