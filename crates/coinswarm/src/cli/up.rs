@@ -66,6 +66,7 @@ pub fn run(args: &UpArgs) -> anyhow::Result<()> {
         let server = coinswarm_server::start(config.clone()).await?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "Coinswarm is up: API at http://{}/api (data in {})", server.addr, config.data_dir.display())?;
+        writeln!(out, "dashboard: http://{}/", server.addr)?;
         if let Some(key) = &server.first_admin_key {
             writeln!(out, "admin API key (shown once, keep it): {}", key.secret)?;
         }
