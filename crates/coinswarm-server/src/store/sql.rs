@@ -3,7 +3,7 @@
 use anyhow::Context;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -231,37 +231,50 @@ async fn group_commit(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
     }
 }
 
+/// Rows per multi-row INSERT (4 values each, well under SQLite's variable limit).
+const ROWS_PER_INSERT: usize = 500;
+
 async fn write_jobs(pool: &SqlitePool, jobs: &[WriteJob]) -> anyhow::Result<()> {
     let now = crate::app::now_ms();
-    let mut tx = pool.begin().await?;
+    // Everything is encoded before the transaction, so it stays as short as the writes.
+    let mut events: Vec<(&str, i64, i64, String)> = Vec::new();
+    let mut outbox: Vec<(String, String)> = Vec::new();
     for job in jobs {
         for event in &job.events {
-            sqlx::query("INSERT INTO account_events (account_id, seq, time, event) VALUES (?, ?, ?, ?)")
-                .bind(&job.account_id)
-                .bind(event.seq as i64)
-                .bind(event.time.millis())
-                .bind(serde_json::to_string(event)?)
-                .execute(&mut *tx)
-                .await
-                .with_context(|| format!("cannot append event {} of {}", event.seq, job.account_id))?;
-        }
-        // The transactional outbox: post-trade work is queued in the same commit as the fill.
-        for event in &job.events {
+            events.push((&job.account_id, event.seq as i64, event.time.millis(), serde_json::to_string(event)?));
+            // The transactional outbox: post-trade work is queued in the same commit as the fill.
             if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
                 let payload = serde_json::json!({"account_id": job.account_id, "committed_at": now, "fill": fill});
-                sqlx::query(
-                    "INSERT OR IGNORE INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                )
-                .bind(POST_TRADE)
-                .bind(fill.trade_id.to_string())
-                .bind(payload.to_string())
-                .bind(POST_TRADE_ATTEMPTS)
-                .bind(now)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                outbox.push((fill.trade_id.to_string(), payload.to_string()));
             }
         }
+    }
+    let mut tx = pool.begin().await?;
+    // One statement per chunk of rows, not one per event: each statement is a round trip to
+    // SQLite's worker thread.
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let mut insert: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO account_events (account_id, seq, time, event) ");
+        insert.push_values(chunk, |mut row, (account_id, seq, time, json)| {
+            row.push_bind(*account_id).push_bind(*seq).push_bind(*time).push_bind(json.as_str());
+        });
+        insert.build().execute(&mut *tx).await.context("cannot append the batch's events")?;
+    }
+    for chunk in outbox.chunks(ROWS_PER_INSERT) {
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT OR IGNORE INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at) ",
+        );
+        insert.push_values(chunk, |mut row, (dedupe_key, payload)| {
+            row.push_bind(POST_TRADE)
+                .push_bind(dedupe_key.as_str())
+                .push_bind(payload.as_str())
+                .push_bind(POST_TRADE_ATTEMPTS)
+                .push_bind(now)
+                .push_bind(now);
+        });
+        insert.build().execute(&mut *tx).await?;
+    }
+    for job in jobs {
         for line in job.decisions.lines() {
             let time = serde_json::from_str::<serde_json::Value>(line)
                 .ok()
