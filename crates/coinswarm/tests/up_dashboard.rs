@@ -25,8 +25,10 @@ fn the_dashboard_shows_live_prices_and_decisions() {
     let mut last = String::new();
     for attempt in 0..5 {
         let dom = dump_dom(&chromium, &url, &dir.join(format!("browser-{attempt}")), 8_000);
-        let (ticks, decisions) = (body_count(&dom, "ticks"), body_count(&dom, "decisions"));
-        if ticks >= 2 && decisions >= 1 {
+        let (ticks, candles, decisions) =
+            (body_count(&dom, "ticks"), body_count(&dom, "candles"), body_count(&dom, "decisions"));
+        // Ticks and candles only arrive live on the stream; decisions also from the history.
+        if ticks >= 2 && candles >= 1 && decisions >= 1 {
             assert!(!dom.contains("id=\"price\" class=\"price\">–<"), "the price is drawn");
             assert!(dom.contains("id=\"regime\">") && !dom.contains("id=\"regime\">–<"), "the regime is shown");
             assert!(dom.contains("class=\"bar\""), "agent weights are drawn");

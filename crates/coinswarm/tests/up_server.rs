@@ -372,3 +372,24 @@ fn the_feed_replays_from_the_parquet_archive_that_data_archive_wrote() {
     assert_eq!(status, 200, "{body}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_decision_history_is_served_newest_first() {
+    let dir = scratch_dir("decisions");
+    let server = Server::start(&dir, &[]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let decisions = loop {
+        let (status, body) = server.get("/api/decisions?limit=5", None);
+        assert_eq!(status, 200, "{body}");
+        let decisions = json_of(&body)["decisions"].as_array().unwrap().clone();
+        if decisions.len() >= 2 || std::time::Instant::now() > deadline {
+            break decisions;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(decisions.len() >= 2, "{decisions:?}");
+    assert!(decisions[0]["time"].as_i64() > decisions[1]["time"].as_i64(), "newest first");
+    assert!(decisions[0]["votes"].is_array() && decisions[0]["regime"].is_string());
+    assert_eq!(server.get("/api/decisions?limit=0", None).0, 400);
+    std::fs::remove_dir_all(dir).unwrap();
+}

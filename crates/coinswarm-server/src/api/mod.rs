@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/predictions", get(swarm::prediction))
         .route("/api/analytics", get(analytics::query))
         .route("/api/swarm", get(swarm::state))
+        .route("/api/decisions", get(swarm::decisions))
         .route("/api/swarm/shutdown", post(swarm::shutdown))
         .route("/api/swarm/resume", post(swarm::resume))
         .route("/stream", get(stream::upgrade))

@@ -64,3 +64,28 @@ pub async fn shutdown(State(state): State<AppState>, caller: Caller) -> Result<J
 pub async fn resume(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     set_halted(&state, &caller, false).await
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionsQuery {
+    limit: Option<u32>,
+}
+
+/// The swarm's latest decision records, newest first (default 50, at most 500).
+pub async fn decisions(
+    State(state): State<AppState>,
+    query: Result<Query<DecisionsQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request("INVALID_LIMIT", "limit must be between 1 and 500"));
+    }
+    let lines = state
+        .store
+        .recent_decisions(crate::app::SWARM_ACCOUNT, limit)
+        .await
+        .map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
+    let decisions: Vec<Value> = lines.iter().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    Ok(Json(json!({"decisions": decisions})))
+}
