@@ -1,12 +1,12 @@
 //! Account sessions (Durable Object semantics): one task per account owns its matching
 //! engine and applies every mutation in order. Commands are taken in batches; a batch's
-//! events are committed to the SQL store in one durable transaction, and only then is any
-//! command of the batch acknowledged. Readers take the latest [`AccountView`] snapshot and
-//! never wait for the writer.
+//! events are committed to the account log ([`AccountLog`]) in one durable transaction, and
+//! only then is any command of the batch acknowledged. Readers take the latest
+//! [`AccountView`] snapshot and never wait for the writer.
 
 use crate::hub::{Hub, StreamEvent};
 use crate::order_snapshot::OrderSnapshot;
-use crate::store::SqlStore;
+use crate::store::AccountLog;
 use coinswarm_core::exchange::{ExchangeConfig, Fill, MatchingEngine, Order, OrderId, OrderRequest, Rejection};
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
 use coinswarm_core::market::{Candle, Currency, Product, ProductId, Quote};
@@ -169,7 +169,7 @@ impl std::fmt::Debug for SessionSpec {
 /// with the initial capital), then serves commands until every handle is dropped.
 pub async fn start(
     spec: SessionSpec,
-    store: SqlStore,
+    store: impl AccountLog,
     now_ms: i64,
     last_quotes: &[Quote],
 ) -> anyhow::Result<(SessionHandle, tokio::task::JoinHandle<()>)> {
@@ -194,7 +194,7 @@ pub async fn start(
         engine.on_quote(quote)?;
     }
     let events: Vec<AccountEvent> = engine.drain_events().collect();
-    store.append_events(&spec.account_id, &events).await?;
+    store.commit(&spec.account_id, events, String::new()).await?;
 
     let mut fills = imbl::Vector::new();
     for event in &log {
@@ -231,11 +231,11 @@ pub async fn start(
     Ok((handle, task))
 }
 
-struct Session {
+struct Session<L: AccountLog> {
     account_id: String,
     engine: MatchingEngine,
     swarm: Option<Swarm>,
-    store: SqlStore,
+    store: L,
     max_batch: usize,
     fills: imbl::Vector<Fill>,
     orders: OrderSnapshot,
@@ -248,7 +248,7 @@ struct Session {
 
 type Reply = (oneshot::Sender<Result<Order, SessionError>>, Result<Order, Rejection>);
 
-impl Session {
+impl<L: AccountLog> Session<L> {
     async fn run(mut self, mut receiver: mpsc::Receiver<Command>) {
         let mut batch = Vec::with_capacity(self.max_batch);
         while receiver.recv_many(&mut batch, self.max_batch).await > 0 {

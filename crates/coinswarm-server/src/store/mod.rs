@@ -7,12 +7,14 @@
 //! - Queue (`enqueue`, `lease`, `ack`, `fail`): durable, at-least-once, leases, retries with
 //!   backoff, dead letters; and Analytics (`record_event`, `query_buckets`), both on the SQL store.
 
+mod account_log;
 mod analytics;
 mod kv;
 mod object;
 mod queue;
 mod sql;
 
+pub use account_log::AccountLog;
 pub use analytics::{Analytics, AnalyticsBuffer, Bucket};
 pub use kv::{Kv, KvStats, MemoryKv};
 pub use object::{LocalObjectStore, ObjectStore};

@@ -1,0 +1,39 @@
+//! The `AccountLog` port: where account sessions keep their append-only event logs (a
+//! Durable Object's storage at the edge, PostgreSQL later; [`SqlStore`] embedded).
+
+use super::SqlStore;
+use coinswarm_core::ledger::AccountEvent;
+use std::future::Future;
+
+pub trait AccountLog: Clone + Send + Sync + 'static {
+    /// Creates the account if it does not exist; returns whether it was created.
+    fn create_account(&self, account_id: &str, now_ms: i64) -> impl Future<Output = anyhow::Result<bool>> + Send;
+    /// The account's whole event log, in sequence order.
+    fn load_events(&self, account_id: &str) -> impl Future<Output = anyhow::Result<Vec<AccountEvent>>> + Send;
+    /// Durably appends events and decision records (JSON lines): returns once committed.
+    fn commit(
+        &self,
+        account_id: &str,
+        events: Vec<AccountEvent>,
+        decisions: String,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+impl AccountLog for SqlStore {
+    fn create_account(&self, account_id: &str, now_ms: i64) -> impl Future<Output = anyhow::Result<bool>> + Send {
+        SqlStore::create_account(self, account_id, now_ms)
+    }
+
+    fn load_events(&self, account_id: &str) -> impl Future<Output = anyhow::Result<Vec<AccountEvent>>> + Send {
+        SqlStore::load_events(self, account_id)
+    }
+
+    fn commit(
+        &self,
+        account_id: &str,
+        events: Vec<AccountEvent>,
+        decisions: String,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send {
+        SqlStore::commit(self, account_id, events, decisions)
+    }
+}
