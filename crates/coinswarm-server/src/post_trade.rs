@@ -2,7 +2,7 @@
 //! and records their notional and fee as analytics events. Idempotent: a redelivered job
 //! records nothing twice (the events are keyed by trade id).
 
-use crate::store::{Analytics, AnalyticsBuffer, Job, POST_TRADE, Queue, SqlStore};
+use crate::store::{Analytics, AnalyticsBuffer, AnalyticsEvent, Job, POST_TRADE, Queue, SqlStore};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -48,10 +48,16 @@ async fn handle(store: &SqlStore, job: &Job) -> anyhow::Result<()> {
     let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
     let fill: coinswarm_core::exchange::Fill = serde_json::from_value(payload["fill"].clone())?;
     let time = payload["committed_at"].as_i64().ok_or_else(|| anyhow::anyhow!("no commit time"))?;
-    let side = format!("{:?}", fill.side).to_uppercase();
+    let label = format!("{:?}", fill.side).to_uppercase();
+    let event = |suffix: &str, metric, value| AnalyticsEvent {
+        dedupe_key: format!("{}:{suffix}", fill.trade_id),
+        metric,
+        time_ms: time,
+        value,
+        label: label.clone(),
+    };
     let notional = coinswarm_core::market::decimal_to_f64(fill.price * fill.size);
-    store.record_event(&format!("{}:notional", fill.trade_id), "trade_notional", time, notional, &side).await?;
     let fee = coinswarm_core::market::decimal_to_f64(fill.fee);
-    store.record_event(&format!("{}:fee", fill.trade_id), "trade_fee", time, fee, &side).await?;
+    store.record_events(&[event("notional", "trade_notional", notional), event("fee", "trade_fee", fee)]).await?;
     Ok(())
 }

@@ -194,7 +194,7 @@ pub async fn start(
         engine.on_quote(quote)?;
     }
     let events: Vec<AccountEvent> = engine.drain_events().collect();
-    store.commit(&spec.account_id, events, String::new()).await?;
+    store.commit(&spec.account_id, &events, &[]).await?;
 
     let mut fills = imbl::Vector::new();
     for event in &log {
@@ -258,8 +258,17 @@ impl<L: AccountLog> Session<L> {
                 self.apply(command, &mut replies, &mut halts);
             }
             let events: Vec<AccountEvent> = self.engine.drain_events().collect();
-            let decisions = self.swarm.as_mut().map(Swarm::take_log_lines).unwrap_or_default();
-            let stored = self.store.commit(&self.account_id, events.clone(), decisions.clone()).await;
+            let lines = self.swarm.as_mut().map(Swarm::take_log_lines).unwrap_or_default();
+            // Each decision is parsed once: its time goes to storage, its value to the stream.
+            let decisions: Vec<(i64, &str, serde_json::Value)> = lines
+                .lines()
+                .filter_map(|line| {
+                    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+                    Some((value.get("time").and_then(serde_json::Value::as_i64).unwrap_or(0), line, value))
+                })
+                .collect();
+            let rows: Vec<(i64, &str)> = decisions.iter().map(|(time, line, _)| (*time, *line)).collect();
+            let stored = self.store.commit(&self.account_id, &events, &rows).await;
             if let Err(err) = stored {
                 // The engine has applied events that are not durable: acknowledge nothing and
                 // stop; a restart rebuilds the account from what was committed.
@@ -281,11 +290,9 @@ impl<L: AccountLog> Session<L> {
                 }
             }
             if let Some(swarm) = &self.swarm {
-                for line in decisions.lines() {
-                    if let Ok(decision) = serde_json::from_str::<serde_json::Value>(line) {
-                        self.hub.publish(StreamEvent::decision(swarm.product().product_id, &decision));
-                        self.latest_decision = Some(decision);
-                    }
+                for (_, _, decision) in decisions {
+                    self.hub.publish(StreamEvent::decision(swarm.product().product_id, &decision));
+                    self.latest_decision = Some(decision);
                 }
             }
             self.view.send_replace(Arc::new(view_of(&self.account_id, &self.engine, &self.orders, &self.fills)));
@@ -409,7 +416,7 @@ fn swarm_view(swarm: &Swarm, now: Timestamp, latest_decision: Option<serde_json:
     let weights = coinswarm_core::swarm::AgentKind::ALL
         .iter()
         .zip(swarm.effective_weights())
-        .map(|(kind, weight)| (format!("{kind:?}").to_lowercase(), weight))
+        .map(|(kind, weight)| (kind.as_str().to_string(), weight))
         .collect();
     SwarmView {
         product_id: swarm.product().product_id,

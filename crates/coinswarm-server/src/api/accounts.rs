@@ -3,7 +3,8 @@
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, page_limit};
+use super::market::product_filter;
 use crate::keys::Scope;
 use crate::session::SessionHandle;
 use axum::Json;
@@ -66,11 +67,8 @@ pub async fn trades(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::Read)?;
     let Query(query) = query?;
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request("INVALID_LIMIT", "limit must be between 1 and 1000"));
-    }
-    let product = query.product_id.as_deref().map(|p| super::market::listed_product(&state, p)).transpose()?;
+    let limit = page_limit(query.limit, 100, 1000)?;
+    let product = product_filter(&state, query.product_id.as_deref())?;
     let session = visible_session(&state, &caller, &caller.0.account_id).await?;
     let view = session.view();
     let fills: Vec<_> = view.fills.iter().filter(|f| product.is_none_or(|p| f.product_id == p)).take(limit).collect();

@@ -48,6 +48,16 @@ pub struct ProductQuery {
 pub(super) fn listed_product(state: &AppState, text: &str) -> Result<ProductId, ApiError> {
     let product_id: ProductId =
         text.parse().map_err(|e| ApiError::bad_request("INVALID_PRODUCT_ID", format!("product_id '{text}': {e}")))?;
+    ensure_listed(state, product_id)
+}
+
+/// An optional `product_id` query filter: `None`, or a listed product.
+pub(super) fn product_filter(state: &AppState, text: Option<&str>) -> Result<Option<ProductId>, ApiError> {
+    text.map(|p| listed_product(state, p)).transpose()
+}
+
+/// The product, if the feed lists it; 404 otherwise.
+pub(super) fn ensure_listed(state: &AppState, product_id: ProductId) -> Result<ProductId, ApiError> {
     if !state.board.products().iter().any(|p| p.product_id == product_id) {
         return Err(ApiError::not_found(format!("product {product_id} is not listed")));
     }

@@ -5,9 +5,11 @@
 use super::AppState;
 use super::accounts::visible_session;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, page_limit};
+use super::market::{ensure_listed, product_filter};
 use crate::keys::Scope;
 use crate::session::SessionError;
+use crate::store::AnalyticsEvent;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -38,13 +40,19 @@ pub async fn place(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require(Scope::Trade)?;
     let Json(request) = body?;
-    super::market::listed_product(&state, &request.product_id.to_string())?;
+    ensure_listed(&state, request.product_id)?;
     let session = visible_session(&state, &caller, &caller.0.account_id).await?;
     let started = std::time::Instant::now();
     let order = session.submit(request).await.map_err(session_error)?;
     let ack_ms = started.elapsed().as_secs_f64() * 1000.0;
     let now = crate::app::now_ms();
-    state.analytics.push(format!("ack:{}:{now}:{ack_ms}", order.order_id), "order_ack_ms", now, ack_ms);
+    state.analytics.push(AnalyticsEvent {
+        dedupe_key: format!("ack:{}:{now}:{ack_ms}", order.order_id),
+        metric: "order_ack_ms",
+        time_ms: now,
+        value: ack_ms,
+        label: String::new(),
+    });
     Ok((StatusCode::CREATED, Json(json!({"success": true, "order": order}))))
 }
 
@@ -63,10 +71,7 @@ pub async fn list(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::Read)?;
     let Query(query) = query?;
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request("INVALID_LIMIT", "limit must be between 1 and 1000"));
-    }
+    let limit = page_limit(query.limit, 100, 1000)?;
     let status: Option<OrderStatus> = query
         .status
         .as_deref()
@@ -75,7 +80,7 @@ pub async fn list(
                 .map_err(|_| ApiError::bad_request("INVALID_STATUS", format!("unknown order status '{s}'")))
         })
         .transpose()?;
-    let product = query.product_id.as_deref().map(|p| super::market::listed_product(&state, p)).transpose()?;
+    let product = product_filter(&state, query.product_id.as_deref())?;
     let session = visible_session(&state, &caller, &caller.0.account_id).await?;
     let view = session.view();
     let orders: Vec<&Order> = view

@@ -2,7 +2,7 @@
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, page_limit};
 use crate::keys::Scope;
 use crate::store::Kv;
 use axum::Json;
@@ -68,7 +68,7 @@ pub async fn resume(State(state): State<AppState>, caller: Caller) -> Result<Jso
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionsQuery {
-    limit: Option<u32>,
+    limit: Option<usize>,
 }
 
 /// The swarm's latest decision records, newest first (default 50, at most 500).
@@ -77,13 +77,10 @@ pub async fn decisions(
     query: Result<Query<DecisionsQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query?;
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_request("INVALID_LIMIT", "limit must be between 1 and 500"));
-    }
+    let limit = page_limit(query.limit, 50, 500)?;
     let lines = state
         .store
-        .recent_decisions(crate::app::SWARM_ACCOUNT, limit)
+        .recent_decisions(crate::app::SWARM_ACCOUNT, limit as u32)
         .await
         .map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
     let decisions: Vec<Value> = lines.iter().filter_map(|line| serde_json::from_str(line).ok()).collect();

@@ -10,12 +10,12 @@ pub trait AccountLog: Clone + Send + Sync + 'static {
     fn create_account(&self, account_id: &str, now_ms: i64) -> impl Future<Output = anyhow::Result<bool>> + Send;
     /// The account's whole event log, in sequence order.
     fn load_events(&self, account_id: &str) -> impl Future<Output = anyhow::Result<Vec<AccountEvent>>> + Send;
-    /// Durably appends events and decision records (JSON lines): returns once committed.
+    /// Durably appends events and decision records ((time, JSON line)): returns once committed.
     fn commit(
         &self,
         account_id: &str,
-        events: Vec<AccountEvent>,
-        decisions: String,
+        events: &[AccountEvent],
+        decisions: &[(i64, &str)],
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
@@ -31,8 +31,8 @@ impl AccountLog for SqlStore {
     fn commit(
         &self,
         account_id: &str,
-        events: Vec<AccountEvent>,
-        decisions: String,
+        events: &[AccountEvent],
+        decisions: &[(i64, &str)],
     ) -> impl Future<Output = anyhow::Result<()>> + Send {
         SqlStore::commit(self, account_id, events, decisions)
     }

@@ -3,7 +3,7 @@
 
 use super::SqlStore;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 /// One time bucket of one metric.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -17,51 +17,40 @@ pub struct Bucket {
     pub mean: f64,
 }
 
-/// Events waiting to be written in one transaction (a hot path records without touching the
+/// One numeric event; a repeated `dedupe_key` is recorded once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalyticsEvent {
+    pub dedupe_key: String,
+    pub metric: &'static str,
+    pub time_ms: i64,
+    pub value: f64,
+    pub label: String,
+}
+
+/// Events waiting to be recorded together (a hot path records without touching the
 /// database; the post-trade loop flushes).
 #[derive(Debug, Default)]
 pub struct AnalyticsBuffer {
-    events: std::sync::Mutex<Vec<(String, &'static str, i64, f64)>>,
+    events: std::sync::Mutex<Vec<AnalyticsEvent>>,
 }
 
 impl AnalyticsBuffer {
-    pub fn push(&self, dedupe_key: String, metric: &'static str, time_ms: i64, value: f64) {
-        self.events.lock().unwrap_or_else(|p| p.into_inner()).push((dedupe_key, metric, time_ms, value));
+    pub fn push(&self, event: AnalyticsEvent) {
+        self.events.lock().unwrap_or_else(|p| p.into_inner()).push(event);
     }
 
-    /// Writes every buffered event in one transaction.
-    pub async fn flush(&self, store: &SqlStore) -> anyhow::Result<()> {
+    /// Records every buffered event at once.
+    pub async fn flush(&self, analytics: &impl Analytics) -> anyhow::Result<()> {
         let events = std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()));
-        if events.is_empty() {
-            return Ok(());
-        }
-        let mut tx = store.pool().begin().await?;
-        for (key, metric, time, value) in events {
-            sqlx::query("INSERT OR IGNORE INTO analytics_events (dedupe_key, metric, time, value) VALUES (?, ?, ?, ?)")
-                .bind(key)
-                .bind(metric)
-                .bind(time)
-                .bind(value)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        analytics.record_events(&events).await
     }
 }
 
 /// The analytics port: append numeric events, query them aggregated by time bucket
 /// (Analytics Engine at the edge; [`SqlStore`] embedded).
 pub trait Analytics: Send + Sync {
-    /// Records `value` of `metric` at `time_ms`; a repeated `dedupe_key` is ignored (returns false).
-    fn record_event(
-        &self,
-        dedupe_key: &str,
-        metric: &str,
-        time_ms: i64,
-        value: f64,
-        label: &str,
-    ) -> impl Future<Output = anyhow::Result<bool>> + Send;
+    /// Records `events` all or none; events whose dedupe key was already recorded are skipped.
+    fn record_events(&self, events: &[AnalyticsEvent]) -> impl Future<Output = anyhow::Result<()>> + Send;
     /// `metric` in `[from_ms, to_ms]` aggregated into buckets of `bucket_ms`, oldest first.
     fn query_buckets(
         &self,
@@ -73,28 +62,27 @@ pub trait Analytics: Send + Sync {
 }
 
 impl Analytics for SqlStore {
-    async fn record_event(
-        &self,
-        dedupe_key: &str,
-        metric: &str,
-        time_ms: i64,
-        value: f64,
-        label: &str,
-    ) -> anyhow::Result<bool> {
-        let done = sqlx::query(
-            "INSERT OR IGNORE INTO analytics_events (dedupe_key, metric, time, value, label) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(dedupe_key)
-        .bind(metric)
-        .bind(time_ms)
-        .bind(value)
-        .bind(label)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+    async fn record_events(&self, events: &[AnalyticsEvent]) -> anyhow::Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool().begin().await?;
+        for chunk in events.chunks(500) {
+            let mut insert: QueryBuilder<Sqlite> =
+                QueryBuilder::new("INSERT OR IGNORE INTO analytics_events (dedupe_key, metric, time, value, label) ");
+            insert.push_values(chunk, |mut row, event| {
+                row.push_bind(event.dedupe_key.as_str())
+                    .push_bind(event.metric)
+                    .push_bind(event.time_ms)
+                    .push_bind(event.value)
+                    .push_bind(event.label.as_str());
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
-    /// `metric` in `[from_ms, to_ms]` aggregated into buckets of `bucket_ms`, oldest first.
     async fn query_buckets(
         &self,
         metric: &str,
@@ -133,9 +121,18 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("coinswarm-analytics-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let store = SqlStore::open(&dir).await.unwrap();
-        for (key, time, value) in [("a", 1_000, 2.0), ("b", 59_000, 4.0), ("c", 61_000, 10.0), ("a", 1_000, 2.0)] {
-            store.record_event(key, "notional", time, value, "").await.unwrap();
-        }
+        let event = |key: &str, time_ms, value| AnalyticsEvent {
+            dedupe_key: key.into(),
+            metric: "notional",
+            time_ms,
+            value,
+            label: String::new(),
+        };
+        store
+            .record_events(&[event("a", 1_000, 2.0), event("b", 59_000, 4.0), event("c", 61_000, 10.0)])
+            .await
+            .unwrap();
+        store.record_events(&[event("a", 1_000, 2.0)]).await.unwrap();
         let buckets = store.query_buckets("notional", 60_000, 0, 120_000).await.unwrap();
         assert_eq!(
             buckets,

@@ -15,7 +15,7 @@ mod queue;
 mod sql;
 
 pub use account_log::AccountLog;
-pub use analytics::{Analytics, AnalyticsBuffer, Bucket};
+pub use analytics::{Analytics, AnalyticsBuffer, AnalyticsEvent, Bucket};
 pub use kv::{Kv, KvStats, MemoryKv};
 pub use object::{LocalObjectStore, ObjectStore};
 pub use queue::{Job, Queue, backoff_ms};

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite};
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -40,11 +40,17 @@ const POST_TRADE_ATTEMPTS: i64 = 5;
 /// Batches waiting for the group commit at most (beyond, senders wait: backpressure).
 const WRITE_QUEUE: usize = 1024;
 
+/// One account's batch, already encoded by the caller (so JSON work runs in every session
+/// task, in parallel, and the single writer only writes).
 #[derive(Debug)]
 struct WriteJob {
     account_id: String,
-    events: Vec<AccountEvent>,
-    decisions: String,
+    /// (seq, time, event JSON).
+    events: Vec<(i64, i64, String)>,
+    /// Post-trade jobs: (trade id, payload JSON).
+    outbox: Vec<(String, String)>,
+    /// Decision records: (time, JSON line).
+    decisions: Vec<(i64, String)>,
     done: oneshot::Sender<Result<(), String>>,
 }
 
@@ -75,14 +81,31 @@ impl SqlStore {
         Ok(Self { pool, writer })
     }
 
-    /// Durably appends an account's events and decision records (JSON lines): returns once
-    /// they are committed, together with whatever other batches were waiting.
-    pub async fn commit(&self, account_id: &str, events: Vec<AccountEvent>, decisions: String) -> anyhow::Result<()> {
+    /// Durably appends an account's events and decision records ((time, JSON line)): returns
+    /// once they are committed, together with whatever other batches were waiting. Each fill
+    /// also queues its post-trade job in the same commit (the transactional outbox).
+    pub async fn commit(
+        &self,
+        account_id: &str,
+        events: &[AccountEvent],
+        decisions: &[(i64, &str)],
+    ) -> anyhow::Result<()> {
         if events.is_empty() && decisions.is_empty() {
             return Ok(());
         }
+        let now = crate::app::now_ms();
+        let mut encoded = Vec::with_capacity(events.len());
+        let mut outbox = Vec::new();
+        for event in events {
+            encoded.push((event.seq as i64, event.time.millis(), serde_json::to_string(event)?));
+            if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
+                let payload = serde_json::json!({"account_id": account_id, "committed_at": now, "fill": fill});
+                outbox.push((fill.trade_id.to_string(), payload.to_string()));
+            }
+        }
+        let decisions = decisions.iter().map(|(time, line)| (*time, line.to_string())).collect();
         let (done, result) = oneshot::channel();
-        let job = WriteJob { account_id: account_id.to_string(), events, decisions, done };
+        let job = WriteJob { account_id: account_id.to_string(), events: encoded, outbox, decisions, done };
         self.writer.send(job).await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?;
         result.await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?.map_err(|e| anyhow::anyhow!(e))
     }
@@ -101,27 +124,6 @@ impl SqlStore {
     pub async fn accounts(&self) -> anyhow::Result<Vec<String>> {
         let rows = sqlx::query("SELECT id FROM accounts ORDER BY created_at, id").fetch_all(&self.pool).await?;
         Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
-    }
-
-    /// Appends `events` to the account's log in one durable transaction (all or none).
-    pub async fn append_events(&self, account_id: &str, events: &[AccountEvent]) -> anyhow::Result<()> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        let mut tx: Transaction<'_, Sqlite> = self.pool.begin().await?;
-        for event in events {
-            let json = serde_json::to_string(event)?;
-            sqlx::query("INSERT INTO account_events (account_id, seq, time, event) VALUES (?, ?, ?, ?)")
-                .bind(account_id)
-                .bind(event.seq as i64)
-                .bind(event.time.millis())
-                .bind(json)
-                .execute(&mut *tx)
-                .await
-                .with_context(|| format!("cannot append event {} of {account_id}", event.seq))?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 
     /// The account's whole event log, in sequence order.
@@ -236,26 +238,18 @@ const ROWS_PER_INSERT: usize = 500;
 
 async fn write_jobs(pool: &SqlitePool, jobs: &[WriteJob]) -> anyhow::Result<()> {
     let now = crate::app::now_ms();
-    // Everything is encoded before the transaction, so it stays as short as the writes.
-    let mut events: Vec<(&str, i64, i64, String)> = Vec::new();
-    let mut outbox: Vec<(String, String)> = Vec::new();
-    for job in jobs {
-        for event in &job.events {
-            events.push((&job.account_id, event.seq as i64, event.time.millis(), serde_json::to_string(event)?));
-            // The transactional outbox: post-trade work is queued in the same commit as the fill.
-            if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
-                let payload = serde_json::json!({"account_id": job.account_id, "committed_at": now, "fill": fill});
-                outbox.push((fill.trade_id.to_string(), payload.to_string()));
-            }
-        }
-    }
+    let events: Vec<(&str, &(i64, i64, String))> =
+        jobs.iter().flat_map(|job| job.events.iter().map(move |row| (job.account_id.as_str(), row))).collect();
+    let outbox: Vec<&(String, String)> = jobs.iter().flat_map(|job| &job.outbox).collect();
+    let decisions: Vec<(&str, &(i64, String))> =
+        jobs.iter().flat_map(|job| job.decisions.iter().map(move |row| (job.account_id.as_str(), row))).collect();
     let mut tx = pool.begin().await?;
-    // One statement per chunk of rows, not one per event: each statement is a round trip to
+    // One statement per chunk of rows, not one per row: each statement is a round trip to
     // SQLite's worker thread.
     for chunk in events.chunks(ROWS_PER_INSERT) {
         let mut insert: QueryBuilder<Sqlite> =
             QueryBuilder::new("INSERT INTO account_events (account_id, seq, time, event) ");
-        insert.push_values(chunk, |mut row, (account_id, seq, time, json)| {
+        insert.push_values(chunk, |mut row, (account_id, (seq, time, json))| {
             row.push_bind(*account_id).push_bind(*seq).push_bind(*time).push_bind(json.as_str());
         });
         insert.build().execute(&mut *tx).await.context("cannot append the batch's events")?;
@@ -274,19 +268,12 @@ async fn write_jobs(pool: &SqlitePool, jobs: &[WriteJob]) -> anyhow::Result<()> 
         });
         insert.build().execute(&mut *tx).await?;
     }
-    for job in jobs {
-        for line in job.decisions.lines() {
-            let time = serde_json::from_str::<serde_json::Value>(line)
-                .ok()
-                .and_then(|v| v.get("time").and_then(serde_json::Value::as_i64))
-                .unwrap_or(0);
-            sqlx::query("INSERT INTO decisions (account_id, time, record) VALUES (?, ?, ?)")
-                .bind(&job.account_id)
-                .bind(time)
-                .bind(line)
-                .execute(&mut *tx)
-                .await?;
-        }
+    for chunk in decisions.chunks(ROWS_PER_INSERT) {
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO decisions (account_id, time, record) ");
+        insert.push_values(chunk, |mut row, (account_id, (time, record))| {
+            row.push_bind(*account_id).push_bind(*time).push_bind(record.as_str());
+        });
+        insert.build().execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())

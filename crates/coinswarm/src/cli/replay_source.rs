@@ -39,18 +39,7 @@ pub fn load_dataset(data: &str, quote: Currency) -> anyhow::Result<Dataset> {
         .into_iter()
         .find(|format| parse(*format, Granularity::OneHour).is_ok())
         .with_context(|| format!("{}: not a CSV in the long or wide layout", path.display()))?;
-    let provisional = parse(format, Granularity::OneHour)?;
-    let granularity = provisional
-        .entries
-        .first()
-        .and_then(|entry| most_common_spacing(entry.series.candles()))
-        .and_then(Granularity::from_millis)
-        .with_context(|| {
-            format!(
-                "{}: cannot tell the bar length: it needs at least two bars spaced by one Coinbase granularity",
-                path.display()
-            )
-        })?;
+    let granularity = bar_length(&parse(format, Granularity::OneHour)?.entries, path)?;
     Ok(parse(format, granularity)?)
 }
 
@@ -58,18 +47,7 @@ pub fn load_dataset(data: &str, quote: Currency) -> anyhow::Result<Dataset> {
 /// length is the most common spacing of the first product's bars.
 fn load_parquet(path: &Path, name: String, quote: Currency) -> anyhow::Result<Dataset> {
     let rows = coinswarm_server::columnar::read_bar_rows(path, quote)?;
-    let provisional = fold_rows(rows.iter().cloned(), Granularity::OneHour);
-    let granularity = provisional
-        .entries
-        .first()
-        .and_then(|entry| most_common_spacing(entry.series.candles()))
-        .and_then(Granularity::from_millis)
-        .with_context(|| {
-            format!(
-                "{}: cannot tell the bar length: it needs at least two bars of one product spaced by one Coinbase granularity",
-                path.display()
-            )
-        })?;
+    let granularity = bar_length(&fold_rows(rows.iter().cloned(), Granularity::OneHour).entries, path)?;
     let parsed = fold_rows(rows, granularity);
     Ok(Dataset {
         name,
@@ -79,6 +57,21 @@ fn load_parquet(path: &Path, name: String, quote: Currency) -> anyhow::Result<Da
         entries: parsed.entries,
         quality: parsed.quality,
     })
+}
+
+/// The bar length of a file: the most common spacing of its first product's bars, read with
+/// a provisional granularity.
+fn bar_length(entries: &[DatasetEntry], path: &Path) -> anyhow::Result<Granularity> {
+    entries
+        .first()
+        .and_then(|entry| most_common_spacing(entry.series.candles()))
+        .and_then(Granularity::from_millis)
+        .with_context(|| {
+            format!(
+                "{}: cannot tell the bar length: it needs at least two bars of one product spaced by one Coinbase granularity",
+                path.display()
+            )
+        })
 }
 
 fn most_common_spacing(candles: &[Candle]) -> Option<i64> {
