@@ -18,8 +18,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
-    /// A bundled data set name (`coinswarm data list`) or the path of a CSV file in one of the
-    /// bundled layouts, prices in `--quote`.
+    /// A bundled data set name (`coinswarm data list`), or the path of a CSV file in one of the
+    /// bundled layouts or of a Parquet file (one product and bar per row), prices in `--quote`.
     #[arg(long)]
     data: String,
     /// Products to trade, sharing one cash balance (repeat the flag, e.g. --product BTC-USD
@@ -70,7 +70,7 @@ pub struct BacktestArgs {
     /// Command-line flags win over the file.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Quote currency of a CSV file's prices.
+    /// Quote currency of a file's prices.
     #[arg(long, default_value = "USD")]
     quote: Currency,
     /// Write every metric, the trade list and the equity curve as JSON to FILE, or `-` for

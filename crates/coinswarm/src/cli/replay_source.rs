@@ -12,6 +12,52 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
 
+/// The bars a single-product run replays: a data set or file, one of its products and an
+/// inclusive time range (shared by `swarm` and `validate`).
+#[derive(Debug, clap::Args)]
+pub struct ReplayData {
+    /// A bundled data set name (`coinswarm data list`), or the path of a CSV file in one of
+    /// the bundled layouts (long: Date,Symbol,Open,High,Low,Close,VolumeFrom,…; wide:
+    /// date,SYM:open,SYM:high,…) or of a Parquet file (one product and bar per row), prices
+    /// in `--quote`.
+    #[arg(long)]
+    pub data: String,
+    /// Product, e.g. BTC-USD. Required when the data set holds several products.
+    #[arg(long)]
+    pub product: Option<ProductId>,
+    /// First bar, inclusive: RFC 3339 or a plain date (midnight UTC).
+    #[arg(long)]
+    pub from: Option<Timestamp>,
+    /// Last bar, inclusive: an RFC 3339 instant, or a plain date (its whole day).
+    #[arg(long, value_parser = Timestamp::parse_inclusive_end)]
+    pub to: Option<Timestamp>,
+    /// Quote currency of a file's prices.
+    #[arg(long, default_value = "USD")]
+    pub quote: Currency,
+}
+
+impl ReplayData {
+    /// Loads the data set, checking the range first.
+    pub fn load(&self) -> anyhow::Result<Dataset> {
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            bail!("--from {from} is after --to {to}: the range would be empty");
+        }
+        load_dataset(&self.data, self.quote)
+    }
+
+    /// The chosen product's entry and its bars within the range (at least one).
+    pub fn select<'a>(&self, dataset: &'a Dataset) -> anyhow::Result<(&'a DatasetEntry, &'a [Candle])> {
+        let entry = select(dataset, self.product)?;
+        let candles = entry.series.between(self.from, self.to);
+        if candles.is_empty() {
+            bail!("no bars of {} in {} within the range", entry.series.product_id(), dataset.name);
+        }
+        Ok((entry, candles))
+    }
+}
+
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<SwarmConfig> {
     let Some(path) = path else { return Ok(SwarmConfig::default()) };
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;

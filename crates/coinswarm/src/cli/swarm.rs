@@ -1,14 +1,13 @@
 //! `coinswarm swarm`: replays a data set through the swarm and the paper exchange and
 //! prints what the swarm did, with the hash of its decision log.
 
-use super::replay_source::{load_config, load_dataset, other_venue_closes, select, write_whole};
+use super::replay_source::{ReplayData, load_config, other_venue_closes, write_whole};
 use anyhow::{Context, bail};
 use clap::Args;
 use coinswarm_core::data::{Dataset, DatasetEntry};
 use coinswarm_core::exchange::MatchingEngine;
-use coinswarm_core::market::{Candle, Currency, Granularity, Product, ProductId};
+use coinswarm_core::market::{Candle, Granularity, Product, ProductId};
 use coinswarm_core::swarm::{AgentKind, DecisionLog, Swarm, SwarmSummary};
-use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -20,20 +19,8 @@ const REGIMES_SHOWN: usize = 12;
 
 #[derive(Debug, Args)]
 pub struct SwarmArgs {
-    /// A bundled data set name (`coinswarm data list`) or the path of a CSV file in one of
-    /// the bundled layouts (long: Date,Symbol,Open,High,Low,Close,VolumeFrom,…; wide:
-    /// date,SYM:open,SYM:high,…), prices in `--quote`.
-    #[arg(long)]
-    data: String,
-    /// Product, e.g. BTC-USD. Required when the data set holds several products.
-    #[arg(long)]
-    product: Option<ProductId>,
-    /// First bar to replay, inclusive: RFC 3339 or a plain date (midnight UTC).
-    #[arg(long)]
-    from: Option<Timestamp>,
-    /// Last bar to replay, inclusive: an RFC 3339 instant, or a plain date (its whole day).
-    #[arg(long, value_parser = Timestamp::parse_inclusive_end)]
-    to: Option<Timestamp>,
+    #[command(flatten)]
+    source: ReplayData,
     /// Seed of the paper exchange's order and trade ids. The run is otherwise deterministic.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -52,9 +39,6 @@ pub struct SwarmArgs {
     /// Without it, a trip blocks new buys for the rest of the replay.
     #[arg(long)]
     auto_close_breaker: bool,
-    /// Quote currency of a CSV file's prices.
-    #[arg(long, default_value = "USD")]
-    quote: Currency,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -107,26 +91,18 @@ struct RegimeChange {
 }
 
 pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    if let (Some(from), Some(to)) = (args.from, args.to)
-        && from > to
-    {
-        bail!("--from {from} is after --to {to}: the range would be empty");
-    }
     if args.capital <= Decimal::ZERO {
         bail!("--capital must be positive, got {}", args.capital);
     }
     let mut config = load_config(args.config.as_deref())?;
     config.exchange.id_seed = args.seed;
     config.circuit_breaker.auto_close |= args.auto_close_breaker;
-    let dataset = load_dataset(&args.data, args.quote)?;
-    let entry = select(&dataset, args.product)?;
+    let dataset = args.source.load()?;
+    let (entry, candles) = args.source.select(&dataset)?;
     let product_id = entry.series.product_id();
-    let candles = entry.series.between(args.from, args.to);
-    let Some(first) = candles.first() else {
-        bail!("no bars of {product_id} in {} within the range", dataset.name);
-    };
+    let first = &candles[0];
     let other = match &args.other_venue {
-        Some(name) => Some(other_venue_closes(name, product_id, entry.series.granularity(), args.quote)?),
+        Some(name) => Some(other_venue_closes(name, product_id, entry.series.granularity(), args.source.quote)?),
         None => None,
     };
 

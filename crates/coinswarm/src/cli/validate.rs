@@ -6,16 +6,15 @@ mod random_window;
 mod threaded_trials;
 mod walk_forward;
 
-use super::replay_source::{load_backtest_config, load_dataset, select, write_whole};
+use super::replay_source::{ReplayData, load_backtest_config, write_whole};
 use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
 use coinswarm_core::backtest::BacktestConfig;
 use coinswarm_core::backtest::Strategy;
 use coinswarm_core::backtest::strategies::{BuyAndHold, CommitteeStrategy, SingleAgent, SmaCross};
 use coinswarm_core::data::CandleSeries;
-use coinswarm_core::market::{Currency, Granularity, ProductId};
+use coinswarm_core::market::Granularity;
 use coinswarm_core::swarm::{AgentKind, SwarmConfig};
-use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::io::Write;
@@ -45,18 +44,8 @@ pub fn run(command: &ValidateCommand, out: &mut dyn Write) -> anyhow::Result<()>
 /// What every validator runs on, and how the backtests trade.
 #[derive(Debug, Args)]
 pub struct Common {
-    /// A bundled data set name (`coinswarm data list`) or the path of a CSV file.
-    #[arg(long)]
-    data: String,
-    /// The product to validate on; required when the data set holds several.
-    #[arg(long)]
-    product: Option<ProductId>,
-    /// First bar, inclusive: RFC 3339 or a plain date (midnight UTC).
-    #[arg(long)]
-    from: Option<Timestamp>,
-    /// Last bar, inclusive: an RFC 3339 instant, or a plain date (its whole day).
-    #[arg(long, value_parser = Timestamp::parse_inclusive_end)]
-    to: Option<Timestamp>,
+    #[command(flatten)]
+    source: ReplayData,
     /// The strategy.
     #[arg(long, value_enum)]
     pub strategy: StrategyName,
@@ -72,9 +61,6 @@ pub struct Common {
     /// TOML file overriding the swarm's thresholds (committee and single agents).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Quote currency of a CSV file's prices.
-    #[arg(long, default_value = "USD")]
-    quote: Currency,
     /// Write the full report as JSON to FILE, or `-` for standard output (instead of the text).
     #[arg(long, value_name = "FILE|-")]
     json: Option<String>,
@@ -116,12 +102,9 @@ impl Common {
         exchange.taker_fee_bps = self.fee_bps.unwrap_or(exchange.taker_fee_bps);
         exchange.slippage_bps = self.slippage_bps.unwrap_or(exchange.slippage_bps);
         let backtest = BacktestConfig { capital: self.capital, exchange, ..BacktestConfig::default() };
-        let dataset = load_dataset(&self.data, self.quote)?;
-        let entry = select(&dataset, self.product)?;
-        let candles = entry.series.between(self.from, self.to).to_vec();
-        if candles.is_empty() {
-            bail!("no bars of {} in {} within the range", entry.series.product_id(), dataset.name);
-        }
+        let dataset = self.source.load()?;
+        let (entry, candles) = self.source.select(&dataset)?;
+        let candles = candles.to_vec();
         let series = CandleSeries::new(entry.series.product_id(), entry.series.granularity(), candles)?;
         Ok(Setup { dataset: dataset.name.clone(), series, swarm, backtest })
     }
