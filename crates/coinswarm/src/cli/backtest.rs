@@ -1,7 +1,9 @@
 //! `coinswarm backtest`: a strategy replayed over real or user data on the paper exchange,
 //! with the full set of metrics.
 
-use super::replay_source::{load_backtest_config, load_dataset, other_venue_closes, select_many, write_whole};
+use super::replay_source::{
+    check_range, load_backtest_config, load_dataset, other_venue_closes, select_many, write_whole,
+};
 use crate::report::BacktestReport;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
@@ -99,11 +101,7 @@ enum StrategyName {
 }
 
 pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    if let (Some(from), Some(to)) = (args.from, args.to)
-        && from > to
-    {
-        bail!("--from {from} is after --to {to}: the range would be empty");
-    }
+    check_range(args.from, args.to)?;
     if args.capital <= Decimal::ZERO {
         bail!("--capital must be positive, got {}", args.capital);
     }

@@ -39,11 +39,7 @@ pub struct ReplayData {
 impl ReplayData {
     /// Loads the data set, checking the range first.
     pub fn load(&self) -> anyhow::Result<Dataset> {
-        if let (Some(from), Some(to)) = (self.from, self.to)
-            && from > to
-        {
-            bail!("--from {from} is after --to {to}: the range would be empty");
-        }
+        check_range(self.from, self.to)?;
         load_dataset(&self.data, self.quote)
     }
 
@@ -56,6 +52,16 @@ impl ReplayData {
         }
         Ok((entry, candles))
     }
+}
+
+/// Refuses a `--from` after `--to`.
+pub fn check_range(from: Option<Timestamp>, to: Option<Timestamp>) -> anyhow::Result<()> {
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        bail!("--from {from} is after --to {to}: the range would be empty");
+    }
+    Ok(())
 }
 
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<SwarmConfig> {
