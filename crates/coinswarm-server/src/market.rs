@@ -89,7 +89,9 @@ impl MarketBoard {
         let market = markets.get(&product_id)?;
         let quote = market.quote?;
         let day_start = quote.time.millis() - 24 * 3_600_000;
-        let day: Vec<&Candle> = market.bars.iter().filter(|c| c.start.millis() >= day_start).collect();
+        // Only the newest bars can fall in the last day: walk back from the end.
+        let recent = market.bars.iter().rev().take_while(|c| c.start.millis() >= day_start).count();
+        let day: Vec<&Candle> = market.bars.iter().skip(market.bars.len() - recent).collect();
         let stats_24h = Stats24h {
             open: day.first().map(|c| c.open),
             high: day.iter().map(|c| c.high).max(),
