@@ -13,6 +13,7 @@ use crate::registry::Sessions;
 use crate::session::{self, SessionHandle, SessionSpec};
 use crate::store::{AnalyticsBuffer, MemoryKv, SqlStore};
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use coinswarm_core::exchange::ExchangeConfig;
 use coinswarm_core::market::{Product, ProductId};
 use coinswarm_core::swarm::{DecisionLog, Swarm, SwarmConfig};
@@ -130,7 +131,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let product = Product::spot(series.product_id());
     let board = Arc::new(MarketBoard::new(vec![product.clone()], series.granularity()));
-    let hub = Arc::new(Hub::default());
+    let hub = Arc::new(Hub::new(config.stream.max_batches_behind));
     let (shutdown, shutdown_rx) = watch::channel(false);
     let parts = Arc::new(AppParts {
         config: config.clone(),
@@ -167,6 +168,13 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let router = api::router(AppState(parts.clone()));
+    let send_buffer = config.stream.send_buffer_bytes;
+    let listener = listener.tap_io(move |tcp| {
+        // Small responses and stream frames go out at once (no Nagle delay), and a client
+        // that stops reading pins at most `send_buffer` bytes of kernel memory.
+        let _ = tcp.set_nodelay(true);
+        let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer);
+    });
     let mut http_shutdown = shutdown_rx.clone();
     let http = tokio::spawn(async move {
         axum::serve(listener, router)
@@ -190,6 +198,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let post_trade = tokio::spawn(crate::post_trade::run(store.clone(), parts.analytics.clone(), shutdown_rx.clone()));
     parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(post_trade);
+    let coalesce = Duration::from_millis(config.stream.coalesce_ms);
+    let fan_out = tokio::spawn(hub.clone().run(coalesce, shutdown_rx.clone()));
+    parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(fan_out);
     let feed = tokio::spawn(crate::feed::run(replay, board, hub, parts.sessions.clone(), store, shutdown_rx));
     Ok(RunningServer { addr, first_admin_key, parts, shutdown, http, feed })
 }

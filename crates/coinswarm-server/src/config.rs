@@ -21,6 +21,7 @@ pub struct ServerConfig {
     pub accounts: AccountsConfig,
     pub cache: CacheConfig,
     pub limits: LimitsConfig,
+    pub stream: StreamConfig,
 }
 
 /// The replayed market feed.
@@ -74,6 +75,25 @@ pub struct LimitsConfig {
     pub burst: u32,
 }
 
+/// The `/stream` WebSocket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StreamConfig {
+    /// Coalescing window in ms: at most one batch of updates per window, holding only the
+    /// latest quote of each product. Default 50.
+    pub coalesce_ms: u64,
+    /// A client whose socket takes no write for this long (ms) is closed as a slow consumer.
+    /// Default 2000.
+    pub send_timeout_ms: u64,
+    /// Batches a client may fall behind before it is closed as a slow consumer. Default 128
+    /// (6.4 s of 50 ms windows).
+    pub max_batches_behind: usize,
+    /// Kernel send buffer of each accepted connection (SO_SNDBUF), in bytes: bounds the
+    /// memory a client that stops reading can pin and makes it show as slow within
+    /// `send_timeout_ms`. Default 256 KiB.
+    pub send_buffer_bytes: usize,
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
@@ -84,6 +104,7 @@ impl Default for ServerConfig {
             accounts: AccountsConfig::default(),
             cache: CacheConfig::default(),
             limits: LimitsConfig::default(),
+            stream: StreamConfig::default(),
         }
     }
 }
@@ -119,8 +140,14 @@ impl Default for LimitsConfig {
     }
 }
 
+impl Default for StreamConfig {
+    fn default() -> Self {
+        Self { coalesce_ms: 50, send_timeout_ms: 2000, max_batches_behind: 128, send_buffer_bytes: 256 * 1024 }
+    }
+}
+
 /// The `COINSWARM_*` variables read, each naming the setting it overrides.
-pub const ENV_VARS: [(&str, &str); 8] = [
+pub const ENV_VARS: [(&str, &str); 10] = [
     ("COINSWARM_LISTEN", "listen"),
     ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
     ("COINSWARM_DATA_DIR", "data_dir"),
@@ -129,6 +156,8 @@ pub const ENV_VARS: [(&str, &str); 8] = [
     ("COINSWARM_INITIAL_CAPITAL", "accounts.initial_capital"),
     ("COINSWARM_REQUESTS_PER_SECOND", "limits.requests_per_second"),
     ("COINSWARM_BURST", "limits.burst"),
+    ("COINSWARM_STREAM_SEND_TIMEOUT_MS", "stream.send_timeout_ms"),
+    ("COINSWARM_STREAM_SEND_BUFFER_BYTES", "stream.send_buffer_bytes"),
 ];
 
 impl ServerConfig {
@@ -165,6 +194,10 @@ impl ServerConfig {
                 self.limits.requests_per_second = value.parse().map_err(|e| parse_error(&e))?;
             }
             "limits.burst" => self.limits.burst = value.parse().map_err(|e| parse_error(&e))?,
+            "stream.send_timeout_ms" => self.stream.send_timeout_ms = value.parse().map_err(|e| parse_error(&e))?,
+            "stream.send_buffer_bytes" => {
+                self.stream.send_buffer_bytes = value.parse().map_err(|e| parse_error(&e))?;
+            }
             other => bail!("unknown setting {other}"),
         }
         Ok(())
@@ -195,6 +228,12 @@ impl ServerConfig {
         }
         if self.limits.requests_per_second == 0 || self.limits.burst == 0 {
             bail!("limits.requests_per_second and limits.burst must be at least 1");
+        }
+        if self.stream.coalesce_ms == 0 || self.stream.send_timeout_ms == 0 || self.stream.max_batches_behind == 0 {
+            bail!("stream.coalesce_ms, stream.send_timeout_ms and stream.max_batches_behind must be at least 1");
+        }
+        if self.stream.send_buffer_bytes < 4096 {
+            bail!("stream.send_buffer_bytes must be at least 4096");
         }
         Ok(())
     }

@@ -393,3 +393,152 @@ fn the_decision_history_is_served_newest_first() {
     assert_eq!(server.get("/api/decisions?limit=0", None).0, 400);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A raw WebSocket client that subscribes and then reads nothing.
+fn subscribe_and_stop_reading(server: &Server, subscribe: &str) -> std::net::TcpStream {
+    use std::io::{Read, Write};
+    // A small receive window, as a client on a slow link would have.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&server.addr.into()).unwrap();
+    let mut stream: std::net::TcpStream = socket.into();
+    let request = format!(
+        "GET /stream HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        server.addr
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "handshake cut short");
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    let mask = [1u8, 2, 3, 4];
+    let payload = subscribe.as_bytes();
+    let mut frame = vec![0x81, 0x80 | 126];
+    frame.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    frame.extend_from_slice(&mask);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    stream.write_all(&frame).unwrap();
+    stream
+}
+
+/// The close frame's (code, reason) among the server frames in `bytes`, if any.
+fn close_frame(bytes: &[u8]) -> Option<(u16, String)> {
+    let mut at = 0;
+    while at + 2 <= bytes.len() {
+        let (opcode, short) = (bytes[at] & 0x0f, (bytes[at + 1] & 0x7f) as usize);
+        let (length, header) = match short {
+            126 => (u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize, 4),
+            127 => (u64::from_be_bytes(bytes[at + 2..at + 10].try_into().unwrap()) as usize, 10),
+            n => (n, 2),
+        };
+        let payload = bytes.get(at + header..at + header + length)?;
+        if opcode == 0x8 {
+            return Some((u16::from_be_bytes([payload[0], payload[1]]), String::from_utf8_lossy(&payload[2..]).into()));
+        }
+        at += header + length;
+    }
+    None
+}
+
+#[test]
+fn a_client_that_stops_reading_is_closed_with_a_reason_and_never_delays_the_others() {
+    use futures_util::{SinkExt, StreamExt};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = scratch_dir("slow-consumer");
+    // A small kernel send buffer and a short send timeout make a stalled reader show fast.
+    let server = Server::start(
+        &dir,
+        &[("COINSWARM_STREAM_SEND_TIMEOUT_MS", "300"), ("COINSWARM_STREAM_SEND_BUFFER_BYTES", "4096")],
+    );
+    let everything =
+        r#"{"type":"subscribe","channels":["ticker","candles","decisions","heartbeats"],"product_ids":["BTC-USD"]}"#;
+
+    // A healthy client reads the ticker throughout and logs each update's lag and arrival.
+    let healthy: Arc<Mutex<Vec<(Instant, f64)>>> = Arc::default();
+    let log = healthy.clone();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let finished = done.clone();
+    let url = format!("ws://{}/stream", server.addr);
+    let reader = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+            socket.send(Message::text(everything)).await.unwrap();
+            let end = Instant::now() + Duration::from_secs(60);
+            while Instant::now() < end && !finished.load(std::sync::atomic::Ordering::Relaxed) {
+                match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+                    Ok(Some(Ok(Message::Text(text)))) => {
+                        let message: Value = serde_json::from_str(&text).unwrap();
+                        if message["channel"] == "ticker" {
+                            let now_ms =
+                                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()
+                                    as f64;
+                            let lag = now_ms - message["published_ms"].as_f64().unwrap();
+                            log.lock().unwrap().push((Instant::now(), lag));
+                        }
+                    }
+                    Ok(Some(Ok(Message::Close(frame)))) => panic!("the healthy client was closed: {frame:?}"),
+                    Ok(Some(Ok(_))) => {}
+                    other => panic!("the healthy client's stream ended: {other:?}"),
+                }
+            }
+        });
+    });
+    let ws_clients = |server: &Server| {
+        let (_, metrics) = server.get("/metrics", None);
+        metrics.lines().find_map(|l| l.strip_prefix("coinswarm_ws_clients ")).map(|v| v.trim().to_string())
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ws_clients(&server).as_deref() != Some("1") {
+        assert!(Instant::now() < deadline, "the healthy client never connected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // The slow client subscribes to everything and never reads: its buffers fill, a write
+    // waits longer than the send timeout, and the server leaves it.
+    let stalled_at = Instant::now();
+    let mut slow = subscribe_and_stop_reading(&server, everything);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen_two = false;
+    loop {
+        match ws_clients(&server).as_deref() {
+            Some("2") => seen_two = true,
+            Some("1") if seen_two => break,
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "the stalled client was never cut off");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let cut_after = stalled_at.elapsed();
+
+    // Reading now, it gets what was queued and then the close frame with its reason.
+    use std::io::Read;
+    slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut bytes = Vec::new();
+    let _ = slow.read_to_end(&mut bytes);
+    let (code, reason) = close_frame(&bytes).expect("a close frame after the queued updates");
+    assert_eq!(code, 1008);
+    assert!(reason.starts_with("slow consumer"), "{reason}");
+
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    reader.join().unwrap();
+    let healthy = healthy.lock().unwrap();
+    let during: Vec<&(Instant, f64)> =
+        healthy.iter().filter(|(at, _)| *at >= stalled_at && *at <= stalled_at + cut_after).collect();
+    // The feed quotes 100 times a second, coalesced to one update per 50 ms: about 20 a second.
+    assert!(
+        during.len() as f64 >= cut_after.as_secs_f64() * 10.0,
+        "the healthy client got {} updates in {cut_after:?} while the other stalled",
+        during.len()
+    );
+    let worst = during.iter().map(|(_, lag)| *lag).fold(0.0, f64::max);
+    assert!(worst < 500.0, "the healthy client's updates were delayed by up to {worst} ms");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,38 +1,34 @@
 //! `GET /stream`: a WebSocket of channels per product — `ticker` (latest quote, coalesced),
 //! `candles` (each closed bar), `decisions` (the swarm's), `heartbeats` (every second) and
-//! `fills` (the caller's own; the subscribe message carries an API key). Updates go out at
-//! most every 50 ms per connection (sent at once when the last send is older; within the
-//! window the ticker coalesces to the latest quote); a client that cannot keep up is closed
-//! with a reason. Ticker messages carry `published_ms`, the server's wall clock when the
-//! quote was published, so clients can measure delivery lag.
+//! `fills` (the caller's own; the subscribe message carries an API key). Market updates come
+//! in the hub's batches, at most one per coalescing window (default 50 ms); each batch is
+//! filtered by the connection's subscriptions and written with one flush. Ticker and
+//! heartbeat messages carry `published_ms`, the server's wall clock at publication, so
+//! clients can measure delivery lag.
+//!
+//! A client that cannot keep up is closed with a reason (close code 1008): when a write
+//! waits longer than `stream.send_timeout_ms` or it falls `stream.max_batches_behind`
+//! batches behind. Each connection is its own task, so a slow one never delays the others.
 //!
 //! Subscribe: `{"type":"subscribe","channels":["ticker","fills"],"product_ids":["BTC-USD"],"api_key":"csk_…"}`;
 //! `unsubscribe` takes the same shape. Messages: `{"channel","product_id","data"}`.
 
 use super::AppState;
-use crate::hub::{Channel, StreamEvent};
+use crate::hub::{Batch, Channel};
 use crate::keys::{self, Scope};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use coinswarm_core::exchange::Fill;
 use coinswarm_core::market::ProductId;
-use futures_util::SinkExt;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::broadcast;
-use tokio::sync::broadcast::error::RecvError;
-
-/// How often pending updates are sent.
-const FLUSH_EVERY: Duration = Duration::from_millis(50);
-/// How long one flush may take before the client counts as too slow.
-const SEND_TIMEOUT: Duration = Duration::from_secs(2);
-/// Messages waiting for one client before it counts as too slow.
-const MAX_PENDING: usize = 10_000;
-
-const CHANNELS: [&str; 5] = ["ticker", "candles", "decisions", "heartbeats", "fills"];
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::{broadcast, mpsc};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,77 +52,133 @@ pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Res
         .on_upgrade(move |socket| serve(state, socket))
 }
 
-struct Connection {
-    /// (channel, product) pairs subscribed; `heartbeats` and `fills` use product "*".
-    subscribed: BTreeSet<(String, String)>,
-    tickers: BTreeMap<ProductId, Utf8Bytes>,
-    pending: Vec<Utf8Bytes>,
+/// What one connection is subscribed to.
+#[derive(Debug, Default)]
+struct Subscriptions {
+    /// (channel, product); `None` for channels that are not per product.
+    entries: Vec<(Channel, Option<ProductId>)>,
     fills: Option<broadcast::Receiver<Fill>>,
 }
 
-impl Connection {
-    fn wants(&self, channel: &str, product: &str) -> bool {
-        self.subscribed.contains(&(channel.to_string(), product.to_string()))
+impl Subscriptions {
+    fn wants(&self, channel: Channel, product: Option<ProductId>) -> bool {
+        self.entries.iter().any(|&(c, p)| c == channel && p == product)
     }
 }
 
-async fn serve(state: AppState, mut socket: WebSocket) {
-    let mut events = state.hub.subscribe();
-    let mut connection =
-        Connection { subscribed: BTreeSet::new(), tickers: BTreeMap::new(), pending: Vec::new(), fills: None };
-    let mut last_flush = tokio::time::Instant::now() - FLUSH_EVERY;
-    let mut heartbeat = tokio::time::interval(Duration::from_secs(1));
-    let mut shutdown = state.shutdown.clone();
+type Sink = SplitSink<WebSocket, Message>;
+
+/// Aborts the connection's reader when the writer ends.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn serve(state: AppState, socket: WebSocket) {
+    let mut batches = state.hub.subscribe();
+    let (mut sink, stream) = socket.split();
+    // Client messages are rare: a reader task forwards them, so the writer's loop is woken
+    // by market batches without polling the socket for input each time.
+    let (client_tx, mut client_rx) = mpsc::channel(16);
+    let _reader = AbortOnDrop(tokio::spawn(read_client(stream, client_tx)).abort_handle());
+    let send_timeout = Duration::from_millis(state.config.stream.send_timeout_ms);
+    let mut subscriptions = Subscriptions::default();
+    let mut outgoing: Vec<Utf8Bytes> = Vec::new();
     loop {
         tokio::select! {
-            message = socket.recv() => match message {
-                Some(Ok(Message::Text(text))) => {
-                    let reply = on_client_message(&state, &mut connection, &text).await;
-                    connection.pending.push(reply.to_string().into());
-                }
-                Some(Ok(Message::Binary(_))) => {
-                    connection.pending.push(json!({"type": "error", "message": "send JSON text messages"}).to_string().into());
-                }
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => return,
-            },
-            event = events.recv() => match event {
-                Ok(event) => on_event(&mut connection, event),
-                Err(RecvError::Lagged(_)) => return close(socket, "slow consumer: fell behind the market stream").await,
-                Err(RecvError::Closed) => return close(socket, "server shutting down").await,
-            },
-            fill = next_fill(&mut connection.fills) => match fill {
-                Ok(fill) => connection.pending.push(json!({"channel": "fills", "product_id": fill.product_id, "data": fill}).to_string().into()),
-                Err(RecvError::Lagged(_)) => return close(socket, "slow consumer: fell behind its fills").await,
-                Err(RecvError::Closed) => connection.fills = None,
-            },
-            _ = heartbeat.tick() => {
-                if connection.wants("heartbeats", "*") {
-                    let time = state.board.last_quotes().first().map(|q| q.time);
-                    connection.pending.push(json!({"channel": "heartbeats", "data": {"market_time": time}}).to_string().into());
-                }
-            }
-            _ = tokio::time::sleep_until(last_flush + FLUSH_EVERY), if !connection.pending.is_empty() || !connection.tickers.is_empty() => {
-                last_flush = tokio::time::Instant::now();
-                if connection.pending.len() + connection.tickers.len() > MAX_PENDING {
-                    return close(socket, "slow consumer: too many updates waiting").await;
-                }
-                let mut batch: Vec<Utf8Bytes> = std::mem::take(&mut connection.pending);
-                batch.extend(std::mem::take(&mut connection.tickers).into_values());
-                // Queue the whole batch, then one flush: one write for many messages.
-                let send = async {
-                    for message in batch {
-                        socket.feed(Message::Text(message)).await?;
+            biased;
+            batch = batches.recv() => match batch {
+                Ok(batch) if batch.closing => return close(sink, batches, "server shutting down").await,
+                Ok(batch) => {
+                    select_updates(&subscriptions, &batch, &mut outgoing);
+                    // Batches that queued while this connection was busy go in the same write.
+                    loop {
+                        match batches.try_recv() {
+                            Ok(batch) if batch.closing => return close(sink, batches, "server shutting down").await,
+                            Ok(batch) => select_updates(&subscriptions, &batch, &mut outgoing),
+                            Err(TryRecvError::Lagged(_)) => {
+                                return close(sink, batches, "slow consumer: fell behind the market stream").await;
+                            }
+                            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                        }
                     }
-                    socket.flush().await
-                };
-                match tokio::time::timeout(SEND_TIMEOUT, send).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => return,
-                    Err(_) => return close(socket, "slow consumer: not reading").await,
                 }
+                Err(RecvError::Lagged(_)) => return close(sink, batches, "slow consumer: fell behind the market stream").await,
+                Err(RecvError::Closed) => return close(sink, batches, "server shutting down").await,
+            },
+            message = client_rx.recv() => match message {
+                Some(ClientInput::Text(text)) => {
+                    let reply = on_client_message(&state, &mut subscriptions, &text).await;
+                    outgoing.push(reply.to_string().into());
+                }
+                Some(ClientInput::Binary) => {
+                    outgoing.push(json!({"type": "error", "message": "send JSON text messages"}).to_string().into());
+                }
+                None => return,
+            },
+            fill = next_fill(&mut subscriptions.fills) => match fill {
+                Ok(fill) => outgoing.push(
+                    json!({"channel": "fills", "product_id": fill.product_id, "data": fill}).to_string().into(),
+                ),
+                Err(RecvError::Lagged(_)) => return close(sink, batches, "slow consumer: fell behind its fills").await,
+                Err(RecvError::Closed) => subscriptions.fills = None,
+            },
+        }
+        if outgoing.is_empty() {
+            continue;
+        }
+        // Most writes complete at once; only one that waits gets a timer.
+        let sent = {
+            let send = send_all(&mut sink, &mut outgoing);
+            tokio::pin!(send);
+            match (&mut send).now_or_never() {
+                Some(sent) => Ok(sent),
+                None => tokio::time::timeout(send_timeout, send).await,
             }
-            _ = shutdown.changed() => return close(socket, "server shutting down").await,
+        };
+        match sent {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return,
+            Err(_) => return close(sink, batches, "slow consumer: not reading").await,
+        }
+    }
+}
+
+/// Queues every message, then one flush: one write for many messages.
+async fn send_all(sink: &mut Sink, outgoing: &mut Vec<Utf8Bytes>) -> Result<(), axum::Error> {
+    for message in outgoing.drain(..) {
+        sink.feed(Message::Text(message)).await?;
+    }
+    sink.flush().await
+}
+
+/// The batch's messages this connection subscribed to.
+fn select_updates(subscriptions: &Subscriptions, batch: &Batch, outgoing: &mut Vec<Utf8Bytes>) {
+    for event in &batch.events {
+        if subscriptions.wants(event.channel, event.product_id) {
+            outgoing.push(event.message.clone());
+        }
+    }
+}
+
+enum ClientInput {
+    Text(Utf8Bytes),
+    Binary,
+}
+
+async fn read_client(mut stream: SplitStream<WebSocket>, to_writer: mpsc::Sender<ClientInput>) {
+    while let Some(Ok(message)) = stream.next().await {
+        let input = match message {
+            Message::Text(text) => ClientInput::Text(text),
+            Message::Binary(_) => ClientInput::Binary,
+            Message::Close(_) => return,
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        if to_writer.send(input).await.is_err() {
+            return;
         }
     }
 }
@@ -138,29 +190,19 @@ async fn next_fill(fills: &mut Option<broadcast::Receiver<Fill>>) -> Result<Fill
     }
 }
 
-async fn close(mut socket: WebSocket, reason: &str) {
+/// How long a closed connection keeps trying to hand its close frame (with the reason) to
+/// a client that is not reading, before the socket is dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// Leaves the stream at once (the connection no longer counts as a client or holds
+/// batches), then sends the close frame with its reason, waiting at most `CLOSE_GRACE`.
+async fn close(mut sink: Sink, batches: broadcast::Receiver<Arc<Batch>>, reason: &str) {
+    drop(batches);
     let frame = CloseFrame { code: 1008, reason: Utf8Bytes::from(reason.to_string()) };
-    let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(Message::Close(Some(frame)))).await;
+    let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
 }
 
-fn on_event(connection: &mut Connection, event: StreamEvent) {
-    let channel = match event.channel {
-        Channel::Ticker => "ticker",
-        Channel::Candles => "candles",
-        Channel::Decisions => "decisions",
-    };
-    if !connection.wants(channel, &event.product_id.to_string()) {
-        return;
-    }
-    match event.channel {
-        Channel::Ticker => {
-            connection.tickers.insert(event.product_id, event.message);
-        }
-        _ => connection.pending.push(event.message),
-    }
-}
-
-async fn on_client_message(state: &AppState, connection: &mut Connection, text: &str) -> Value {
+async fn on_client_message(state: &AppState, subscriptions: &mut Subscriptions, text: &str) -> Value {
     let message: ClientMessage = match serde_json::from_str(text) {
         Ok(message) => message,
         Err(e) => return json!({"type": "error", "message": format!("not a subscription message: {e}")}),
@@ -172,23 +214,30 @@ async fn on_client_message(state: &AppState, connection: &mut Connection, text: 
             return json!({"type": "error", "message": format!("unknown type '{other}': subscribe or unsubscribe")});
         }
     };
-    if let Some(unknown) = message.channels.iter().find(|c| !CHANNELS.contains(&c.as_str())) {
-        return json!({"type": "error", "message": format!("unknown channel '{unknown}': {}", CHANNELS.join(", "))});
+    let mut channels = Vec::new();
+    for name in &message.channels {
+        match Channel::parse(name) {
+            Some(channel) => channels.push(channel),
+            None => {
+                let known: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+                return json!({"type": "error", "message": format!("unknown channel '{name}': {}", known.join(", "))});
+            }
+        }
     }
     if let Some(unlisted) =
         message.product_ids.iter().find(|p| !state.board.products().iter().any(|l| l.product_id == **p))
     {
         return json!({"type": "error", "message": format!("product {unlisted} is not listed")});
     }
-    for channel in &message.channels {
-        let products: Vec<String> = if channel == "heartbeats" || channel == "fills" {
-            vec!["*".into()]
+    for channel in channels {
+        let products: Vec<Option<ProductId>> = if !channel.per_product() {
+            vec![None]
         } else if message.product_ids.is_empty() {
-            return json!({"type": "error", "message": format!("channel '{channel}' needs product_ids")});
+            return json!({"type": "error", "message": format!("channel '{}' needs product_ids", channel.as_str())});
         } else {
-            message.product_ids.iter().map(ToString::to_string).collect()
+            message.product_ids.iter().copied().map(Some).collect()
         };
-        if channel == "fills" && subscribe {
+        if channel == Channel::Fills && subscribe {
             let Some(secret) = &message.api_key else {
                 return json!({"type": "error", "message": "the fills channel needs api_key"});
             };
@@ -197,22 +246,27 @@ async fn on_client_message(state: &AppState, connection: &mut Connection, text: 
                 _ => return json!({"type": "error", "message": "unknown or revoked API key"}),
             };
             match state.session(&key.account_id).await {
-                Ok(Some(session)) => connection.fills = Some(session.subscribe_fills()),
+                Ok(Some(session)) => subscriptions.fills = Some(session.subscribe_fills()),
                 _ => return json!({"type": "error", "message": "the key's account is not available"}),
             }
         }
-        if channel == "fills" && !subscribe {
-            connection.fills = None;
+        if channel == Channel::Fills && !subscribe {
+            subscriptions.fills = None;
         }
         for product in products {
-            if subscribe {
-                connection.subscribed.insert((channel.clone(), product));
-            } else {
-                connection.subscribed.remove(&(channel.clone(), product));
+            let entry = (channel, product);
+            if subscribe && !subscriptions.entries.contains(&entry) {
+                subscriptions.entries.push(entry);
+            } else if !subscribe {
+                subscriptions.entries.retain(|e| *e != entry);
             }
         }
     }
-    let channels: Vec<Value> =
-        connection.subscribed.iter().map(|(c, p)| json!({"channel": c, "product_id": p})).collect();
-    json!({"type": "subscriptions", "channels": channels})
+    subscriptions.entries.sort();
+    let listed: Vec<Value> = subscriptions
+        .entries
+        .iter()
+        .map(|(c, p)| json!({"channel": c.as_str(), "product_id": p.map_or("*".to_string(), |p| p.to_string())}))
+        .collect();
+    json!({"type": "subscriptions", "channels": listed})
 }
