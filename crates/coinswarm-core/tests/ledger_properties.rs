@@ -161,8 +161,27 @@ fn run(config: &ExchangeConfig, ops: &[Op]) -> MatchingEngine {
             }
         }
         assert_balances_sound(engine.account());
+        assert_live_book_exact(engine.account());
     }
     engine
+}
+
+/// The live book's bounds are exactly the highest plain limit buy, the lowest plain limit
+/// sell and whether other kinds are live, after every step (the matching engine skips the
+/// walk over live orders on them, so a bound too tight would lose fills).
+fn assert_live_book_exact(account: &Account) {
+    let live: Vec<_> = account.orders().filter(|o| o.status.is_live()).collect();
+    let plain = |o: &&coinswarm_core::exchange::Order| match &o.order_configuration {
+        OrderConfiguration::LimitLimitGtc(l) => Some(l.limit_price),
+        OrderConfiguration::LimitLimitGtd(l) => Some(l.limit_price),
+        _ => None,
+    };
+    let highest_buy = live.iter().filter(|o| o.side == Side::Buy).filter_map(plain).max();
+    let lowest_sell = live.iter().filter(|o| o.side == Side::Sell).filter_map(plain).min();
+    let others = live.iter().any(|o| plain(o).is_none());
+    let bounds = account.live_book(btc_usd()).map_or((None, None, false), |book| book.bounds());
+    assert_eq!(bounds, (highest_buy, lowest_sell, others), "live book bounds");
+    assert_eq!(account.live_orders(btc_usd()).len(), live.len());
 }
 
 /// No balance negative; each currency's hold is exactly what its live orders reserve;

@@ -639,3 +639,29 @@ fn an_engine_resumed_from_the_event_log_carries_on_exactly_where_the_original_wa
     assert_eq!(resumed.events(), original.events(), "same events, same sequence numbers and ids");
     assert_eq!(resumed.account(), original.account());
 }
+
+#[test]
+fn resting_limits_fill_when_reached_after_the_highest_was_cancelled() {
+    let mut engine = engine();
+    engine.on_quote(&quote(1, dec!(100.00), dec!(100.10))).unwrap();
+    let limit = |price| {
+        OrderRequest::new(
+            btc_usd(),
+            Side::Buy,
+            OrderConfiguration::LimitLimitGtc(LimitGtc { base_size: dec!(1), limit_price: price, post_only: false }),
+        )
+    };
+    let low = engine.submit(limit(dec!(90)), at(1)).unwrap().order_id;
+    let high = engine.submit(limit(dec!(95)), at(1)).unwrap().order_id;
+    assert_eq!(engine.account().live_book(btc_usd()).unwrap().bounds(), (Some(dec!(95)), None, false));
+    engine.cancel(high, at(1)).unwrap();
+    assert_eq!(engine.account().live_book(btc_usd()).unwrap().bounds(), (Some(dec!(90)), None, false));
+    // Far from the market: nothing fills.
+    engine.on_quote(&quote(2, dec!(93.90), dec!(94.00))).unwrap();
+    assert_eq!(engine.account().order(low).unwrap().status, OrderStatus::Open);
+    // The ask reaches the remaining limit: it fills as maker at its price.
+    engine.on_quote(&quote(3, dec!(89.80), dec!(89.90))).unwrap();
+    let fill = fills(&engine).pop().unwrap();
+    assert_eq!((fill.order_id, fill.price, fill.liquidity), (low, dec!(90), Liquidity::Maker));
+    assert!(engine.account().live_book(btc_usd()).is_none(), "no live order left");
+}

@@ -9,11 +9,36 @@ use std::time::Duration;
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0];
 
+/// A latency histogram over `BUCKETS` (cumulative, as Prometheus counts them).
 #[derive(Debug, Default, Clone)]
-struct Histogram {
+pub struct Histogram {
     counts: [u64; BUCKETS.len()],
     count: u64,
     sum: f64,
+}
+
+impl Histogram {
+    pub fn observe(&mut self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        for (bound, count) in BUCKETS.iter().zip(self.counts.iter_mut()) {
+            if seconds <= *bound {
+                *count += 1;
+            }
+        }
+        self.count += 1;
+        self.sum += seconds;
+    }
+
+    /// The histogram's bucket, sum and count lines; `labels` is empty or `key="value",`.
+    pub fn render_lines(&self, out: &mut String, name: &str, labels: &str) {
+        for (bound, count) in BUCKETS.iter().zip(self.counts) {
+            let _ = writeln!(out, "{name}_bucket{{{labels}le=\"{bound}\"}} {count}");
+        }
+        let _ = writeln!(out, "{name}_bucket{{{labels}le=\"+Inf\"}} {}", self.count);
+        let labels = labels.trim_end_matches(',');
+        let _ = writeln!(out, "{name}_sum{{{labels}}} {}", self.sum);
+        let _ = writeln!(out, "{name}_count{{{labels}}} {}", self.count);
+    }
 }
 
 /// Request metrics, keyed by route template (`/api/orders/{id}`), never by raw path.
@@ -43,15 +68,7 @@ impl HttpMetrics {
                 stats.requests.insert((method.to_string(), status), 1);
             }
         }
-        let seconds = elapsed.as_secs_f64();
-        let histogram = &mut stats.latency;
-        for (bound, count) in BUCKETS.iter().zip(histogram.counts.iter_mut()) {
-            if seconds <= *bound {
-                *count += 1;
-            }
-        }
-        histogram.count += 1;
-        histogram.sum += seconds;
+        stats.latency.observe(elapsed);
     }
 
     /// The request metrics in Prometheus' text format.
@@ -73,13 +90,7 @@ impl HttpMetrics {
         let _ = writeln!(out, "# HELP {name} Time to answer a request, by route.");
         let _ = writeln!(out, "# TYPE {name} histogram");
         for route in &names {
-            let histogram = &routes[*route].latency;
-            for (bound, count) in BUCKETS.iter().zip(histogram.counts) {
-                let _ = writeln!(out, "{name}_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}");
-            }
-            let _ = writeln!(out, "{name}_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", histogram.count);
-            let _ = writeln!(out, "{name}_sum{{route=\"{route}\"}} {}", histogram.sum);
-            let _ = writeln!(out, "{name}_count{{route=\"{route}\"}} {}", histogram.count);
+            routes[*route].latency.render_lines(out, name, &format!("route=\"{route}\","));
         }
     }
 }

@@ -35,7 +35,8 @@ impl Touch {
         }
     }
 
-    /// Whether a resting limit at `limit` is reached.
+    /// Whether a plain limit at `limit` is reached: only then can it fill (as taker, when
+    /// the entry price crosses it, or as maker).
     fn reaches(self, side: Side, limit: Decimal) -> bool {
         match (self, side) {
             (Touch::Quote { ask, .. }, Side::Buy) => ask <= limit,
@@ -73,6 +74,18 @@ impl MatchingEngine {
         prior: PriorTouch,
         created_by: Option<Timestamp>,
     ) {
+        let Some(book) = self.account.live_book(product_id) else { return };
+        // Plain limits fill only where the market reaches their limit: when the event reaches
+        // neither the highest buy nor the lowest sell, and no other kind of order is live,
+        // none can fill, and the walk is skipped (resting orders far from the market cost
+        // nothing per quote).
+        let (highest_buy, lowest_sell, others) = book.bounds();
+        let reachable = others
+            || highest_buy.is_some_and(|limit| touch.reaches(Side::Buy, limit))
+            || lowest_sell.is_some_and(|limit| touch.reaches(Side::Sell, limit));
+        if !reachable {
+            return;
+        }
         let mut ids = std::mem::take(&mut self.scratch);
         ids.clear();
         ids.extend_from_slice(self.account.live_orders(product_id));

@@ -2,6 +2,7 @@
 
 use super::balance::Balance;
 use super::event::{AccountEvent, EventKind, EventLogError};
+use super::live_book::LiveBook;
 use super::position::Position;
 use crate::exchange::{Fill, Order, OrderId, OrderStatus, TriggerStatus, is_positive};
 use crate::market::{Currency, ProductId, Side};
@@ -29,7 +30,7 @@ pub struct Account {
     ended_orders: VecDeque<OrderId>,
     retained_orders: usize,
     /// Live orders per product, in arrival order (the order in which they are matched).
-    live_orders: BTreeMap<ProductId, Vec<OrderId>>,
+    live_orders: BTreeMap<ProductId, LiveBook>,
     positions: BTreeMap<ProductId, Position>,
     fees_paid: BTreeMap<Currency, Decimal>,
     net_deposits: BTreeMap<Currency, Decimal>,
@@ -111,7 +112,12 @@ impl Account {
         if self.live_orders.is_empty() {
             return &[];
         }
-        self.live_orders.get(&product_id).map(Vec::as_slice).unwrap_or(&[])
+        self.live_orders.get(&product_id).map(LiveBook::ids).unwrap_or(&[])
+    }
+
+    /// A product's live orders with their resting bounds, if it has any.
+    pub fn live_book(&self, product_id: ProductId) -> Option<&LiveBook> {
+        self.live_orders.get(&product_id)
     }
 
     pub fn position(&self, product_id: ProductId) -> Option<&Position> {
@@ -215,7 +221,7 @@ impl Account {
         if let Some(client_order_id) = &order.client_order_id {
             self.client_order_ids.insert(client_order_id.clone(), order.order_id);
         }
-        self.live_orders.entry(order.product_id).or_default().push(order.order_id);
+        self.live_orders.entry(order.product_id).or_default().add(order);
         self.orders.insert(order.order_id, order.clone());
         Ok(())
     }
@@ -295,9 +301,9 @@ impl Account {
     /// ended order once more than `retained_orders` are kept.
     fn retire(&mut self, product: ProductId, order_id: OrderId) {
         if let Some(live) = self.live_orders.get_mut(&product)
-            && let Some(index) = live.iter().position(|id| *id == order_id)
+            && let Some(order) = self.orders.get(&order_id)
         {
-            live.remove(index);
+            live.remove(order, &self.orders);
             if live.is_empty() {
                 self.live_orders.remove(&product);
             }

@@ -8,9 +8,11 @@
 mod account;
 mod balance;
 mod event;
+mod live_book;
 mod position;
 
 pub use account::{Account, DEFAULT_RETAINED_ORDERS};
 pub use balance::Balance;
 pub use event::{AccountEvent, EventKind, EventLogError};
+pub use live_book::LiveBook;
 pub use position::Position;

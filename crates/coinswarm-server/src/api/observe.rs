@@ -3,6 +3,7 @@
 
 use super::AppState;
 use crate::metrics::render_value;
+use std::fmt::Write;
 use crate::store::{Kv, Queue};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
@@ -42,5 +43,17 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     render_value(&mut out, "coinswarm_orders", "gauge", "Orders the accounts hold (live and recent).", orders as f64);
     let depth = state.store.queue_depth(crate::store::POST_TRADE).await.unwrap_or(-1);
     render_value(&mut out, "coinswarm_queue_depth", "gauge", "Post-trade jobs waiting.", depth as f64);
+    let commits = state.store.commit_stats();
+    let name = "coinswarm_store_commit_duration_seconds";
+    let _ = writeln!(out, "# HELP {name} Group commits of account batches: BEGIN to the end of COMMIT's fsync.");
+    let _ = writeln!(out, "# TYPE {name} histogram");
+    commits.duration.render_lines(&mut out, name, "");
+    render_value(
+        &mut out,
+        "coinswarm_store_committed_batches_total",
+        "counter",
+        "Writes (account batches, analytics) made durable by the group commit.",
+        commits.batches as f64,
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -3,7 +3,7 @@
 
 use super::SqlStore;
 use serde::Serialize;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
 /// One time bucket of one metric.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,21 +66,7 @@ impl Analytics for SqlStore {
         if events.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin().await?;
-        for chunk in events.chunks(500) {
-            let mut insert: QueryBuilder<Sqlite> =
-                QueryBuilder::new("INSERT OR IGNORE INTO analytics_events (dedupe_key, metric, time, value, label) ");
-            insert.push_values(chunk, |mut row, event| {
-                row.push_bind(event.dedupe_key.as_str())
-                    .push_bind(event.metric)
-                    .push_bind(event.time_ms)
-                    .push_bind(event.value)
-                    .push_bind(event.label.as_str());
-            });
-            insert.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.append_analytics(events.to_vec()).await
     }
 
     async fn query_buckets(

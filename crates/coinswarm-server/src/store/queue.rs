@@ -60,35 +60,62 @@ impl Queue for SqlStore {
         max_attempts: i64,
         now_ms: i64,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(
-            "INSERT OR IGNORE INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(topic)
-        .bind(dedupe_key)
-        .bind(payload)
-        .bind(max_attempts)
-        .bind(now_ms)
-        .bind(now_ms)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let (topic, dedupe_key, payload) = (topic.to_string(), dedupe_key.to_string(), payload.to_string());
+        self.write(move |c| {
+            Box::pin(async move {
+                let done = sqlx::query(
+                    "INSERT OR IGNORE INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                )
+                .bind(topic)
+                .bind(dedupe_key)
+                .bind(payload)
+                .bind(max_attempts)
+                .bind(now_ms)
+                .bind(now_ms)
+                .execute(&mut *c)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
     }
 
     /// Leases up to `max` ready jobs of `topic` for `lease_ms`, oldest first.
     async fn lease(&self, topic: &str, max: i64, lease_ms: i64, now_ms: i64) -> anyhow::Result<Vec<Job>> {
-        let rows = sqlx::query(
-            "UPDATE queue_jobs SET leased_until = ?, attempts = attempts + 1 WHERE id IN (
-                 SELECT id FROM queue_jobs WHERE topic = ? AND state = 'ready' AND available_at <= ?
-                 AND (leased_until IS NULL OR leased_until <= ?) ORDER BY id LIMIT ?)
-             RETURNING id, topic, dedupe_key, payload, attempts",
+        // Reading first spares the writer when nothing is ready (the usual case).
+        let ready = sqlx::query(
+            "SELECT EXISTS (SELECT 1 FROM queue_jobs WHERE topic = ? AND state = 'ready' AND available_at <= ?
+             AND (leased_until IS NULL OR leased_until <= ?))",
         )
-        .bind(now_ms + lease_ms)
         .bind(topic)
         .bind(now_ms)
         .bind(now_ms)
-        .bind(max)
-        .fetch_all(self.pool())
+        .fetch_one(self.pool())
         .await?;
+        if !ready.get::<bool, _>(0) {
+            return Ok(Vec::new());
+        }
+        let topic = topic.to_string();
+        let rows = self
+            .write(move |c| {
+                Box::pin(async move {
+                    let rows = sqlx::query(
+                        "UPDATE queue_jobs SET leased_until = ?, attempts = attempts + 1 WHERE id IN (
+                         SELECT id FROM queue_jobs WHERE topic = ? AND state = 'ready' AND available_at <= ?
+                         AND (leased_until IS NULL OR leased_until <= ?) ORDER BY id LIMIT ?)
+                         RETURNING id, topic, dedupe_key, payload, attempts",
+                    )
+                    .bind(now_ms + lease_ms)
+                    .bind(topic)
+                    .bind(now_ms)
+                    .bind(now_ms)
+                    .bind(max)
+                    .fetch_all(&mut *c)
+                    .await?;
+                    Ok(rows)
+                })
+            })
+            .await?;
         let mut jobs: Vec<Job> = rows
             .iter()
             .map(|r| Job { id: r.get(0), topic: r.get(1), dedupe_key: r.get(2), payload: r.get(3), attempts: r.get(4) })
@@ -99,25 +126,36 @@ impl Queue for SqlStore {
 
     /// Marks a leased job done.
     async fn ack(&self, id: i64) -> anyhow::Result<()> {
-        sqlx::query("UPDATE queue_jobs SET state = 'done', leased_until = NULL WHERE id = ?")
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query("UPDATE queue_jobs SET state = 'done', leased_until = NULL WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Records a failed delivery: retried after a backoff, or dead-lettered after its last attempt.
     async fn fail(&self, job: &Job, error: &str, now_ms: i64) -> anyhow::Result<()> {
-        sqlx::query(
-            "UPDATE queue_jobs SET leased_until = NULL, last_error = ?, available_at = ?,
-             state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END WHERE id = ?",
-        )
-        .bind(error)
-        .bind(now_ms + backoff_ms(job.attempts))
-        .bind(job.id)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        let (error, available_at, id) = (error.to_string(), now_ms + backoff_ms(job.attempts), job.id);
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE queue_jobs SET leased_until = NULL, last_error = ?, available_at = ?,
+                     state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END WHERE id = ?",
+                )
+                .bind(error)
+                .bind(available_at)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Jobs of `topic` not yet done or dead.

@@ -3,9 +3,14 @@
 use anyhow::Context;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Connection, QueryBuilder, Row, Sqlite};
+use super::AnalyticsEvent;
+use crate::metrics::Histogram;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
 /// A stored API key (never the secret itself).
@@ -30,6 +35,16 @@ pub struct ApiKeyRecord {
 pub struct SqlStore {
     pool: SqlitePool,
     writer: mpsc::Sender<WriteJob>,
+    commits: Arc<Mutex<CommitStats>>,
+}
+
+/// What the group commit has done, for `/metrics`.
+#[derive(Debug, Default, Clone)]
+pub struct CommitStats {
+    /// Time of each transaction, from BEGIN to the end of COMMIT's fsync.
+    pub duration: Histogram,
+    /// Writes committed (account batches and analytics; a transaction holds one or more).
+    pub batches: u64,
 }
 
 /// The queue topic of post-trade work (one job per fill, keyed by trade id).
@@ -39,11 +54,30 @@ const POST_TRADE_ATTEMPTS: i64 = 5;
 
 /// Batches waiting for the group commit at most (beyond, senders wait: backpressure).
 const WRITE_QUEUE: usize = 1024;
+/// Page cache of the group commit's connection (negative: KiB), 32 MiB.
+const WRITER_CACHE: &str = "-32768";
+/// WAL pages after which a commit checkpoints the WAL (and the next commit starts it over).
+/// By then the background backfill has copied nearly all of it into the database file, so
+/// this checkpoint is short; SQLite's default (1,000 pages, checkpointed whole inside the
+/// commit that crossed it) held commits up by tens of milliseconds several times a second.
+const WRITER_CHECKPOINT_PAGES: &str = "10000";
+/// How often committed WAL pages are copied into the database file in the background.
+const BACKFILL_EVERY: Duration = Duration::from_millis(200);
+
+/// Work for the single writer: account batches (grouped into one transaction) or any other
+/// write (run on its own, between group commits).
+enum WriteJob {
+    Batch(AccountBatch),
+    Other(OtherWrite),
+}
+
+/// A write other than an account batch: runs on the writer's connection and answers its caller.
+type OtherWrite = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, ()> + Send>;
 
 /// One account's batch, already encoded by the caller (so JSON work runs in every session
 /// task, in parallel, and the single writer only writes).
 #[derive(Debug)]
-struct WriteJob {
+struct AccountBatch {
     account_id: String,
     /// (seq, time, event JSON).
     events: Vec<(i64, i64, String)>,
@@ -51,6 +85,8 @@ struct WriteJob {
     outbox: Vec<(String, String)>,
     /// Decision records: (time, JSON line).
     decisions: Vec<(i64, String)>,
+    /// Analytics events (with no account: `account_id` is empty and the lists above too).
+    analytics: Vec<AnalyticsEvent>,
     done: oneshot::Sender<Result<(), String>>,
 }
 
@@ -66,19 +102,32 @@ impl SqlStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Only the group commit's connection checkpoints (below), between its commits.
+            .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open {}", path.display()))?;
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
             .with_context(|| format!("cannot migrate {}", path.display()))?;
+        // The group commit keeps its own connection: its page cache stays warm with the
+        // tables' tails it appends to, instead of a cold pooled connection per commit.
+        let writer_options = options
+            .clone()
+            .pragma("cache_size", WRITER_CACHE)
+            .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES);
+        let writer_connection = SqliteConnection::connect_with(&writer_options)
+            .await
+            .with_context(|| format!("cannot open {}", path.display()))?;
         let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
-        tokio::spawn(group_commit(pool.clone(), jobs));
-        Ok(Self { pool, writer })
+        let commits = Arc::new(Mutex::new(CommitStats::default()));
+        tokio::spawn(group_commit(writer_connection, jobs, commits.clone()));
+        tokio::spawn(backfill_wal(pool.clone(), writer.downgrade()));
+        Ok(Self { pool, writer, commits })
     }
 
     /// Durably appends an account's events and decision records ((time, JSON line)): returns
@@ -105,19 +154,67 @@ impl SqlStore {
         }
         let decisions = decisions.iter().map(|(time, line)| (*time, line.to_string())).collect();
         let (done, result) = oneshot::channel();
-        let job = WriteJob { account_id: account_id.to_string(), events: encoded, outbox, decisions, done };
-        self.writer.send(job).await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?;
+        let job = AccountBatch {
+            account_id: account_id.to_string(),
+            events: encoded,
+            outbox,
+            decisions,
+            analytics: Vec::new(),
+            done,
+        };
+        self.writer.send(WriteJob::Batch(job)).await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?;
         result.await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?.map_err(|e| anyhow::anyhow!(e))
+    }
+
+    /// Durably appends analytics events in the next group commit (with the account batches
+    /// waiting then: one transaction, one fsync); a repeated dedupe key is skipped.
+    pub(super) async fn append_analytics(&self, analytics: Vec<AnalyticsEvent>) -> anyhow::Result<()> {
+        let (done, result) = oneshot::channel();
+        let job = AccountBatch {
+            account_id: String::new(),
+            events: Vec::new(),
+            outbox: Vec::new(),
+            decisions: Vec::new(),
+            analytics,
+            done,
+        };
+        self.writer.send(WriteJob::Batch(job)).await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?;
+        result.await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?.map_err(|e| anyhow::anyhow!(e))
+    }
+
+    /// Runs `write` on the single writer's connection, between group commits, and returns
+    /// its result. Every write goes through here or `commit`: a second writing connection
+    /// would contend for SQLite's write lock, and the loser sleeps in SQLite's busy handler
+    /// (milliseconds at a time) while orders wait behind it.
+    pub(super) async fn write<T, F>(&self, write: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>> + Send + 'static,
+    {
+        let (done, result) = oneshot::channel();
+        let job: OtherWrite = Box::new(move |connection| {
+            Box::pin(async move {
+                let _ = done.send(write(connection).await);
+            })
+        });
+        self.writer.send(WriteJob::Other(job)).await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?;
+        result.await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?
     }
 
     /// Creates the account if it does not exist; returns whether it was created.
     pub async fn create_account(&self, account_id: &str, now_ms: i64) -> anyhow::Result<bool> {
-        let done = sqlx::query("INSERT OR IGNORE INTO accounts (id, created_at) VALUES (?, ?)")
-            .bind(account_id)
-            .bind(now_ms)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        let account_id = account_id.to_string();
+        self.write(move |c| {
+            Box::pin(async move {
+                let done = sqlx::query("INSERT OR IGNORE INTO accounts (id, created_at) VALUES (?, ?)")
+                    .bind(account_id)
+                    .bind(now_ms)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
     }
 
     /// Every account id, oldest first.
@@ -151,18 +248,24 @@ impl SqlStore {
     }
 
     pub async fn insert_key(&self, key: &ApiKeyRecord) -> anyhow::Result<()> {
-        sqlx::query(
-            "INSERT INTO api_keys (id, secret_hash, account_id, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&key.id)
-        .bind(&key.secret_hash)
-        .bind(&key.account_id)
-        .bind(&key.scopes)
-        .bind(&key.label)
-        .bind(key.created_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let key = key.clone();
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO api_keys (id, secret_hash, account_id, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                )
+                .bind(&key.id)
+                .bind(&key.secret_hash)
+                .bind(&key.account_id)
+                .bind(&key.scopes)
+                .bind(&key.label)
+                .bind(key.created_at)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The key whose secret hashes to `secret_hash`, revoked or not.
@@ -188,12 +291,18 @@ impl SqlStore {
 
     /// Revokes the key; returns whether a live key was revoked.
     pub async fn revoke_key(&self, id: &str, now_ms: i64) -> anyhow::Result<bool> {
-        let done = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-            .bind(now_ms)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        let id = id.to_string();
+        self.write(move |c| {
+            Box::pin(async move {
+                let done = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+                    .bind(now_ms)
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
     }
 
     pub async fn state(&self, name: &str) -> anyhow::Result<Option<String>> {
@@ -203,12 +312,25 @@ impl SqlStore {
     }
 
     pub async fn set_state(&self, name: &str, value: &str) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO server_state (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
-            .bind(name)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let (name, value) = (name.to_string(), value.to_string());
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO server_state (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                )
+                .bind(name)
+                .bind(value)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The group commit's statistics so far.
+    pub fn commit_stats(&self) -> CommitStats {
+        self.commits.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub(super) fn pool(&self) -> &SqlitePool {
@@ -223,10 +345,30 @@ impl SqlStore {
 
 /// The writer task: takes every job waiting, writes them in one transaction, commits (one
 /// fsync), then answers each. A failed transaction fails every job in it (none is kept).
-async fn group_commit(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
+async fn group_commit(
+    mut connection: SqliteConnection,
+    mut jobs: mpsc::Receiver<WriteJob>,
+    stats: Arc<Mutex<CommitStats>>,
+) {
+    let mut received = Vec::with_capacity(WRITE_QUEUE);
     let mut batch = Vec::with_capacity(WRITE_QUEUE);
-    while jobs.recv_many(&mut batch, WRITE_QUEUE).await > 0 {
-        let result = write_jobs(&pool, &batch).await.map_err(|e| format!("{e:#}"));
+    while jobs.recv_many(&mut received, WRITE_QUEUE).await > 0 {
+        for job in received.drain(..) {
+            match job {
+                WriteJob::Batch(job) => batch.push(job),
+                WriteJob::Other(write) => write(&mut connection).await,
+            }
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        let result = write_jobs(&mut connection, &batch).await.map_err(|e| format!("{e:#}"));
+        {
+            let mut stats = stats.lock().unwrap_or_else(|p| p.into_inner());
+            stats.duration.observe(started.elapsed());
+            stats.batches += batch.len() as u64;
+        }
         for job in batch.drain(..) {
             let _ = job.done.send(result.clone());
         }
@@ -236,14 +378,31 @@ async fn group_commit(pool: SqlitePool, mut jobs: mpsc::Receiver<WriteJob>) {
 /// Rows per multi-row INSERT (4 values each, well under SQLite's variable limit).
 const ROWS_PER_INSERT: usize = 500;
 
-async fn write_jobs(pool: &SqlitePool, jobs: &[WriteJob]) -> anyhow::Result<()> {
+/// Copies committed WAL pages into the database file every `BACKFILL_EVERY`, on a pooled
+/// connection, concurrently with the writer (a PASSIVE checkpoint waits for no one), while
+/// the store is open.
+async fn backfill_wal(pool: SqlitePool, writer: mpsc::WeakSender<WriteJob>) {
+    let mut every = tokio::time::interval(BACKFILL_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if writer.upgrade().is_none() || pool.is_closed() {
+            return;
+        }
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            tracing::debug!("background WAL backfill: {err}");
+        }
+    }
+}
+
+async fn write_jobs(connection: &mut SqliteConnection, jobs: &[AccountBatch]) -> anyhow::Result<()> {
     let now = crate::app::now_ms();
     let events: Vec<(&str, &(i64, i64, String))> =
         jobs.iter().flat_map(|job| job.events.iter().map(move |row| (job.account_id.as_str(), row))).collect();
     let outbox: Vec<&(String, String)> = jobs.iter().flat_map(|job| &job.outbox).collect();
     let decisions: Vec<(&str, &(i64, String))> =
         jobs.iter().flat_map(|job| job.decisions.iter().map(move |row| (job.account_id.as_str(), row))).collect();
-    let mut tx = pool.begin().await?;
+    let mut tx = connection.begin().await?;
     // One statement per chunk of rows, not one per row: each statement is a round trip to
     // SQLite's worker thread.
     for chunk in events.chunks(ROWS_PER_INSERT) {
@@ -272,6 +431,19 @@ async fn write_jobs(pool: &SqlitePool, jobs: &[WriteJob]) -> anyhow::Result<()> 
         let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO decisions (account_id, time, record) ");
         insert.push_values(chunk, |mut row, (account_id, (time, record))| {
             row.push_bind(*account_id).push_bind(*time).push_bind(record.as_str());
+        });
+        insert.build().execute(&mut *tx).await?;
+    }
+    let analytics: Vec<&AnalyticsEvent> = jobs.iter().flat_map(|job| &job.analytics).collect();
+    for chunk in analytics.chunks(ROWS_PER_INSERT) {
+        let mut insert: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT OR IGNORE INTO analytics_events (dedupe_key, metric, time, value, label) ");
+        insert.push_values(chunk, |mut row, event| {
+            row.push_bind(event.dedupe_key.as_str())
+                .push_bind(event.metric)
+                .push_bind(event.time_ms)
+                .push_bind(event.value)
+                .push_bind(event.label.as_str());
         });
         insert.build().execute(&mut *tx).await?;
     }

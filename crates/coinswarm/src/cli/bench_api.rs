@@ -1,5 +1,12 @@
 //! `coinswarm bench api`: drives a running server over loopback with keep-alive HTTP/1.1
 //! connections and reports throughput and latency percentiles.
+//!
+//! Two kinds of load: closed (default: each connection sends its next request as soon as
+//! the last one is answered, which finds the most the server can take) and open
+//! (`--rate R`: requests are due at a fixed total rate, spread evenly over the connections,
+//! and a request delayed because the previous answer came late is timed from when it was
+//! due, so a stall counts against every request it delays instead of hiding them, as wrk2
+//! does).
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -26,9 +33,17 @@ pub struct ApiBenchArgs {
     /// Concurrent connections.
     #[arg(long, default_value_t = 32)]
     connections: usize,
+    /// Open load: requests per second in total, due at fixed times (latency counted from
+    /// the due time). Without it, the load is closed: requests back to back.
+    #[arg(long)]
+    rate: Option<f64>,
     /// Seconds to run (after a one-second warm-up).
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Threads of the load generator (it shares the machine with the server: each thread is
+    /// one more to schedule on the same cores).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -38,6 +53,8 @@ pub struct ApiBenchArgs {
 struct ApiBenchReport {
     target: String,
     connections: usize,
+    /// The open load's target rate, when one was set.
+    target_rate: Option<f64>,
     seconds: f64,
     requests: u64,
     errors: u64,
@@ -49,21 +66,29 @@ struct ApiBenchReport {
 }
 
 pub fn run(args: &ApiBenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    if args.connections == 0 || args.seconds == 0 {
-        bail!("--connections and --seconds must be at least 1");
+    if args.connections == 0 || args.seconds == 0 || args.threads == 0 {
+        bail!("--connections, --seconds and --threads must be at least 1");
+    }
+    if args.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+        bail!("--rate must be a positive number of requests per second");
     }
     if args.orders && args.keys.is_empty() {
         bail!("--orders needs at least one --key with the trade scope");
     }
     let host =
         args.url.trim_end_matches('/').strip_prefix("http://").context("--url must start with http://")?.to_string();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(args.threads).enable_all().build()?;
     let report = runtime.block_on(drive(args, host))?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{} over {} connections for {:.1} s", report.target, report.connections, report.seconds)?;
+        let load = report.target_rate.map_or("closed load".to_string(), |r| format!("open load at {r} requests/s"));
+        writeln!(
+            out,
+            "{} over {} connections for {:.1} s, {load}",
+            report.target, report.connections, report.seconds
+        )?;
         writeln!(
             out,
             "requests   {} ({} errors) = {:.0} requests/s",
@@ -86,9 +111,14 @@ async fn drive(args: &ApiBenchArgs, host: String) -> anyhow::Result<ApiBenchRepo
         let host = host.clone();
         let key = (!args.keys.is_empty()).then(|| args.keys[connection % args.keys.len()].clone());
         let (orders, path) = (args.orders, args.path.clone());
-        tasks.push(tokio::spawn(
-            async move { connection_loop(host, path, orders, key, connection, warm_up, end).await },
-        ));
+        // Open load: this connection's requests are due every `connections / rate` seconds,
+        // staggered so the connections' due times interleave evenly.
+        let schedule = args.rate.map(|rate| {
+            let every = Duration::from_secs_f64(args.connections as f64 / rate);
+            (Instant::now() + every.mul_f64(connection as f64 / args.connections as f64), every)
+        });
+        let spec = Connection { host, path, orders, key, connection, schedule, warm_up, end };
+        tasks.push(tokio::spawn(connection_loop(spec)));
     }
     let mut latencies: Vec<f64> = Vec::new();
     let mut errors = 0;
@@ -108,6 +138,7 @@ async fn drive(args: &ApiBenchArgs, host: String) -> anyhow::Result<ApiBenchRepo
     Ok(ApiBenchReport {
         target: if args.orders { "POST /api/orders".into() } else { format!("GET {}", args.path) },
         connections: args.connections,
+        target_rate: args.rate,
         seconds,
         requests: latencies.len() as u64,
         errors,
@@ -119,22 +150,29 @@ async fn drive(args: &ApiBenchArgs, host: String) -> anyhow::Result<ApiBenchRepo
     })
 }
 
-/// One keep-alive connection: requests back to back; latencies (ms) after the warm-up.
-async fn connection_loop(
+/// One keep-alive connection of the load.
+struct Connection {
     host: String,
     path: String,
     orders: bool,
     key: Option<String>,
     connection: usize,
+    /// Open load: (first due time, interval); closed load: `None`.
+    schedule: Option<(Instant, Duration)>,
     warm_up: Instant,
     end: Instant,
-) -> anyhow::Result<(Vec<f64>, u64)> {
+}
+
+/// Requests back to back (closed) or when due (open); latencies (ms) after the warm-up.
+async fn connection_loop(spec: Connection) -> anyhow::Result<(Vec<f64>, u64)> {
+    let Connection { host, path, orders, key, connection, mut schedule, warm_up, end } = spec;
     let stream = TcpStream::connect(&host).await.with_context(|| format!("cannot connect to {host}"))?;
     stream.set_nodelay(true)?;
     let mut stream = BufReader::new(stream);
     let mut latencies = Vec::new();
     let mut errors = 0;
     let mut sequence = 0u64;
+    let mut last_answered = Instant::now();
     let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
     let mut line = String::new();
     let mut body = Vec::new();
@@ -152,7 +190,21 @@ async fn connection_loop(
         } else {
             format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n")
         };
-        let started = Instant::now();
+        let started = match &mut schedule {
+            Some((due, every)) => {
+                let this = *due;
+                *due += *every;
+                tokio::time::sleep_until(this.into()).await;
+                // Late because the server had not answered the previous request by now: that
+                // wait counts (from the due time). Late only by the timer's 1 ms resolution
+                // on an idle connection: it does not (from the actual send).
+                if last_answered > this { this } else { Instant::now() }
+            }
+            None => Instant::now(),
+        };
+        if started >= end {
+            break;
+        }
         stream.get_mut().write_all(request.as_bytes()).await?;
         line.clear();
         stream.read_line(&mut line).await?;
@@ -175,6 +227,7 @@ async fn connection_loop(
         }
         body.resize(length, 0);
         stream.read_exact(&mut body).await?;
+        last_answered = Instant::now();
         if started >= warm_up {
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
             if !(200..300).contains(&status) {
