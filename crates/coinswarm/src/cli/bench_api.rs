@@ -42,7 +42,7 @@ pub struct ApiBenchArgs {
     seconds: u64,
     /// Threads of the load generator (it shares the machine with the server: each thread is
     /// one more to schedule on the same cores).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 2)]
     threads: usize,
     /// Print JSON instead of text.
     #[arg(long)]
