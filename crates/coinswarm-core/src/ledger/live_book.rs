@@ -68,12 +68,8 @@ impl LiveBook {
         if !held {
             return;
         }
-        let same_side_limits = self
-            .ids
-            .iter()
-            .filter_map(|id| orders.get(id))
-            .filter(|o| o.side == order.side)
-            .filter_map(plain_limit);
+        let same_side_limits =
+            self.ids.iter().filter_map(|id| orders.get(id)).filter(|o| o.side == order.side).filter_map(plain_limit);
         match order.side {
             Side::Buy => self.highest_buy = same_side_limits.max(),
             Side::Sell => self.lowest_sell = same_side_limits.min(),

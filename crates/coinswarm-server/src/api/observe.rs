@@ -3,12 +3,12 @@
 
 use super::AppState;
 use crate::metrics::render_value;
-use std::fmt::Write;
 use crate::store::{Kv, Queue};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::fmt::Write;
 use std::time::Instant;
 
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {

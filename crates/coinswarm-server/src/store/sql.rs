@@ -1,16 +1,16 @@
 //! The embedded SQL store: one SQLite file under the data directory.
 
-use anyhow::Context;
-use coinswarm_core::ledger::{AccountEvent, EventKind};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::sqlite::SqliteConnection;
-use sqlx::{Connection, QueryBuilder, Row, Sqlite};
 use super::AnalyticsEvent;
 use crate::metrics::Histogram;
+use anyhow::Context;
+use coinswarm_core::ledger::{AccountEvent, EventKind};
+use futures_util::future::BoxFuture;
+use sqlx::sqlite::SqliteConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, QueryBuilder, Row, Sqlite};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
 /// A stored API key (never the secret itself).
@@ -116,10 +116,8 @@ impl SqlStore {
             .with_context(|| format!("cannot migrate {}", path.display()))?;
         // The group commit keeps its own connection: its page cache stays warm with the
         // tables' tails it appends to, instead of a cold pooled connection per commit.
-        let writer_options = options
-            .clone()
-            .pragma("cache_size", WRITER_CACHE)
-            .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES);
+        let writer_options =
+            options.clone().pragma("cache_size", WRITER_CACHE).pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES);
         let writer_connection = SqliteConnection::connect_with(&writer_options)
             .await
             .with_context(|| format!("cannot open {}", path.display()))?;

@@ -84,11 +84,7 @@ pub fn run(args: &ApiBenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(out)?;
     } else {
         let load = report.target_rate.map_or("closed load".to_string(), |r| format!("open load at {r} requests/s"));
-        writeln!(
-            out,
-            "{} over {} connections for {:.1} s, {load}",
-            report.target, report.connections, report.seconds
-        )?;
+        writeln!(out, "{} over {} connections for {:.1} s, {load}", report.target, report.connections, report.seconds)?;
         writeln!(
             out,
             "requests   {} ({} errors) = {:.0} requests/s",
