@@ -62,7 +62,7 @@ const WRITER_CACHE: &str = "-32768";
 /// commit that crossed it) held commits up by tens of milliseconds several times a second.
 const WRITER_CHECKPOINT_PAGES: &str = "10000";
 /// How often committed WAL pages are copied into the database file in the background.
-const BACKFILL_EVERY: Duration = Duration::from_millis(200);
+const BACKFILL_EVERY: Duration = Duration::from_millis(50);
 
 /// Work for the single writer: account batches (grouped into one transaction) or any other
 /// write (run on its own, between group commits).
