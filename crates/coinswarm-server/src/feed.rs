@@ -5,7 +5,7 @@
 use crate::hub::{Hub, StreamEvent};
 use crate::market::MarketBoard;
 use crate::registry::Sessions;
-use crate::store::SqlStore;
+use crate::store::StateStore;
 use coinswarm_core::data::CandleSeries;
 use coinswarm_core::market::{Candle, Product};
 use coinswarm_core::synthetic::{IntrabarConfig, intrabar_quotes};
@@ -33,7 +33,7 @@ pub async fn run(
     board: Arc<MarketBoard>,
     hub: Arc<Hub>,
     sessions: Arc<Sessions>,
-    store: SqlStore,
+    store: impl StateStore,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let ReplayFeed { series, product, intrabar, bar_interval, loop_at_end } = feed;

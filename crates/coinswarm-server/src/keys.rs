@@ -1,7 +1,7 @@
 //! API keys: a random secret shown once, stored as a SHA-256 hash, bound to one account and
 //! carrying scopes.
 
-use crate::store::{ApiKeyRecord, SqlStore};
+use crate::store::{ApiKeyRecord, KeyStore};
 use anyhow::bail;
 use rand::RngCore;
 use sha2_full::{Digest, Sha256};
@@ -72,7 +72,7 @@ pub fn hash_secret(secret: &str) -> String {
 
 /// Creates a key for `account_id` (the account must exist) with `scopes`.
 pub async fn create_key(
-    store: &SqlStore,
+    store: &impl KeyStore,
     account_id: &str,
     scopes: &[Scope],
     label: &str,
@@ -102,7 +102,7 @@ pub async fn create_key(
 }
 
 /// The live key a presented secret belongs to, if any.
-pub async fn verify(store: &SqlStore, secret: &str) -> anyhow::Result<Option<ApiKey>> {
+pub async fn verify(store: &impl KeyStore, secret: &str) -> anyhow::Result<Option<ApiKey>> {
     let Some(record) = store.key_by_hash(&hash_secret(secret)).await? else { return Ok(None) };
     if record.revoked_at.is_some() {
         return Ok(None);

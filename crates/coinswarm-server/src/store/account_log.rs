@@ -10,6 +10,12 @@ pub trait AccountLog: Clone + Send + Sync + 'static {
     fn create_account(&self, account_id: &str, now_ms: i64) -> impl Future<Output = anyhow::Result<bool>> + Send;
     /// The account's whole event log, in sequence order.
     fn load_events(&self, account_id: &str) -> impl Future<Output = anyhow::Result<Vec<AccountEvent>>> + Send;
+    /// The latest `limit` decision records of an account, newest first.
+    fn recent_decisions(
+        &self,
+        account_id: &str,
+        limit: u32,
+    ) -> impl Future<Output = anyhow::Result<Vec<String>>> + Send;
     /// Durably appends events and decision records ((time, JSON line)): returns once committed.
     fn commit(
         &self,
@@ -26,6 +32,14 @@ impl AccountLog for SqlStore {
 
     fn load_events(&self, account_id: &str) -> impl Future<Output = anyhow::Result<Vec<AccountEvent>>> + Send {
         SqlStore::load_events(self, account_id)
+    }
+
+    fn recent_decisions(
+        &self,
+        account_id: &str,
+        limit: u32,
+    ) -> impl Future<Output = anyhow::Result<Vec<String>>> + Send {
+        SqlStore::recent_decisions(self, account_id, limit)
     }
 
     fn commit(

@@ -13,19 +13,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-/// A stored API key (never the secret itself).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKeyRecord {
-    pub id: String,
-    pub secret_hash: String,
-    pub account_id: String,
-    /// Comma-separated scopes: `read`, `trade`, `admin`.
-    pub scopes: String,
-    pub label: String,
-    pub created_at: i64,
-    pub revoked_at: Option<i64>,
-}
-
 /// SQLite store shared by every component of one server (and by `coinswarm keys`).
 ///
 /// Account events and decisions go through one writer task that groups every batch waiting
@@ -245,87 +232,6 @@ impl SqlStore {
         Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
     }
 
-    pub async fn insert_key(&self, key: &ApiKeyRecord) -> anyhow::Result<()> {
-        let key = key.clone();
-        self.write(move |c| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO api_keys (id, secret_hash, account_id, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                )
-                .bind(&key.id)
-                .bind(&key.secret_hash)
-                .bind(&key.account_id)
-                .bind(&key.scopes)
-                .bind(&key.label)
-                .bind(key.created_at)
-                .execute(&mut *c)
-                .await?;
-                Ok(())
-            })
-        })
-        .await
-    }
-
-    /// The key whose secret hashes to `secret_hash`, revoked or not.
-    pub async fn key_by_hash(&self, secret_hash: &str) -> anyhow::Result<Option<ApiKeyRecord>> {
-        let row = sqlx::query(
-            "SELECT id, secret_hash, account_id, scopes, label, created_at, revoked_at FROM api_keys WHERE secret_hash = ?",
-        )
-        .bind(secret_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| key_of(&r)))
-    }
-
-    /// Every key, oldest first.
-    pub async fn keys(&self) -> anyhow::Result<Vec<ApiKeyRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, secret_hash, account_id, scopes, label, created_at, revoked_at FROM api_keys ORDER BY created_at, id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(key_of).collect())
-    }
-
-    /// Revokes the key; returns whether a live key was revoked.
-    pub async fn revoke_key(&self, id: &str, now_ms: i64) -> anyhow::Result<bool> {
-        let id = id.to_string();
-        self.write(move |c| {
-            Box::pin(async move {
-                let done = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-                    .bind(now_ms)
-                    .bind(id)
-                    .execute(&mut *c)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            })
-        })
-        .await
-    }
-
-    pub async fn state(&self, name: &str) -> anyhow::Result<Option<String>> {
-        let row =
-            sqlx::query("SELECT value FROM server_state WHERE name = ?").bind(name).fetch_optional(&self.pool).await?;
-        Ok(row.map(|r| r.get(0)))
-    }
-
-    pub async fn set_state(&self, name: &str, value: &str) -> anyhow::Result<()> {
-        let (name, value) = (name.to_string(), value.to_string());
-        self.write(move |c| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO server_state (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                )
-                .bind(name)
-                .bind(value)
-                .execute(&mut *c)
-                .await?;
-                Ok(())
-            })
-        })
-        .await
-    }
-
     /// The group commit's statistics so far.
     pub fn commit_stats(&self) -> CommitStats {
         self.commits.lock().unwrap_or_else(|p| p.into_inner()).clone()
@@ -447,16 +353,4 @@ async fn write_jobs(connection: &mut SqliteConnection, jobs: &[AccountBatch]) ->
     }
     tx.commit().await?;
     Ok(())
-}
-
-fn key_of(row: &sqlx::sqlite::SqliteRow) -> ApiKeyRecord {
-    ApiKeyRecord {
-        id: row.get(0),
-        secret_hash: row.get(1),
-        account_id: row.get(2),
-        scopes: row.get(3),
-        label: row.get(4),
-        created_at: row.get(5),
-        revoked_at: row.get(6),
-    }
 }

@@ -3,7 +3,7 @@
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use coinswarm_server::keys::{Scope, create_key};
-use coinswarm_server::store::SqlStore;
+use coinswarm_server::store::{KeyStore, SqlStore};
 use std::io::Write;
 use std::path::PathBuf;
 
