@@ -277,6 +277,14 @@ mod tests {
         assert!(config.validate().unwrap_err().to_string().contains("--allow-remote"));
         config.allow_remote = true;
         config.validate().unwrap();
+        let slow =
+            ServerConfig { stream: StreamConfig { send_timeout_ms: 0, ..StreamConfig::default() }, ..config.clone() };
+        assert!(slow.validate().unwrap_err().to_string().contains("stream.send_timeout_ms"));
+        let tiny =
+            ServerConfig { stream: StreamConfig { send_buffer_bytes: 100, ..StreamConfig::default() }, ..config };
+        assert!(tiny.validate().unwrap_err().to_string().contains("stream.send_buffer_bytes"));
+        let env = |v: &str| (v == "COINSWARM_STREAM_SEND_TIMEOUT_MS").then(|| "250".to_string());
+        assert_eq!(ServerConfig::load(None, env).unwrap().stream.send_timeout_ms, 250);
         let err = ServerConfig::load(None, |v| (v == "COINSWARM_LISTEN").then(|| "nowhere".into())).unwrap_err();
         assert!(format!("{err:#}").contains("COINSWARM_LISTEN=nowhere"), "{err:#}");
     }
