@@ -117,7 +117,11 @@ async fn serve(state: AppState, socket: WebSocket) {
                 Some(ClientInput::Binary) => {
                     outgoing.push(json!({"type": "error", "message": "send JSON text messages"}).to_string().into());
                 }
-                None => return,
+                // The client closed (or its connection ended): answer its close frame.
+                None => {
+                    let _ = tokio::time::timeout(CLOSE_GRACE, sink.close()).await;
+                    return;
+                }
             },
             fill = next_fill(&mut subscriptions.fills) => match fill {
                 Ok(fill) => outgoing.push(
