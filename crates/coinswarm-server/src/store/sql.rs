@@ -138,33 +138,39 @@ impl SqlStore {
             }
         }
         let decisions = decisions.iter().map(|(time, line)| (*time, line.to_string())).collect();
-        let (done, result) = oneshot::channel();
-        let job = AccountBatch {
+        self.group_write(|done| AccountBatch {
             account_id: account_id.to_string(),
             events: encoded,
             outbox,
             decisions,
             analytics: Vec::new(),
             done,
-        };
-        self.writer.send(WriteJob::Batch(job)).await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?;
-        result.await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?.map_err(|e| anyhow::anyhow!(e))
+        })
+        .await
     }
 
     /// Durably appends analytics events in the next group commit (with the account batches
     /// waiting then: one transaction, one fsync); a repeated dedupe key is skipped.
     pub(super) async fn append_analytics(&self, analytics: Vec<AnalyticsEvent>) -> anyhow::Result<()> {
-        let (done, result) = oneshot::channel();
-        let job = AccountBatch {
+        self.group_write(|done| AccountBatch {
             account_id: String::new(),
             events: Vec::new(),
             outbox: Vec::new(),
             decisions: Vec::new(),
             analytics,
             done,
-        };
-        self.writer.send(WriteJob::Batch(job)).await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?;
-        result.await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?.map_err(|e| anyhow::anyhow!(e))
+        })
+        .await
+    }
+
+    /// Hands rows to the next group commit and waits until they are durable.
+    async fn group_write(
+        &self,
+        rows: impl FnOnce(oneshot::Sender<Result<(), String>>) -> AccountBatch,
+    ) -> anyhow::Result<()> {
+        let (done, result) = oneshot::channel();
+        self.writer.send(WriteJob::Batch(rows(done))).await.map_err(|_| writer_stopped())?;
+        result.await.map_err(|_| writer_stopped())?.map_err(|e| anyhow::anyhow!(e))
     }
 
     /// Runs `write` on the single writer's connection, between group commits, and returns
@@ -182,8 +188,8 @@ impl SqlStore {
                 let _ = done.send(write(connection).await);
             })
         });
-        self.writer.send(WriteJob::Other(job)).await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?;
-        result.await.map_err(|_| anyhow::anyhow!("the store's writer has stopped"))?
+        self.writer.send(WriteJob::Other(job)).await.map_err(|_| writer_stopped())?;
+        result.await.map_err(|_| writer_stopped())?
     }
 
     /// Creates the account if it does not exist; returns whether it was created.
@@ -245,6 +251,10 @@ impl SqlStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+fn writer_stopped() -> anyhow::Error {
+    anyhow::anyhow!("the store's writer has stopped")
 }
 
 /// The writer task: takes every job waiting, writes them in one transaction, commits (one
