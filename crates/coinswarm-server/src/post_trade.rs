@@ -49,12 +49,8 @@ async fn handle(store: &SqlStore, job: &Job) -> anyhow::Result<()> {
     let fill: coinswarm_core::exchange::Fill = serde_json::from_value(payload["fill"].clone())?;
     let time = payload["committed_at"].as_i64().ok_or_else(|| anyhow::anyhow!("no commit time"))?;
     let label = format!("{:?}", fill.side).to_uppercase();
-    let event = |suffix: &str, metric, value| AnalyticsEvent {
-        dedupe_key: format!("{}:{suffix}", fill.trade_id),
-        metric,
-        time_ms: time,
-        value,
-        label: label.clone(),
+    let event = |suffix: &str, metric, value| {
+        AnalyticsEvent::one(format!("{}:{suffix}", fill.trade_id), metric, time, value, label.clone())
     };
     let notional = coinswarm_core::market::decimal_to_f64(fill.price * fill.size);
     let fee = coinswarm_core::market::decimal_to_f64(fill.fee);

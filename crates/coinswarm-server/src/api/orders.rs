@@ -9,7 +9,6 @@ use super::error::{ApiError, page_limit};
 use super::market::{ensure_listed, product_filter};
 use crate::keys::Scope;
 use crate::session::SessionError;
-use crate::store::AnalyticsEvent;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -46,13 +45,7 @@ pub async fn place(
     let order = session.submit(request).await.map_err(session_error)?;
     let ack_ms = started.elapsed().as_secs_f64() * 1000.0;
     let now = crate::app::now_ms();
-    state.analytics.push(AnalyticsEvent {
-        dedupe_key: format!("ack:{}:{now}:{ack_ms}", order.order_id),
-        metric: "order_ack_ms",
-        time_ms: now,
-        value: ack_ms,
-        label: String::new(),
-    });
+    state.analytics.record("order_ack_ms", "", now, ack_ms);
     Ok((StatusCode::CREATED, Json(json!({"success": true, "order": order}))))
 }
 

@@ -17,31 +17,103 @@ pub struct Bucket {
     pub mean: f64,
 }
 
-/// One numeric event; a repeated `dedupe_key` is recorded once.
+/// One numeric event, or several values of one metric and label summarised; a repeated
+/// `dedupe_key` is recorded once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalyticsEvent {
     pub dedupe_key: String,
     pub metric: &'static str,
     pub time_ms: i64,
-    pub value: f64,
     pub label: String,
+    pub values: Summary,
 }
 
-/// Events waiting to be recorded together (a hot path records without touching the
-/// database; the post-trade loop flushes).
-#[derive(Debug, Default)]
+/// Count, sum and extremes of one or more values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub count: i64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Summary {
+    pub fn one(value: f64) -> Self {
+        Self { count: 1, sum: value, min: value, max: value }
+    }
+
+    pub fn add(&mut self, value: f64) {
+        self.count += 1;
+        self.sum += value;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+    }
+}
+
+impl AnalyticsEvent {
+    /// A single value.
+    pub fn one(dedupe_key: String, metric: &'static str, time_ms: i64, value: f64, label: String) -> Self {
+        Self { dedupe_key, metric, time_ms, label, values: Summary::one(value) }
+    }
+}
+
+/// Width of the rows [`AnalyticsBuffer`] writes: values of one metric and label within one
+/// second become one row (the finest bucket a query can ask for is still exact for counts,
+/// sums, means and extremes).
+const SUMMARY_MS: i64 = 1000;
+
+/// Values recorded on hot paths (one per request) without touching the database: summarised
+/// per metric, label and second in memory, and written as one row each when the post-trade
+/// loop flushes. One row per order would put thousands of rows a second through the single
+/// writer, between the account batches waiting for it.
+#[derive(Debug)]
 pub struct AnalyticsBuffer {
-    events: std::sync::Mutex<Vec<AnalyticsEvent>>,
+    pending: std::sync::Mutex<Pending>,
+    /// Distinguishes this process's rows from another run's (dedupe keys must not collide).
+    run: u64,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    summaries: std::collections::BTreeMap<(&'static str, String, i64), Summary>,
+    flushes: u64,
+}
+
+impl Default for AnalyticsBuffer {
+    fn default() -> Self {
+        Self { pending: Default::default(), run: rand::random() }
+    }
 }
 
 impl AnalyticsBuffer {
-    pub fn push(&self, event: AnalyticsEvent) {
-        self.events.lock().unwrap_or_else(|p| p.into_inner()).push(event);
+    /// Adds `value` of `metric` at `time_ms` to its second's summary.
+    pub fn record(&self, metric: &'static str, label: &str, time_ms: i64, value: f64) {
+        let second = time_ms.div_euclid(SUMMARY_MS) * SUMMARY_MS;
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending
+            .summaries
+            .entry((metric, label.to_string(), second))
+            .and_modify(|s| s.add(value))
+            .or_insert_with(|| Summary::one(value));
     }
 
-    /// Records every buffered event at once.
+    /// Records every summary at once (a second flushed twice gives two rows; queries add them).
     pub async fn flush(&self, analytics: &impl Analytics) -> anyhow::Result<()> {
-        let events = std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()));
+        let events: Vec<AnalyticsEvent> = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            pending.flushes += 1;
+            let flush = pending.flushes;
+            std::mem::take(&mut pending.summaries)
+                .into_iter()
+                .map(|((metric, label, second), values)| AnalyticsEvent {
+                    dedupe_key: format!("summary:{:016x}:{flush}:{metric}:{label}:{second}", self.run),
+                    metric,
+                    time_ms: second,
+                    label,
+                    values,
+                })
+                .collect()
+        };
         analytics.record_events(&events).await
     }
 }
@@ -78,7 +150,8 @@ impl Analytics for SqlStore {
     ) -> anyhow::Result<Vec<Bucket>> {
         anyhow::ensure!(bucket_ms > 0, "the bucket must be positive");
         let rows = sqlx::query(
-            "SELECT (time / ?) * ? AS start, COUNT(*), SUM(value), MIN(value), MAX(value) FROM analytics_events
+            "SELECT (time / ?) * ? AS start, SUM(samples), SUM(value), MIN(COALESCE(min_value, value)),
+             MAX(COALESCE(max_value, value)) FROM analytics_events
              WHERE metric = ? AND time BETWEEN ? AND ? GROUP BY start ORDER BY start",
         )
         .bind(bucket_ms)
@@ -107,13 +180,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("coinswarm-analytics-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let store = SqlStore::open(&dir).await.unwrap();
-        let event = |key: &str, time_ms, value| AnalyticsEvent {
-            dedupe_key: key.into(),
-            metric: "notional",
-            time_ms,
-            value,
-            label: String::new(),
-        };
+        let event =
+            |key: &str, time_ms, value| AnalyticsEvent::one(key.into(), "notional", time_ms, value, String::new());
         store
             .record_events(&[event("a", 1_000, 2.0), event("b", 59_000, 4.0), event("c", 61_000, 10.0)])
             .await
@@ -127,6 +195,37 @@ mod tests {
                 Bucket { start: 60_000, count: 1, sum: 10.0, min: 10.0, max: 10.0, mean: 10.0 },
             ]
         );
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn hot_path_values_are_written_one_row_per_metric_and_second_and_query_exactly() {
+        let dir = std::env::temp_dir().join(format!("coinswarm-analytics-summary-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqlStore::open(&dir).await.unwrap();
+        let buffer = AnalyticsBuffer::default();
+        for i in 0..1000_i32 {
+            buffer.record("order_ack_ms", "", 10_000 + i64::from(i % 1000), f64::from(i % 10));
+        }
+        buffer.record("order_ack_ms", "", 11_500, 50.0);
+        buffer.flush(&store).await.unwrap();
+        // The same second again, in a later flush: a second row that queries add up.
+        buffer.record("order_ack_ms", "", 10_999, 0.5);
+        buffer.flush(&store).await.unwrap();
+        buffer.flush(&store).await.unwrap();
+
+        let rows: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM analytics_events").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(rows, 3, "one row per metric and second per flush, not one per value");
+        let buckets = store.query_buckets("order_ack_ms", 60_000, 0, 60_000).await.unwrap();
+        let expected_sum = 4500.0 + 50.0 + 0.5;
+        assert_eq!(
+            buckets,
+            vec![Bucket { start: 0, count: 1002, sum: expected_sum, min: 0.0, max: 50.0, mean: expected_sum / 1002.0 }]
+        );
+        let seconds = store.query_buckets("order_ack_ms", 1_000, 0, 60_000).await.unwrap();
+        assert_eq!(seconds.iter().map(|b| (b.start, b.count)).collect::<Vec<_>>(), vec![(10_000, 1001), (11_000, 1)]);
         store.close().await;
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -32,20 +32,11 @@ impl KeyStore for SqlStore {
     async fn insert_key(&self, key: &ApiKeyRecord) -> anyhow::Result<()> {
         let key = key.clone();
         self.write(move |c| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO api_keys (id, secret_hash, account_id, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                )
-                .bind(&key.id)
-                .bind(&key.secret_hash)
-                .bind(&key.account_id)
-                .bind(&key.scopes)
-                .bind(&key.label)
-                .bind(key.created_at)
-                .execute(&mut *c)
-                .await?;
-                Ok(())
-            })
+            c.prepare_cached(
+                "INSERT INTO api_keys (id, secret_hash, account_id, scopes, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute((&key.id, &key.secret_hash, &key.account_id, &key.scopes, &key.label, key.created_at))?;
+            Ok(())
         })
         .await
     }
@@ -75,14 +66,10 @@ impl KeyStore for SqlStore {
     async fn revoke_key(&self, id: &str, now_ms: i64) -> anyhow::Result<bool> {
         let id = id.to_string();
         self.write(move |c| {
-            Box::pin(async move {
-                let done = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-                    .bind(now_ms)
-                    .bind(id)
-                    .execute(&mut *c)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            })
+            let revoked = c
+                .prepare_cached("UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL")?
+                .execute((now_ms, id))?;
+            Ok(revoked == 1)
         })
         .await
     }

@@ -62,20 +62,12 @@ impl Queue for SqlStore {
     ) -> anyhow::Result<bool> {
         let (topic, dedupe_key, payload) = (topic.to_string(), dedupe_key.to_string(), payload.to_string());
         self.write(move |c| {
-            Box::pin(async move {
-                let done = sqlx::query(
-                    "INSERT OR IGNORE INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                )
-                .bind(topic)
-                .bind(dedupe_key)
-                .bind(payload)
-                .bind(max_attempts)
-                .bind(now_ms)
-                .bind(now_ms)
-                .execute(&mut *c)
-                .await?;
-                Ok(done.rows_affected() == 1)
-            })
+            let inserted = c
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                )?
+                .execute((topic, dedupe_key, payload, max_attempts, now_ms))?;
+            Ok(inserted == 1)
         })
         .await
     }
@@ -96,30 +88,28 @@ impl Queue for SqlStore {
             return Ok(Vec::new());
         }
         let topic = topic.to_string();
-        let rows = self
+        let mut jobs = self
             .write(move |c| {
-                Box::pin(async move {
-                    let rows = sqlx::query(
-                        "UPDATE queue_jobs SET leased_until = ?, attempts = attempts + 1 WHERE id IN (
-                         SELECT id FROM queue_jobs WHERE topic = ? AND state = 'ready' AND available_at <= ?
-                         AND (leased_until IS NULL OR leased_until <= ?) ORDER BY id LIMIT ?)
-                         RETURNING id, topic, dedupe_key, payload, attempts",
-                    )
-                    .bind(now_ms + lease_ms)
-                    .bind(topic)
-                    .bind(now_ms)
-                    .bind(now_ms)
-                    .bind(max)
-                    .fetch_all(&mut *c)
-                    .await?;
-                    Ok(rows)
-                })
+                let mut lease = c.prepare_cached(
+                    "UPDATE queue_jobs SET leased_until = ?1, attempts = attempts + 1 WHERE id IN (
+                     SELECT id FROM queue_jobs WHERE topic = ?2 AND state = 'ready' AND available_at <= ?3
+                     AND (leased_until IS NULL OR leased_until <= ?3) ORDER BY id LIMIT ?4)
+                     RETURNING id, topic, dedupe_key, payload, attempts",
+                )?;
+                let jobs = lease
+                    .query_map((now_ms + lease_ms, topic, now_ms, max), |r| {
+                        Ok(Job {
+                            id: r.get(0)?,
+                            topic: r.get(1)?,
+                            dedupe_key: r.get(2)?,
+                            payload: r.get(3)?,
+                            attempts: r.get(4)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<Job>, _>>()?;
+                Ok(jobs)
             })
             .await?;
-        let mut jobs: Vec<Job> = rows
-            .iter()
-            .map(|r| Job { id: r.get(0), topic: r.get(1), dedupe_key: r.get(2), payload: r.get(3), attempts: r.get(4) })
-            .collect();
         jobs.sort_by_key(|j| j.id);
         Ok(jobs)
     }
@@ -127,13 +117,9 @@ impl Queue for SqlStore {
     /// Marks a leased job done.
     async fn ack(&self, id: i64) -> anyhow::Result<()> {
         self.write(move |c| {
-            Box::pin(async move {
-                sqlx::query("UPDATE queue_jobs SET state = 'done', leased_until = NULL WHERE id = ?")
-                    .bind(id)
-                    .execute(&mut *c)
-                    .await?;
-                Ok(())
-            })
+            c.prepare_cached("UPDATE queue_jobs SET state = 'done', leased_until = NULL WHERE id = ?1")?
+                .execute([id])?;
+            Ok(())
         })
         .await
     }
@@ -142,18 +128,12 @@ impl Queue for SqlStore {
     async fn fail(&self, job: &Job, error: &str, now_ms: i64) -> anyhow::Result<()> {
         let (error, available_at, id) = (error.to_string(), now_ms + backoff_ms(job.attempts), job.id);
         self.write(move |c| {
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE queue_jobs SET leased_until = NULL, last_error = ?, available_at = ?,
-                     state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END WHERE id = ?",
-                )
-                .bind(error)
-                .bind(available_at)
-                .bind(id)
-                .execute(&mut *c)
-                .await?;
-                Ok(())
-            })
+            c.prepare_cached(
+                "UPDATE queue_jobs SET leased_until = NULL, last_error = ?1, available_at = ?2,
+                 state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END WHERE id = ?3",
+            )?
+            .execute((error, available_at, id))?;
+            Ok(())
         })
         .await
     }

@@ -4,10 +4,9 @@ use super::AnalyticsEvent;
 use crate::metrics::Histogram;
 use anyhow::Context;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
-use futures_util::future::BoxFuture;
-use sqlx::sqlite::SqliteConnection;
+use rusqlite::TransactionBehavior;
+use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, QueryBuilder, Row, Sqlite};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,9 +14,12 @@ use tokio::sync::{mpsc, oneshot};
 
 /// SQLite store shared by every component of one server (and by `coinswarm keys`).
 ///
-/// Account events and decisions go through one writer task that groups every batch waiting
-/// (from all accounts) into one transaction and one fsync: SQLite allows one writer at a
-/// time, and concurrent writers would otherwise queue on its busy timeout.
+/// Every write goes through one writer thread that groups every batch waiting (from all
+/// accounts) into one transaction and one fsync: SQLite allows one writer at a time, and
+/// concurrent writers would otherwise queue on its busy timeout. The writer is a plain
+/// thread with a synchronous connection, so a commit never waits for an async runtime to
+/// poll it between statements. Reads go through a pool of connections (WAL readers never
+/// wait for the writer).
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: SqlitePool,
@@ -59,7 +61,7 @@ enum WriteJob {
 }
 
 /// A write other than an account batch: runs on the writer's connection and answers its caller.
-type OtherWrite = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, ()> + Send>;
+type OtherWrite = Box<dyn FnOnce(&mut rusqlite::Connection) + Send>;
 
 /// One account's batch, already encoded by the caller (so JSON work runs in every session
 /// task, in parallel, and the single writer only writes).
@@ -103,14 +105,14 @@ impl SqlStore {
             .with_context(|| format!("cannot migrate {}", path.display()))?;
         // The group commit keeps its own connection: its page cache stays warm with the
         // tables' tails it appends to, instead of a cold pooled connection per commit.
-        let writer_options =
-            options.clone().pragma("cache_size", WRITER_CACHE).pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES);
-        let writer_connection = SqliteConnection::connect_with(&writer_options)
-            .await
-            .with_context(|| format!("cannot open {}", path.display()))?;
+        let writer_connection = open_writer(&path)?;
         let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
         let commits = Arc::new(Mutex::new(CommitStats::default()));
-        tokio::spawn(group_commit(writer_connection, jobs, commits.clone()));
+        let stats = commits.clone();
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || group_commit(writer_connection, jobs, stats))
+            .context("cannot start the store's writer thread")?;
         tokio::spawn(backfill_wal(pool.clone(), writer.downgrade()));
         Ok(Self { pool, writer, commits })
     }
@@ -180,13 +182,11 @@ impl SqlStore {
     pub(super) async fn write<T, F>(&self, write: F) -> anyhow::Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>> + Send + 'static,
+        F: FnOnce(&mut rusqlite::Connection) -> anyhow::Result<T> + Send + 'static,
     {
         let (done, result) = oneshot::channel();
         let job: OtherWrite = Box::new(move |connection| {
-            Box::pin(async move {
-                let _ = done.send(write(connection).await);
-            })
+            let _ = done.send(write(connection));
         });
         self.writer.send(WriteJob::Other(job)).await.map_err(|_| writer_stopped())?;
         result.await.map_err(|_| writer_stopped())?
@@ -196,14 +196,10 @@ impl SqlStore {
     pub async fn create_account(&self, account_id: &str, now_ms: i64) -> anyhow::Result<bool> {
         let account_id = account_id.to_string();
         self.write(move |c| {
-            Box::pin(async move {
-                let done = sqlx::query("INSERT OR IGNORE INTO accounts (id, created_at) VALUES (?, ?)")
-                    .bind(account_id)
-                    .bind(now_ms)
-                    .execute(&mut *c)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            })
+            let created = c
+                .prepare_cached("INSERT OR IGNORE INTO accounts (id, created_at) VALUES (?1, ?2)")?
+                .execute((account_id, now_ms))?;
+            Ok(created == 1)
         })
         .await
     }
@@ -257,27 +253,42 @@ fn writer_stopped() -> anyhow::Error {
     anyhow::anyhow!("the store's writer has stopped")
 }
 
-/// The writer task: takes every job waiting, writes them in one transaction, commits (one
-/// fsync), then answers each. A failed transaction fails every job in it (none is kept).
-async fn group_commit(
-    mut connection: SqliteConnection,
+/// Opens the writer's connection (the pool has created the file and migrated it).
+fn open_writer(path: &Path) -> anyhow::Result<rusqlite::Connection> {
+    let connection = rusqlite::Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    connection.busy_timeout(Duration::from_secs(5))?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    connection.pragma_update(None, "cache_size", WRITER_CACHE)?;
+    connection.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+    connection.set_prepared_statement_cache_capacity(64);
+    Ok(connection)
+}
+
+/// The writer thread: takes every job waiting, writes the account batches in one
+/// transaction, commits (one fsync), then answers each. A failed transaction fails every job
+/// in it (none is kept). Other writes run on their own, in arrival order. Ends when every
+/// sender is gone.
+fn group_commit(
+    mut connection: rusqlite::Connection,
     mut jobs: mpsc::Receiver<WriteJob>,
     stats: Arc<Mutex<CommitStats>>,
 ) {
     let mut received = Vec::with_capacity(WRITE_QUEUE);
     let mut batch = Vec::with_capacity(WRITE_QUEUE);
-    while jobs.recv_many(&mut received, WRITE_QUEUE).await > 0 {
+    while jobs.blocking_recv_many(&mut received, WRITE_QUEUE) > 0 {
         for job in received.drain(..) {
             match job {
                 WriteJob::Batch(job) => batch.push(job),
-                WriteJob::Other(write) => write(&mut connection).await,
+                WriteJob::Other(write) => write(&mut connection),
             }
         }
         if batch.is_empty() {
             continue;
         }
         let started = std::time::Instant::now();
-        let result = write_jobs(&mut connection, &batch).await.map_err(|e| format!("{e:#}"));
+        let result = write_jobs(&mut connection, &batch).map_err(|e| format!("{e:#}"));
         {
             let mut stats = stats.lock().unwrap_or_else(|p| p.into_inner());
             stats.duration.observe(started.elapsed());
@@ -288,9 +299,6 @@ async fn group_commit(
         }
     }
 }
-
-/// Rows per multi-row INSERT (4 values each, well under SQLite's variable limit).
-const ROWS_PER_INSERT: usize = 500;
 
 /// Copies committed WAL pages into the database file every `BACKFILL_EVERY`, on a pooled
 /// connection, concurrently with the writer (a PASSIVE checkpoint waits for no one), while
@@ -309,58 +317,52 @@ async fn backfill_wal(pool: SqlitePool, writer: mpsc::WeakSender<WriteJob>) {
     }
 }
 
-async fn write_jobs(connection: &mut SqliteConnection, jobs: &[AccountBatch]) -> anyhow::Result<()> {
+/// Writes every job's rows in one transaction (prepared statements, one row each: with a
+/// synchronous connection a statement is a function call, not a round trip).
+fn write_jobs(connection: &mut rusqlite::Connection, jobs: &[AccountBatch]) -> anyhow::Result<()> {
     let now = crate::app::now_ms();
-    let events: Vec<(&str, &(i64, i64, String))> =
-        jobs.iter().flat_map(|job| job.events.iter().map(move |row| (job.account_id.as_str(), row))).collect();
-    let outbox: Vec<&(String, String)> = jobs.iter().flat_map(|job| &job.outbox).collect();
-    let decisions: Vec<(&str, &(i64, String))> =
-        jobs.iter().flat_map(|job| job.decisions.iter().map(move |row| (job.account_id.as_str(), row))).collect();
-    let mut tx = connection.begin().await?;
-    // One statement per chunk of rows, not one per row: each statement is a round trip to
-    // SQLite's worker thread.
-    for chunk in events.chunks(ROWS_PER_INSERT) {
-        let mut insert: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO account_events (account_id, seq, time, event) ");
-        insert.push_values(chunk, |mut row, (account_id, (seq, time, json))| {
-            row.push_bind(*account_id).push_bind(*seq).push_bind(*time).push_bind(json.as_str());
-        });
-        insert.build().execute(&mut *tx).await.context("cannot append the batch's events")?;
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut events =
+            tx.prepare_cached("INSERT INTO account_events (account_id, seq, time, event) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut outbox = tx.prepare_cached(
+            "INSERT OR IGNORE INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        )?;
+        let mut decisions =
+            tx.prepare_cached("INSERT INTO decisions (account_id, time, record) VALUES (?1, ?2, ?3)")?;
+        let mut analytics = tx.prepare_cached(
+            "INSERT OR IGNORE INTO analytics_events (dedupe_key, metric, time, value, label, samples, min_value, max_value)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for job in jobs {
+            for (seq, time, json) in &job.events {
+                events
+                    .execute((&job.account_id, seq, time, json))
+                    .with_context(|| format!("cannot append the events of {}", job.account_id))?;
+            }
+            for (dedupe_key, payload) in &job.outbox {
+                outbox.execute((POST_TRADE, dedupe_key, payload, POST_TRADE_ATTEMPTS, now))?;
+            }
+            for (time, record) in &job.decisions {
+                decisions.execute((&job.account_id, time, record))?;
+            }
+            for event in &job.analytics {
+                let values = event.values;
+                // A single value needs no extremes (they are the value).
+                let (min, max) = if values.count == 1 { (None, None) } else { (Some(values.min), Some(values.max)) };
+                analytics.execute((
+                    &event.dedupe_key,
+                    event.metric,
+                    event.time_ms,
+                    values.sum,
+                    &event.label,
+                    values.count,
+                    min,
+                    max,
+                ))?;
+            }
+        }
     }
-    for chunk in outbox.chunks(ROWS_PER_INSERT) {
-        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT OR IGNORE INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at) ",
-        );
-        insert.push_values(chunk, |mut row, (dedupe_key, payload)| {
-            row.push_bind(POST_TRADE)
-                .push_bind(dedupe_key.as_str())
-                .push_bind(payload.as_str())
-                .push_bind(POST_TRADE_ATTEMPTS)
-                .push_bind(now)
-                .push_bind(now);
-        });
-        insert.build().execute(&mut *tx).await?;
-    }
-    for chunk in decisions.chunks(ROWS_PER_INSERT) {
-        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO decisions (account_id, time, record) ");
-        insert.push_values(chunk, |mut row, (account_id, (time, record))| {
-            row.push_bind(*account_id).push_bind(*time).push_bind(record.as_str());
-        });
-        insert.build().execute(&mut *tx).await?;
-    }
-    let analytics: Vec<&AnalyticsEvent> = jobs.iter().flat_map(|job| &job.analytics).collect();
-    for chunk in analytics.chunks(ROWS_PER_INSERT) {
-        let mut insert: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT OR IGNORE INTO analytics_events (dedupe_key, metric, time, value, label) ");
-        insert.push_values(chunk, |mut row, event| {
-            row.push_bind(event.dedupe_key.as_str())
-                .push_bind(event.metric)
-                .push_bind(event.time_ms)
-                .push_bind(event.value)
-                .push_bind(event.label.as_str());
-        });
-        insert.build().execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
+    tx.commit()?;
     Ok(())
 }

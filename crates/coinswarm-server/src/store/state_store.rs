@@ -22,16 +22,11 @@ impl StateStore for SqlStore {
     async fn set_state(&self, name: &str, value: &str) -> anyhow::Result<()> {
         let (name, value) = (name.to_string(), value.to_string());
         self.write(move |c| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO server_state (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                )
-                .bind(name)
-                .bind(value)
-                .execute(&mut *c)
-                .await?;
-                Ok(())
-            })
+            c.prepare_cached(
+                "INSERT INTO server_state (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            )?
+            .execute((name, value))?;
+            Ok(())
         })
         .await
     }
