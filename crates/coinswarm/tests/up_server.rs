@@ -295,7 +295,12 @@ fn metrics_count_requests_by_route_template_with_latency_histograms_and_cache_hi
     let server = Server::start(&dir, &[]);
     let key = server.admin_key.clone().unwrap();
     for _ in 0..3 {
-        assert_eq!(server.get("/api/market-data?product_id=BTC-USD", None).0, 200);
+        let (status, headers, _) = server.raw("GET", "/api/market-data?product_id=BTC-USD", None, None);
+        assert_eq!(status, 200);
+        // Each answer names the server's own share of its latency.
+        let timing = headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("server-timing")).unwrap();
+        let millis: f64 = timing.1.strip_prefix("app;dur=").unwrap().parse().unwrap();
+        assert!((0.0..1000.0).contains(&millis), "{timing:?}");
     }
     assert_eq!(server.get("/api/orders/015d006f-9920-7e61-b974-08ab415ec386", Some(&key)).0, 404);
     let (status, text) = server.get("/metrics", None);

@@ -15,9 +15,13 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
     let method = request.method().to_string();
     let started = Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
+    // The server's own share of the latency a client measures (shown by browsers' tools).
+    if let Ok(timing) = header::HeaderValue::from_str(&format!("app;dur={:.3}", elapsed.as_secs_f64() * 1000.0)) {
+        response.headers_mut().insert("server-timing", timing);
+    }
     state.http_metrics.record(&route, &method, status, elapsed);
     tracing::debug!(%route, %method, status, micros = elapsed.as_micros() as u64, "request");
     response

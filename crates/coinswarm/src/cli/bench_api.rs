@@ -7,6 +7,10 @@
 //! and a request delayed because the previous answer came late is timed from when it was
 //! due, so a stall counts against every request it delays instead of hiding them, as wrk2
 //! does).
+//!
+//! The server names its own share of each request's time in a `Server-Timing` header; the
+//! report gives its percentiles too, so a tail can be told apart: the server's handling,
+//! or waiting on the connection and in the network stack.
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -63,6 +67,9 @@ struct ApiBenchReport {
     p90_ms: f64,
     p99_ms: f64,
     max_ms: f64,
+    /// The server's own time (its `Server-Timing` header), when it sent one.
+    server_p50_ms: Option<f64>,
+    server_p99_ms: Option<f64>,
 }
 
 pub fn run(args: &ApiBenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -95,6 +102,9 @@ pub fn run(args: &ApiBenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "latency    p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
             report.p50_ms, report.p90_ms, report.p99_ms, report.max_ms
         )?;
+        if let (Some(p50), Some(p99)) = (report.server_p50_ms, report.server_p99_ms) {
+            writeln!(out, "server     p50 {p50:.3} ms, p99 {p99:.3} ms (its own handling, from Server-Timing)")?;
+        }
     }
     Ok(())
 }
@@ -117,19 +127,17 @@ async fn drive(args: &ApiBenchArgs, host: String) -> anyhow::Result<ApiBenchRepo
         tasks.push(tokio::spawn(connection_loop(spec)));
     }
     let mut latencies: Vec<f64> = Vec::new();
+    let mut server_times: Vec<f64> = Vec::new();
     let mut errors = 0;
     for task in tasks {
-        let (mut l, e) = task.await??;
-        latencies.append(&mut l);
-        errors += e;
+        let answered = task.await??;
+        latencies.extend(answered.latencies);
+        server_times.extend(answered.server_times);
+        errors += answered.errors;
     }
     latencies.sort_by(f64::total_cmp);
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0.0)
-    };
+    server_times.sort_by(f64::total_cmp);
+    let percentile = |p: f64| percentile_of(&latencies, p).unwrap_or(0.0);
     let seconds = args.seconds as f64;
     Ok(ApiBenchReport {
         target: if args.orders { "POST /api/orders".into() } else { format!("GET {}", args.path) },
@@ -143,6 +151,31 @@ async fn drive(args: &ApiBenchArgs, host: String) -> anyhow::Result<ApiBenchRepo
         p90_ms: percentile(0.90),
         p99_ms: percentile(0.99),
         max_ms: latencies.last().copied().unwrap_or(0.0),
+        server_p50_ms: percentile_of(&server_times, 0.50),
+        server_p99_ms: percentile_of(&server_times, 0.99),
+    })
+}
+
+/// The `p` quantile of sorted values (`None` when there are none).
+fn percentile_of(sorted: &[f64], p: f64) -> Option<f64> {
+    sorted.get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1))).copied()
+}
+
+/// What one connection measured after the warm-up.
+struct Answered {
+    /// Latency of each request (ms).
+    latencies: Vec<f64>,
+    /// The server's own time of each request that reported one (ms).
+    server_times: Vec<f64>,
+    errors: u64,
+}
+
+/// The `app` duration (ms) of a `Server-Timing` header value such as `app;dur=0.512`.
+fn server_timing_ms(value: &str) -> Option<f64> {
+    value.split(',').find_map(|metric| {
+        let mut parts = metric.trim().split(';');
+        (parts.next()? == "app").then_some(())?;
+        parts.find_map(|param| param.trim().strip_prefix("dur=")?.parse().ok())
     })
 }
 
@@ -160,12 +193,13 @@ struct Connection {
 }
 
 /// Requests back to back (closed) or when due (open); latencies (ms) after the warm-up.
-async fn connection_loop(spec: Connection) -> anyhow::Result<(Vec<f64>, u64)> {
+async fn connection_loop(spec: Connection) -> anyhow::Result<Answered> {
     let Connection { host, path, orders, key, connection, mut schedule, warm_up, end } = spec;
     let stream = TcpStream::connect(&host).await.with_context(|| format!("cannot connect to {host}"))?;
     stream.set_nodelay(true)?;
     let mut stream = BufReader::new(stream);
     let mut latencies = Vec::new();
+    let mut server_times = Vec::new();
     let mut errors = 0;
     let mut sequence = 0u64;
     let mut last_answered = Instant::now();
@@ -206,6 +240,7 @@ async fn connection_loop(spec: Connection) -> anyhow::Result<(Vec<f64>, u64)> {
         stream.read_line(&mut line).await?;
         let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
         let mut length = 0usize;
+        let mut server_ms = None;
         loop {
             line.clear();
             if stream.read_line(&mut line).await? == 0 {
@@ -215,10 +250,12 @@ async fn connection_loop(spec: Connection) -> anyhow::Result<(Vec<f64>, u64)> {
             if header.is_empty() {
                 break;
             }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                } else if name.eq_ignore_ascii_case("server-timing") {
+                    server_ms = server_timing_ms(value);
+                }
             }
         }
         body.resize(length, 0);
@@ -226,10 +263,24 @@ async fn connection_loop(spec: Connection) -> anyhow::Result<(Vec<f64>, u64)> {
         last_answered = Instant::now();
         if started >= warm_up {
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+            server_times.extend(server_ms);
             if !(200..300).contains(&status) {
                 errors += 1;
             }
         }
     }
-    Ok((latencies, errors))
+    Ok(Answered { latencies, server_times, errors })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_timing_ms;
+
+    #[test]
+    fn the_servers_own_time_is_read_from_its_server_timing_header() {
+        assert_eq!(server_timing_ms(" app;dur=0.512"), Some(0.512));
+        assert_eq!(server_timing_ms("db;dur=3, app;desc=\"handler\";dur=1.5"), Some(1.5));
+        assert_eq!(server_timing_ms("db;dur=3"), None);
+        assert_eq!(server_timing_ms("app;dur=fast"), None);
+    }
 }
