@@ -11,6 +11,7 @@
 //! - [`synthetic`]: seeded regime generators and the intra-bar quote path of a candle.
 //! - [`exchange`]: the paper matching engine with Coinbase Advanced Trade order shapes.
 //! - [`ledger`]: multi-currency accounts as a fold over an append-only event log.
+//! - [`memory`]: the vector index port of pattern memory and its exact adapter.
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations, unused_crate_dependencies)]
 
@@ -21,6 +22,7 @@ pub mod indicators;
 pub mod ledger;
 
 pub mod market;
+pub mod memory;
 pub mod swarm;
 pub mod synthetic;
 pub mod time;

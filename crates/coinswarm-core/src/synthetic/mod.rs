@@ -29,7 +29,7 @@ mod intrabar_config;
 mod intrabar_path;
 mod market;
 mod mean_reverting;
-mod noise;
+pub(crate) mod noise;
 mod range_bound;
 mod rounding;
 mod series;

@@ -25,6 +25,9 @@ pub enum BenchCommand {
     Api(super::bench_api::ApiBenchArgs),
     /// WebSocket fan-out of a running server: many `/stream` clients, delivery lag, drops.
     Ws(super::bench_ws::WsBenchArgs),
+    /// Pattern memory's vector index (HNSW) on synthetic embeddings: build, inserts, query
+    /// latency for k = 10 and 100, a batch of 100 queries, recall against the exact index.
+    Vectors(super::bench_vectors::VectorBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +67,7 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
         BenchCommand::Backtest(args) => backtest(&args, out),
         BenchCommand::Api(args) => super::bench_api::run(&args, out),
         BenchCommand::Ws(args) => super::bench_ws::run(&args, out),
+        BenchCommand::Vectors(args) => super::bench_vectors::run(&args, out),
     }
 }
 
@@ -131,7 +135,7 @@ fn backtest(args: &BacktestBenchArgs, out: &mut dyn Write) -> anyhow::Result<()>
 }
 
 /// The process's peak resident set size in KiB, from Linux's /proc.
-fn peak_memory_kib() -> Option<u64> {
+pub(super) fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -4,6 +4,7 @@
 mod backtest;
 mod bench;
 mod bench_api;
+mod bench_vectors;
 mod bench_ws;
 mod data;
 mod keys;
