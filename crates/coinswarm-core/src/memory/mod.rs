@@ -1,11 +1,14 @@
-//! Pattern memory: the port of a vector index (Vectorize at the edge) and its exact
-//! brute-force adapter, which is also the oracle the approximate index is measured against.
+//! Pattern memory: the state builder (market states as vectors), the port of a vector
+//! index (Vectorize at the edge) and its exact brute-force adapter, which is also the
+//! oracle the approximate index is measured against.
 
 pub mod exact;
 pub mod filter;
+pub mod state;
 pub mod vector;
 pub mod workload;
 
 pub use exact::ExactIndex;
 pub use filter::{Condition, Filter, MetadataValue};
+pub use state::{Dimension, PositionState, StateBuilder, StateConfig, StateError};
 pub use vector::{MAX_TOP_K, Match, Metadata, Metric, QueryOptions, VectorError, VectorIndex, VectorRecord};

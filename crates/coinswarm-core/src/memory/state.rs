@@ -1,0 +1,461 @@
+//! The state builder: a fixed-length embedding of a product's market state at the close of
+//! each bar, for pattern memory (similar states are recalled by vector similarity).
+//!
+//! A state is built from the bars seen so far, never a later one: every feature is a
+//! streaming indicator over past closes, highs, lows and volumes, normalised against its
+//! own past (below). The dimensions, in order:
+//!
+//! - **Core (18):** log returns over 1, 4 and 24 bars; volatility of 1-bar log returns over
+//!   24 bars; RSI(14); MACD(12, 26, 9) histogram over the close; Bollinger(20, 2) %B;
+//!   ATR(14) over the close; log of volume over its 24-bar mean; the bar's high−low range over
+//!   its close; the spread in basis points (quoted, or when no quote is given the
+//!   Corwin–Schultz estimate from the last two bars' highs and lows); hour of day and day of
+//!   week as sine and cosine; and the position: exposure (position value over equity, signed,
+//!   within ±1), unrealised return, and bars held.
+//! - **Extensions, up to the configured dimension:** taken in turn from five families with
+//!   windows growing by about 1.3× — log returns over more horizons (2, 8, 12, 48, …),
+//!   volatility over more windows (6, 12, 48, …), the close over its SMA (10, 20, 50, …),
+//!   volume over its mean (6, 12, 48, …), and RSI over more periods (7, 21, 28, …).
+//!
+//! Normalisation, per dimension: market features are turned into z-scores against an
+//! exponentially weighted mean and variance (half-life [`StateConfig::half_life_bars`]) of
+//! their own earlier values — the current value is scored against the statistics before it
+//! joins them — then clipped to ±[`StateConfig::clip`] and divided by it, so every value lies
+//! in [−1, 1]. Time features are sine and cosine already; exposure is clamped to ±1,
+//! unrealised return mapped by `tanh(10 r)`, bars held by `tanh(ln(1 + bars) / 5)`.
+//! No dimension is padding: `StateBuilder::dimensions` names and documents each one.
+
+use crate::indicators::{Atr, Bollinger, Macd, RealisedVolatility, Rsi, Sma};
+use crate::market::{Candle, decimal_to_f64};
+use chrono::{Datelike, Timelike};
+
+/// Fewest dimensions (the core features).
+pub const MIN_DIMENSIONS: usize = 18;
+/// Most dimensions (beyond, the extension families' windows would outgrow the data: at 96
+/// the longest return horizon is about 1,800 bars).
+pub const MAX_DIMENSIONS: usize = 96;
+
+/// How states are built.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StateConfig {
+    /// Length of each state vector, [`MIN_DIMENSIONS`] to [`MAX_DIMENSIONS`].
+    pub dimensions: usize,
+    /// Half-life, in bars, of the running mean and variance each market feature is scored
+    /// against.
+    pub half_life_bars: f64,
+    /// Bars of a feature's history before its z-score is trusted; until then the state is
+    /// not ready.
+    pub warm_up_bars: usize,
+    /// z-scores are clipped to ± this, then divided by it.
+    pub clip: f64,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        Self { dimensions: 64, half_life_bars: 500.0, warm_up_bars: 50, clip: 4.0 }
+    }
+}
+
+/// Why a state builder cannot be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StateError {
+    #[error("a state has {MIN_DIMENSIONS} to {MAX_DIMENSIONS} dimensions, not {0}")]
+    Dimensions(usize),
+    #[error("{0} must be a positive finite number")]
+    NotPositive(&'static str),
+}
+
+/// The position part of a state.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PositionState {
+    /// Position value over equity, signed (long positive).
+    pub exposure: f64,
+    /// Unrealised return of the open position (0.02 = +2%).
+    pub unrealised_return: f64,
+    /// Bars since the position was opened (0 when flat).
+    pub bars_held: u32,
+}
+
+/// One dimension of the state: its name and what it measures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dimension {
+    pub name: String,
+    pub doc: String,
+}
+
+/// What one dimension is computed from.
+#[derive(Debug, Clone)]
+enum Feature {
+    Return(usize),
+    Volatility(RealisedVolatility),
+    Rsi(Rsi),
+    MacdHistogram(Macd),
+    PercentB(Bollinger),
+    Atr(Atr),
+    VolumeRatio(Sma),
+    Range,
+    Spread,
+    HourSin,
+    HourCos,
+    WeekdaySin,
+    WeekdayCos,
+    Exposure,
+    UnrealisedReturn,
+    BarsHeld,
+    CloseOverSma(Sma),
+}
+
+impl Feature {
+    /// Whether the value is scored against its own past (market features) or already bounded.
+    fn normalised(&self) -> bool {
+        !matches!(
+            self,
+            Feature::HourSin
+                | Feature::HourCos
+                | Feature::WeekdaySin
+                | Feature::WeekdayCos
+                | Feature::Exposure
+                | Feature::UnrealisedReturn
+                | Feature::BarsHeld
+        )
+    }
+}
+
+/// Exponentially weighted mean and variance of one feature's past values.
+#[derive(Debug, Clone, Copy, Default)]
+struct RunningScore {
+    mean: f64,
+    variance: f64,
+    seen: usize,
+}
+
+impl RunningScore {
+    /// The z-score of `x` against the values before it, then `x` joins them.
+    fn score(&mut self, x: f64, alpha: f64) -> f64 {
+        let z = if self.seen == 0 || self.variance <= 0.0 { 0.0 } else { (x - self.mean) / self.variance.sqrt() };
+        if self.seen == 0 {
+            self.mean = x;
+        } else {
+            let delta = x - self.mean;
+            self.mean += alpha * delta;
+            self.variance = (1.0 - alpha) * (self.variance + alpha * delta * delta);
+        }
+        self.seen += 1;
+        z
+    }
+}
+
+/// Builds a product's state at each bar close (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct StateBuilder {
+    config: StateConfig,
+    features: Vec<Feature>,
+    dimensions: Vec<Dimension>,
+    scores: Vec<RunningScore>,
+    /// Past closes, newest last, as many as the longest return horizon needs.
+    closes: std::collections::VecDeque<f64>,
+    longest_horizon: usize,
+    previous_bar: Option<(f64, f64)>,
+    alpha: f64,
+}
+
+/// Windows of the extension families: the listed ones, then each about 1.3× the last.
+fn windows(start: &[usize], count: usize) -> Vec<usize> {
+    let mut all: Vec<usize> = start.to_vec();
+    while all.len() < count {
+        let last = *all.last().unwrap_or(&2);
+        all.push(((last as f64) * 1.3).round() as usize);
+    }
+    all.truncate(count);
+    all
+}
+
+impl StateBuilder {
+    pub fn new(config: StateConfig) -> Result<Self, StateError> {
+        if !(MIN_DIMENSIONS..=MAX_DIMENSIONS).contains(&config.dimensions) {
+            return Err(StateError::Dimensions(config.dimensions));
+        }
+        if !(config.half_life_bars.is_finite() && config.half_life_bars > 0.0) {
+            return Err(StateError::NotPositive("half_life_bars"));
+        }
+        if !(config.clip.is_finite() && config.clip > 0.0) {
+            return Err(StateError::NotPositive("clip"));
+        }
+        let mut features: Vec<(Feature, String, String)> = vec![
+            (Feature::Return(1), "return_1".into(), "log return of the close over the last bar".into()),
+            (Feature::Return(4), "return_4".into(), "log return of the close over 4 bars".into()),
+            (Feature::Return(24), "return_24".into(), "log return of the close over 24 bars".into()),
+            (
+                Feature::Volatility(RealisedVolatility::new(24)),
+                "volatility_24".into(),
+                "standard deviation of 1-bar log returns over 24 bars".into(),
+            ),
+            (Feature::Rsi(Rsi::new(14)), "rsi_14".into(), "Wilder's RSI over 14 bars".into()),
+            (
+                Feature::MacdHistogram(Macd::new(12, 26, 9)),
+                "macd_histogram".into(),
+                "MACD(12, 26, 9) histogram over the close".into(),
+            ),
+            (
+                Feature::PercentB(Bollinger::new(20, 2.0)),
+                "bollinger_percent_b".into(),
+                "where the close sits in its Bollinger(20, 2) bands: 0 lower, 1 upper".into(),
+            ),
+            (Feature::Atr(Atr::new(14)), "atr_14".into(), "ATR over 14 bars over the close".into()),
+            (
+                Feature::VolumeRatio(Sma::new(24)),
+                "volume_ratio_24".into(),
+                "log of the bar's volume over its 24-bar mean".into(),
+            ),
+            (Feature::Range, "range".into(), "the bar's high minus low over its close".into()),
+            (
+                Feature::Spread,
+                "spread_bps".into(),
+                "bid-ask spread in basis points: quoted, or the Corwin-Schultz estimate from two bars".into(),
+            ),
+            (Feature::HourSin, "hour_sin".into(), "sine of the hour of day (UTC) of the bar's close".into()),
+            (Feature::HourCos, "hour_cos".into(), "cosine of the hour of day (UTC) of the bar's close".into()),
+            (Feature::WeekdaySin, "weekday_sin".into(), "sine of the day of week (UTC) of the bar's close".into()),
+            (Feature::WeekdayCos, "weekday_cos".into(), "cosine of the day of week (UTC) of the bar's close".into()),
+            (Feature::Exposure, "exposure".into(), "position value over equity, signed, clamped to ±1".into()),
+            (
+                Feature::UnrealisedReturn,
+                "unrealised_return".into(),
+                "unrealised return of the open position, as tanh(10 r)".into(),
+            ),
+            (Feature::BarsHeld, "bars_held".into(), "bars since the position opened, as tanh(ln(1 + bars) / 5)".into()),
+        ];
+        let extra = config.dimensions - MIN_DIMENSIONS;
+        let per_family = extra.div_ceil(5);
+        let returns = windows(&[2, 8, 12, 48, 72, 96, 168], per_family);
+        let volatility = windows(&[6, 12, 48, 96, 168], per_family);
+        let sma = windows(&[10, 20, 50, 100, 200], per_family);
+        let volume = windows(&[6, 12, 48, 96, 168], per_family);
+        let rsi = windows(&[7, 21, 28, 42], per_family);
+        for i in 0..per_family {
+            if features.len() == config.dimensions {
+                break;
+            }
+            let candidates: [(Feature, String, String); 5] = [
+                (
+                    Feature::Return(returns[i]),
+                    format!("return_{}", returns[i]),
+                    format!("log return of the close over {} bars", returns[i]),
+                ),
+                (
+                    Feature::Volatility(RealisedVolatility::new(volatility[i])),
+                    format!("volatility_{}", volatility[i]),
+                    format!("standard deviation of 1-bar log returns over {} bars", volatility[i]),
+                ),
+                (
+                    Feature::CloseOverSma(Sma::new(sma[i])),
+                    format!("close_over_sma_{}", sma[i]),
+                    format!("log of the close over its {}-bar SMA", sma[i]),
+                ),
+                (
+                    Feature::VolumeRatio(Sma::new(volume[i])),
+                    format!("volume_ratio_{}", volume[i]),
+                    format!("log of the bar's volume over its {}-bar mean", volume[i]),
+                ),
+                (
+                    Feature::Rsi(Rsi::new(rsi[i])),
+                    format!("rsi_{}", rsi[i]),
+                    format!("Wilder's RSI over {} bars", rsi[i]),
+                ),
+            ];
+            for candidate in candidates {
+                if features.len() < config.dimensions {
+                    features.push(candidate);
+                }
+            }
+        }
+        let longest_horizon = features
+            .iter()
+            .filter_map(|(f, _, _)| if let Feature::Return(h) = f { Some(*h) } else { None })
+            .max()
+            .unwrap_or(1);
+        let dimensions =
+            features.iter().map(|(_, name, doc)| Dimension { name: name.clone(), doc: doc.clone() }).collect();
+        let features: Vec<Feature> = features.into_iter().map(|(f, _, _)| f).collect();
+        Ok(Self {
+            scores: vec![RunningScore::default(); features.len()],
+            features,
+            dimensions,
+            closes: std::collections::VecDeque::with_capacity(longest_horizon + 1),
+            longest_horizon,
+            previous_bar: None,
+            alpha: 1.0 - libm::exp(-std::f64::consts::LN_2 / config.half_life_bars),
+            config,
+        })
+    }
+
+    /// Every dimension's name and meaning, in vector order.
+    pub fn dimensions(&self) -> &[Dimension] {
+        &self.dimensions
+    }
+
+    /// Folds in a closed bar (with the quoted spread at its close, if known, and the
+    /// position then); returns the state once every feature has enough history.
+    pub fn update(&mut self, candle: &Candle, spread_bps: Option<f64>, position: &PositionState) -> Option<Vec<f32>> {
+        let (open, high, low, close, volume) = (
+            decimal_to_f64(candle.open),
+            decimal_to_f64(candle.high),
+            decimal_to_f64(candle.low),
+            decimal_to_f64(candle.close),
+            decimal_to_f64(candle.volume),
+        );
+        if !(close > 0.0 && high >= low && low > 0.0 && open > 0.0 && volume >= 0.0) {
+            return None;
+        }
+        if self.closes.len() == self.longest_horizon + 1 {
+            self.closes.pop_front();
+        }
+        self.closes.push_back(close);
+        let time = candle.start.to_datetime();
+        let (hour, weekday) = time.map_or((0.0, 0.0), |t| (t.hour() as f64, t.weekday().num_days_from_monday() as f64));
+        let estimated_spread = self.previous_bar.map(|(h, l)| corwin_schultz_bps(h, l, high, low));
+        self.previous_bar = Some((high, low));
+        let alpha = self.alpha;
+        let clip = self.config.clip;
+        let warm_up = self.config.warm_up_bars;
+        let mut state = Vec::with_capacity(self.features.len());
+        let mut ready = true;
+        for (feature, score) in self.features.iter_mut().zip(self.scores.iter_mut()) {
+            let raw: Option<f64> = match feature {
+                Feature::Return(h) => {
+                    let n = self.closes.len();
+                    (n > *h).then(|| libm::log(close / self.closes[n - 1 - *h]))
+                }
+                Feature::Volatility(v) => v.update(close),
+                Feature::Rsi(r) => r.update(close),
+                Feature::MacdHistogram(m) => m.update(close).map(|v| v.histogram / close),
+                Feature::PercentB(b) => b.update(close).map(|bands| {
+                    let width = bands.upper - bands.lower;
+                    if width > 0.0 { (close - bands.lower) / width } else { 0.5 }
+                }),
+                Feature::Atr(a) => a.update(high, low, close).map(|atr| atr / close),
+                Feature::VolumeRatio(mean) => mean.update(volume).map(|m| libm::log((volume + 1e-12) / (m + 1e-12))),
+                Feature::Range => Some((high - low) / close),
+                Feature::Spread => spread_bps.filter(|s| s.is_finite()).or(estimated_spread),
+                Feature::HourSin => Some(libm::sin(std::f64::consts::TAU * hour / 24.0)),
+                Feature::HourCos => Some(libm::cos(std::f64::consts::TAU * hour / 24.0)),
+                Feature::WeekdaySin => Some(libm::sin(std::f64::consts::TAU * weekday / 7.0)),
+                Feature::WeekdayCos => Some(libm::cos(std::f64::consts::TAU * weekday / 7.0)),
+                Feature::Exposure => Some(position.exposure.clamp(-1.0, 1.0)),
+                Feature::UnrealisedReturn => Some(libm::tanh(10.0 * position.unrealised_return)),
+                Feature::BarsHeld => Some(libm::tanh(libm::log(1.0 + f64::from(position.bars_held)) / 5.0)),
+                Feature::CloseOverSma(s) => s.update(close).map(|m| libm::log(close / m)),
+            };
+            let normalised = feature.normalised();
+            match raw.filter(|x| x.is_finite()) {
+                Some(x) if normalised => {
+                    let z = score.score(x, alpha);
+                    ready &= score.seen > warm_up;
+                    state.push((z.clamp(-clip, clip) / clip) as f32);
+                }
+                Some(x) => state.push(x as f32),
+                None => ready = false,
+            }
+        }
+        ready.then_some(state)
+    }
+}
+
+/// Corwin and Schultz's (2012) bid-ask spread estimate from two consecutive bars' highs and
+/// lows, in basis points (0 when the estimate comes out negative, as they advise).
+fn corwin_schultz_bps(high_1: f64, low_1: f64, high_2: f64, low_2: f64) -> f64 {
+    let beta = libm::log(high_1 / low_1).powi(2) + libm::log(high_2 / low_2).powi(2);
+    let gamma = libm::log(high_1.max(high_2) / low_1.min(low_2)).powi(2);
+    let denominator = 3.0 - 2.0 * std::f64::consts::SQRT_2;
+    let alpha = ((2.0 * beta).sqrt() - beta.sqrt()) / denominator - (gamma / denominator).sqrt();
+    let spread = 2.0 * (libm::exp(alpha) - 1.0) / (1.0 + libm::exp(alpha));
+    (spread * 10_000.0).max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::{RegimeKind, SyntheticConfig, generate};
+
+    fn candles(bars: usize) -> Vec<Candle> {
+        generate(&SyntheticConfig::new(RegimeKind::HighVolatility).with_bars(bars)).unwrap().candles
+    }
+
+    fn states(builder: &mut StateBuilder, candles: &[Candle]) -> Vec<Option<Vec<f32>>> {
+        candles
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let position = PositionState {
+                    exposure: if i % 50 < 25 { 0.5 } else { 0.0 },
+                    unrealised_return: (i % 50) as f64 * 0.001,
+                    bars_held: (i % 50) as u32,
+                };
+                builder.update(c, None, &position)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_dimension_is_named_documented_bounded_and_informative() {
+        let series = candles(8_000);
+        for dimensions in [MIN_DIMENSIONS, 64, MAX_DIMENSIONS] {
+            let mut builder = StateBuilder::new(StateConfig { dimensions, ..StateConfig::default() }).unwrap();
+            let names: std::collections::BTreeSet<&str> =
+                builder.dimensions().iter().map(|d| d.name.as_str()).collect();
+            assert_eq!(names.len(), dimensions, "names are unique");
+            assert!(builder.dimensions().iter().all(|d| d.doc.len() > 10));
+            let ready: Vec<Vec<f32>> = states(&mut builder, &series).into_iter().flatten().collect();
+            assert!(ready.len() > 1_000, "{dimensions}: {} ready states", ready.len());
+            for (d, dimension) in builder.dimensions().iter().enumerate() {
+                let values: Vec<f32> = ready.iter().map(|s| s[d]).collect();
+                assert!(values.iter().all(|v| (-1.0..=1.0).contains(v)), "{} leaves [-1, 1]", dimension.name);
+                let mean = values.iter().sum::<f32>() / values.len() as f32;
+                let spread = values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / values.len() as f32;
+                assert!(spread > 1e-6, "{} carries no information (variance {spread})", dimension.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_state_depends_only_on_bars_up_to_its_own() {
+        let series = candles(1_500);
+        let mut full = StateBuilder::new(StateConfig::default()).unwrap();
+        let all = states(&mut full, &series);
+        for cut in [700, 1_000, 1_499] {
+            let mut prefix = StateBuilder::new(StateConfig::default()).unwrap();
+            let partial = states(&mut prefix, &series[..=cut]);
+            assert_eq!(partial[cut], all[cut], "the state at bar {cut} changed when later bars existed");
+            assert!(all[cut].is_some());
+        }
+        // Changing a later bar changes nothing before it.
+        let mut altered = series.clone();
+        altered[1_200].close *= rust_decimal::Decimal::TWO;
+        altered[1_200].high *= rust_decimal::Decimal::TWO;
+        let mut other = StateBuilder::new(StateConfig::default()).unwrap();
+        let changed = states(&mut other, &altered);
+        assert_eq!(changed[..1_200], all[..1_200]);
+        assert_ne!(changed[1_200], all[1_200]);
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        let bad = |config: StateConfig| StateBuilder::new(config).unwrap_err();
+        assert_eq!(bad(StateConfig { dimensions: 17, ..StateConfig::default() }), StateError::Dimensions(17));
+        assert_eq!(bad(StateConfig { dimensions: 97, ..StateConfig::default() }), StateError::Dimensions(97));
+        assert_eq!(
+            bad(StateConfig { half_life_bars: 0.0, ..StateConfig::default() }),
+            StateError::NotPositive("half_life_bars")
+        );
+        assert_eq!(bad(StateConfig { clip: f64::NAN, ..StateConfig::default() }), StateError::NotPositive("clip"));
+    }
+
+    #[test]
+    fn the_spread_estimate_reads_bounce_within_overlapping_bars_and_none_in_a_trend() {
+        // Two identical bars: all of the range is bid-ask bounce, so the estimate is ~ln(H/L).
+        let bounce = corwin_schultz_bps(101.0, 100.0, 101.0, 100.0);
+        assert!((bounce - libm::log(1.01) * 10_000.0).abs() < 1.0, "{bounce}");
+        // Bars that do not overlap (a trend): the two-bar range is movement, not spread.
+        assert_eq!(corwin_schultz_bps(101.0, 100.0, 103.0, 102.0), 0.0);
+    }
+}
