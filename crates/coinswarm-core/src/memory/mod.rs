@@ -2,13 +2,19 @@
 //! index (Vectorize at the edge) and its exact brute-force adapter, which is also the
 //! oracle the approximate index is measured against.
 
+pub mod audit;
 pub mod exact;
 pub mod filter;
+pub mod governance;
 pub mod state;
 pub mod vector;
 pub mod workload;
 
+pub use audit::{AuditLog, AuditRecord, ChainBreak, verify};
 pub use exact::ExactIndex;
 pub use filter::{Condition, Filter, MetadataValue};
+pub use governance::{
+    Decision, Governance, GovernanceConfig, Lifecycle, Manager, Mutation, Outcome, PatternEvidence, Proposal, Vote,
+};
 pub use state::{Dimension, PositionState, StateBuilder, StateConfig, StateError};
 pub use vector::{MAX_TOP_K, Match, Metadata, Metric, QueryOptions, VectorError, VectorIndex, VectorRecord};
