@@ -3,7 +3,8 @@
 //! The edge tier of Coinswarm in one process (`coinswarm up`): storage ports with embedded
 //! adapters ([`store`]), one session per account that serialises its mutations and
 //! acknowledges only durable writes ([`session`]), the replay feed ([`feed`]), the market
-//! board ([`market`]), API keys ([`keys`]) and the REST API ([`api`]), wired by [`app`].
+//! board ([`market`]), API keys ([`keys`]), the REST API ([`api`]) and pattern memory's
+//! index on disk ([`memory_index`]), wired by [`app`].
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
@@ -16,6 +17,7 @@ pub mod feed;
 pub mod hub;
 pub mod keys;
 pub mod market;
+pub mod memory_index;
 pub mod metrics;
 pub mod order_snapshot;
 pub mod post_trade;

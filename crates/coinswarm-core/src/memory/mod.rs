@@ -3,6 +3,7 @@
 //! oracle the approximate index is measured against.
 
 pub mod audit;
+pub mod episode;
 pub mod exact;
 pub mod filter;
 pub mod governance;
@@ -11,6 +12,7 @@ pub mod vector;
 pub mod workload;
 
 pub use audit::{AuditLog, AuditRecord, ChainBreak, verify};
+pub use episode::Episode;
 pub use exact::ExactIndex;
 pub use filter::{Condition, Filter, MetadataValue};
 pub use governance::{

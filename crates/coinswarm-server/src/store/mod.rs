@@ -2,10 +2,11 @@
 //!
 //! - [`SqlStore`]: SQLite in WAL mode with versioned migrations (`migrations/`), fsync on every
 //!   commit (`synchronous = FULL`), so an acknowledged write survives a crash. It holds the
-//!   accounts' event logs, API keys, decisions and the server's resume state, behind the
-//!   ports [`AccountLog`], [`KeyStore`], [`StateStore`], [`Queue`] and [`Analytics`]. Every
-//!   write goes through one writer task (group commit: one transaction and one fsync for
-//!   whatever is waiting).
+//!   accounts' event logs, API keys, decisions, the server's resume state, and pattern
+//!   memory's episodes and audit log, behind the ports [`AccountLog`], [`KeyStore`],
+//!   [`StateStore`], [`Queue`], [`Analytics`] and [`EpisodeStore`]. Every write goes
+//!   through one writer thread (group commit: one transaction and one fsync for whatever is
+//!   waiting).
 //! - [`Kv`]: a TTL cache with hit and miss counters ([`MemoryKv`] embedded).
 //! - [`Queue`] (`enqueue`, `lease`, `ack`, `fail`): durable, at-least-once, leases, retries
 //!   with backoff, dead letters; and [`Analytics`] (`record_events`, `query_buckets`), both on
@@ -14,6 +15,7 @@
 
 mod account_log;
 mod analytics;
+mod episodes;
 mod key_store;
 mod kv;
 mod object;
@@ -23,6 +25,7 @@ mod state_store;
 
 pub use account_log::AccountLog;
 pub use analytics::{Analytics, AnalyticsBuffer, AnalyticsEvent, Bucket};
+pub use episodes::EpisodeStore;
 pub use key_store::{ApiKeyRecord, KeyStore};
 pub use kv::{Kv, KvStats, MemoryKv};
 pub use object::{LocalObjectStore, ObjectStore};

@@ -22,7 +22,7 @@ pub enum KeysCommand {
 pub struct DirArgs {
     /// The server's data directory (default ./.coinswarm; env COINSWARM_DATA_DIR).
     #[arg(long, env = "COINSWARM_DATA_DIR", default_value = ".coinswarm")]
-    data_dir: PathBuf,
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod bench_vectors;
 mod bench_ws;
 mod data;
 mod keys;
+mod memory;
 mod replay_source;
 mod swarm;
 mod up;
@@ -32,6 +33,9 @@ enum Command {
     /// API keys of the server's data directory: create, list, revoke.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Pattern memory of the server's data directory: episode statistics, the audit log.
+    #[command(subcommand)]
+    Memory(memory::MemoryCommand),
     /// The bundled real market data: list data sets, print candles, report defects.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -59,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             return up::run(&args);
         }
         Command::Keys(command) => keys::run(command, &mut out)?,
+        Command::Memory(command) => memory::run(command, &mut out)?,
         Command::Data(command) => data::run(command, &mut out)?,
         Command::Swarm(args) => swarm::run(&args, &mut out)?,
         Command::Backtest(args) => backtest::run(&args, &mut out)?,

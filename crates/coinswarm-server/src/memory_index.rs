@@ -1,0 +1,158 @@
+//! Pattern memory's vector index on disk: opened from its folder when it is intact and
+//! matches the episodes in the SQL store, rebuilt from them otherwise (missing, truncated or
+//! edited files, or episodes the saved index does not have), then saved again. A rebuild
+//! is deterministic, so it answers queries exactly as the index it replaces.
+
+use crate::store::EpisodeStore;
+use coinswarm_core::memory::{Metric, VectorIndex};
+use coinswarm_memory::{HnswConfig, HnswError, HnswIndex};
+use std::path::Path;
+
+/// How the index came to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexOrigin {
+    /// Loaded from its files.
+    Loaded,
+    /// Built again from the SQL store, for this reason.
+    Rebuilt(String),
+}
+
+/// Opens the index saved in `dir`, or rebuilds it from `store`'s episodes (see the module
+/// documentation).
+pub async fn open_or_rebuild(
+    dir: &Path,
+    store: &impl EpisodeStore,
+    metric: Metric,
+    dimensions: usize,
+    config: HnswConfig,
+) -> anyhow::Result<(HnswIndex, IndexOrigin)> {
+    let episodes = store.episodes().await?;
+    let reason = match HnswIndex::open(dir) {
+        Ok(index)
+            if index.len() == episodes.len()
+                && index.metric() == metric
+                && index.dimensions() == dimensions
+                && episodes.iter().all(|e| !index.get_by_ids(&[e.id.as_str()]).is_empty()) =>
+        {
+            return Ok((index, IndexOrigin::Loaded));
+        }
+        Ok(index) => format!(
+            "the saved index ({} records, {:?}, {} dimensions) does not match the store ({} episodes, {metric:?}, {dimensions})",
+            index.len(),
+            index.metric(),
+            index.dimensions(),
+            episodes.len()
+        ),
+        Err(HnswError::Missing(_)) => "no saved index".to_string(),
+        Err(err) => err.to_string(),
+    };
+    tracing::info!(%reason, episodes = episodes.len(), "rebuilding the pattern memory index from the SQL store");
+    // One thread, episodes in time order: the graph comes out the same on every rebuild
+    // (USearch draws node levels from a fixed-seed generator), and the same as an index
+    // that took the episodes one by one as they happened.
+    let mut index = HnswIndex::new(metric, dimensions, HnswConfig { threads: 1, ..config })?;
+    index.upsert(episodes.iter().map(|e| e.to_record()).collect())?;
+    index.set_threads(config.threads);
+    index.save(dir)?;
+    Ok((index, IndexOrigin::Rebuilt(reason)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SqlStore;
+    use coinswarm_core::memory::workload::clustered;
+    use coinswarm_core::memory::{Episode, QueryOptions};
+
+    fn draw(n: usize) -> (Vec<Episode>, Vec<Vec<f32>>) {
+        let mut vectors = clustered(n + 20, 16, 10, 3);
+        let queries = vectors.split_off(n);
+        let episodes = vectors
+            .into_iter()
+            .enumerate()
+            .map(|(i, state)| Episode {
+                id: format!("episode-{i:05}"),
+                product_id: "BTC-USD".into(),
+                time_ms: i as i64 * 3_600_000,
+                horizon_end_ms: (i as i64 + 24) * 3_600_000,
+                regime: if i % 2 == 0 { "trending" } else { "ranging" }.into(),
+                action: "BUY".into(),
+                state,
+                outcome: (i % 3 != 0).then_some(i as f64 * 1e-4),
+            })
+            .collect();
+        (episodes, queries)
+    }
+
+    #[tokio::test]
+    async fn deleted_or_damaged_index_files_are_rebuilt_from_sql_with_identical_answers() {
+        let dir = std::env::temp_dir().join(format!("coinswarm-memory-index-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqlStore::open(&dir).await.unwrap();
+        let (episodes, queries) = draw(2_000);
+        store.record_episodes(&episodes).await.unwrap();
+        let index_dir = dir.join("memory");
+        let config = HnswConfig::default();
+        let open = || open_or_rebuild(&index_dir, &store, Metric::Cosine, 16, config);
+
+        let (first, origin) = open().await.unwrap();
+        assert_eq!(origin, IndexOrigin::Rebuilt("no saved index".into()));
+        let mut options = QueryOptions::top(10);
+        options.return_metadata = true;
+        let answers =
+            |index: &HnswIndex| -> Vec<_> { queries.iter().map(|q| index.query(q, &options).unwrap()).collect() };
+        let expected = answers(&first);
+
+        let (loaded, origin) = open().await.unwrap();
+        assert_eq!(origin, IndexOrigin::Loaded);
+        assert_eq!(answers(&loaded), expected);
+
+        // Truncated graph file.
+        let graph = index_dir.join("graph.usearch");
+        let length = std::fs::metadata(&graph).unwrap().len();
+        std::fs::OpenOptions::new().write(true).open(&graph).unwrap().set_len(length / 3).unwrap();
+        let (rebuilt, origin) = open().await.unwrap();
+        assert!(matches!(&origin, IndexOrigin::Rebuilt(reason) if reason.contains("damaged")), "{origin:?}");
+        assert_eq!(answers(&rebuilt), expected);
+
+        // Every file deleted.
+        std::fs::remove_dir_all(&index_dir).unwrap();
+        let (rebuilt, origin) = open().await.unwrap();
+        assert_eq!(origin, IndexOrigin::Rebuilt("no saved index".into()));
+        assert_eq!(answers(&rebuilt), expected);
+
+        // An episode the saved index lacks (stored after the index was saved).
+        let (more, _) = draw(2_001);
+        store.record_episodes(&more[2_000..]).await.unwrap();
+        let (caught_up, origin) = open().await.unwrap();
+        assert!(matches!(origin, IndexOrigin::Rebuilt(_)));
+        assert_eq!(caught_up.len(), 2_001);
+
+        // A repeated episode id is refused and nothing of its batch is written.
+        assert!(store.record_episodes(&more[1_999..]).await.is_err());
+        assert_eq!(store.episodes().await.unwrap().len(), 2_001);
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_audit_log_round_trips_through_the_store_and_tampering_is_named() {
+        use coinswarm_core::memory::{AuditLog, verify};
+        let dir = std::env::temp_dir().join(format!("coinswarm-memory-audit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqlStore::open(&dir).await.unwrap();
+        let mut log = AuditLog::default();
+        for i in 0..4 {
+            log.append(i, "proposal", format!("{{\"n\":{i}}}"));
+        }
+        store.append_audit(log.records()).await.unwrap();
+        let stored = store.audit_log().await.unwrap();
+        assert_eq!(stored, log.records());
+        assert_eq!(verify(&stored), Ok(()));
+        let mut tampered = stored;
+        tampered[1].payload = "{\"n\":7}".into();
+        assert_eq!(verify(&tampered).unwrap_err().seq, 2);
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

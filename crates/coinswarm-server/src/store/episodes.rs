@@ -1,0 +1,123 @@
+//! The episode store port on the SQL store: pattern memory's source of truth (episodes and
+//! the audit log of learned patterns), from which the vector index is rebuilt.
+
+use super::SqlStore;
+use anyhow::Context;
+use coinswarm_core::memory::episode::{state_from_bytes, state_to_bytes};
+use coinswarm_core::memory::{AuditRecord, Episode};
+use sqlx::Row;
+
+/// Where episodes and the audit log are kept.
+pub trait EpisodeStore: Send + Sync {
+    /// Stores new episodes (an id already stored is refused, nothing is written).
+    fn record_episodes(&self, episodes: &[Episode]) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Sets an episode's outcome; returns whether the episode exists.
+    fn set_outcome(&self, id: &str, outcome: f64) -> impl Future<Output = anyhow::Result<bool>> + Send;
+    /// Every episode, oldest first (ties by id).
+    fn episodes(&self) -> impl Future<Output = anyhow::Result<Vec<Episode>>> + Send;
+    /// Appends audit records (their chain is the caller's).
+    fn append_audit(&self, records: &[AuditRecord]) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// The whole audit log in order.
+    fn audit_log(&self) -> impl Future<Output = anyhow::Result<Vec<AuditRecord>>> + Send;
+}
+
+impl EpisodeStore for SqlStore {
+    async fn record_episodes(&self, episodes: &[Episode]) -> anyhow::Result<()> {
+        let episodes = episodes.to_vec();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO episodes (id, product_id, time, horizon_end, regime, action, state, outcome)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?;
+                for e in &episodes {
+                    insert
+                        .execute((
+                            &e.id,
+                            &e.product_id,
+                            e.time_ms,
+                            e.horizon_end_ms,
+                            &e.regime,
+                            &e.action,
+                            state_to_bytes(&e.state),
+                            e.outcome,
+                        ))
+                        .with_context(|| format!("cannot store episode {}", e.id))?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_outcome(&self, id: &str, outcome: f64) -> anyhow::Result<bool> {
+        anyhow::ensure!(outcome.is_finite(), "an outcome must be a finite number");
+        let id = id.to_string();
+        self.write(move |c| {
+            Ok(c.prepare_cached("UPDATE episodes SET outcome = ?1 WHERE id = ?2")?.execute((outcome, id))? == 1)
+        })
+        .await
+    }
+
+    async fn episodes(&self) -> anyhow::Result<Vec<Episode>> {
+        let rows = sqlx::query(
+            "SELECT id, product_id, time, horizon_end, regime, action, state, outcome FROM episodes ORDER BY time, id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                let bytes: Vec<u8> = r.get(6);
+                let state = state_from_bytes(&bytes).with_context(|| format!("episode {id}'s state is damaged"))?;
+                Ok(Episode {
+                    product_id: r.get(1),
+                    time_ms: r.get(2),
+                    horizon_end_ms: r.get(3),
+                    regime: r.get(4),
+                    action: r.get(5),
+                    state,
+                    outcome: r.get(7),
+                    id,
+                })
+            })
+            .collect()
+    }
+
+    async fn append_audit(&self, records: &[AuditRecord]) -> anyhow::Result<()> {
+        let records = records.to_vec();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO memory_audit (seq, time, kind, payload, previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                for r in &records {
+                    insert.execute((r.seq as i64, r.time_ms, &r.kind, &r.payload, &r.previous_hash, &r.hash))?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit_log(&self) -> anyhow::Result<Vec<AuditRecord>> {
+        let rows = sqlx::query("SELECT seq, time, kind, payload, previous_hash, hash FROM memory_audit ORDER BY seq")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditRecord {
+                seq: r.get::<i64, _>(0) as u64,
+                time_ms: r.get(1),
+                kind: r.get(2),
+                payload: r.get(3),
+                previous_hash: r.get(4),
+                hash: r.get(5),
+            })
+            .collect())
+    }
+}

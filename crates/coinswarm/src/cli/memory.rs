@@ -1,0 +1,67 @@
+//! `coinswarm memory stats|audit`: pattern memory in the data directory's store.
+
+use super::keys::DirArgs;
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use coinswarm_core::memory::verify;
+use coinswarm_server::store::{EpisodeStore, SqlStore};
+use std::io::Write;
+
+#[derive(Debug, Subcommand)]
+pub enum MemoryCommand {
+    /// Episodes remembered: how many, how many with a known outcome, per product and regime.
+    Stats(DirArgs),
+    /// The audit log of changes to learned patterns; `--verify` checks its hash chain.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    /// Check every record's hash and link; exit non-zero naming the first that does not fit.
+    #[arg(long)]
+    verify: bool,
+}
+
+pub fn run(command: MemoryCommand, out: &mut dyn Write) -> anyhow::Result<()> {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the runtime")?;
+    runtime.block_on(async {
+        match command {
+            MemoryCommand::Stats(dir) => {
+                let store = SqlStore::open(&dir.data_dir).await?;
+                let episodes = store.episodes().await?;
+                let known = episodes.iter().filter(|e| e.outcome.is_some()).count();
+                writeln!(out, "episodes          {}", episodes.len())?;
+                writeln!(out, "with an outcome   {known}")?;
+                let mut groups: std::collections::BTreeMap<(&str, &str), (usize, usize)> = Default::default();
+                for e in &episodes {
+                    let group = groups.entry((e.product_id.as_str(), e.regime.as_str())).or_default();
+                    group.0 += 1;
+                    group.1 += usize::from(e.outcome.is_some());
+                }
+                for ((product, regime), (count, known)) in groups {
+                    writeln!(out, "  {product:<10} {regime:<16} {count} ({known} with an outcome)")?;
+                }
+                store.close().await;
+            }
+            MemoryCommand::Audit(args) => {
+                let store = SqlStore::open(&args.dir.data_dir).await?;
+                let records = store.audit_log().await?;
+                store.close().await;
+                if args.verify {
+                    if let Err(broken) = verify(&records) {
+                        bail!("the audit log is broken: {broken}");
+                    }
+                    writeln!(out, "audit log verified: {} records, every hash and link intact", records.len())?;
+                } else {
+                    for r in &records {
+                        writeln!(out, "{:>6}  {}  {:<9}  {}  {}", r.seq, r.time_ms, r.kind, &r.hash[..16], r.payload)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
