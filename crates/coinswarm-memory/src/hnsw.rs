@@ -62,7 +62,8 @@ struct Manifest {
     entries_sha256: String,
 }
 
-const FORMAT: u32 = 1;
+/// 2: cosine vectors stored normalised under the inner-product metric.
+const FORMAT: u32 = 2;
 const GRAPH: &str = "graph.usearch";
 const ENTRIES: &str = "entries.json";
 const MANIFEST: &str = "manifest.json";
@@ -76,6 +77,8 @@ struct Entry {
     namespace: Option<String>,
     #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     metadata: Metadata,
+    /// The vector's length before it was normalised (cosine), so reads return it as given.
+    scale: f32,
 }
 
 /// An HNSW index of records (see the module documentation).
@@ -113,7 +116,9 @@ impl HnswIndex {
         let options = IndexOptions {
             dimensions,
             metric: match metric {
-                Metric::Cosine => MetricKind::Cos,
+                // Vectors are normalised on the way in, so the cosine is a plain dot product
+                // (no norms computed per comparison).
+                Metric::Cosine => MetricKind::IP,
                 Metric::Euclidean => MetricKind::L2sq,
             },
             quantization: ScalarKind::F32,
@@ -256,6 +261,8 @@ impl HnswIndex {
             return Ok(Vec::new());
         }
         // (USearch widens `ef` to `top_k` itself when `top_k` is larger.)
+        let (normalised, _) = self.prepare(vector);
+        let vector: &[f32] = &normalised;
         let narrowed = options.namespace.is_some() || options.filter.is_some();
         let found = if narrowed {
             self.graph.filtered_search(vector, options.top_k, |key| {
@@ -276,9 +283,7 @@ impl HnswIndex {
                 Metric::Euclidean => distance.max(0.0).sqrt(),
             };
             let values = if options.return_values {
-                let mut buffer = vec![0.0_f32; self.dimensions];
-                self.graph.get(*key, &mut buffer).map_err(graph_error)?;
-                Some(buffer)
+                Some(self.stored_values(*key, entry.scale).ok_or_else(|| graph_error("a stored vector is missing"))?)
             } else {
                 None
             };
@@ -290,6 +295,27 @@ impl HnswIndex {
             });
         }
         Ok(matches)
+    }
+
+    /// The vector as the graph holds it (unit length for cosine) and the length it had.
+    fn prepare<'a>(&self, values: &'a [f32]) -> (std::borrow::Cow<'a, [f32]>, f32) {
+        match self.metric {
+            Metric::Cosine => {
+                let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
+                (values.iter().map(|v| v / norm).collect::<Vec<f32>>().into(), norm)
+            }
+            Metric::Euclidean => (values.into(), 1.0),
+        }
+    }
+
+    /// A stored vector at the length it was given.
+    fn stored_values(&self, key: u64, scale: f32) -> Option<Vec<f32>> {
+        let mut values = vec![0.0_f32; self.dimensions];
+        self.graph.get(key, &mut values).ok()?;
+        if self.metric == Metric::Cosine {
+            values.iter_mut().for_each(|v| *v *= scale);
+        }
+        Some(values)
     }
 
     fn reserve(&self, more: usize) -> Result<(), VectorError> {
@@ -328,19 +354,21 @@ impl VectorIndex for HnswIndex {
             }
         }
         let first = self.entries.len() as u64;
+        let prepared: Vec<(std::borrow::Cow<'_, [f32]>, f32)> =
+            records.iter().map(|r| self.prepare(&r.values)).collect();
         // Threads pay off from a few hundred records (each insert is tens of microseconds).
         let threads = if records.len() >= 256 { self.config.threads.max(1) } else { 1 };
         let chunk = records.len().div_ceil(threads).max(1);
         let graph = &self.graph;
         let added: Vec<Result<(), VectorError>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = records
+            let workers: Vec<_> = prepared
                 .chunks(chunk)
                 .enumerate()
                 .map(|(part, slice)| {
                     scope.spawn(move || {
-                        for (i, record) in slice.iter().enumerate() {
+                        for (i, (values, _)) in slice.iter().enumerate() {
                             let key = first + (part * chunk + i) as u64;
-                            graph.add(key, &record.values).map_err(graph_error)?;
+                            graph.add(key, values).map_err(graph_error)?;
                         }
                         Ok(())
                     })
@@ -354,7 +382,9 @@ impl VectorIndex for HnswIndex {
         for result in added {
             result?;
         }
-        for (i, record) in records.into_iter().enumerate() {
+        let scales: Vec<f32> = prepared.iter().map(|(_, scale)| *scale).collect();
+        drop(prepared);
+        for (i, (record, scale)) in records.into_iter().zip(scales).enumerate() {
             let key = first + i as u64;
             self.key_of.insert(record.id.clone(), key);
             self.entries.push(Some(Entry {
@@ -362,6 +392,7 @@ impl VectorIndex for HnswIndex {
                 id: record.id,
                 namespace: record.namespace,
                 metadata: record.metadata,
+                scale,
             }));
         }
         Ok(written)
@@ -378,8 +409,7 @@ impl VectorIndex for HnswIndex {
             .filter_map(|id| {
                 let key = *self.key_of.get(*id)?;
                 let entry = self.entries[key as usize].as_ref()?;
-                let mut values = vec![0.0_f32; self.dimensions];
-                self.graph.get(key, &mut values).ok()?;
+                let values = self.stored_values(key, entry.scale)?;
                 Some(VectorRecord {
                     id: entry.id.clone(),
                     values,

@@ -165,3 +165,25 @@ fn a_saved_index_reopens_with_identical_answers_and_damaged_files_are_refused() 
     assert!(matches!(HnswIndex::open(&dir), Err(HnswError::Missing(_))));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn cosine_vectors_come_back_at_the_length_they_were_given() {
+    let mut hnsw = HnswIndex::new(Metric::Cosine, 3, HnswConfig::default()).unwrap();
+    hnsw.upsert(vec![
+        VectorRecord::new("long", vec![30.0, -40.0, 0.5]),
+        VectorRecord::new("short", vec![0.1, 0.2, 0.3]),
+    ])
+    .unwrap();
+    let back = hnsw.get_by_ids(&["long", "short"]);
+    for (record, given) in back.iter().zip([[30.0, -40.0, 0.5], [0.1, 0.2, 0.3]]) {
+        for (v, g) in record.values.iter().zip(given) {
+            assert!((v - g).abs() <= g.abs() * 1e-5, "{} came back as {:?}", record.id, record.values);
+        }
+    }
+    let mut options = QueryOptions::top(1);
+    options.return_values = true;
+    let found = hnsw.query(&[3.0, -4.0, 0.05], &options).unwrap();
+    assert_eq!(found[0].id, "long");
+    assert!((found[0].score - 1.0).abs() < 1e-5, "same direction: cosine 1, got {}", found[0].score);
+    assert!((found[0].values.as_ref().unwrap()[0] - 30.0).abs() < 1e-3);
+}
