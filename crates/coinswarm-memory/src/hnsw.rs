@@ -35,7 +35,7 @@ pub struct HnswConfig {
 
 impl Default for HnswConfig {
     fn default() -> Self {
-        Self { connectivity: 16, expansion_add: 128, expansion_search: 64, threads: 2 }
+        Self { connectivity: 16, expansion_add: 96, expansion_search: 48, threads: 2 }
     }
 }
 
