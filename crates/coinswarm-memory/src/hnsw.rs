@@ -137,6 +137,11 @@ impl HnswIndex {
         self.graph.change_expansion_search(expansion_search);
     }
 
+    /// Whether a record with this id is stored.
+    pub fn contains(&self, id: &str) -> bool {
+        self.key_of.contains_key(id)
+    }
+
     /// Threads for later large upserts and query batches.
     pub fn set_threads(&mut self, threads: usize) {
         self.config.threads = threads.max(1);

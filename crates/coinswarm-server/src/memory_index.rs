@@ -32,7 +32,7 @@ pub async fn open_or_rebuild(
             if index.len() == episodes.len()
                 && index.metric() == metric
                 && index.dimensions() == dimensions
-                && episodes.iter().all(|e| !index.get_by_ids(&[e.id.as_str()]).is_empty()) =>
+                && episodes.iter().all(|e| index.contains(&e.id)) =>
         {
             return Ok((index, IndexOrigin::Loaded));
         }
@@ -127,6 +127,13 @@ mod tests {
         let (caught_up, origin) = open().await.unwrap();
         assert!(matches!(origin, IndexOrigin::Rebuilt(_)));
         assert_eq!(caught_up.len(), 2_001);
+
+        // An outcome arrives once the horizon has passed; an unknown episode is reported.
+        assert!(store.set_outcome("episode-02000", 0.0125).await.unwrap());
+        assert!(!store.set_outcome("no-such-episode", 0.01).await.unwrap());
+        assert!(store.set_outcome("episode-02000", f64::NAN).await.is_err());
+        let stored = store.episodes().await.unwrap();
+        assert_eq!(stored.last().unwrap().outcome, Some(0.0125));
 
         // A repeated episode id is refused and nothing of its batch is written.
         assert!(store.record_episodes(&more[1_999..]).await.is_err());

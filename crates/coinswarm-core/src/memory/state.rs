@@ -10,7 +10,7 @@
 //!   ATR(14) over the close; log of volume over its 24-bar mean; the bar's high−low range over
 //!   its close; the spread in basis points (quoted, or when no quote is given the
 //!   Corwin–Schultz estimate from the last two bars' highs and lows); hour of day and day of
-//!   week as sine and cosine; and the position: exposure (position value over equity, signed,
+//!   week of the bar's start (UTC) as sine and cosine; and the position: exposure (position value over equity, signed,
 //!   within ±1), unrealised return, and bars held.
 //! - **Extensions, up to the configured dimension:** taken in turn from five families with
 //!   windows growing by about 1.3× — log returns over more horizons (2, 8, 12, 48, …),
@@ -213,10 +213,10 @@ impl StateBuilder {
                 "spread_bps".into(),
                 "bid-ask spread in basis points: quoted, or the Corwin-Schultz estimate from two bars".into(),
             ),
-            (Feature::HourSin, "hour_sin".into(), "sine of the hour of day (UTC) of the bar's close".into()),
-            (Feature::HourCos, "hour_cos".into(), "cosine of the hour of day (UTC) of the bar's close".into()),
-            (Feature::WeekdaySin, "weekday_sin".into(), "sine of the day of week (UTC) of the bar's close".into()),
-            (Feature::WeekdayCos, "weekday_cos".into(), "cosine of the day of week (UTC) of the bar's close".into()),
+            (Feature::HourSin, "hour_sin".into(), "sine of the hour of day (UTC) of the bar's start".into()),
+            (Feature::HourCos, "hour_cos".into(), "cosine of the hour of day (UTC) of the bar's start".into()),
+            (Feature::WeekdaySin, "weekday_sin".into(), "sine of the day of week (UTC) of the bar's start".into()),
+            (Feature::WeekdayCos, "weekday_cos".into(), "cosine of the day of week (UTC) of the bar's start".into()),
             (Feature::Exposure, "exposure".into(), "position value over equity, signed, clamped to ±1".into()),
             (
                 Feature::UnrealisedReturn,
