@@ -67,23 +67,24 @@ impl Proposal {
 }
 
 /// The thresholds every manager applies.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct GovernanceConfig {
-    /// Episodes a pattern needs before it can be promoted.
+    /// Episodes a pattern needs before it can be promoted. Default 100.
     pub min_support: u64,
-    /// Sharpe a pattern needs before it can be promoted.
+    /// Sharpe a pattern needs before it can be promoted. Default 1.0.
     pub min_sharpe: f64,
-    /// Worst drawdown a promoted pattern may have had (fraction).
+    /// Worst drawdown a promoted pattern may have had (fraction). Default 0.10.
     pub max_drawdown: f64,
-    /// Share of a pattern's episodes that must come from its main regime.
+    /// Share of a pattern's episodes that must come from its main regime. Default 0.6.
     pub min_regime_share: f64,
-    /// Most influence (weight) of a pattern without a live track record.
+    /// Most influence (weight) of a pattern without a live track record. Default 0.30.
     pub new_pattern_weight_cap: f64,
-    /// Live episodes that make a track record (lifting the cap) or justify deprecation.
+    /// Live episodes that make a track record (lifting the cap) or justify deprecation. Default 100.
     pub track_record: u64,
-    /// Live Sharpe below which an active pattern has decayed and may be deprecated.
+    /// Live Sharpe below which an active pattern has decayed and may be deprecated. Default 0.
     pub decay_sharpe: f64,
-    /// Changes approved per hour at most (a burst of changes is suspect).
+    /// Changes approved per hour at most (a burst of changes is suspect). Default 10.
     pub max_changes_per_hour: usize,
 }
 

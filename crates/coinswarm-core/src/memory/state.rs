@@ -36,17 +36,18 @@ pub const MIN_DIMENSIONS: usize = 18;
 pub const MAX_DIMENSIONS: usize = 96;
 
 /// How states are built.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct StateConfig {
-    /// Length of each state vector, [`MIN_DIMENSIONS`] to [`MAX_DIMENSIONS`].
+    /// Length of each state vector, [`MIN_DIMENSIONS`] to [`MAX_DIMENSIONS`]. Default 64.
     pub dimensions: usize,
     /// Half-life, in bars, of the running mean and variance each market feature is scored
-    /// against.
+    /// against. Default 500.
     pub half_life_bars: f64,
     /// Bars of a feature's history before its z-score is trusted; until then the state is
-    /// not ready.
+    /// not ready. Default 50.
     pub warm_up_bars: usize,
-    /// z-scores are clipped to ± this, then divided by it.
+    /// z-scores are clipped to ± this, then divided by it. Default 4.
     pub clip: f64,
 }
 

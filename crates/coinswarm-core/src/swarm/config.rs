@@ -1,12 +1,15 @@
 //! Every threshold of the swarm in one typed, documented config, with the design brief's
 //! defaults. Serialised as TOML/JSON with unknown keys refused.
 
-use super::agents::{ArbitrageConfig, ExecutionConfig, HedgeConfig, MeanReversionConfig, RiskConfig, TrendConfig};
+use super::agents::{
+    ArbitrageConfig, ExecutionConfig, HedgeConfig, MeanReversionConfig, RecallConfig, RiskConfig, TrendConfig,
+};
 use super::circuit_breaker::CircuitBreakerConfig;
 use super::committee::CommitteeConfig;
 use super::oversight::OversightConfig;
 use super::planner::PlannerConfig;
 use crate::exchange::ExchangeConfig;
+use crate::memory::state::{MAX_DIMENSIONS, MIN_DIMENSIONS};
 use serde::{Deserialize, Serialize};
 
 /// The whole swarm's settings.
@@ -19,6 +22,8 @@ pub struct SwarmConfig {
     pub hedge: HedgeConfig,
     pub arbitrage: ArbitrageConfig,
     pub execution: ExecutionConfig,
+    /// Pattern memory's agent (off by default here; `coinswarm up` turns it on).
+    pub recall: RecallConfig,
     pub committee: CommitteeConfig,
     pub planner: PlannerConfig,
     pub oversight: OversightConfig,
@@ -81,6 +86,11 @@ impl SwarmConfig {
             ("planner.regime.confirmation", self.planner.regime.confirmation),
             ("orchestrator.outcome_horizon_bars", self.orchestrator.outcome_horizon_bars),
             ("orchestrator.adapt_every", self.orchestrator.adapt_every),
+            ("recall.k", self.recall.k),
+            ("recall.horizon_bars", self.recall.horizon_bars),
+            ("recall.patterns.learn_every", self.recall.patterns.learn_every),
+            ("recall.patterns.kmeans.k", self.recall.patterns.kmeans.k),
+            ("recall.patterns.kmeans.max_iterations", self.recall.patterns.kmeans.max_iterations),
         ] {
             if !(1..=MAX_PERIOD).contains(&value) {
                 return Err(SwarmConfigError {
@@ -110,6 +120,18 @@ impl SwarmConfig {
             ("committee.adaptive.lower_below", self.committee.adaptive.lower_below),
             ("planner.max_weight", self.planner.max_weight),
             ("orchestrator.max_order_fraction", self.orchestrator.max_order_fraction),
+            ("committee.recall_weight", self.committee.recall_weight),
+            ("recall.min_similarity", self.recall.min_similarity),
+            ("recall.max_size", self.recall.max_size),
+            ("recall.patterns.same_pattern_similarity", self.recall.patterns.same_pattern_similarity),
+            ("recall.patterns.established_weight", self.recall.patterns.established_weight),
+            ("recall.patterns.quarantine_drawdown", self.recall.patterns.quarantine_drawdown),
+            ("recall.patterns.governance.max_drawdown", self.recall.patterns.governance.max_drawdown),
+            ("recall.patterns.governance.min_regime_share", self.recall.patterns.governance.min_regime_share),
+            (
+                "recall.patterns.governance.new_pattern_weight_cap",
+                self.recall.patterns.governance.new_pattern_weight_cap,
+            ),
         ] {
             if !(0.0..=1.0).contains(&value) {
                 return Err(SwarmConfigError {
@@ -147,6 +169,10 @@ impl SwarmConfig {
             ("planner.regime.trending_efficiency", self.planner.regime.trending_efficiency),
             ("planner.regime.low_liquidity_spread_bps", self.planner.regime.low_liquidity_spread_bps),
             ("planner.regime.low_liquidity_volume_ratio", self.planner.regime.low_liquidity_volume_ratio),
+            ("recall.min_edge", self.recall.min_edge),
+            ("recall.state.half_life_bars", self.recall.state.half_life_bars),
+            ("recall.state.clip", self.recall.state.clip),
+            ("recall.patterns.governance.min_sharpe", self.recall.patterns.governance.min_sharpe),
         ] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(SwarmConfigError { field, message: format!("must be a finite number ≥ 0, got {value}") });
@@ -166,6 +192,27 @@ impl SwarmConfig {
                     "{} is below min_samples {}: weights would never adapt",
                     adaptive.window, adaptive.min_samples
                 ),
+            });
+        }
+        if !(MIN_DIMENSIONS..=MAX_DIMENSIONS).contains(&self.recall.state.dimensions) {
+            return Err(SwarmConfigError {
+                field: "recall.state.dimensions",
+                message: format!(
+                    "must be from {MIN_DIMENSIONS} to {MAX_DIMENSIONS}, got {}",
+                    self.recall.state.dimensions
+                ),
+            });
+        }
+        if self.recall.state.half_life_bars <= 0.0 || self.recall.state.clip <= 0.0 {
+            return Err(SwarmConfigError {
+                field: "recall.state",
+                message: "half_life_bars and clip must be positive".to_string(),
+            });
+        }
+        if self.recall.k > crate::memory::MAX_TOP_K {
+            return Err(SwarmConfigError {
+                field: "recall.k",
+                message: format!("must be from 1 to {}, got {}", crate::memory::MAX_TOP_K, self.recall.k),
             });
         }
         if e.max_slices == 0 {
@@ -234,5 +281,13 @@ mod tests {
         assert_eq!(refused(|c| c.committee.adaptive.window = 5), "committee.adaptive.window");
         assert_eq!(refused(|c| c.planner.weights.range_bound.trend = 0.9), "planner.weights");
         assert_eq!(refused(|c| c.planner.validity_ms = -1), "planner.validity_ms");
+        assert_eq!(refused(|c| c.recall.k = 0), "recall.k");
+        assert_eq!(refused(|c| c.recall.k = 5_000), "recall.k");
+        assert_eq!(refused(|c| c.recall.state.dimensions = 8), "recall.state.dimensions");
+        assert_eq!(refused(|c| c.recall.max_size = 2.0), "recall.max_size");
+        assert_eq!(
+            refused(|c| c.recall.patterns.governance.new_pattern_weight_cap = -0.1),
+            "recall.patterns.governance.new_pattern_weight_cap"
+        );
     }
 }

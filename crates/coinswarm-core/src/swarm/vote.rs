@@ -50,19 +50,22 @@ pub enum AgentKind {
     Hedge = 3,
     Arbitrage = 4,
     Execution = 5,
+    /// Pattern memory: votes by what happened after similar past states.
+    Recall = 6,
 }
 
 impl AgentKind {
-    pub const ALL: [AgentKind; 6] = [
+    pub const ALL: [AgentKind; 7] = [
         AgentKind::Trend,
         AgentKind::MeanReversion,
         AgentKind::Risk,
         AgentKind::Hedge,
         AgentKind::Arbitrage,
         AgentKind::Execution,
+        AgentKind::Recall,
     ];
     /// Number of agents, the length of per-agent arrays.
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
 
     pub const fn index(self) -> usize {
         self as usize
@@ -76,6 +79,7 @@ impl AgentKind {
             AgentKind::Hedge => "hedge",
             AgentKind::Arbitrage => "arbitrage",
             AgentKind::Execution => "execution",
+            AgentKind::Recall => "recall",
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::exchange::MatchingEngine;
 use crate::market::ProductId;
 use crate::swarm::{
     Action, Agent, AgentKind, ArbitrageAgent, DecisionContext, ExecutionAgent, HedgeAgent, MeanReversionAgent,
-    Observation, PortfolioView, RiskAgent, SwarmConfig, TrendAgent,
+    Observation, PortfolioView, RecallAgent, RiskAgent, SwarmConfig, TrendAgent,
 };
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -28,7 +28,7 @@ impl SingleAgent {
         Self { kind, config, agents: BTreeMap::new() }
     }
 
-    fn build(&self) -> Box<dyn Agent + Send> {
+    fn build(&self, product_id: ProductId, bar_ms: i64) -> Box<dyn Agent + Send> {
         let c = &self.config;
         match self.kind {
             AgentKind::Trend => Box::new(TrendAgent::new(c.trend.clone())),
@@ -37,6 +37,16 @@ impl SingleAgent {
             AgentKind::Hedge => Box::new(HedgeAgent::new(c.hedge.clone())),
             AgentKind::Arbitrage => Box::new(ArbitrageAgent::new(c.arbitrage.clone())),
             AgentKind::Execution => Box::new(ExecutionAgent::new(c.execution.clone())),
+            AgentKind::Recall => {
+                let fee = 2.0 * c.exchange.taker_fee_bps.to_f64().unwrap_or(0.0) / 10_000.0;
+                let config = crate::swarm::RecallConfig { enabled: true, ..c.recall.clone() };
+                match RecallAgent::new(config, &product_id.to_string(), bar_ms, fee) {
+                    Ok(agent) => Box::new(agent),
+                    // The swarm config was validated by the caller; an agent that cannot
+                    // embed states never votes.
+                    Err(_) => Box::new(ExecutionAgent::new(c.execution.clone())),
+                }
+            }
         }
     }
 }
@@ -49,15 +59,13 @@ impl Strategy for SingleAgent {
     fn on_bar_close(&mut self, engine: &mut MatchingEngine, bar: &BarClose<'_>) {
         let product = bar.product;
         if !self.agents.contains_key(&product.product_id) {
-            let agent = self.build();
+            let bar_ms = bar.decided_at.millis() - bar.candle.start.millis();
+            let agent = self.build(product.product_id, bar_ms);
             self.agents.insert(product.product_id, agent);
         }
         let Some(agent) = self.agents.get_mut(&product.product_id) else { return };
         let observation = Observation::from_candle(product.product_id, bar.candle);
         agent.observe(&observation);
-        if has_working_order(engine, product) {
-            return;
-        }
         let account = engine.account();
         let close = bar.candle.close;
         let cash = account.balance(product.quote()).total();
@@ -75,7 +83,15 @@ impl Strategy for SingleAgent {
         };
         let context =
             DecisionContext { observation: &observation, portfolio: &portfolio, other_venues: bar.other_venues };
-        let Some(vote) = agent.vote(&context) else { return };
+        // Alone, an agent has no planner: episodes are remembered in the configured initial regime.
+        let regime = self.config.planner.initial_regime;
+        agent.on_bar_close(bar.candle, &context, bar.decided_at, regime);
+        let vote = agent.vote(&context);
+        agent.on_decision(bar.decided_at, vote.map_or(Action::Hold, |v| v.action), regime, bar.close);
+        let Some(vote) = vote else { return };
+        if has_working_order(engine, product) {
+            return;
+        }
         match vote.action {
             Action::Buy if !holds(engine, product) => {
                 let fraction = Decimal::from_f64(vote.size).unwrap_or_default().min(Decimal::ONE);

@@ -5,6 +5,7 @@ mod arbitrage;
 mod execution;
 mod hedge;
 mod mean_reversion;
+mod recall;
 mod risk;
 #[cfg(test)]
 mod scenario;
@@ -14,5 +15,6 @@ pub use arbitrage::{ArbitrageAgent, ArbitrageConfig, TriangularCycle, cross_venu
 pub use execution::{ExecutionAgent, ExecutionConfig, ExecutionPlan, OrderStyle};
 pub use hedge::{HedgeAgent, HedgeConfig};
 pub use mean_reversion::{MeanReversionAgent, MeanReversionConfig};
+pub use recall::{RecallAgent, RecallConfig, RecallEvidence};
 pub use risk::{RiskAgent, RiskConfig};
 pub use trend::{TrendAgent, TrendConfig};

@@ -20,7 +20,9 @@ pub use record::{BreakerVerdict, DecisionRecord, OrderRecord};
 pub use summary::SwarmSummary;
 
 use super::agent::{Agent, DecisionContext};
-use super::agents::{ArbitrageAgent, ExecutionAgent, HedgeAgent, MeanReversionAgent, RiskAgent, TrendAgent};
+use super::agents::{
+    ArbitrageAgent, ExecutionAgent, HedgeAgent, MeanReversionAgent, RecallAgent, RiskAgent, TrendAgent,
+};
 use super::circuit_breaker::CircuitBreaker;
 use super::circuit_breaker::TripReason;
 use super::committee::Committee;
@@ -84,6 +86,8 @@ pub struct Swarm {
     hedge: HedgeAgent,
     arbitrage: ArbitrageAgent,
     execution: ExecutionAgent,
+    /// Pattern memory's agent, when `recall.enabled`.
+    recall: Option<RecallAgent>,
     planner: Planner,
     committee: Committee,
     oversight: Oversight,
@@ -113,7 +117,17 @@ impl Swarm {
         log: Option<DecisionLog>,
     ) -> Result<Self, SwarmError> {
         config.validate()?;
+        let recall = if config.recall.enabled {
+            let fee = 2.0 * config.exchange.taker_fee_bps.to_f64().unwrap_or(0.0) / 10_000.0;
+            let agent =
+                RecallAgent::new(config.recall.clone(), &product.product_id.to_string(), granularity.millis(), fee)
+                    .map_err(|e| SwarmConfigError { field: "recall.state", message: e.to_string() })?;
+            Some(agent)
+        } else {
+            None
+        };
         Ok(Self {
+            recall,
             trend: TrendAgent::new(config.trend.clone()),
             mean_reversion: MeanReversionAgent::new(config.mean_reversion.clone()),
             risk: RiskAgent::new(config.risk.clone()),
@@ -170,6 +184,25 @@ impl Swarm {
         &self.planner
     }
 
+    /// The recall agent (pattern memory), when enabled.
+    pub fn recall(&self) -> Option<&RecallAgent> {
+        self.recall.as_ref()
+    }
+
+    /// The recall agent, to swap its memory (a persistent index, stored patterns) or take
+    /// its changes for storage.
+    pub fn recall_mut(&mut self) -> Option<&mut RecallAgent> {
+        self.recall.as_mut()
+    }
+
+    /// Replaces the recall agent (same settings, a memory of the caller's: a persistent
+    /// index and stored patterns). Does nothing when recall is disabled.
+    pub fn set_recall(&mut self, agent: RecallAgent) {
+        if self.recall.is_some() {
+            self.recall = Some(agent);
+        }
+    }
+
     /// Each agent's committee weight now: its regime weight times its performance multiplier.
     pub fn effective_weights(&self) -> [f64; AgentKind::COUNT] {
         self.committee.effective_weights(self.planner.weights())
@@ -202,7 +235,7 @@ impl Swarm {
     ) -> DecisionOutcome {
         let observation = Observation::from_candle(self.product.product_id, candle);
         let decided_at = candle.start.plus_millis(self.bar_ms);
-        self.decide(engine, &observation, decided_at, candle.close, other_venues)
+        self.decide(engine, &observation, Some(candle), decided_at, candle.close, other_venues)
     }
 
     /// A quote: the exchange matches it, then the swarm decides at its time.
@@ -217,7 +250,7 @@ impl Swarm {
             return Err(SwarmError::WrongProduct { expected, got });
         }
         engine.on_quote(quote)?;
-        Ok(self.decide(engine, &Observation::from_quote(quote), quote.time, quote.mid(), other_venues))
+        Ok(self.decide(engine, &Observation::from_quote(quote), None, quote.time, quote.mid(), other_venues))
     }
 
     /// Emergency shutdown: cancels every live order and stops sending new ones until
@@ -241,6 +274,7 @@ impl Swarm {
         &mut self,
         engine: &mut MatchingEngine,
         observation: &Observation,
+        candle: Option<&Candle>,
         now: Timestamp,
         price: Decimal,
         other_venues: &[(&str, f64)],
@@ -272,12 +306,15 @@ impl Swarm {
             self.summary.regime_changes.push((now, proposal.regime));
         }
         self.resolve_outcomes(observation.close);
-
         let context = DecisionContext { observation, portfolio: &portfolio, other_venues };
+        if let (Some(recall), Some(candle)) = (&mut self.recall, candle) {
+            Agent::on_bar_close(recall, candle, &context, now, self.planner.regime());
+        }
         self.votes.clear();
-        let agents: [&dyn Agent; AgentKind::COUNT] =
+        let agents: [&dyn Agent; AgentKind::COUNT - 1] =
             [&self.trend, &self.mean_reversion, &self.risk, &self.hedge, &self.arbitrage, &self.execution];
         self.votes.extend(agents.iter().filter_map(|agent| agent.vote(&context)));
+        self.votes.extend(self.recall.as_ref().and_then(|recall| recall.vote(&context)));
         let weights = self.committee.effective_weights(self.planner.weights());
         let committee = self.committee.decide(&self.votes, &weights);
         for vote in &self.votes {
@@ -329,6 +366,10 @@ impl Swarm {
             });
         }
         let order_sent = attempt.order.is_some();
+        let regime = self.planner.regime();
+        if let (Some(recall), Some(_)) = (&mut self.recall, candle) {
+            recall.on_decision(now, action, regime, observation.close);
+        }
         if let Some(log) = &mut self.log {
             let record = DecisionRecord {
                 seq: self.summary.decisions - 1,
@@ -348,6 +389,7 @@ impl Swarm {
                 skipped: attempt.skipped.map(|(_, why)| why),
                 equity,
                 halted: self.halted,
+                recall: self.recall.as_ref().filter(|_| candle.is_some()).and_then(|r| r.evidence().cloned()),
             };
             log.append(&record);
         }

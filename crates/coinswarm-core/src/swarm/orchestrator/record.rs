@@ -1,7 +1,7 @@
 //! One line of the decision log: everything behind one decision, in a stable order.
 
 use crate::market::{ProductId, Side};
-use crate::swarm::agents::OrderStyle;
+use crate::swarm::agents::{OrderStyle, RecallEvidence};
 use crate::swarm::circuit_breaker::{BreakerState, TripReason};
 use crate::swarm::committee::CommitteeDecision;
 use crate::swarm::oversight::Breach;
@@ -46,6 +46,9 @@ pub struct DecisionRecord {
     pub equity: Decimal,
     /// True while the swarm is in emergency shutdown (decisions are logged, nothing is sent).
     pub halted: bool,
+    /// What pattern memory recalled at this bar's close (with the recall agent enabled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recall: Option<RecallEvidence>,
 }
 
 /// The circuit breaker at the decision.

@@ -1,0 +1,149 @@
+//! Episodic memory of one product: every decision becomes an episode (state, action,
+//! regime, time); once its horizon has passed, its outcome is realised from the price then,
+//! and only then does it enter the vector index, where recall can find it.
+//!
+//! The outcome of an episode is the market's verdict on its state: the return of a long
+//! position opened at the decision's price and closed at the first price at or after the
+//! horizon's end, net of round-trip taker fees. Whatever the decision was, that is what
+//! recall asks of a similar state: did buying there pay?
+
+use super::episode::Episode;
+use super::pattern_book::Sample;
+use super::vector::{VectorError, VectorIndex};
+use std::collections::VecDeque;
+
+/// A change to persist (the SQL store is the source of truth).
+#[derive(Debug, Clone, PartialEq)]
+pub enum EpisodeChange {
+    Recorded(Episode),
+    Resolved { id: String, outcome: f64 },
+}
+
+/// Episodes waiting for their horizon, the index of resolved ones, and the recent resolved
+/// ones for pattern learning.
+pub struct EpisodicMemory {
+    product_id: String,
+    index: Box<dyn VectorIndex + Send>,
+    /// Unresolved episodes in time order, with their decision price.
+    pending: VecDeque<(Episode, f64)>,
+    samples: VecDeque<Sample>,
+    max_samples: usize,
+    changes: Option<Vec<EpisodeChange>>,
+    resolved: u64,
+}
+
+impl std::fmt::Debug for EpisodicMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EpisodicMemory")
+            .field("product_id", &self.product_id)
+            .field("indexed", &self.index.len())
+            .field("pending", &self.pending.len())
+            .finish()
+    }
+}
+
+impl EpisodicMemory {
+    /// Memory over `index` (which may already hold resolved episodes), keeping the last
+    /// `max_samples` resolved ones for learning.
+    pub fn new(product_id: impl Into<String>, index: Box<dyn VectorIndex + Send>, max_samples: usize) -> Self {
+        Self {
+            product_id: product_id.into(),
+            index,
+            pending: VecDeque::new(),
+            samples: VecDeque::new(),
+            max_samples,
+            changes: None,
+            resolved: 0,
+        }
+    }
+
+    /// Keep every change for [`EpisodicMemory::take_changes`] (off by default: backtests
+    /// do not persist episodes).
+    pub fn keep_changes(&mut self, keep: bool) {
+        self.changes = keep.then(Vec::new);
+    }
+
+    pub fn take_changes(&mut self) -> Vec<EpisodeChange> {
+        self.changes.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    pub fn index(&self) -> &dyn VectorIndex {
+        self.index.as_ref()
+    }
+
+    /// The index, to write to directly (tests, tools) or flush.
+    pub fn index_mut(&mut self) -> &mut (dyn VectorIndex + Send + 'static) {
+        self.index.as_mut()
+    }
+
+    pub fn product_id(&self) -> &str {
+        &self.product_id
+    }
+
+    /// Episodes whose outcome is not known yet.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Episodes resolved since this memory was made.
+    pub fn resolved(&self) -> u64 {
+        self.resolved
+    }
+
+    /// The most recent resolved episodes, oldest first.
+    pub fn samples(&self) -> &VecDeque<Sample> {
+        &self.samples
+    }
+
+    /// Adds earlier resolved episodes (a restart) to the learning samples, oldest first.
+    pub fn restore_samples(&mut self, samples: impl IntoIterator<Item = Sample>) {
+        for sample in samples {
+            self.push_sample(sample);
+        }
+    }
+
+    /// A new decision at `episode.time_ms`, taken at `price`.
+    pub fn record(&mut self, episode: Episode, price: f64) {
+        if let Some(changes) = &mut self.changes {
+            changes.push(EpisodeChange::Recorded(episode.clone()));
+        }
+        self.pending.push_back((episode, price));
+    }
+
+    /// Resolves every episode whose horizon ended at or before `now_ms` at `price` (the
+    /// price now) with `round_trip_fee` (a fraction), indexes them, and returns them.
+    pub fn resolve(&mut self, now_ms: i64, price: f64, round_trip_fee: f64) -> Result<Vec<Sample>, VectorError> {
+        let mut resolved = Vec::new();
+        let mut records = Vec::new();
+        while self.pending.front().is_some_and(|(e, _)| e.horizon_end_ms <= now_ms) {
+            let Some((mut episode, entry)) = self.pending.pop_front() else { break };
+            if !(entry > 0.0 && price > 0.0) {
+                continue;
+            }
+            let outcome = price / entry - 1.0 - round_trip_fee;
+            episode.outcome = Some(outcome);
+            if let Some(changes) = &mut self.changes {
+                changes.push(EpisodeChange::Resolved { id: episode.id.clone(), outcome });
+            }
+            records.push(episode.to_record());
+            resolved.push(Sample { time_ms: episode.time_ms, state: episode.state, outcome, regime: episode.regime });
+        }
+        if !records.is_empty() {
+            self.index.upsert(records)?;
+        }
+        self.resolved += resolved.len() as u64;
+        for sample in &resolved {
+            self.push_sample(sample.clone());
+        }
+        Ok(resolved)
+    }
+
+    fn push_sample(&mut self, sample: Sample) {
+        if self.samples.len() == self.max_samples {
+            self.samples.pop_front();
+        }
+        if self.max_samples > 0 {
+            self.samples.push_back(sample);
+        }
+    }
+}
