@@ -37,10 +37,17 @@ pub struct Clustering {
 
 /// Clusters `points` (all of one length). Empty input gives no clusters.
 pub fn kmeans(points: &[Vec<f32>], config: &KMeansConfig) -> Clustering {
+    kmeans_from(points, &[], config)
+}
+
+/// Clusters `points` starting from `initial` centroids (at most `k` are kept, in order),
+/// with the remaining slots seeded by k-means++. Cluster `i < initial.len()` grew from
+/// `initial[i]`, so clusters keep their identity from one run to the next.
+pub fn kmeans_from(points: &[Vec<f32>], initial: &[Vec<f32>], config: &KMeansConfig) -> Clustering {
     if points.is_empty() || config.k == 0 {
         return Clustering { centroids: Vec::new(), assignment: vec![0; points.len()], iterations: 0 };
     }
-    let mut centroids = seed_plus_plus(points, config.k, config.seed);
+    let mut centroids = seed_plus_plus(points, &initial[..initial.len().min(config.k)], config.k, config.seed);
     let mut assignment = vec![usize::MAX; points.len()];
     let mut iterations = 0;
     for _ in 0..config.max_iterations.max(1) {
@@ -75,14 +82,17 @@ fn squared_distance(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2)).sum()
 }
 
-/// k-means++: the first centre uniformly, each next one with probability proportional to
-/// its squared distance from the nearest centre chosen so far. Stops early when every point
-/// coincides with a centre.
-fn seed_plus_plus(points: &[Vec<f32>], k: usize, seed: u64) -> Vec<Vec<f32>> {
+/// k-means++: after the `initial` centres (when none, the first is drawn uniformly), each
+/// next one with probability proportional to its squared distance from the nearest centre
+/// chosen so far. Stops early when every point coincides with a centre.
+fn seed_plus_plus(points: &[Vec<f32>], initial: &[Vec<f32>], k: usize, seed: u64) -> Vec<Vec<f32>> {
     let mut noise = Noise::new(seed);
-    let first = ((noise.uniform() * points.len() as f64) as usize).min(points.len() - 1);
-    let mut centroids = vec![points[first].clone()];
-    let mut distances: Vec<f64> = points.iter().map(|p| squared_distance(p, &centroids[0])).collect();
+    let mut centroids = initial.to_vec();
+    if centroids.is_empty() {
+        let first = ((noise.uniform() * points.len() as f64) as usize).min(points.len() - 1);
+        centroids.push(points[first].clone());
+    }
+    let mut distances: Vec<f64> = points.iter().map(|p| nearest(p, &centroids).1).collect();
     while centroids.len() < k {
         let total: f64 = distances.iter().sum();
         if total <= 0.0 {
@@ -144,6 +154,17 @@ mod tests {
             assert_eq!(first.assignment[i], first.assignment[i % 4], "point {i} left its cluster");
         }
         assert_eq!(kmeans(&points, &config), first);
+    }
+
+    #[test]
+    fn a_run_started_from_earlier_centroids_keeps_their_order() {
+        let points = clustered(800, 16, 4, 11);
+        let config = KMeansConfig { k: 4, ..KMeansConfig::default() };
+        let first = kmeans(&points, &config);
+        let reversed: Vec<Vec<f32>> = first.centroids.iter().rev().cloned().collect();
+        let again = kmeans_from(&points, &reversed, &config);
+        assert_eq!(again.centroids, reversed);
+        assert_eq!(again.assignment[0], 3 - first.assignment[0]);
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! quarantined) only by proposals the quorum of managers commits.
 //!
 //! Every `learn_every` resolved episodes, the most recent `max_samples` are clustered
-//! (k-means++, fixed seed). Each cluster of at least `min_cluster` episodes is matched to
-//! the existing pattern whose centroid points the same way (cosine ≥
-//! `same_pattern_similarity`), whose centroid and statistics it then replaces; otherwise it
+//! (k-means++, fixed seed), starting from the centroids of the patterns already known, so
+//! that the cluster grown from a pattern's centroid is that pattern again: its centroid and
+//! statistics are replaced. A cluster of at least `min_cluster` episodes from a fresh seed
 //! becomes a new candidate. Then every pattern is reviewed:
 //!
 //! - a candidate whose statistics meet the promotion bar (n ≥ 100, Sharpe ≥ 1.0, drawdown
@@ -22,8 +22,7 @@
 //! it (it is the nearest pattern). Only active patterns have influence.
 
 use super::audit::{AuditLog, AuditRecord};
-use super::clustering::{KMeansConfig, kmeans, nearest};
-use super::exact::{dot, norm};
+use super::clustering::{KMeansConfig, kmeans_from, nearest};
 use super::governance::{Governance, GovernanceConfig, Lifecycle, Mutation, Outcome, Proposal};
 use super::pattern::{LiveRecord, Pattern, PatternStats, StatsScale};
 use std::collections::BTreeMap;
@@ -41,8 +40,6 @@ pub struct PatternConfig {
     pub max_samples: usize,
     /// Fewest episodes a cluster needs to become or update a pattern. Default 30.
     pub min_cluster: usize,
-    /// Cosine similarity of centroids above which a cluster is an existing pattern. Default 0.9.
-    pub same_pattern_similarity: f64,
     /// Weight of an active pattern with a good track record, in [0, 1]. Default 0.6.
     pub established_weight: f64,
     /// Live drawdown at which an active pattern is quarantined. Default 0.2.
@@ -61,7 +58,6 @@ impl Default for PatternConfig {
             learn_every: 500,
             max_samples: 20_000,
             min_cluster: 30,
-            same_pattern_similarity: 0.9,
             established_weight: 0.6,
             quarantine_drawdown: 0.2,
             retry_after_ms: 3_600_000,
@@ -172,31 +168,26 @@ impl PatternBook {
         }
         self.learning_runs += 1;
         let states: Vec<Vec<f32>> = samples.iter().map(|s| s.state.clone()).collect();
-        let clustering = kmeans(&states, &self.config.kmeans);
+        // Each run starts from the patterns already known, so a cluster that grew from a
+        // pattern's centroid is that pattern again (identity across runs); the remaining
+        // slots are seeded by k-means++ and may become new candidates.
+        let known: Vec<usize> = (0..self.patterns.len())
+            .filter(|i| self.patterns[*i].lifecycle != Lifecycle::Deleted)
+            .take(self.config.kmeans.k)
+            .collect();
+        let initial: Vec<Vec<f32>> = known.iter().map(|i| self.patterns[*i].centroid.clone()).collect();
+        let clustering = kmeans_from(&states, &initial, &self.config.kmeans);
         let mut members: Vec<Vec<&Sample>> = vec![Vec::new(); clustering.centroids.len()];
         for (sample, &cluster) in samples.iter().zip(&clustering.assignment) {
             members[cluster].push(sample);
         }
-        let mut matched = vec![false; self.patterns.len()];
-        for (centroid, members) in clustering.centroids.into_iter().zip(members) {
+        for (cluster, (centroid, members)) in clustering.centroids.into_iter().zip(members).enumerate() {
             if members.len() < self.config.min_cluster.max(1) {
                 continue;
             }
             let stats = PatternStats::of(members.iter().map(|s| (s.outcome, s.regime.as_str())), self.scale);
-            let same = self
-                .patterns
-                .iter()
-                .enumerate()
-                .filter(|(i, p)| !matched[*i] && p.lifecycle != Lifecycle::Deleted)
-                .map(|(i, p)| (i, cosine(&centroid, &p.centroid)))
-                .filter(|(_, similarity)| *similarity >= self.config.same_pattern_similarity)
-                .fold(None, |best: Option<(usize, f64)>, (i, s)| match best {
-                    Some((_, b)) if b >= s => best,
-                    _ => Some((i, s)),
-                });
-            match same {
-                Some((i, _)) => {
-                    matched[i] = true;
+            match known.get(cluster) {
+                Some(&i) => {
                     let pattern = &mut self.patterns[i];
                     pattern.centroid = centroid;
                     pattern.stats = stats;
@@ -215,7 +206,6 @@ impl PatternBook {
                         created_ms: now_ms,
                         updated_ms: now_ms,
                     });
-                    matched.push(true);
                 }
             }
             self.changed = true;
@@ -324,11 +314,6 @@ impl PatternBook {
             Mutation::Delete => (pattern.lifecycle, pattern.weight) = (Lifecycle::Deleted, 0.0),
         }
     }
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let (na, nb) = (norm(a), norm(b));
-    if na == 0.0 || nb == 0.0 { 0.0 } else { f64::from(dot(a, b)) / (f64::from(na) * f64::from(nb)) }
 }
 
 #[cfg(test)]

@@ -123,7 +123,6 @@ impl SwarmConfig {
             ("committee.recall_weight", self.committee.recall_weight),
             ("recall.min_similarity", self.recall.min_similarity),
             ("recall.max_size", self.recall.max_size),
-            ("recall.patterns.same_pattern_similarity", self.recall.patterns.same_pattern_similarity),
             ("recall.patterns.established_weight", self.recall.patterns.established_weight),
             ("recall.patterns.quarantine_drawdown", self.recall.patterns.quarantine_drawdown),
             ("recall.patterns.governance.max_drawdown", self.recall.patterns.governance.max_drawdown),

@@ -4,7 +4,7 @@
 use super::SqlStore;
 use anyhow::Context;
 use coinswarm_core::memory::episode::{state_from_bytes, state_to_bytes};
-use coinswarm_core::memory::{AuditRecord, Episode};
+use coinswarm_core::memory::{AuditRecord, Episode, Pattern};
 use sqlx::Row;
 
 /// Where episodes and the audit log are kept.
@@ -19,6 +19,10 @@ pub trait EpisodeStore: Send + Sync {
     fn append_audit(&self, records: &[AuditRecord]) -> impl Future<Output = anyhow::Result<()>> + Send;
     /// The whole audit log in order.
     fn audit_log(&self) -> impl Future<Output = anyhow::Result<Vec<AuditRecord>>> + Send;
+    /// Stores these patterns, replacing any with the same id.
+    fn save_patterns(&self, patterns: &[Pattern]) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Every pattern, in the order first stored.
+    fn patterns(&self) -> impl Future<Output = anyhow::Result<Vec<Pattern>>> + Send;
 }
 
 impl EpisodeStore for SqlStore {
@@ -119,5 +123,38 @@ impl EpisodeStore for SqlStore {
                 hash: r.get(5),
             })
             .collect())
+    }
+
+    async fn save_patterns(&self, patterns: &[Pattern]) -> anyhow::Result<()> {
+        let rows: Vec<(Pattern, String)> =
+            patterns.iter().map(|p| Ok((p.clone(), serde_json::to_string(p)?))).collect::<anyhow::Result<_>>()?;
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut upsert = tx.prepare_cached(
+                    "INSERT INTO patterns (id, product_id, lifecycle, weight, body, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (id) DO UPDATE SET lifecycle = excluded.lifecycle, weight = excluded.weight,
+                     body = excluded.body, updated = excluded.updated",
+                )?;
+                for (p, body) in &rows {
+                    let lifecycle = serde_json::to_value(p.lifecycle)?.as_str().unwrap_or_default().to_string();
+                    upsert.execute((&p.id, &p.product_id, lifecycle, p.weight, body, p.updated_ms))?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn patterns(&self) -> anyhow::Result<Vec<Pattern>> {
+        let rows = sqlx::query("SELECT id, body FROM patterns ORDER BY rowid").fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                let body: String = r.get(1);
+                serde_json::from_str(&body).with_context(|| format!("pattern {id} is damaged"))
+            })
+            .collect()
     }
 }

@@ -64,6 +64,9 @@ pub struct BacktestArgs {
     /// Sell open positions at the last close (with fees) instead of only valuing them there.
     #[arg(long)]
     close_at_end: bool,
+    /// Turn on the recall agent (pattern memory) in the committee: `[recall] enabled = true`.
+    #[arg(long)]
+    recall: bool,
     /// Another data set with the same products on another venue, for the arbitrage agent.
     #[arg(long)]
     other_venue: Option<String>,
@@ -94,6 +97,8 @@ enum StrategyName {
     MeanReversion,
     /// The arbitrage agent alone (needs --other-venue).
     Arbitrage,
+    /// The recall agent (pattern memory) alone: it learns online from its own episodes.
+    Recall,
     /// Buy with all cash at the first bar, hold to the end.
     BuyAndHold,
     /// Long-only, all-in while the --fast SMA is above the --slow SMA.
@@ -105,7 +110,8 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.capital <= Decimal::ZERO {
         bail!("--capital must be positive, got {}", args.capital);
     }
-    let (swarm_config, sma_file) = load_backtest_config(args.config.as_deref())?;
+    let (mut swarm_config, sma_file) = load_backtest_config(args.config.as_deref())?;
+    swarm_config.recall.enabled |= args.recall;
     let fast = args.fast.or(sma_file.fast).unwrap_or(10);
     let slow = args.slow.or(sma_file.slow).unwrap_or(30);
     if args.strategy == StrategyName::SmaCross && (fast == 0 || slow == 0 || fast >= slow) {
@@ -116,6 +122,8 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     exchange.taker_fee_bps = args.fee_bps.unwrap_or(exchange.taker_fee_bps);
     exchange.maker_fee_bps = args.maker_fee_bps.unwrap_or(exchange.maker_fee_bps);
     exchange.slippage_bps = args.slippage_bps.unwrap_or(exchange.slippage_bps);
+    // The swarm scores outcomes (and pattern memory realises them) with the fees it trades at.
+    swarm_config.exchange = exchange.clone();
     let metrics = MetricsConfig { risk_free_rate: args.risk_free_rate, ..MetricsConfig::default() };
     metrics.validate().map_err(|e| anyhow::anyhow!("--risk-free-rate: {e}"))?;
     let config = BacktestConfig {
@@ -158,6 +166,7 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         StrategyName::Trend => Box::new(SingleAgent::new(AgentKind::Trend, swarm_config)),
         StrategyName::MeanReversion => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm_config)),
         StrategyName::Arbitrage => Box::new(SingleAgent::new(AgentKind::Arbitrage, swarm_config)),
+        StrategyName::Recall => Box::new(SingleAgent::new(AgentKind::Recall, swarm_config)),
         StrategyName::BuyAndHold => Box::new(BuyAndHold::new(sliced.iter().filter(|s| !s.is_empty()).count())),
         StrategyName::SmaCross => Box::new(SmaCross::new(fast, slow)),
     };

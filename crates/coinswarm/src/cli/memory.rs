@@ -1,9 +1,9 @@
-//! `coinswarm memory stats|audit`: pattern memory in the data directory's store.
+//! `coinswarm memory stats|patterns|audit`: pattern memory in the data directory's store.
 
 use super::keys::DirArgs;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use coinswarm_core::memory::verify;
+use coinswarm_core::memory::{Pattern, verify};
 use coinswarm_server::store::{EpisodeStore, SqlStore};
 use std::io::Write;
 
@@ -11,8 +11,19 @@ use std::io::Write;
 pub enum MemoryCommand {
     /// Episodes remembered: how many, how many with a known outcome, per product and regime.
     Stats(DirArgs),
+    /// The learned patterns: lifecycle, weight, and what followed their states.
+    Patterns(PatternsArgs),
     /// The audit log of changes to learned patterns; `--verify` checks its hash chain.
     Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PatternsArgs {
+    #[command(flatten)]
+    dir: DirArgs,
+    /// Print every pattern as JSON (centroid, statistics, live record) instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +57,18 @@ pub fn run(command: MemoryCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 }
                 store.close().await;
             }
+            MemoryCommand::Patterns(args) => {
+                let store = SqlStore::open(&args.dir.data_dir).await?;
+                let patterns = store.patterns().await?;
+                store.close().await;
+                if args.json {
+                    let mut bytes = serde_json::to_vec_pretty(&patterns)?;
+                    bytes.push(b'\n');
+                    out.write_all(&bytes)?;
+                } else {
+                    write_patterns(out, &patterns)?;
+                }
+            }
             MemoryCommand::Audit(args) => {
                 let store = SqlStore::open(&args.dir.data_dir).await?;
                 let records = store.audit_log().await?;
@@ -64,4 +87,37 @@ pub fn run(command: MemoryCommand, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// The patterns as a table, one line each. Outcomes are long returns over the horizon, net
+/// of fees; the Sharpe is annualised; "live" counts outcomes since the pattern became active.
+pub fn write_patterns(out: &mut dyn Write, patterns: &[Pattern]) -> std::io::Result<()> {
+    if patterns.is_empty() {
+        return writeln!(out, "no patterns learned yet");
+    }
+    writeln!(
+        out,
+        "{:<18} {:<11} {:>6} {:>6} {:>6} {:>8} {:>7} {:>7} {:>7}  {:<22} {:>6}",
+        "pattern", "lifecycle", "weight", "n", "win", "mean", "std", "sharpe", "max dd", "regime", "live n"
+    )?;
+    for p in patterns {
+        let s = &p.stats;
+        let lifecycle = serde_json::to_value(p.lifecycle).ok().and_then(|v| v.as_str().map(str::to_string));
+        writeln!(
+            out,
+            "{:<18} {:<11} {:>6.2} {:>6} {:>5.1}% {:>7.3}% {:>6.2}% {:>7.2} {:>6.1}%  {:<22} {:>6}",
+            p.id,
+            lifecycle.unwrap_or_default(),
+            p.weight,
+            s.count,
+            s.win_rate * 100.0,
+            s.mean * 100.0,
+            s.std * 100.0,
+            s.sharpe,
+            s.max_drawdown * 100.0,
+            format!("{} ({:.0}%)", s.regime, s.regime_share * 100.0),
+            p.live.count
+        )?;
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@ use clap::Args;
 use coinswarm_core::data::{Dataset, DatasetEntry};
 use coinswarm_core::exchange::MatchingEngine;
 use coinswarm_core::market::{Candle, Granularity, Product, ProductId};
+use coinswarm_core::memory::Pattern;
 use coinswarm_core::swarm::{AgentKind, DecisionLog, Swarm, SwarmSummary};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -39,6 +40,10 @@ pub struct SwarmArgs {
     /// Without it, a trip blocks new buys for the rest of the replay.
     #[arg(long)]
     auto_close_breaker: bool,
+    /// Turn on the recall agent (pattern memory): `[recall] enabled = true`. The summary then
+    /// reports the episodes and the patterns it learned.
+    #[arg(long)]
+    recall: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -75,6 +80,19 @@ struct Report<'a> {
     final_equity: Decimal,
     total_return_percent: Decimal,
     decision_log_sha256: String,
+    /// Pattern memory, with the recall agent enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory: Option<MemoryReport>,
+}
+
+/// What pattern memory holds at the end of the replay.
+#[derive(Debug, Serialize)]
+struct MemoryReport {
+    episodes_resolved: u64,
+    episodes_pending: usize,
+    learning_runs: u64,
+    audit_records: usize,
+    patterns: Vec<Pattern>,
 }
 
 #[derive(Debug, Serialize)]
@@ -97,6 +115,7 @@ pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut config = load_config(args.config.as_deref())?;
     config.exchange.id_seed = args.seed;
     config.circuit_breaker.auto_close |= args.auto_close_breaker;
+    config.recall.enabled |= args.recall;
     let dataset = args.source.load()?;
     let (entry, candles) = args.source.select(&dataset)?;
     let product_id = entry.series.product_id();
@@ -133,7 +152,14 @@ pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if let Some(path) = &args.log {
         write_whole(path, log.lines().as_bytes())?;
     }
-    let report = report(&dataset, entry, candles, swarm.summary(), log.hash_hex());
+    let mut report = report(&dataset, entry, candles, swarm.summary(), log.hash_hex());
+    report.memory = swarm.recall().map(|recall| MemoryReport {
+        episodes_resolved: recall.memory().resolved(),
+        episodes_pending: recall.memory().pending(),
+        learning_runs: recall.patterns().learning_runs(),
+        audit_records: recall.patterns().audit().records().len(),
+        patterns: recall.patterns().patterns().to_vec(),
+    });
     if args.json {
         let mut bytes = serde_json::to_vec_pretty(&report)?;
         bytes.push(b'\n');
@@ -179,6 +205,7 @@ fn report<'a>(
         final_equity: summary.final_equity.round_dp(2),
         total_return_percent: (summary.total_return() * Decimal::ONE_HUNDRED).round_dp(2),
         decision_log_sha256: hash,
+        memory: None,
     }
 }
 
@@ -218,5 +245,13 @@ fn write_text(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
         report.initial_equity, report.final_equity, report.total_return_percent
     )?;
     writeln!(out, "decision log      sha256 {}", report.decision_log_sha256)?;
+    if let Some(memory) = &report.memory {
+        writeln!(
+            out,
+            "memory            {} episodes resolved ({} pending), {} learning runs, {} audit records",
+            memory.episodes_resolved, memory.episodes_pending, memory.learning_runs, memory.audit_records
+        )?;
+        super::memory::write_patterns(out, &memory.patterns)?;
+    }
     Ok(())
 }
