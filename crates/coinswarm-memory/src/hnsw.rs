@@ -16,7 +16,7 @@ use coinswarm_core::memory::{Match, Metadata, Metric, QueryOptions, VectorError,
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use sha2_full::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
 
 /// The graph's shape and effort; the defaults reach recall@10 ≥ 0.97 on a million clustered
@@ -90,6 +90,9 @@ pub struct HnswIndex {
     /// By key; `None` once deleted or replaced.
     entries: Vec<Option<Entry>>,
     key_of: FxHashMap<String, u64>,
+    /// The folder [`VectorIndex::flush`] saves to: where it was opened from, or set by
+    /// [`HnswIndex::persist_to`].
+    home: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for HnswIndex {
@@ -128,7 +131,7 @@ impl HnswIndex {
             multi: false,
         };
         let graph = Index::new(&options).map_err(graph_error)?;
-        Ok(Self { metric, dimensions, config, graph, entries: Vec::new(), key_of: FxHashMap::default() })
+        Ok(Self { metric, dimensions, config, graph, entries: Vec::new(), key_of: FxHashMap::default(), home: None })
     }
 
     /// Changes the search effort (`ef`) of later queries.
@@ -180,6 +183,11 @@ impl HnswIndex {
             all.extend(part?);
         }
         Ok(all)
+    }
+
+    /// Makes [`VectorIndex::flush`] save the index to `dir`.
+    pub fn persist_to(&mut self, dir: &Path) {
+        self.home = Some(dir.to_path_buf());
     }
 
     /// Writes the index to `dir` (created if needed), replacing what was there.
@@ -258,6 +266,7 @@ impl HnswIndex {
             }
             index.entries[key] = Some(entry);
         }
+        index.home = Some(dir.to_path_buf());
         Ok(index)
     }
 
@@ -435,6 +444,13 @@ impl VectorIndex for HnswIndex {
             }
         }
         deleted
+    }
+
+    fn flush(&mut self) -> Result<(), VectorError> {
+        match &self.home {
+            Some(home) => self.save(home).map_err(|e| VectorError::Index(e.to_string())),
+            None => Ok(()),
+        }
     }
 }
 

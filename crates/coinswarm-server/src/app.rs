@@ -154,8 +154,23 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     } else {
         None
     };
-    let swarm =
-        Swarm::new(SwarmConfig::default(), product.clone(), series.granularity(), Some(DecisionLog::new(true)))?;
+    let mut swarm_config = SwarmConfig::default();
+    swarm_config.recall.enabled = config.memory.enabled;
+    let mut swarm =
+        Swarm::new(swarm_config.clone(), product.clone(), series.granularity(), Some(DecisionLog::new(true)))?;
+    if config.memory.enabled {
+        let (agent, origin) = crate::memory_index::open_recall_agent(
+            &config.data_dir,
+            &store,
+            &swarm_config,
+            &product.product_id.to_string(),
+            series.granularity(),
+            config.memory.expansion_search,
+        )
+        .await?;
+        tracing::info!(?origin, episodes = agent.memory().index().len(), "pattern memory ready");
+        swarm.set_recall(agent);
+    }
     let (handle, task) = session::start(parts.spec(SWARM_ACCOUNT, Some(swarm)), store.clone(), now_ms(), &[]).await?;
     parts.sessions.insert(handle);
     parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(task);

@@ -22,6 +22,24 @@ pub struct ServerConfig {
     pub cache: CacheConfig,
     pub limits: LimitsConfig,
     pub stream: StreamConfig,
+    pub memory: MemoryConfig,
+}
+
+/// Pattern memory in the swarm: the recall agent, its episodes and learned patterns, and
+/// the HNSW index under `<data_dir>/memory-index`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MemoryConfig {
+    /// Run the recall agent in the swarm and remember every decision. Default true.
+    pub enabled: bool,
+    /// Candidates the index explores per query (recall against speed). Default 48.
+    pub expansion_search: usize,
+}
+
+impl Default for MemoryConfig {
+    fn default() -> Self {
+        Self { enabled: true, expansion_search: 48 }
+    }
 }
 
 /// The replayed market feed.
@@ -105,6 +123,7 @@ impl Default for ServerConfig {
             cache: CacheConfig::default(),
             limits: LimitsConfig::default(),
             stream: StreamConfig::default(),
+            memory: MemoryConfig::default(),
         }
     }
 }
@@ -147,7 +166,7 @@ impl Default for StreamConfig {
 }
 
 /// The `COINSWARM_*` variables read, each naming the setting it overrides.
-pub const ENV_VARS: [(&str, &str); 10] = [
+pub const ENV_VARS: [(&str, &str); 11] = [
     ("COINSWARM_LISTEN", "listen"),
     ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
     ("COINSWARM_DATA_DIR", "data_dir"),
@@ -158,6 +177,7 @@ pub const ENV_VARS: [(&str, &str); 10] = [
     ("COINSWARM_BURST", "limits.burst"),
     ("COINSWARM_STREAM_SEND_TIMEOUT_MS", "stream.send_timeout_ms"),
     ("COINSWARM_STREAM_SEND_BUFFER_BYTES", "stream.send_buffer_bytes"),
+    ("COINSWARM_MEMORY_ENABLED", "memory.enabled"),
 ];
 
 impl ServerConfig {
@@ -195,6 +215,7 @@ impl ServerConfig {
             }
             "limits.burst" => self.limits.burst = value.parse().map_err(|e| parse_error(&e))?,
             "stream.send_timeout_ms" => self.stream.send_timeout_ms = value.parse().map_err(|e| parse_error(&e))?,
+            "memory.enabled" => self.memory.enabled = value.parse().map_err(|e| parse_error(&e))?,
             "stream.send_buffer_bytes" => {
                 self.stream.send_buffer_bytes = value.parse().map_err(|e| parse_error(&e))?;
             }
@@ -231,6 +252,9 @@ impl ServerConfig {
         }
         if self.stream.coalesce_ms == 0 || self.stream.send_timeout_ms == 0 || self.stream.max_batches_behind == 0 {
             bail!("stream.coalesce_ms, stream.send_timeout_ms and stream.max_batches_behind must be at least 1");
+        }
+        if !(1..=10_000).contains(&self.memory.expansion_search) {
+            bail!("memory.expansion_search must be between 1 and 10000");
         }
         if self.stream.send_buffer_bytes < 4096 {
             bail!("stream.send_buffer_bytes must be at least 4096");

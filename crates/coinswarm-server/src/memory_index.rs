@@ -1,12 +1,63 @@
 //! Pattern memory's vector index on disk: opened from its folder when it is intact and
-//! matches the episodes in the SQL store, rebuilt from them otherwise (missing, truncated or
-//! edited files, or episodes the saved index does not have), then saved again. A rebuild
+//! matches the resolved episodes in the SQL store (the index holds an episode once its
+//! outcome is known), rebuilt from them otherwise (missing, truncated or edited files, or
+//! episodes the saved index does not have), then saved again. A rebuild
 //! is deterministic, so it answers queries exactly as the index it replaces.
 
 use crate::store::EpisodeStore;
-use coinswarm_core::memory::{Metric, VectorIndex};
+use anyhow::Context;
+use coinswarm_core::market::Granularity;
+use coinswarm_core::memory::{AuditLog, Metric, Sample, VectorIndex, verify};
+use coinswarm_core::swarm::{RecallAgent, SwarmConfig};
 use coinswarm_memory::{HnswConfig, HnswError, HnswIndex};
+use rust_decimal::prelude::ToPrimitive;
 use std::path::Path;
+
+/// The folder of the index, under the data directory.
+pub const INDEX_DIR: &str = "memory-index";
+
+/// The swarm's recall agent over the data directory's memory: the HNSW index (opened or
+/// rebuilt), the stored patterns of `product_id`, the audit log (refused when its chain is
+/// broken: learned memory that may have been tampered with is not used), and the most recent
+/// resolved episodes to keep learning from. It reports every change for storage.
+pub async fn open_recall_agent(
+    data_dir: &Path,
+    store: &impl EpisodeStore,
+    swarm: &SwarmConfig,
+    product_id: &str,
+    granularity: Granularity,
+    expansion_search: usize,
+) -> anyhow::Result<(RecallAgent, IndexOrigin)> {
+    let recall = &swarm.recall;
+    let config = HnswConfig { expansion_search, ..HnswConfig::default() };
+    let (index, origin) =
+        open_or_rebuild(&data_dir.join(INDEX_DIR), store, Metric::Cosine, recall.state.dimensions, config).await?;
+    let records = store.audit_log().await?;
+    verify(&records).map_err(|broken| {
+        anyhow::anyhow!(
+            "pattern memory's audit log is broken ({broken}); see `coinswarm memory audit --verify`, or start with memory.enabled = false"
+        )
+    })?;
+    let patterns = store.patterns().await?.into_iter().filter(|p| p.product_id == product_id).collect();
+    let fee = 2.0 * swarm.exchange.taker_fee_bps.to_f64().unwrap_or(0.0) / 10_000.0;
+    let mut agent = RecallAgent::with_memory(
+        recall.clone(),
+        product_id,
+        granularity.millis(),
+        fee,
+        Box::new(index),
+        patterns,
+        AuditLog::from_records(records),
+    )
+    .context("pattern memory's settings")?;
+    let episodes = store.episodes().await?;
+    let resolved = episodes.into_iter().filter(|e| e.product_id == product_id).filter_map(|e| {
+        e.outcome.map(|outcome| Sample { time_ms: e.time_ms, state: e.state, outcome, regime: e.regime })
+    });
+    agent.memory_mut().restore_samples(resolved);
+    agent.memory_mut().keep_changes(true);
+    Ok((agent, origin))
+}
 
 /// How the index came to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +77,8 @@ pub async fn open_or_rebuild(
     dimensions: usize,
     config: HnswConfig,
 ) -> anyhow::Result<(HnswIndex, IndexOrigin)> {
-    let episodes = store.episodes().await?;
+    let mut episodes = store.episodes().await?;
+    episodes.retain(|e| e.outcome.is_some());
     let reason = match HnswIndex::open(dir) {
         Ok(index)
             if index.len() == episodes.len()
@@ -34,10 +86,11 @@ pub async fn open_or_rebuild(
                 && index.dimensions() == dimensions
                 && episodes.iter().all(|e| index.contains(&e.id)) =>
         {
+            // Opening makes `dir` the folder `flush` saves to.
             return Ok((index, IndexOrigin::Loaded));
         }
         Ok(index) => format!(
-            "the saved index ({} records, {:?}, {} dimensions) does not match the store ({} episodes, {metric:?}, {dimensions})",
+            "the saved index ({} records, {:?}, {} dimensions) does not match the store ({} resolved episodes, {metric:?}, {dimensions})",
             index.len(),
             index.metric(),
             index.dimensions(),
@@ -54,6 +107,7 @@ pub async fn open_or_rebuild(
     index.upsert(episodes.iter().map(|e| e.to_record()).collect())?;
     index.set_threads(config.threads);
     index.save(dir)?;
+    index.persist_to(dir);
     Ok((index, IndexOrigin::Rebuilt(reason)))
 }
 
@@ -126,7 +180,9 @@ mod tests {
         store.record_episodes(&more[2_000..]).await.unwrap();
         let (caught_up, origin) = open().await.unwrap();
         assert!(matches!(origin, IndexOrigin::Rebuilt(_)));
-        assert_eq!(caught_up.len(), 2_001);
+        // Only episodes with a known outcome are indexed: recall may find nothing else.
+        assert_eq!(caught_up.len(), more.iter().filter(|e| e.outcome.is_some()).count());
+        assert!(caught_up.contains("episode-02000") && !caught_up.contains("episode-01998"));
 
         // An outcome arrives once the horizon has passed; an unknown episode is reported.
         assert!(store.set_outcome("episode-02000", 0.0125).await.unwrap());

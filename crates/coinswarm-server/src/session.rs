@@ -6,10 +6,11 @@
 
 use crate::hub::{Hub, StreamEvent};
 use crate::order_snapshot::OrderSnapshot;
-use crate::store::AccountLog;
+use crate::store::{AccountLog, EpisodeStore};
 use coinswarm_core::exchange::{ExchangeConfig, Fill, MatchingEngine, Order, OrderId, OrderRequest, Rejection};
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
 use coinswarm_core::market::{Candle, Currency, Product, ProductId, Quote};
+use coinswarm_core::memory::EpisodeChange;
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
@@ -169,7 +170,7 @@ impl std::fmt::Debug for SessionSpec {
 /// with the initial capital), then serves commands until every handle is dropped.
 pub async fn start(
     spec: SessionSpec,
-    store: impl AccountLog,
+    store: impl AccountLog + EpisodeStore,
     now_ms: i64,
     last_quotes: &[Quote],
 ) -> anyhow::Result<(SessionHandle, tokio::task::JoinHandle<()>)> {
@@ -248,7 +249,7 @@ struct Session<L: AccountLog> {
 
 type Reply = (oneshot::Sender<Result<Order, SessionError>>, Result<Order, Rejection>);
 
-impl<L: AccountLog> Session<L> {
+impl<L: AccountLog + EpisodeStore> Session<L> {
     async fn run(mut self, mut receiver: mpsc::Receiver<Command>) {
         let mut batch = Vec::with_capacity(self.max_batch);
         while receiver.recv_many(&mut batch, self.max_batch).await > 0 {
@@ -278,6 +279,7 @@ impl<L: AccountLog> Session<L> {
                 }
                 return;
             }
+            self.persist_memory().await;
             for event in &events {
                 if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
                     let _ = self.fill_tx.send(fill.clone());
@@ -306,6 +308,52 @@ impl<L: AccountLog> Session<L> {
             for reply in halts {
                 let _ = reply.send(());
             }
+        }
+        self.flush_memory();
+    }
+
+    /// Stores what pattern memory changed in this batch: new episodes, realised outcomes,
+    /// audit records and patterns. A failure is logged and the session goes on: the SQL
+    /// store stays the source of truth, and the index is rebuilt from it at the next start
+    /// when the two differ.
+    async fn persist_memory(&mut self) {
+        let Some(recall) = self.swarm.as_mut().and_then(Swarm::recall_mut) else { return };
+        let (changes, audit, patterns) = recall.take_changes();
+        let mut recorded = Vec::new();
+        let mut resolved = Vec::new();
+        for change in changes {
+            match change {
+                EpisodeChange::Recorded(episode) => recorded.push(episode),
+                EpisodeChange::Resolved { id, outcome } => resolved.push((id, outcome)),
+            }
+        }
+        let result: anyhow::Result<()> = async {
+            if !recorded.is_empty() {
+                self.store.record_episodes(&recorded).await?;
+            }
+            for (id, outcome) in resolved {
+                self.store.set_outcome(&id, outcome).await?;
+            }
+            if !audit.is_empty() {
+                self.store.append_audit(&audit).await?;
+            }
+            if let Some(patterns) = patterns {
+                self.store.save_patterns(&patterns).await?;
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(err) = result {
+            tracing::error!(account = %self.account_id, "pattern memory not stored: {err:#}");
+        }
+    }
+
+    /// Saves the vector index to its folder (at shutdown).
+    fn flush_memory(&mut self) {
+        if let Some(recall) = self.swarm.as_mut().and_then(Swarm::recall_mut)
+            && let Err(err) = recall.memory_mut().index_mut().flush()
+        {
+            tracing::warn!(account = %self.account_id, "the pattern memory index was not saved (it is rebuilt at the next start): {err}");
         }
     }
 

@@ -80,11 +80,18 @@ fn a_committee_backtest_attributes_votes_vetoes_accuracy_and_weight_to_each_agen
     let report = backtest(&["--data", "bitfinex-btcusd-1h", "--strategy", "committee", "--to", "2018-01-01"]);
     let agents = report["attribution"].as_array().unwrap();
     let names: Vec<&str> = agents.iter().map(|a| a["agent"].as_str().unwrap()).collect();
-    assert_eq!(names, ["trend", "mean_reversion", "risk", "hedge", "arbitrage", "execution"]);
+    assert_eq!(names, ["trend", "mean_reversion", "risk", "hedge", "arbitrage", "execution", "recall"]);
     let risk = &agents[2];
     assert_eq!(risk["votes"], risk["vetoes"], "the risk agent only ever vetoes");
     assert!(agents[0]["votes"].as_u64().unwrap() > 1_000);
     assert!(agents.iter().all(|a| a["final_weight"].as_f64().unwrap() >= 0.0));
+    assert_eq!(agents[6]["votes"], 0, "pattern memory is off unless asked for");
+
+    let with_recall =
+        backtest(&["--data", "bitfinex-btcusd-1h", "--strategy", "committee", "--to", "2018-01-01", "--recall"]);
+    let recall = &with_recall["attribution"].as_array().unwrap()[6];
+    assert_eq!(recall["agent"], "recall");
+    assert!(recall["votes"].as_u64().unwrap() > 1_000, "{recall}");
 }
 
 #[test]

@@ -135,6 +135,11 @@ pub trait VectorIndex {
     fn get_by_ids(&self, ids: &[&str]) -> Vec<VectorRecord>;
     /// Deletes the records with these ids; returns how many existed.
     fn delete_by_ids(&mut self, ids: &[&str]) -> usize;
+    /// Makes the index durable where it persists (an embedded index writes its folder);
+    /// an index held only in memory has nothing to do.
+    fn flush(&mut self) -> Result<(), VectorError> {
+        Ok(())
+    }
 }
 
 /// Checks a vector against an index's dimensions and metric.

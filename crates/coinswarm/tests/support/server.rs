@@ -26,9 +26,15 @@ impl Server {
     /// Starts `coinswarm up` on port 0 in `data_dir` with extra environment, and waits (at
     /// most 30 s) until it prints its address and, on a first start, its admin key.
     pub fn start(data_dir: &Path, env: &[(&str, &str)]) -> Server {
+        Self::start_with_bar_interval(data_dir, env, 40)
+    }
+
+    /// The same, replaying one bar every `bar_interval_ms`.
+    pub fn start_with_bar_interval(data_dir: &Path, env: &[(&str, &str)], bar_interval_ms: u64) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_coinswarm"));
+        let interval = bar_interval_ms.to_string();
         command
-            .args(["up", "--listen", "127.0.0.1:0", "--bar-interval-ms", "40", "--data-dir"])
+            .args(["up", "--listen", "127.0.0.1:0", "--bar-interval-ms", &interval, "--data-dir"])
             .arg(data_dir)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

@@ -1,0 +1,76 @@
+//! Pattern memory in `coinswarm up`: the swarm's recall agent remembers every decision in
+//! the data directory, realises outcomes, learns patterns under the quorum, and saves its
+//! index at shutdown; the `memory` commands read it all back.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::server::{Server, scratch_dir};
+
+fn coinswarm(args: &[&str]) -> (i32, String, String) {
+    let output = assert_cmd::cargo::cargo_bin_cmd!("coinswarm").args(args).output().unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (output.status.code().unwrap(), text(output.stdout), text(output.stderr))
+}
+
+/// (episodes, with an outcome) from `memory stats`.
+fn counts(dir: &str) -> (u64, u64) {
+    let (code, stdout, stderr) = coinswarm(&["memory", "stats", "--data-dir", dir]);
+    assert_eq!(code, 0, "{stderr}");
+    let value =
+        |prefix: &str| stdout.lines().find_map(|l| l.strip_prefix(prefix)).map_or(0, |v| v.trim().parse().unwrap());
+    (value("episodes"), value("with an outcome"))
+}
+
+#[test]
+fn the_swarm_remembers_its_decisions_realises_outcomes_and_saves_the_index_at_shutdown() {
+    let dir = scratch_dir("memory");
+    let data_dir = dir.to_str().unwrap().to_string();
+    let server = Server::start_with_bar_interval(&dir, &[], 2);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let (mut episodes, mut resolved) = (0, 0);
+    while Instant::now() < deadline && resolved < 300 {
+        std::thread::sleep(Duration::from_millis(500));
+        (episodes, resolved) = counts(&data_dir);
+    }
+    assert!(resolved >= 300, "after 90 s: {episodes} episodes, {resolved} with an outcome");
+    assert!(server.terminate().success());
+
+    // Every decision after the state builder's warm-up is an episode; all but the last
+    // horizon's (24 bars) have their outcome.
+    let (episodes, resolved) = counts(&data_dir);
+    assert!(episodes >= resolved && episodes - resolved <= 24, "{episodes} episodes, {resolved} resolved");
+    // The index was saved at shutdown with exactly the resolved episodes.
+    let manifest = std::fs::read_to_string(dir.join("memory-index/manifest.json")).expect("index saved");
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(manifest["records"].as_u64(), Some(resolved));
+
+    let (code, stdout, stderr) = coinswarm(&["memory", "audit", "--verify", "--data-dir", &data_dir]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, _) = coinswarm(&["memory", "patterns", "--data-dir", &data_dir]);
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("pattern ") || stdout.starts_with("no patterns learned yet"), "{stdout}");
+
+    // A restart continues the same memory, adding to it.
+    let server = Server::start_with_bar_interval(&dir, &[], 2);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut more = resolved;
+    while Instant::now() < deadline && more <= resolved + 50 {
+        std::thread::sleep(Duration::from_millis(500));
+        more = counts(&data_dir).1;
+    }
+    assert!(more > resolved + 50, "no new outcomes after the restart ({more} vs {resolved})");
+    assert!(server.terminate().success());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn memory_can_be_turned_off() {
+    let dir = scratch_dir("memory-off");
+    let server = Server::start_with_bar_interval(&dir, &[("COINSWARM_MEMORY_ENABLED", "false")], 2);
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(server.terminate().success());
+    assert_eq!(counts(dir.to_str().unwrap()), (0, 0));
+    assert!(!dir.join("memory-index").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
