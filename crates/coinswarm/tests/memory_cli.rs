@@ -77,3 +77,52 @@ fn stats_count_episodes_and_known_outcomes_by_product_and_regime() {
     assert!(stdout.contains("trending         2 (1 with an outcome)"), "{stdout}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn patterns_lists_each_learned_pattern_with_its_lifecycle_weight_and_statistics() {
+    use coinswarm_core::memory::{Lifecycle, LiveRecord, Pattern, PatternStats};
+    let dir = scratch("patterns");
+    let data_dir = dir.to_str().unwrap().to_string();
+    let (code, stdout, _) = coinswarm(&["memory", "patterns", "--data-dir", &data_dir]);
+    assert_eq!((code, stdout.as_str()), (0, "no patterns learned yet\n"));
+
+    let pattern = |n: usize, lifecycle: Lifecycle, weight: f64| Pattern {
+        id: format!("BTC-USD/p-{n}"),
+        product_id: "BTC-USD".into(),
+        lifecycle,
+        weight,
+        centroid: vec![0.1, -0.2],
+        stats: PatternStats {
+            count: 150,
+            win_rate: 0.58,
+            mean: 0.004,
+            std: 0.01,
+            sharpe: 1.6,
+            max_drawdown: 0.05,
+            regime: "trending".into(),
+            regime_share: 0.8,
+        },
+        live: LiveRecord::default(),
+        created_ms: 1,
+        updated_ms: 2,
+    };
+    let first = vec![pattern(1, Lifecycle::Active, 0.3), pattern(2, Lifecycle::Candidate, 0.0)];
+    with_store(&dir, async |store| store.save_patterns(&first).await.unwrap());
+    // A later save replaces a pattern in place (its place in the list stays).
+    let changed = vec![pattern(1, Lifecycle::Deprecated, 0.0)];
+    with_store(&dir, async |store| store.save_patterns(&changed).await.unwrap());
+
+    let (code, stdout, stderr) = coinswarm(&["memory", "patterns", "--data-dir", &data_dir]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(lines[1].starts_with("BTC-USD/p-1") && lines[1].contains("deprecated"), "{stdout}");
+    assert!(lines[1].contains("58.0%") && lines[1].contains("1.60") && lines[1].contains("trending (80%)"), "{stdout}");
+    assert!(lines[2].starts_with("BTC-USD/p-2") && lines[2].contains("candidate"), "{stdout}");
+
+    let (code, stdout, _) = coinswarm(&["memory", "patterns", "--json", "--data-dir", &data_dir]);
+    assert_eq!(code, 0);
+    let patterns: Vec<Pattern> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(patterns, vec![changed[0].clone(), first[1].clone()]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
