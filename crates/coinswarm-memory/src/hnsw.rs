@@ -25,8 +25,14 @@ use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
 pub struct HnswConfig {
     /// Links per node on the upper layers (twice as many on the bottom layer).
     pub connectivity: usize,
-    /// Candidates kept while inserting (`efConstruction`): a better graph, a slower build.
+    /// Candidates kept while inserting into an empty index, the bulk build
+    /// (`efConstruction`): a better graph, a slower build.
     pub expansion_add: usize,
+    /// Candidates kept while inserting into an index that already holds vectors (online
+    /// inserts): each new node links into a graph that is already good, so it needs less
+    /// search than the bulk build. Equal to `expansion_add` makes every insert alike.
+    #[serde(default = "default_expansion_insert")]
+    pub expansion_insert: usize,
     /// Candidates kept while searching (`ef`), at least `top_k`: recall against speed.
     pub expansion_search: usize,
     /// Threads that insert a large upsert together.
@@ -35,8 +41,18 @@ pub struct HnswConfig {
 
 impl Default for HnswConfig {
     fn default() -> Self {
-        Self { connectivity: 16, expansion_add: 96, expansion_search: 48, threads: 2 }
+        Self {
+            connectivity: 16,
+            expansion_add: 96,
+            expansion_insert: default_expansion_insert(),
+            expansion_search: 48,
+            threads: 2,
+        }
     }
+}
+
+fn default_expansion_insert() -> usize {
+    48
 }
 
 /// Why a stored index cannot be used (rebuild it), or the graph failed.
@@ -368,6 +384,8 @@ impl VectorIndex for HnswIndex {
             }
         }
         let first = self.entries.len() as u64;
+        let expansion = if self.graph.size() == 0 { self.config.expansion_add } else { self.config.expansion_insert };
+        self.graph.change_expansion_add(expansion.max(1));
         let prepared: Vec<(std::borrow::Cow<'_, [f32]>, f32)> =
             records.iter().map(|r| self.prepare(&r.values)).collect();
         // Threads pay off from a few hundred records (each insert is tens of microseconds).

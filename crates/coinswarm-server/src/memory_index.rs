@@ -103,7 +103,10 @@ pub async fn open_or_rebuild(
     // One thread, episodes in time order: the graph comes out the same on every rebuild
     // (USearch draws node levels from a fixed-seed generator), and the same as an index
     // that took the episodes one by one as they happened.
-    let mut index = HnswIndex::new(metric, dimensions, HnswConfig { threads: 1, ..config })?;
+    // The live index grows one episode at a time with `expansion_insert`; the rebuild uses
+    // the same for every episode so that it is that same graph.
+    let rebuild = HnswConfig { threads: 1, expansion_add: config.expansion_insert, ..config };
+    let mut index = HnswIndex::new(metric, dimensions, rebuild)?;
     index.upsert(episodes.iter().map(|e| e.to_record()).collect())?;
     index.set_threads(config.threads);
     index.save(dir)?;

@@ -42,6 +42,9 @@ pub struct VectorBenchArgs {
     /// Candidates kept while building (efConstruction).
     #[arg(long, default_value_t = HnswConfig::default().expansion_add)]
     ef_construction: usize,
+    /// Candidates kept while inserting into the built index.
+    #[arg(long, default_value_t = HnswConfig::default().expansion_insert)]
+    ef_insert: usize,
     /// Candidates kept while searching (ef).
     #[arg(long, default_value_t = HnswConfig::default().expansion_search)]
     ef: usize,
@@ -136,6 +139,7 @@ fn measure(args: &VectorBenchArgs, workload: Workload, metric: Metric) -> anyhow
     let config = HnswConfig {
         connectivity: args.connectivity,
         expansion_add: args.ef_construction,
+        expansion_insert: args.ef_insert,
         expansion_search: args.ef,
         threads: args.threads,
     };
@@ -246,13 +250,14 @@ fn recall(index: &HnswIndex, exact: &ExactIndex, queries: &[Vec<f32>], k: usize)
 fn print_report(r: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(
         out,
-        "{} vectors × {} dims, {}, {} (M {}, ef_construction {}, ef {}, {} threads)",
+        "{} vectors × {} dims, {}, {} (M {}, ef_construction {}, ef_insert {}, ef {}, {} threads)",
         r.vectors,
         r.dimensions,
         r.workload,
         r.metric,
         r.config.connectivity,
         r.config.expansion_add,
+        r.config.expansion_insert,
         r.config.expansion_search,
         r.config.threads
     )?;
