@@ -55,6 +55,13 @@ pub async fn open_recall_agent(
         e.outcome.map(|outcome| Sample { time_ms: e.time_ms, state: e.state, outcome, regime: e.regime })
     });
     agent.memory_mut().restore_samples(resolved);
+    // Decisions whose horizon had not ended at the last stop resolve as they come due.
+    let pending = store
+        .episodes()
+        .await?
+        .into_iter()
+        .filter(|e| e.product_id == product_id && e.outcome.is_none() && e.price > 0.0);
+    agent.memory_mut().restore_pending(pending);
     agent.memory_mut().keep_changes(true);
     Ok((agent, origin))
 }
@@ -134,6 +141,7 @@ mod tests {
                 horizon_end_ms: (i as i64 + 24) * 3_600_000,
                 regime: if i % 2 == 0 { "trending" } else { "ranging" }.into(),
                 action: "BUY".into(),
+                price: 100.0,
                 state,
                 outcome: (i % 3 != 0).then_some(i as f64 * 1e-4),
             })

@@ -64,6 +64,7 @@ fn stats_count_episodes_and_known_outcomes_by_product_and_regime() {
         horizon_end_ms: i as i64 + 10,
         regime: regime.into(),
         action: "BUY".into(),
+        price: 100.0,
         state: vec![1.0, 0.5],
         outcome,
     };

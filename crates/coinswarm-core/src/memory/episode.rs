@@ -16,6 +16,9 @@ pub struct Episode {
     pub regime: String,
     /// `BUY`, `SELL` or `HOLD`.
     pub action: String,
+    /// The price decided on (the bar's close): the outcome is measured from it.
+    #[serde(default)]
+    pub price: f64,
     /// The state vector at the decision.
     pub state: Vec<f32>,
     /// Return over the horizon, net of fees, once known.
@@ -69,6 +72,7 @@ mod tests {
             horizon_end_ms: 20,
             regime: "trending".into(),
             action: "BUY".into(),
+            price: 100.0,
             state,
             outcome: Some(0.01),
         };

@@ -24,8 +24,8 @@ pub enum EpisodeChange {
 pub struct EpisodicMemory {
     product_id: String,
     index: Box<dyn VectorIndex + Send>,
-    /// Unresolved episodes in time order, with their decision price.
-    pending: VecDeque<(Episode, f64)>,
+    /// Unresolved episodes in time order.
+    pending: VecDeque<Episode>,
     samples: VecDeque<Sample>,
     max_samples: usize,
     changes: Option<Vec<EpisodeChange>>,
@@ -102,12 +102,24 @@ impl EpisodicMemory {
         }
     }
 
-    /// A new decision at `episode.time_ms`, taken at `price`.
-    pub fn record(&mut self, episode: Episode, price: f64) {
+    /// A new decision at `episode.time_ms`, taken at `episode.price`.
+    pub fn record(&mut self, episode: Episode) {
         if let Some(changes) = &mut self.changes {
             changes.push(EpisodeChange::Recorded(episode.clone()));
         }
-        self.pending.push_back((episode, price));
+        self.pending.push_back(episode);
+    }
+
+    /// Episodes stored before a restart whose outcome was not known yet: they resolve when
+    /// their horizon ends, as if there had been no restart (oldest first; ones already
+    /// pending are skipped).
+    pub fn restore_pending(&mut self, episodes: impl IntoIterator<Item = Episode>) {
+        for episode in episodes {
+            if episode.outcome.is_none() && !self.pending.iter().any(|p| p.id == episode.id) {
+                self.pending.push_back(episode);
+            }
+        }
+        self.pending.make_contiguous().sort_by_key(|e| e.horizon_end_ms);
     }
 
     /// Resolves every episode whose horizon ended at or before `now_ms` at `price` (the
@@ -115,8 +127,9 @@ impl EpisodicMemory {
     pub fn resolve(&mut self, now_ms: i64, price: f64, round_trip_fee: f64) -> Result<Vec<Sample>, VectorError> {
         let mut resolved = Vec::new();
         let mut records = Vec::new();
-        while self.pending.front().is_some_and(|(e, _)| e.horizon_end_ms <= now_ms) {
-            let Some((mut episode, entry)) = self.pending.pop_front() else { break };
+        while self.pending.front().is_some_and(|e| e.horizon_end_ms <= now_ms) {
+            let Some(mut episode) = self.pending.pop_front() else { break };
+            let entry = episode.price;
             if !(entry > 0.0 && price > 0.0) {
                 continue;
             }
@@ -145,5 +158,39 @@ impl EpisodicMemory {
         if self.max_samples > 0 {
             self.samples.push_back(sample);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::{ExactIndex, Metric};
+
+    fn episode(i: i64, price: f64) -> Episode {
+        Episode {
+            id: format!("e{i}"),
+            product_id: "BTC-USD".into(),
+            time_ms: i,
+            horizon_end_ms: i + 10,
+            regime: "trending".into(),
+            action: "HOLD".into(),
+            price,
+            state: vec![1.0, 0.5],
+            outcome: None,
+        }
+    }
+
+    #[test]
+    fn episodes_pending_at_a_restart_resolve_at_their_horizon_from_their_own_price() {
+        let mut memory = EpisodicMemory::new("BTC-USD", Box::new(ExactIndex::new(Metric::Cosine, 2)), 100);
+        memory.record(episode(5, 200.0));
+        memory.restore_pending([episode(1, 100.0), episode(5, 200.0)]);
+        assert_eq!(memory.pending(), 2, "the one already pending is not doubled");
+        let resolved = memory.resolve(11, 110.0, 0.0).unwrap();
+        assert_eq!(resolved.len(), 1);
+        assert!((resolved[0].outcome - 0.1).abs() < 1e-12);
+        let resolved = memory.resolve(15, 220.0, 0.0).unwrap();
+        assert!((resolved[0].outcome - 0.1).abs() < 1e-12);
+        assert_eq!((memory.pending(), memory.index().len(), memory.resolved()), (0, 2, 2));
     }
 }

@@ -32,8 +32,8 @@ impl EpisodeStore for SqlStore {
             let tx = c.transaction()?;
             {
                 let mut insert = tx.prepare_cached(
-                    "INSERT INTO episodes (id, product_id, time, horizon_end, regime, action, state, outcome)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO episodes (id, product_id, time, horizon_end, regime, action, state, outcome, price)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?;
                 for e in &episodes {
                     insert
@@ -46,6 +46,7 @@ impl EpisodeStore for SqlStore {
                             &e.action,
                             state_to_bytes(&e.state),
                             e.outcome,
+                            e.price,
                         ))
                         .with_context(|| format!("cannot store episode {}", e.id))?;
                 }
@@ -67,7 +68,7 @@ impl EpisodeStore for SqlStore {
 
     async fn episodes(&self) -> anyhow::Result<Vec<Episode>> {
         let rows = sqlx::query(
-            "SELECT id, product_id, time, horizon_end, regime, action, state, outcome FROM episodes ORDER BY time, id",
+            "SELECT id, product_id, time, horizon_end, regime, action, state, outcome, price FROM episodes ORDER BY time, id",
         )
         .fetch_all(self.pool())
         .await?;
@@ -84,6 +85,7 @@ impl EpisodeStore for SqlStore {
                     action: r.get(5),
                     state,
                     outcome: r.get(7),
+                    price: r.get::<Option<f64>, _>(8).unwrap_or(0.0),
                     id,
                 })
             })

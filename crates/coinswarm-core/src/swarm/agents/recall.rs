@@ -242,10 +242,11 @@ impl RecallAgent {
             horizon_end_ms: now_ms + self.horizon_ms,
             regime: regime.as_str().to_string(),
             action: action.as_str().to_string(),
+            price,
             state: prepared.state.clone(),
             outcome: None,
         };
-        self.memory.record(episode, price);
+        self.memory.record(episode);
     }
 
     fn recall(&self, state: &[f32], now_ms: i64, regime: Regime) -> (Option<Vote>, RecallEvidence) {
