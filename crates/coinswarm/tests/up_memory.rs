@@ -34,6 +34,20 @@ fn the_swarm_remembers_its_decisions_realises_outcomes_and_saves_the_index_at_sh
         (episodes, resolved) = counts(&data_dir);
     }
     assert!(resolved >= 300, "after 90 s: {episodes} episodes, {resolved} with an outcome");
+
+    // The same over HTTP.
+    let (status, body) = server.get("/api/memory", None);
+    assert_eq!(status, 200, "{body}");
+    let summary: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(summary["enabled"], true);
+    assert!(summary["resolved"].as_u64().unwrap() >= resolved, "{summary}");
+    assert_eq!(summary["by_product_and_regime"][0]["product_id"], "BTC-USD");
+    let (status, body) = server.get("/api/memory/patterns?product_id=BTC-USD", None);
+    assert_eq!(status, 200, "{body}");
+    assert!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["patterns"].is_array());
+    let (status, body) = server.get("/api/memory/patterns?lifecycle=forgotten", None);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("lifecycle must be"), "{body}");
     assert!(server.terminate().success());
 
     // Every decision after the state builder's warm-up is an episode; all but the last

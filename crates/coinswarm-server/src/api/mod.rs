@@ -6,6 +6,7 @@ mod auth;
 mod dashboard;
 mod error;
 mod market;
+mod memory;
 mod observe;
 mod openapi;
 mod ops;
@@ -56,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/analytics", get(analytics::query))
         .route("/api/swarm", get(swarm::state))
         .route("/api/decisions", get(swarm::decisions))
+        .route("/api/memory", get(memory::summary))
+        .route("/api/memory/patterns", get(memory::patterns))
         .route("/api/swarm/shutdown", post(swarm::shutdown))
         .route("/api/swarm/resume", post(swarm::resume))
         .route("/stream", get(stream::upgrade))

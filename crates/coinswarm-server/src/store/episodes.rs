@@ -7,6 +7,16 @@ use coinswarm_core::memory::episode::{state_from_bytes, state_to_bytes};
 use coinswarm_core::memory::{AuditRecord, Episode, Pattern};
 use sqlx::Row;
 
+/// Episodes of one product decided in one regime.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EpisodeCount {
+    pub product_id: String,
+    pub regime: String,
+    pub episodes: u64,
+    /// With a known outcome.
+    pub resolved: u64,
+}
+
 /// Where episodes and the audit log are kept.
 pub trait EpisodeStore: Send + Sync {
     /// Stores new episodes (an id already stored is refused, nothing is written).
@@ -23,6 +33,10 @@ pub trait EpisodeStore: Send + Sync {
     fn save_patterns(&self, patterns: &[Pattern]) -> impl Future<Output = anyhow::Result<()>> + Send;
     /// Every pattern, in the order first stored.
     fn patterns(&self) -> impl Future<Output = anyhow::Result<Vec<Pattern>>> + Send;
+    /// Episodes counted per product and regime (without reading their states).
+    fn episode_counts(&self) -> impl Future<Output = anyhow::Result<Vec<EpisodeCount>>> + Send;
+    /// Records in the audit log.
+    fn audit_len(&self) -> impl Future<Output = anyhow::Result<u64>> + Send;
 }
 
 impl EpisodeStore for SqlStore {
@@ -158,5 +172,28 @@ impl EpisodeStore for SqlStore {
                 serde_json::from_str(&body).with_context(|| format!("pattern {id} is damaged"))
             })
             .collect()
+    }
+
+    async fn episode_counts(&self) -> anyhow::Result<Vec<EpisodeCount>> {
+        let rows = sqlx::query(
+            "SELECT product_id, regime, COUNT(*), COUNT(outcome) FROM episodes GROUP BY product_id, regime
+             ORDER BY product_id, regime",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| EpisodeCount {
+                product_id: r.get(0),
+                regime: r.get(1),
+                episodes: r.get::<i64, _>(2) as u64,
+                resolved: r.get::<i64, _>(3) as u64,
+            })
+            .collect())
+    }
+
+    async fn audit_len(&self) -> anyhow::Result<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memory_audit").fetch_one(self.pool()).await?;
+        Ok(count as u64)
     }
 }

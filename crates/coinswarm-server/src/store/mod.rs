@@ -25,7 +25,7 @@ mod state_store;
 
 pub use account_log::AccountLog;
 pub use analytics::{Analytics, AnalyticsBuffer, AnalyticsEvent, Bucket};
-pub use episodes::EpisodeStore;
+pub use episodes::{EpisodeCount, EpisodeStore};
 pub use key_store::{ApiKeyRecord, KeyStore};
 pub use kv::{Kv, KvStats, MemoryKv};
 pub use object::{LocalObjectStore, ObjectStore};

@@ -42,20 +42,17 @@ pub fn run(command: MemoryCommand, out: &mut dyn Write) -> anyhow::Result<()> {
         match command {
             MemoryCommand::Stats(dir) => {
                 let store = SqlStore::open(&dir.data_dir).await?;
-                let episodes = store.episodes().await?;
-                let known = episodes.iter().filter(|e| e.outcome.is_some()).count();
-                writeln!(out, "episodes          {}", episodes.len())?;
-                writeln!(out, "with an outcome   {known}")?;
-                let mut groups: std::collections::BTreeMap<(&str, &str), (usize, usize)> = Default::default();
-                for e in &episodes {
-                    let group = groups.entry((e.product_id.as_str(), e.regime.as_str())).or_default();
-                    group.0 += 1;
-                    group.1 += usize::from(e.outcome.is_some());
-                }
-                for ((product, regime), (count, known)) in groups {
-                    writeln!(out, "  {product:<10} {regime:<16} {count} ({known} with an outcome)")?;
-                }
+                let counts = store.episode_counts().await?;
                 store.close().await;
+                writeln!(out, "episodes          {}", counts.iter().map(|c| c.episodes).sum::<u64>())?;
+                writeln!(out, "with an outcome   {}", counts.iter().map(|c| c.resolved).sum::<u64>())?;
+                for c in counts {
+                    writeln!(
+                        out,
+                        "  {:<10} {:<16} {} ({} with an outcome)",
+                        c.product_id, c.regime, c.episodes, c.resolved
+                    )?;
+                }
             }
             MemoryCommand::Patterns(args) => {
                 let store = SqlStore::open(&args.dir.data_dir).await?;

@@ -1,0 +1,68 @@
+//! Pattern memory over HTTP: what the swarm remembers and the patterns it learned, read from
+//! the SQL store (the source of truth).
+
+use super::AppState;
+use super::error::ApiError;
+use crate::store::EpisodeStore;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use coinswarm_core::memory::Lifecycle;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// Episodes per product and regime, patterns per lifecycle, and the audit log's length.
+pub async fn summary(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let unavailable = |e: anyhow::Error| ApiError::unavailable(format!("{e:#}"));
+    let counts = state.store.episode_counts().await.map_err(unavailable)?;
+    let patterns = state.store.patterns().await.map_err(unavailable)?;
+    let audit_records = state.store.audit_len().await.map_err(unavailable)?;
+    let mut by_lifecycle: BTreeMap<String, u64> = BTreeMap::new();
+    for pattern in &patterns {
+        *by_lifecycle.entry(lifecycle_name(pattern.lifecycle)).or_default() += 1;
+    }
+    Ok(Json(json!({
+        "enabled": state.config.memory.enabled,
+        "episodes": counts.iter().map(|c| c.episodes).sum::<u64>(),
+        "resolved": counts.iter().map(|c| c.resolved).sum::<u64>(),
+        "by_product_and_regime": counts,
+        "patterns": by_lifecycle,
+        "audit_records": audit_records,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternsQuery {
+    product_id: Option<String>,
+    lifecycle: Option<String>,
+}
+
+/// The learned patterns (lifecycle, weight, statistics, live record, centroid), optionally
+/// of one product or in one lifecycle.
+pub async fn patterns(
+    State(state): State<AppState>,
+    query: Result<Query<PatternsQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    if let Some(lifecycle) = &query.lifecycle
+        && !["candidate", "active", "deprecated", "quarantined", "deleted"].contains(&lifecycle.as_str())
+    {
+        return Err(ApiError::bad_request(
+            "INVALID_LIFECYCLE",
+            format!("lifecycle must be candidate, active, deprecated, quarantined or deleted, not '{lifecycle}'"),
+        ));
+    }
+    let patterns = state.store.patterns().await.map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
+    let patterns: Vec<_> = patterns
+        .into_iter()
+        .filter(|p| query.product_id.as_ref().is_none_or(|id| &p.product_id == id))
+        .filter(|p| query.lifecycle.as_ref().is_none_or(|l| &lifecycle_name(p.lifecycle) == l))
+        .collect();
+    Ok(Json(json!({"patterns": patterns})))
+}
+
+fn lifecycle_name(lifecycle: Lifecycle) -> String {
+    serde_json::to_value(lifecycle).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
