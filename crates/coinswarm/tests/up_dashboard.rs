@@ -32,6 +32,10 @@ fn the_dashboard_shows_live_prices_and_decisions() {
             assert!(!dom.contains("id=\"price\" class=\"price\">–<"), "the price is drawn");
             assert!(dom.contains("id=\"regime\">") && !dom.contains("id=\"regime\">–<"), "the regime is shown");
             assert!(dom.contains("class=\"bar\""), "agent weights are drawn");
+            assert!(
+                dom.contains("id=\"memory-episodes\">") && !dom.contains("id=\"memory-episodes\">–<"),
+                "pattern memory's counts are shown"
+            );
             std::fs::remove_dir_all(&dir).unwrap();
             return;
         }
