@@ -30,6 +30,8 @@ pub enum SessionError {
     Storage(String),
     #[error("the account session has stopped")]
     Stopped,
+    #[error("pattern memory failed: {0}")]
+    Memory(String),
 }
 
 /// An account as readers see it after the latest committed batch.
@@ -77,6 +79,16 @@ enum Command {
     /// The bar just ended (its quotes were already sent): the swarm, if any, decides.
     BarClosed(Candle),
     Halt(bool, oneshot::Sender<()>),
+    /// Pattern memory's nearest episodes to the state now.
+    Similar(usize, oneshot::Sender<Result<Option<SimilarNow>, String>>),
+}
+
+/// What pattern memory recalls for the state at the last bar close.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimilarNow {
+    /// The close the state is of, ms since the Unix epoch.
+    pub decided_ms: i64,
+    pub matches: Vec<coinswarm_core::memory::Match>,
 }
 
 /// A handle to one account's session: cheap to clone, shared by every request.
@@ -122,6 +134,14 @@ impl SessionHandle {
         let (reply, answer) = oneshot::channel();
         self.commands.send(Command::Halt(halted, reply)).await.map_err(|_| SessionError::Stopped)?;
         answer.await.map_err(|_| SessionError::Stopped)
+    }
+
+    /// The `top_k` past episodes most similar to the market state now (their outcome known):
+    /// `None` while memory is off or still warming up.
+    pub async fn similar_now(&self, top_k: usize) -> Result<Option<SimilarNow>, SessionError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(Command::Similar(top_k, reply)).await.map_err(|_| SessionError::Stopped)?;
+        answer.await.map_err(|_| SessionError::Stopped)?.map_err(SessionError::Memory)
     }
 
     pub async fn quote(&self, quote: Quote) {
@@ -387,6 +407,15 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                     }
                 }
                 halts.push(reply);
+            }
+            Command::Similar(top_k, reply) => {
+                let recall = self.swarm.as_ref().and_then(Swarm::recall);
+                let answer = match recall.map(|r| r.similar_now(top_k)) {
+                    None => Ok(None),
+                    Some(Ok(found)) => Ok(found.map(|(decided_ms, matches)| SimilarNow { decided_ms, matches })),
+                    Some(Err(err)) => Err(err.to_string()),
+                };
+                let _ = reply.send(answer);
             }
         }
     }

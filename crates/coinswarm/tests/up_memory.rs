@@ -45,6 +45,23 @@ fn the_swarm_remembers_its_decisions_realises_outcomes_and_saves_the_index_at_sh
     let (status, body) = server.get("/api/memory/patterns?product_id=BTC-USD", None);
     assert_eq!(status, 200, "{body}");
     assert!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["patterns"].is_array());
+    // What memory recalls for the state now: episodes whose outcome was known at that close.
+    let (status, body) = server.get("/api/memory/similar?top_k=5", None);
+    assert_eq!(status, 200, "{body}");
+    let similar: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let state_at = coinswarm_core::time::Timestamp::parse(similar["state_at"].as_str().unwrap()).unwrap().millis();
+    let matches = similar["matches"].as_array().unwrap();
+    assert!(!matches.is_empty() && matches.len() <= 5, "{similar}");
+    for m in matches {
+        assert!(m["metadata"]["horizon_end"].as_f64().unwrap() as i64 <= state_at, "{m}");
+        assert!(m["metadata"]["outcome"].is_number() && m["score"].as_f64().unwrap() <= 1.0 + 1e-6, "{m}");
+    }
+    for bad in ["top_k=0", "top_k=1000", "top_k=ten", "k=3"] {
+        let (status, body) = server.get(&format!("/api/memory/similar?{bad}"), None);
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let (_, body) = server.get("/api/memory/similar?top_k=1000", None);
+    assert!(body.contains("top_k must be between 1 and 100"), "{body}");
     let (status, body) = server.get("/api/memory/patterns?lifecycle=forgotten", None);
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("lifecycle must be"), "{body}");
@@ -87,6 +104,9 @@ fn memory_can_be_turned_off() {
     let dir = scratch_dir("memory-off");
     let server = Server::start_with_bar_interval(&dir, &[("COINSWARM_MEMORY_ENABLED", "false")], 2);
     std::thread::sleep(Duration::from_secs(3));
+    let (status, body) = server.get("/api/memory/similar", None);
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("pattern memory is off"), "{body}");
     assert!(server.terminate().success());
     assert_eq!(counts(dir.to_str().unwrap()), (0, 0));
     assert!(!dir.join("memory-index").exists());

@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use coinswarm_core::memory::Lifecycle;
+use coinswarm_core::time::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -61,6 +62,36 @@ pub async fn patterns(
         .filter(|p| query.lifecycle.as_ref().is_none_or(|l| &lifecycle_name(p.lifecycle) == l))
         .collect();
     Ok(Json(json!({"patterns": patterns})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimilarQuery {
+    top_k: Option<usize>,
+}
+
+/// The past episodes most similar to the market state at the last bar close, among those
+/// whose outcome was known then (what the recall agent weighs), nearest first (default 10,
+/// at most 100).
+pub async fn similar(
+    State(state): State<AppState>,
+    query: Result<Query<SimilarQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let top_k = query.top_k.unwrap_or(10);
+    if !(1..=100).contains(&top_k) {
+        return Err(ApiError::bad_request("INVALID_TOP_K", format!("top_k must be between 1 and 100, not {top_k}")));
+    }
+    if !state.config.memory.enabled {
+        return Err(ApiError::unavailable("pattern memory is off (memory.enabled = false)"));
+    }
+    let session = state.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
+    let answer = session.similar_now(top_k).await.map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let Some(found) = answer else {
+        return Err(ApiError::unavailable("pattern memory has no market state yet: the state builder is warming up"));
+    };
+    let decided_at = Timestamp::from_millis(found.decided_ms).to_rfc3339();
+    Ok(Json(json!({"state_at": decided_at, "matches": found.matches})))
 }
 
 fn lifecycle_name(lifecycle: Lifecycle) -> String {

@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/decisions", get(swarm::decisions))
         .route("/api/memory", get(memory::summary))
         .route("/api/memory/patterns", get(memory::patterns))
+        .route("/api/memory/similar", get(memory::similar))
         .route("/api/swarm/shutdown", post(swarm::shutdown))
         .route("/api/swarm/resume", post(swarm::resume))
         .route("/stream", get(stream::upgrade))

@@ -22,8 +22,8 @@ use crate::memory::episodic::{EpisodeChange, EpisodicMemory};
 use crate::memory::pattern::{Pattern, StatsScale};
 use crate::memory::pattern_book::{Influence, PatternBook, PatternConfig, Sample};
 use crate::memory::{
-    AuditLog, AuditRecord, Condition, Episode, ExactIndex, Filter, Metric, PositionState, QueryOptions, StateBuilder,
-    StateConfig, StateError, VectorIndex,
+    AuditLog, AuditRecord, Condition, Episode, ExactIndex, Filter, Match, Metric, PositionState, QueryOptions,
+    StateBuilder, StateConfig, StateError, VectorError, VectorIndex,
 };
 use crate::swarm::planner::Regime;
 use crate::swarm::{Action, Agent, AgentKind, DecisionContext, Observation, PortfolioView, Reason, Vote};
@@ -93,6 +93,8 @@ pub struct RecallEvidence {
 struct Prepared {
     /// The bar's start: the observation the vote belongs to.
     bar_start: Timestamp,
+    /// When the decision on it was taken (the bar's close), ms.
+    decided_ms: i64,
     state: Vec<f32>,
     vote: Option<Vote>,
     evidence: RecallEvidence,
@@ -228,7 +230,22 @@ impl RecallAgent {
             return;
         }
         let (vote, evidence) = self.recall(&state, now_ms, regime);
-        self.prepared = Some(Prepared { bar_start: candle.start, state, vote, evidence });
+        self.prepared = Some(Prepared { bar_start: candle.start, decided_ms: now_ms, state, vote, evidence });
+    }
+
+    /// The `top_k` episodes most similar to the state at the last bar close, among those
+    /// whose outcome was known then, nearest first with their metadata; with the time of that
+    /// close (ms). `None` before the first state (warm-up).
+    pub fn similar_now(&self, top_k: usize) -> Result<Option<(i64, Vec<Match>)>, VectorError> {
+        let Some(prepared) = &self.prepared else { return Ok(None) };
+        let options = QueryOptions {
+            top_k,
+            namespace: Some(self.memory.product_id().to_string()),
+            filter: Some(Filter::new().and("horizon_end", Condition::Lte((prepared.decided_ms as f64).into()))),
+            return_metadata: true,
+            return_values: false,
+        };
+        Ok(Some((prepared.decided_ms, self.memory.index().query(&prepared.state, &options)?)))
     }
 
     /// Remembers the decision taken at `now` on the state prepared at this bar's close.
@@ -387,6 +404,7 @@ mod tests {
         let state = vec![0.5_f32; 18];
         agent.prepared = Some(Prepared {
             bar_start: Timestamp::from_millis(0),
+            decided_ms: 0,
             state: state.clone(),
             vote: None,
             evidence: agent.recall(&state, 0, Regime::Trending).1,
