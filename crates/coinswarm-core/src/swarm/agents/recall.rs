@@ -420,6 +420,36 @@ mod tests {
     }
 
     #[test]
+    fn with_same_regime_only_episodes_of_the_current_regime_are_recalled() {
+        let mut agent = agent();
+        agent.config.same_regime = true;
+        let state = vec![0.2_f32; 18];
+        let record = |id: &str, regime: &str, outcome: f64| {
+            VectorRecord::new(id, state.clone())
+                .in_namespace("BTC-USD")
+                .with("horizon_end", 0_i64)
+                .with("outcome", outcome)
+                .with("regime", regime)
+        };
+        agent
+            .memory
+            .index_mut()
+            .upsert(vec![
+                record("t1", "trending", 0.05),
+                record("r1", "range_bound", -0.05),
+                record("t2", "trending", 0.04),
+            ])
+            .unwrap();
+        let (vote, evidence) = agent.recall(&state, 1, Regime::Trending);
+        let ids: Vec<&str> = evidence.recalled.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["t1", "t2"]);
+        assert_eq!(vote.unwrap().action, Action::Buy);
+        let (vote, evidence) = agent.recall(&state, 1, Regime::RangeBound);
+        assert_eq!(evidence.recalled.len(), 1);
+        assert_eq!(vote.unwrap().action, Action::Sell);
+    }
+
+    #[test]
     fn agreeing_losses_vote_sell_and_mixed_small_outcomes_hold() {
         let mut agent = agent();
         let state = vec![0.3_f32; 18];
