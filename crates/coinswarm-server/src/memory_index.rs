@@ -7,7 +7,7 @@
 use crate::store::EpisodeStore;
 use anyhow::Context;
 use coinswarm_core::market::Granularity;
-use coinswarm_core::memory::{AuditLog, Metric, Sample, VectorIndex, verify};
+use coinswarm_core::memory::{AuditLog, Episode, Metric, Sample, VectorIndex, verify};
 use coinswarm_core::swarm::{RecallAgent, SwarmConfig};
 use coinswarm_memory::{HnswConfig, HnswError, HnswIndex};
 use rust_decimal::prelude::ToPrimitive;
@@ -30,8 +30,14 @@ pub async fn open_recall_agent(
 ) -> anyhow::Result<(RecallAgent, IndexOrigin)> {
     let recall = &swarm.recall;
     let config = HnswConfig { expansion_search, ..HnswConfig::default() };
+    let max_records = recall.max_indexed_episodes;
+    // The store is read once: the index, the learning samples and the pending decisions all
+    // come from the same episodes.
+    let episodes = store.episodes().await?;
+    let indexed = latest_resolved(&episodes, max_records);
+    let indexed_ids: Vec<String> = indexed.iter().map(|e| e.id.clone()).collect();
     let (index, origin) =
-        open_or_rebuild(&data_dir.join(INDEX_DIR), store, Metric::Cosine, recall.state.dimensions, config).await?;
+        open_or_rebuild_from(&data_dir.join(INDEX_DIR), indexed, Metric::Cosine, recall.state.dimensions, config)?;
     let records = store.audit_log().await?;
     verify(&records).map_err(|broken| {
         anyhow::anyhow!(
@@ -50,20 +56,30 @@ pub async fn open_recall_agent(
         AuditLog::from_records(records),
     )
     .context("pattern memory's settings")?;
-    let episodes = store.episodes().await?;
-    let resolved = episodes.into_iter().filter(|e| e.product_id == product_id).filter_map(|e| {
-        e.outcome.map(|outcome| Sample { time_ms: e.time_ms, state: e.state, outcome, regime: e.regime })
-    });
-    agent.memory_mut().restore_samples(resolved);
-    // Decisions whose horizon had not ended at the last stop resolve as they come due.
-    let pending = store
-        .episodes()
-        .await?
-        .into_iter()
-        .filter(|e| e.product_id == product_id && e.outcome.is_none() && e.price > 0.0);
+    agent.memory_mut().restore_indexed(indexed_ids);
+    let mut pending = Vec::new();
+    let mut samples = Vec::new();
+    for e in episodes.into_iter().filter(|e| e.product_id == product_id) {
+        match e.outcome {
+            Some(outcome) => samples.push(Sample { time_ms: e.time_ms, state: e.state, outcome, regime: e.regime }),
+            // Decisions whose horizon had not ended at the last stop resolve as they come due.
+            None if e.price > 0.0 => pending.push(e),
+            None => {}
+        }
+    }
+    let keep = samples.len().saturating_sub(recall.patterns.max_samples);
+    agent.memory_mut().restore_samples(samples.into_iter().skip(keep));
     agent.memory_mut().restore_pending(pending);
     agent.memory_mut().keep_changes(true);
     Ok((agent, origin))
+}
+
+/// The latest `max_records` episodes with a known outcome, oldest first: what the index holds.
+fn latest_resolved(episodes: &[Episode], max_records: usize) -> Vec<&Episode> {
+    let mut resolved: Vec<&Episode> = episodes.iter().filter(|e| e.outcome.is_some()).collect();
+    let excess = resolved.len().saturating_sub(max_records);
+    resolved.drain(..excess);
+    resolved
 }
 
 /// How the index came to be.
@@ -83,9 +99,20 @@ pub async fn open_or_rebuild(
     metric: Metric,
     dimensions: usize,
     config: HnswConfig,
+    max_records: usize,
 ) -> anyhow::Result<(HnswIndex, IndexOrigin)> {
-    let mut episodes = store.episodes().await?;
-    episodes.retain(|e| e.outcome.is_some());
+    let episodes = store.episodes().await?;
+    open_or_rebuild_from(dir, latest_resolved(&episodes, max_records), metric, dimensions, config)
+}
+
+/// The same from the episodes the index must hold (oldest first).
+fn open_or_rebuild_from(
+    dir: &Path,
+    episodes: Vec<&Episode>,
+    metric: Metric,
+    dimensions: usize,
+    config: HnswConfig,
+) -> anyhow::Result<(HnswIndex, IndexOrigin)> {
     let reason = match HnswIndex::open(dir) {
         Ok(index)
             if index.len() == episodes.len()
@@ -158,7 +185,7 @@ mod tests {
         store.record_episodes(&episodes).await.unwrap();
         let index_dir = dir.join("memory");
         let config = HnswConfig::default();
-        let open = || open_or_rebuild(&index_dir, &store, Metric::Cosine, 16, config);
+        let open = || open_or_rebuild(&index_dir, &store, Metric::Cosine, 16, config, 1_000_000);
 
         let (first, origin) = open().await.unwrap();
         assert_eq!(origin, IndexOrigin::Rebuilt("no saved index".into()));
@@ -201,6 +228,12 @@ mod tests {
         assert!(store.set_outcome("episode-02000", f64::NAN).await.is_err());
         let stored = store.episodes().await.unwrap();
         assert_eq!(stored.last().unwrap().outcome, Some(0.0125));
+
+        // A capped index holds only the latest resolved episodes.
+        let capped_dir = dir.join("capped");
+        let (capped, _) = open_or_rebuild(&capped_dir, &store, Metric::Cosine, 16, config, 100).await.unwrap();
+        assert_eq!(capped.len(), 100);
+        assert!(capped.contains("episode-02000") && !capped.contains("episode-00001"));
 
         // A repeated episode id is refused and nothing of its batch is written.
         assert!(store.record_episodes(&more[1_999..]).await.is_err());

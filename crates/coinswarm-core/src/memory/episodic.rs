@@ -28,6 +28,9 @@ pub struct EpisodicMemory {
     pending: VecDeque<Episode>,
     samples: VecDeque<Sample>,
     max_samples: usize,
+    /// Ids in the index, oldest first, and how many it may hold.
+    indexed: VecDeque<String>,
+    max_indexed: usize,
     changes: Option<Vec<EpisodeChange>>,
     resolved: u64,
 }
@@ -43,15 +46,23 @@ impl std::fmt::Debug for EpisodicMemory {
 }
 
 impl EpisodicMemory {
-    /// Memory over `index` (which may already hold resolved episodes), keeping the last
-    /// `max_samples` resolved ones for learning.
-    pub fn new(product_id: impl Into<String>, index: Box<dyn VectorIndex + Send>, max_samples: usize) -> Self {
+    /// Memory over `index` (which may already hold resolved episodes: name them with
+    /// [`EpisodicMemory::restore_indexed`]), keeping the last `max_samples` resolved ones for
+    /// learning and at most `max_indexed` in the index (the oldest leave it first).
+    pub fn new(
+        product_id: impl Into<String>,
+        index: Box<dyn VectorIndex + Send>,
+        max_samples: usize,
+        max_indexed: usize,
+    ) -> Self {
         Self {
             product_id: product_id.into(),
             index,
             pending: VecDeque::new(),
             samples: VecDeque::new(),
             max_samples,
+            indexed: VecDeque::new(),
+            max_indexed: max_indexed.max(1),
             changes: None,
             resolved: 0,
         }
@@ -93,6 +104,23 @@ impl EpisodicMemory {
     /// The most recent resolved episodes, oldest first.
     pub fn samples(&self) -> &VecDeque<Sample> {
         &self.samples
+    }
+
+    /// The ids already in the index (a restart), oldest first, so that the oldest leave it
+    /// first when it is full.
+    pub fn restore_indexed(&mut self, ids: impl IntoIterator<Item = String>) {
+        self.indexed.extend(ids);
+        self.evict();
+    }
+
+    /// Removes the oldest episodes from the index beyond `max_indexed`.
+    fn evict(&mut self) {
+        let excess = self.indexed.len().saturating_sub(self.max_indexed);
+        if excess > 0 {
+            let oldest: Vec<String> = self.indexed.drain(..excess).collect();
+            let ids: Vec<&str> = oldest.iter().map(String::as_str).collect();
+            self.index.delete_by_ids(&ids);
+        }
     }
 
     /// Adds earlier resolved episodes (a restart) to the learning samples, oldest first.
@@ -142,7 +170,10 @@ impl EpisodicMemory {
             resolved.push(Sample { time_ms: episode.time_ms, state: episode.state, outcome, regime: episode.regime });
         }
         if !records.is_empty() {
+            let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
             self.index.upsert(records)?;
+            self.indexed.extend(ids);
+            self.evict();
         }
         self.resolved += resolved.len() as u64;
         for sample in &resolved {
@@ -182,7 +213,7 @@ mod tests {
 
     #[test]
     fn episodes_pending_at_a_restart_resolve_at_their_horizon_from_their_own_price() {
-        let mut memory = EpisodicMemory::new("BTC-USD", Box::new(ExactIndex::new(Metric::Cosine, 2)), 100);
+        let mut memory = EpisodicMemory::new("BTC-USD", Box::new(ExactIndex::new(Metric::Cosine, 2)), 100, 1_000);
         memory.record(episode(5, 200.0));
         memory.restore_pending([episode(1, 100.0), episode(5, 200.0)]);
         assert_eq!(memory.pending(), 2, "the one already pending is not doubled");
@@ -192,5 +223,20 @@ mod tests {
         let resolved = memory.resolve(15, 220.0, 0.0).unwrap();
         assert!((resolved[0].outcome - 0.1).abs() < 1e-12);
         assert_eq!((memory.pending(), memory.index().len(), memory.resolved()), (0, 2, 2));
+    }
+
+    #[test]
+    fn a_full_index_lets_its_oldest_episodes_go_first() {
+        let mut memory = EpisodicMemory::new("BTC-USD", Box::new(ExactIndex::new(Metric::Cosine, 2)), 100, 3);
+        memory.restore_indexed(["old".to_string()]);
+        for i in 0..4 {
+            memory.record(episode(i * 100, 100.0));
+        }
+        memory.resolve(1_000, 101.0, 0.0).unwrap();
+        assert_eq!(memory.index().len(), 3);
+        let kept: Vec<String> =
+            memory.index().get_by_ids(&["e0", "e100", "e200", "e300"]).into_iter().map(|r| r.id).collect();
+        assert_eq!(kept, ["e100", "e200", "e300"]);
+        assert_eq!(memory.resolved(), 4, "the store still has every episode; only the index forgets");
     }
 }

@@ -208,6 +208,12 @@ impl SwarmConfig {
                 message: "half_life_bars and clip must be positive".to_string(),
             });
         }
+        if self.recall.max_indexed_episodes == 0 {
+            return Err(SwarmConfigError {
+                field: "recall.max_indexed_episodes",
+                message: "must be at least 1".to_string(),
+            });
+        }
         if self.recall.k > crate::memory::MAX_TOP_K {
             return Err(SwarmConfigError {
                 field: "recall.k",
@@ -284,6 +290,7 @@ mod tests {
         assert_eq!(refused(|c| c.recall.k = 5_000), "recall.k");
         assert_eq!(refused(|c| c.recall.state.dimensions = 8), "recall.state.dimensions");
         assert_eq!(refused(|c| c.recall.max_size = 2.0), "recall.max_size");
+        assert_eq!(refused(|c| c.recall.max_indexed_episodes = 0), "recall.max_indexed_episodes");
         assert_eq!(
             refused(|c| c.recall.patterns.governance.new_pattern_weight_cap = -0.1),
             "recall.patterns.governance.new_pattern_weight_cap"

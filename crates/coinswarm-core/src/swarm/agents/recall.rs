@@ -51,6 +51,9 @@ pub struct RecallConfig {
     pub min_edge: f64,
     /// Largest size it asks for, as a fraction of equity. Default 0.25.
     pub max_size: f64,
+    /// Most resolved episodes kept in the vector index; the oldest leave it first (the SQL
+    /// store keeps every one). Bounds memory on a long run. Default 1,000,000.
+    pub max_indexed_episodes: usize,
     /// The state embedding.
     pub state: StateConfig,
     pub patterns: PatternConfig,
@@ -67,6 +70,7 @@ impl Default for RecallConfig {
             horizon_bars: 24,
             min_edge: 0.002,
             max_size: 0.25,
+            max_indexed_episodes: 1_000_000,
             state: StateConfig::default(),
             patterns: PatternConfig { kmeans: KMeansConfig::default(), ..PatternConfig::default() },
         }
@@ -139,7 +143,7 @@ impl RecallAgent {
         let bars_per_year = 365.0 * 86_400_000.0 / bar_ms.max(1) as f64;
         let scale = StatsScale { horizons_per_year: bars_per_year / horizon, overlap: horizon };
         Ok(Self {
-            memory: EpisodicMemory::new(product_id, index, config.patterns.max_samples),
+            memory: EpisodicMemory::new(product_id, index, config.patterns.max_samples, config.max_indexed_episodes),
             patterns: PatternBook::new(product_id, config.patterns.clone(), scale, patterns, audit),
             horizon_ms: bar_ms * config.horizon_bars.max(1) as i64,
             config,
