@@ -10,7 +10,7 @@ use crate::store::{AccountLog, EpisodeStore};
 use coinswarm_core::exchange::{ExchangeConfig, Fill, MatchingEngine, Order, OrderId, OrderRequest, Rejection};
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
 use coinswarm_core::market::{Candle, Currency, Product, ProductId, Quote};
-use coinswarm_core::memory::EpisodeChange;
+use coinswarm_core::memory::{EpisodeChange, Mutation, Outcome};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
@@ -81,6 +81,9 @@ enum Command {
     Halt(bool, oneshot::Sender<()>),
     /// Pattern memory's nearest episodes to the state now.
     Similar(usize, oneshot::Sender<Result<Option<SimilarNow>, String>>),
+    /// An operator's change to a learned pattern, put to the quorum: `None` when memory is
+    /// off or the pattern is unknown.
+    ChangePattern(String, Mutation, oneshot::Sender<Option<Outcome>>),
 }
 
 /// What pattern memory recalls for the state at the last bar close.
@@ -142,6 +145,16 @@ impl SessionHandle {
         let (reply, answer) = oneshot::channel();
         self.commands.send(Command::Similar(top_k, reply)).await.map_err(|_| SessionError::Stopped)?;
         answer.await.map_err(|_| SessionError::Stopped)?.map_err(SessionError::Memory)
+    }
+
+    /// Puts an operator's change of pattern `pattern_id` to the quorum (at the market time
+    /// now); the answer is the managers' outcome, `None` for an unknown pattern or with
+    /// memory off. A committed change is stored with the batch, like the swarm's own.
+    pub async fn change_pattern(&self, pattern_id: &str, mutation: Mutation) -> Result<Option<Outcome>, SessionError> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::ChangePattern(pattern_id.to_string(), mutation, reply);
+        self.commands.send(command).await.map_err(|_| SessionError::Stopped)?;
+        answer.await.map_err(|_| SessionError::Stopped)
     }
 
     pub async fn quote(&self, quote: Quote) {
@@ -269,14 +282,21 @@ struct Session<L: AccountLog> {
 
 type Reply = (oneshot::Sender<Result<Order, SessionError>>, Result<Order, Rejection>);
 
+/// Answers sent after the batch is stored.
+#[derive(Default)]
+struct Later {
+    halts: Vec<oneshot::Sender<()>>,
+    pattern_changes: Vec<(oneshot::Sender<Option<Outcome>>, Option<Outcome>)>,
+}
+
 impl<L: AccountLog + EpisodeStore> Session<L> {
     async fn run(mut self, mut receiver: mpsc::Receiver<Command>) {
         let mut batch = Vec::with_capacity(self.max_batch);
         while receiver.recv_many(&mut batch, self.max_batch).await > 0 {
             let mut replies: Vec<Reply> = Vec::new();
-            let mut halts = Vec::new();
+            let mut later = Later::default();
             for command in batch.drain(..) {
-                self.apply(command, &mut replies, &mut halts);
+                self.apply(command, &mut replies, &mut later);
             }
             let events: Vec<AccountEvent> = self.engine.drain_events().collect();
             let lines = self.swarm.as_mut().map(Swarm::take_log_lines).unwrap_or_default();
@@ -325,8 +345,12 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             for (reply, result) in replies {
                 let _ = reply.send(result.map_err(SessionError::from));
             }
-            for reply in halts {
+            for reply in later.halts {
                 let _ = reply.send(());
+            }
+            // Answered once the change is stored, so a reader sees it at once.
+            for (reply, outcome) in later.pattern_changes {
+                let _ = reply.send(outcome);
             }
         }
         self.flush_memory();
@@ -377,7 +401,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
         }
     }
 
-    fn apply(&mut self, command: Command, replies: &mut Vec<Reply>, halts: &mut Vec<oneshot::Sender<()>>) {
+    fn apply(&mut self, command: Command, replies: &mut Vec<Reply>, later: &mut Later) {
         let now = self.engine.now();
         match command {
             Command::Submit(request, reply) => {
@@ -406,7 +430,12 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                         swarm.resume();
                     }
                 }
-                halts.push(reply);
+                later.halts.push(reply);
+            }
+            Command::ChangePattern(pattern_id, mutation, reply) => {
+                let recall = self.swarm.as_mut().and_then(Swarm::recall_mut);
+                let outcome = recall.and_then(|r| r.patterns_mut().propose(&pattern_id, mutation, now.millis()));
+                later.pattern_changes.push((reply, outcome));
             }
             Command::Similar(top_k, reply) => {
                 let recall = self.swarm.as_ref().and_then(Swarm::recall);

@@ -29,11 +29,12 @@ fn the_swarm_remembers_its_decisions_realises_outcomes_and_saves_the_index_at_sh
     let server = Server::start_with_bar_interval(&dir, &[], 2);
     let deadline = Instant::now() + Duration::from_secs(90);
     let (mut episodes, mut resolved) = (0, 0);
-    while Instant::now() < deadline && resolved < 300 {
+    // Past 500 resolved episodes the first patterns are learned.
+    while Instant::now() < deadline && resolved < 700 {
         std::thread::sleep(Duration::from_millis(500));
         (episodes, resolved) = counts(&data_dir);
     }
-    assert!(resolved >= 300, "after 90 s: {episodes} episodes, {resolved} with an outcome");
+    assert!(resolved >= 700, "after 90 s: {episodes} episodes, {resolved} with an outcome");
 
     // The same over HTTP.
     let (status, body) = server.get("/api/memory", None);
@@ -62,6 +63,40 @@ fn the_swarm_remembers_its_decisions_realises_outcomes_and_saves_the_index_at_sh
     }
     let (_, body) = server.get("/api/memory/similar?top_k=1000", None);
     assert!(body.contains("top_k must be between 1 and 100"), "{body}");
+    // An operator quarantines, then deletes, a learned pattern: through the quorum.
+    let key = server.admin_key.clone().expect("a first start prints an admin key");
+    let change =
+        |body: serde_json::Value, key: Option<&str>| server.post("/api/memory/patterns/change", key, &body.to_string());
+    let (status, body) = server.get("/api/memory/patterns", None);
+    let patterns: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let live = patterns["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["lifecycle"] != "quarantined" && p["lifecycle"] != "deleted");
+    let pattern_id = live.map(|p| p["pattern_id"].as_str().or(p["id"].as_str()).unwrap().to_string());
+    assert_eq!(status, 200);
+    let pattern_id = pattern_id.expect("patterns are learned every 500 resolved episodes");
+    let (status, _) = change(serde_json::json!({"pattern_id": pattern_id, "action": "delete"}), None);
+    assert_eq!(status, 401);
+    let (status, body) = change(serde_json::json!({"pattern_id": "BTC-USD/p-999", "action": "delete"}), Some(&key));
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = change(serde_json::json!({"pattern_id": pattern_id, "action": "forget"}), Some(&key));
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("unknown variant `forget`"), "{body}");
+    let (status, body) = change(serde_json::json!({"pattern_id": pattern_id, "action": "quarantine"}), Some(&key));
+    assert_eq!(status, 422, "a quarantine needs a reason: {body}");
+    assert!(body.contains("needs a reason"), "{body}");
+    let (status, body) = change(
+        serde_json::json!({"pattern_id": pattern_id, "action": "quarantine", "reason": "operator review"}),
+        Some(&key),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = change(serde_json::json!({"pattern_id": pattern_id, "action": "delete"}), Some(&key));
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = server.get("/api/memory/patterns?lifecycle=deleted", None);
+    assert!(body.contains(&pattern_id), "{body}");
+
     let (status, body) = server.get("/api/memory/patterns?lifecycle=forgotten", None);
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("lifecycle must be"), "{body}");

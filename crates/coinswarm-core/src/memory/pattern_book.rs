@@ -293,10 +293,26 @@ impl PatternBook {
             return;
         }
         self.proposed.insert(key, now_ms);
+        self.decide(i, mutation, now_ms);
+    }
+
+    /// An operator's change to the pattern `pattern_id` (quarantine or delete, say): proposed
+    /// to the same three managers and applied only when they all approve it. Returns their
+    /// outcome, or `None` for an unknown pattern.
+    pub fn propose(&mut self, pattern_id: &str, mutation: Mutation, now_ms: i64) -> Option<Outcome> {
+        let i = self.patterns.iter().position(|p| p.id == pattern_id)?;
+        Some(self.decide(i, mutation, now_ms))
+    }
+
+    /// Puts `mutation` of pattern `i` to the quorum and applies it when committed.
+    fn decide(&mut self, i: usize, mutation: Mutation, now_ms: i64) -> Outcome {
+        let pattern = &self.patterns[i];
+        let evidence = pattern.evidence(self.scale);
         let proposal =
             Proposal { pattern_id: pattern.id.clone(), mutation: mutation.clone(), evidence, time_ms: now_ms };
-        if self.governance.decide(&proposal) != Outcome::Committed {
-            return;
+        let outcome = self.governance.decide(&proposal);
+        if outcome != Outcome::Committed {
+            return outcome;
         }
         let pattern = &mut self.patterns[i];
         pattern.updated_ms = now_ms;
@@ -313,6 +329,7 @@ impl PatternBook {
             Mutation::SetWeight { weight } => pattern.weight = weight,
             Mutation::Delete => (pattern.lifecycle, pattern.weight) = (Lifecycle::Deleted, 0.0),
         }
+        outcome
     }
 }
 
@@ -408,6 +425,27 @@ mod tests {
         let config =
             PatternConfig { kmeans: KMeansConfig { k: 2, ..KMeansConfig::default() }, ..PatternConfig::default() };
         PatternBook::new("BTC-USD", config, StatsScale { overlap, ..SCALE }, Vec::new(), AuditLog::default())
+    }
+
+    #[test]
+    fn an_operators_quarantine_and_delete_go_through_the_quorum() {
+        let mut book = book();
+        book.learn(&samples(400, 0), 1_000);
+        let good = book.patterns().iter().find(|p| p.centroid[0] > 0.5).unwrap().id.clone();
+        let noise = book.patterns().iter().find(|p| p.centroid[0] < 0.0).unwrap().id.clone();
+        assert_eq!(book.propose("no-such-pattern", Mutation::Delete, 2_000), None);
+        // A candidate cannot be deleted: only a deprecated or quarantined one.
+        let refused = book.propose(&noise, Mutation::Delete, 2_000).unwrap();
+        assert!(
+            matches!(&refused, Outcome::Rejected(reasons) if reasons[0].contains("only a deprecated or quarantined"))
+        );
+        let quarantine = Mutation::Quarantine { reason: "operator: suspicious fills".into() };
+        assert_eq!(book.propose(&good, quarantine, 2_001), Some(Outcome::Committed));
+        assert_eq!(book.propose(&good, Mutation::Delete, 2_002), Some(Outcome::Committed));
+        let deleted = book.patterns().iter().find(|p| p.id == good).unwrap();
+        assert_eq!((deleted.lifecycle, deleted.weight), (Lifecycle::Deleted, 0.0));
+        assert!(book.influence(&[0.8, 0.1, -0.2, 0.3]).is_none());
+        assert_eq!(verify(book.audit().records()), Ok(()));
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //! the SQL store (the source of truth).
 
 use super::AppState;
+use super::auth::Caller;
 use super::error::ApiError;
+use crate::keys::Scope;
 use crate::store::EpisodeStore;
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
-use coinswarm_core::memory::Lifecycle;
+use axum::http::StatusCode;
+use coinswarm_core::memory::{Lifecycle, Mutation, Outcome};
 use coinswarm_core::time::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -92,6 +95,65 @@ pub async fn similar(
     };
     let decided_at = Timestamp::from_millis(found.decided_ms).to_rfc3339();
     Ok(Json(json!({"state_at": decided_at, "matches": found.matches})))
+}
+
+/// What an operator may do to a learned pattern.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatternAction {
+    Quarantine,
+    Deprecate,
+    Delete,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternChange {
+    pattern_id: String,
+    action: PatternAction,
+    /// Why (required for a quarantine).
+    reason: Option<String>,
+}
+
+/// An operator's change to a learned pattern (admin). It goes to the same three managers
+/// as the swarm's own changes, is applied only on three identical approvals, and is in the
+/// audit log either way.
+pub async fn change_pattern(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<PatternChange>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::Admin)?;
+    let Json(change) = body?;
+    if !state.config.memory.enabled {
+        return Err(ApiError::unavailable("pattern memory is off (memory.enabled = false)"));
+    }
+    let mutation = match change.action {
+        PatternAction::Quarantine => Mutation::Quarantine { reason: change.reason.clone().unwrap_or_default() },
+        PatternAction::Deprecate => Mutation::Deprecate,
+        PatternAction::Delete => Mutation::Delete,
+    };
+    let session = state.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
+    let outcome = session
+        .change_pattern(&change.pattern_id, mutation)
+        .await
+        .map_err(|e| ApiError::unavailable(e.to_string()))?
+        .ok_or_else(|| ApiError::not_found(format!("no learned pattern {}", change.pattern_id)))?;
+    match outcome {
+        Outcome::Committed => {
+            Ok(Json(json!({"success": true, "pattern_id": change.pattern_id, "outcome": "committed"})))
+        }
+        Outcome::Rejected(reasons) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "REJECTED_BY_QUORUM",
+            format!("the managers rejected the change: {}", reasons.join("; ")),
+        )),
+        Outcome::Disagreement => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "NO_QUORUM",
+            "the managers' votes differ: nothing changed",
+        )),
+    }
 }
 
 fn lifecycle_name(lifecycle: Lifecycle) -> String {

@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/memory", get(memory::summary))
         .route("/api/memory/patterns", get(memory::patterns))
         .route("/api/memory/similar", get(memory::similar))
+        .route("/api/memory/patterns/change", post(memory::change_pattern))
         .route("/api/swarm/shutdown", post(swarm::shutdown))
         .route("/api/swarm/resume", post(swarm::resume))
         .route("/stream", get(stream::upgrade))

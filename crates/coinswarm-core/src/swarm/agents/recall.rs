@@ -172,6 +172,11 @@ impl RecallAgent {
         &self.patterns
     }
 
+    /// The patterns, for an operator's change through the quorum ([`PatternBook::propose`]).
+    pub fn patterns_mut(&mut self) -> &mut PatternBook {
+        &mut self.patterns
+    }
+
     /// Episode changes, audit records and (when any changed) every pattern, since the last
     /// call, to persist.
     pub fn take_changes(&mut self) -> (Vec<EpisodeChange>, Vec<AuditRecord>, Option<Vec<Pattern>>) {
