@@ -362,6 +362,9 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
     /// when the two differ.
     async fn persist_memory(&mut self) {
         let Some(recall) = self.swarm.as_mut().and_then(Swarm::recall_mut) else { return };
+        if let Some(err) = recall.take_index_error() {
+            tracing::error!(account = %self.account_id, "pattern memory's index refused episodes (they stay in the store): {err}");
+        }
         let (changes, audit, patterns) = recall.take_changes();
         let mut recorded = Vec::new();
         let mut resolved = Vec::new();

@@ -36,6 +36,7 @@ fn the_dashboard_shows_live_prices_and_decisions() {
                 dom.contains("id=\"memory-episodes\">") && !dom.contains("id=\"memory-episodes\">–<"),
                 "pattern memory's counts are shown"
             );
+            drop(server);
             std::fs::remove_dir_all(&dir).unwrap();
             return;
         }

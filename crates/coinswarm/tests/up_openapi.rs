@@ -72,5 +72,6 @@ fn no_route_in_the_openapi_document_answers_invalid_input_with_a_5xx() {
     assert!(requests > 400, "{requests} requests");
     let (status, _) = server.get("/healthz", None);
     assert_eq!(status, 200, "still serving after {requests} bad requests");
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }

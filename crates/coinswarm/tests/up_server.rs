@@ -91,6 +91,7 @@ fn keys_only_reach_their_own_account_and_scopes_limit_what_they_do() {
     let listed = json_of(&body)["accounts"].as_array().unwrap().clone();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["account_id"], "carol");
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -124,6 +125,7 @@ fn bad_input_gets_a_4xx_with_a_message_never_a_5xx() {
     }
     let (status, _) = server.get("/api/market-data?product_id=BTC-USD", None);
     assert_eq!(status, 200, "the server is still serving");
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -138,6 +140,7 @@ fn a_burst_beyond_the_key_rate_gets_429_with_retry_after() {
     assert!(statuses.iter().take(5).all(|(s, _)| *s == 200));
     assert!(limited.len() >= 5, "{} of 12 limited", limited.len());
     assert!(limited.iter().all(|(_, h)| h.iter().any(|(n, v)| n == "retry-after" && v.parse::<u64>().is_ok())));
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -157,6 +160,7 @@ fn a_restart_resumes_the_accounts_and_keys_from_the_data_directory() {
     assert_eq!(json_of(&body)["order"]["status"], "OPEN");
     let (_, body) = server.post("/api/orders", Some(&key), &limit_buy("keep-me", "100"));
     assert_eq!(json_of(&body)["order"]["order_id"], id.as_str(), "idempotency survives the restart");
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -233,6 +237,7 @@ fn after_a_sigkill_mid_stream_every_acknowledged_order_is_there_exactly_once() {
     let usd = account["balances"].as_array().unwrap().iter().find(|b| b["currency"] == "USD").unwrap();
     let reserved: f64 = open.iter().map(|o| decimal(&o["hold_remaining"])).sum();
     assert!((decimal(&usd["hold"]) - reserved).abs() < 1e-6, "hold {} vs reserved {reserved}", usd["hold"]);
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -286,6 +291,7 @@ fn the_stream_sends_coalesced_tickers_candles_decisions_and_the_callers_own_fill
             assert!(seen.contains_key(channel), "no {channel} message in 20 s: {seen:?}");
         }
     });
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -318,6 +324,7 @@ fn metrics_count_requests_by_route_template_with_latency_histograms_and_cache_hi
     for gauge in ["coinswarm_ws_clients", "coinswarm_sessions 1", "coinswarm_decisions_total", "coinswarm_orders"] {
         assert!(text.contains(gauge), "{gauge}");
     }
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -348,6 +355,7 @@ fn a_fill_reaches_analytics_through_the_post_trade_queue() {
     assert_eq!(server.get("/api/analytics?metric=trade_fee&bucket=0s", Some(&key)).0, 400);
     let (_, metrics) = server.get("/metrics", None);
     assert!(metrics.contains("coinswarm_queue_depth 0"), "every post-trade job is done");
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -375,6 +383,7 @@ fn the_feed_replays_from_the_parquet_archive_that_data_archive_wrote() {
     assert_eq!(status, 200, "{body}");
     let (status, body) = server.get("/api/candles?product_id=ETH-USD&granularity=ONE_DAY", None);
     assert_eq!(status, 200, "{body}");
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -396,6 +405,7 @@ fn the_decision_history_is_served_newest_first() {
     assert!(decisions[0]["time"].as_i64() > decisions[1]["time"].as_i64(), "newest first");
     assert!(decisions[0]["votes"].is_array() && decisions[0]["regime"].is_string());
     assert_eq!(server.get("/api/decisions?limit=0", None).0, 400);
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -545,5 +555,6 @@ fn a_client_that_stops_reading_is_closed_with_a_reason_and_never_delays_the_othe
     );
     let worst = during.iter().map(|(_, lag)| *lag).fold(0.0, f64::max);
     assert!(worst < 500.0, "the healthy client's updates were delayed by up to {worst} ms");
+    drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -68,11 +68,16 @@ pub fn kmeans_from(points: &[Vec<f32>], initial: &[Vec<f32>], config: &KMeansCon
 
 /// The index of the centroid nearest to `point`, and its squared distance (ties: the lower index).
 pub fn nearest(point: &[f32], centroids: &[Vec<f32>]) -> (usize, f64) {
-    let mut best = (0, f64::INFINITY);
-    for (i, centroid) in centroids.iter().enumerate() {
+    nearest_of(point, centroids.iter().map(Vec::as_slice).enumerate()).unwrap_or((0, f64::INFINITY))
+}
+
+/// The nearest of `(index, centroid)` candidates and its squared distance (ties: the first).
+pub fn nearest_of<'a>(point: &[f32], centroids: impl Iterator<Item = (usize, &'a [f32])>) -> Option<(usize, f64)> {
+    let mut best: Option<(usize, f64)> = None;
+    for (i, centroid) in centroids {
         let d = squared_distance(point, centroid);
-        if d < best.1 {
-            best = (i, d);
+        if best.is_none_or(|(_, b)| d < b) {
+            best = Some((i, d));
         }
     }
     best

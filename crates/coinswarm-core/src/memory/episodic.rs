@@ -102,8 +102,8 @@ impl EpisodicMemory {
     }
 
     /// The most recent resolved episodes, oldest first.
-    pub fn samples(&self) -> &VecDeque<Sample> {
-        &self.samples
+    pub fn samples(&mut self) -> &[Sample] {
+        self.samples.make_contiguous()
     }
 
     /// The ids already in the index (a restart), oldest first, so that the oldest leave it

@@ -22,7 +22,7 @@
 //! it (it is the nearest pattern). Only active patterns have influence.
 
 use super::audit::{AuditLog, AuditRecord};
-use super::clustering::{KMeansConfig, kmeans_from, nearest};
+use super::clustering::{KMeansConfig, kmeans_from, nearest_of};
 use super::governance::{Governance, GovernanceConfig, Lifecycle, Mutation, Outcome, Proposal};
 use super::pattern::{LiveRecord, Pattern, PatternStats, StatsScale};
 use std::collections::BTreeMap;
@@ -241,12 +241,10 @@ impl PatternBook {
         })
     }
 
-    /// The nearest pattern that is not deleted.
+    /// The nearest pattern that is not deleted (asked at every bar: no allocation).
     fn nearest(&self, state: &[f32]) -> Option<usize> {
-        let live: Vec<usize> =
-            (0..self.patterns.len()).filter(|i| self.patterns[*i].lifecycle != Lifecycle::Deleted).collect();
-        let centroids: Vec<Vec<f32>> = live.iter().map(|i| self.patterns[*i].centroid.clone()).collect();
-        (!live.is_empty()).then(|| live[nearest(state, &centroids).0])
+        let live = self.patterns.iter().enumerate().filter(|(_, p)| p.lifecycle != Lifecycle::Deleted);
+        nearest_of(state, live.map(|(i, p)| (i, p.centroid.as_slice()))).map(|(i, _)| i)
     }
 
     /// Proposes the change pattern `i` is due for, if any, and applies it when committed.

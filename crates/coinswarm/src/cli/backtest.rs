@@ -163,10 +163,10 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     let mut strategy: Box<dyn Strategy> = match args.strategy {
         StrategyName::Committee => Box::new(CommitteeStrategy::new(swarm_config, granularity)?),
-        StrategyName::Trend => Box::new(SingleAgent::new(AgentKind::Trend, swarm_config)),
-        StrategyName::MeanReversion => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm_config)),
-        StrategyName::Arbitrage => Box::new(SingleAgent::new(AgentKind::Arbitrage, swarm_config)),
-        StrategyName::Recall => Box::new(SingleAgent::new(AgentKind::Recall, swarm_config)),
+        StrategyName::Trend => Box::new(SingleAgent::new(AgentKind::Trend, swarm_config)?),
+        StrategyName::MeanReversion => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm_config)?),
+        StrategyName::Arbitrage => Box::new(SingleAgent::new(AgentKind::Arbitrage, swarm_config)?),
+        StrategyName::Recall => Box::new(SingleAgent::new(AgentKind::Recall, swarm_config)?),
         StrategyName::BuyAndHold => Box::new(BuyAndHold::new(sliced.iter().filter(|s| !s.is_empty()).count())),
         StrategyName::SmaCross => Box::new(SmaCross::new(fast, slow)),
     };

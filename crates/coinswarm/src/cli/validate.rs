@@ -145,8 +145,10 @@ pub fn build_strategy(
         StrategyName::Committee => {
             Box::new(CommitteeStrategy::new(swarm.clone(), granularity).map_err(|e| e.to_string())?)
         }
-        StrategyName::Trend => Box::new(SingleAgent::new(AgentKind::Trend, swarm.clone())),
-        StrategyName::MeanReversion => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm.clone())),
+        StrategyName::Trend => Box::new(SingleAgent::new(AgentKind::Trend, swarm.clone()).map_err(|e| e.to_string())?),
+        StrategyName::MeanReversion => {
+            Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm.clone()).map_err(|e| e.to_string())?)
+        }
         StrategyName::BuyAndHold => Box::new(BuyAndHold::new(1)),
         StrategyName::SmaCross => {
             if fast == 0 || fast >= slow {

@@ -6,7 +6,7 @@ use crate::exchange::MatchingEngine;
 use crate::market::ProductId;
 use crate::swarm::{
     Action, Agent, AgentKind, ArbitrageAgent, DecisionContext, ExecutionAgent, HedgeAgent, MeanReversionAgent,
-    Observation, PortfolioView, RecallAgent, RiskAgent, SwarmConfig, TrendAgent,
+    Observation, PortfolioView, RecallAgent, RiskAgent, SwarmConfig, SwarmConfigError, TrendAgent,
 };
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -23,14 +23,17 @@ pub struct SingleAgent {
 }
 
 impl SingleAgent {
-    /// `kind` with its settings taken from `config`.
-    pub fn new(kind: AgentKind, config: SwarmConfig) -> Self {
-        Self { kind, config, agents: BTreeMap::new() }
+    /// `kind` with its settings taken from `config` (refused when the config is invalid).
+    pub fn new(kind: AgentKind, config: SwarmConfig) -> Result<Self, SwarmConfigError> {
+        config.validate()?;
+        Ok(Self { kind, config, agents: BTreeMap::new() })
     }
 
-    fn build(&self, product_id: ProductId, bar_ms: i64) -> Box<dyn Agent + Send> {
+    /// The agent for one product; `None` only if the recall agent's state settings were
+    /// refused, which validation in [`SingleAgent::new`] rules out.
+    fn build(&self, product_id: ProductId, bar_ms: i64) -> Option<Box<dyn Agent + Send>> {
         let c = &self.config;
-        match self.kind {
+        Some(match self.kind {
             AgentKind::Trend => Box::new(TrendAgent::new(c.trend.clone())),
             AgentKind::MeanReversion => Box::new(MeanReversionAgent::new(c.mean_reversion.clone())),
             AgentKind::Risk => Box::new(RiskAgent::new(c.risk.clone())),
@@ -40,14 +43,9 @@ impl SingleAgent {
             AgentKind::Recall => {
                 let fee = 2.0 * c.exchange.taker_fee_bps.to_f64().unwrap_or(0.0) / 10_000.0;
                 let config = crate::swarm::RecallConfig { enabled: true, ..c.recall.clone() };
-                match RecallAgent::new(config, &product_id.to_string(), bar_ms, fee) {
-                    Ok(agent) => Box::new(agent),
-                    // The swarm config was validated by the caller; an agent that cannot
-                    // embed states never votes.
-                    Err(_) => Box::new(ExecutionAgent::new(c.execution.clone())),
-                }
+                Box::new(RecallAgent::new(config, &product_id.to_string(), bar_ms, fee).ok()?)
             }
-        }
+        })
     }
 }
 
@@ -60,7 +58,7 @@ impl Strategy for SingleAgent {
         let product = bar.product;
         if !self.agents.contains_key(&product.product_id) {
             let bar_ms = bar.decided_at.millis() - bar.candle.start.millis();
-            let agent = self.build(product.product_id, bar_ms);
+            let Some(agent) = self.build(product.product_id, bar_ms) else { return };
             self.agents.insert(product.product_id, agent);
         }
         let Some(agent) = self.agents.get_mut(&product.product_id) else { return };

@@ -17,10 +17,9 @@
 //! `patterns.learn_every` resolved episodes (see [`crate::memory::pattern_book`]).
 
 use crate::market::{Candle, decimal_to_f64};
-use crate::memory::clustering::KMeansConfig;
 use crate::memory::episodic::{EpisodeChange, EpisodicMemory};
 use crate::memory::pattern::{Pattern, StatsScale};
-use crate::memory::pattern_book::{Influence, PatternBook, PatternConfig, Sample};
+use crate::memory::pattern_book::{Influence, PatternBook, PatternConfig};
 use crate::memory::{
     AuditLog, AuditRecord, Condition, Episode, ExactIndex, Filter, Match, Metric, PositionState, QueryOptions,
     StateBuilder, StateConfig, StateError, VectorError, VectorIndex,
@@ -72,7 +71,7 @@ impl Default for RecallConfig {
             max_size: 0.25,
             max_indexed_episodes: 1_000_000,
             state: StateConfig::default(),
-            patterns: PatternConfig { kmeans: KMeansConfig::default(), ..PatternConfig::default() },
+            patterns: PatternConfig::default(),
         }
     }
 }
@@ -183,9 +182,9 @@ impl RecallAgent {
         (self.memory.take_changes(), self.patterns.take_audit(), self.patterns.take_changed())
     }
 
-    /// The last error of the vector index, if it ever failed.
-    pub fn index_error(&self) -> Option<&str> {
-        self.index_error.as_deref()
+    /// The vector index's last error since the previous call, if it failed (to report).
+    pub fn take_index_error(&mut self) -> Option<String> {
+        self.index_error.take()
     }
 
     /// What recall found at the last bar close, if it could embed the state.
@@ -221,8 +220,7 @@ impl RecallAgent {
         }
         if self.config.patterns.enabled && self.resolved_since_learning >= self.config.patterns.learn_every.max(1) {
             self.resolved_since_learning = 0;
-            let samples: Vec<Sample> = self.memory.samples().iter().cloned().collect();
-            self.patterns.learn(&samples, now_ms);
+            self.patterns.learn(self.memory.samples(), now_ms);
         }
         self.bars_held = if portfolio.position_size > 0.0 { self.bars_held.saturating_add(1) } else { 0 };
         let position = PositionState {
