@@ -31,7 +31,7 @@ fn funded_at_start(config: ExchangeConfig, candles: &[Candle]) -> MatchingEngine
 /// Every 12 bars, one of: a quote-sized market buy, a limit sell 2% above the close, a
 /// stop-loss 3% below, a limit buy 1% below; all sized from the account's balances.
 fn trade(engine: &mut MatchingEngine, bar: usize, close: Decimal, now: coinswarm_core::time::Timestamp) {
-    if bar % 12 != 0 {
+    if !bar.is_multiple_of(12) {
         return;
     }
     let usd_free = engine.account().balance(usd()).available;

@@ -37,6 +37,23 @@ pub struct HnswConfig {
     pub expansion_search: usize,
     /// Threads that insert a large upsert together.
     pub threads: usize,
+    /// How the graph stores each vector: half precision halves the memory read per distance
+    /// (and the index's size) for a relative error of about 1e-3 per component.
+    #[serde(default)]
+    pub precision: VectorPrecision,
+}
+
+/// The number format of the vectors inside the graph (ids, metadata and answers are unchanged).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VectorPrecision {
+    /// 32-bit floats: exact copies of the given vectors.
+    #[default]
+    F32,
+    /// IEEE half precision (11-bit significand).
+    F16,
+    /// bfloat16 (8-bit significand, f32's range).
+    Bf16,
 }
 
 impl Default for HnswConfig {
@@ -47,6 +64,7 @@ impl Default for HnswConfig {
             expansion_insert: default_expansion_insert(),
             expansion_search: 48,
             threads: 2,
+            precision: VectorPrecision::F32,
         }
     }
 }
@@ -140,7 +158,11 @@ impl HnswIndex {
                 Metric::Cosine => MetricKind::IP,
                 Metric::Euclidean => MetricKind::L2sq,
             },
-            quantization: ScalarKind::F32,
+            quantization: match config.precision {
+                VectorPrecision::F32 => ScalarKind::F32,
+                VectorPrecision::F16 => ScalarKind::F16,
+                VectorPrecision::Bf16 => ScalarKind::BF16,
+            },
             connectivity: config.connectivity,
             expansion_add: config.expansion_add,
             expansion_search: config.expansion_search,

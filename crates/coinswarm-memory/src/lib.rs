@@ -8,4 +8,4 @@
 
 pub mod hnsw;
 
-pub use hnsw::{HnswConfig, HnswError, HnswIndex};
+pub use hnsw::{HnswConfig, HnswError, HnswIndex, VectorPrecision};

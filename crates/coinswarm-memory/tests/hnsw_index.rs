@@ -86,7 +86,7 @@ fn namespaces_and_metadata_filters_apply_inside_the_search_and_still_fill_top_k(
         assert_eq!(found.len(), 10, "a narrow filter still fills top_k");
         for m in &found {
             let n: usize = m.id.trim_start_matches("episode-").parse().unwrap();
-            assert!(n % 2 == 1 && n % 3 == 0 && n < 3_000, "{} passes neither namespace nor filter", m.id);
+            assert!(n % 2 == 1 && n.is_multiple_of(3) && n < 3_000, "{} passes neither namespace nor filter", m.id);
             assert_eq!(m.metadata.as_ref().unwrap()["regime"], "trending".into());
         }
     }

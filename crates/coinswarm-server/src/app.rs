@@ -84,6 +84,7 @@ impl AppParts {
             swarm,
             max_batch: self.config.accounts.max_commit_batch,
             hub: self.hub.clone(),
+            guard: self.config.guard,
         }
     }
 }
@@ -221,6 +222,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
 }
 
 impl RunningServer {
+    /// The running services, for another front end on them (the stdio MCP server).
+    pub fn parts(&self) -> Arc<AppParts> {
+        self.parts.clone()
+    }
+
     /// Waits until the feed or the HTTP server stops on its own (an error), or `stop` fires.
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
         tokio::pin!(stop);

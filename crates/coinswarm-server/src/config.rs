@@ -1,6 +1,7 @@
 //! What `coinswarm up` runs with: typed defaults that need no file, overridden in order by a
 //! TOML file (`--config`), `COINSWARM_*` environment variables and command-line flags.
 
+use crate::order_guard::GuardConfig;
 use anyhow::{Context, bail};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,27 @@ pub struct ServerConfig {
     pub limits: LimitsConfig,
     pub stream: StreamConfig,
     pub memory: MemoryConfig,
+    /// Oversight limits and circuit breaker for orders placed through the API and MCP.
+    pub guard: GuardConfig,
+    pub mcp: McpConfig,
+}
+
+/// The MCP server: Streamable HTTP at `/mcp` on `up`, and `coinswarm mcp` on stdio.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct McpConfig {
+    /// Serve MCP over Streamable HTTP at `/mcp` (bearer API key). Default true.
+    pub enabled: bool,
+    /// Most bars one `run_backtest` call may replay. Default 20,000 (over two years hourly).
+    pub max_backtest_bars: usize,
+    /// Longest a `run_backtest` call may take, in ms, before it is refused. Default 30,000.
+    pub backtest_timeout_ms: u64,
+}
+
+impl Default for McpConfig {
+    fn default() -> Self {
+        Self { enabled: true, max_backtest_bars: 20_000, backtest_timeout_ms: 30_000 }
+    }
 }
 
 /// Pattern memory in the swarm: the recall agent, its episodes and learned patterns, and
@@ -124,6 +146,8 @@ impl Default for ServerConfig {
             limits: LimitsConfig::default(),
             stream: StreamConfig::default(),
             memory: MemoryConfig::default(),
+            guard: GuardConfig::default(),
+            mcp: McpConfig::default(),
         }
     }
 }
@@ -166,7 +190,7 @@ impl Default for StreamConfig {
 }
 
 /// The `COINSWARM_*` variables read, each naming the setting it overrides.
-pub const ENV_VARS: [(&str, &str); 11] = [
+pub const ENV_VARS: [(&str, &str); 12] = [
     ("COINSWARM_LISTEN", "listen"),
     ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
     ("COINSWARM_DATA_DIR", "data_dir"),
@@ -178,6 +202,7 @@ pub const ENV_VARS: [(&str, &str); 11] = [
     ("COINSWARM_STREAM_SEND_TIMEOUT_MS", "stream.send_timeout_ms"),
     ("COINSWARM_STREAM_SEND_BUFFER_BYTES", "stream.send_buffer_bytes"),
     ("COINSWARM_MEMORY_ENABLED", "memory.enabled"),
+    ("COINSWARM_GUARD_ENABLED", "guard.enabled"),
 ];
 
 impl ServerConfig {
@@ -216,6 +241,7 @@ impl ServerConfig {
             "limits.burst" => self.limits.burst = value.parse().map_err(|e| parse_error(&e))?,
             "stream.send_timeout_ms" => self.stream.send_timeout_ms = value.parse().map_err(|e| parse_error(&e))?,
             "memory.enabled" => self.memory.enabled = value.parse().map_err(|e| parse_error(&e))?,
+            "guard.enabled" => self.guard.enabled = value.parse().map_err(|e| parse_error(&e))?,
             "stream.send_buffer_bytes" => {
                 self.stream.send_buffer_bytes = value.parse().map_err(|e| parse_error(&e))?;
             }
@@ -255,6 +281,9 @@ impl ServerConfig {
         }
         if !(1..=10_000).contains(&self.memory.expansion_search) {
             bail!("memory.expansion_search must be between 1 and 10000");
+        }
+        if self.mcp.max_backtest_bars == 0 || self.mcp.backtest_timeout_ms == 0 {
+            bail!("mcp.max_backtest_bars and mcp.backtest_timeout_ms must be at least 1");
         }
         if self.stream.send_buffer_bytes < 4096 {
             bail!("stream.send_buffer_bytes must be at least 4096");

@@ -4,7 +4,8 @@
 //! adapters ([`store`]), one session per account that serialises its mutations and
 //! acknowledges only durable writes ([`session`]), the replay feed ([`feed`]), the market
 //! board ([`market`]), API keys ([`keys`]), the REST API ([`api`]) and pattern memory's
-//! index on disk ([`memory_index`]), wired by [`app`].
+//! index on disk ([`memory_index`]), the trading desk both the REST API and the MCP server
+//! ([`mcp`]) stand on ([`desk`]), wired by [`app`].
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
@@ -13,12 +14,15 @@ pub mod app;
 pub mod archive;
 pub mod columnar;
 pub mod config;
+pub mod desk;
 pub mod feed;
 pub mod hub;
 pub mod keys;
 pub mod market;
+pub mod mcp;
 pub mod memory_index;
 pub mod metrics;
+pub mod order_guard;
 pub mod order_snapshot;
 pub mod post_trade;
 pub mod registry;

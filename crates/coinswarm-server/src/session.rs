@@ -5,9 +5,12 @@
 //! [`AccountView`] snapshot and never wait for the writer.
 
 use crate::hub::{Hub, StreamEvent};
+use crate::order_guard::{GuardConfig, GuardRejection, OrderGuard};
 use crate::order_snapshot::OrderSnapshot;
 use crate::store::{AccountLog, EpisodeStore};
-use coinswarm_core::exchange::{ExchangeConfig, Fill, MatchingEngine, Order, OrderId, OrderRequest, Rejection};
+use coinswarm_core::exchange::{
+    ExchangeConfig, Fill, MatchingEngine, Order, OrderConfiguration, OrderId, OrderRequest, Rejection,
+};
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
 use coinswarm_core::market::{Candle, Currency, Product, ProductId, Quote};
 use coinswarm_core::memory::{EpisodeChange, Mutation, Outcome};
@@ -32,6 +35,53 @@ pub enum SessionError {
     Stopped,
     #[error("pattern memory failed: {0}")]
     Memory(String),
+    /// The account's order guard (oversight limits or circuit breaker) refused the order.
+    #[error(transparent)]
+    Blocked(#[from] GuardRejection),
+}
+
+/// Who sent an order from outside the swarm, recorded with it in the account's decision log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderOrigin {
+    /// `rest` or `mcp`.
+    pub channel: &'static str,
+    /// The API key's id (`local` for a stdio MCP server run without a key).
+    pub key_id: String,
+    /// The MCP client's name and version, from its `initialize`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// The MCP tool that placed the order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+}
+
+/// What placing an order would do, without placing it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderPreview {
+    /// Whether it would be accepted now (the exchange's checks and the order guard's).
+    pub accepted: bool,
+    /// The exchange's or the guard's reason when it would not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<PreviewRejection>,
+    /// The currency and amount the order would reserve (buys: the worst-case cost with fee).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold_currency: Option<Currency>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold_amount: Option<Decimal>,
+    /// The order's value at its limit price (or the last price), in quote currency.
+    pub notional: Decimal,
+    /// The fee at the taker rate on that value (the most it can cost).
+    pub estimated_fee: Decimal,
+    /// The last traded price the estimate used.
+    pub last_price: Option<Decimal>,
+    /// The account's breaker: `CLOSED`, `OPEN` or `HALF_OPEN`.
+    pub breaker: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewRejection {
+    pub code: &'static str,
+    pub message: String,
 }
 
 /// An account as readers see it after the latest committed batch.
@@ -73,7 +123,11 @@ pub struct PositionView {
 /// What a session is told.
 #[derive(Debug)]
 enum Command {
-    Submit(OrderRequest, oneshot::Sender<Result<Order, SessionError>>),
+    Submit(OrderRequest, Option<OrderOrigin>, oneshot::Sender<Result<Order, SessionError>>),
+    /// Every check of a submit, placing nothing.
+    Preview(OrderRequest, oneshot::Sender<OrderPreview>),
+    /// The `top_k` episodes nearest `state` whose outcome was known at `at_ms`.
+    SimilarTo(Vec<f32>, i64, usize, oneshot::Sender<Result<Option<SimilarNow>, String>>),
     Cancel(OrderId, oneshot::Sender<Result<Order, SessionError>>),
     Quote(Quote),
     /// The bar just ended (its quotes were already sent): the swarm, if any, decides.
@@ -120,9 +174,35 @@ pub struct SwarmView {
 impl SessionHandle {
     /// Places an order; answers once its events are durably stored.
     pub async fn submit(&self, request: OrderRequest) -> Result<Order, SessionError> {
+        self.submit_from(request, None).await
+    }
+
+    /// Places an order from outside the swarm: it passes the account's order guard first,
+    /// and `origin` is recorded with the outcome in the account's decision log (same commit).
+    pub async fn submit_from(&self, request: OrderRequest, origin: Option<OrderOrigin>) -> Result<Order, SessionError> {
         let (reply, answer) = oneshot::channel();
-        self.commands.send(Command::Submit(request, reply)).await.map_err(|_| SessionError::Stopped)?;
+        self.commands.send(Command::Submit(request, origin, reply)).await.map_err(|_| SessionError::Stopped)?;
         answer.await.map_err(|_| SessionError::Stopped)?
+    }
+
+    /// What submitting `request` now would do: every exchange and guard check, nothing placed.
+    pub async fn preview(&self, request: OrderRequest) -> Result<OrderPreview, SessionError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(Command::Preview(request, reply)).await.map_err(|_| SessionError::Stopped)?;
+        answer.await.map_err(|_| SessionError::Stopped)
+    }
+
+    /// The `top_k` remembered episodes nearest `state` among those whose outcome was known at
+    /// `at_ms` (`None` with memory off).
+    pub async fn similar_to(
+        &self,
+        state: Vec<f32>,
+        at_ms: i64,
+        top_k: usize,
+    ) -> Result<Option<SimilarNow>, SessionError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(Command::SimilarTo(state, at_ms, top_k, reply)).await.map_err(|_| SessionError::Stopped)?;
+        answer.await.map_err(|_| SessionError::Stopped)?.map_err(SessionError::Memory)
     }
 
     /// Cancels an order; answers once the cancellation is durably stored.
@@ -191,6 +271,8 @@ pub struct SessionSpec {
     pub max_batch: usize,
     /// Where the swarm's committed decisions are published for streaming.
     pub hub: Arc<Hub>,
+    /// Limits on orders from outside the swarm.
+    pub guard: GuardConfig,
 }
 
 impl std::fmt::Debug for SessionSpec {
@@ -260,6 +342,8 @@ pub async fn start(
         swarm_tx,
         latest_decision: None,
         hub: spec.hub,
+        guard: OrderGuard::new(&spec.guard),
+        origins: Vec::new(),
     };
     let task = tokio::spawn(session.run(receiver));
     Ok((handle, task))
@@ -278,9 +362,12 @@ struct Session<L: AccountLog> {
     swarm_tx: watch::Sender<Option<Arc<SwarmView>>>,
     latest_decision: Option<serde_json::Value>,
     hub: Arc<Hub>,
+    guard: OrderGuard,
+    /// This batch's records of orders from outside the swarm (JSON lines, with their time).
+    origins: Vec<(i64, String)>,
 }
 
-type Reply = (oneshot::Sender<Result<Order, SessionError>>, Result<Order, Rejection>);
+type Reply = (oneshot::Sender<Result<Order, SessionError>>, Result<Order, SessionError>);
 
 /// Answers sent after the batch is stored.
 #[derive(Default)]
@@ -308,7 +395,8 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                     Some((value.get("time").and_then(serde_json::Value::as_i64).unwrap_or(0), line, value))
                 })
                 .collect();
-            let rows: Vec<(i64, &str)> = decisions.iter().map(|(time, line, _)| (*time, *line)).collect();
+            let mut rows: Vec<(i64, &str)> = decisions.iter().map(|(time, line, _)| (*time, *line)).collect();
+            rows.extend(self.origins.iter().map(|(time, line)| (*time, line.as_str())));
             let stored = self.store.commit(&self.account_id, &events, &rows).await;
             if let Err(err) = stored {
                 // The engine has applied events that are not durable: acknowledge nothing and
@@ -319,7 +407,13 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 }
                 return;
             }
+            self.origins.clear();
             self.persist_memory().await;
+            let trades = events
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::OrderFilled { .. } | EventKind::OrderPartiallyFilled { .. }))
+                .count();
+            self.guard.observe(&self.engine, self.engine.now(), trades);
             for event in &events {
                 if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
                     let _ = self.fill_tx.send(fill.clone());
@@ -343,7 +437,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 self.swarm_tx.send_replace(Some(Arc::new(view)));
             }
             for (reply, result) in replies {
-                let _ = reply.send(result.map_err(SessionError::from));
+                let _ = reply.send(result);
             }
             for reply in later.halts {
                 let _ = reply.send(());
@@ -407,12 +501,57 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
     fn apply(&mut self, command: Command, replies: &mut Vec<Reply>, later: &mut Later) {
         let now = self.engine.now();
         match command {
-            Command::Submit(request, reply) => {
-                let result = self.engine.submit(request, now).cloned();
+            Command::Submit(request, origin, reply) => {
+                let Some(origin) = origin else {
+                    let result = self.engine.submit(request, now).cloned().map_err(SessionError::from);
+                    replies.push((reply, result));
+                    return;
+                };
+                // The exchange's rules first (is it valid and funded?), then the guard (is the
+                // risk allowed?); a repeated client_order_id returns the first order.
+                let repeated = request
+                    .client_order_id
+                    .as_deref()
+                    .is_some_and(|id| self.engine.account().order_by_client_id(id).is_some());
+                let checked = if repeated {
+                    Ok(())
+                } else {
+                    self.engine.advance_time(now);
+                    self.engine
+                        .preview(&request)
+                        .map_err(SessionError::from)
+                        .and_then(|_| self.guard.check(&self.engine, &request, now).map_err(SessionError::from))
+                };
+                let result = checked
+                    .and_then(|()| self.engine.submit(request.clone(), now).cloned().map_err(SessionError::from));
+                let outcome = match &result {
+                    Ok(order) => serde_json::json!({"order_id": order.order_id, "status": order.status}),
+                    Err(err) => serde_json::json!({"rejected": error_code(err), "message": err.to_string()}),
+                };
+                let record = serde_json::json!({
+                    "time": now.millis(),
+                    "kind": "external_order",
+                    "origin": origin,
+                    "request": request,
+                    "outcome": outcome,
+                });
+                self.origins.push((now.millis(), record.to_string()));
                 replies.push((reply, result));
             }
+            Command::Preview(request, reply) => {
+                let _ = reply.send(self.preview(&request, now));
+            }
+            Command::SimilarTo(state, at_ms, top_k, reply) => {
+                let recall = self.swarm.as_ref().and_then(Swarm::recall);
+                let answer = match recall.map(|r| r.similar_to(&state, at_ms, top_k)) {
+                    None => Ok(None),
+                    Some(Ok(matches)) => Ok(Some(SimilarNow { decided_ms: at_ms, matches })),
+                    Some(Err(err)) => Err(err.to_string()),
+                };
+                let _ = reply.send(answer);
+            }
             Command::Cancel(order_id, reply) => {
-                let result = self.engine.cancel(order_id, now).cloned();
+                let result = self.engine.cancel(order_id, now).cloned().map_err(SessionError::from);
                 replies.push((reply, result));
             }
             Command::Quote(quote) => {
@@ -450,6 +589,58 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 let _ = reply.send(answer);
             }
         }
+    }
+}
+
+impl<L: AccountLog> Session<L> {
+    fn preview(&self, request: &OrderRequest, now: Timestamp) -> OrderPreview {
+        let last_price = self.engine.last_price(request.product_id);
+        let config = &request.order_configuration;
+        let notional = match config {
+            OrderConfiguration::MarketMarketIoc(market) => market
+                .quote_size
+                .or_else(|| market.base_size.zip(last_price).map(|(size, price)| size * price))
+                .unwrap_or_default(),
+            other => other.base_size().unwrap_or_default().saturating_mul(other.limit_price().unwrap_or_default()),
+        };
+        let fee_rate = self.engine.config().taker_fee_bps / Decimal::from(10_000);
+        let mut preview = OrderPreview {
+            accepted: false,
+            rejection: None,
+            hold_currency: None,
+            hold_amount: None,
+            notional,
+            estimated_fee: (notional * fee_rate).round_dp(8),
+            last_price,
+            breaker: self.guard.breaker_state(now),
+        };
+        match self.engine.preview(request) {
+            Ok(admission) => {
+                preview.hold_currency = Some(admission.hold_currency);
+                preview.hold_amount = Some(admission.hold_amount);
+                match self.guard.check(&self.engine, request, now) {
+                    Ok(()) => preview.accepted = true,
+                    Err(blocked) => {
+                        preview.rejection = Some(PreviewRejection { code: blocked.code, message: blocked.message })
+                    }
+                }
+            }
+            Err(rejection) => {
+                preview.rejection = Some(PreviewRejection { code: rejection.code(), message: rejection.to_string() })
+            }
+        }
+        preview
+    }
+}
+
+/// A session error's stable code.
+pub fn error_code(error: &SessionError) -> &'static str {
+    match error {
+        SessionError::Rejected(rejection) => rejection.code(),
+        SessionError::Blocked(blocked) => blocked.code,
+        SessionError::Storage(_) => "STORAGE_FAILED",
+        SessionError::Stopped => "SESSION_STOPPED",
+        SessionError::Memory(_) => "MEMORY_FAILED",
     }
 }
 

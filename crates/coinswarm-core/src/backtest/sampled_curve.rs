@@ -32,7 +32,7 @@ impl SampledCurve {
             if self.points.len() == self.capacity {
                 self.thin();
             }
-            if self.bars % self.stride == 0 {
+            if self.bars.is_multiple_of(self.stride) {
                 self.points.push(point());
                 self.last_kept = true;
             }

@@ -52,7 +52,9 @@ pub fn state_to_bytes(state: &[f32]) -> Vec<u8> {
 
 /// The state back from little-endian bytes; `None` when the length is not a whole number of values.
 pub fn state_from_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
-    (bytes.len() % 4 == 0)
+    bytes
+        .len()
+        .is_multiple_of(4)
         .then(|| bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
 }
 

@@ -21,16 +21,7 @@ pub struct Caller(pub ApiKey);
 impl Caller {
     /// Refuses with 403 unless the key carries `scope`.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
-        if self.0.allows(scope) {
-            Ok(())
-        } else {
-            Err(ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", format!("this key lacks the '{scope}' scope")))
-        }
-    }
-
-    /// Whether the caller may see `account_id` (its own, or any with admin).
-    pub fn may_see(&self, account_id: &str) -> bool {
-        self.0.account_id == account_id || self.0.allows(Scope::Admin)
+        crate::desk::require(&self.0, scope)
     }
 }
 

@@ -32,15 +32,6 @@ impl ApiError {
     }
 }
 
-/// A `limit` query parameter: `default` when absent, refused outside `1..=max`.
-pub fn page_limit(limit: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
-    let limit = limit.unwrap_or(default);
-    if !(1..=max).contains(&limit) {
-        return Err(ApiError::bad_request("INVALID_LIMIT", format!("limit must be between 1 and {max}")));
-    }
-    Ok(limit)
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(json!({"error": {"code": self.code, "message": self.message}}));

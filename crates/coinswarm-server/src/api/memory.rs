@@ -4,6 +4,7 @@
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
+use crate::desk;
 use crate::keys::Scope;
 use crate::store::EpisodeStore;
 use axum::Json;
@@ -11,7 +12,6 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use coinswarm_core::memory::{Lifecycle, Mutation, Outcome};
-use coinswarm_core::time::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -71,30 +71,19 @@ pub async fn patterns(
 #[serde(deny_unknown_fields)]
 pub struct SimilarQuery {
     top_k: Option<usize>,
+    product_id: Option<String>,
+    at: Option<String>,
 }
 
-/// The past episodes most similar to the market state at the last bar close, among those
-/// whose outcome was known then (what the recall agent weighs), nearest first (default 10,
-/// at most 100).
+/// The past episodes most similar to the market state at the last bar close (or at the last
+/// decision at or before `at`), among those whose outcome was known then (what the recall
+/// agent weighs), nearest first (default 10, at most 100).
 pub async fn similar(
     State(state): State<AppState>,
     query: Result<Query<SimilarQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(query) = query?;
-    let top_k = query.top_k.unwrap_or(10);
-    if !(1..=100).contains(&top_k) {
-        return Err(ApiError::bad_request("INVALID_TOP_K", format!("top_k must be between 1 and 100, not {top_k}")));
-    }
-    if !state.config.memory.enabled {
-        return Err(ApiError::unavailable("pattern memory is off (memory.enabled = false)"));
-    }
-    let session = state.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
-    let answer = session.similar_now(top_k).await.map_err(|e| ApiError::unavailable(e.to_string()))?;
-    let Some(found) = answer else {
-        return Err(ApiError::unavailable("pattern memory has no market state yet: the state builder is warming up"));
-    };
-    let decided_at = Timestamp::from_millis(found.decided_ms).to_rfc3339();
-    Ok(Json(json!({"state_at": decided_at, "matches": found.matches})))
+    let Query(q) = query?;
+    Ok(Json(desk::similar(&state, q.product_id.as_deref(), q.at.as_deref(), q.top_k.unwrap_or(10)).await?))
 }
 
 /// What an operator may do to a learned pattern.
@@ -123,7 +112,7 @@ pub async fn change_pattern(
     caller: Caller,
     body: Result<Json<PatternChange>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::Admin)?;
+    crate::desk::require(&caller.0, Scope::Admin)?;
     let Json(change) = body?;
     if !state.config.memory.enabled {
         return Err(ApiError::unavailable("pattern memory is off (memory.enabled = false)"));

@@ -21,7 +21,7 @@ use axum::routing::{get, post};
 use std::ops::Deref;
 use std::sync::Arc;
 
-pub use auth::KeyGuard;
+pub use auth::{Caller, KeyGuard};
 pub use error::ApiError;
 
 /// What every handler reads.
@@ -39,7 +39,14 @@ impl Deref for AppState {
 /// Every route, with the body limit and JSON fallbacks for unknown routes and methods.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.max_body_bytes;
-    Router::new()
+    let mut router = Router::new();
+    if state.config.mcp.enabled {
+        let mcp = tower::ServiceBuilder::new()
+            .layer(axum::middleware::from_fn_with_state(state.clone(), crate::mcp::http::authenticate))
+            .service(crate::mcp::http::service(&state));
+        router = router.route_service("/mcp", mcp);
+    }
+    router
         .route("/", get(dashboard::page))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -52,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/accounts/{id}", get(accounts::one))
         .route("/api/trades", get(accounts::trades))
         .route("/api/orders", post(orders::place).get(orders::list))
+        .route("/api/orders/preview", post(orders::preview))
         .route("/api/orders/{id}", get(orders::one).delete(orders::cancel))
         .route("/api/predictions", get(swarm::prediction))
         .route("/api/analytics", get(analytics::query))

@@ -100,6 +100,9 @@ pub fn document() -> Value {
                         product_param(false), limit],
                     "responses": responses("Orders", &[400, 401, 403, 404, 429])}))
             },
+            "/api/orders/preview": {"post": secured(json!({"summary": "Every check of placing an order (exchange rules, balance, oversight limits, circuit breaker) and its fee estimate, placing nothing",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderRequest"}}}},
+                "responses": responses("The preview: accepted, or the rejection's code and message", &[400, 401, 403, 404, 413, 415, 422, 429])}))},
             "/api/orders/{id}": {
                 "get": secured(json!({"summary": "One order", "parameters": [order_id.clone()], "responses": responses("The order", &[400, 401, 403, 404, 429])})),
                 "delete": secured(json!({"summary": "Cancel an order", "parameters": [order_id], "responses": responses("The cancelled order", &[400, 401, 403, 404, 422, 429])}))
@@ -126,11 +129,15 @@ pub fn document() -> Value {
                     "properties": {"pattern_id": {"type": "string", "example": "BTC-USD/p-3"}, "action": {"enum": ["quarantine", "deprecate", "delete"]}, "reason": {"type": "string"}}}}}},
                 "responses": responses("Committed", &[400, 401, 403, 404, 422, 429, 503])}))},
             "/api/memory/similar": {"get": {"summary": "Past episodes most similar to the market state now (outcome known), nearest first, with similarity, outcome, regime, action",
-                "parameters": [param("top_k", "query", false, json!({"type": "integer", "minimum": 1, "maximum": 100}), "Default 10")],
-                "responses": responses("Similar episodes", &[400, 503])}},
+                "parameters": [param("top_k", "query", false, json!({"type": "integer", "minimum": 1, "maximum": 100}), "Default 10"),
+                    product_param(false),
+                    param("at", "query", false, json!({"type": "string", "format": "date-time"}), "The state at the last decision at or before this time (default: now)")],
+                "responses": responses("Similar episodes", &[400, 404, 503])}},
             "/api/swarm": {"get": {"summary": "Agents' weights, regime, breaker, halted state and the swarm's account", "responses": responses("Swarm", &[503])}},
             "/api/swarm/shutdown": {"post": secured(json!({"summary": "Emergency shutdown of the swarm (admin)", "responses": responses("Halted", &[401, 403, 429])}))},
             "/api/swarm/resume": {"post": secured(json!({"summary": "Resume the swarm (admin)", "responses": responses("Resumed", &[401, 403, 429])}))},
+            "/mcp": {"post": secured(json!({"summary": "MCP over Streamable HTTP (JSON-RPC): tools, resources and prompts for LLM agents; the key's scope decides the tools",
+                "responses": {"200": {"description": "A JSON-RPC response or an event stream"}, "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}}}))},
             "/stream": {"get": {"summary": "WebSocket: ticker, candles, decisions, heartbeats, fills", "responses": {"101": {"description": "Switching protocols"}, "400": {"$ref": "#/components/responses/Error"}}}}
         }
     })

@@ -2,9 +2,9 @@
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::{ApiError, page_limit};
+use super::error::ApiError;
+use crate::desk::{self, page_limit};
 use crate::keys::Scope;
-use crate::store::Kv;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -12,13 +12,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 pub async fn state(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let session = state.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
-    let swarm = session.swarm().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
-    let view = session.view();
-    Ok(Json(json!({"swarm": &*swarm, "account": &*view})))
+    Ok(Json(desk::swarm_state(&state)?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -32,26 +28,12 @@ pub async fn prediction(
     query: Result<Query<PredictionQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query?;
-    let product_id = super::market::listed_product(&state, &query.product_id)?;
-    let key = format!("prediction:{product_id}");
-    let body = match state.kv.get(&key) {
-        Some(body) => body,
-        None => {
-            let session = state.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
-            let swarm = session.swarm().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
-            let decision = swarm.latest_decision.clone().ok_or_else(|| ApiError::unavailable("no decision yet"))?;
-            let body = serde_json::to_vec(&json!({"product_id": product_id, "decision": decision}))
-                .map(bytes::Bytes::from)
-                .map_err(|e| ApiError::unavailable(e.to_string()))?;
-            state.kv.put(&key, body.clone(), Duration::from_millis(state.config.cache.predictions_ttl_ms));
-            body
-        }
-    };
+    let body = desk::prediction(&state, &query.product_id)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn set_halted(state: &AppState, caller: &Caller, halted: bool) -> Result<Json<Value>, ApiError> {
-    caller.require(Scope::Admin)?;
+    desk::require(&caller.0, Scope::Admin)?;
     let session = state.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
     session.halt(halted).await.map_err(|e| ApiError::unavailable(e.to_string()))?;
     Ok(Json(json!({"success": true, "halted": halted})))

@@ -37,6 +37,29 @@ pub trait EpisodeStore: Send + Sync {
     fn episode_counts(&self) -> impl Future<Output = anyhow::Result<Vec<EpisodeCount>>> + Send;
     /// Records in the audit log.
     fn audit_len(&self) -> impl Future<Output = anyhow::Result<u64>> + Send;
+    /// The product's latest episode decided at or before `at_ms`, if any.
+    fn episode_at_or_before(
+        &self,
+        product_id: &str,
+        at_ms: i64,
+    ) -> impl Future<Output = anyhow::Result<Option<Episode>>> + Send;
+}
+
+fn episode_of_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Episode> {
+    let id: String = r.get(0);
+    let bytes: Vec<u8> = r.get(6);
+    let state = state_from_bytes(&bytes).with_context(|| format!("episode {id}'s state is damaged"))?;
+    Ok(Episode {
+        product_id: r.get(1),
+        time_ms: r.get(2),
+        horizon_end_ms: r.get(3),
+        regime: r.get(4),
+        action: r.get(5),
+        state,
+        outcome: r.get(7),
+        price: r.get::<Option<f64>, _>(8).unwrap_or(0.0),
+        id,
+    })
 }
 
 impl EpisodeStore for SqlStore {
@@ -84,26 +107,21 @@ impl EpisodeStore for SqlStore {
         let rows = sqlx::query(
             "SELECT id, product_id, time, horizon_end, regime, action, state, outcome, price FROM episodes ORDER BY time, id",
         )
-        .fetch_all(self.pool())
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(episode_of_row).collect()
+    }
+
+    async fn episode_at_or_before(&self, product_id: &str, at_ms: i64) -> anyhow::Result<Option<Episode>> {
+        let row = sqlx::query(
+            "SELECT id, product_id, time, horizon_end, regime, action, state, outcome, price FROM episodes
+             WHERE product_id = ?1 AND time <= ?2 ORDER BY time DESC, id DESC LIMIT 1",
+        )
+        .bind(product_id)
+        .bind(at_ms)
+        .fetch_optional(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                let id: String = r.get(0);
-                let bytes: Vec<u8> = r.get(6);
-                let state = state_from_bytes(&bytes).with_context(|| format!("episode {id}'s state is damaged"))?;
-                Ok(Episode {
-                    product_id: r.get(1),
-                    time_ms: r.get(2),
-                    horizon_end_ms: r.get(3),
-                    regime: r.get(4),
-                    action: r.get(5),
-                    state,
-                    outcome: r.get(7),
-                    price: r.get::<Option<f64>, _>(8).unwrap_or(0.0),
-                    id,
-                })
-            })
-            .collect()
+        row.as_ref().map(episode_of_row).transpose()
     }
 
     async fn append_audit(&self, records: &[AuditRecord]) -> anyhow::Result<()> {

@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::{Args, ValueEnum};
 use coinswarm_core::memory::workload::{clustered, uniform};
 use coinswarm_core::memory::{ExactIndex, Metric, QueryOptions, VectorIndex, VectorRecord};
-use coinswarm_memory::{HnswConfig, HnswIndex};
+use coinswarm_memory::{HnswConfig, HnswIndex, VectorPrecision};
 use serde::Serialize;
 use std::io::Write;
 use std::time::Instant;
@@ -48,6 +48,9 @@ pub struct VectorBenchArgs {
     /// Candidates kept while searching (ef).
     #[arg(long, default_value_t = HnswConfig::default().expansion_search)]
     ef: usize,
+    /// How the graph stores vectors.
+    #[arg(long, value_enum, default_value_t = Precision::F32)]
+    precision: Precision,
     /// Threads for the build, the inserts and the batch of queries.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -57,6 +60,13 @@ pub struct VectorBenchArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Precision {
+    F32,
+    F16,
+    Bf16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -142,6 +152,11 @@ fn measure(args: &VectorBenchArgs, workload: Workload, metric: Metric) -> anyhow
         expansion_insert: args.ef_insert,
         expansion_search: args.ef,
         threads: args.threads,
+        precision: match args.precision {
+            Precision::F32 => VectorPrecision::F32,
+            Precision::F16 => VectorPrecision::F16,
+            Precision::Bf16 => VectorPrecision::Bf16,
+        },
     };
     // One draw: the index, then the inserts, then the queries (same distribution).
     let total = args.n + args.inserts + args.queries.max(args.recall_queries);

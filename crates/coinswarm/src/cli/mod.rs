@@ -4,10 +4,12 @@
 mod backtest;
 mod bench;
 mod bench_api;
+mod bench_mcp;
 mod bench_vectors;
 mod bench_ws;
 mod data;
 mod keys;
+mod mcp;
 mod memory;
 mod replay_source;
 mod swarm;
@@ -30,6 +32,9 @@ enum Command {
     /// Run Coinswarm: the swarm trading a paper account on replayed real data, with the
     /// HTTP API, in one process with no set-up (state in `--data-dir`).
     Up(up::UpArgs),
+    /// The MCP server on stdio for LLM clients (Claude Desktop and others): market data, the
+    /// swarm's predictions, backtests and guarded paper trading, over the same services as `up`.
+    Mcp(mcp::McpArgs),
     /// API keys of the server's data directory: create, list, revoke.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -61,6 +66,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Up(args) => {
             drop(out);
             return up::run(&args);
+        }
+        Command::Mcp(args) => {
+            drop(out);
+            return mcp::run(&args);
         }
         Command::Keys(command) => keys::run(command, &mut out)?,
         Command::Memory(command) => memory::run(command, &mut out)?,

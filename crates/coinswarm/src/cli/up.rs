@@ -11,7 +11,7 @@ use std::path::PathBuf;
 pub struct UpArgs {
     /// Address to listen on (default 127.0.0.1:8080; env COINSWARM_LISTEN).
     #[arg(long)]
-    listen: Option<SocketAddr>,
+    pub(crate) listen: Option<SocketAddr>,
     /// Accept a non-loopback `--listen` address (the server holds accounts).
     #[arg(long)]
     allow_remote: bool,
@@ -26,7 +26,7 @@ pub struct UpArgs {
     bar_interval_ms: Option<u64>,
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
-    print_config: bool,
+    pub(crate) print_config: bool,
 }
 
 /// The effective config: defaults, then `--config`, then `COINSWARM_*`, then flags.
@@ -79,7 +79,7 @@ pub fn run(args: &UpArgs) -> anyhow::Result<()> {
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };

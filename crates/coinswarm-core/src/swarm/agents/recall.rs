@@ -245,14 +245,20 @@ impl RecallAgent {
     /// close (ms). `None` before the first state (warm-up).
     pub fn similar_now(&self, top_k: usize) -> Result<Option<(i64, Vec<Match>)>, VectorError> {
         let Some(prepared) = &self.prepared else { return Ok(None) };
+        Ok(Some((prepared.decided_ms, self.similar_to(&prepared.state, prepared.decided_ms, top_k)?)))
+    }
+
+    /// The `top_k` remembered episodes of this product nearest `state` among those whose
+    /// outcome was known at `at_ms` (their horizon ended by then), nearest first.
+    pub fn similar_to(&self, state: &[f32], at_ms: i64, top_k: usize) -> Result<Vec<Match>, VectorError> {
         let options = QueryOptions {
             top_k,
             namespace: Some(self.memory.product_id().to_string()),
-            filter: Some(Filter::new().and("horizon_end", Condition::Lte((prepared.decided_ms as f64).into()))),
+            filter: Some(Filter::new().and("horizon_end", Condition::Lte((at_ms as f64).into()))),
             return_metadata: true,
             return_values: false,
         };
-        Ok(Some((prepared.decided_ms, self.memory.index().query(&prepared.state, &options)?)))
+        self.memory.index().query(state, &options)
     }
 
     /// Remembers the decision taken at `now` on the state prepared at this bar's close.

@@ -38,10 +38,10 @@ enum Format {
 }
 
 pub fn run(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    if let (Some(from), Some(to)) = (args.from, args.to) {
-        if from > to {
-            bail!("--from {from} is after --to {to}: the range would be empty");
-        }
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        bail!("--from {from} is after --to {to}: the range would be empty");
     }
     let dataset = coinswarm_data::load(&args.name)?;
     let entry = select(&dataset, args.product)?;

@@ -1,0 +1,182 @@
+//! Backtests on request (the MCP tool `run_backtest`): a strategy over a slice of a bundled
+//! data set on the paper exchange, the same runner as `coinswarm backtest`, bounded in bars
+//! and in time so one request cannot hold the server.
+
+use crate::api::ApiError;
+use axum::http::StatusCode;
+use coinswarm_core::backtest::strategies::{BuyAndHold, CommitteeStrategy, SingleAgent, SmaCross};
+use coinswarm_core::backtest::{BacktestConfig, BacktestResult, Strategy, run_backtest};
+use coinswarm_core::data::CandleSeries;
+use coinswarm_core::market::ProductId;
+use coinswarm_core::swarm::{AgentKind, SwarmConfig};
+use coinswarm_core::time::Timestamp;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How large and long a requested backtest may be (`[mcp]` in the server config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BacktestLimits {
+    pub max_bars: usize,
+    pub timeout: Duration,
+}
+
+/// The strategies a request may name.
+pub const STRATEGIES: [&str; 7] =
+    ["committee", "trend", "mean_reversion", "recall", "buy_and_hold", "sma_cross", "arbitrage"];
+
+/// A backtest request, as the tool takes it.
+#[derive(Debug, Clone, Default)]
+pub struct BacktestAsk {
+    /// A bundled data set (e.g. `bitfinex-btcusd-1h`).
+    pub data: String,
+    /// The data set's product (its first when absent).
+    pub product_id: Option<String>,
+    pub strategy: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub capital: Option<Decimal>,
+    pub fee_bps: Option<Decimal>,
+    pub fast: Option<usize>,
+    pub slow: Option<usize>,
+    /// Add the recall agent (pattern memory, learning online) to the committee.
+    pub recall: bool,
+}
+
+fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::bad_request(code, message)
+}
+
+/// Runs `ask` on a blocking thread within `limits`; the answer is the result's summary:
+/// equity, return, fees, every metric and the number of round trips.
+pub async fn run(ask: BacktestAsk, limits: BacktestLimits) -> Result<Value, ApiError> {
+    let (series, mut strategy) = prepare(&ask, limits)?;
+    let capital = ask.capital.unwrap_or(Decimal::from(100_000));
+    let mut config = BacktestConfig { capital, ..BacktestConfig::default() };
+    if let Some(fee) = ask.fee_bps {
+        config.exchange.taker_fee_bps = fee;
+    }
+    config.max_curve_points = 200;
+    config.max_listed_trades = 0;
+    let task = tokio::task::spawn_blocking(move || {
+        let result = run_backtest(&[&series], strategy.as_mut(), &config, &BTreeMap::new());
+        result.map(|r| summary(&r, &series)).map_err(|e| e.to_string())
+    });
+    match tokio::time::timeout(limits.timeout, task).await {
+        Err(_) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "BACKTEST_TOO_LONG",
+            format!("the backtest did not finish within {} ms: ask for fewer bars", limits.timeout.as_millis()),
+        )),
+        Ok(Err(join)) => Err(ApiError::unavailable(format!("the backtest failed: {join}"))),
+        Ok(Ok(Err(message))) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "BACKTEST_FAILED", message)),
+        Ok(Ok(Ok(value))) => Ok(value),
+    }
+}
+
+fn prepare(ask: &BacktestAsk, limits: BacktestLimits) -> Result<(CandleSeries, Box<dyn Strategy + Send>), ApiError> {
+    let dataset = coinswarm_data::load(&ask.data).map_err(|e| bad("UNKNOWN_DATA", e.to_string()))?;
+    let entry = match &ask.product_id {
+        Some(text) => {
+            let product: ProductId =
+                text.parse().map_err(|e| bad("INVALID_PRODUCT_ID", format!("product_id '{text}': {e}")))?;
+            dataset.entry(product).map_err(|e| ApiError::not_found(e.to_string()))?
+        }
+        None => dataset.entries.first().ok_or_else(|| bad("UNKNOWN_DATA", "the data set holds no product"))?,
+    };
+    let time = |text: &Option<String>, name: &str, end: bool| -> Result<Option<Timestamp>, ApiError> {
+        let Some(text) = text else { return Ok(None) };
+        let parsed = if end { Timestamp::parse_inclusive_end(text) } else { Timestamp::parse(text) };
+        parsed.map(Some).map_err(|e| bad("INVALID_TIME", format!("{name} '{text}': {e}")))
+    };
+    let (from, to) = (time(&ask.from, "from", false)?, time(&ask.to, "to", true)?);
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        return Err(bad("INVALID_TIME", "from is after to"));
+    }
+    let candles = entry.series.between(from, to);
+    if candles.is_empty() {
+        return Err(bad(
+            "NO_BARS",
+            format!("no bars of {} in {} within the range", entry.series.product_id(), dataset.name),
+        ));
+    }
+    if candles.len() > limits.max_bars {
+        return Err(bad(
+            "TOO_MANY_BARS",
+            format!("{} bars asked, at most {} per request: narrow from/to", candles.len(), limits.max_bars),
+        ));
+    }
+    let series = CandleSeries::new(entry.series.product_id(), entry.series.granularity(), candles.to_vec())
+        .map_err(|e| bad("INVALID_DATA", e.to_string()))?;
+    let mut swarm = SwarmConfig::default();
+    swarm.recall.enabled = ask.recall || ask.strategy == "recall";
+    if let Some(fee) = ask.fee_bps {
+        if fee < Decimal::ZERO || fee > Decimal::from(1000) {
+            return Err(bad("INVALID_PARAMS", format!("fee_bps must be between 0 and 1000, not {fee}")));
+        }
+        swarm.exchange.taker_fee_bps = fee;
+    }
+    if ask.capital.is_some_and(|c| c <= Decimal::ZERO) {
+        return Err(bad("INVALID_PARAMS", "capital must be positive"));
+    }
+    let granularity = series.granularity();
+    let invalid = |e: &dyn std::fmt::Display| bad("INVALID_PARAMS", e.to_string());
+    let strategy: Box<dyn Strategy + Send> = match ask.strategy.as_str() {
+        "committee" => Box::new(CommitteeStrategy::new(swarm, granularity).map_err(|e| invalid(&e))?),
+        "trend" => Box::new(SingleAgent::new(AgentKind::Trend, swarm).map_err(|e| invalid(&e))?),
+        "mean_reversion" => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm).map_err(|e| invalid(&e))?),
+        "recall" => Box::new(SingleAgent::new(AgentKind::Recall, swarm).map_err(|e| invalid(&e))?),
+        "arbitrage" => {
+            return Err(bad(
+                "INVALID_STRATEGY",
+                "arbitrage needs a second venue: run it with `coinswarm backtest --other-venue`",
+            ));
+        }
+        "buy_and_hold" => Box::new(BuyAndHold::new(1)),
+        "sma_cross" => {
+            let (fast, slow) = (ask.fast.unwrap_or(10), ask.slow.unwrap_or(30));
+            if fast == 0 || slow == 0 || fast >= slow {
+                return Err(bad(
+                    "INVALID_PARAMS",
+                    format!("sma_cross needs 0 < fast < slow, got fast {fast}, slow {slow}"),
+                ));
+            }
+            Box::new(SmaCross::new(fast, slow))
+        }
+        other => {
+            return Err(bad(
+                "INVALID_STRATEGY",
+                format!("unknown strategy '{other}': one of {}", STRATEGIES.join(", ")),
+            ));
+        }
+    };
+    Ok((series, strategy))
+}
+
+fn summary(result: &BacktestResult, series: &CandleSeries) -> Value {
+    let candles = series.candles();
+    let total_return = if result.initial_equity.is_zero() {
+        None
+    } else {
+        Some((result.final_equity - result.initial_equity) / result.initial_equity)
+    };
+    json!({
+        "strategy": result.strategy,
+        "product_id": series.product_id(),
+        "granularity": result.granularity,
+        "from": candles.first().map(|c| c.start.to_rfc3339()),
+        "to": candles.last().map(|c| c.start.to_rfc3339()),
+        "bars": result.bars,
+        "initial_equity": result.initial_equity,
+        "final_equity": result.final_equity,
+        "total_return": total_return.map(|r| r.round_dp(6)),
+        "fees_paid": result.fees_paid,
+        "traded_notional": result.traded_notional,
+        "metrics": result.metrics,
+        "attribution": result.attribution,
+    })
+}

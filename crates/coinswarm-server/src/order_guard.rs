@@ -1,0 +1,239 @@
+//! The guard every order from outside the swarm passes (REST and MCP alike), inside the
+//! account's session: the same oversight limits and circuit breaker the swarm's own orders
+//! meet, checked on the account as it is at that moment, before the matching engine sees
+//! the order. Orders that only reduce a position always pass, so a caller can get out.
+
+use coinswarm_core::exchange::{MatchingEngine, OrderConfiguration, OrderRequest};
+use coinswarm_core::market::Side;
+use coinswarm_core::swarm::{
+    AccountSnapshot, CircuitBreaker, CircuitBreakerConfig, Oversight, OversightConfig, ProposedOrder,
+};
+use coinswarm_core::time::Timestamp;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
+
+/// The guard's limits (`[guard]` in the server config).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GuardConfig {
+    /// Check orders placed through the API and MCP. Default true; turning it off leaves only
+    /// the exchange's own validation (balance, size, price rules).
+    pub enabled: bool,
+    /// Exposure, order size, trade pace, daily loss and drawdown limits (the swarm's defaults).
+    pub oversight: OversightConfig,
+    /// Equity-loss and price-move trips and the cool-down after one (the swarm's defaults).
+    pub breaker: CircuitBreakerConfig,
+}
+
+impl Default for GuardConfig {
+    fn default() -> Self {
+        Self { enabled: true, oversight: OversightConfig::default(), breaker: CircuitBreakerConfig::default() }
+    }
+}
+
+/// Why the guard refused an order: a stable code and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct GuardRejection {
+    /// `OVERSIGHT_BREACH` or `BREAKER_OPEN`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// An account's oversight and breaker state.
+#[derive(Debug)]
+pub struct OrderGuard {
+    enabled: bool,
+    oversight: Oversight,
+    breaker: CircuitBreaker,
+}
+
+impl OrderGuard {
+    pub fn new(config: &GuardConfig) -> Self {
+        Self {
+            enabled: config.enabled,
+            oversight: Oversight::new(config.oversight),
+            breaker: CircuitBreaker::new(config.breaker),
+        }
+    }
+
+    /// Passes `request` at `now` against the account in `engine`, or says why not.
+    pub fn check(&self, engine: &MatchingEngine, request: &OrderRequest, now: Timestamp) -> Result<(), GuardRejection> {
+        if !self.enabled {
+            return Ok(());
+        }
+        // A repeated client_order_id returns the first order: nothing new to check.
+        if request.client_order_id.as_deref().is_some_and(|id| engine.account().order_by_client_id(id).is_some()) {
+            return Ok(());
+        }
+        let account = snapshot(engine, request);
+        let notional = notional(engine, request);
+        let position = account.position_value;
+        let reduces = match request.side {
+            Side::Buy => position < Decimal::ZERO && notional <= -position,
+            Side::Sell => position > Decimal::ZERO && notional <= position,
+        };
+        if !reduces && !self.breaker.allows_trading(now) {
+            let until =
+                self.breaker.cooldown_ends_at().map(|t| format!(" until {}", t.to_rfc3339())).unwrap_or_default();
+            let why = self.breaker.trips().next_back().map(|(_, reason)| format!(": {reason}")).unwrap_or_default();
+            return Err(GuardRejection {
+                code: "BREAKER_OPEN",
+                message: format!("the circuit breaker is open{until}{why}; only orders that reduce a position pass"),
+            });
+        }
+        self.oversight.check(now, &ProposedOrder::new(request.product_id, request.side, notional), &account).map_err(
+            |rejection| GuardRejection {
+                code: "OVERSIGHT_BREACH",
+                message: format!("oversight refused the order: {rejection}"),
+            },
+        )
+    }
+
+    /// Feeds the account's equity and prices after a batch, and the trades it made.
+    pub fn observe(&mut self, engine: &MatchingEngine, now: Timestamp, trades: usize) {
+        if !self.enabled {
+            return;
+        }
+        for _ in 0..trades {
+            self.oversight.record_trade(now);
+        }
+        let equity = equity(engine);
+        self.oversight.observe_equity(now, equity);
+        self.breaker.observe_equity(now, equity);
+        for product in engine.products() {
+            if let Some(price) = engine.last_price(product.product_id).and_then(|p| p.to_f64()) {
+                self.breaker.observe_price(now, product.product_id, price);
+            }
+        }
+    }
+
+    /// The breaker's state at `now`: `CLOSED`, `OPEN` or `HALF_OPEN`.
+    pub fn breaker_state(&self, now: Timestamp) -> &'static str {
+        self.breaker.state(now).as_str()
+    }
+}
+
+/// Cash in the quote currency plus every position at its last price.
+fn equity(engine: &MatchingEngine) -> Decimal {
+    let account = engine.account();
+    let cash = engine.products().first().map(|p| account.balance(p.quote()).total()).unwrap_or_default();
+    let held: Decimal = account
+        .positions()
+        .iter()
+        .filter(|(_, position)| !position.size.is_zero())
+        .map(|(product_id, position)| engine.last_price(*product_id).map_or(Decimal::ZERO, |m| position.size * m))
+        .sum();
+    cash + held
+}
+
+fn snapshot(engine: &MatchingEngine, request: &OrderRequest) -> AccountSnapshot {
+    let account = engine.account();
+    let value = |product_id, size: Decimal| engine.last_price(product_id).map_or(Decimal::ZERO, |m| size * m);
+    let position_value =
+        account.positions().get(&request.product_id).map_or(Decimal::ZERO, |p| value(request.product_id, p.size));
+    let open_positions = account.positions().values().filter(|p| !p.size.is_zero()).count();
+    AccountSnapshot::new(equity(engine), position_value, open_positions)
+}
+
+/// The order's value in quote currency: size × limit price, the quote size of a market
+/// order, or its base size at the last price.
+fn notional(engine: &MatchingEngine, request: &OrderRequest) -> Decimal {
+    let price = engine.last_price(request.product_id).unwrap_or_default();
+    match &request.order_configuration {
+        OrderConfiguration::MarketMarketIoc(market) => {
+            market.quote_size.or_else(|| market.base_size.map(|size| size * price)).unwrap_or_default()
+        }
+        other => other.base_size().unwrap_or_default().saturating_mul(other.limit_price().unwrap_or_default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coinswarm_core::exchange::{ExchangeConfig, LimitGtc, MarketIoc};
+    use coinswarm_core::market::{Currency, Product, ProductId, Quote};
+
+    fn btc() -> ProductId {
+        ProductId::parse("BTC-USD").unwrap()
+    }
+
+    /// An account with 100,000 USD on a market quoted 20,000 / 20,010.
+    fn engine() -> MatchingEngine {
+        let mut engine = MatchingEngine::new(ExchangeConfig::default()).unwrap();
+        engine.list_product(Product::spot(btc())).unwrap();
+        engine.deposit(Currency::new("USD").unwrap(), Decimal::from(100_000), Timestamp::from_millis(0)).unwrap();
+        engine
+            .on_quote(&Quote::new(btc(), Timestamp::from_millis(1_000), Decimal::from(20_000), Decimal::from(20_010)))
+            .unwrap();
+        engine
+    }
+
+    fn market_buy(quote_size: i64) -> OrderRequest {
+        OrderRequest {
+            client_order_id: None,
+            product_id: btc(),
+            side: Side::Buy,
+            order_configuration: OrderConfiguration::MarketMarketIoc(MarketIoc {
+                base_size: None,
+                quote_size: Some(Decimal::from(quote_size)),
+            }),
+        }
+    }
+
+    fn limit_sell(base_size: &str, price: i64) -> OrderRequest {
+        OrderRequest {
+            client_order_id: None,
+            product_id: btc(),
+            side: Side::Sell,
+            order_configuration: OrderConfiguration::LimitLimitGtc(LimitGtc {
+                base_size: base_size.parse().unwrap(),
+                limit_price: Decimal::from(price),
+                post_only: false,
+            }),
+        }
+    }
+
+    #[test]
+    fn an_order_within_every_limit_passes_and_one_beyond_the_order_notional_limit_is_refused_with_the_breach() {
+        let guard = OrderGuard::new(&GuardConfig::default());
+        let engine = engine();
+        let now = engine.now();
+        guard.check(&engine, &market_buy(5_000), now).unwrap();
+        let refused = guard.check(&engine, &market_buy(30_000), now).unwrap_err();
+        assert_eq!(refused.code, "OVERSIGHT_BREACH");
+        assert!(refused.message.contains("order notional 30000 exceeds the maximum 25000"), "{}", refused.message);
+        // 25% of equity in one product: 26,000 is beyond it even under the notional limit.
+        let config = GuardConfig {
+            oversight: OversightConfig { max_order_notional: Decimal::from(1_000_000), ..OversightConfig::default() },
+            ..GuardConfig::default()
+        };
+        let refused = OrderGuard::new(&config).check(&engine, &market_buy(26_000), now).unwrap_err();
+        assert!(refused.message.contains("position"), "{}", refused.message);
+    }
+
+    #[test]
+    fn an_open_breaker_refuses_new_risk_but_lets_a_position_be_reduced() {
+        let mut guard = OrderGuard::new(&GuardConfig::default());
+        let mut engine = engine();
+        engine.submit(market_buy(20_000), engine.now()).unwrap();
+        guard.observe(&engine, engine.now(), 1);
+        // The price falls 20% within the breaker's window: equity loss and price move trip it.
+        let later = Timestamp::from_millis(30_000);
+        engine.on_quote(&Quote::new(btc(), later, Decimal::from(16_000), Decimal::from(16_010))).unwrap();
+        guard.observe(&engine, later, 0);
+        assert_eq!(guard.breaker_state(later), "OPEN");
+        let refused = guard.check(&engine, &market_buy(1_000), later).unwrap_err();
+        assert_eq!(refused.code, "BREAKER_OPEN");
+        assert!(refused.message.contains("only orders that reduce a position pass"), "{}", refused.message);
+        guard.check(&engine, &limit_sell("0.5", 16_000), later).unwrap();
+    }
+
+    #[test]
+    fn a_disabled_guard_leaves_only_the_exchange_rules() {
+        let guard = OrderGuard::new(&GuardConfig { enabled: false, ..GuardConfig::default() });
+        let engine = engine();
+        guard.check(&engine, &market_buy(90_000), engine.now()).unwrap();
+    }
+}

@@ -1,0 +1,88 @@
+//! `coinswarm mcp`: the MCP server on stdio for desktop clients, over the same services as
+//! `up` (the swarm, the paper accounts, the replay feed, pattern memory) in this process.
+//! Standard output carries only MCP messages; everything else goes to standard error.
+
+use super::up::{UpArgs, effective_config, shutdown_signal};
+use anyhow::Context;
+use clap::Args;
+use coinswarm_server::keys::{self, ApiKey, Scope};
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    #[command(flatten)]
+    server: UpArgs,
+    /// Act as this API key (its account and scopes) instead of the local operator.
+    #[arg(long, env = "COINSWARM_MCP_KEY", hide_env_values = true)]
+    key: Option<String>,
+    /// The paper account the local operator trades (created with the initial capital).
+    #[arg(long, default_value = "mcp", conflicts_with = "key")]
+    account: String,
+    /// Offer only the read-only tools (no order placement or cancellation).
+    #[arg(long, conflicts_with = "key")]
+    read_only: bool,
+}
+
+pub fn run(args: &McpArgs) -> anyhow::Result<()> {
+    let mut config = effective_config(&args.server)?;
+    if args.server.print_config {
+        print!("{}", config.to_toml());
+        return Ok(());
+    }
+    // The HTTP side listens on a free loopback port unless asked for one: `up` may hold 8080.
+    if args.server.listen.is_none() && std::env::var_os("COINSWARM_LISTEN").is_none() {
+        config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    }
+    config.validate()?;
+    if args.account.trim().is_empty() || args.account.len() > 64 {
+        anyhow::bail!("--account must be 1 to 64 characters");
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    runtime.block_on(async {
+        let server = coinswarm_server::start(config.clone()).await?;
+        let parts = server.parts();
+        let caller = match &args.key {
+            Some(secret) => keys::verify(&parts.store, secret)
+                .await?
+                .context("unknown or revoked API key (--key / COINSWARM_MCP_KEY)")?,
+            None => {
+                parts.store.create_account(&args.account, coinswarm_server::app::now_ms()).await?;
+                let scopes = if args.read_only { vec![Scope::Read] } else { vec![Scope::Read, Scope::Trade] };
+                ApiKey { id: "local".into(), account_id: args.account.clone(), scopes }
+            }
+        };
+        eprintln!(
+            "Coinswarm MCP on stdio: account {} ({}), paper trading; dashboard http://{}/ (data in {})",
+            caller.account_id,
+            caller.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            server.addr,
+            config.data_dir.display()
+        );
+        if let Some(key) = &server.first_admin_key {
+            eprintln!("admin API key (shown once, keep it): {}", key.secret);
+        }
+        let mcp = tokio::spawn(coinswarm_server::mcp::serve_stdio(parts, caller));
+        let mcp_done = async {
+            match mcp.await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => eprintln!("{err:#}"),
+                Err(err) => eprintln!("the MCP server failed: {err}"),
+            }
+        };
+        server
+            .run_until(async {
+                tokio::select! {
+                    _ = mcp_done => {}
+                    _ = shutdown_signal() => {}
+                }
+            })
+            .await?;
+        Ok(())
+    })
+}
