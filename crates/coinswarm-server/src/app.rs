@@ -100,6 +100,8 @@ pub struct RunningServer {
     shutdown: watch::Sender<bool>,
     http: JoinHandle<anyhow::Result<()>>,
     feed: JoinHandle<anyhow::Result<()>>,
+    /// Held for the process's life: one server per data directory (single writer per account).
+    _owner: std::fs::File,
 }
 
 /// Milliseconds since the Unix epoch, by the wall clock (for record keeping only).
@@ -110,6 +112,7 @@ pub fn now_ms() -> i64 {
 /// Starts everything `config` describes.
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     config.validate()?;
+    let owner = own_data_dir(&config.data_dir)?;
     let store = SqlStore::open(&config.data_dir).await?;
     let series = match crate::archive::parse_source(&config.feed.data) {
         Some(source) => {
@@ -218,7 +221,30 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let fan_out = tokio::spawn(hub.clone().run(coalesce, shutdown_rx.clone()));
     parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(fan_out);
     let feed = tokio::spawn(crate::feed::run(replay, board, hub, parts.sessions.clone(), store, shutdown_rx));
-    Ok(RunningServer { addr, first_admin_key, parts, shutdown, http, feed })
+    Ok(RunningServer { addr, first_admin_key, parts, shutdown, http, feed, _owner: owner })
+}
+
+/// Takes the data directory's owner lock (`server.lock`), released when the process ends
+/// however it ends: a second `up` or `mcp` on the same directory would run a second session
+/// per account and break the single writer.
+fn own_data_dir(data_dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let path = data_dir.join("server.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another coinswarm server (up or mcp) is running on {}: stop it, or give this one its own --data-dir",
+            data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(err)) => Err(err).with_context(|| format!("cannot lock {}", path.display())),
+    }
 }
 
 impl RunningServer {

@@ -123,7 +123,7 @@ pub struct PositionView {
 /// What a session is told.
 #[derive(Debug)]
 enum Command {
-    Submit(OrderRequest, Option<OrderOrigin>, oneshot::Sender<Result<Order, SessionError>>),
+    Submit(OrderRequest, OrderOrigin, oneshot::Sender<Result<Order, SessionError>>),
     /// Every check of a submit, placing nothing.
     Preview(OrderRequest, oneshot::Sender<OrderPreview>),
     /// The `top_k` episodes nearest `state` whose outcome was known at `at_ms`.
@@ -172,14 +172,10 @@ pub struct SwarmView {
 }
 
 impl SessionHandle {
-    /// Places an order; answers once its events are durably stored.
-    pub async fn submit(&self, request: OrderRequest) -> Result<Order, SessionError> {
-        self.submit_from(request, None).await
-    }
-
-    /// Places an order from outside the swarm: it passes the account's order guard first,
-    /// and `origin` is recorded with the outcome in the account's decision log (same commit).
-    pub async fn submit_from(&self, request: OrderRequest, origin: Option<OrderOrigin>) -> Result<Order, SessionError> {
+    /// Places an order from outside the swarm and answers once its events are durably stored.
+    /// It meets the exchange's rules, then the account's order guard; `origin` is recorded
+    /// with the outcome in the account's decision log, in the same commit.
+    pub async fn submit(&self, request: OrderRequest, origin: OrderOrigin) -> Result<Order, SessionError> {
         let (reply, answer) = oneshot::channel();
         self.commands.send(Command::Submit(request, origin, reply)).await.map_err(|_| SessionError::Stopped)?;
         answer.await.map_err(|_| SessionError::Stopped)?
@@ -502,11 +498,6 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
         let now = self.engine.now();
         match command {
             Command::Submit(request, origin, reply) => {
-                let Some(origin) = origin else {
-                    let result = self.engine.submit(request, now).cloned().map_err(SessionError::from);
-                    replies.push((reply, result));
-                    return;
-                };
                 // The exchange's rules first (is it valid and funded?), then the guard (is the
                 // risk allowed?); a repeated client_order_id returns the first order.
                 let repeated = request

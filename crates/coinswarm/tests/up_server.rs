@@ -558,3 +558,79 @@ fn a_client_that_stops_reading_is_closed_with_a_reason_and_never_delays_the_othe
     drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_second_server_on_the_same_data_directory_is_refused_with_the_reason() {
+    let dir = scratch_dir("owner");
+    let server = Server::start(&dir, &[]);
+    for command in ["up", "mcp"] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_coinswarm"))
+            .args([command, "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&dir)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("another coinswarm server (up or mcp) is running on"), "{command}: {stderr}");
+    }
+    assert_eq!(server.get("/readyz", None).0, 200, "the first server is unharmed");
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn api_orders_pass_the_accounts_oversight_and_a_preview_places_nothing() {
+    let dir = scratch_dir("guard");
+    let server = Server::start(&dir, &[]);
+    let key = create_key(&dir, "guarded", "trade");
+    let order = |quote_size: &str| {
+        json!({"product_id": "BTC-USD", "side": "BUY", "order_configuration": {"market_market_ioc": {"quote_size": quote_size}}})
+            .to_string()
+    };
+    // Wait for prices, then preview: every check and the fee estimate, nothing placed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let preview = loop {
+        let (status, body) = server.post("/api/orders/preview", Some(&key), &order("1000"));
+        let value: Value = serde_json::from_str(&body).unwrap();
+        if status == 200 && value["preview"]["accepted"] == true {
+            break value;
+        }
+        assert!(std::time::Instant::now() < deadline, "{status} {body}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(preview["preview"]["notional"], "1000", "{preview}");
+    let fee: f64 = preview["preview"]["estimated_fee"].as_str().unwrap().parse().unwrap();
+    assert_eq!(fee, 6.0, "60 bps taker: {preview}");
+    let (_, body) = server.get("/api/orders", Some(&key));
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["orders"], json!([]), "a preview places nothing");
+
+    // Beyond the per-order limit: refused with the breach, before the engine sees it.
+    let (status, body) = server.post("/api/orders", Some(&key), &order("30000"));
+    assert_eq!(status, 422, "{body}");
+    let error: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["error"]["code"], "OVERSIGHT_BREACH", "{body}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("order notional 30000 exceeds the maximum 25000"));
+    let (status, body) = server.post("/api/orders/preview", Some(&key), &order("30000"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["preview"]["rejection"]["code"], "OVERSIGHT_BREACH");
+    // Within it: placed; a read key may not preview.
+    assert_eq!(server.post("/api/orders", Some(&key), &order("1000")).0, 201);
+    let reader = create_key(&dir, "guarded", "read");
+    assert_eq!(server.post("/api/orders/preview", Some(&reader), &order("1000")).0, 403);
+    drop(server);
+
+    // With the guard off, only the exchange's rules apply.
+    let server = Server::start(&dir, &[("COINSWARM_GUARD_ENABLED", "false")]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (status, body) = server.post("/api/orders", Some(&key), &order("30000"));
+        if status == 201 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline && !body.contains("OVERSIGHT"), "{status} {body}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -243,7 +243,7 @@ pub async fn place(
     ensure_listed(parts, request.product_id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     let started = std::time::Instant::now();
-    let order = session.submit_from(request, Some(origin)).await.map_err(session_error)?;
+    let order = session.submit(request, origin).await.map_err(session_error)?;
     let ack_ms = started.elapsed().as_secs_f64() * 1000.0;
     parts.analytics.record("order_ack_ms", "", crate::app::now_ms(), ack_ms);
     Ok(order)
