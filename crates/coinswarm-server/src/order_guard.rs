@@ -1,7 +1,13 @@
 //! The guard every order from outside the swarm passes (REST and MCP alike), inside the
-//! account's session: the same oversight limits and circuit breaker the swarm's own orders
-//! meet, checked on the account as it is at that moment, before the matching engine sees
-//! the order. Orders that only reduce a position always pass, so a caller can get out.
+//! account's session: oversight limits and a circuit breaker of the account's own, with the
+//! swarm's thresholds, checked on the account as it is at that moment, after the exchange's
+//! rules and before the matching engine places the order. An order that only reduces a
+//! position (opposite side, no larger than it) skips the size limits and the breaker, so a
+//! caller can always get out.
+//!
+//! Time is the feed's market time (the engine's clock): in a replay the "UTC day" of the
+//! trade count and the breaker's windows and cool-down pass at the replay's pace. The
+//! guard's counters start afresh when the session starts.
 
 use coinswarm_core::exchange::{MatchingEngine, OrderConfiguration, OrderRequest};
 use coinswarm_core::market::Side;
@@ -22,13 +28,19 @@ pub struct GuardConfig {
     pub enabled: bool,
     /// Exposure, order size, trade pace, daily loss and drawdown limits (the swarm's defaults).
     pub oversight: OversightConfig,
-    /// Equity-loss and price-move trips and the cool-down after one (the swarm's defaults).
+    /// Equity-loss and price-move trips and the cool-down after one (the swarm's thresholds,
+    /// with `auto_close` on: after the cool-down orders pass again as probes, and any trip
+    /// condition re-opens it).
     pub breaker: CircuitBreakerConfig,
 }
 
 impl Default for GuardConfig {
     fn default() -> Self {
-        Self { enabled: true, oversight: OversightConfig::default(), breaker: CircuitBreakerConfig::default() }
+        Self {
+            enabled: true,
+            oversight: OversightConfig::default(),
+            breaker: CircuitBreakerConfig { auto_close: true, ..CircuitBreakerConfig::default() },
+        }
     }
 }
 
@@ -36,7 +48,7 @@ impl Default for GuardConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct GuardRejection {
-    /// `OVERSIGHT_BREACH` or `BREAKER_OPEN`.
+    /// `OVERSIGHT_BREACH`, `BREAKER_OPEN` or `SWARM_HALTED`.
     pub code: &'static str,
     pub message: String,
 }
@@ -58,23 +70,28 @@ impl OrderGuard {
         }
     }
 
-    /// Passes `request` at `now` against the account in `engine`, or says why not.
+    /// Passes `request` at `now` against the account in `engine`, or says why not. The
+    /// exchange's own checks come first (the caller runs them).
     pub fn check(&self, engine: &MatchingEngine, request: &OrderRequest, now: Timestamp) -> Result<(), GuardRejection> {
         if !self.enabled {
             return Ok(());
         }
-        // A repeated client_order_id returns the first order: nothing new to check.
-        if request.client_order_id.as_deref().is_some_and(|id| engine.account().order_by_client_id(id).is_some()) {
-            return Ok(());
-        }
-        let account = snapshot(engine, request);
-        let notional = notional(engine, request);
-        let position = account.position_value;
+        let account = engine.account();
+        let last = engine.last_price(request.product_id).unwrap_or_default();
+        let held = account.positions().get(&request.product_id).map_or(Decimal::ZERO, |p| p.size);
+        let size = base_size(request, last);
         let reduces = match request.side {
-            Side::Buy => position < Decimal::ZERO && notional <= -position,
-            Side::Sell => position > Decimal::ZERO && notional <= position,
+            Side::Buy => held < Decimal::ZERO && size.is_some_and(|s| s <= -held),
+            Side::Sell => held > Decimal::ZERO && size.is_some_and(|s| s <= held),
         };
-        if !reduces && !self.breaker.allows_trading(now) {
+        let snapshot = snapshot(engine, request);
+        if reduces {
+            // Valued at the last price, so oversight sees it reduce the position.
+            let notional = size.unwrap_or_default().saturating_mul(last);
+            let order = ProposedOrder::new(request.product_id, request.side, notional);
+            return self.oversight.check(now, &order, &snapshot).map_err(breach);
+        }
+        if !self.breaker.allows_trading(now) {
             let until =
                 self.breaker.cooldown_ends_at().map(|t| format!(" until {}", t.to_rfc3339())).unwrap_or_default();
             let why = self.breaker.trips().next_back().map(|(_, reason)| format!(": {reason}")).unwrap_or_default();
@@ -83,21 +100,28 @@ impl OrderGuard {
                 message: format!("the circuit breaker is open{until}{why}; only orders that reduce a position pass"),
             });
         }
-        self.oversight.check(now, &ProposedOrder::new(request.product_id, request.side, notional), &account).map_err(
-            |rejection| GuardRejection {
-                code: "OVERSIGHT_BREACH",
-                message: format!("oversight refused the order: {rejection}"),
-            },
-        )
+        // Resting orders on the same side count as exposure already taken.
+        let pending = pending_exposure(engine, request);
+        let snapshot = AccountSnapshot::new(
+            snapshot.equity,
+            snapshot.position_value.saturating_add(pending),
+            snapshot.open_positions,
+        );
+        let order = ProposedOrder::new(request.product_id, request.side, notional(engine, request));
+        self.oversight.check(now, &order, &snapshot).map_err(breach)
     }
 
-    /// Feeds the account's equity and prices after a batch, and the trades it made.
-    pub fn observe(&mut self, engine: &MatchingEngine, now: Timestamp, trades: usize) {
+    /// Counts an accepted order in the day's trades (as oversight counts the swarm's).
+    pub fn record_order(&mut self, now: Timestamp) {
+        if self.enabled {
+            self.oversight.record_trade(now);
+        }
+    }
+
+    /// Feeds the account's equity and prices after a batch.
+    pub fn observe(&mut self, engine: &MatchingEngine, now: Timestamp) {
         if !self.enabled {
             return;
-        }
-        for _ in 0..trades {
-            self.oversight.record_trade(now);
         }
         let equity = equity(engine);
         self.oversight.observe_equity(now, equity);
@@ -115,6 +139,10 @@ impl OrderGuard {
     }
 }
 
+fn breach(rejection: coinswarm_core::swarm::OversightRejection) -> GuardRejection {
+    GuardRejection { code: "OVERSIGHT_BREACH", message: format!("oversight refused the order: {rejection}") }
+}
+
 /// Cash in the quote currency plus every position at its last price.
 fn equity(engine: &MatchingEngine) -> Decimal {
     let account = engine.account();
@@ -123,27 +151,58 @@ fn equity(engine: &MatchingEngine) -> Decimal {
         .positions()
         .iter()
         .filter(|(_, position)| !position.size.is_zero())
-        .map(|(product_id, position)| engine.last_price(*product_id).map_or(Decimal::ZERO, |m| position.size * m))
-        .sum();
-    cash + held
+        .map(|(product_id, position)| {
+            engine.last_price(*product_id).map_or(Decimal::ZERO, |m| position.size.saturating_mul(m))
+        })
+        .fold(Decimal::ZERO, Decimal::saturating_add);
+    cash.saturating_add(held)
 }
 
 fn snapshot(engine: &MatchingEngine, request: &OrderRequest) -> AccountSnapshot {
     let account = engine.account();
-    let value = |product_id, size: Decimal| engine.last_price(product_id).map_or(Decimal::ZERO, |m| size * m);
-    let position_value =
-        account.positions().get(&request.product_id).map_or(Decimal::ZERO, |p| value(request.product_id, p.size));
+    let position_value = account.positions().get(&request.product_id).map_or(Decimal::ZERO, |p| {
+        engine.last_price(request.product_id).map_or(Decimal::ZERO, |m| p.size.saturating_mul(m))
+    });
     let open_positions = account.positions().values().filter(|p| !p.size.is_zero()).count();
     AccountSnapshot::new(equity(engine), position_value, open_positions)
 }
 
+/// The signed value of the account's live orders on the request's product and side: what
+/// they add to the position if they fill (at their limit price, or the last price).
+fn pending_exposure(engine: &MatchingEngine, request: &OrderRequest) -> Decimal {
+    let last = engine.last_price(request.product_id).unwrap_or_default();
+    let total = engine
+        .account()
+        .orders()
+        .filter(|o| o.product_id == request.product_id && o.side == request.side && o.status.is_live())
+        .map(|o| {
+            let price = o.order_configuration.limit_price().unwrap_or(last);
+            o.remaining_base().unwrap_or_default().saturating_mul(price)
+        })
+        .fold(Decimal::ZERO, Decimal::saturating_add);
+    match request.side {
+        Side::Buy => total,
+        Side::Sell => -total,
+    }
+}
+
+/// The order's base size: given, or a market order's quote size at the last price.
+fn base_size(request: &OrderRequest, last: Decimal) -> Option<Decimal> {
+    match &request.order_configuration {
+        OrderConfiguration::MarketMarketIoc(market) => {
+            market.base_size.or_else(|| market.quote_size.filter(|_| !last.is_zero()).and_then(|q| q.checked_div(last)))
+        }
+        other => other.base_size(),
+    }
+}
+
 /// The order's value in quote currency: size × limit price, the quote size of a market
-/// order, or its base size at the last price.
-fn notional(engine: &MatchingEngine, request: &OrderRequest) -> Decimal {
+/// order, or its base size at the last price (saturating: a huge size cannot overflow).
+pub fn notional(engine: &MatchingEngine, request: &OrderRequest) -> Decimal {
     let price = engine.last_price(request.product_id).unwrap_or_default();
     match &request.order_configuration {
         OrderConfiguration::MarketMarketIoc(market) => {
-            market.quote_size.or_else(|| market.base_size.map(|size| size * price)).unwrap_or_default()
+            market.quote_size.or_else(|| market.base_size.map(|size| size.saturating_mul(price))).unwrap_or_default()
         }
         other => other.base_size().unwrap_or_default().saturating_mul(other.limit_price().unwrap_or_default()),
     }
@@ -218,11 +277,12 @@ mod tests {
         let mut guard = OrderGuard::new(&GuardConfig::default());
         let mut engine = engine();
         engine.submit(market_buy(20_000), engine.now()).unwrap();
-        guard.observe(&engine, engine.now(), 1);
+        guard.record_order(engine.now());
+        guard.observe(&engine, engine.now());
         // The price falls 20% within the breaker's window: equity loss and price move trip it.
         let later = Timestamp::from_millis(30_000);
         engine.on_quote(&Quote::new(btc(), later, Decimal::from(16_000), Decimal::from(16_010))).unwrap();
-        guard.observe(&engine, later, 0);
+        guard.observe(&engine, later);
         assert_eq!(guard.breaker_state(later), "OPEN");
         let refused = guard.check(&engine, &market_buy(1_000), later).unwrap_err();
         assert_eq!(refused.code, "BREAKER_OPEN");

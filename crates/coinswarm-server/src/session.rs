@@ -9,10 +9,10 @@ use crate::order_guard::{GuardConfig, GuardRejection, OrderGuard};
 use crate::order_snapshot::OrderSnapshot;
 use crate::store::{AccountLog, EpisodeStore};
 use coinswarm_core::exchange::{
-    ExchangeConfig, Fill, MatchingEngine, Order, OrderConfiguration, OrderId, OrderRequest, Rejection,
+    Admission, ExchangeConfig, Fill, MatchingEngine, Order, OrderConfiguration, OrderId, OrderRequest, Rejection,
 };
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
-use coinswarm_core::market::{Candle, Currency, Product, ProductId, Quote};
+use coinswarm_core::market::{Candle, Currency, Product, ProductId, Quote, Side};
 use coinswarm_core::memory::{EpisodeChange, Mutation, Outcome};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
@@ -128,7 +128,7 @@ enum Command {
     Preview(OrderRequest, oneshot::Sender<OrderPreview>),
     /// The `top_k` episodes nearest `state` whose outcome was known at `at_ms`.
     SimilarTo(Vec<f32>, i64, usize, oneshot::Sender<Result<Option<SimilarNow>, String>>),
-    Cancel(OrderId, oneshot::Sender<Result<Order, SessionError>>),
+    Cancel(OrderId, OrderOrigin, oneshot::Sender<Result<Order, SessionError>>),
     Quote(Quote),
     /// The bar just ended (its quotes were already sent): the swarm, if any, decides.
     BarClosed(Candle),
@@ -202,9 +202,10 @@ impl SessionHandle {
     }
 
     /// Cancels an order; answers once the cancellation is durably stored.
-    pub async fn cancel(&self, order_id: OrderId) -> Result<Order, SessionError> {
+    /// `origin` is recorded with the outcome in the account's decision log.
+    pub async fn cancel(&self, order_id: OrderId, origin: OrderOrigin) -> Result<Order, SessionError> {
         let (reply, answer) = oneshot::channel();
-        self.commands.send(Command::Cancel(order_id, reply)).await.map_err(|_| SessionError::Stopped)?;
+        self.commands.send(Command::Cancel(order_id, origin, reply)).await.map_err(|_| SessionError::Stopped)?;
         answer.await.map_err(|_| SessionError::Stopped)?
     }
 
@@ -405,11 +406,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             }
             self.origins.clear();
             self.persist_memory().await;
-            let trades = events
-                .iter()
-                .filter(|e| matches!(e.kind, EventKind::OrderFilled { .. } | EventKind::OrderPartiallyFilled { .. }))
-                .count();
-            self.guard.observe(&self.engine, self.engine.now(), trades);
+            self.guard.observe(&self.engine, self.engine.now());
             for event in &events {
                 if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
                     let _ = self.fill_tx.send(fill.clone());
@@ -498,35 +495,22 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
         let now = self.engine.now();
         match command {
             Command::Submit(request, origin, reply) => {
-                // The exchange's rules first (is it valid and funded?), then the guard (is the
-                // risk allowed?); a repeated client_order_id returns the first order.
+                // A repeated client_order_id returns the first order, unchecked again.
                 let repeated = request
                     .client_order_id
                     .as_deref()
                     .is_some_and(|id| self.engine.account().order_by_client_id(id).is_some());
-                let checked = if repeated {
-                    Ok(())
-                } else {
-                    self.engine.advance_time(now);
-                    self.engine
-                        .preview(&request)
-                        .map_err(SessionError::from)
-                        .and_then(|_| self.guard.check(&self.engine, &request, now).map_err(SessionError::from))
-                };
+                let checked = if repeated { Ok(()) } else { self.admit(&request, now).map(|_| ()) };
                 let result = checked
                     .and_then(|()| self.engine.submit(request.clone(), now).cloned().map_err(SessionError::from));
+                if result.is_ok() && !repeated {
+                    self.guard.record_order(now);
+                }
                 let outcome = match &result {
                     Ok(order) => serde_json::json!({"order_id": order.order_id, "status": order.status}),
                     Err(err) => serde_json::json!({"rejected": error_code(err), "message": err.to_string()}),
                 };
-                let record = serde_json::json!({
-                    "time": now.millis(),
-                    "kind": "external_order",
-                    "origin": origin,
-                    "request": request,
-                    "outcome": outcome,
-                });
-                self.origins.push((now.millis(), record.to_string()));
+                self.record_origin(now, "external_order", &origin, serde_json::json!(request), outcome);
                 replies.push((reply, result));
             }
             Command::Preview(request, reply) => {
@@ -541,8 +525,13 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 };
                 let _ = reply.send(answer);
             }
-            Command::Cancel(order_id, reply) => {
+            Command::Cancel(order_id, origin, reply) => {
                 let result = self.engine.cancel(order_id, now).cloned().map_err(SessionError::from);
+                let outcome = match &result {
+                    Ok(order) => serde_json::json!({"status": order.status}),
+                    Err(err) => serde_json::json!({"rejected": error_code(err), "message": err.to_string()}),
+                };
+                self.record_origin(now, "external_cancel", &origin, serde_json::json!({"order_id": order_id}), outcome);
                 replies.push((reply, result));
             }
             Command::Quote(quote) => {
@@ -584,41 +573,68 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
 }
 
 impl<L: AccountLog> Session<L> {
+    /// Every check an order from outside the swarm meets, in order: a halted swarm account
+    /// takes none, then the exchange's rules (valid and funded?), then the order guard (is
+    /// the risk allowed?). Nothing is placed.
+    fn admit(&self, request: &OrderRequest, now: Timestamp) -> Result<Admission, SessionError> {
+        if self.swarm.as_ref().is_some_and(Swarm::is_halted) {
+            return Err(SessionError::Blocked(GuardRejection {
+                code: "SWARM_HALTED",
+                message: "the swarm's account is halted (POST /api/swarm/resume to resume)".into(),
+            }));
+        }
+        let admission = self.engine.preview(request)?;
+        self.guard.check(&self.engine, request, now)?;
+        Ok(admission)
+    }
+
+    /// Records who sent an order or a cancellation, with its outcome, for this batch's commit.
+    fn record_origin(
+        &mut self,
+        now: Timestamp,
+        kind: &str,
+        origin: &OrderOrigin,
+        request: serde_json::Value,
+        outcome: serde_json::Value,
+    ) {
+        let record = serde_json::json!({
+            "time": now.millis(),
+            "kind": kind,
+            "origin": origin,
+            "request": request,
+            "outcome": outcome,
+        });
+        self.origins.push((now.millis(), record.to_string()));
+    }
+
     fn preview(&self, request: &OrderRequest, now: Timestamp) -> OrderPreview {
-        let last_price = self.engine.last_price(request.product_id);
-        let config = &request.order_configuration;
-        let notional = match config {
-            OrderConfiguration::MarketMarketIoc(market) => market
-                .quote_size
-                .or_else(|| market.base_size.zip(last_price).map(|(size, price)| size * price))
-                .unwrap_or_default(),
-            other => other.base_size().unwrap_or_default().saturating_mul(other.limit_price().unwrap_or_default()),
+        let notional = crate::order_guard::notional(&self.engine, request);
+        let rate = self.engine.config().taker_fee_bps / Decimal::from(10_000);
+        // A market buy's quote size includes its fee; otherwise the fee comes on top.
+        let includes_fee = request.side == Side::Buy
+            && matches!(&request.order_configuration, OrderConfiguration::MarketMarketIoc(m) if m.quote_size.is_some());
+        let fee = if includes_fee {
+            notional - notional.checked_div(Decimal::ONE + rate).unwrap_or(notional)
+        } else {
+            notional.saturating_mul(rate)
         };
-        let fee_rate = self.engine.config().taker_fee_bps / Decimal::from(10_000);
         let mut preview = OrderPreview {
             accepted: false,
             rejection: None,
             hold_currency: None,
             hold_amount: None,
             notional,
-            estimated_fee: (notional * fee_rate).round_dp(8),
-            last_price,
+            estimated_fee: fee.round_dp(8),
+            last_price: self.engine.last_price(request.product_id),
             breaker: self.guard.breaker_state(now),
         };
-        match self.engine.preview(request) {
+        match self.admit(request, now) {
             Ok(admission) => {
+                preview.accepted = true;
                 preview.hold_currency = Some(admission.hold_currency);
                 preview.hold_amount = Some(admission.hold_amount);
-                match self.guard.check(&self.engine, request, now) {
-                    Ok(()) => preview.accepted = true,
-                    Err(blocked) => {
-                        preview.rejection = Some(PreviewRejection { code: blocked.code, message: blocked.message })
-                    }
-                }
             }
-            Err(rejection) => {
-                preview.rejection = Some(PreviewRejection { code: rejection.code(), message: rejection.to_string() })
-            }
+            Err(err) => preview.rejection = Some(PreviewRejection { code: error_code(&err), message: err.to_string() }),
         }
         preview
     }

@@ -107,7 +107,13 @@ async fn exercise(client: &Client, account: &str) -> String {
     let balance = ok(client, "get_account_balance", json!({})).await;
     assert_eq!(balance["account_id"], account);
     let prediction = ok(client, "get_prediction", json!({"product_id": "BTC-USD"})).await;
-    assert!(prediction["decision"]["votes"].is_array() || prediction["decision"].is_object(), "{prediction}");
+    assert!(prediction["decision"]["votes"].is_array(), "every agent that voted, none while warming up: {prediction}");
+    assert!(
+        prediction["decision"]["action"].is_string() && prediction["decision"]["regime"].is_string(),
+        "{prediction}"
+    );
+    let e = error(client, "get_prediction", json!({"product_id": "ETH-USD"})).await;
+    assert!(e.message.contains("ETH-USD is not listed"), "{e:?}");
     let swarm = ok(client, "get_swarm_state", json!({})).await;
     assert!(swarm["swarm"]["weights"].is_array(), "{swarm}");
     let backtest = ok(
@@ -224,6 +230,22 @@ async fn exercise(client: &Client, account: &str) -> String {
     assert!(e.message.contains("no bars"), "{e:?}");
     let e = error(client, "find_similar_patterns", json!({"product_id": "BTC-USD", "top_k": 0})).await;
     assert!(e.message.contains("top_k"), "{e:?}");
+    let e = error(client, "cancel_order", json!({"order_id": "00000000-0000-0000-0000-000000000000"})).await;
+    assert_eq!(
+        (e.code, e.data.as_ref().unwrap()["code"].as_str()),
+        (ErrorCode::INVALID_PARAMS, Some("NOT_FOUND")),
+        "{e:?}"
+    );
+    let e = error(client, "get_account_balance", json!({"account_id": "swarm"})).await;
+    assert!(e.message.contains("no account swarm"), "another account is answered as missing: {e:?}");
+    // A size that would overflow the arithmetic is refused, and the account's session lives on.
+    let huge = json!({"order_type": "market", "product_id": "BTC-USD", "side": "BUY", "base_size": "10000000000000000000000000"});
+    match call(client, "preview_order", huge).await {
+        Ok(result) => assert_eq!(result.structured_content.unwrap()["preview"]["accepted"], false),
+        Err(ServiceError::McpError(e)) => assert_eq!(e.code, ErrorCode::INVALID_PARAMS, "{e:?}"),
+        Err(other) => panic!("{other:?}"),
+    }
+    ok(client, "get_account_balance", json!({})).await;
     let e = error(client, "no_such_tool", json!({})).await;
     assert_eq!(e.code, ErrorCode::INVALID_PARAMS, "{e:?}");
 
@@ -312,8 +334,7 @@ async fn stdio_serves_every_tool_resource_and_prompt_and_records_the_client_with
     // the same commit as the order.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let store = coinswarm_server::store::SqlStore::open(&dir).await.unwrap();
-    let lines = store.recent_decisions("mcp", 1000).await.unwrap();
-    store.close().await;
+    let lines = store.order_audit("mcp", 1000).await.unwrap();
     assert!(
         lines.iter().any(|line| line.contains("\"channel\":\"mcp\"")
             && line.contains(&order_id)
@@ -321,6 +342,9 @@ async fn stdio_serves_every_tool_resource_and_prompt_and_records_the_client_with
             && line.contains("rmcp")),
         "no decision record of order {order_id} with the client's name: {lines:?}"
     );
+    assert!(lines.iter().any(|line| line.contains("external_cancel") && line.contains("cancel_order")), "{lines:?}");
+    assert!(store.recent_decisions("mcp", 1000).await.unwrap().is_empty(), "order records are not swarm decisions");
+    store.close().await;
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -344,8 +368,10 @@ fn streamable_http_needs_a_key_offers_tools_by_scope_and_its_orders_reach_rest_a
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         // No key, a wrong key: refused before any session exists.
-        assert!(http_client(&server, None).await.is_err(), "no key");
-        assert!(http_client(&server, Some("csk_not_a_key")).await.is_err(), "unknown key");
+        for key in [None, Some("csk_not_a_key")] {
+            let Err(refused) = http_client(&server, key).await else { panic!("{key:?} was let in") };
+            assert!(format!("{refused:?}").contains("401"), "{key:?}: {refused:?}");
+        }
 
         // A read-only key sees and may call only the read-only tools.
         let reading = http_client(&server, Some(&reader)).await.unwrap();
@@ -361,6 +387,9 @@ fn streamable_http_needs_a_key_offers_tools_by_scope_and_its_orders_reach_rest_a
                 .await;
         assert_eq!(e.code, ErrorCode(-32001), "{e:?}");
         assert!(e.message.contains("'trade' scope"), "{e:?}");
+        // Its resources are its own account's.
+        let orders = reading.read_resource(ReadResourceRequestParams::new("coinswarm://orders")).await.unwrap();
+        assert!(format!("{:?}", orders.contents[0]).contains("orders"), "{orders:?}");
         reading.cancel().await.unwrap();
 
         // Fills of the trader's account on the WebSocket while it trades over MCP.
@@ -382,6 +411,17 @@ fn streamable_http_needs_a_key_offers_tools_by_scope_and_its_orders_reach_rest_a
         assert_eq!(status, 200);
         assert!(body.contains(&order_id), "{body}");
 
+        // Who placed it, with the MCP client's name, is in the account's order audit.
+        let (status, body) = server.get("/api/orders/audit", Some(&trader));
+        assert_eq!(status, 200, "{body}");
+        let audit: Value = serde_json::from_str(&body).unwrap();
+        let placed =
+            audit["records"].as_array().unwrap().iter().find(|r| r["outcome"]["order_id"] == order_id.as_str());
+        let placed = placed.unwrap_or_else(|| panic!("{audit}"));
+        assert_eq!(placed["origin"]["channel"], "mcp", "{placed}");
+        assert_eq!(placed["origin"]["tool"], "place_market_order", "{placed}");
+        assert!(placed["origin"]["client"].as_str().unwrap().starts_with("rmcp"), "{placed}");
+
         // And its fill came down the stream.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         let mut filled = false;
@@ -397,5 +437,24 @@ fn streamable_http_needs_a_key_offers_tools_by_scope_and_its_orders_reach_rest_a
     });
     let status = server.terminate();
     assert!(status.success(), "the server stops cleanly with MCP sessions opened: {status:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_read_only_offers_only_the_read_only_tools() {
+    let dir = scratch_dir("mcp-read-only");
+    let command = tokio::process::Command::new(env!("CARGO_BIN_EXE_coinswarm")).configure(|c| {
+        c.args(["mcp", "--read-only", "--data-dir"]).arg(&dir);
+    });
+    let (transport, _stderr) = TokioChildProcess::builder(command).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let client = ().serve(transport).await.expect("the stdio server initializes");
+    let mut tools: Vec<String> =
+        client.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
+    tools.sort();
+    let read_only: Vec<&str> = TOOLS.iter().copied().filter(|t| !TRADE_TOOLS.contains(t)).collect();
+    assert_eq!(tools, read_only);
+    let e = error(&client, "cancel_order", json!({"order_id": "00000000-0000-0000-0000-000000000000"})).await;
+    assert_eq!(e.code, ErrorCode(-32001), "{e:?}");
+    client.cancel().await.unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }

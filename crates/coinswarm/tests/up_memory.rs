@@ -57,10 +57,23 @@ fn the_swarm_remembers_its_decisions_realises_outcomes_and_saves_the_index_at_sh
         assert!(m["metadata"]["horizon_end"].as_f64().unwrap() as i64 <= state_at, "{m}");
         assert!(m["metadata"]["outcome"].is_number() && m["score"].as_f64().unwrap() <= 1.0 + 1e-6, "{m}");
     }
-    for bad in ["top_k=0", "top_k=1000", "top_k=ten", "k=3"] {
+    // The state at an earlier decision: what memory knew then, nothing from after it.
+    let earlier = coinswarm_core::time::Timestamp::from_millis(state_at - 100 * 3_600_000).to_rfc3339();
+    let (status, body) = server.get(&format!("/api/memory/similar?top_k=5&product_id=BTC-USD&at={earlier}"), None);
+    assert_eq!(status, 200, "{body}");
+    let then: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let then_at = coinswarm_core::time::Timestamp::parse(then["state_at"].as_str().unwrap()).unwrap().millis();
+    assert!(then_at <= state_at - 100 * 3_600_000, "{then}");
+    for m in then["matches"].as_array().unwrap() {
+        assert!(m["metadata"]["horizon_end"].as_f64().unwrap() as i64 <= then_at, "{m}");
+    }
+    let (status, body) = server.get("/api/memory/similar?at=2000-01-01", None);
+    assert_eq!(status, 404, "no state remembered that early: {body}");
+    for bad in ["top_k=0", "top_k=1000", "top_k=ten", "k=3", "at=yesterday"] {
         let (status, body) = server.get(&format!("/api/memory/similar?{bad}"), None);
         assert_eq!(status, 400, "{bad}: {body}");
     }
+    assert_eq!(server.get("/api/memory/similar?product_id=ETH-USD", None).0, 404);
     let (_, body) = server.get("/api/memory/similar?top_k=1000", None);
     assert!(body.contains("top_k must be between 1 and 100"), "{body}");
     // An operator quarantines, then deletes, a learned pattern: through the quorum.

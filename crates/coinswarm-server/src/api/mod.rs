@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/trades", get(accounts::trades))
         .route("/api/orders", post(orders::place).get(orders::list))
         .route("/api/orders/preview", post(orders::preview))
+        .route("/api/orders/audit", get(orders::audit))
         .route("/api/orders/{id}", get(orders::one).delete(orders::cancel))
         .route("/api/predictions", get(swarm::prediction))
         .route("/api/analytics", get(analytics::query))

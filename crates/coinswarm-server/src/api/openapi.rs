@@ -103,6 +103,9 @@ pub fn document() -> Value {
             "/api/orders/preview": {"post": secured(json!({"summary": "Every check of placing an order (exchange rules, balance, oversight limits, circuit breaker) and its fee estimate, placing nothing",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderRequest"}}}},
                 "responses": responses("The preview: accepted, or the rejection's code and message", &[400, 401, 403, 404, 413, 415, 422, 429])}))},
+            "/api/orders/audit": {"get": secured(json!({"summary": "Who placed and cancelled the caller's orders through the API or MCP (channel, key, MCP client, tool) and the outcome, newest first",
+                "parameters": [param("limit", "query", false, json!({"type": "integer", "minimum": 1, "maximum": 1000}), "Default 100")],
+                "responses": responses("Records", &[400, 401, 403, 429, 503])}))},
             "/api/orders/{id}": {
                 "get": secured(json!({"summary": "One order", "parameters": [order_id.clone()], "responses": responses("The order", &[400, 401, 403, 404, 429])})),
                 "delete": secured(json!({"summary": "Cancel an order", "parameters": [order_id], "responses": responses("The cancelled order", &[400, 401, 403, 404, 422, 429])}))

@@ -78,6 +78,25 @@ pub async fn cancel(
 ) -> Result<Json<Value>, ApiError> {
     desk::require(&caller.0, crate::keys::Scope::Trade)?;
     let Path(id) = path?;
-    let order = desk::cancel(&state, &caller.0, &id).await?;
+    let origin = OrderOrigin { channel: "rest", key_id: caller.0.id.clone(), client: None, tool: None };
+    let order = desk::cancel(&state, &caller.0, &id, origin).await?;
     Ok(Json(json!({"success": true, "order": order})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    limit: Option<usize>,
+}
+
+/// Who placed and cancelled the caller's orders (REST or MCP: key, client, tool) and the
+/// outcome of each, newest first.
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    desk::require(&caller.0, crate::keys::Scope::Read)?;
+    let Query(query) = query?;
+    Ok(Json(desk::order_audit(&state, &caller.0, query.limit).await?))
 }

@@ -65,12 +65,6 @@ pub async fn decisions(
         .recent_decisions(crate::app::SWARM_ACCOUNT, limit as u32)
         .await
         .map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
-    // The account's log also records orders placed on it through the API (their origin):
-    // those are not the swarm's decisions.
-    let decisions: Vec<Value> = lines
-        .iter()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|record| record.get("kind").and_then(Value::as_str) != Some("external_order"))
-        .collect();
+    let decisions: Vec<Value> = lines.iter().filter_map(|line| serde_json::from_str(line).ok()).collect();
     Ok(Json(json!({"decisions": decisions})))
 }

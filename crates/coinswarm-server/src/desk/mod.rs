@@ -217,6 +217,20 @@ pub async fn orders(
     Ok(json!({"orders": orders}))
 }
 
+/// Who placed and cancelled the key's account's orders through the API or MCP (channel,
+/// key, MCP client and tool) and what came of it, newest first (default 100, at most 1000).
+pub async fn order_audit(parts: &AppParts, key: &ApiKey, limit: Option<usize>) -> Result<Value, ApiError> {
+    require(key, Scope::Read)?;
+    let limit = page_limit(limit, 100, 1000)?;
+    let lines = parts
+        .store
+        .order_audit(&key.account_id, limit as u32)
+        .await
+        .map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
+    let records: Vec<Value> = lines.iter().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    Ok(json!({"account_id": key.account_id, "records": records}))
+}
+
 /// Parses an order id.
 pub fn order_id(text: &str) -> Result<OrderId, ApiError> {
     text.parse().map_err(|_| ApiError::bad_request("INVALID_ORDER_ID", format!("'{text}' is not an order id")))
@@ -257,15 +271,16 @@ pub async fn preview(parts: &AppParts, key: &ApiKey, request: OrderRequest) -> R
     session.preview(request).await.map_err(session_error)
 }
 
-/// Cancels an order of the key's account; answered once the cancellation is stored.
-pub async fn cancel(parts: &AppParts, key: &ApiKey, id: &str) -> Result<Order, ApiError> {
+/// Cancels an order of the key's account; answered once the cancellation is stored, and
+/// recorded with `origin`.
+pub async fn cancel(parts: &AppParts, key: &ApiKey, id: &str, origin: OrderOrigin) -> Result<Order, ApiError> {
     require(key, Scope::Trade)?;
     let id = order_id(id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     if session.view().orders.get(id).is_none() {
         return Err(ApiError::not_found(format!("no order {id}")));
     }
-    session.cancel(id).await.map_err(session_error)
+    session.cancel(id, origin).await.map_err(session_error)
 }
 
 /// A session's refusal as an API error: the exchange's and the guard's reasons are 422
@@ -297,6 +312,9 @@ pub fn prediction(parts: &AppParts, product: &str) -> Result<Bytes, ApiError> {
     }
     let session = parts.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
     let swarm = session.swarm().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
+    if swarm.product_id != product_id {
+        return Err(ApiError::not_found(format!("the swarm trades {}, not {product_id}", swarm.product_id)));
+    }
     let decision = swarm.latest_decision.clone().ok_or_else(|| ApiError::unavailable("no decision yet"))?;
     let body = serde_json::to_vec(&json!({"product_id": product_id, "decision": decision}))
         .map(Bytes::from)
@@ -325,14 +343,17 @@ pub async fn similar(
     if !(1..=100).contains(&top_k) {
         return Err(ApiError::bad_request("INVALID_TOP_K", format!("top_k must be between 1 and 100, not {top_k}")));
     }
-    if let Some(product) = product {
-        listed_product(parts, product)?;
-    }
+    let product = product.map(|p| listed_product(parts, p)).transpose()?;
     let at = parse_time(at, "at", false)?;
     if !parts.config.memory.enabled {
         return Err(ApiError::unavailable("pattern memory is off (memory.enabled = false)"));
     }
     let session = parts.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
+    if let (Some(asked), Some(swarm)) = (product, session.swarm())
+        && swarm.product_id != asked
+    {
+        return Err(ApiError::not_found(format!("pattern memory holds {}, not {asked}", swarm.product_id)));
+    }
     let memory_error = |e: SessionError| ApiError::unavailable(e.to_string());
     let found = match at {
         None => session.similar_now(top_k).await.map_err(memory_error)?.ok_or_else(|| {

@@ -451,7 +451,8 @@ impl McpDesk {
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
         let key = self.caller(&cx)?;
-        let order = desk::cancel(&self.parts, &key, &p.order_id).await.map_err(mcp_error)?;
+        let origin = self.origin(&key, "cancel_order", &cx);
+        let order = desk::cancel(&self.parts, &key, &p.order_id, origin).await.map_err(mcp_error)?;
         Ok(answer(order_summary("cancelled", &order), json!({"order": order})))
     }
 
@@ -540,6 +541,11 @@ impl McpDesk {
 }
 
 impl McpDesk {
+    /// Who is behind an order tool call: the key, the MCP client and the tool.
+    fn origin(&self, key: &crate::keys::ApiKey, tool: &str, cx: &RequestContext<RoleServer>) -> OrderOrigin {
+        OrderOrigin { channel: "mcp", key_id: key.id.clone(), client: Self::client(cx), tool: Some(tool.to_string()) }
+    }
+
     async fn place(
         &self,
         params: PreviewParams,

@@ -224,13 +224,29 @@ impl SqlStore {
             .collect()
     }
 
-    /// The latest `limit` decision records of an account, newest first.
+    /// The latest `limit` decision records of an account (the swarm's), newest first, without
+    /// the records of orders placed on it from outside ([`SqlStore::order_audit`]).
     pub async fn recent_decisions(&self, account_id: &str, limit: u32) -> anyhow::Result<Vec<String>> {
-        let rows = sqlx::query("SELECT record FROM decisions WHERE account_id = ? ORDER BY id DESC LIMIT ?")
+        let rows = sqlx::query(
+            "SELECT record FROM decisions WHERE account_id = ? AND record NOT LIKE '%\"kind\":\"external_%' ORDER BY id DESC LIMIT ?",
+        )
             .bind(account_id)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
+        Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
+    }
+
+    /// The latest `limit` records of orders placed or cancelled on an account through the API
+    /// or MCP (who sent it: channel, key, MCP client and tool; and the outcome), newest first.
+    pub async fn order_audit(&self, account_id: &str, limit: u32) -> anyhow::Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT record FROM decisions WHERE account_id = ? AND record LIKE '%\"kind\":\"external_%' ORDER BY id DESC LIMIT ?",
+        )
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
     }
 
