@@ -42,6 +42,8 @@ pub struct AppParts {
     pub analytics: Arc<AnalyticsBuffer>,
     /// Turns true when the server begins to shut down (streams close, the feed stops).
     pub shutdown: watch::Receiver<bool>,
+    /// Room for requested backtests (`mcp.max_concurrent_backtests`).
+    pub backtests: Arc<tokio::sync::Semaphore>,
     starting: tokio::sync::Mutex<()>,
     session_tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -148,6 +150,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         http_metrics: HttpMetrics::default(),
         analytics: Arc::new(AnalyticsBuffer::default()),
         shutdown: shutdown_rx.clone(),
+        backtests: Arc::new(tokio::sync::Semaphore::new(config.mcp.max_concurrent_backtests)),
         starting: tokio::sync::Mutex::new(()),
         session_tasks: Mutex::new(Vec::new()),
     });

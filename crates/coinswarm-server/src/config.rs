@@ -39,11 +39,14 @@ pub struct McpConfig {
     pub max_backtest_bars: usize,
     /// Longest a `run_backtest` call may take, in ms, before it is refused. Default 30,000.
     pub backtest_timeout_ms: u64,
+    /// `run_backtest` calls running at once; one more is refused as busy. Default 1 (one of
+    /// the two cores stays with trading).
+    pub max_concurrent_backtests: usize,
 }
 
 impl Default for McpConfig {
     fn default() -> Self {
-        Self { enabled: true, max_backtest_bars: 20_000, backtest_timeout_ms: 30_000 }
+        Self { enabled: true, max_backtest_bars: 20_000, backtest_timeout_ms: 30_000, max_concurrent_backtests: 1 }
     }
 }
 
@@ -282,8 +285,11 @@ impl ServerConfig {
         if !(1..=10_000).contains(&self.memory.expansion_search) {
             bail!("memory.expansion_search must be between 1 and 10000");
         }
-        if self.mcp.max_backtest_bars == 0 || self.mcp.backtest_timeout_ms == 0 {
-            bail!("mcp.max_backtest_bars and mcp.backtest_timeout_ms must be at least 1");
+        if self.mcp.max_backtest_bars == 0
+            || self.mcp.backtest_timeout_ms == 0
+            || self.mcp.max_concurrent_backtests == 0
+        {
+            bail!("mcp.max_backtest_bars, mcp.backtest_timeout_ms and mcp.max_concurrent_backtests must be at least 1");
         }
         if self.stream.send_buffer_bytes < 4096 {
             bail!("stream.send_buffer_bytes must be at least 4096");

@@ -441,10 +441,12 @@ fn streamable_http_needs_a_key_offers_tools_by_scope_and_its_orders_reach_rest_a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stdio_read_only_offers_only_the_read_only_tools() {
+async fn stdio_read_only_offers_only_the_read_only_tools_and_backtests_stay_within_their_bounds() {
     let dir = scratch_dir("mcp-read-only");
+    let config = dir.join("mcp.toml");
+    std::fs::write(&config, "[mcp]\nmax_backtest_bars = 5000\n").unwrap();
     let command = tokio::process::Command::new(env!("CARGO_BIN_EXE_coinswarm")).configure(|c| {
-        c.args(["mcp", "--read-only", "--data-dir"]).arg(&dir);
+        c.args(["mcp", "--read-only", "--config"]).arg(&config).arg("--data-dir").arg(&dir);
     });
     let (transport, _stderr) = TokioChildProcess::builder(command).stderr(std::process::Stdio::null()).spawn().unwrap();
     let client = ().serve(transport).await.expect("the stdio server initializes");
@@ -455,6 +457,10 @@ async fn stdio_read_only_offers_only_the_read_only_tools() {
     assert_eq!(tools, read_only);
     let e = error(&client, "cancel_order", json!({"order_id": "00000000-0000-0000-0000-000000000000"})).await;
     assert_eq!(e.code, ErrorCode(-32001), "{e:?}");
+    // The whole hourly file is some 17,500 bars: beyond this server's 5,000.
+    let e = error(&client, "run_backtest", json!({"data": "bitfinex-btcusd-1h", "strategy": "committee"})).await;
+    assert_eq!(e.data.as_ref().unwrap()["code"], "TOO_MANY_BARS", "{e:?}");
+    assert!(e.message.contains("at most 5000 per request"), "{e:?}");
     client.cancel().await.unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -14,7 +14,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// How large and long a requested backtest may be (`[mcp]` in the server config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,10 +51,14 @@ fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::bad_request(code, message)
 }
 
-/// Runs `ask` on a blocking thread within `limits`; the answer is the result's summary:
-/// equity, return, fees, every metric and the number of round trips.
-pub async fn run(ask: BacktestAsk, limits: BacktestLimits) -> Result<Value, ApiError> {
+/// Runs `ask` on a blocking thread within `limits`, if one of `room`'s permits is free (else
+/// it is refused as busy); the answer is the result's summary: equity, return, fees and
+/// every metric. The permit is held until the run ends, even one that outlived its timeout.
+pub async fn run(ask: BacktestAsk, limits: BacktestLimits, room: Arc<Semaphore>) -> Result<Value, ApiError> {
     let (series, mut strategy) = prepare(&ask, limits)?;
+    let permit = room.try_acquire_owned().map_err(|_| {
+        ApiError::unavailable("busy: as many backtests as mcp.max_concurrent_backtests are running; try again shortly")
+    })?;
     let capital = ask.capital.unwrap_or(Decimal::from(100_000));
     let mut config = BacktestConfig { capital, ..BacktestConfig::default() };
     if let Some(fee) = ask.fee_bps {
@@ -61,6 +67,7 @@ pub async fn run(ask: BacktestAsk, limits: BacktestLimits) -> Result<Value, ApiE
     config.max_curve_points = 200;
     config.max_listed_trades = 0;
     let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let result = run_backtest(&[&series], strategy.as_mut(), &config, &BTreeMap::new());
         result.map(|r| summary(&r, &series)).map_err(|e| e.to_string())
     });

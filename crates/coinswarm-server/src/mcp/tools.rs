@@ -512,7 +512,7 @@ impl McpDesk {
             max_bars: config.max_backtest_bars,
             timeout: Duration::from_millis(config.backtest_timeout_ms),
         };
-        let value = backtest::run(ask, limits).await.map_err(mcp_error)?;
+        let value = backtest::run(ask, limits, self.parts.backtests.clone()).await.map_err(mcp_error)?;
         let summary = format!(
             "{} over {} bars: {} → {} (return {})",
             value["strategy"].as_str().unwrap_or(""),
