@@ -1,0 +1,18 @@
+//! # coinswarm-coinbase
+//!
+//! Coinbase Advanced Trade connectivity: CDP API keys and their per-request JWTs
+//! ([`auth`]), client-side rate limits ([`limiter`]), and the REST client with retries and
+//! typed errors ([`rest`]).
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
+
+pub mod auth;
+pub mod error;
+pub mod limiter;
+#[cfg(feature = "mock")]
+pub mod mock;
+pub mod rest;
+
+pub use auth::{CdpKey, KeyError, VerifyingKey};
+pub use error::{CoinbaseError, ErrorBody};
+pub use rest::{CoinbaseRest, MAX_CANDLES_PER_REQUEST, RestConfig};

@@ -1,0 +1,276 @@
+//! A local mock of Coinbase's REST API for tests (feature `mock`), on a loopback port. It
+//! checks each JWT (signature with the key's public half, `uri`, lifetime, a fresh nonce),
+//! enforces a rate limit of its own (answering 429 with `Retry-After`), keeps orders by
+//! `client_order_id`, serves deterministic hourly candles with optional holes, and injects
+//! faults on request: 429, 5xx, malformed bodies, and an order stored but its answer lost.
+
+use crate::auth::VerifyingKey;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// A fault the next matching request gets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// 429 with `Retry-After` in seconds.
+    TooManyRequests(u64),
+    /// This status with an error body.
+    Status(u16),
+    /// 200 with a body that is not JSON.
+    Malformed,
+    /// (Order creation) the order is stored, but the answer is a 502: a lost response.
+    StoreThenFail,
+}
+
+/// What the mock saw and holds.
+#[derive(Debug, Default)]
+pub struct MockState {
+    pub key: Option<VerifyingKey>,
+    /// Faults for requests whose path contains the key text, taken in order.
+    pub faults: Vec<(String, VecDeque<Fault>)>,
+    /// Every request: (method, path, query).
+    pub requests: Vec<(String, String, String)>,
+    /// Requests refused by the mock's own rate limit.
+    pub rate_limited: u32,
+    /// JWT failures (the reason), answered 401.
+    pub auth_failures: Vec<String>,
+    /// Orders by client_order_id.
+    pub orders: BTreeMap<String, Value>,
+    /// Candle starts (seconds) that have no candle: an exchange outage.
+    pub holes: HashSet<i64>,
+    /// Fail every candle request with 500 once this many have been served (an outage).
+    pub candle_requests_before_outage: Option<usize>,
+    candle_requests: usize,
+    nonces: HashSet<String>,
+    bucket: Option<(f64, f64, f64, Instant)>,
+}
+
+/// A running mock.
+#[derive(Debug, Clone)]
+pub struct MockCoinbase {
+    pub addr: SocketAddr,
+    pub state: Arc<Mutex<MockState>>,
+}
+
+impl MockCoinbase {
+    /// Starts the mock on a free loopback port; `rate` and `burst` bound each second's
+    /// requests (`None`: no limit).
+    pub async fn start(key: Option<VerifyingKey>, rate_limit: Option<(f64, f64)>) -> MockCoinbase {
+        let state = Arc::new(Mutex::new(MockState {
+            key,
+            bucket: rate_limit.map(|(rate, burst)| (rate, burst, burst, Instant::now())),
+            ..MockState::default()
+        }));
+        let app = axum::Router::new()
+            .route("/api/v3/brokerage/market/products/{id}/candles", get(candles))
+            .route("/api/v3/brokerage/products/{id}/candles", get(candles))
+            .route("/api/v3/brokerage/accounts", get(accounts))
+            .route("/api/v3/brokerage/orders", post(create_order))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        MockCoinbase { addr, state }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Queues faults for requests whose path contains `path_part`.
+    pub fn inject(&self, path_part: &str, faults: impl IntoIterator<Item = Fault>) {
+        let mut state = self.state.lock().unwrap();
+        state.faults.push((path_part.to_string(), faults.into_iter().collect()));
+    }
+
+    pub fn with<R>(&self, f: impl FnOnce(&mut MockState) -> R) -> R {
+        f(&mut self.state.lock().unwrap())
+    }
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({"error": code, "message": message, "error_details": ""}))).into_response()
+}
+
+/// The checks every request meets; `Err` is the answer to send instead.
+fn admit(
+    state: &Mutex<MockState>,
+    method: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    private: bool,
+) -> Result<(), Box<Response>> {
+    let mut state = state.lock().unwrap();
+    state.requests.push((method.to_string(), uri.path().to_string(), uri.query().unwrap_or_default().to_string()));
+    if let Some((rate, burst, tokens, last)) = state.bucket {
+        let now = Instant::now();
+        let tokens = (tokens + now.duration_since(last).as_secs_f64() * rate).min(burst);
+        if tokens < 1.0 {
+            state.bucket = Some((rate, burst, tokens, now));
+            state.rate_limited += 1;
+            let mut response = error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests");
+            response.headers_mut().insert("retry-after", "1".parse().unwrap());
+            return Err(Box::new(response));
+        }
+        state.bucket = Some((rate, burst, tokens - 1.0, now));
+    }
+    if private {
+        let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or_default().to_string();
+        let token = headers
+            .get("authorization")
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .unwrap_or_default()
+            .to_string();
+        let checked = match &state.key {
+            None => Err("the mock has no key to check with".to_string()),
+            Some(key) => key.verify(&token).and_then(|t| {
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+                let expected = format!("{method} {host}{}", uri.path());
+                if t.uri.as_deref() != Some(expected.as_str()) {
+                    Err(format!("uri {:?}, expected {expected}", t.uri))
+                } else if t.exp - t.nbf != 120 || t.nbf > now + 5 || t.exp < now {
+                    Err(format!("nbf {} exp {} now {now}", t.nbf, t.exp))
+                } else if !state.nonces.insert(t.nonce.clone()) {
+                    Err(format!("nonce {} used twice", t.nonce))
+                } else {
+                    Ok(())
+                }
+            }),
+        };
+        if let Err(reason) = checked {
+            state.auth_failures.push(reason.clone());
+            return Err(Box::new(error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &reason)));
+        }
+    }
+    Ok(())
+}
+
+fn take_fault(state: &Mutex<MockState>, path: &str) -> Option<Fault> {
+    let mut state = state.lock().unwrap();
+    state.faults.iter_mut().find(|(part, queue)| path.contains(part.as_str()) && !queue.is_empty())?.1.pop_front()
+}
+
+fn fault_response(fault: &Fault) -> Option<Response> {
+    match fault {
+        Fault::TooManyRequests(secs) => {
+            let mut response = error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "slow down");
+            response.headers_mut().insert("retry-after", secs.to_string().parse().unwrap());
+            Some(response)
+        }
+        Fault::Status(code) => Some(error(StatusCode::from_u16(*code).unwrap(), "INTERNAL", "injected failure")),
+        Fault::Malformed => Some((StatusCode::OK, "{\"candles\": [tru").into_response()),
+        Fault::StoreThenFail => None,
+    }
+}
+
+/// A deterministic hourly candle starting at `start` (seconds).
+pub fn mock_candle(start: i64) -> Value {
+    let base = 10_000.0 + ((start / 3600) % 500) as f64;
+    json!({
+        "start": start.to_string(),
+        "low": format!("{:.2}", base - 5.0),
+        "high": format!("{:.2}", base + 5.0),
+        "open": format!("{:.2}", base - 1.0),
+        "close": format!("{:.2}", base + 1.0),
+        "volume": "12.5",
+    })
+}
+
+async fn candles(
+    State(state): State<Arc<Mutex<MockState>>>,
+    Path(_product): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let private = !uri.path().contains("/market/");
+    if let Err(response) = admit(&state, "GET", &uri, &headers, private) {
+        return *response;
+    }
+    if let Some(fault) = take_fault(&state, uri.path()) {
+        return fault_response(&fault).unwrap_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_GATEWAY", "lost"));
+    }
+    {
+        let mut state = state.lock().unwrap();
+        if state.candle_requests_before_outage.is_some_and(|n| state.candle_requests >= n) {
+            return error(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "outage");
+        }
+        state.candle_requests += 1;
+    }
+    let number = |name: &str| query.get(name).and_then(|v| v.parse::<i64>().ok());
+    let (Some(start), Some(end)) = (number("start"), number("end")) else {
+        return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "start and end are required");
+    };
+    let limit = number("limit").unwrap_or(350);
+    if query.get("granularity").map(String::as_str) != Some("ONE_HOUR") {
+        return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "the mock serves ONE_HOUR");
+    }
+    let first = (start + 3599) / 3600 * 3600;
+    let starts: Vec<i64> = (0..).map(|i| first + i * 3600).take_while(|s| *s <= end).collect();
+    if starts.len() as i64 > limit.min(350) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+            "number of candles requested should be less than 350",
+        );
+    }
+    let holes = state.lock().unwrap().holes.clone();
+    // Newest first, as Coinbase sends them.
+    let candles: Vec<Value> = starts.iter().rev().filter(|s| !holes.contains(s)).map(|s| mock_candle(*s)).collect();
+    Json(json!({"candles": candles})).into_response()
+}
+
+async fn accounts(State(state): State<Arc<Mutex<MockState>>>, uri: Uri, headers: HeaderMap) -> Response {
+    if let Err(response) = admit(&state, "GET", &uri, &headers, true) {
+        return *response;
+    }
+    if let Some(fault) = take_fault(&state, uri.path()) {
+        return fault_response(&fault).unwrap_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_GATEWAY", "lost"));
+    }
+    Json(json!({"accounts": [{"uuid": "a1", "currency": "USD", "available_balance": {"value": "1000", "currency": "USD"}}], "has_next": false}))
+        .into_response()
+}
+
+async fn create_order(
+    State(state): State<Arc<Mutex<MockState>>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Err(response) = admit(&state, "POST", &uri, &headers, true) {
+        return *response;
+    }
+    let fault = take_fault(&state, uri.path());
+    if let Some(response) = fault.as_ref().and_then(fault_response) {
+        return response;
+    }
+    let Some(client_order_id) = body.get("client_order_id").and_then(Value::as_str).map(str::to_string) else {
+        return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "client_order_id is required");
+    };
+    let order = {
+        let mut state = state.lock().unwrap();
+        let next = state.orders.len() + 1;
+        state
+            .orders
+            .entry(client_order_id.clone())
+            .or_insert_with(
+                || json!({"order_id": format!("order-{next}"), "client_order_id": client_order_id, "request": body}),
+            )
+            .clone()
+    };
+    if fault == Some(Fault::StoreThenFail) {
+        return error(StatusCode::BAD_GATEWAY, "BAD_GATEWAY", "the answer was lost");
+    }
+    Json(json!({"success": true, "success_response": {"order_id": order["order_id"], "client_order_id": order["client_order_id"]}}))
+        .into_response()
+}
