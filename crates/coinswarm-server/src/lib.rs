@@ -12,6 +12,7 @@
 pub mod api;
 pub mod app;
 pub mod archive;
+pub mod backfill;
 pub mod columnar;
 pub mod config;
 pub mod desk;

@@ -1,6 +1,7 @@
 //! `coinswarm data …`: the bundled real market data.
 
 mod archive;
+mod backfill;
 mod list;
 mod quality;
 mod show;
@@ -26,6 +27,9 @@ pub enum DataCommand {
     Quality(quality::QualityArgs),
     /// Write bundled data sets into the data directory's Parquet candle archive.
     Archive(archive::ArchiveArgs),
+    /// Page Coinbase candles into the archive (at most 350 a request; resumable; reports
+    /// gaps). Public market endpoints unless a CDP key is given.
+    Backfill(backfill::BackfillArgs),
 }
 
 pub fn run(command: DataCommand, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -34,6 +38,7 @@ pub fn run(command: DataCommand, out: &mut dyn Write) -> anyhow::Result<()> {
         DataCommand::Show(args) => show::run(&args, out),
         DataCommand::Quality(args) => quality::run(&args, out),
         DataCommand::Archive(args) => archive::run(&args, out),
+        DataCommand::Backfill(args) => backfill::run(&args, out),
     }
 }
 
