@@ -60,6 +60,23 @@ impl CdpKey {
         Ok(Self { name: name.to_string(), signing })
     }
 
+    /// A fresh random key (`ES256` or `EdDSA`), for benchmarks and tests.
+    pub fn random(name: &str, algorithm: &str) -> Result<Self, KeyError> {
+        loop {
+            let mut seed = [0u8; 32];
+            rand::rng().fill_bytes(&mut seed);
+            let signing = match algorithm {
+                "ES256" => match p256::SecretKey::from_slice(&seed) {
+                    Ok(secret) => Signing::Es256(p256::ecdsa::SigningKey::from(secret)),
+                    Err(_) => continue, // a seed outside the curve's order: draw again
+                },
+                "EdDSA" => Signing::EdDsa(ed25519_dalek::SigningKey::from_bytes(&seed)),
+                other => return Err(KeyError::Unreadable(format!("unknown algorithm {other}"))),
+            };
+            return Ok(Self { name: name.to_string(), signing });
+        }
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -2,7 +2,8 @@
 //!
 //! Coinbase Advanced Trade connectivity: CDP API keys and their per-request JWTs
 //! ([`auth`]), client-side rate limits ([`limiter`]), and the REST client with retries and
-//! typed errors ([`rest`]).
+//! typed errors ([`rest`]), and the WebSocket client with reconnects and gap resync
+//! ([`ws`], [`order_book`]).
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
@@ -11,8 +12,11 @@ pub mod error;
 pub mod limiter;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod order_book;
 pub mod rest;
+pub mod ws;
 
 pub use auth::{CdpKey, KeyError, VerifyingKey};
 pub use error::{CoinbaseError, ErrorBody};
 pub use rest::{CoinbaseRest, MAX_CANDLES_PER_REQUEST, RestConfig};
+pub use ws::{Subscription, WsClient, WsConfig, WsEvent};

@@ -48,8 +48,31 @@ pub struct MockState {
     /// Fail every candle request with 500 once this many have been served (an outage).
     pub candle_requests_before_outage: Option<usize>,
     candle_requests: usize,
+    /// What each WebSocket connection plays, in order of connection; later connections
+    /// send a heartbeat every 100 ms.
+    pub ws_plans: VecDeque<Vec<WsStep>>,
+    /// WebSocket connections accepted.
+    pub ws_connections: u32,
+    /// Subscribe messages: (connection, ms after it opened, the message).
+    pub ws_subscriptions: Vec<(u32, u128, Value)>,
+    /// The REST `product_book` answer (`pricebook`).
+    pub book: Value,
     nonces: HashSet<String>,
     bucket: Option<(f64, f64, f64, Instant)>,
+}
+
+/// One step of a WebSocket connection's script.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WsStep {
+    /// A message; the mock adds `sequence_num` (one more than the last).
+    Send(Value),
+    /// Lose this many sequence numbers (a gap the client must notice).
+    SkipSequence(u64),
+    Sleep(u64),
+    /// Close the connection.
+    Close,
+    /// Stay connected and send nothing (stale).
+    Silence,
 }
 
 /// A running mock.
@@ -73,6 +96,9 @@ impl MockCoinbase {
             .route("/api/v3/brokerage/products/{id}/candles", get(candles))
             .route("/api/v3/brokerage/accounts", get(accounts))
             .route("/api/v3/brokerage/orders", post(create_order))
+            .route("/api/v3/brokerage/market/product_book", get(product_book))
+            .route("/api/v3/brokerage/product_book", get(product_book))
+            .route("/ws", get(websocket))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
         let addr = listener.local_addr().unwrap();
@@ -84,6 +110,10 @@ impl MockCoinbase {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
     }
 
     /// Queues faults for requests whose path contains `path_part`.
@@ -273,4 +303,80 @@ async fn create_order(
     }
     Json(json!({"success": true, "success_response": {"order_id": order["order_id"], "client_order_id": order["client_order_id"]}}))
         .into_response()
+}
+
+async fn product_book(State(state): State<Arc<Mutex<MockState>>>, uri: Uri, headers: HeaderMap) -> Response {
+    let private = !uri.path().contains("/market/");
+    if let Err(response) = admit(&state, "GET", &uri, &headers, private) {
+        return *response;
+    }
+    let book = state.lock().unwrap().book.clone();
+    Json(json!({"pricebook": book})).into_response()
+}
+
+async fn websocket(
+    State(state): State<Arc<Mutex<MockState>>>,
+    upgrade: axum::extract::ws::WebSocketUpgrade,
+) -> Response {
+    upgrade.on_upgrade(move |socket| play(state, socket))
+}
+
+async fn play(state: Arc<Mutex<MockState>>, mut socket: axum::extract::ws::WebSocket) {
+    use axum::extract::ws::Message;
+    let opened = Instant::now();
+    let (connection, plan) = {
+        let mut s = state.lock().unwrap();
+        s.ws_connections += 1;
+        (s.ws_connections, s.ws_plans.pop_front())
+    };
+    // Subscriptions come first; take what arrives in the first 300 ms.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(300);
+    while let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout_at(deadline, socket.recv()).await {
+        let message: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let mut s = state.lock().unwrap();
+        if let (Some(jwt), Some(key)) = (message.get("jwt").and_then(Value::as_str), s.key.clone()) {
+            match key.verify(jwt) {
+                Ok(token) if token.uri.is_none() && s.nonces.insert(token.nonce.clone()) => {}
+                Ok(token) => s.auth_failures.push(format!("websocket token {token:?}")),
+                Err(reason) => s.auth_failures.push(reason),
+            }
+        }
+        s.ws_subscriptions.push((connection, opened.elapsed().as_millis(), message));
+    }
+    let mut sequence = 0u64;
+    let steps = plan.unwrap_or_default();
+    let send = |value: &Value, sequence: &mut u64| {
+        let mut value = value.clone();
+        value["sequence_num"] = json!(*sequence);
+        *sequence += 1;
+        Message::text(value.to_string())
+    };
+    for step in steps {
+        match step {
+            WsStep::Send(value) => {
+                if socket.send(send(&value, &mut sequence)).await.is_err() {
+                    return;
+                }
+            }
+            WsStep::SkipSequence(n) => sequence += n,
+            WsStep::Sleep(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
+            WsStep::Close => {
+                let _ = socket.send(Message::Close(None)).await;
+                return;
+            }
+            WsStep::Silence => {
+                while let Some(Ok(_)) = socket.recv().await {}
+                return;
+            }
+        }
+    }
+    let mut counter = 0u64;
+    loop {
+        let beat = json!({"channel": "heartbeats", "events": [{"current_time": "now", "heartbeat_counter": counter}]});
+        if socket.send(send(&beat, &mut sequence)).await.is_err() {
+            return;
+        }
+        counter += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

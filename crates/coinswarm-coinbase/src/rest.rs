@@ -55,7 +55,7 @@ impl Default for RestConfig {
 }
 
 /// Installs the TLS crypto provider once (ring), before any client is built.
-fn install_tls_provider() {
+pub(crate) fn install_tls_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();

@@ -23,6 +23,8 @@ pub enum BenchCommand {
     Backtest(BacktestBenchArgs),
     /// HTTP throughput and latency of a running server (`coinswarm up`).
     Api(super::bench_api::ApiBenchArgs),
+    /// Signing the JWT every Coinbase request carries (ES256 and EdDSA).
+    Jwt(super::bench_jwt::JwtBenchArgs),
     /// MCP tool-call latency of a running server over Streamable HTTP (`/mcp`).
     Mcp(super::bench_mcp::McpBenchArgs),
     /// WebSocket fan-out of a running server: many `/stream` clients, delivery lag, drops.
@@ -70,6 +72,7 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
         BenchCommand::Api(args) => super::bench_api::run(&args, out),
         BenchCommand::Ws(args) => super::bench_ws::run(&args, out),
         BenchCommand::Mcp(args) => super::bench_mcp::run(&args, out),
+        BenchCommand::Jwt(args) => super::bench_jwt::run(&args, out),
         BenchCommand::Vectors(args) => super::bench_vectors::run(&args, out),
     }
 }

@@ -4,6 +4,7 @@
 mod backtest;
 mod bench;
 mod bench_api;
+mod bench_jwt;
 mod bench_mcp;
 mod bench_vectors;
 mod bench_ws;
