@@ -71,8 +71,10 @@ pub enum WsEvent {
     Disconnected {
         reason: String,
     },
+    /// A product's latest trade price and best bid and ask, at the message's exchange time.
     Ticker {
         product_id: ProductId,
+        time: Option<Timestamp>,
         price: Decimal,
         best_bid: Option<Decimal>,
         best_ask: Option<Decimal>,
@@ -299,6 +301,7 @@ fn product(value: &Value) -> Option<ProductId> {
 /// A message's events, keeping `books` up to date.
 fn decode(message: &Value, books: &mut BTreeMap<ProductId, OrderBook>) -> Vec<WsEvent> {
     let channel = message.get("channel").and_then(Value::as_str).unwrap_or_default();
+    let time = message.get("timestamp").and_then(Value::as_str).and_then(|t| Timestamp::parse(t).ok());
     let empty = Vec::new();
     let items = message.get("events").and_then(Value::as_array).unwrap_or(&empty);
     let mut out = Vec::new();
@@ -309,7 +312,7 @@ fn decode(message: &Value, books: &mut BTreeMap<ProductId, OrderBook>) -> Vec<Ws
                     if let (Some(product_id), Some(price)) = (product(t), t.get("price").and_then(decimal)) {
                         let (best_bid, best_ask) =
                             (t.get("best_bid").and_then(decimal), t.get("best_ask").and_then(decimal));
-                        out.push(WsEvent::Ticker { product_id, price, best_bid, best_ask });
+                        out.push(WsEvent::Ticker { product_id, time, price, best_bid, best_ask });
                     }
                 }
             }

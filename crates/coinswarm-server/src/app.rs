@@ -116,27 +116,47 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     config.validate()?;
     let owner = own_data_dir(&config.data_dir)?;
     let store = SqlStore::open(&config.data_dir).await?;
-    let series = match crate::archive::parse_source(&config.feed.data) {
-        Some(source) => {
-            let (venue, product_id, granularity) = source?;
-            let store = crate::store::LocalObjectStore::new(config.data_dir.join(crate::archive::ARCHIVE_DIR));
-            crate::archive::load_series(&store, &venue, product_id, granularity)?
-        }
+    let live = config.feed.source == crate::config::FeedSource::Coinbase;
+    let series = if live {
+        None
+    } else {
+        Some(match crate::archive::parse_source(&config.feed.data) {
+            Some(source) => {
+                let (venue, product_id, granularity) = source?;
+                let store = crate::store::LocalObjectStore::new(config.data_dir.join(crate::archive::ARCHIVE_DIR));
+                crate::archive::load_series(&store, &venue, product_id, granularity)?
+            }
+            None => {
+                let dataset = coinswarm_data::load(&config.feed.data)
+                    .with_context(|| format!("feed data '{}'", config.feed.data))?;
+                let entry = match &config.feed.product {
+                    Some(text) => {
+                        let product: ProductId =
+                            text.parse().map_err(|e| anyhow::anyhow!("feed.product '{text}': {e}"))?;
+                        dataset.entry(product)?
+                    }
+                    None => dataset.entries.first().context("the feed's data set holds no product")?,
+                };
+                entry.series.clone()
+            }
+        })
+    };
+    let (products, granularity) = match &series {
+        Some(series) => (vec![Product::spot(series.product_id())], series.granularity()),
         None => {
-            let dataset =
-                coinswarm_data::load(&config.feed.data).with_context(|| format!("feed data '{}'", config.feed.data))?;
-            let entry = match &config.feed.product {
-                Some(text) => {
-                    let product: ProductId = text.parse().map_err(|e| anyhow::anyhow!("feed.product '{text}': {e}"))?;
-                    dataset.entry(product)?
+            let mut products = Vec::new();
+            for text in &config.feed.products {
+                let product_id: ProductId = text.parse().map_err(|e| anyhow::anyhow!("feed.products '{text}': {e}"))?;
+                if !products.iter().any(|p: &Product| p.product_id == product_id) {
+                    products.push(Product::spot(product_id));
                 }
-                None => dataset.entries.first().context("the feed's data set holds no product")?,
-            };
-            entry.series.clone()
+            }
+            anyhow::ensure!(!products.is_empty(), "feed.products names no product");
+            (products, config.feed.bar_granularity)
         }
     };
-    let product = Product::spot(series.product_id());
-    let board = Arc::new(MarketBoard::new(vec![product.clone()], series.granularity()));
+    let product = products[0].clone();
+    let board = Arc::new(MarketBoard::new(products.clone(), granularity));
     let hub = Arc::new(Hub::new(config.stream.max_batches_behind));
     let (shutdown, shutdown_rx) = watch::channel(false);
     let parts = Arc::new(AppParts {
@@ -163,15 +183,14 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let mut swarm_config = SwarmConfig::default();
     swarm_config.recall.enabled = config.memory.enabled;
-    let mut swarm =
-        Swarm::new(swarm_config.clone(), product.clone(), series.granularity(), Some(DecisionLog::new(true)))?;
+    let mut swarm = Swarm::new(swarm_config.clone(), product.clone(), granularity, Some(DecisionLog::new(true)))?;
     if config.memory.enabled {
         let (agent, origin) = crate::memory_index::open_recall_agent(
             &config.data_dir,
             &store,
             &swarm_config,
             &product.product_id.to_string(),
-            series.granularity(),
+            granularity,
             config.memory.expansion_search,
         )
         .await?;
@@ -206,24 +225,42 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             .await
             .context("the HTTP server failed")
     });
-    let intrabar = IntrabarConfig {
-        quotes_per_bar: config.feed.quotes_per_bar,
-        spread_bps: config.feed.spread_bps,
-        ..IntrabarConfig::default()
-    };
-    let replay = ReplayFeed {
-        series,
-        product,
-        intrabar,
-        bar_interval: Duration::from_millis(config.feed.bar_interval_ms),
-        loop_at_end: config.feed.loop_at_end,
-    };
     let post_trade = tokio::spawn(crate::post_trade::run(store.clone(), parts.analytics.clone(), shutdown_rx.clone()));
     parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(post_trade);
     let coalesce = Duration::from_millis(config.stream.coalesce_ms);
     let fan_out = tokio::spawn(hub.clone().run(coalesce, shutdown_rx.clone()));
     parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(fan_out);
-    let feed = tokio::spawn(crate::feed::run(replay, board, hub, parts.sessions.clone(), store, shutdown_rx));
+    let feed = match series {
+        Some(series) => {
+            let intrabar = IntrabarConfig {
+                quotes_per_bar: config.feed.quotes_per_bar,
+                spread_bps: config.feed.spread_bps,
+                ..IntrabarConfig::default()
+            };
+            let replay = ReplayFeed {
+                series,
+                product,
+                intrabar,
+                bar_interval: Duration::from_millis(config.feed.bar_interval_ms),
+                loop_at_end: config.feed.loop_at_end,
+            };
+            tokio::spawn(crate::feed::run(replay, board, hub, parts.sessions.clone(), store, shutdown_rx))
+        }
+        None => {
+            let rest = coinswarm_coinbase::CoinbaseRest::new(
+                coinswarm_coinbase::RestConfig { base_url: config.coinbase.rest_url.clone(), ..Default::default() },
+                None,
+            )?;
+            let live = crate::live_feed::LiveFeed {
+                products,
+                swarm_product: product.product_id,
+                granularity,
+                ws: coinswarm_coinbase::WsConfig { url: config.coinbase.ws_url.clone(), ..Default::default() },
+                rest: Some(Arc::new(rest)),
+            };
+            tokio::spawn(crate::live_feed::run(live, board, hub, parts.sessions.clone(), shutdown_rx))
+        }
+    };
     Ok(RunningServer { addr, first_admin_key, parts, shutdown, http, feed, _owner: owner })
 }
 

@@ -27,6 +27,7 @@ pub struct ServerConfig {
     /// Oversight limits and circuit breaker for orders placed through the API and MCP.
     pub guard: GuardConfig,
     pub mcp: McpConfig,
+    pub coinbase: CoinbaseConfig,
 }
 
 /// The MCP server: Streamable HTTP at `/mcp` on `up`, and `coinswarm mcp` on stdio.
@@ -67,10 +68,46 @@ impl Default for MemoryConfig {
     }
 }
 
-/// The replayed market feed.
+/// Where market data comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedSource {
+    /// The bundled (or archived) bars, replayed as live quotes.
+    #[default]
+    Replay,
+    /// Coinbase's live ticker stream (orders still go to the paper engine).
+    Coinbase,
+}
+
+/// Coinbase's endpoints (`--feed coinbase`, `data backfill`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoinbaseConfig {
+    /// REST base URL (`COINSWARM_COINBASE_REST_URL`). Default `https://api.coinbase.com`.
+    pub rest_url: String,
+    /// WebSocket URL (`COINSWARM_COINBASE_WS_URL`). Default `wss://advanced-trade-ws.coinbase.com`.
+    pub ws_url: String,
+}
+
+impl Default for CoinbaseConfig {
+    fn default() -> Self {
+        Self {
+            rest_url: coinswarm_coinbase::RestConfig::default().base_url,
+            ws_url: coinswarm_coinbase::WsConfig::default().url,
+        }
+    }
+}
+
+/// The market feed: a replay (default) or Coinbase live.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeedConfig {
+    /// `replay` or `coinbase` (`--feed`, `COINSWARM_FEED_SOURCE`).
+    pub source: FeedSource,
+    /// Products of the live feed (`--products BTC-USD,ETH-USD`); the swarm trades the first.
+    pub products: Vec<String>,
+    /// Bars built from live tickers (the swarm decides at each close). Default ONE_MINUTE.
+    pub bar_granularity: coinswarm_core::market::Granularity,
     /// What the feed replays: a bundled data set, or `archive:VENUE/PRODUCT/GRANULARITY` from
     /// the data directory's candle archive (`coinswarm data archive` fills it).
     pub data: String,
@@ -151,6 +188,7 @@ impl Default for ServerConfig {
             memory: MemoryConfig::default(),
             guard: GuardConfig::default(),
             mcp: McpConfig::default(),
+            coinbase: CoinbaseConfig::default(),
         }
     }
 }
@@ -158,6 +196,9 @@ impl Default for ServerConfig {
 impl Default for FeedConfig {
     fn default() -> Self {
         Self {
+            source: FeedSource::Replay,
+            products: vec!["BTC-USD".into()],
+            bar_granularity: coinswarm_core::market::Granularity::OneMinute,
             data: "bitfinex-btcusd-1h".into(),
             product: None,
             bar_interval_ms: 1000,
@@ -193,7 +234,7 @@ impl Default for StreamConfig {
 }
 
 /// The `COINSWARM_*` variables read, each naming the setting it overrides.
-pub const ENV_VARS: [(&str, &str); 12] = [
+pub const ENV_VARS: [(&str, &str); 16] = [
     ("COINSWARM_LISTEN", "listen"),
     ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
     ("COINSWARM_DATA_DIR", "data_dir"),
@@ -206,6 +247,10 @@ pub const ENV_VARS: [(&str, &str); 12] = [
     ("COINSWARM_STREAM_SEND_BUFFER_BYTES", "stream.send_buffer_bytes"),
     ("COINSWARM_MEMORY_ENABLED", "memory.enabled"),
     ("COINSWARM_GUARD_ENABLED", "guard.enabled"),
+    ("COINSWARM_FEED_SOURCE", "feed.source"),
+    ("COINSWARM_FEED_PRODUCTS", "feed.products"),
+    ("COINSWARM_COINBASE_REST_URL", "coinbase.rest_url"),
+    ("COINSWARM_COINBASE_WS_URL", "coinbase.ws_url"),
 ];
 
 impl ServerConfig {
@@ -245,6 +290,18 @@ impl ServerConfig {
             "stream.send_timeout_ms" => self.stream.send_timeout_ms = value.parse().map_err(|e| parse_error(&e))?,
             "memory.enabled" => self.memory.enabled = value.parse().map_err(|e| parse_error(&e))?,
             "guard.enabled" => self.guard.enabled = value.parse().map_err(|e| parse_error(&e))?,
+            "feed.source" => {
+                self.feed.source = match value.trim() {
+                    "replay" => FeedSource::Replay,
+                    "coinbase" => FeedSource::Coinbase,
+                    other => bail!("not a valid feed.source: '{other}' (replay or coinbase)"),
+                }
+            }
+            "feed.products" => {
+                self.feed.products = value.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+            }
+            "coinbase.rest_url" => self.coinbase.rest_url = value.to_string(),
+            "coinbase.ws_url" => self.coinbase.ws_url = value.to_string(),
             "stream.send_buffer_bytes" => {
                 self.stream.send_buffer_bytes = value.parse().map_err(|e| parse_error(&e))?;
             }
@@ -290,6 +347,16 @@ impl ServerConfig {
             || self.mcp.max_concurrent_backtests == 0
         {
             bail!("mcp.max_backtest_bars, mcp.backtest_timeout_ms and mcp.max_concurrent_backtests must be at least 1");
+        }
+        if self.feed.source == FeedSource::Coinbase {
+            if self.feed.products.is_empty() {
+                bail!("feed.products must name at least one product for the coinbase feed");
+            }
+            for product in &self.feed.products {
+                product
+                    .parse::<coinswarm_core::market::ProductId>()
+                    .map_err(|e| anyhow::anyhow!("feed.products: '{product}': {e}"))?;
+            }
         }
         if self.stream.send_buffer_bytes < 4096 {
             bail!("stream.send_buffer_bytes must be at least 4096");

@@ -19,6 +19,7 @@ pub mod desk;
 pub mod feed;
 pub mod hub;
 pub mod keys;
+pub mod live_feed;
 pub mod market;
 pub mod mcp;
 pub mod memory_index;

@@ -24,6 +24,13 @@ pub struct UpArgs {
     /// Wall-clock milliseconds per replayed bar (default 1000).
     #[arg(long)]
     bar_interval_ms: Option<u64>,
+    /// Market data: `replay` (the bundled data, default) or `coinbase` (live tickers from
+    /// Coinbase; orders still go to the paper exchange).
+    #[arg(long, value_parser = ["replay", "coinbase"])]
+    feed: Option<String>,
+    /// Products of the live feed, e.g. BTC-USD,ETH-USD (the swarm trades the first).
+    #[arg(long, value_delimiter = ',')]
+    products: Vec<String>,
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     pub(crate) print_config: bool,
@@ -43,6 +50,15 @@ pub fn effective_config(args: &UpArgs) -> anyhow::Result<ServerConfig> {
     }
     if let Some(ms) = args.bar_interval_ms {
         config.feed.bar_interval_ms = ms;
+    }
+    if let Some(feed) = &args.feed {
+        config.feed.source = match feed.as_str() {
+            "coinbase" => coinswarm_server::config::FeedSource::Coinbase,
+            _ => coinswarm_server::config::FeedSource::Replay,
+        };
+    }
+    if !args.products.is_empty() {
+        config.feed.products = args.products.clone();
     }
     Ok(config)
 }
