@@ -92,6 +92,7 @@ async fn subscribes_at_once_decodes_every_channel_and_survives_disconnects_stale
     assert_eq!(first[0], WsEvent::Connected { attempt: 0 });
     assert!(first.contains(&WsEvent::Ticker {
         product_id: btc(),
+        time: None,
         price: dec("100.1"),
         best_bid: Some(dec("99.5")),
         best_ask: Some(dec("100.5"))
