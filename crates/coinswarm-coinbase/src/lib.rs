@@ -18,5 +18,5 @@ pub mod ws;
 
 pub use auth::{CdpKey, KeyError, VerifyingKey};
 pub use error::{CoinbaseError, ErrorBody};
-pub use rest::{CoinbaseRest, MAX_CANDLES_PER_REQUEST, RestConfig};
+pub use rest::{CoinbaseRest, MAX_CANDLES_PER_REQUEST, RestConfig, install_tls_provider};
 pub use ws::{Subscription, WsClient, WsConfig, WsEvent};

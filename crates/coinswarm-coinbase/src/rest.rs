@@ -54,8 +54,10 @@ impl Default for RestConfig {
     }
 }
 
-/// Installs the TLS crypto provider once (ring), before any client is built.
-pub(crate) fn install_tls_provider() {
+/// Installs the process's TLS crypto provider (ring) once. Any reqwest client in the
+/// process needs it (features unify: rmcp's HTTP client shares this reqwest), so binaries
+/// call it at start; the clients here call it too.
+pub fn install_tls_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();

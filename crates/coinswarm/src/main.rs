@@ -17,6 +17,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // One TLS provider for every HTTPS client in the process (Coinbase, rmcp's client).
+    coinswarm_coinbase::install_tls_provider();
     match cli::run(cli::Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`coinswarm data show … | head`): nothing left to say.

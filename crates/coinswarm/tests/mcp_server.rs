@@ -349,6 +349,7 @@ async fn stdio_serves_every_tool_resource_and_prompt_and_records_the_client_with
 }
 
 async fn http_client(server: &Server, key: Option<&str>) -> Result<Client, rmcp::service::ClientInitializeError> {
+    coinswarm_coinbase::install_tls_provider();
     let mut config = StreamableHttpClientTransportConfig::with_uri(format!("http://{}/mcp", server.addr));
     if let Some(key) = key {
         config = config.auth_header(key.to_string());

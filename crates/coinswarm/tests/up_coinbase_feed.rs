@@ -117,3 +117,50 @@ async fn the_live_feed_drives_market_data_candles_the_swarm_and_paper_fills() {
     }));
     drop(server);
 }
+
+/// The text inside the element with this id in a DOM dump.
+fn element_text<'a>(dom: &'a str, id: &str) -> Option<&'a str> {
+    let open = dom.find(&format!("id=\"{id}\""))?;
+    let start = open + dom[open..].find('>')? + 1;
+    let end = start + dom[start..].find('<')?;
+    Some(&dom[start..end])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_the_live_feeds_prices() {
+    let Some(chromium) = support::browser::chromium_or_skip() else { return };
+    let mock = MockCoinbase::start(None, None).await;
+    // A long stream: the page loads while it runs.
+    let steps: Vec<WsStep> = tickers().into_iter().cycle().take(40_000).collect();
+    mock.with(|s| s.ws_plans.push_back(steps));
+    let dir = scratch_dir("coinbase-dashboard");
+    let (ws_url, rest_url) = (mock.ws_url(), mock.url());
+    tokio::task::spawn_blocking(move || {
+        let server = Server::start(
+            &dir,
+            &[
+                ("COINSWARM_FEED_SOURCE", "coinbase"),
+                ("COINSWARM_FEED_PRODUCTS", "BTC-USD,ETH-USD"),
+                ("COINSWARM_COINBASE_WS_URL", ws_url.as_str()),
+                ("COINSWARM_COINBASE_REST_URL", rest_url.as_str()),
+            ],
+        );
+        let url = format!("http://{}/", server.addr);
+        let mut last = String::new();
+        for attempt in 0..5 {
+            let dom = support::browser::dump_dom(&chromium, &url, &dir.join(format!("browser-{attempt}")), 8_000);
+            if let Some(price) = element_text(&dom, "price").map(|t| t.replace([',', ' ', '$'], ""))
+                && let Ok(price) = price.parse::<f64>()
+            {
+                assert!((39_000.0..45_000.0).contains(&price), "the mock's BTC price on the page: {price}");
+                drop(server);
+                std::fs::remove_dir_all(&dir).unwrap();
+                return;
+            }
+            last = dom;
+        }
+        panic!("no live price on the page in five loads: {}", &last[..last.len().min(2000)]);
+    })
+    .await
+    .unwrap();
+}
