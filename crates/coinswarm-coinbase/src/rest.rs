@@ -90,6 +90,12 @@ struct WireCandle {
 impl CoinbaseRest {
     pub fn new(config: RestConfig, key: Option<CdpKey>) -> Result<Self, CoinbaseError> {
         install_tls_provider();
+        let positive = |rate: f64| rate.is_finite() && rate > 0.0;
+        if !positive(config.public_per_second) || !positive(config.private_per_second) || config.timeout_ms == 0 {
+            return Err(CoinbaseError::Invalid(
+                "request rates must be positive numbers and the timeout at least 1 ms".into(),
+            ));
+        }
         let url = reqwest::Url::parse(&config.base_url)
             .map_err(|e| CoinbaseError::Invalid(format!("base URL '{}': {e}", config.base_url)))?;
         let host = match (url.host_str(), url.port()) {
@@ -206,6 +212,9 @@ impl CoinbaseRest {
 
     /// One order.
     pub async fn get_order(&self, order_id: &str) -> Result<Value, CoinbaseError> {
+        if order_id.is_empty() || !order_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(CoinbaseError::Invalid(format!("'{order_id}' is not an order id")));
+        }
         self.send(Method::GET, &format!("/api/v3/brokerage/orders/historical/{order_id}"), &[], None, true).await
     }
 
@@ -297,9 +306,10 @@ impl CoinbaseRest {
                             last,
                         });
                     }
+                    // Coinbase's Retry-After is honoured in full; our own backoff is capped.
                     let delay = retry_after.unwrap_or_else(|| self.backoff(attempt));
                     tracing::debug!(%method, path, attempt, ?delay, "retrying: {last}");
-                    tokio::time::sleep(delay.min(Duration::from_millis(self.config.max_backoff_ms))).await;
+                    tokio::time::sleep(delay).await;
                 }
             }
         }
@@ -320,7 +330,12 @@ enum Failure {
 /// `Retry-After` in seconds (Coinbase sends seconds).
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let text = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    text.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
+    // At most five minutes, however long Coinbase asks for (and never a panic on a huge value).
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(300.0)))
 }
 
 fn candle_of(w: &WireCandle, product_id: ProductId) -> Result<Candle, CoinbaseError> {

@@ -154,8 +154,13 @@ impl WsClient {
             let connected = tokio::time::timeout(Duration::from_millis(self.config.connect_timeout_ms), connect).await;
             let ended = match connected {
                 Ok(Ok((socket, _))) => {
-                    failures = 0;
+                    let opened = tokio::time::Instant::now();
                     let ended = self.serve(socket, attempt, &events, &mut stop).await;
+                    // A connection that is accepted and then dropped at once (a refused
+                    // subscription, a limit) still backs off; one that lived a while resets it.
+                    if opened.elapsed() >= Duration::from_millis(self.config.stale_after_ms) {
+                        failures = 0;
+                    }
                     attempt += 1;
                     ended
                 }
@@ -253,7 +258,15 @@ impl WsClient {
                 tracing::warn!("an unreadable message from Coinbase was skipped");
                 continue;
             };
+            if message.get("type").and_then(Value::as_str) == Some("error") {
+                let reason = message.get("message").and_then(Value::as_str).unwrap_or_default().to_string();
+                tracing::warn!("Coinbase refused: {reason}");
+            }
             if let Some(sequence) = message.get("sequence_num").and_then(Value::as_u64) {
+                // A late or repeated message is not news (and not a gap).
+                if last_sequence.is_some_and(|last| sequence <= last) {
+                    continue;
+                }
                 if let Some(last) = last_sequence
                     && sequence > last + 1
                 {
@@ -285,6 +298,8 @@ impl WsClient {
             let Some(fresh) = answer.get("pricebook").and_then(OrderBook::from_rest) else { return false };
             *book = fresh;
             let _ = events.send(WsEvent::Resynced { product_id: *product_id }).await;
+            let (best_bid, best_ask) = (book.best_bid().map(|b| b.0), book.best_ask().map(|a| a.0));
+            let _ = events.send(WsEvent::Book { product_id: *product_id, best_bid, best_ask }).await;
         }
         true
     }

@@ -36,6 +36,16 @@ pub fn archive_series(store: &dyn ObjectStore, venue: &str, series: &CandleSerie
     Ok((months.len(), series.len()))
 }
 
+/// Whether the archive holds any file of the product's candles.
+pub fn has_series(
+    store: &dyn ObjectStore,
+    venue: &str,
+    product_id: ProductId,
+    granularity: Granularity,
+) -> anyhow::Result<bool> {
+    Ok(!store.list(&prefix(venue, product_id, granularity))?.is_empty())
+}
+
 /// Reads a product's archived candles back, oldest first.
 pub fn load_series(
     store: &dyn ObjectStore,

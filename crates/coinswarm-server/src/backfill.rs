@@ -3,7 +3,7 @@
 //! bars are all in the archive already is skipped, so a run that stopped part-way (an
 //! outage, Ctrl-C) picks up where it was. Bars Coinbase has none of are reported as gaps.
 
-use crate::archive::{archive_series, load_series};
+use crate::archive::{archive_series, has_series, load_series};
 use crate::store::ObjectStore;
 use anyhow::{Context, bail};
 use coinswarm_coinbase::{CoinbaseRest, MAX_CANDLES_PER_REQUEST};
@@ -43,13 +43,18 @@ pub async fn backfill(
 ) -> anyhow::Result<BackfillReport> {
     let step = granularity.millis();
     let first = (from.millis() + step - 1).div_euclid(step) * step;
-    let end = to.millis().div_euclid(step) * step + step; // exclusive
+    // Only bars that have ended: the one in progress would be archived unfinished.
+    let now = Timestamp::from_millis(crate::app::now_ms());
+    let end = (to.millis().div_euclid(step) * step + step).min(now.millis().div_euclid(step) * step); // exclusive
     if first >= end {
-        bail!("no {granularity} bar starts between {from} and {to}");
+        bail!("no completed {granularity} bar starts between {from} and {to}");
     }
-    let mut held: BTreeMap<i64, Candle> = match load_series(store, VENUE, product, granularity) {
-        Ok(series) => series.candles().iter().map(|c| (c.start.millis(), *c)).collect(),
-        Err(_) => BTreeMap::new(),
+    // What is archived already; a damaged archive is an error, never an empty start (the
+    // months rewritten below would lose what they held).
+    let mut held: BTreeMap<i64, Candle> = if has_series(store, VENUE, product, granularity)? {
+        load_series(store, VENUE, product, granularity)?.candles().iter().map(|c| (c.start.millis(), *c)).collect()
+    } else {
+        BTreeMap::new()
     };
     let page = step * MAX_CANDLES_PER_REQUEST as i64;
     let mut report = BackfillReport::default();
@@ -74,17 +79,16 @@ pub async fn backfill(
             })?;
         report.pages_fetched += 1;
         report.candles_fetched += candles.len();
-        let mut months: Vec<String> = Vec::new();
+        let mut months: Vec<(i64, i64)> = Vec::new();
         for candle in candles {
-            let month: String = candle.start.to_string().chars().take(7).collect();
+            let month = month_range(candle.start)?;
             if !months.contains(&month) {
                 months.push(month);
             }
             held.insert(candle.start.millis(), candle);
         }
-        for month in &months {
-            let in_month: Vec<Candle> =
-                held.values().filter(|c| c.start.to_string().starts_with(month.as_str())).copied().collect();
+        for (month_start, month_end) in months {
+            let in_month: Vec<Candle> = held.range(month_start..month_end).map(|(_, c)| *c).collect();
             let series = CandleSeries::new(product, granularity, in_month).map_err(|e| anyhow::anyhow!("{e}"))?;
             archive_series(store, VENUE, &series)?;
         }
@@ -113,4 +117,14 @@ pub async fn backfill(
         report.gaps.push((Timestamp::from_millis(a), Timestamp::from_millis(b)));
     }
     Ok(report)
+}
+
+/// The UTC calendar month holding `time`, as [start, end) in ms (the archive's file unit).
+fn month_range(time: Timestamp) -> anyhow::Result<(i64, i64)> {
+    let text = time.to_rfc3339();
+    let (year, month): (i32, u32) = (text[0..4].parse()?, text[5..7].parse()?);
+    let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let start = Timestamp::parse(&format!("{year:04}-{month:02}-01"))?;
+    let end = Timestamp::parse(&format!("{next_year:04}-{next_month:02}-01"))?;
+    Ok((start.millis(), end.millis()))
 }

@@ -349,6 +349,12 @@ impl ServerConfig {
             bail!("mcp.max_backtest_bars, mcp.backtest_timeout_ms and mcp.max_concurrent_backtests must be at least 1");
         }
         if self.feed.source == FeedSource::Coinbase {
+            if !(self.coinbase.ws_url.starts_with("ws://") || self.coinbase.ws_url.starts_with("wss://")) {
+                bail!("coinbase.ws_url must be a ws:// or wss:// URL, not '{}'", self.coinbase.ws_url);
+            }
+            if !(self.coinbase.rest_url.starts_with("http://") || self.coinbase.rest_url.starts_with("https://")) {
+                bail!("coinbase.rest_url must be an http:// or https:// URL, not '{}'", self.coinbase.rest_url);
+            }
             if self.feed.products.is_empty() {
                 bail!("feed.products must name at least one product for the coinbase feed");
             }

@@ -107,5 +107,22 @@ async fn two_years_of_hourly_candles_page_at_350_resume_after_an_outage_and_repo
         tokio::task::spawn_blocking(move || backfill(&dir, &mock)).await.unwrap()
     };
     assert!(ok && stdout.contains("1 pages fetched, 50 already archived"), "{stdout}");
+
+    // A damaged month file stops the run before anything is rewritten from a partial view.
+    let month =
+        dir.join(ARCHIVE_DIR).join("candles/venue=coinbase/product=BTC-USD/granularity=ONE_HOUR/date=2021-03.parquet");
+    let good = std::fs::read(&month).unwrap();
+    std::fs::write(&month, b"not parquet").unwrap();
+    let (ok, _, stderr) = {
+        let (dir, mock) = (dir.clone(), mock.clone());
+        tokio::task::spawn_blocking(move || backfill(&dir, &mock)).await.unwrap()
+    };
+    assert!(!ok && stderr.contains("2021-03"), "{stderr}");
+    std::fs::write(&month, good).unwrap();
+    assert_eq!(
+        load_series(&store, "coinbase", btc, Granularity::OneHour).unwrap().len() as i64,
+        BARS - 10,
+        "nothing lost"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
