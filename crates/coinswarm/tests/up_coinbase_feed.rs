@@ -26,8 +26,15 @@ fn tickers() -> Vec<WsStep> {
                 "best_bid": format!("{:.2}", price - 0.5), "best_ask": format!("{:.2}", price + 0.5)}]}]}),
             ));
         }
+        steps.push(WsStep::Send(json!({"channel": "market_trades", "timestamp": time, "events": [{"type": "update", "trades": [
+            {"trade_id": minute.to_string(), "product_id": "BTC-USD", "price": format!("{btc:.2}"), "size": "0.5", "side": "BUY", "time": time}]}]})));
         steps.push(WsStep::Sleep(4));
     }
+    // The last minute's last tick, a second before its end; then the market goes quiet.
+    let last = chrono_like(START + 899 * 60 + 59);
+    steps
+        .push(WsStep::Send(json!({"channel": "ticker", "timestamp": last, "events": [{"type": "update", "tickers": [{
+        "product_id": "BTC-USD", "price": "43600.00", "best_bid": "43599.50", "best_ask": "43600.50"}]}]})));
     steps
 }
 
@@ -85,11 +92,21 @@ async fn the_live_feed_drives_market_data_candles_the_swarm_and_paper_fills() {
                 assert_eq!(candles["candles"][0]["start"], START * 1000, "the first minute of the mock's clock");
                 let first = &candles["candles"][0];
                 assert_eq!((first["open"].as_str(), first["close"].as_str()), (Some("40000.00"), Some("40000.00")));
+                assert_eq!(first["volume"], "0.5", "volume from the market trades: {first}");
                 let price = decisions["decisions"][0]["price"].as_f64().unwrap();
                 assert!((39_000.0..45_000.0).contains(&price), "a decision at the mock's price: {price}");
                 break;
             }
             assert!(Instant::now() < deadline, "{bars} bars and {decided} decisions in 60 s");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // When the tickers stop, the last bar still closes, by the clock.
+        loop {
+            let (_, candles) = get("/api/candles?product_id=BTC-USD&granularity=ONE_MINUTE&start=2024-01-01T14:59:00Z");
+            if candles["candles"].as_array().is_some_and(|c| c.len() == 1) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the last minute never closed: {candles}");
             std::thread::sleep(Duration::from_millis(200));
         }
         // A paper order fills at the live price.
