@@ -203,9 +203,9 @@ fn fault_response(fault: &Fault) -> Option<Response> {
     }
 }
 
-/// A deterministic hourly candle starting at `start` (seconds).
+/// A deterministic candle starting at `start` (seconds).
 pub fn mock_candle(start: i64) -> Value {
-    let base = 10_000.0 + ((start / 3600) % 500) as f64;
+    let base = 10_000.0 + ((start / 60) % 500) as f64;
     json!({
         "start": start.to_string(),
         "low": format!("{:.2}", base - 5.0),
@@ -242,11 +242,15 @@ async fn candles(
         return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "start and end are required");
     };
     let limit = number("limit").unwrap_or(350);
-    if query.get("granularity").map(String::as_str) != Some("ONE_HOUR") {
-        return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "the mock serves ONE_HOUR");
-    }
-    let first = (start + 3599) / 3600 * 3600;
-    let starts: Vec<i64> = (0..).map(|i| first + i * 3600).take_while(|s| *s <= end).collect();
+    let Some(step) = query
+        .get("granularity")
+        .and_then(|g| g.parse::<coinswarm_core::market::Granularity>().ok())
+        .map(|g| g.millis() / 1000)
+    else {
+        return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "unknown granularity");
+    };
+    let first = (start + step - 1) / step * step;
+    let starts: Vec<i64> = (0..).map(|i| first + i * step).take_while(|s| *s <= end).collect();
     if starts.len() as i64 > limit.min(350) {
         return error(
             StatusCode::BAD_REQUEST,

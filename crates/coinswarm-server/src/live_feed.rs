@@ -4,7 +4,8 @@
 //! market trades (volume) on the exchange's own clock (each message's timestamp). A bar
 //! closes at the first ticker past its end, or by the clock 2 s after its end in a quiet
 //! market; a short quiet spell is filled with flat bars. The swarm decides at each close of
-//! its product's complete bars (not the partial first one). The stream reconnects by
+//! its product's complete bars (not the partial first one), after warming up on the last 300
+//! bars from REST without trading. The stream reconnects by
 //! itself; gaps and disconnects are logged.
 
 use crate::hub::{Hub, StreamEvent};
@@ -65,6 +66,7 @@ pub async fn run(
     sessions: Arc<Sessions>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    warm_up(&feed, &board, &sessions).await;
     let product_ids: Vec<ProductId> = feed.products.iter().map(|p| p.product_id).collect();
     let subscriptions = vec![
         Subscription { channel: "ticker".into(), product_ids: product_ids.clone() },
@@ -155,6 +157,31 @@ pub async fn run(
     }
     stream.await??;
     Ok(())
+}
+
+/// Bars of history the swarm warms up on before the stream starts (one REST page).
+const WARM_UP_BARS: i64 = 300;
+
+/// Fetches the swarm product's last completed bars from REST and has the swarm warm up on
+/// them without trading (and the board show them); without them it would need hours of live
+/// bars before its indicators are ready. A failure only costs the warm-up.
+async fn warm_up(feed: &LiveFeed, board: &MarketBoard, sessions: &Sessions) {
+    let Some(rest) = &feed.rest else { return };
+    let step = feed.granularity.millis();
+    let end = crate::app::now_ms().div_euclid(step) * step;
+    let start = Timestamp::from_millis(end - WARM_UP_BARS * step);
+    match rest.candles(feed.swarm_product, feed.granularity, start, Timestamp::from_millis(end)).await {
+        Ok(candles) => {
+            for candle in &candles {
+                board.on_bar(feed.swarm_product, *candle);
+            }
+            tracing::info!(bars = candles.len(), "the swarm warms up on {}'s recent bars", feed.swarm_product);
+            if let Some(swarm) = sessions.get(crate::app::SWARM_ACCOUNT) {
+                swarm.warm_up(candles).await;
+            }
+        }
+        Err(err) => tracing::warn!("no warm-up history for {}: {err}", feed.swarm_product),
+    }
 }
 
 /// Closes a bar: filled empty bars first for a short quiet spell before it, then the bar;

@@ -132,6 +132,8 @@ enum Command {
     Quote(Quote),
     /// The bar just ended (its quotes were already sent): the swarm, if any, decides.
     BarClosed(Candle),
+    /// Past bars, oldest first, for the swarm to warm up on without trading.
+    WarmUp(Vec<Candle>),
     Halt(bool, oneshot::Sender<()>),
     /// Pattern memory's nearest episodes to the state now.
     Similar(usize, oneshot::Sender<Result<Option<SimilarNow>, String>>),
@@ -240,6 +242,11 @@ impl SessionHandle {
 
     pub async fn bar_closed(&self, candle: Candle) {
         let _ = self.commands.send(Command::BarClosed(candle)).await;
+    }
+
+    /// Warms the swarm, if any, on past bars without trading.
+    pub async fn warm_up(&self, candles: Vec<Candle>) {
+        let _ = self.commands.send(Command::WarmUp(candles)).await;
     }
 
     /// The latest committed state.
@@ -542,6 +549,11 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             Command::BarClosed(candle) => {
                 if let Some(swarm) = &mut self.swarm {
                     swarm.decide_at_close(&mut self.engine, &candle, &[]);
+                }
+            }
+            Command::WarmUp(candles) => {
+                if let Some(swarm) = &mut self.swarm {
+                    swarm.warm_up(&mut self.engine, &candles);
                 }
             }
             Command::Halt(halted, reply) => {

@@ -9,13 +9,17 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use support::server::{Server, scratch_dir};
 
-/// 2024-01-01T00:00:00Z.
-const START: i64 = 1_704_067_200;
+/// The next whole minute (UNIX seconds): the mock's stream starts there, after the history
+/// the swarm warms up on.
+fn next_minute() -> i64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    (now / 60 + 1) * 60
+}
 
-fn tickers() -> Vec<WsStep> {
+fn tickers(start: i64) -> Vec<WsStep> {
     let mut steps = Vec::new();
     for minute in 0..900i64 {
-        let time = chrono_like(START + minute * 60);
+        let time = chrono_like(start + minute * 60);
         // BTC drifts up with a wave; ETH is flat around 2,200.
         let btc = 40_000.0 + minute as f64 * 4.0 + 150.0 * ((minute as f64) / 9.0).sin();
         let eth = 2_200.0 + 5.0 * ((minute as f64) / 7.0).cos();
@@ -31,14 +35,18 @@ fn tickers() -> Vec<WsStep> {
         steps.push(WsStep::Sleep(4));
     }
     // The last minute's last tick, a second before its end; then the market goes quiet.
-    let last = chrono_like(START + 899 * 60 + 59);
+    let last = chrono_like(start + 899 * 60 + 59);
     steps
         .push(WsStep::Send(json!({"channel": "ticker", "timestamp": last, "events": [{"type": "update", "tickers": [{
         "product_id": "BTC-USD", "price": "43600.00", "best_bid": "43599.50", "best_ask": "43600.50"}]}]})));
     steps
 }
 
-/// RFC 3339 of UNIX seconds (UTC), without a date library in the test.
+fn rfc3339(seconds: i64) -> String {
+    chrono_like(seconds)
+}
+
+/// RFC 3339 of UNIX seconds (UTC).
 fn chrono_like(seconds: i64) -> String {
     coinswarm_core::time::Timestamp::from_millis(seconds * 1000).to_rfc3339()
 }
@@ -46,7 +54,8 @@ fn chrono_like(seconds: i64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_live_feed_drives_market_data_candles_the_swarm_and_paper_fills() {
     let mock = MockCoinbase::start(None, None).await;
-    mock.with(|s| s.ws_plans.push_back(tickers()));
+    let start = next_minute();
+    mock.with(|s| s.ws_plans.push_back(tickers(start)));
     let dir = scratch_dir("coinbase-feed");
     let (ws_url, rest_url) = (mock.ws_url(), mock.url());
     let server = tokio::task::spawn_blocking(move || {
@@ -82,18 +91,22 @@ async fn the_live_feed_drives_market_data_candles_the_swarm_and_paper_fills() {
             assert!(Instant::now() < deadline, "no ETH-USD market data in 60 s: {eth}");
             std::thread::sleep(Duration::from_millis(100));
         }
+        // The swarm warmed up on the 300 minutes before the stream, from REST, without trading.
+        let (_, history) = get(&format!("/api/candles?product_id=BTC-USD&granularity=ONE_MINUTE&end={}", rfc3339(start - 60)));
+        assert_eq!(history["candles"].as_array().unwrap().len(), 300, "the warm-up history is on the board");
         // Minute bars are built from the tickers on the exchange's clock, and the swarm decides at each close.
         loop {
-            let (_, candles) = get("/api/candles?product_id=BTC-USD&granularity=ONE_MINUTE");
+            let (_, candles) = get(&format!("/api/candles?product_id=BTC-USD&granularity=ONE_MINUTE&start={}", rfc3339(start)));
             let (_, decisions) = get("/api/decisions?limit=5");
             let bars = candles["candles"].as_array().map_or(0, Vec::len);
             let decided = decisions["decisions"].as_array().map_or(0, Vec::len);
             if bars >= 100 && decided >= 5 {
-                assert_eq!(candles["candles"][0]["start"], START * 1000, "the first minute of the mock's clock");
+                assert_eq!(candles["candles"][0]["start"], start * 1000, "the first minute of the mock's clock");
                 let first = &candles["candles"][0];
                 assert_eq!((first["open"].as_str(), first["close"].as_str()), (Some("40000.00"), Some("40000.00")));
                 assert_eq!(first["volume"], "0.5", "volume from the market trades: {first}");
                 let price = decisions["decisions"][0]["price"].as_f64().unwrap();
+                assert_eq!(decisions["decisions"][0]["halted"], false, "a live decision, not the warm-up's");
                 assert!((39_000.0..45_000.0).contains(&price), "a decision at the mock's price: {price}");
                 break;
             }
@@ -102,7 +115,8 @@ async fn the_live_feed_drives_market_data_candles_the_swarm_and_paper_fills() {
         }
         // When the tickers stop, the last bar still closes, by the clock.
         loop {
-            let (_, candles) = get("/api/candles?product_id=BTC-USD&granularity=ONE_MINUTE&start=2024-01-01T14:59:00Z");
+            let (_, candles) =
+                get(&format!("/api/candles?product_id=BTC-USD&granularity=ONE_MINUTE&start={}", rfc3339(start + 899 * 60)));
             if candles["candles"].as_array().is_some_and(|c| c.len() == 1) {
                 break;
             }
@@ -148,7 +162,7 @@ async fn the_dashboard_shows_the_live_feeds_prices() {
     let Some(chromium) = support::browser::chromium_or_skip() else { return };
     let mock = MockCoinbase::start(None, None).await;
     // A long stream: the page loads while it runs.
-    let steps: Vec<WsStep> = tickers().into_iter().cycle().take(40_000).collect();
+    let steps: Vec<WsStep> = tickers(next_minute()).into_iter().cycle().take(40_000).collect();
     mock.with(|s| s.ws_plans.push_back(steps));
     let dir = scratch_dir("coinbase-dashboard");
     let (ws_url, rest_url) = (mock.ws_url(), mock.url());

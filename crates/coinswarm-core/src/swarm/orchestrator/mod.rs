@@ -238,6 +238,18 @@ impl Swarm {
         self.decide(engine, &observation, Some(candle), decided_at, candle.close, other_venues)
     }
 
+    /// Warms the swarm on past bars (oldest first) without trading: each is decided as if
+    /// halted, so indicators, regime, planner and memory see the history and the decisions
+    /// are logged marked halted, but no order is sent and no position is touched.
+    pub fn warm_up(&mut self, engine: &mut MatchingEngine, candles: &[Candle]) {
+        let halted = self.halted;
+        self.halted = true;
+        for candle in candles {
+            self.decide_at_close(engine, candle, &[]);
+        }
+        self.halted = halted;
+    }
+
     /// A quote: the exchange matches it, then the swarm decides at its time.
     pub fn on_quote(
         &mut self,
