@@ -26,9 +26,10 @@ pub const MAX_CANDLES_PER_REQUEST: usize = 350;
 pub struct RestConfig {
     /// Base URL (`COINSWARM_COINBASE_REST_URL`). Default `https://api.coinbase.com`.
     pub base_url: String,
-    /// Public (market) requests per second. Default 10 (Coinbase's public limit).
+    /// Public (market) requests per second. Default 9: 10% under Coinbase's public limit
+    /// (10), so clock jitter between the two sides never trips it.
     pub public_per_second: f64,
-    /// Private (keyed) requests per second. Default 30 (Coinbase's private limit).
+    /// Private (keyed) requests per second. Default 27: 10% under Coinbase's private limit (30).
     pub private_per_second: f64,
     /// Retries of one request after a retryable failure. Default 5.
     pub max_retries: u32,
@@ -44,8 +45,8 @@ impl Default for RestConfig {
     fn default() -> Self {
         Self {
             base_url: "https://api.coinbase.com".into(),
-            public_per_second: 10.0,
-            private_per_second: 30.0,
+            public_per_second: 9.0,
+            private_per_second: 27.0,
             max_retries: 5,
             backoff_ms: 250,
             max_backoff_ms: 10_000,

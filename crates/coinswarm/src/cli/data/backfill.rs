@@ -39,8 +39,8 @@ pub struct BackfillArgs {
     /// Its private key: SEC1 PEM (ECDSA) or base64 (Ed25519).
     #[arg(long, env = "COINSWARM_COINBASE_PRIVATE_KEY", hide_env_values = true, requires = "key_name")]
     private_key: Option<String>,
-    /// Requests per second (default: Coinbase's public limit, 10).
-    #[arg(long, default_value_t = 10.0)]
+    /// Requests per second (default 9: 10% under Coinbase's public limit).
+    #[arg(long, default_value_t = 9.0)]
     rate: f64,
     /// Retries of a failed page before giving up (default 5).
     #[arg(long, default_value_t = 5)]
