@@ -45,6 +45,8 @@ pub struct MockState {
     pub orders: BTreeMap<String, Value>,
     /// Candle starts (seconds) that have no candle: an exchange outage.
     pub holes: HashSet<i64>,
+    /// Candle starts (seconds) sent with inconsistent prices (low above high).
+    pub broken: HashSet<i64>,
     /// Fail every candle request with 500 once this many have been served (an outage).
     pub candle_requests_before_outage: Option<usize>,
     candle_requests: usize,
@@ -258,9 +260,23 @@ async fn candles(
             "number of candles requested should be less than 350",
         );
     }
-    let holes = state.lock().unwrap().holes.clone();
+    let (holes, broken) = {
+        let state = state.lock().unwrap();
+        (state.holes.clone(), state.broken.clone())
+    };
     // Newest first, as Coinbase sends them.
-    let candles: Vec<Value> = starts.iter().rev().filter(|s| !holes.contains(s)).map(|s| mock_candle(*s)).collect();
+    let candles: Vec<Value> = starts
+        .iter()
+        .rev()
+        .filter(|s| !holes.contains(s))
+        .map(|s| {
+            let mut candle = mock_candle(*s);
+            if broken.contains(s) {
+                candle["low"] = json!("99999999");
+            }
+            candle
+        })
+        .collect();
     Json(json!({"candles": candles})).into_response()
 }
 

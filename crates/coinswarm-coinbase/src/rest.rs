@@ -173,7 +173,13 @@ impl CoinbaseRest {
             .map_err(|e| CoinbaseError::Invalid(format!("candles of {product_id}: {e}")))?;
         let mut candles = Vec::with_capacity(wire.len());
         for w in wire {
-            candles.push(candle_of(&w, product_id)?);
+            match candle_of(&w, product_id)? {
+                Some(candle) => candles.push(candle),
+                // One bad bar is left out (a gap to whoever asked), not the whole page.
+                None => {
+                    tracing::warn!(%product_id, start = %w.start, "a candle whose low/high do not bound its open/close was skipped")
+                }
+            }
         }
         candles.sort_by_key(|c| c.start);
         candles.dedup_by_key(|c| c.start);
@@ -339,7 +345,8 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
         .map(|s| Duration::from_secs_f64(s.min(300.0)))
 }
 
-fn candle_of(w: &WireCandle, product_id: ProductId) -> Result<Candle, CoinbaseError> {
+/// A candle from the wire; `None` when its prices are inconsistent (low above open, …).
+fn candle_of(w: &WireCandle, product_id: ProductId) -> Result<Option<Candle>, CoinbaseError> {
     let number = |name: &str, text: &str| -> Result<Decimal, CoinbaseError> {
         text.parse()
             .map_err(|_| CoinbaseError::Invalid(format!("candle of {product_id}: {name} '{text}' is not a number")))
@@ -354,12 +361,7 @@ fn candle_of(w: &WireCandle, product_id: ProductId) -> Result<Candle, CoinbaseEr
         close: number("close", &w.close)?,
         volume: number("volume", &w.volume)?,
     };
-    if !candle.is_consistent() {
-        return Err(CoinbaseError::Invalid(format!(
-            "candle of {product_id} at {seconds}: low/high do not bound open/close"
-        )));
-    }
-    Ok(candle)
+    Ok(candle.is_consistent().then_some(candle))
 }
 
 /// A random UUID v4 as text.
