@@ -144,7 +144,7 @@ fn breach(rejection: coinswarm_core::swarm::OversightRejection) -> GuardRejectio
 }
 
 /// Cash in the quote currency plus every position at its last price.
-fn equity(engine: &MatchingEngine) -> Decimal {
+pub(crate) fn equity(engine: &MatchingEngine) -> Decimal {
     let account = engine.account();
     let cash = engine.products().first().map(|p| account.balance(p.quote()).total()).unwrap_or_default();
     let held: Decimal = account

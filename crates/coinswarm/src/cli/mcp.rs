@@ -2,7 +2,7 @@
 //! `up` (the swarm, the paper accounts, the replay feed, pattern memory) in this process.
 //! Standard output carries only MCP messages; everything else goes to standard error.
 
-use super::up::{UpArgs, effective_config, shutdown_signal};
+use super::up::{UpArgs, effective_config, server_runtime, shutdown_signal};
 use anyhow::Context;
 use clap::Args;
 use coinswarm_server::keys::{self, ApiKey, Scope};
@@ -36,14 +36,7 @@ pub fn run(args: &McpArgs) -> anyhow::Result<()> {
     if args.account.trim().is_empty() || args.account.len() > 64 {
         anyhow::bail!("--account must be 1 to 64 characters");
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let runtime = server_runtime("warn")?;
     runtime.block_on(async {
         let server = coinswarm_server::start(config.clone()).await?;
         let parts = server.parts();

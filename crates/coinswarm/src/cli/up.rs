@@ -70,14 +70,7 @@ pub fn run(args: &UpArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     config.validate()?;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let runtime = server_runtime("info")?;
     runtime.block_on(async {
         let server = coinswarm_server::start(config.clone()).await?;
         let mut out = std::io::stdout().lock();
@@ -92,6 +85,19 @@ pub fn run(args: &UpArgs) -> anyhow::Result<()> {
         eprintln!("Coinswarm stopped cleanly");
         Ok(())
     })
+}
+
+/// The trace log on standard error (`RUST_LOG`, else `default_level`) and the runtime a
+/// server process runs on (`up`, `mcp`).
+pub(crate) fn server_runtime(default_level: &str) -> anyhow::Result<tokio::runtime::Runtime> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| format!("{default_level},sqlx=warn").into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM.

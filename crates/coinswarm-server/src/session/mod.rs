@@ -4,6 +4,13 @@
 //! only then is any command of the batch acknowledged. Readers take the latest
 //! [`AccountView`] snapshot and never wait for the writer.
 
+mod order_origin;
+mod view;
+
+pub use order_origin::{OrderOrigin, OrderPreview, PreviewRejection};
+pub use view::{AccountView, BalanceView, PositionView, SwarmView};
+use view::{swarm_view, view_of};
+
 use crate::hub::{Hub, StreamEvent};
 use crate::order_guard::{GuardConfig, GuardRejection, OrderGuard};
 use crate::order_snapshot::OrderSnapshot;
@@ -12,7 +19,7 @@ use coinswarm_core::exchange::{
     Admission, ExchangeConfig, Fill, MatchingEngine, Order, OrderConfiguration, OrderId, OrderRequest, Rejection,
 };
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
-use coinswarm_core::market::{Candle, Currency, Product, ProductId, Quote, Side};
+use coinswarm_core::market::{Candle, Currency, Product, Quote, Side};
 use coinswarm_core::memory::{EpisodeChange, Mutation, Outcome};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
@@ -38,86 +45,6 @@ pub enum SessionError {
     /// The account's order guard (oversight limits or circuit breaker) refused the order.
     #[error(transparent)]
     Blocked(#[from] GuardRejection),
-}
-
-/// Who sent an order from outside the swarm, recorded with it in the account's decision log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OrderOrigin {
-    /// `rest` or `mcp`.
-    pub channel: &'static str,
-    /// The API key's id (`local` for a stdio MCP server run without a key).
-    pub key_id: String,
-    /// The MCP client's name and version, from its `initialize`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client: Option<String>,
-    /// The MCP tool that placed the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tool: Option<String>,
-}
-
-/// What placing an order would do, without placing it.
-#[derive(Debug, Clone, Serialize)]
-pub struct OrderPreview {
-    /// Whether it would be accepted now (the exchange's checks and the order guard's).
-    pub accepted: bool,
-    /// The exchange's or the guard's reason when it would not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejection: Option<PreviewRejection>,
-    /// The currency and amount the order would reserve (buys: the worst-case cost with fee).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hold_currency: Option<Currency>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hold_amount: Option<Decimal>,
-    /// The order's value at its limit price (or the last price), in quote currency.
-    pub notional: Decimal,
-    /// The fee at the taker rate on that value (the most it can cost).
-    pub estimated_fee: Decimal,
-    /// The last traded price the estimate used.
-    pub last_price: Option<Decimal>,
-    /// The account's breaker: `CLOSED`, `OPEN` or `HALF_OPEN`.
-    pub breaker: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PreviewRejection {
-    pub code: &'static str,
-    pub message: String,
-}
-
-/// An account as readers see it after the latest committed batch.
-#[derive(Debug, Clone, Serialize)]
-pub struct AccountView {
-    pub account_id: String,
-    /// Engine time of the latest event or market data.
-    pub time: Timestamp,
-    pub balances: Vec<BalanceView>,
-    pub positions: Vec<PositionView>,
-    /// Cash plus positions at their latest prices, in the quote currency.
-    pub equity: Decimal,
-    #[serde(skip)]
-    pub orders: OrderSnapshot,
-    /// Recent fills, newest first.
-    #[serde(skip)]
-    pub fills: imbl::Vector<Fill>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct BalanceView {
-    pub currency: Currency,
-    pub available: Decimal,
-    pub hold: Decimal,
-    pub total: Decimal,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PositionView {
-    pub product_id: ProductId,
-    pub size: Decimal,
-    pub average_entry_price: Decimal,
-    pub mark_price: Option<Decimal>,
-    pub unrealised_pnl: Option<Decimal>,
-    pub realised_pnl: Decimal,
-    pub fees_paid: Decimal,
 }
 
 /// What a session is told.
@@ -158,19 +85,6 @@ pub struct SessionHandle {
     view: watch::Receiver<Arc<AccountView>>,
     fills: broadcast::Sender<Fill>,
     swarm_state: watch::Receiver<Option<Arc<SwarmView>>>,
-}
-
-/// The swarm's state for `GET /api/swarm` and predictions.
-#[derive(Debug, Clone, Serialize)]
-pub struct SwarmView {
-    pub product_id: ProductId,
-    pub halted: bool,
-    /// The circuit breaker: `CLOSED`, `OPEN` or `HALF_OPEN`.
-    pub breaker: &'static str,
-    pub decisions: u64,
-    pub weights: Vec<(String, f64)>,
-    /// The latest decision record (JSON), if any.
-    pub latest_decision: Option<serde_json::Value>,
 }
 
 impl SessionHandle {
@@ -682,67 +596,5 @@ fn order_of(kind: &EventKind) -> Option<OrderId> {
         | EventKind::OrderExpired { order_id }
         | EventKind::OrderFailed { order_id, .. } => Some(*order_id),
         _ => None,
-    }
-}
-
-fn view_of(
-    account_id: &str,
-    engine: &MatchingEngine,
-    orders: &OrderSnapshot,
-    fills: &imbl::Vector<Fill>,
-) -> AccountView {
-    let account = engine.account();
-    let balances: Vec<BalanceView> = account
-        .balances()
-        .iter()
-        .map(|(currency, b)| BalanceView {
-            currency: *currency,
-            available: b.available,
-            hold: b.hold,
-            total: b.total(),
-        })
-        .collect();
-    let mut equity = Decimal::ZERO;
-    let mut positions = Vec::new();
-    for (product_id, position) in account.positions() {
-        let mark = engine.last_price(*product_id);
-        if !position.size.is_zero() {
-            equity += mark.map_or(Decimal::ZERO, |m| position.size * m);
-        }
-        positions.push(PositionView {
-            product_id: *product_id,
-            size: position.size,
-            average_entry_price: position.average_entry_price(),
-            mark_price: mark,
-            unrealised_pnl: mark.map(|m| position.unrealised_pnl(m)),
-            realised_pnl: position.realised_pnl,
-            fees_paid: position.fees_paid,
-        });
-    }
-    let quote_cash: Decimal = engine.products().first().map(|p| account.balance(p.quote()).total()).unwrap_or_default();
-    AccountView {
-        account_id: account_id.to_string(),
-        time: engine.now(),
-        balances,
-        positions,
-        equity: quote_cash + equity,
-        orders: orders.clone(),
-        fills: fills.clone(),
-    }
-}
-
-fn swarm_view(swarm: &Swarm, now: Timestamp, latest_decision: Option<serde_json::Value>) -> SwarmView {
-    let weights = coinswarm_core::swarm::AgentKind::ALL
-        .iter()
-        .zip(swarm.effective_weights())
-        .map(|(kind, weight)| (kind.as_str().to_string(), weight))
-        .collect();
-    SwarmView {
-        product_id: swarm.product().product_id,
-        halted: swarm.is_halted(),
-        breaker: swarm.breaker().state(now).as_str(),
-        decisions: swarm.summary().decisions,
-        weights,
-        latest_decision,
     }
 }
