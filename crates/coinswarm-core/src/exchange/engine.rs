@@ -9,6 +9,7 @@ use super::order::{Order, OrderId, OrderStatus};
 use super::rejection::Rejection;
 use super::request::OrderRequest;
 use super::validation::{Admission, admit};
+use super::venue::{Execution, VenueRequest};
 use crate::ledger::{Account, AccountEvent, EventKind};
 use crate::market::{Candle, Currency, Product, ProductId, Quote, TradePrint};
 use crate::time::Timestamp;
@@ -46,6 +47,10 @@ pub struct MatchingEngine {
     pub(super) next_expiry: Option<Timestamp>,
     /// Reused list of live order ids, so matching allocates nothing per market event.
     pub(super) scratch: Vec<OrderId>,
+    /// Who executes accepted orders: this engine (paper) or an outside venue.
+    pub(super) execution: Execution,
+    /// Outbox of what the venue must be asked (venue execution only).
+    pub(super) venue_requests: Vec<VenueRequest>,
 }
 
 impl MatchingEngine {
@@ -62,6 +67,8 @@ impl MatchingEngine {
             now: Timestamp::default(),
             next_expiry: None,
             scratch: Vec::new(),
+            execution: Execution::Paper,
+            venue_requests: Vec::new(),
         })
     }
 
@@ -211,12 +218,17 @@ impl MatchingEngine {
             hold_currency: admission.hold_currency,
             hold_remaining: admission.hold_amount,
             reason: None,
+            venue_order_id: None,
             order_configuration: request.order_configuration,
         };
         if let Some(end_time) = order.order_configuration.end_time() {
             self.next_expiry = Some(self.next_expiry.map_or(end_time, |t| t.min(end_time)));
         }
         self.emit(EventKind::OrderAccepted { order });
+        if self.execution == Execution::Venue {
+            self.venue_requests.push(VenueRequest::Place(order_id));
+            return self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()));
+        }
         let market = &self.markets[&product_id];
         if let Some(quote) = market.quote {
             let prior = market.touch_prices();
@@ -235,6 +247,11 @@ impl MatchingEngine {
             status if !status.is_live() => return Err(Rejection::OrderNotLive(status.as_str())),
             _ => {}
         }
+        if self.execution == Execution::Venue {
+            // The venue cancels; the order ends when it says so.
+            self.venue_requests.push(VenueRequest::Cancel(order_id));
+            return self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()));
+        }
         self.emit(EventKind::OrderCancelled { order_id, reason: "Cancelled by user".to_string() });
         self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))
     }
@@ -242,7 +259,7 @@ impl MatchingEngine {
     /// Moves engine time forward (never back) and expires GTD orders whose end time is reached.
     pub fn advance_time(&mut self, now: Timestamp) {
         self.now = self.now.max(now);
-        if self.next_expiry.is_some_and(|t| t <= self.now) {
+        if self.execution == Execution::Paper && self.next_expiry.is_some_and(|t| t <= self.now) {
             self.expire_due_orders();
         }
     }
@@ -268,7 +285,9 @@ impl MatchingEngine {
             sell: cap.zip(quote.bid_size).map(|(c, s)| c * s),
         };
         self.advance_time(quote.time);
-        self.match_live_orders(product_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, prior, None);
+        if self.execution == Execution::Paper {
+            self.match_live_orders(product_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, prior, None);
+        }
         Ok(())
     }
 
@@ -292,7 +311,9 @@ impl MatchingEngine {
         market.last_price = Some(print.price);
         market.budget = Budget::Shared(budget);
         self.advance_time(print.time);
-        self.match_live_orders(product_id, Touch::Print { price: print.price }, prior, None);
+        if self.execution == Execution::Paper {
+            self.match_live_orders(product_id, Touch::Print { price: print.price }, prior, None);
+        }
         Ok(())
     }
 
@@ -313,7 +334,7 @@ impl MatchingEngine {
             return Err(invalid("volume must be in [0, 10^12]"));
         }
         let budget = self.config.participation_cap.map(|c| c * candle.volume);
-        let idle = self.account.live_orders(product_id).is_empty();
+        let idle = self.account.live_orders(product_id).is_empty() || self.execution == Execution::Venue;
         let market = self.market_for_data(product_id, candle.start, true)?;
         market.budget = Budget::Shared(budget);
         if idle {

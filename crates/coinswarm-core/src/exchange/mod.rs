@@ -45,6 +45,10 @@
 //!   shared by both sides for a trade print or a candle.
 //! - **Prices** moved by slippage are rounded to the quote increment against the trader (buy
 //!   up, sell down); sizes computed from a quote amount are rounded down to the base increment.
+//! - **Venue execution** ([`Execution::Venue`], for live trading): orders are checked and
+//!   their funds held exactly as above, but the engine matches nothing; it asks an outside
+//!   venue to place or cancel them ([`VenueRequest`]) and records what the venue reports
+//!   ([`MatchingEngine::venue_update`]).
 //! - **Fees** are charged in quote currency on every fill: maker or taker basis points of the
 //!   fill's notional (price × size), exact, never rounded.
 
@@ -59,6 +63,7 @@ mod pricing;
 mod rejection;
 mod request;
 mod validation;
+mod venue;
 
 pub use config::{ConfigError, ExchangeConfig, MAX_RATE_BPS};
 pub use engine::{MarketDataError, MatchingEngine};
@@ -71,3 +76,4 @@ pub use request::{
     LimitGtc, LimitGtd, MarketIoc, OrderConfiguration, OrderRequest, StopDirection, StopLimitGtc, TriggerBracketGtc,
 };
 pub use validation::Admission;
+pub use venue::{Execution, VenueOrderState, VenueRequest, VenueStatus, VenueUpdate};

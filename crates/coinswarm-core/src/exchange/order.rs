@@ -108,6 +108,9 @@ pub struct Order {
     /// Why the order was cancelled or failed, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The live exchange's own id for the order, once it took it (venue execution only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue_order_id: Option<String>,
 }
 
 impl Order {

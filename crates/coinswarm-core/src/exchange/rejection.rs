@@ -61,6 +61,8 @@ pub enum Rejection {
     UnsupportedOrderConfiguration { kind: &'static str, side: &'static str, reason: &'static str },
     #[error("Bracket stop_trigger_price {stop_trigger_price} must be below limit_price {limit_price}")]
     BracketStopNotBelowLimit { stop_trigger_price: Decimal, limit_price: Decimal },
+    #[error("The venue's report on order {order_id} does not fit it: {reason}")]
+    InvalidVenueReport { order_id: String, reason: String },
 }
 
 impl Rejection {
@@ -92,6 +94,7 @@ impl Rejection {
             Rejection::EndTimeOutOfRange => "INVALID_END_TIME",
             Rejection::UnsupportedOrderConfiguration { .. } => "UNSUPPORTED_ORDER_CONFIGURATION",
             Rejection::BracketStopNotBelowLimit { .. } => "INVALID_STOP_TRIGGER_PRICE",
+            Rejection::InvalidVenueReport { .. } => "INVALID_VENUE_REPORT",
         }
     }
 }

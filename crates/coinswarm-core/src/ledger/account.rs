@@ -185,6 +185,9 @@ impl Account {
             EventKind::OrderFailed { order_id, reason } => {
                 self.end(seq, *order_id, OrderStatus::Failed, Some(reason.clone()))?
             }
+            EventKind::OrderRouted { order_id, venue_order_id } => {
+                self.live_order_mut(seq, *order_id)?.venue_order_id = Some(venue_order_id.clone());
+            }
         }
         self.next_seq += 1;
         self.time = event.time;
@@ -201,6 +204,7 @@ impl Account {
             Side::Sell => order.product_id.base,
         };
         let fresh = order.status.is_live()
+            && order.venue_order_id.is_none()
             && order.filled_size.is_zero()
             && order.filled_value.is_zero()
             && order.total_fees.is_zero()

@@ -37,6 +37,8 @@ pub enum EventKind {
     OrderExpired { order_id: OrderId },
     /// An accepted order that could not execute.
     OrderFailed { order_id: OrderId, reason: String },
+    /// An outside venue (a live exchange) took the order under its own id.
+    OrderRouted { order_id: OrderId, venue_order_id: String },
 }
 
 /// A log that cannot be replayed: malformed, out of sequence, or inconsistent with itself.

@@ -1,0 +1,239 @@
+//! Venue execution: the engine keeps the account (checks, holds, fills, positions) while an
+//! outside venue, a live exchange, executes the orders. Accepting an order or asking to
+//! cancel one leaves a [`VenueRequest`] in an outbox for the engine's owner to send; what the
+//! venue reports back (its id for the order, its cumulative fills and status, the account's
+//! balances) is folded in as ordinary account events, so the ledger, positions and P&L are
+//! computed the same way as on paper.
+
+use super::engine::MatchingEngine;
+use super::fill::{Fill, Liquidity, TradeId};
+use super::order::{OrderId, OrderStatus};
+use super::rejection::Rejection;
+use super::request::OrderConfiguration;
+use crate::ledger::EventKind;
+use crate::market::{Currency, Side};
+use crate::time::Timestamp;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Who executes accepted orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Execution {
+    /// The engine matches orders against market data (backtests, paper trading).
+    #[default]
+    Paper,
+    /// An outside venue executes them; market data only moves prices and the clock.
+    Venue,
+}
+
+/// What the engine's owner must ask the venue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VenueRequest {
+    /// Place this accepted order (its `order_id` is the venue's client order id, so a
+    /// repeated request cannot place it twice).
+    Place(OrderId),
+    /// Cancel this order; it stays live until the venue reports it ended.
+    Cancel(OrderId),
+}
+
+/// An order's status at the venue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VenueStatus {
+    /// Queued, open or partly filled: it can still trade.
+    Working,
+    Filled,
+    Cancelled,
+    Expired,
+    Failed,
+}
+
+/// What the venue says about one order: cumulative figures, as venues report them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueOrderState {
+    pub status: VenueStatus,
+    /// Base size filled so far.
+    pub filled_size: Decimal,
+    /// Σ price × size over its fills, in quote currency.
+    pub filled_value: Decimal,
+    /// Σ fees over its fills, in quote currency.
+    pub total_fees: Decimal,
+    /// The venue's words for a cancellation or failure.
+    pub reason: Option<String>,
+}
+
+/// What folding a venue report changed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VenueUpdate {
+    /// The fill made of the difference since the last report, if any.
+    pub fill: Option<Fill>,
+    /// The status the order ended with, if it ended.
+    pub ended: Option<OrderStatus>,
+    /// A shortfall in the balance the fill was paid from (the venue charged more than was
+    /// held and available), deposited first so the fill could be recorded; the next balance
+    /// reconciliation sets the true figure.
+    pub shortfall: Option<(Currency, Decimal)>,
+}
+
+impl MatchingEngine {
+    /// Makes an outside venue execute every order accepted from now on (see the module docs).
+    pub fn set_execution(&mut self, execution: Execution) {
+        self.execution = execution;
+    }
+
+    pub fn execution(&self) -> Execution {
+        self.execution
+    }
+
+    /// Hands over what the venue must be asked, oldest first.
+    pub fn drain_venue_requests(&mut self) -> Vec<VenueRequest> {
+        std::mem::take(&mut self.venue_requests)
+    }
+
+    /// Records the venue's own id for a live order.
+    pub fn venue_routed(&mut self, order_id: OrderId, venue_order_id: &str, now: Timestamp) -> Result<(), Rejection> {
+        let order = self.live_order(order_id)?;
+        if order.venue_order_id.as_deref() == Some(venue_order_id) {
+            return Ok(());
+        }
+        self.advance_time(now);
+        self.emit(EventKind::OrderRouted { order_id, venue_order_id: venue_order_id.to_string() });
+        Ok(())
+    }
+
+    /// Ends a live order the venue refused or never took, releasing its hold.
+    pub fn venue_failed(&mut self, order_id: OrderId, reason: &str, now: Timestamp) -> Result<(), Rejection> {
+        self.live_order(order_id)?;
+        self.advance_time(now);
+        self.emit(EventKind::OrderFailed { order_id, reason: reason.to_string() });
+        Ok(())
+    }
+
+    /// Folds the venue's cumulative report on a live order in: what was filled since the
+    /// last report becomes one fill (at the average price of the difference, with the
+    /// difference in fees), and a terminal status ends the order. A report that goes
+    /// backwards (less filled than already recorded) is refused and changes nothing.
+    pub fn venue_update(
+        &mut self,
+        order_id: OrderId,
+        state: &VenueOrderState,
+        now: Timestamp,
+    ) -> Result<VenueUpdate, Rejection> {
+        let order = self.live_order(order_id)?;
+        let size = state.filled_size - order.filled_size;
+        let value = state.filled_value - order.filled_value;
+        let fee = (state.total_fees - order.total_fees).max(Decimal::ZERO);
+        if size.is_sign_negative()
+            || (size.is_zero() && !value.is_zero())
+            || (!size.is_zero() && value <= Decimal::ZERO)
+        {
+            return Err(Rejection::InvalidVenueReport {
+                order_id: order_id.to_string(),
+                reason: format!(
+                    "filled {} for {} after {} for {} already recorded",
+                    state.filled_size, state.filled_value, order.filled_size, order.filled_value
+                ),
+            });
+        }
+        if order.remaining_base().is_some_and(|remaining| size > remaining) {
+            return Err(Rejection::InvalidVenueReport {
+                order_id: order_id.to_string(),
+                reason: format!(
+                    "filled {} of an order for {}",
+                    state.filled_size,
+                    order.filled_size + order.remaining_base().unwrap_or_default()
+                ),
+            });
+        }
+        let (side, product_id, hold_left) = (order.side, order.product_id, order.hold_remaining);
+        let completes_size = order.remaining_base().is_some_and(|remaining| size == remaining);
+        let liquidity = match order.order_configuration {
+            OrderConfiguration::MarketMarketIoc(_) => Liquidity::Taker,
+            _ => Liquidity::Maker,
+        };
+        self.advance_time(now);
+        let mut update = VenueUpdate::default();
+        if size > Decimal::ZERO {
+            let price = value / size;
+            let (currency, spent) = match side {
+                Side::Buy => (product_id.quote, value + fee),
+                Side::Sell => (product_id.base, size),
+            };
+            let available = self.account.balance(currency).available;
+            let short = spent - hold_left.min(spent) - available;
+            if short > Decimal::ZERO {
+                self.emit(EventKind::Deposited { currency, amount: short });
+                update.shortfall = Some((currency, short));
+            }
+            let completes = state.status == VenueStatus::Filled || completes_size;
+            let fill = Fill {
+                trade_id: TradeId(self.next_uuid()),
+                order_id,
+                product_id,
+                side,
+                price,
+                size,
+                fee,
+                liquidity,
+                time: self.now,
+            };
+            if completes {
+                self.emit(EventKind::OrderFilled { fill: fill.clone() });
+                update.ended = Some(OrderStatus::Filled);
+            } else {
+                self.emit(EventKind::OrderPartiallyFilled { fill: fill.clone() });
+            }
+            update.fill = Some(fill);
+        }
+        if update.ended.is_none() {
+            let reason = || state.reason.clone().unwrap_or_default();
+            let ended = match state.status {
+                VenueStatus::Working => None,
+                VenueStatus::Cancelled => Some(EventKind::OrderCancelled { order_id, reason: reason() }),
+                // Reported filled with nothing more to record (an IOC whose last fill was
+                // already folded in): what is left of it will not trade.
+                VenueStatus::Filled => Some(EventKind::OrderCancelled {
+                    order_id,
+                    reason: "the venue reported it FILLED: the unfilled rest is released".to_string(),
+                }),
+                VenueStatus::Expired => Some(EventKind::OrderExpired { order_id }),
+                VenueStatus::Failed => Some(EventKind::OrderFailed { order_id, reason: reason() }),
+            };
+            if let Some(kind) = ended {
+                self.emit(kind);
+                update.ended = self.account.order(order_id).map(|o| o.status);
+            }
+        }
+        Ok(update)
+    }
+
+    /// Sets a currency's available balance to the venue's figure: the difference is recorded
+    /// as a deposit or a withdrawal (money that moved outside Coinswarm), so P&L stays the
+    /// trading's own. Answers the difference (zero: nothing recorded).
+    pub fn venue_reconcile(
+        &mut self,
+        currency: Currency,
+        available: Decimal,
+        now: Timestamp,
+    ) -> Result<Decimal, Rejection> {
+        if available.is_sign_negative() {
+            return Err(Rejection::NonPositiveAmount);
+        }
+        let delta = available - self.account.balance(currency).available;
+        if delta > Decimal::ZERO {
+            self.deposit(currency, delta, now)?;
+        } else if delta < Decimal::ZERO {
+            self.withdraw(currency, -delta, now)?;
+        }
+        Ok(delta)
+    }
+
+    fn live_order(&self, order_id: OrderId) -> Result<&super::order::Order, Rejection> {
+        let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
+        if !order.status.is_live() {
+            return Err(Rejection::OrderNotLive(order.status.as_str()));
+        }
+        Ok(order)
+    }
+}

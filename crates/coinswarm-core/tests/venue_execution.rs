@@ -1,0 +1,115 @@
+//! Venue execution (live trading): the engine checks and holds as on paper, matches nothing,
+//! and records what the venue reports.
+
+mod support;
+
+use coinswarm_core::exchange::{Execution, OrderRequest, OrderStatus, VenueOrderState, VenueRequest, VenueStatus};
+use coinswarm_core::ledger::{Account, EventKind};
+use coinswarm_core::market::Side;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use support::*;
+
+fn venue_engine() -> coinswarm_core::exchange::MatchingEngine {
+    let mut engine = engine();
+    engine.set_execution(Execution::Venue);
+    engine.on_quote(&quote(1, dec!(100.00), dec!(100.10))).unwrap();
+    engine
+}
+
+fn state(status: VenueStatus, size: Decimal, value: Decimal, fees: Decimal) -> VenueOrderState {
+    VenueOrderState { status, filled_size: size, filled_value: value, total_fees: fees, reason: None }
+}
+
+#[test]
+fn an_accepted_order_is_held_and_handed_to_the_venue_not_matched() {
+    let mut engine = venue_engine();
+    let order = engine.submit(OrderRequest::market(btc_usd(), Side::Buy, dec!(1)), at(1)).unwrap().clone();
+    assert_eq!(order.status, OrderStatus::Pending, "a marketable order waits for the venue");
+    assert!(engine.account().balance(usd()).hold > Decimal::ZERO, "its funds are held");
+    assert_eq!(engine.drain_venue_requests(), vec![VenueRequest::Place(order.order_id)]);
+    engine.on_quote(&quote(2, dec!(90.00), dec!(90.10))).unwrap();
+    assert!(engine.account().order(order.order_id).unwrap().status.is_live(), "market data fills nothing");
+    assert!(engine.drain_venue_requests().is_empty());
+}
+
+#[test]
+fn cumulative_reports_become_fills_and_end_the_order() {
+    let mut engine = venue_engine();
+    let order_id =
+        engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(2), dec!(100)), at(1)).unwrap().order_id;
+    engine.venue_routed(order_id, "cb-1", at(1)).unwrap();
+    assert_eq!(engine.account().order(order_id).unwrap().venue_order_id.as_deref(), Some("cb-1"));
+
+    let first =
+        engine.venue_update(order_id, &state(VenueStatus::Working, dec!(0.5), dec!(49.5), dec!(0.2)), at(2)).unwrap();
+    let fill = first.fill.unwrap();
+    assert_eq!((fill.size, fill.price, fill.fee), (dec!(0.5), dec!(99), dec!(0.2)));
+    assert_eq!(first.ended, None);
+    // The same report again changes nothing.
+    let again =
+        engine.venue_update(order_id, &state(VenueStatus::Working, dec!(0.5), dec!(49.5), dec!(0.2)), at(2)).unwrap();
+    assert_eq!(again, Default::default());
+
+    let last =
+        engine.venue_update(order_id, &state(VenueStatus::Filled, dec!(2), dec!(199.5), dec!(0.8)), at(3)).unwrap();
+    let fill = last.fill.unwrap();
+    assert_eq!((fill.size, fill.price, fill.fee), (dec!(1.5), dec!(100), dec!(0.6)));
+    assert_eq!(last.ended, Some(OrderStatus::Filled));
+    let account = engine.account();
+    assert_eq!(account.balance(btc()).available, dec!(2));
+    assert_eq!(account.balance(usd()).hold, dec!(0), "the rest of the hold is released");
+    assert_eq!(account.balance(usd()).available, dec!(100000) - dec!(199.5) - dec!(0.8));
+    assert_eq!(account.position(btc_usd()).unwrap().average_entry_price(), dec!(99.75));
+
+    // The log, routing included, replays to the same account.
+    let replayed = Account::replay(engine.events()).unwrap();
+    assert_eq!(&replayed, engine.account());
+    assert!(engine.events().iter().any(|e| matches!(e.kind, EventKind::OrderRouted { .. })));
+}
+
+#[test]
+fn a_cancel_is_asked_of_the_venue_and_ends_the_order_when_it_confirms() {
+    let mut engine = venue_engine();
+    let order_id = engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(95)), at(1)).unwrap().order_id;
+    engine.drain_venue_requests();
+    let order = engine.cancel(order_id, at(2)).unwrap();
+    assert!(order.status.is_live(), "still live until the venue says so");
+    assert_eq!(engine.drain_venue_requests(), vec![VenueRequest::Cancel(order_id)]);
+    let mut cancelled = state(VenueStatus::Cancelled, dec!(0), dec!(0), dec!(0));
+    cancelled.reason = Some("User requested cancel".into());
+    let update = engine.venue_update(order_id, &cancelled, at(2)).unwrap();
+    assert_eq!(update.ended, Some(OrderStatus::Cancelled));
+    assert_eq!(engine.account().balance(usd()).available, dec!(100000));
+    assert!(engine.venue_update(order_id, &cancelled, at(3)).is_err(), "an ended order takes no more reports");
+}
+
+#[test]
+fn a_report_that_goes_backwards_or_overfills_is_refused_and_changes_nothing() {
+    let mut engine = venue_engine();
+    let order_id =
+        engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(100)), at(1)).unwrap().order_id;
+    engine.venue_update(order_id, &state(VenueStatus::Working, dec!(0.5), dec!(50), dec!(0)), at(1)).unwrap();
+    let before = engine.account().clone();
+    let backwards = engine.venue_update(order_id, &state(VenueStatus::Working, dec!(0.2), dec!(20), dec!(0)), at(2));
+    assert_eq!(backwards.unwrap_err().code(), "INVALID_VENUE_REPORT");
+    let overfill = engine.venue_update(order_id, &state(VenueStatus::Working, dec!(3), dec!(300), dec!(0)), at(2));
+    assert_eq!(overfill.unwrap_err().code(), "INVALID_VENUE_REPORT");
+    assert_eq!(engine.account(), &before);
+}
+
+#[test]
+fn a_failure_releases_the_hold_and_balances_reconcile_to_the_venue() {
+    let mut engine = venue_engine();
+    let order_id = engine.submit(OrderRequest::market(btc_usd(), Side::Buy, dec!(1)), at(1)).unwrap().order_id;
+    engine.venue_failed(order_id, "INSUFFICIENT_FUND: Insufficient balance in source account", at(1)).unwrap();
+    let order = engine.account().order(order_id).unwrap();
+    assert_eq!(order.status, OrderStatus::Failed);
+    assert_eq!(engine.account().balance(usd()).available, dec!(100000));
+
+    assert_eq!(engine.venue_reconcile(usd(), dec!(1234.5), at(2)).unwrap(), dec!(1234.5) - dec!(100000));
+    assert_eq!(engine.venue_reconcile(btc(), dec!(0.25), at(2)).unwrap(), dec!(0.25));
+    assert_eq!(engine.venue_reconcile(btc(), dec!(0.25), at(3)).unwrap(), dec!(0), "no change, no event");
+    assert_eq!(engine.account().balance(usd()).available, dec!(1234.5));
+    assert_eq!(engine.account().balance(btc()).available, dec!(0.25));
+}
