@@ -27,6 +27,8 @@ pub enum Fault {
     Malformed,
     /// (Order creation) the order is stored, but the answer is a 502: a lost response.
     StoreThenFail,
+    /// (Order creation) Coinbase refuses the order: `success: false` with this error code.
+    Refuse(String),
 }
 
 /// What the mock saw and holds.
@@ -41,8 +43,13 @@ pub struct MockState {
     pub rate_limited: u32,
     /// JWT failures (the reason), answered 401.
     pub auth_failures: Vec<String>,
-    /// Orders by client_order_id.
+    /// Orders by client_order_id, in Coinbase's `get order` shape (plus the `request`).
     pub orders: BTreeMap<String, Value>,
+    /// Available balances by currency that `accounts` answers (default: 1000 USD).
+    pub balances: BTreeMap<String, String>,
+    /// Market orders of these products fill at once, in full, at the product's price here,
+    /// with a 0.6% fee (other products' stay OPEN until [`MockCoinbase::fill_order`]).
+    pub market_prices: BTreeMap<String, rust_decimal::Decimal>,
     /// Candle starts (seconds) that have no candle: an exchange outage.
     pub holes: HashSet<i64>,
     /// Candle starts (seconds) sent with inconsistent prices (low above high).
@@ -98,6 +105,8 @@ impl MockCoinbase {
             .route("/api/v3/brokerage/products/{id}/candles", get(candles))
             .route("/api/v3/brokerage/accounts", get(accounts))
             .route("/api/v3/brokerage/orders", post(create_order))
+            .route("/api/v3/brokerage/orders/historical/{id}", get(get_order))
+            .route("/api/v3/brokerage/orders/batch_cancel", post(batch_cancel))
             .route("/api/v3/brokerage/market/product_book", get(product_book))
             .route("/api/v3/brokerage/product_book", get(product_book))
             .route("/ws", get(websocket))
@@ -126,6 +135,44 @@ impl MockCoinbase {
 
     pub fn with<R>(&self, f: impl FnOnce(&mut MockState) -> R) -> R {
         f(&mut self.state.lock().unwrap())
+    }
+
+    /// Fills `size` more of the order with this client order id at `price` (fee 0.4% of the
+    /// notional, as a maker), filling it when nothing is left; `false` for an unknown order.
+    pub fn fill_order(&self, client_order_id: &str, size: rust_decimal::Decimal, price: rust_decimal::Decimal) -> bool {
+        let mut state = self.state.lock().unwrap();
+        let Some(order) = state.orders.get_mut(client_order_id) else { return false };
+        add_fill(order, size, price, rust_decimal::Decimal::new(4, 3));
+        true
+    }
+}
+
+/// Folds a fill into a stored order's cumulative figures (Coinbase's strings).
+fn add_fill(
+    order: &mut Value,
+    size: rust_decimal::Decimal,
+    price: rust_decimal::Decimal,
+    fee_rate: rust_decimal::Decimal,
+) {
+    use rust_decimal::Decimal;
+    let number =
+        |order: &Value, key: &str| order[key].as_str().and_then(|s| s.parse::<Decimal>().ok()).unwrap_or_default();
+    let (filled, average, fees) =
+        (number(order, "filled_size"), number(order, "average_filled_price"), number(order, "total_fees"));
+    let total = filled + size;
+    let value = filled * average + size * price;
+    order["filled_size"] = json!(total.to_string());
+    order["average_filled_price"] = json!((value / total).to_string());
+    order["total_fees"] = json!((fees + size * price * fee_rate).to_string());
+    order["number_of_fills"] = json!((order["number_of_fills"].as_u64().unwrap_or(0) + 1));
+    let configuration = &order["order_configuration"];
+    let wanted = configuration
+        .as_object()
+        .and_then(|c| c.values().next())
+        .and_then(|c| c["base_size"].as_str())
+        .and_then(|s| s.parse::<Decimal>().ok());
+    if wanted.is_none_or(|w| total >= w) {
+        order["status"] = json!("FILLED");
     }
 }
 
@@ -201,7 +248,7 @@ fn fault_response(fault: &Fault) -> Option<Response> {
         }
         Fault::Status(code) => Some(error(StatusCode::from_u16(*code).unwrap(), "INTERNAL", "injected failure")),
         Fault::Malformed => Some((StatusCode::OK, "{\"candles\": [tru").into_response()),
-        Fault::StoreThenFail => None,
+        Fault::StoreThenFail | Fault::Refuse(_) => None,
     }
 }
 
@@ -287,8 +334,67 @@ async fn accounts(State(state): State<Arc<Mutex<MockState>>>, uri: Uri, headers:
     if let Some(fault) = take_fault(&state, uri.path()) {
         return fault_response(&fault).unwrap_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_GATEWAY", "lost"));
     }
-    Json(json!({"accounts": [{"uuid": "a1", "currency": "USD", "available_balance": {"value": "1000", "currency": "USD"}}], "has_next": false}))
-        .into_response()
+    let balances = state.lock().unwrap().balances.clone();
+    let balances =
+        if balances.is_empty() { BTreeMap::from([("USD".to_string(), "1000".to_string())]) } else { balances };
+    let accounts: Vec<Value> = balances
+        .iter()
+        .enumerate()
+        .map(|(i, (currency, value))| {
+            json!({"uuid": format!("a{i}"), "currency": currency,
+            "available_balance": {"value": value, "currency": currency}, "hold": {"value": "0", "currency": currency}})
+        })
+        .collect();
+    Json(json!({"accounts": accounts, "has_next": false, "cursor": "", "size": accounts.len()})).into_response()
+}
+
+async fn get_order(
+    State(state): State<Arc<Mutex<MockState>>>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = admit(&state, "GET", &uri, &headers, true) {
+        return *response;
+    }
+    if let Some(response) = take_fault(&state, uri.path()).as_ref().and_then(fault_response) {
+        return response;
+    }
+    let state = state.lock().unwrap();
+    match state.orders.values().find(|o| o["order_id"] == id.as_str()) {
+        Some(order) => Json(json!({"order": order})).into_response(),
+        None => error(StatusCode::NOT_FOUND, "NOT_FOUND", "order not found"),
+    }
+}
+
+async fn batch_cancel(
+    State(state): State<Arc<Mutex<MockState>>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Err(response) = admit(&state, "POST", &uri, &headers, true) {
+        return *response;
+    }
+    if let Some(response) = take_fault(&state, uri.path()).as_ref().and_then(fault_response) {
+        return response;
+    }
+    let ids: Vec<String> =
+        body["order_ids"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
+    let mut state = state.lock().unwrap();
+    let results: Vec<Value> = ids
+        .iter()
+        .map(|id| match state.orders.values_mut().find(|o| o["order_id"] == id.as_str()) {
+            Some(order) if order["status"] == "OPEN" => {
+                order["status"] = json!("CANCELLED");
+                order["cancel_message"] = json!("User requested cancel");
+                json!({"success": true, "failure_reason": "UNKNOWN_CANCEL_FAILURE_REASON", "order_id": id})
+            }
+            Some(_) => json!({"success": false, "failure_reason": "INVALID_CANCEL_REQUEST", "order_id": id}),
+            None => json!({"success": false, "failure_reason": "UNKNOWN_CANCEL_ORDER", "order_id": id}),
+        })
+        .collect();
+    Json(json!({"results": results})).into_response()
 }
 
 async fn create_order(
@@ -307,15 +413,39 @@ async fn create_order(
     let Some(client_order_id) = body.get("client_order_id").and_then(Value::as_str).map(str::to_string) else {
         return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "client_order_id is required");
     };
+    if let Some(Fault::Refuse(code)) = &fault {
+        return Json(json!({"success": false, "failure_reason": "UNKNOWN_FAILURE_REASON", "order_id": "",
+            "error_response": {"error": code, "message": format!("refused: {code}"), "error_details": ""}}))
+        .into_response();
+    }
     let order = {
         let mut state = state.lock().unwrap();
         let next = state.orders.len() + 1;
+        let market_fill = body["product_id"].as_str().and_then(|p| state.market_prices.get(p).copied());
         state
             .orders
             .entry(client_order_id.clone())
-            .or_insert_with(
-                || json!({"order_id": format!("order-{next}"), "client_order_id": client_order_id, "request": body}),
-            )
+            .or_insert_with(|| {
+                let mut order = json!({"order_id": format!("order-{next}"), "client_order_id": client_order_id,
+                    "product_id": body["product_id"], "side": body["side"],
+                    "order_configuration": body["order_configuration"], "status": "OPEN",
+                    "filled_size": "0", "average_filled_price": "0", "total_fees": "0", "number_of_fills": 0,
+                    "cancel_message": "", "reject_message": "", "request": body});
+                let market = body["order_configuration"].get("market_market_ioc");
+                if let (Some(market), Some(price)) = (market, market_fill) {
+                    let base = market["base_size"].as_str().and_then(|s| s.parse::<rust_decimal::Decimal>().ok());
+                    let quote = market["quote_size"].as_str().and_then(|s| s.parse::<rust_decimal::Decimal>().ok());
+                    let rate = rust_decimal::Decimal::new(6, 3);
+                    // A quote-sized buy spends the quote size including the fee.
+                    let size =
+                        base.or_else(|| quote.map(|q| (q / (rust_decimal::Decimal::ONE + rate) / price).round_dp(8)));
+                    if let Some(size) = size {
+                        add_fill(&mut order, size, price, rate);
+                        order["status"] = json!("FILLED");
+                    }
+                }
+                order
+            })
             .clone()
     };
     if fault == Some(Fault::StoreThenFail) {

@@ -65,6 +65,9 @@ pub fn install_tls_provider() {
     });
 }
 
+/// Most pages of accounts followed (250 each).
+const MAX_ACCOUNT_PAGES: usize = 40;
+
 /// A Coinbase REST client.
 #[derive(Debug)]
 pub struct CoinbaseRest {
@@ -187,9 +190,28 @@ impl CoinbaseRest {
         Ok(candles)
     }
 
-    /// The accounts (balances) of the key's portfolio.
+    /// The accounts (balances) of the key's portfolio: the first page.
     pub async fn accounts(&self) -> Result<Value, CoinbaseError> {
         self.send(Method::GET, "/api/v3/brokerage/accounts", &[], None, true).await
+    }
+
+    /// Every account's available balance, following Coinbase's pages (250 a page).
+    pub async fn available_balances(&self) -> Result<Vec<(String, Decimal)>, CoinbaseError> {
+        let mut balances = Vec::new();
+        let mut cursor = String::new();
+        for _ in 0..MAX_ACCOUNT_PAGES {
+            let mut query = vec![("limit", "250".to_string())];
+            if !cursor.is_empty() {
+                query.push(("cursor", cursor.clone()));
+            }
+            let page = self.send(Method::GET, "/api/v3/brokerage/accounts", &query, None, true).await?;
+            balances.extend(crate::orders::available_balances(&page)?);
+            cursor = page.get("cursor").and_then(Value::as_str).unwrap_or_default().to_string();
+            if page.get("has_next").and_then(Value::as_bool) != Some(true) || cursor.is_empty() {
+                return Ok(balances);
+            }
+        }
+        Err(CoinbaseError::Invalid(format!("more than {MAX_ACCOUNT_PAGES} pages of accounts")))
     }
 
     /// Creates an order. `order` is Coinbase's create-order body; a `client_order_id` is

@@ -76,6 +76,8 @@ fn a_cancel_is_asked_of_the_venue_and_ends_the_order_when_it_confirms() {
     let order = engine.cancel(order_id, at(2)).unwrap();
     assert!(order.status.is_live(), "still live until the venue says so");
     assert_eq!(engine.drain_venue_requests(), vec![VenueRequest::Cancel(order_id)]);
+    engine.cancel(order_id, at(2)).unwrap();
+    assert!(engine.drain_venue_requests().is_empty(), "the venue is asked once");
     let mut cancelled = state(VenueStatus::Cancelled, dec!(0), dec!(0), dec!(0));
     cancelled.reason = Some("User requested cancel".into());
     let update = engine.venue_update(order_id, &cancelled, at(2)).unwrap();

@@ -71,6 +71,12 @@ impl AppParts {
         Ok(Some(handle))
     }
 
+    /// `live` for the swarm's account in live mode (its orders go to Coinbase), else `paper`.
+    pub fn execution_mode(&self, account_id: &str) -> &'static str {
+        let live = self.config.live.exchange == crate::config::ExchangeMode::CoinbaseLive;
+        if live && account_id == SWARM_ACCOUNT { "live" } else { "paper" }
+    }
+
     pub fn swarm_session(&self) -> Option<SessionHandle> {
         self.sessions.get(SWARM_ACCOUNT)
     }
@@ -87,6 +93,7 @@ impl AppParts {
             max_batch: self.config.accounts.max_commit_batch,
             hub: self.hub.clone(),
             guard: self.config.guard,
+            live: None,
         }
     }
 }
@@ -175,6 +182,21 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         session_tasks: Mutex::new(Vec::new()),
     });
 
+    let live_mode = config.live.exchange == crate::config::ExchangeMode::CoinbaseLive;
+    let swarm_history = !store.load_events(SWARM_ACCOUNT).await?.is_empty();
+    settle_exchange_mode(&config.data_dir, config.live.exchange, swarm_history)?;
+    // Live: the key is checked with Coinbase, and its balances read, before anything starts.
+    let live_rest = if live_mode {
+        let key = crate::live_venue::load_key(&config.live)?;
+        let rest = coinswarm_coinbase::CoinbaseRest::new(
+            coinswarm_coinbase::RestConfig { base_url: config.coinbase.rest_url.clone(), ..Default::default() },
+            Some(key),
+        )?;
+        let balances = crate::live_venue::connect(&rest).await?;
+        Some((Arc::new(rest), balances))
+    } else {
+        None
+    };
     let first_start = store.create_account(SWARM_ACCOUNT, now_ms()).await?;
     let first_admin_key = if first_start {
         Some(keys::create_key(&store, SWARM_ACCOUNT, &[Scope::Admin], "first admin key", now_ms()).await?)
@@ -197,9 +219,31 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         tracing::info!(?origin, episodes = agent.memory().index().len(), "pattern memory ready");
         swarm.set_recall(agent);
     }
-    let (handle, task) = session::start(parts.spec(SWARM_ACCOUNT, Some(swarm)), store.clone(), now_ms(), &[]).await?;
-    parts.sessions.insert(handle);
+    let mut spec = parts.spec(SWARM_ACCOUNT, Some(swarm));
+    let mut venue_calls = None;
+    if let Some((_, balances)) = &live_rest {
+        let (calls, receiver) = tokio::sync::mpsc::unbounded_channel();
+        spec.live = Some(session::LiveLink {
+            calls,
+            balances: balances.clone(),
+            resend_window_ms: config.live.resend_window_ms as i64,
+        });
+        venue_calls = Some(receiver);
+    }
+    let (handle, task) = session::start(spec, store.clone(), now_ms(), &[]).await?;
+    parts.sessions.insert(handle.clone());
     parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(task);
+    if let (Some((rest, _)), Some(calls)) = (&live_rest, venue_calls) {
+        let venue = crate::live_venue::LiveVenue {
+            rest: rest.clone(),
+            order_poll: Duration::from_millis(config.live.order_poll_ms),
+            balance_poll: Duration::from_millis(config.live.balance_poll_ms),
+            resend_window: Duration::from_millis(config.live.resend_window_ms),
+        };
+        tracing::warn!("LIVE TRADING: the swarm's orders go to Coinbase with real money");
+        let venue_task = tokio::spawn(crate::live_venue::run(venue, calls, handle, shutdown_rx.clone()));
+        parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(venue_task);
+    }
     for account in store.accounts().await? {
         parts.session(&account).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
     }
@@ -247,21 +291,56 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             tokio::spawn(crate::feed::run(replay, board, hub, parts.sessions.clone(), store, shutdown_rx))
         }
         None => {
-            let rest = coinswarm_coinbase::CoinbaseRest::new(
-                coinswarm_coinbase::RestConfig { base_url: config.coinbase.rest_url.clone(), ..Default::default() },
-                None,
-            )?;
+            let rest = match &live_rest {
+                Some((rest, _)) => rest.clone(),
+                None => Arc::new(coinswarm_coinbase::CoinbaseRest::new(
+                    coinswarm_coinbase::RestConfig { base_url: config.coinbase.rest_url.clone(), ..Default::default() },
+                    None,
+                )?),
+            };
             let live = crate::live_feed::LiveFeed {
                 products,
                 swarm_product: product.product_id,
                 granularity,
                 ws: coinswarm_coinbase::WsConfig { url: config.coinbase.ws_url.clone(), ..Default::default() },
-                rest: Some(Arc::new(rest)),
+                rest: Some(rest),
             };
             tokio::spawn(crate::live_feed::run(live, board, hub, parts.sessions.clone(), shutdown_rx))
         }
     };
     Ok(RunningServer { addr, first_admin_key, parts, shutdown, http, feed, _owner: owner })
+}
+
+/// Keeps paper and live apart: a data directory remembers (in `exchange.mode`) whether its
+/// swarm account trades on paper or live, and refuses the other, so paper fills and
+/// balances never mix with real ones. A directory from before the file counts as paper
+/// when its swarm account has history.
+fn settle_exchange_mode(
+    data_dir: &std::path::Path,
+    mode: crate::config::ExchangeMode,
+    swarm_history: bool,
+) -> anyhow::Result<()> {
+    use crate::config::ExchangeMode;
+    let name = |mode: ExchangeMode| match mode {
+        ExchangeMode::Paper => "paper",
+        ExchangeMode::CoinbaseLive => "coinbase-live",
+    };
+    let path = data_dir.join("exchange.mode");
+    let recorded = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text.trim().to_string()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => swarm_history.then(|| "paper".to_string()),
+        Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
+    };
+    match recorded {
+        Some(recorded) if recorded != name(mode) => anyhow::bail!(
+            "refusing to start with --exchange {}: the swarm account in {} has traded {recorded}; give {} its own --data-dir so paper and live accounts never mix",
+            name(mode),
+            data_dir.display(),
+            name(mode)
+        ),
+        Some(_) => Ok(()),
+        None => std::fs::write(&path, name(mode)).with_context(|| format!("cannot write {}", path.display())),
+    }
 }
 
 /// Takes the data directory's owner lock (`server.lock`), released when the process ends
@@ -325,5 +404,27 @@ impl RunningServer {
         self.parts.store.close().await;
         http_result.context("the HTTP task panicked")??;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::settle_exchange_mode;
+    use crate::config::ExchangeMode;
+
+    #[test]
+    fn a_data_directory_trades_paper_or_live_never_both() {
+        let dir = std::env::temp_dir().join(format!("coinswarm-mode-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // A directory from before the marker whose swarm traded: paper.
+        let refused = settle_exchange_mode(&dir, ExchangeMode::CoinbaseLive, true).unwrap_err().to_string();
+        assert!(refused.contains("has traded paper") && refused.contains("--data-dir"), "{refused}");
+        // A new directory takes the mode it first runs with, and keeps it.
+        settle_exchange_mode(&dir, ExchangeMode::CoinbaseLive, false).unwrap();
+        settle_exchange_mode(&dir, ExchangeMode::CoinbaseLive, true).unwrap();
+        let refused = settle_exchange_mode(&dir, ExchangeMode::Paper, true).unwrap_err().to_string();
+        assert!(refused.contains("has traded coinbase-live"), "{refused}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

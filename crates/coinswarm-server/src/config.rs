@@ -28,6 +28,77 @@ pub struct ServerConfig {
     pub guard: GuardConfig,
     pub mcp: McpConfig,
     pub coinbase: CoinbaseConfig,
+    /// Live trading on Coinbase (`--exchange coinbase-live`); paper by default.
+    pub live: LiveConfig,
+}
+
+/// Who executes the swarm account's orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ExchangeMode {
+    /// Coinswarm's paper matching engine (every account).
+    #[default]
+    #[serde(rename = "paper")]
+    Paper,
+    /// Coinbase Advanced Trade, with real money: the swarm's account only; other accounts
+    /// stay paper.
+    #[serde(rename = "coinbase-live")]
+    CoinbaseLive,
+}
+
+/// Live trading (`[live]`). It starts only with a key, the live feed and the explicit
+/// confirmation flag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LiveConfig {
+    /// `paper` (default) or `coinbase-live` (`--exchange`).
+    pub exchange: ExchangeMode,
+    /// The operator's confirmation that live mode trades real money: only the flag
+    /// `--i-understand-this-trades-real-money` sets it, never a file or the environment.
+    #[serde(skip)]
+    pub confirmed: bool,
+    /// A CDP API key file as Coinbase downloads it (`{"name": …, "privateKey": …}`,
+    /// `--coinbase-key-file`); without it, `COINSWARM_COINBASE_KEY_NAME` and
+    /// `COINSWARM_COINBASE_PRIVATE_KEY` are read.
+    pub key_file: Option<PathBuf>,
+    /// The key from the environment (never written out by `--print-config`).
+    #[serde(skip)]
+    pub key: Option<LiveKey>,
+    /// How often each live order's state is asked of Coinbase, in ms. Default 1000.
+    pub order_poll_ms: u64,
+    /// How often the account's balances are set to Coinbase's, in ms, when it has no live
+    /// order (a fill in flight would be counted twice). Default 15,000.
+    pub balance_poll_ms: u64,
+    /// A live order Coinbase never confirmed (unreachable, or the process stopped first) is
+    /// sent again with the same client order id (so placed at most once) while younger
+    /// than this, in ms; after it, the order is marked failed. Default 30,000.
+    pub resend_window_ms: u64,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        Self {
+            exchange: ExchangeMode::Paper,
+            confirmed: false,
+            key_file: None,
+            key: None,
+            order_poll_ms: 1_000,
+            balance_poll_ms: 15_000,
+            resend_window_ms: 30_000,
+        }
+    }
+}
+
+/// A CDP API key's name and private key (the secret is never shown).
+#[derive(Clone, PartialEq)]
+pub struct LiveKey {
+    pub name: String,
+    pub private_key: String,
+}
+
+impl std::fmt::Debug for LiveKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveKey").field("name", &self.name).field("private_key", &"[redacted]").finish()
+    }
 }
 
 /// The MCP server: Streamable HTTP at `/mcp` on `up`, and `coinswarm mcp` on stdio.
@@ -189,6 +260,7 @@ impl Default for ServerConfig {
             guard: GuardConfig::default(),
             mcp: McpConfig::default(),
             coinbase: CoinbaseConfig::default(),
+            live: LiveConfig::default(),
         }
     }
 }
@@ -268,6 +340,11 @@ impl ServerConfig {
             let Some(value) = env(var) else { continue };
             config.set(setting, &value).with_context(|| format!("{var}={value}"))?;
         }
+        if let (Some(name), Some(private_key)) =
+            (env("COINSWARM_COINBASE_KEY_NAME"), env("COINSWARM_COINBASE_PRIVATE_KEY"))
+        {
+            config.live.key = Some(LiveKey { name, private_key });
+        }
         Ok(config)
     }
 
@@ -312,6 +389,7 @@ impl ServerConfig {
 
     /// Refuses settings the server cannot run with, naming them.
     pub fn validate(&self) -> anyhow::Result<()> {
+        self.validate_live()?;
         if !self.listen.ip().is_loopback() && !self.allow_remote {
             bail!(
                 "refusing to listen on {}: it is not a loopback address; pass --allow-remote to accept connections from other machines",
@@ -373,6 +451,39 @@ impl ServerConfig {
     /// The effective configuration as TOML.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("the config serialises")
+    }
+}
+
+impl ServerConfig {
+    /// Live mode starts only with every safeguard in place; otherwise every missing one is
+    /// named at once.
+    fn validate_live(&self) -> anyhow::Result<()> {
+        if self.live.exchange != ExchangeMode::CoinbaseLive {
+            return Ok(());
+        }
+        let mut reasons = Vec::new();
+        if !self.live.confirmed {
+            reasons.push(
+                "it sends real orders with real money: add --i-understand-this-trades-real-money to confirm"
+                    .to_string(),
+            );
+        }
+        if self.live.key.is_none() && self.live.key_file.is_none() {
+            reasons.push(
+                "it needs a Coinbase CDP API key: set COINSWARM_COINBASE_KEY_NAME and COINSWARM_COINBASE_PRIVATE_KEY, or pass --coinbase-key-file KEY.json"
+                    .to_string(),
+            );
+        }
+        if self.feed.source != FeedSource::Coinbase {
+            reasons.push("it trades on live prices only: add --feed coinbase --products …".to_string());
+        }
+        if self.live.order_poll_ms == 0 || self.live.balance_poll_ms == 0 {
+            reasons.push("live.order_poll_ms and live.balance_poll_ms must be at least 1".to_string());
+        }
+        if !reasons.is_empty() {
+            bail!("refusing to start --exchange coinbase-live: {}", reasons.join("; "));
+        }
+        Ok(())
     }
 }
 

@@ -20,6 +20,7 @@ pub mod feed;
 pub mod hub;
 pub mod keys;
 pub mod live_feed;
+pub mod live_venue;
 pub mod market;
 pub mod mcp;
 pub mod memory_index;

@@ -9,7 +9,7 @@
 //! trade count and the breaker's windows and cool-down pass at the replay's pace. The
 //! guard's counters start afresh when the session starts.
 
-use coinswarm_core::exchange::{MatchingEngine, OrderConfiguration, OrderRequest};
+use coinswarm_core::exchange::{MatchingEngine, Order, OrderConfiguration, OrderId, OrderRequest};
 use coinswarm_core::market::Side;
 use coinswarm_core::swarm::{
     AccountSnapshot, CircuitBreaker, CircuitBreakerConfig, Oversight, OversightConfig, ProposedOrder,
@@ -73,6 +73,29 @@ impl OrderGuard {
     /// Passes `request` at `now` against the account in `engine`, or says why not. The
     /// exchange's own checks come first (the caller runs them).
     pub fn check(&self, engine: &MatchingEngine, request: &OrderRequest, now: Timestamp) -> Result<(), GuardRejection> {
+        self.check_excluding(engine, request, now, None)
+    }
+
+    /// Passes an order the engine has already accepted (the swarm's, in live mode) before it
+    /// is sent to the venue: the same checks, with the order itself left out of the resting
+    /// exposure.
+    pub fn check_placed(&self, engine: &MatchingEngine, order: &Order, now: Timestamp) -> Result<(), GuardRejection> {
+        let request = OrderRequest {
+            client_order_id: order.client_order_id.clone(),
+            product_id: order.product_id,
+            side: order.side,
+            order_configuration: order.order_configuration.clone(),
+        };
+        self.check_excluding(engine, &request, now, Some(order.order_id))
+    }
+
+    fn check_excluding(
+        &self,
+        engine: &MatchingEngine,
+        request: &OrderRequest,
+        now: Timestamp,
+        exclude: Option<OrderId>,
+    ) -> Result<(), GuardRejection> {
         if !self.enabled {
             return Ok(());
         }
@@ -101,7 +124,7 @@ impl OrderGuard {
             });
         }
         // Resting orders on the same side count as exposure already taken.
-        let pending = pending_exposure(engine, request);
+        let pending = pending_exposure(engine, request, exclude);
         let snapshot = AccountSnapshot::new(
             snapshot.equity,
             snapshot.position_value.saturating_add(pending),
@@ -169,12 +192,13 @@ fn snapshot(engine: &MatchingEngine, request: &OrderRequest) -> AccountSnapshot 
 
 /// The signed value of the account's live orders on the request's product and side: what
 /// they add to the position if they fill (at their limit price, or the last price).
-fn pending_exposure(engine: &MatchingEngine, request: &OrderRequest) -> Decimal {
+fn pending_exposure(engine: &MatchingEngine, request: &OrderRequest, exclude: Option<OrderId>) -> Decimal {
     let last = engine.last_price(request.product_id).unwrap_or_default();
     let total = engine
         .account()
         .orders()
         .filter(|o| o.product_id == request.product_id && o.side == request.side && o.status.is_live())
+        .filter(|o| Some(o.order_id) != exclude)
         .map(|o| {
             let price = o.order_configuration.limit_price().unwrap_or(last);
             o.remaining_base().unwrap_or_default().saturating_mul(price)
@@ -295,5 +319,33 @@ mod tests {
         let guard = OrderGuard::new(&GuardConfig { enabled: false, ..GuardConfig::default() });
         let engine = engine();
         guard.check(&engine, &market_buy(90_000), engine.now()).unwrap();
+    }
+
+    #[test]
+    fn an_order_already_accepted_for_the_venue_is_checked_without_counting_itself_twice() {
+        let guard = OrderGuard::new(&GuardConfig::default());
+        let mut engine = engine();
+        engine.set_execution(coinswarm_core::exchange::Execution::Venue);
+        let limit_buy = |size: &str| OrderRequest {
+            client_order_id: None,
+            product_id: btc(),
+            side: Side::Buy,
+            order_configuration: OrderConfiguration::LimitLimitGtc(LimitGtc {
+                base_size: size.parse().unwrap(),
+                limit_price: Decimal::from(20_000),
+                post_only: false,
+            }),
+        };
+        // 20,000 of exposure (20% of equity): within the 25% limit on its own...
+        let small = engine.submit(limit_buy("1"), engine.now()).unwrap().clone();
+        guard.check_placed(&engine, &small, engine.now()).unwrap();
+        // ...but a second one on top of it, resting, is 40%: refused before it leaves.
+        let second = engine.submit(limit_buy("1"), engine.now()).unwrap().clone();
+        let refused = guard.check_placed(&engine, &second, engine.now()).unwrap_err();
+        assert_eq!(refused.code, "OVERSIGHT_BREACH", "{}", refused.message);
+        // Beyond the per-order limit on its own.
+        let big = engine.submit(limit_buy("1.3"), engine.now()).unwrap().clone();
+        let refused = guard.check_placed(&engine, &big, engine.now()).unwrap_err();
+        assert_eq!(refused.code, "OVERSIGHT_BREACH", "{}", refused.message);
     }
 }

@@ -51,6 +51,8 @@ pub struct MatchingEngine {
     pub(super) execution: Execution,
     /// Outbox of what the venue must be asked (venue execution only).
     pub(super) venue_requests: Vec<VenueRequest>,
+    /// Live orders whose cancellation the venue was already asked for.
+    pub(super) cancels_asked: rustc_hash::FxHashSet<OrderId>,
 }
 
 impl MatchingEngine {
@@ -69,6 +71,7 @@ impl MatchingEngine {
             scratch: Vec::new(),
             execution: Execution::Paper,
             venue_requests: Vec::new(),
+            cancels_asked: rustc_hash::FxHashSet::default(),
         })
     }
 
@@ -248,8 +251,10 @@ impl MatchingEngine {
             _ => {}
         }
         if self.execution == Execution::Venue {
-            // The venue cancels; the order ends when it says so.
-            self.venue_requests.push(VenueRequest::Cancel(order_id));
+            // The venue cancels (asked once); the order ends when it says so.
+            if self.cancels_asked.insert(order_id) {
+                self.venue_requests.push(VenueRequest::Cancel(order_id));
+            }
             return self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()));
         }
         self.emit(EventKind::OrderCancelled { order_id, reason: "Cancelled by user".to_string() });

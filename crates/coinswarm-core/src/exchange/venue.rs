@@ -107,6 +107,7 @@ impl MatchingEngine {
         self.live_order(order_id)?;
         self.advance_time(now);
         self.emit(EventKind::OrderFailed { order_id, reason: reason.to_string() });
+        self.cancels_asked.remove(&order_id);
         Ok(())
     }
 
@@ -204,6 +205,9 @@ impl MatchingEngine {
                 self.emit(kind);
                 update.ended = self.account.order(order_id).map(|o| o.status);
             }
+        }
+        if update.ended.is_some() {
+            self.cancels_asked.remove(&order_id);
         }
         Ok(update)
     }

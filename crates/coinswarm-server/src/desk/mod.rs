@@ -170,7 +170,9 @@ pub async fn accounts(parts: &AppParts, key: &ApiKey) -> Result<Value, ApiError>
 pub async fn account(parts: &AppParts, key: &ApiKey, account_id: Option<&str>) -> Result<Value, ApiError> {
     require(key, Scope::Read)?;
     let session = visible_session(parts, key, account_id.unwrap_or(&key.account_id)).await?;
-    Ok(serde_json::to_value(&*session.view()).unwrap_or(Value::Null))
+    let mut value = serde_json::to_value(&*session.view()).unwrap_or(Value::Null);
+    value["mode"] = json!(parts.execution_mode(&session.account_id));
+    Ok(value)
 }
 
 /// Recent fills of the key's account, newest first (default 100, at most 1000).
@@ -290,6 +292,9 @@ pub fn session_error(error: SessionError) -> ApiError {
         SessionError::Rejected(rejection) => rejected(&rejection),
         SessionError::Blocked(blocked) => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, blocked.code, blocked.message)
+        }
+        venue @ SessionError::Venue { .. } => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VENUE_REJECTED", venue.to_string())
         }
         other => ApiError::unavailable(other.to_string()),
     }

@@ -313,10 +313,11 @@ impl McpDesk {
     ) -> Result<CallToolResult, ErrorData> {
         let key = self.caller(&cx)?;
         let value = desk::account(&self.parts, &key, p.account_id.as_deref()).await.map_err(mcp_error)?;
+        let account_id = value["account_id"].as_str().unwrap_or("");
         let summary = format!(
-            "account {}: equity {} (paper)",
-            value["account_id"].as_str().unwrap_or(""),
-            value["equity"].as_str().unwrap_or("")
+            "account {account_id}: equity {} ({})",
+            value["equity"].as_str().unwrap_or(""),
+            self.parts.execution_mode(account_id)
         );
         Ok(answer(summary, value))
     }
@@ -368,7 +369,7 @@ impl McpDesk {
             ),
             Some(r) => format!("would be refused: {} ({})", r.message, r.code),
         };
-        let value = json!({"preview": preview, "mode": "paper"});
+        let value = json!({"preview": preview, "mode": self.parts.execution_mode(&key.account_id)});
         Ok(answer(summary, value))
     }
 
@@ -561,6 +562,9 @@ impl McpDesk {
             tool: Some(tool.to_string()),
         };
         let order = desk::place(&self.parts, &key, request, origin).await.map_err(mcp_error)?;
-        Ok(answer(order_summary("placed", &order), json!({"order": order, "mode": "paper"})))
+        Ok(answer(
+            order_summary("placed", &order),
+            json!({"order": order, "mode": self.parts.execution_mode(&key.account_id)}),
+        ))
     }
 }

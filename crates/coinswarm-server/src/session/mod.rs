@@ -4,8 +4,11 @@
 //! only then is any command of the batch acknowledged. Readers take the latest
 //! [`AccountView`] snapshot and never wait for the writer.
 
+mod live;
 mod order_origin;
 mod view;
+
+pub use live::LiveLink;
 
 pub use order_origin::{OrderOrigin, OrderPreview, PreviewRejection};
 pub use view::{AccountView, BalanceView, PositionView, SwarmView};
@@ -45,6 +48,9 @@ pub enum SessionError {
     /// The account's order guard (oversight limits or circuit breaker) refused the order.
     #[error(transparent)]
     Blocked(#[from] GuardRejection),
+    /// The live venue (Coinbase) refused the order, or could not be reached.
+    #[error("Coinbase refused the order: {code}: {message}")]
+    Venue { code: String, message: String },
 }
 
 /// What a session is told.
@@ -67,6 +73,8 @@ enum Command {
     /// An operator's change to a learned pattern, put to the quorum: `None` when memory is
     /// off or the pattern is unknown.
     ChangePattern(String, Mutation, oneshot::Sender<Option<Outcome>>),
+    /// What the live venue reported.
+    Venue(crate::live_venue::VenueReport),
 }
 
 /// What pattern memory recalls for the state at the last bar close.
@@ -158,6 +166,11 @@ impl SessionHandle {
         let _ = self.commands.send(Command::BarClosed(candle)).await;
     }
 
+    /// Hands the live venue's report to the account (live mode).
+    pub async fn venue_report(&self, report: crate::live_venue::VenueReport) {
+        let _ = self.commands.send(Command::Venue(report)).await;
+    }
+
     /// Warms the swarm, if any, on past bars without trading.
     pub async fn warm_up(&self, candles: Vec<Candle>) {
         let _ = self.commands.send(Command::WarmUp(candles)).await;
@@ -189,8 +202,10 @@ pub struct SessionSpec {
     pub max_batch: usize,
     /// Where the swarm's committed decisions are published for streaming.
     pub hub: Arc<Hub>,
-    /// Limits on orders from outside the swarm.
+    /// Limits on orders from outside the swarm (and, live, on the swarm's own).
     pub guard: GuardConfig,
+    /// Live execution: the venue task's link (`None`: paper).
+    pub live: Option<LiveLink>,
 }
 
 impl std::fmt::Debug for SessionSpec {
@@ -212,10 +227,13 @@ pub async fn start(
     let account = Account::replay(&log)?;
     let fresh = log.is_empty();
     let mut engine = MatchingEngine::resume(spec.exchange.clone(), account)?;
+    if spec.live.is_some() {
+        engine.set_execution(coinswarm_core::exchange::Execution::Venue);
+    }
     for product in &spec.products {
         engine.list_product(product.clone()).map_err(|r| anyhow::anyhow!("cannot list {}: {r}", product.product_id))?;
     }
-    if fresh {
+    if fresh && spec.live.is_none() {
         engine
             .deposit(
                 spec.quote_currency,
@@ -262,6 +280,8 @@ pub async fn start(
         hub: spec.hub,
         guard: OrderGuard::new(&spec.guard),
         origins: Vec::new(),
+        live: spec.live.as_ref().map(live::Live::new),
+        live_link: spec.live,
     };
     let task = tokio::spawn(session.run(receiver));
     Ok((handle, task))
@@ -281,8 +301,13 @@ struct Session<L: AccountLog> {
     latest_decision: Option<serde_json::Value>,
     hub: Arc<Hub>,
     guard: OrderGuard,
-    /// This batch's records of orders from outside the swarm (JSON lines, with their time).
+    /// This batch's records of orders from outside the swarm and of live requests and
+    /// reports (JSON lines, with their time).
     origins: Vec<(i64, String)>,
+    /// Live execution's state (`None`: paper).
+    live: Option<live::Live>,
+    /// Taken at the start of `run` to resume live orders.
+    live_link: Option<LiveLink>,
 }
 
 type Reply = (oneshot::Sender<Result<Order, SessionError>>, Result<Order, SessionError>);
@@ -296,6 +321,13 @@ struct Later {
 
 impl<L: AccountLog + EpisodeStore> Session<L> {
     async fn run(mut self, mut receiver: mpsc::Receiver<Command>) {
+        if let Some(link) = self.live_link.take() {
+            let now = Timestamp::from_millis(crate::app::now_ms());
+            self.resume_live(&link, now);
+            if !self.finish_batch(Vec::new(), Later::default()).await {
+                return;
+            }
+        }
         let mut batch = Vec::with_capacity(self.max_batch);
         while receiver.recv_many(&mut batch, self.max_batch).await > 0 {
             let mut replies: Vec<Reply> = Vec::new();
@@ -303,6 +335,17 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             for command in batch.drain(..) {
                 self.apply(command, &mut replies, &mut later);
             }
+            if !self.finish_batch(replies, later).await {
+                return;
+            }
+        }
+        self.flush_memory();
+    }
+
+    /// Stores the batch's events and records, then publishes and answers; `false` when
+    /// storage failed (nothing is acknowledged and the session stops).
+    async fn finish_batch(&mut self, replies: Vec<Reply>, later: Later) -> bool {
+        {
             let events: Vec<AccountEvent> = self.engine.drain_events().collect();
             let lines = self.swarm.as_mut().map(Swarm::take_log_lines).unwrap_or_default();
             // Each decision is parsed once: its time goes to storage, its value to the stream.
@@ -323,9 +366,10 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 for (reply, _) in replies {
                     let _ = reply.send(Err(SessionError::Storage(format!("{err:#}"))));
                 }
-                return;
+                return false;
             }
             self.origins.clear();
+            self.send_venue_calls();
             self.persist_memory().await;
             self.guard.observe(&self.engine, self.engine.now());
             for event in &events {
@@ -361,7 +405,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 let _ = reply.send(outcome);
             }
         }
-        self.flush_memory();
+        true
     }
 
     /// Stores what pattern memory changed in this batch: new episodes, realised outcomes,
@@ -432,7 +476,16 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                     Err(err) => serde_json::json!({"rejected": error_code(err), "message": err.to_string()}),
                 };
                 self.record_origin(now, "external_order", &origin, serde_json::json!(request), outcome);
-                replies.push((reply, result));
+                self.route_venue_requests(now, true);
+                match (&mut self.live, &result) {
+                    // Live: answered once Coinbase took or refused it.
+                    (Some(live), Ok(order))
+                        if !repeated && order.status.is_live() && order.venue_order_id.is_none() =>
+                    {
+                        live.await_venue(order.order_id, reply);
+                    }
+                    _ => replies.push((reply, result)),
+                }
             }
             Command::Preview(request, reply) => {
                 let _ = reply.send(self.preview(&request, now));
@@ -453,6 +506,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                     Err(err) => serde_json::json!({"rejected": error_code(err), "message": err.to_string()}),
                 };
                 self.record_origin(now, "external_cancel", &origin, serde_json::json!({"order_id": order_id}), outcome);
+                self.route_venue_requests(now, true);
                 replies.push((reply, result));
             }
             Command::Quote(quote) => {
@@ -464,11 +518,13 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 if let Some(swarm) = &mut self.swarm {
                     swarm.decide_at_close(&mut self.engine, &candle, &[]);
                 }
+                self.route_venue_requests(now, false);
             }
             Command::WarmUp(candles) => {
                 if let Some(swarm) = &mut self.swarm {
                     swarm.warm_up(&mut self.engine, &candles);
                 }
+                self.route_venue_requests(now, false);
             }
             Command::Halt(halted, reply) => {
                 if let Some(swarm) = &mut self.swarm {
@@ -478,12 +534,17 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                         swarm.resume();
                     }
                 }
+                self.route_venue_requests(now, false);
                 later.halts.push(reply);
             }
             Command::ChangePattern(pattern_id, mutation, reply) => {
                 let recall = self.swarm.as_mut().and_then(Swarm::recall_mut);
                 let outcome = recall.and_then(|r| r.patterns_mut().propose(&pattern_id, mutation, now.millis()));
                 later.pattern_changes.push((reply, outcome));
+            }
+            Command::Venue(report) => {
+                let now = now.max(Timestamp::from_millis(crate::app::now_ms()));
+                self.apply_venue_report(report, now, replies);
             }
             Command::Similar(top_k, reply) => {
                 let recall = self.swarm.as_ref().and_then(Swarm::recall);
@@ -574,6 +635,7 @@ pub fn error_code(error: &SessionError) -> &'static str {
         SessionError::Storage(_) => "STORAGE_FAILED",
         SessionError::Stopped => "SESSION_STOPPED",
         SessionError::Memory(_) => "MEMORY_FAILED",
+        SessionError::Venue { .. } => "VENUE_REJECTED",
     }
 }
 

@@ -228,7 +228,7 @@ impl SqlStore {
     /// the records of orders placed on it from outside ([`SqlStore::order_audit`]).
     pub async fn recent_decisions(&self, account_id: &str, limit: u32) -> anyhow::Result<Vec<String>> {
         let rows = sqlx::query(
-            "SELECT record FROM decisions WHERE account_id = ? AND record NOT LIKE '%\"kind\":\"external_%' ORDER BY id DESC LIMIT ?",
+            "SELECT record FROM decisions WHERE account_id = ? AND record NOT LIKE '%\"kind\":\"external_%' AND record NOT LIKE '%\"kind\":\"live_%' ORDER BY id DESC LIMIT ?",
         )
             .bind(account_id)
             .bind(limit)
@@ -241,7 +241,7 @@ impl SqlStore {
     /// or MCP (who sent it: channel, key, MCP client and tool; and the outcome), newest first.
     pub async fn order_audit(&self, account_id: &str, limit: u32) -> anyhow::Result<Vec<String>> {
         let rows = sqlx::query(
-            "SELECT record FROM decisions WHERE account_id = ? AND record LIKE '%\"kind\":\"external_%' ORDER BY id DESC LIMIT ?",
+            "SELECT record FROM decisions WHERE account_id = ? AND (record LIKE '%\"kind\":\"external_%' OR record LIKE '%\"kind\":\"live_%') ORDER BY id DESC LIMIT ?",
         )
         .bind(account_id)
         .bind(limit)

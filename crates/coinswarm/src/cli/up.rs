@@ -31,6 +31,17 @@ pub struct UpArgs {
     /// Products of the live feed, e.g. BTC-USD,ETH-USD (the swarm trades the first).
     #[arg(long, value_delimiter = ',')]
     products: Vec<String>,
+    /// Who executes the swarm's orders: `paper` (default) or `coinbase-live` (real orders
+    /// on Coinbase: needs a CDP key, `--feed coinbase` and
+    /// `--i-understand-this-trades-real-money`).
+    #[arg(long, value_parser = ["paper", "coinbase-live"])]
+    exchange: Option<String>,
+    /// Confirms that `--exchange coinbase-live` trades real money.
+    #[arg(long)]
+    i_understand_this_trades_real_money: bool,
+    /// A CDP API key file as Coinbase downloads it (`{"name": …, "privateKey": …}`).
+    #[arg(long)]
+    coinbase_key_file: Option<PathBuf>,
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     pub(crate) print_config: bool,
@@ -60,6 +71,16 @@ pub fn effective_config(args: &UpArgs) -> anyhow::Result<ServerConfig> {
     if !args.products.is_empty() {
         config.feed.products = args.products.clone();
     }
+    if let Some(exchange) = &args.exchange {
+        config.live.exchange = match exchange.as_str() {
+            "coinbase-live" => coinswarm_server::config::ExchangeMode::CoinbaseLive,
+            _ => coinswarm_server::config::ExchangeMode::Paper,
+        };
+    }
+    if let Some(file) = &args.coinbase_key_file {
+        config.live.key_file = Some(file.clone());
+    }
+    config.live.confirmed = args.i_understand_this_trades_real_money;
     Ok(config)
 }
 

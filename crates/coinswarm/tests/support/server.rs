@@ -31,11 +31,17 @@ impl Server {
 
     /// The same, replaying one bar every `bar_interval_ms`.
     pub fn start_with_bar_interval(data_dir: &Path, env: &[(&str, &str)], bar_interval_ms: u64) -> Server {
+        Self::start_with_args(data_dir, env, bar_interval_ms, &[])
+    }
+
+    /// The same, with more command-line arguments.
+    pub fn start_with_args(data_dir: &Path, env: &[(&str, &str)], bar_interval_ms: u64, args: &[&str]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_coinswarm"));
         let interval = bar_interval_ms.to_string();
         command
             .args(["up", "--listen", "127.0.0.1:0", "--bar-interval-ms", &interval, "--data-dir"])
             .arg(data_dir)
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null());

@@ -1,0 +1,209 @@
+//! The live account's side of venue execution: every request the engine leaves for the
+//! venue passes the order guard (the swarm's orders here; orders from outside passed it on
+//! arrival) and is recorded in the account's audit log in the batch's commit, and only
+//! then is it sent; every report from Coinbase is folded into the engine and recorded too.
+
+use super::{Reply, Session, SessionError};
+use crate::live_venue::{VenueCall, VenueReport};
+use crate::store::{AccountLog, EpisodeStore};
+use coinswarm_core::exchange::{Order, OrderId, VenueRequest};
+use coinswarm_core::market::Currency;
+use coinswarm_core::time::Timestamp;
+use rust_decimal::Decimal;
+use serde_json::json;
+use std::collections::HashMap;
+use tokio::sync::{mpsc, oneshot};
+
+/// A live account's link to its venue task.
+#[derive(Debug)]
+pub struct LiveLink {
+    pub calls: mpsc::UnboundedSender<VenueCall>,
+    /// The venue's available balances at start.
+    pub balances: Vec<(String, Decimal)>,
+    /// Orders never confirmed by the venue are sent again while younger than this (ms).
+    pub resend_window_ms: i64,
+}
+
+/// The session's live state.
+#[derive(Debug)]
+pub(super) struct Live {
+    calls: mpsc::UnboundedSender<VenueCall>,
+    /// Calls to send once this batch is stored.
+    outgoing: Vec<VenueCall>,
+    /// Orders from outside waiting for the venue's answer before theirs.
+    awaiting: HashMap<OrderId, oneshot::Sender<Result<Order, SessionError>>>,
+}
+
+impl Live {
+    pub(super) fn new(link: &LiveLink) -> Self {
+        Self { calls: link.calls.clone(), outgoing: Vec::new(), awaiting: HashMap::new() }
+    }
+
+    /// Holds an outside order's answer until the venue took or refused it.
+    pub(super) fn await_venue(&mut self, order_id: OrderId, reply: oneshot::Sender<Result<Order, SessionError>>) {
+        self.awaiting.insert(order_id, reply);
+    }
+}
+
+impl<L: AccountLog + EpisodeStore> Session<L> {
+    /// At start: the venue's balances become the account's, and live orders carry on —
+    /// followed when the venue had them, sent again (same client order id) when young
+    /// enough, and marked failed otherwise.
+    pub(super) fn resume_live(&mut self, link: &LiveLink, now: Timestamp) {
+        self.reconcile(&link.balances, now, true);
+        let live: Vec<Order> = self.engine.account().orders().filter(|o| o.status.is_live()).cloned().collect();
+        for order in live {
+            let order_id = order.order_id;
+            let call = match &order.venue_order_id {
+                Some(venue_order_id) => VenueCall::Track { order_id, venue_order_id: venue_order_id.clone() },
+                None if now.millis() - order.created_time.millis() < link.resend_window_ms => {
+                    VenueCall::Place(Box::new(order))
+                }
+                None => {
+                    let reason = format!(
+                        "not confirmed by Coinbase before the restart: look for client order id {order_id} in Coinbase's order history"
+                    );
+                    if self.engine.venue_failed(order_id, &reason, now).is_ok() {
+                        self.record_live(now, "live_report", order_id, json!({"failed": reason}));
+                    }
+                    continue;
+                }
+            };
+            if let Some(live) = &mut self.live {
+                live.outgoing.push(call);
+            }
+        }
+    }
+
+    /// Passes and records what the engine left for the venue during one command.
+    /// `checked`: the command was an order from outside, which passed the guard on arrival.
+    pub(super) fn route_venue_requests(&mut self, now: Timestamp, checked: bool) {
+        if self.live.is_none() {
+            return;
+        }
+        for request in self.engine.drain_venue_requests() {
+            match request {
+                VenueRequest::Place(order_id) => {
+                    let Some(order) = self.engine.account().order(order_id).cloned() else { continue };
+                    let source = if checked { "api" } else { "swarm" };
+                    if !checked {
+                        if let Err(blocked) = self.guard.check_placed(&self.engine, &order, now) {
+                            let reason = format!("{}: {}", blocked.code, blocked.message);
+                            let _ = self.engine.venue_failed(order_id, &reason, now);
+                            let detail = json!({"source": source, "refused": blocked.code, "message": blocked.message});
+                            self.record_live(now, "live_order", order_id, detail);
+                            continue;
+                        }
+                        self.guard.record_order(now);
+                    }
+                    let body = coinswarm_coinbase::orders::create_order_body(&order);
+                    self.record_live(now, "live_order", order_id, json!({"source": source, "request": body}));
+                    if let Some(live) = &mut self.live {
+                        live.outgoing.push(VenueCall::Place(Box::new(order)));
+                    }
+                }
+                VenueRequest::Cancel(order_id) => {
+                    self.record_live(now, "live_cancel", order_id, json!({}));
+                    if let Some(live) = &mut self.live {
+                        live.outgoing.push(VenueCall::Cancel(order_id));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends this batch's calls to the venue task (after the batch is stored).
+    pub(super) fn send_venue_calls(&mut self) {
+        if let Some(live) = &mut self.live {
+            for call in live.outgoing.drain(..) {
+                if live.calls.send(call).is_err() {
+                    tracing::error!(account = %self.account_id, "the Coinbase venue task has stopped: a live request was not sent");
+                }
+            }
+        }
+    }
+
+    /// Folds one of Coinbase's reports into the account and records it.
+    pub(super) fn apply_venue_report(&mut self, report: VenueReport, now: Timestamp, replies: &mut Vec<Reply>) {
+        match report {
+            VenueReport::Routed { order_id, venue_order_id } => {
+                let result = self.engine.venue_routed(order_id, &venue_order_id, now);
+                self.record_live(now, "live_report", order_id, json!({"routed": venue_order_id}));
+                if let Err(err) = result {
+                    tracing::warn!(%order_id, "Coinbase took an order that is no longer live here: {err}");
+                }
+                self.answer_awaiting(order_id, None, replies);
+            }
+            VenueReport::Refused { order_id, code, message } => {
+                let _ = self.engine.venue_failed(order_id, &format!("{code}: {message}"), now);
+                self.record_live(now, "live_report", order_id, json!({"refused": code, "message": message}));
+                self.answer_awaiting(order_id, Some(SessionError::Venue { code, message }), replies);
+            }
+            VenueReport::State { order_id, state } => match self.engine.venue_update(order_id, &state, now) {
+                Ok(update) => {
+                    if let Some((currency, amount)) = update.shortfall {
+                        tracing::warn!(%order_id, %currency, %amount, "Coinbase charged more than was held and available; the shortfall is deposited until the next balance check");
+                    }
+                    if update.fill.is_some() || update.ended.is_some() {
+                        let detail = json!({"state": state, "fill": update.fill, "ended": update.ended});
+                        self.record_live(now, "live_report", order_id, detail);
+                    }
+                }
+                Err(err) => {
+                    tracing::error!(%order_id, "Coinbase's report does not fit the order: {err}");
+                    self.record_live(now, "live_report", order_id, json!({"state": state, "refused": err.to_string()}));
+                }
+            },
+            VenueReport::CancelRefused { order_id, reason } => {
+                self.record_live(now, "live_report", order_id, json!({"cancel_refused": reason}));
+            }
+            VenueReport::Balances(balances) => self.reconcile(&balances, now, false),
+        }
+    }
+
+    /// Sets the listed currencies' available balances to the venue's. Between starts this
+    /// waits for a moment with no live order, when no fill can be in flight.
+    fn reconcile(&mut self, balances: &[(String, Decimal)], now: Timestamp, at_start: bool) {
+        let quiet = self.engine.account().orders().all(|o| !o.status.is_live());
+        if !at_start && !quiet {
+            return;
+        }
+        let mut currencies: Vec<Currency> =
+            self.engine.products().iter().flat_map(|p| [p.product_id.base, p.product_id.quote]).collect();
+        currencies.sort();
+        currencies.dedup();
+        for currency in currencies {
+            let available = balances
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(currency.as_str()))
+                .map_or(Decimal::ZERO, |(_, a)| *a);
+            match self.engine.venue_reconcile(currency, available, now) {
+                Ok(delta) if !delta.is_zero() => {
+                    let record = json!({"time": now.millis(), "kind": "live_balance", "venue": "coinbase",
+                        "currency": currency, "available": available, "change": delta});
+                    self.origins.push((now.millis(), record.to_string()));
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(%currency, "balance not reconciled with Coinbase: {err}"),
+            }
+        }
+    }
+
+    fn answer_awaiting(&mut self, order_id: OrderId, error: Option<SessionError>, replies: &mut Vec<Reply>) {
+        let Some(reply) = self.live.as_mut().and_then(|live| live.awaiting.remove(&order_id)) else { return };
+        let result = match error {
+            Some(error) => Err(error),
+            None => self.engine.account().order(order_id).cloned().ok_or_else(|| {
+                SessionError::Rejected(coinswarm_core::exchange::Rejection::UnknownOrder(order_id.to_string()))
+            }),
+        };
+        replies.push((reply, result));
+    }
+
+    /// Adds a live request or report to this batch's audit records.
+    fn record_live(&mut self, now: Timestamp, kind: &str, order_id: OrderId, detail: serde_json::Value) {
+        let record =
+            json!({"time": now.millis(), "kind": kind, "venue": "coinbase", "order_id": order_id, "detail": detail});
+        self.origins.push((now.millis(), record.to_string()));
+    }
+}

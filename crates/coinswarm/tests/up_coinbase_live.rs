@@ -1,0 +1,316 @@
+//! `coinswarm up --exchange coinbase-live` against the local mock Coinbase: live mode
+//! refuses to start without every safeguard (saying why), and with them it sends the
+//! account's orders to Coinbase only after the order guard passed them, records every
+//! request and answer in the audit log, follows fills and cancellations, and shows the
+//! Coinbase balances.
+
+mod support;
+
+use coinswarm_coinbase::CdpKey;
+use coinswarm_coinbase::mock::{Fault, MockCoinbase, WsStep};
+use serde_json::{Value, json};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::server::{Server, scratch_dir};
+
+fn d(text: &str) -> rust_decimal::Decimal {
+    text.parse().unwrap()
+}
+
+const KEY_NAME: &str = "organizations/test/apiKeys/live";
+/// An Ed25519 key (32 bytes of 7s, base64): tests only.
+const PRIVATE_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+const CONFIRM: &str = "--i-understand-this-trades-real-money";
+
+/// Runs `coinswarm up` expecting it to refuse to start: its exit status and stderr.
+fn refused(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_coinswarm"));
+    command.args(["up", "--listen", "127.0.0.1:0", "--data-dir"]).arg(dir).args(args);
+    command.env_remove("COINSWARM_COINBASE_KEY_NAME").env_remove("COINSWARM_COINBASE_PRIVATE_KEY");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+            return (status.success(), stderr);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("coinswarm up {args:?} did not stop within 60 s: it should have refused to start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_mode_refuses_to_start_without_a_key_the_flag_and_live_prices() {
+    let other = CdpKey::random("organizations/test/apiKeys/other", "EdDSA").unwrap();
+    let mock = MockCoinbase::start(Some(other.verifying_key()), None).await;
+    let rest_url = mock.url();
+    let dir = scratch_dir("live-refusals");
+    tokio::task::spawn_blocking(move || {
+        // Nothing given: every missing safeguard is named at once.
+        let (ok, stderr) = refused(&dir, &["--exchange", "coinbase-live"], &[]);
+        assert!(!ok);
+        assert!(stderr.contains("refusing to start --exchange coinbase-live"), "{stderr}");
+        assert!(stderr.contains(CONFIRM), "the flag is named: {stderr}");
+        assert!(stderr.contains("COINSWARM_COINBASE_KEY_NAME"), "the key is named: {stderr}");
+        assert!(stderr.contains("--feed coinbase"), "live prices are named: {stderr}");
+
+        // A key and live prices, but no confirmation.
+        let key_env = [("COINSWARM_COINBASE_KEY_NAME", KEY_NAME), ("COINSWARM_COINBASE_PRIVATE_KEY", PRIVATE_KEY)];
+        let args = ["--exchange", "coinbase-live", "--feed", "coinbase", "--products", "ETH-USD"];
+        let (ok, stderr) = refused(&dir, &args, &key_env);
+        assert!(!ok);
+        assert!(stderr.contains(CONFIRM) && !stderr.contains("COINSWARM_COINBASE_KEY_NAME"), "{stderr}");
+
+        // The flag without a key.
+        let mut confirmed = args.to_vec();
+        confirmed.push(CONFIRM);
+        let (ok, stderr) = refused(&dir, &confirmed, &[]);
+        assert!(!ok);
+        assert!(stderr.contains("needs a Coinbase CDP API key") && !stderr.contains(CONFIRM), "{stderr}");
+
+        // Everything, but Coinbase does not know the key.
+        let env = [key_env[0], key_env[1], ("COINSWARM_COINBASE_REST_URL", rest_url.as_str())];
+        let (ok, stderr) = refused(&dir, &confirmed, &env);
+        assert!(!ok);
+        assert!(stderr.contains("Coinbase refused the API key"), "{stderr}");
+
+        // A key file that is not a key.
+        let file = dir.join("key.json");
+        std::fs::write(&file, r#"{"name": "organizations/x/apiKeys/y", "privateKey": "not a key"}"#).unwrap();
+        let mut with_file = confirmed.clone();
+        with_file.extend(["--coinbase-key-file", file.to_str().unwrap()]);
+        let (ok, stderr) = refused(&dir, &with_file, &env[2..]);
+        assert!(!ok);
+        assert!(stderr.contains("the Coinbase key in"), "{stderr}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    })
+    .await
+    .unwrap();
+    // No order request ever reached Coinbase.
+    assert!(mock.with(|s| s.orders.is_empty()));
+}
+
+/// A ticker a second for ETH-USD (the swarm's product) and BTC-USD, on the wall clock: no
+/// full minute bar closes while the test runs, so the swarm (warmed up without trading)
+/// places nothing of its own beside the test's orders.
+fn tickers() -> Vec<WsStep> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let mut steps = Vec::new();
+    for second in 0..180i64 {
+        let time = coinswarm_core::time::Timestamp::from_millis((now + second) * 1000).to_rfc3339();
+        let eth = 2_200.0 + (second % 3) as f64;
+        for (product, price) in [("ETH-USD", eth), ("BTC-USD", 40_000.0)] {
+            steps.push(WsStep::Send(json!({"channel": "ticker", "timestamp": time, "events": [{"type": "update",
+                "tickers": [{"product_id": product, "price": format!("{price:.2}"),
+                "best_bid": format!("{:.2}", price - 0.5), "best_ask": format!("{:.2}", price + 0.5)}]}]})));
+        }
+        steps.push(WsStep::Sleep(1000));
+    }
+    steps
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_orders_pass_the_guard_reach_coinbase_once_and_are_followed_and_audited() {
+    let key = CdpKey::new(KEY_NAME, PRIVATE_KEY).unwrap();
+    let mock = MockCoinbase::start(Some(key.verifying_key()), None).await;
+    mock.with(|s| {
+        s.balances.insert("USD".into(), "5000".into());
+        s.balances.insert("ETH".into(), "0.5".into());
+        s.balances.insert("BTC".into(), "0.01".into());
+        s.market_prices.insert("ETH-USD".into(), d("2200"));
+        s.ws_plans.push_back(tickers());
+    });
+    let dir = scratch_dir("live-orders");
+    let (ws_url, rest_url) = (mock.ws_url(), mock.url());
+    let m = mock.clone();
+    tokio::task::spawn_blocking(move || {
+        let env = [
+            ("COINSWARM_COINBASE_KEY_NAME", KEY_NAME),
+            ("COINSWARM_COINBASE_PRIVATE_KEY", PRIVATE_KEY),
+            ("COINSWARM_COINBASE_WS_URL", ws_url.as_str()),
+            ("COINSWARM_COINBASE_REST_URL", rest_url.as_str()),
+        ];
+        let args = ["--exchange", "coinbase-live", CONFIRM, "--feed", "coinbase", "--products", "ETH-USD,BTC-USD"];
+        let server = Server::start_with_args(&dir, &env, 40, &args);
+        let admin = server.admin_key.clone().unwrap();
+        let get = |path: &str| {
+            let (status, body) = server.get(path, Some(&admin));
+            (status, serde_json::from_str::<Value>(&body).unwrap_or(Value::Null))
+        };
+        let post = |path: &str, body: Value| {
+            let (status, text) = server.post(path, Some(&admin), &body.to_string());
+            (status, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null))
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let wait_for = |what: &str, check: &dyn Fn() -> Option<Value>| loop {
+            if let Some(found) = check() {
+                return found;
+            }
+            assert!(Instant::now() < deadline, "{what} within 60 s");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        wait_for("ETH-USD prices", &|| (get("/api/market-data?product_id=ETH-USD").0 == 200).then_some(Value::Null));
+
+        // The account is Coinbase's: its balances, not the paper capital.
+        let (_, account) = get("/api/accounts/swarm");
+        assert_eq!(account["mode"], "live", "{account}");
+        let balance = |account: &Value, currency: &str| {
+            account["balances"].as_array().unwrap().iter().find(|b| b["currency"] == currency).map(|b| b["total"].clone())
+        };
+        assert_eq!(balance(&account, "USD"), Some(json!("5000")), "{account}");
+        assert_eq!(balance(&account, "ETH"), Some(json!("0.5")), "{account}");
+
+        // Beyond the guard's limits: refused before any request leaves.
+        let sent_before = m.with(|s| s.requests.iter().filter(|(m, p, _)| m == "POST" && p.ends_with("/orders")).count());
+        let big = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"market_market_ioc": {"quote_size": "4000"}}});
+        let (status, refusal) = post("/api/orders", big);
+        assert_eq!((status, refusal["error"]["code"].as_str()), (422, Some("OVERSIGHT_BREACH")), "{refusal}");
+        let sent_after = m.with(|s| s.requests.iter().filter(|(m, p, _)| m == "POST" && p.ends_with("/orders")).count());
+        assert_eq!(sent_after, sent_before, "the refused order was never sent");
+
+        // A market buy: sent once with its own id as client order id, answered once Coinbase took it.
+        let buy = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"market_market_ioc": {"quote_size": "100"}}});
+        let (status, placed) = post("/api/orders", buy);
+        assert_eq!(status, 201, "{placed}");
+        let order_id = placed["order"]["order_id"].as_str().unwrap().to_string();
+        let venue_id = placed["order"]["venue_order_id"].as_str().expect("Coinbase's order id").to_string();
+        let at_coinbase = m.with(|s| s.orders.get(&order_id).cloned()).expect("the order reached Coinbase under its own id");
+        assert_eq!(at_coinbase["order_id"], venue_id.as_str());
+        let filled = wait_for("the market buy filled", &|| {
+            let (_, order) = get(&format!("/api/orders/{order_id}"));
+            (order["order"]["status"] == "FILLED").then(|| order["order"].clone())
+        });
+        let size: f64 = filled["filled_size"].as_str().unwrap().parse().unwrap();
+        let value: f64 = filled["filled_value"].as_str().unwrap().parse().unwrap();
+        assert!((value / size - 2200.0).abs() < 1e-6, "filled at Coinbase's price: {filled}");
+        let (_, trades) = get("/api/trades?product_id=ETH-USD");
+        assert!(trades["trades"].as_array().unwrap().iter().any(|t| t["order_id"] == order_id.as_str()), "{trades}");
+
+        // A resting limit order: cancelled at Coinbase, and ended here when Coinbase says so.
+        let limit = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"limit_limit_gtc": {"base_size": "0.01", "limit_price": "2000.00"}}});
+        let (status, placed) = post("/api/orders", limit);
+        assert_eq!(status, 201, "{placed}");
+        let limit_id = placed["order"]["order_id"].as_str().unwrap().to_string();
+        assert_eq!(placed["order"]["status"], "OPEN", "{placed}");
+        let (status, body) = server.delete(&format!("/api/orders/{limit_id}"), Some(&admin));
+        assert_eq!(status, 200, "{body}");
+        wait_for("the cancellation confirmed", &|| {
+            let (_, order) = get(&format!("/api/orders/{limit_id}"));
+            (order["order"]["status"] == "CANCELLED").then_some(Value::Null)
+        });
+        assert_eq!(m.with(|s| s.orders[&limit_id]["status"].clone()), "CANCELLED");
+
+        // A partly filled limit order: the fills come from Coinbase's cumulative figures.
+        let limit = json!({"product_id": "ETH-USD", "side": "SELL", "order_configuration": {"limit_limit_gtc": {"base_size": "0.2", "limit_price": "2300.00"}}});
+        let (_, placed) = post("/api/orders", limit);
+        let sell_id = placed["order"]["order_id"].as_str().unwrap().to_string();
+        assert!(m.fill_order(&sell_id, d("0.05"), d("2300")));
+        let partial = wait_for("the partial fill", &|| {
+            let (_, order) = get(&format!("/api/orders/{sell_id}"));
+            (order["order"]["filled_size"] == "0.05").then(|| order["order"].clone())
+        });
+        assert_eq!(partial["status"], "OPEN", "{partial}");
+        assert!(m.fill_order(&sell_id, d("0.15"), d("2300")));
+        wait_for("the sell filled", &|| {
+            let (_, order) = get(&format!("/api/orders/{sell_id}"));
+            (order["order"]["status"] == "FILLED").then_some(Value::Null)
+        });
+
+        // Coinbase refuses one: the caller gets its reason, and the hold is released.
+        m.inject("/orders", [Fault::Refuse("INSUFFICIENT_FUND".into())]);
+        let buy = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"market_market_ioc": {"quote_size": "50"}}});
+        let (status, refusal) = post("/api/orders", buy);
+        assert_eq!((status, refusal["error"]["code"].as_str()), (422, Some("VENUE_REJECTED")), "{refusal}");
+        assert!(refusal["error"]["message"].as_str().unwrap().contains("INSUFFICIENT_FUND"), "{refusal}");
+        let (_, orders) = get("/api/orders?status=FAILED");
+        assert!(orders["orders"].as_array().unwrap().iter().any(|o| o["reason"].as_str().is_some_and(|r| r.contains("INSUFFICIENT_FUND"))), "{orders}");
+
+        // Every live request and answer is in the audit log.
+        let (_, audit) = get("/api/orders/audit?limit=500");
+        let records: Vec<Value> = audit["records"].as_array().or(audit["audit"].as_array()).cloned().unwrap_or_default();
+        let about = |id: &str, kind: &str| records.iter().filter(|r| r["kind"] == kind && r["order_id"] == id).count();
+        assert_eq!(about(&order_id, "live_order"), 1, "the buy was sent once: {audit}");
+        assert!(about(&order_id, "live_report") >= 2, "routed, then filled: {audit}");
+        assert_eq!(about(&limit_id, "live_cancel"), 1, "{audit}");
+        assert!(records.iter().all(|r| r["detail"]["source"] != "swarm"), "the swarm sent nothing of its own: {audit}");
+        assert!(records.iter().any(|r| r["kind"] == "external_order" && r["outcome"]["rejected"] == "OVERSIGHT_BREACH"), "{audit}");
+        assert!(records.iter().any(|r| r["kind"] == "live_report" && r["detail"]["refused"] == "INSUFFICIENT_FUND"), "{audit}");
+        drop(server);
+    })
+    .await
+    .unwrap();
+    assert!(
+        mock.with(|s| s.auth_failures.is_empty()),
+        "every request carried a valid JWT: {:?}",
+        mock.with(|s| s.auth_failures.clone())
+    );
+    // One Coinbase order per client order id, however many polls and retries.
+    let ids = mock.with(|s| s.orders.keys().cloned().collect::<Vec<_>>());
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(ids.len(), unique.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_order_resting_at_coinbase_is_followed_after_a_restart_and_never_sent_twice() {
+    let key = CdpKey::new(KEY_NAME, PRIVATE_KEY).unwrap();
+    let mock = MockCoinbase::start(Some(key.verifying_key()), None).await;
+    mock.with(|s| {
+        s.balances.insert("USD".into(), "5000".into());
+        s.ws_plans.push_back(tickers());
+        s.ws_plans.push_back(tickers());
+    });
+    let dir = scratch_dir("live-restart");
+    let (ws_url, rest_url) = (mock.ws_url(), mock.url());
+    let m = mock.clone();
+    tokio::task::spawn_blocking(move || {
+        let env = [
+            ("COINSWARM_COINBASE_KEY_NAME", KEY_NAME),
+            ("COINSWARM_COINBASE_PRIVATE_KEY", PRIVATE_KEY),
+            ("COINSWARM_COINBASE_WS_URL", ws_url.as_str()),
+            ("COINSWARM_COINBASE_REST_URL", rest_url.as_str()),
+        ];
+        let args = ["--exchange", "coinbase-live", CONFIRM, "--feed", "coinbase", "--products", "ETH-USD"];
+        let server = Server::start_with_args(&dir, &env, 40, &args);
+        let admin = server.admin_key.clone().unwrap();
+        let limit = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"limit_limit_gtc": {"base_size": "0.1", "limit_price": "2100.00"}}});
+        let (status, body) = server.post("/api/orders", Some(&admin), &limit.to_string());
+        assert_eq!(status, 201, "{body}");
+        let placed: Value = serde_json::from_str(&body).unwrap();
+        let order_id = placed["order"]["order_id"].as_str().unwrap().to_string();
+        assert!(placed["order"]["venue_order_id"].is_string(), "{placed}");
+        assert!(server.terminate().success(), "a clean stop");
+
+        let sent = || m.with(|s| s.requests.iter().filter(|(m, p, _)| m == "POST" && p.ends_with("/orders")).count());
+        let sent_before = sent();
+        let server = Server::start_with_args(&dir, &env, 40, &args);
+        // Filled at Coinbase while it was followed by the new process.
+        assert!(m.fill_order(&order_id, d("0.1"), d("2100")));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (_, body) = server.get(&format!("/api/orders/{order_id}"), Some(&admin));
+            let order: Value = serde_json::from_str(&body).unwrap();
+            if order["order"]["status"] == "FILLED" {
+                assert_eq!(order["order"]["filled_size"], "0.1", "{order}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "the fill after the restart was never recorded: {order}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let (_, account) = server.get("/api/accounts/swarm", Some(&admin));
+        let account: Value = serde_json::from_str(&account).unwrap();
+        let eth = account["balances"].as_array().unwrap().iter().find(|b| b["currency"] == "ETH").cloned();
+        assert_eq!(eth.map(|b| b["available"].clone()), Some(json!("0.1")), "{account}");
+        assert_eq!(sent(), sent_before, "the order was followed, not sent again");
+        drop(server);
+        std::fs::remove_dir_all(&dir).unwrap();
+    })
+    .await
+    .unwrap();
+}
