@@ -14,6 +14,7 @@ pub mod limiter;
 pub mod mock;
 pub mod order_book;
 pub mod orders;
+pub mod products;
 pub mod rest;
 pub mod ws;
 

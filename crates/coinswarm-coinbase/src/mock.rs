@@ -64,6 +64,8 @@ pub struct MockState {
     pub ws_connections: u32,
     /// Subscribe messages: (connection, ms after it opened, the message).
     pub ws_subscriptions: Vec<(u32, u128, Value)>,
+    /// Products answered as delisted (trading disabled).
+    pub delisted: HashSet<String>,
     /// The REST `product_book` answer (`pricebook`).
     pub book: Value,
     nonces: HashSet<String>,
@@ -103,6 +105,8 @@ impl MockCoinbase {
         let app = axum::Router::new()
             .route("/api/v3/brokerage/market/products/{id}/candles", get(candles))
             .route("/api/v3/brokerage/products/{id}/candles", get(candles))
+            .route("/api/v3/brokerage/market/products/{id}", get(product))
+            .route("/api/v3/brokerage/products/{id}", get(product))
             .route("/api/v3/brokerage/accounts", get(accounts))
             .route("/api/v3/brokerage/orders", post(create_order))
             .route("/api/v3/brokerage/orders/historical/{id}", get(get_order))
@@ -346,6 +350,25 @@ async fn accounts(State(state): State<Arc<Mutex<MockState>>>, uri: Uri, headers:
         })
         .collect();
     Json(json!({"accounts": accounts, "has_next": false, "cursor": "", "size": accounts.len()})).into_response()
+}
+
+/// Coinbase's usual rules for a USD pair; a product named in `MockState::delisted` is
+/// answered as disabled.
+async fn product(
+    State(state): State<Arc<Mutex<MockState>>>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let private = !uri.path().contains("/market/");
+    if let Err(response) = admit(&state, "GET", &uri, &headers, private) {
+        return *response;
+    }
+    let disabled = state.lock().unwrap().delisted.contains(&id);
+    Json(json!({"product_id": id, "base_increment": "0.00000001", "quote_increment": "0.01", "price_increment": "0.01",
+        "base_min_size": "0.00000001", "base_max_size": "5000", "quote_min_size": "1",
+        "status": if disabled { "delisted" } else { "online" }, "trading_disabled": disabled}))
+    .into_response()
 }
 
 async fn get_order(

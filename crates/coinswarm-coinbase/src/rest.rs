@@ -131,6 +131,11 @@ impl CoinbaseRest {
         self.private_or_public(Method::GET, &format!("/products/{product_id}"), &[]).await
     }
 
+    /// One product's trading rules (increments, minimum and maximum sizes).
+    pub async fn product_rules(&self, product_id: ProductId) -> Result<coinswarm_core::market::Product, CoinbaseError> {
+        crate::products::product_rules(product_id, &self.product(product_id).await?)
+    }
+
     /// Best bid and ask of products (private).
     pub async fn best_bid_ask(&self, product_ids: &[ProductId]) -> Result<Value, CoinbaseError> {
         let query: Vec<(&str, String)> = product_ids.iter().map(|p| ("product_ids", p.to_string())).collect();

@@ -123,8 +123,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     config.validate()?;
     let owner = own_data_dir(&config.data_dir)?;
     let store = SqlStore::open(&config.data_dir).await?;
-    let live = config.feed.source == crate::config::FeedSource::Coinbase;
-    let series = if live {
+    let live_feed = config.feed.source == crate::config::FeedSource::Coinbase;
+    let series = if live_feed {
         None
     } else {
         Some(match crate::archive::parse_source(&config.feed.data) {
@@ -148,6 +148,30 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             }
         })
     };
+    let live_mode = config.live.exchange == crate::config::ExchangeMode::CoinbaseLive;
+    let swarm_history = !store.load_events(SWARM_ACCOUNT).await?.is_empty();
+    settle_exchange_mode(&config.data_dir, config.live.exchange, swarm_history)?;
+    // Live: the key is checked with Coinbase, and its balances read, before anything starts.
+    let live_rest = if live_mode {
+        let key = crate::live_venue::load_key(&config.live)?;
+        let rest = coinswarm_coinbase::CoinbaseRest::new(
+            coinswarm_coinbase::RestConfig { base_url: config.coinbase.rest_url.clone(), ..Default::default() },
+            Some(key),
+        )?;
+        let balances = crate::live_venue::connect(&rest).await?;
+        Some((Arc::new(rest), balances))
+    } else {
+        None
+    };
+    // Coinbase's REST API for the live feed: keyed when live, the public endpoints otherwise.
+    let coinbase_rest = match (&live_rest, live_feed) {
+        (Some((rest, _)), _) => Some(rest.clone()),
+        (None, true) => Some(Arc::new(coinswarm_coinbase::CoinbaseRest::new(
+            coinswarm_coinbase::RestConfig { base_url: config.coinbase.rest_url.clone(), ..Default::default() },
+            None,
+        )?)),
+        (None, false) => None,
+    };
     let (products, granularity) = match &series {
         Some(series) => (vec![Product::spot(series.product_id())], series.granularity()),
         None => {
@@ -155,7 +179,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             for text in &config.feed.products {
                 let product_id: ProductId = text.parse().map_err(|e| anyhow::anyhow!("feed.products '{text}': {e}"))?;
                 if !products.iter().any(|p: &Product| p.product_id == product_id) {
-                    products.push(Product::spot(product_id));
+                    products.push(coinbase_product(coinbase_rest.as_deref(), product_id, live_mode).await?);
                 }
             }
             anyhow::ensure!(!products.is_empty(), "feed.products names no product");
@@ -182,21 +206,6 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         session_tasks: Mutex::new(Vec::new()),
     });
 
-    let live_mode = config.live.exchange == crate::config::ExchangeMode::CoinbaseLive;
-    let swarm_history = !store.load_events(SWARM_ACCOUNT).await?.is_empty();
-    settle_exchange_mode(&config.data_dir, config.live.exchange, swarm_history)?;
-    // Live: the key is checked with Coinbase, and its balances read, before anything starts.
-    let live_rest = if live_mode {
-        let key = crate::live_venue::load_key(&config.live)?;
-        let rest = coinswarm_coinbase::CoinbaseRest::new(
-            coinswarm_coinbase::RestConfig { base_url: config.coinbase.rest_url.clone(), ..Default::default() },
-            Some(key),
-        )?;
-        let balances = crate::live_venue::connect(&rest).await?;
-        Some((Arc::new(rest), balances))
-    } else {
-        None
-    };
     let first_start = store.create_account(SWARM_ACCOUNT, now_ms()).await?;
     let first_admin_key = if first_start {
         Some(keys::create_key(&store, SWARM_ACCOUNT, &[Scope::Admin], "first admin key", now_ms()).await?)
@@ -291,13 +300,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             tokio::spawn(crate::feed::run(replay, board, hub, parts.sessions.clone(), store, shutdown_rx))
         }
         None => {
-            let rest = match &live_rest {
-                Some((rest, _)) => rest.clone(),
-                None => Arc::new(coinswarm_coinbase::CoinbaseRest::new(
-                    coinswarm_coinbase::RestConfig { base_url: config.coinbase.rest_url.clone(), ..Default::default() },
-                    None,
-                )?),
-            };
+            let rest = coinbase_rest.context("the live feed has a Coinbase client")?;
             let live = crate::live_feed::LiveFeed {
                 products,
                 swarm_product: product.product_id,
@@ -309,6 +312,27 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         }
     };
     Ok(RunningServer { addr, first_admin_key, parts, shutdown, http, feed, _owner: owner })
+}
+
+/// A product's trading rules from Coinbase, so orders are sized and priced as Coinbase
+/// accepts them. Live trading cannot start without them; paper trading on the live feed
+/// falls back to Coinbase's usual USD-pair rules with a warning.
+async fn coinbase_product(
+    rest: Option<&coinswarm_coinbase::CoinbaseRest>,
+    product_id: ProductId,
+    live: bool,
+) -> anyhow::Result<Product> {
+    let Some(rest) = rest else { return Ok(Product::spot(product_id)) };
+    match rest.product_rules(product_id).await {
+        Ok(product) => Ok(product),
+        Err(err) if live => {
+            anyhow::bail!("refusing to start --exchange coinbase-live: no trading rules for {product_id}: {err}")
+        }
+        Err(err) => {
+            tracing::warn!(%product_id, "Coinbase's trading rules not read, the usual USD-pair rules are used: {err}");
+            Ok(Product::spot(product_id))
+        }
+    }
 }
 
 /// Keeps paper and live apart: a data directory remembers (in `exchange.mode`) whether its

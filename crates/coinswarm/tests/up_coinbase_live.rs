@@ -51,6 +51,9 @@ async fn live_mode_refuses_to_start_without_a_key_the_flag_and_live_prices() {
     let other = CdpKey::random("organizations/test/apiKeys/other", "EdDSA").unwrap();
     let mock = MockCoinbase::start(Some(other.verifying_key()), None).await;
     let rest_url = mock.url();
+    let right = MockCoinbase::start(Some(CdpKey::new(KEY_NAME, PRIVATE_KEY).unwrap().verifying_key()), None).await;
+    right.with(|s| s.delisted.insert("ETH-USD".into()));
+    let right_url = right.url();
     let dir = scratch_dir("live-refusals");
     tokio::task::spawn_blocking(move || {
         // Nothing given: every missing safeguard is named at once.
@@ -89,12 +92,18 @@ async fn live_mode_refuses_to_start_without_a_key_the_flag_and_live_prices() {
         let (ok, stderr) = refused(&dir, &with_file, &env[2..]);
         assert!(!ok);
         assert!(stderr.contains("the Coinbase key in"), "{stderr}");
+
+        // A product Coinbase does not trade: no rules to size orders by.
+        let env = [key_env[0], key_env[1], ("COINSWARM_COINBASE_REST_URL", right_url.as_str())];
+        let (ok, stderr) = refused(&dir, &confirmed, &env);
+        assert!(!ok);
+        assert!(stderr.contains("no trading rules for ETH-USD") && stderr.contains("not tradable"), "{stderr}");
         std::fs::remove_dir_all(&dir).unwrap();
     })
     .await
     .unwrap();
     // No order request ever reached Coinbase.
-    assert!(mock.with(|s| s.orders.is_empty()));
+    assert!(mock.with(|s| s.orders.is_empty()) && right.with(|s| s.orders.is_empty()));
 }
 
 /// A ticker a second for ETH-USD (the swarm's product) and BTC-USD, on the wall clock: no
