@@ -339,10 +339,11 @@ fn decode(message: &Value, books: &mut BTreeMap<ProductId, OrderBook>) -> Vec<Ws
                 }
                 for u in event.get("updates").and_then(Value::as_array).unwrap_or(&empty) {
                     let side = u.get("side").and_then(Value::as_str).unwrap_or_default();
+                    let made = u.get("event_time").and_then(Value::as_str).and_then(|t| Timestamp::parse(t).ok());
                     if let (Some(price), Some(quantity)) =
                         (u.get("price_level").and_then(decimal), u.get("new_quantity").and_then(decimal))
                     {
-                        book.set(side, price, quantity);
+                        book.update(side, price, quantity, made);
                     }
                 }
                 out.push(WsEvent::Book {
