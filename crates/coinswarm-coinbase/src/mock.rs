@@ -35,7 +35,7 @@ pub enum Fault {
 #[derive(Debug, Default)]
 pub struct MockState {
     pub key: Option<VerifyingKey>,
-    /// Faults for requests whose path contains the key text, taken in order.
+    /// Faults for requests whose path ends with the key text, taken in order.
     pub faults: Vec<(String, VecDeque<Fault>)>,
     /// Every request: (method, path, query).
     pub requests: Vec<(String, String, String)>,
@@ -45,8 +45,11 @@ pub struct MockState {
     pub auth_failures: Vec<String>,
     /// Orders by client_order_id, in Coinbase's `get order` shape (plus the `request`).
     pub orders: BTreeMap<String, Value>,
-    /// Available balances by currency that `accounts` answers (default: 1000 USD).
+    /// Available balances by currency that `accounts` answers (1000 USD at start); fills
+    /// move them.
     pub balances: BTreeMap<String, String>,
+    /// The client order id of every create-order request that reached the handler, in order.
+    pub order_posts: Vec<String>,
     /// Market orders of these products fill at once, in full, at the product's price here,
     /// with a 0.6% fee (other products' stay OPEN until [`MockCoinbase::fill_order`]).
     pub market_prices: BTreeMap<String, rust_decimal::Decimal>,
@@ -100,6 +103,7 @@ impl MockCoinbase {
         let state = Arc::new(Mutex::new(MockState {
             key,
             bucket: rate_limit.map(|(rate, burst)| (rate, burst, burst, Instant::now())),
+            balances: BTreeMap::from([("USD".to_string(), "1000".to_string())]),
             ..MockState::default()
         }));
         let app = axum::Router::new()
@@ -109,6 +113,7 @@ impl MockCoinbase {
             .route("/api/v3/brokerage/products/{id}", get(product))
             .route("/api/v3/brokerage/accounts", get(accounts))
             .route("/api/v3/brokerage/orders", post(create_order))
+            .route("/api/v3/brokerage/orders/historical/batch", get(list_orders))
             .route("/api/v3/brokerage/orders/historical/{id}", get(get_order))
             .route("/api/v3/brokerage/orders/batch_cancel", post(batch_cancel))
             .route("/api/v3/brokerage/market/product_book", get(product_book))
@@ -131,7 +136,7 @@ impl MockCoinbase {
         format!("ws://{}/ws", self.addr)
     }
 
-    /// Queues faults for requests whose path contains `path_part`.
+    /// Queues faults for requests whose path ends with `path_part`.
     pub fn inject(&self, path_part: &str, faults: impl IntoIterator<Item = Fault>) {
         let mut state = self.state.lock().unwrap();
         state.faults.push((path_part.to_string(), faults.into_iter().collect()));
@@ -144,21 +149,33 @@ impl MockCoinbase {
     /// Fills `size` more of the order with this client order id at `price` (fee 0.4% of the
     /// notional, as a maker), filling it when nothing is left; `false` for an unknown order.
     pub fn fill_order(&self, client_order_id: &str, size: rust_decimal::Decimal, price: rust_decimal::Decimal) -> bool {
-        let mut state = self.state.lock().unwrap();
+        let mut guard = self.state.lock().unwrap();
+        let state = &mut *guard;
         let Some(order) = state.orders.get_mut(client_order_id) else { return false };
-        add_fill(order, size, price, rust_decimal::Decimal::new(4, 3));
+        add_fill(&mut state.balances, order, size, price, rust_decimal::Decimal::new(4, 3));
         true
     }
 }
 
-/// Folds a fill into a stored order's cumulative figures (Coinbase's strings).
+/// Folds a fill into a stored order's cumulative figures (Coinbase's strings) and moves the
+/// balances: base for quote, the fee in quote.
 fn add_fill(
+    balances: &mut BTreeMap<String, String>,
     order: &mut Value,
     size: rust_decimal::Decimal,
     price: rust_decimal::Decimal,
     fee_rate: rust_decimal::Decimal,
 ) {
     use rust_decimal::Decimal;
+    let product = order["product_id"].as_str().unwrap_or("BTC-USD").to_string();
+    let (base, quote) = product.split_once('-').unwrap_or(("BTC", "USD"));
+    let fee = size * price * fee_rate;
+    let (base_change, quote_change) =
+        if order["side"] == "SELL" { (-size, size * price - fee) } else { (size, -(size * price) - fee) };
+    for (currency, change) in [(base, base_change), (quote, quote_change)] {
+        let held: Decimal = balances.get(currency).and_then(|v| v.parse().ok()).unwrap_or_default();
+        balances.insert(currency.to_string(), (held + change).normalize().to_string());
+    }
     let number =
         |order: &Value, key: &str| order[key].as_str().and_then(|s| s.parse::<Decimal>().ok()).unwrap_or_default();
     let (filled, average, fees) =
@@ -240,7 +257,7 @@ fn admit(
 
 fn take_fault(state: &Mutex<MockState>, path: &str) -> Option<Fault> {
     let mut state = state.lock().unwrap();
-    state.faults.iter_mut().find(|(part, queue)| path.contains(part.as_str()) && !queue.is_empty())?.1.pop_front()
+    state.faults.iter_mut().find(|(part, queue)| path.ends_with(part.as_str()) && !queue.is_empty())?.1.pop_front()
 }
 
 fn fault_response(fault: &Fault) -> Option<Response> {
@@ -339,8 +356,6 @@ async fn accounts(State(state): State<Arc<Mutex<MockState>>>, uri: Uri, headers:
         return fault_response(&fault).unwrap_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_GATEWAY", "lost"));
     }
     let balances = state.lock().unwrap().balances.clone();
-    let balances =
-        if balances.is_empty() { BTreeMap::from([("USD".to_string(), "1000".to_string())]) } else { balances };
     let accounts: Vec<Value> = balances
         .iter()
         .enumerate()
@@ -369,6 +384,24 @@ async fn product(
         "base_min_size": "0.00000001", "base_max_size": "5000", "quote_min_size": "1",
         "status": if disabled { "delisted" } else { "online" }, "trading_disabled": disabled}))
     .into_response()
+}
+
+async fn list_orders(State(state): State<Arc<Mutex<MockState>>>, uri: Uri, headers: HeaderMap) -> Response {
+    if let Err(response) = admit(&state, "GET", &uri, &headers, true) {
+        return *response;
+    }
+    if let Some(response) = take_fault(&state, uri.path()).as_ref().and_then(fault_response) {
+        return response;
+    }
+    let query = uri.query().unwrap_or_default().to_string();
+    let products: Vec<&str> = query.split('&').filter_map(|pair| pair.strip_prefix("product_ids=")).collect();
+    let state = state.lock().unwrap();
+    let orders: Vec<&Value> = state
+        .orders
+        .values()
+        .filter(|o| products.is_empty() || products.iter().any(|p| o["product_id"] == *p))
+        .collect();
+    Json(json!({"orders": orders, "has_next": false, "cursor": ""})).into_response()
 }
 
 async fn get_order(
@@ -442,9 +475,12 @@ async fn create_order(
         .into_response();
     }
     let order = {
-        let mut state = state.lock().unwrap();
+        let mut guard = state.lock().unwrap();
+        let state = &mut *guard;
+        state.order_posts.push(client_order_id.clone());
         let next = state.orders.len() + 1;
         let market_fill = body["product_id"].as_str().and_then(|p| state.market_prices.get(p).copied());
+        let balances = &mut state.balances;
         state
             .orders
             .entry(client_order_id.clone())
@@ -463,7 +499,7 @@ async fn create_order(
                     let size =
                         base.or_else(|| quote.map(|q| (q / (rust_decimal::Decimal::ONE + rate) / price).round_dp(8)));
                     if let Some(size) = size {
-                        add_fill(&mut order, size, price, rate);
+                        add_fill(balances, &mut order, size, price, rate);
                         order["status"] = json!("FILLED");
                     }
                 }

@@ -90,8 +90,17 @@ pub fn venue_state(answer: &Value) -> Result<VenueOrderState, CoinbaseError> {
     })
 }
 
-/// Available balance per currency from one page of Coinbase's `accounts` answer.
-pub fn available_balances(answer: &Value) -> Result<Vec<(String, Decimal)>, CoinbaseError> {
+/// One currency's balance at Coinbase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balance {
+    pub currency: String,
+    pub available: Decimal,
+    /// Held for open orders.
+    pub hold: Decimal,
+}
+
+/// The balances in one page of Coinbase's `accounts` answer.
+pub fn balances(answer: &Value) -> Result<Vec<Balance>, CoinbaseError> {
     let accounts = answer
         .get("accounts")
         .and_then(Value::as_array)
@@ -100,9 +109,14 @@ pub fn available_balances(answer: &Value) -> Result<Vec<(String, Decimal)>, Coin
         .iter()
         .map(|account| {
             let currency = account.get("currency").and_then(Value::as_str).unwrap_or_default();
-            let value = account.get("available_balance").and_then(|b| b.get("value")).and_then(Value::as_str);
-            match (currency, value.map(Decimal::from_str)) {
-                (c, Some(Ok(amount))) if !c.is_empty() && !amount.is_sign_negative() => Ok((c.to_string(), amount)),
+            let amount = |key: &str| account.get(key).and_then(|b| b.get("value")).and_then(Value::as_str);
+            let hold = amount("hold").map_or(Ok(Decimal::ZERO), Decimal::from_str);
+            match (currency, amount("available_balance").map(Decimal::from_str), hold) {
+                (c, Some(Ok(available)), Ok(hold))
+                    if !c.is_empty() && !available.is_sign_negative() && !hold.is_sign_negative() =>
+                {
+                    Ok(Balance { currency: c.to_string(), available, hold })
+                }
                 _ => Err(CoinbaseError::Invalid(format!("an account without a currency and balance: {account}"))),
             }
         })
@@ -149,10 +163,11 @@ mod tests {
 
     #[test]
     fn balances_are_read_and_malformed_accounts_refused() {
-        let answer =
-            json!({"accounts": [{"currency": "USD", "available_balance": {"value": "10.5", "currency": "USD"}}]});
-        assert_eq!(available_balances(&answer).unwrap(), vec![("USD".to_string(), Decimal::new(105, 1))]);
-        assert!(available_balances(&json!({"accounts": [{"currency": "USD"}]})).is_err());
-        assert!(available_balances(&json!({})).is_err());
+        let answer = json!({"accounts": [{"currency": "USD", "available_balance": {"value": "10.5", "currency": "USD"},
+            "hold": {"value": "2", "currency": "USD"}}]});
+        let usd = Balance { currency: "USD".into(), available: Decimal::new(105, 1), hold: Decimal::TWO };
+        assert_eq!(balances(&answer).unwrap(), vec![usd]);
+        assert!(balances(&json!({"accounts": [{"currency": "USD"}]})).is_err());
+        assert!(balances(&json!({})).is_err());
     }
 }

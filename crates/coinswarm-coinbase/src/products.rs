@@ -30,8 +30,9 @@ pub fn product_rules(product_id: ProductId, answer: &Value) -> Result<Product, C
     Ok(Product {
         product_id,
         base_increment: required("base_increment")?,
-        // The price tick: `price_increment` where Coinbase gives one, else the quote increment.
-        quote_increment: number("price_increment")?.map_or_else(|| required("quote_increment"), Ok)?,
+        // One increment serves prices and quote sizes here: the coarser of Coinbase's two
+        // (powers of ten, so a multiple of both) meets both of its rules.
+        quote_increment: required("quote_increment")?.max(number("price_increment")?.unwrap_or_default()),
         base_min_size: required("base_min_size")?,
         base_max_size: required("base_max_size")?,
         quote_min_size: required("quote_min_size")?,

@@ -200,8 +200,8 @@ impl CoinbaseRest {
         self.send(Method::GET, "/api/v3/brokerage/accounts", &[], None, true).await
     }
 
-    /// Every account's available balance, following Coinbase's pages (250 a page).
-    pub async fn available_balances(&self) -> Result<Vec<(String, Decimal)>, CoinbaseError> {
+    /// Every account's balance, following Coinbase's pages (250 a page).
+    pub async fn balances(&self) -> Result<Vec<crate::orders::Balance>, CoinbaseError> {
         let mut balances = Vec::new();
         let mut cursor = String::new();
         for _ in 0..MAX_ACCOUNT_PAGES {
@@ -210,7 +210,7 @@ impl CoinbaseRest {
                 query.push(("cursor", cursor.clone()));
             }
             let page = self.send(Method::GET, "/api/v3/brokerage/accounts", &query, None, true).await?;
-            balances.extend(crate::orders::available_balances(&page)?);
+            balances.extend(crate::orders::balances(&page)?);
             cursor = page.get("cursor").and_then(Value::as_str).unwrap_or_default().to_string();
             if page.get("has_next").and_then(Value::as_bool) != Some(true) || cursor.is_empty() {
                 return Ok(balances);
@@ -242,6 +242,40 @@ impl CoinbaseRest {
     /// Orders, filtered by Coinbase's query parameters (e.g. `order_status`, `product_ids`).
     pub async fn list_orders(&self, query: &[(&str, String)]) -> Result<Value, CoinbaseError> {
         self.send(Method::GET, "/api/v3/brokerage/orders/historical/batch", query, None, true).await
+    }
+
+    /// Coinbase's id of the order of `product_id` with this client order id, placed at or
+    /// after `since` (Coinbase cannot filter by client order id: its orders since then are
+    /// listed, at most 40 pages of 250).
+    pub async fn find_order(
+        &self,
+        product_id: ProductId,
+        client_order_id: &str,
+        since: Timestamp,
+    ) -> Result<Option<String>, CoinbaseError> {
+        let mut cursor = String::new();
+        for _ in 0..MAX_ACCOUNT_PAGES {
+            let mut query = vec![
+                ("product_ids", product_id.to_string()),
+                ("start_date", since.to_rfc3339()),
+                ("limit", "250".to_string()),
+            ];
+            if !cursor.is_empty() {
+                query.push(("cursor", cursor.clone()));
+            }
+            let page = self.list_orders(&query).await?;
+            let orders = page.get("orders").and_then(Value::as_array).cloned().unwrap_or_default();
+            let found =
+                orders.iter().find(|o| o.get("client_order_id").and_then(Value::as_str) == Some(client_order_id));
+            if let Some(id) = found.and_then(|o| o.get("order_id")).and_then(Value::as_str) {
+                return Ok(Some(id.to_string()));
+            }
+            cursor = page.get("cursor").and_then(Value::as_str).unwrap_or_default().to_string();
+            if page.get("has_next").and_then(Value::as_bool) != Some(true) || cursor.is_empty() {
+                return Ok(None);
+            }
+        }
+        Err(CoinbaseError::Invalid(format!("more than {MAX_ACCOUNT_PAGES} pages of orders")))
     }
 
     /// One order.

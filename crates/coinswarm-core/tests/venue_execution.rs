@@ -76,6 +76,7 @@ fn a_cancel_is_asked_of_the_venue_and_ends_the_order_when_it_confirms() {
     let order = engine.cancel(order_id, at(2)).unwrap();
     assert!(order.status.is_live(), "still live until the venue says so");
     assert_eq!(engine.drain_venue_requests(), vec![VenueRequest::Cancel(order_id)]);
+    assert!(engine.account().order(order_id).unwrap().cancel_requested, "the request is in the log");
     engine.cancel(order_id, at(2)).unwrap();
     assert!(engine.drain_venue_requests().is_empty(), "the venue is asked once");
     let mut cancelled = state(VenueStatus::Cancelled, dec!(0), dec!(0), dec!(0));
@@ -109,9 +110,67 @@ fn a_failure_releases_the_hold_and_balances_reconcile_to_the_venue() {
     assert_eq!(order.status, OrderStatus::Failed);
     assert_eq!(engine.account().balance(usd()).available, dec!(100000));
 
-    assert_eq!(engine.venue_reconcile(usd(), dec!(1234.5), at(2)).unwrap(), dec!(1234.5) - dec!(100000));
+    assert_eq!(
+        engine.venue_reconcile(usd(), dec!(1234.5), at(2)).unwrap(),
+        dec!(1234.5) - dec!(100000),
+        "totals, no order holding"
+    );
     assert_eq!(engine.venue_reconcile(btc(), dec!(0.25), at(2)).unwrap(), dec!(0.25));
     assert_eq!(engine.venue_reconcile(btc(), dec!(0.25), at(3)).unwrap(), dec!(0), "no change, no event");
     assert_eq!(engine.account().balance(usd()).available, dec!(1234.5));
     assert_eq!(engine.account().balance(btc()).available, dec!(0.25));
+}
+
+#[test]
+fn a_market_order_is_folded_in_once_it_ended_and_a_quote_sized_buy_fills_whole() {
+    let mut engine = venue_engine();
+    let order_id = engine.submit(OrderRequest::market_quote(btc_usd(), Side::Buy, dec!(1000)), at(1)).unwrap().order_id;
+    // Partial figures while Coinbase still works on it: nothing recorded yet.
+    let early =
+        engine.venue_update(order_id, &state(VenueStatus::Working, dec!(5), dec!(500), dec!(3)), at(1)).unwrap();
+    assert_eq!(early, Default::default());
+    let done = engine
+        .venue_update(order_id, &state(VenueStatus::Filled, dec!(9.94), dec!(994.00), dec!(5.964)), at(2))
+        .unwrap();
+    assert_eq!(done.ended, Some(OrderStatus::Filled));
+    assert_eq!(engine.account().balance(btc()).available, dec!(9.94));
+    assert_eq!(engine.account().balance(usd()).total(), dec!(100000) - dec!(994.00) - dec!(5.964));
+    assert_eq!(engine.account().balance(usd()).hold, dec!(0));
+}
+
+#[test]
+fn a_sell_pays_its_fee_from_what_it_brought_and_a_fee_beyond_it_is_refused() {
+    let mut engine = venue_engine();
+    engine.venue_reconcile(btc(), dec!(1), at(1)).unwrap();
+    let order_id =
+        engine.submit(OrderRequest::limit(btc_usd(), Side::Sell, dec!(1), dec!(110)), at(1)).unwrap().order_id;
+    let greedy = engine.venue_update(order_id, &state(VenueStatus::Working, dec!(0.1), dec!(11), dec!(12)), at(2));
+    assert_eq!(greedy.unwrap_err().code(), "INVALID_VENUE_REPORT");
+    engine.venue_update(order_id, &state(VenueStatus::Filled, dec!(1), dec!(110), dec!(0.44)), at(2)).unwrap();
+    assert_eq!(engine.account().balance(usd()).available, dec!(100000) + dec!(110) - dec!(0.44));
+    assert_eq!(engine.account().balance(btc()).total(), dec!(0));
+}
+
+#[test]
+fn a_venue_charge_beyond_the_hold_is_deposited_first_as_a_shortfall() {
+    let mut engine = venue_engine();
+    engine.venue_reconcile(usd(), dec!(101), at(1)).unwrap();
+    let order_id =
+        engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(100)), at(1)).unwrap().order_id;
+    // Held 100 + the 0.6% taker fee estimate = 100.6; Coinbase charged 100 + 1.5.
+    let update =
+        engine.venue_update(order_id, &state(VenueStatus::Filled, dec!(1), dec!(100), dec!(1.5)), at(2)).unwrap();
+    assert_eq!(update.shortfall, Some((usd(), dec!(0.5))));
+    assert_eq!(engine.account().balance(usd()).total(), dec!(0));
+    assert_eq!(Account::replay(engine.events()).unwrap(), *engine.account());
+}
+
+#[test]
+fn balances_reconcile_on_totals_whatever_the_holds() {
+    let mut engine = venue_engine();
+    engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(100)), at(1)).unwrap();
+    // Coinbase holds its own estimate; the total is what counts.
+    assert_eq!(engine.venue_reconcile(usd(), dec!(100000), at(2)).unwrap(), dec!(0));
+    assert_eq!(engine.venue_reconcile(usd(), dec!(100050), at(2)).unwrap(), dec!(50));
+    assert!(engine.venue_reconcile(usd(), dec!(10), at(2)).is_err(), "cannot withdraw what is held");
 }

@@ -150,7 +150,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let live_mode = config.live.exchange == crate::config::ExchangeMode::CoinbaseLive;
     let swarm_history = !store.load_events(SWARM_ACCOUNT).await?.is_empty();
-    settle_exchange_mode(&config.data_dir, config.live.exchange, swarm_history)?;
+    let new_mode = check_exchange_mode(&config.data_dir, config.live.exchange, swarm_history)?;
     // Live: the key is checked with Coinbase, and its balances read, before anything starts.
     let live_rest = if live_mode {
         let key = crate::live_venue::load_key(&config.live)?;
@@ -186,6 +186,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             (products, config.feed.bar_granularity)
         }
     };
+    // Recorded once the start can no longer be refused for a live reason (key, products).
+    if new_mode {
+        record_exchange_mode(&config.data_dir, config.live.exchange)?;
+    }
     let product = products[0].clone();
     let board = Arc::new(MarketBoard::new(products.clone(), granularity));
     let hub = Arc::new(Hub::new(config.stream.max_batches_behind));
@@ -232,11 +236,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let mut venue_calls = None;
     if let Some((_, balances)) = &live_rest {
         let (calls, receiver) = tokio::sync::mpsc::unbounded_channel();
-        spec.live = Some(session::LiveLink {
-            calls,
-            balances: balances.clone(),
-            resend_window_ms: config.live.resend_window_ms as i64,
-        });
+        spec.live = Some(session::LiveLink { calls, balances: balances.clone() });
         venue_calls = Some(receiver);
     }
     let (handle, task) = session::start(spec, store.clone(), now_ms(), &[]).await?;
@@ -338,33 +338,44 @@ async fn coinbase_product(
 /// Keeps paper and live apart: a data directory remembers (in `exchange.mode`) whether its
 /// swarm account trades on paper or live, and refuses the other, so paper fills and
 /// balances never mix with real ones. A directory from before the file counts as paper
-/// when its swarm account has history.
-fn settle_exchange_mode(
+/// when its swarm account has history. Answers whether the mode is new to the directory
+/// (recorded with [`record_exchange_mode`] once the start can no longer be refused).
+fn check_exchange_mode(
     data_dir: &std::path::Path,
     mode: crate::config::ExchangeMode,
     swarm_history: bool,
-) -> anyhow::Result<()> {
-    use crate::config::ExchangeMode;
-    let name = |mode: ExchangeMode| match mode {
-        ExchangeMode::Paper => "paper",
-        ExchangeMode::CoinbaseLive => "coinbase-live",
-    };
-    let path = data_dir.join("exchange.mode");
+) -> anyhow::Result<bool> {
+    let path = data_dir.join(EXCHANGE_MODE_FILE);
     let recorded = match std::fs::read_to_string(&path) {
         Ok(text) => Some(text.trim().to_string()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => swarm_history.then(|| "paper".to_string()),
         Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
     };
     match recorded {
-        Some(recorded) if recorded != name(mode) => anyhow::bail!(
+        Some(recorded) if recorded != mode_name(mode) => anyhow::bail!(
             "refusing to start with --exchange {}: the swarm account in {} has traded {recorded}; give {} its own --data-dir so paper and live accounts never mix",
-            name(mode),
+            mode_name(mode),
             data_dir.display(),
-            name(mode)
+            mode_name(mode)
         ),
-        Some(_) => Ok(()),
-        None => std::fs::write(&path, name(mode)).with_context(|| format!("cannot write {}", path.display())),
+        Some(_) => Ok(false),
+        None => Ok(true),
     }
+}
+
+/// Where a data directory records its exchange mode.
+const EXCHANGE_MODE_FILE: &str = "exchange.mode";
+
+fn mode_name(mode: crate::config::ExchangeMode) -> &'static str {
+    match mode {
+        crate::config::ExchangeMode::Paper => "paper",
+        crate::config::ExchangeMode::CoinbaseLive => "coinbase-live",
+    }
+}
+
+fn record_exchange_mode(data_dir: &std::path::Path, mode: crate::config::ExchangeMode) -> anyhow::Result<()> {
+    let path = data_dir.join(EXCHANGE_MODE_FILE);
+    std::fs::write(&path, mode_name(mode)).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Takes the data directory's owner lock (`server.lock`), released when the process ends
@@ -433,7 +444,7 @@ impl RunningServer {
 
 #[cfg(test)]
 mod tests {
-    use super::settle_exchange_mode;
+    use super::{check_exchange_mode, record_exchange_mode};
     use crate::config::ExchangeMode;
 
     #[test]
@@ -442,12 +453,14 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         // A directory from before the marker whose swarm traded: paper.
-        let refused = settle_exchange_mode(&dir, ExchangeMode::CoinbaseLive, true).unwrap_err().to_string();
+        let refused = check_exchange_mode(&dir, ExchangeMode::CoinbaseLive, true).unwrap_err().to_string();
         assert!(refused.contains("has traded paper") && refused.contains("--data-dir"), "{refused}");
         // A new directory takes the mode it first runs with, and keeps it.
-        settle_exchange_mode(&dir, ExchangeMode::CoinbaseLive, false).unwrap();
-        settle_exchange_mode(&dir, ExchangeMode::CoinbaseLive, true).unwrap();
-        let refused = settle_exchange_mode(&dir, ExchangeMode::Paper, true).unwrap_err().to_string();
+        assert!(check_exchange_mode(&dir, ExchangeMode::CoinbaseLive, false).unwrap(), "new to the directory");
+        assert!(!dir.join("exchange.mode").exists(), "nothing recorded before the start succeeded");
+        record_exchange_mode(&dir, ExchangeMode::CoinbaseLive).unwrap();
+        assert!(!check_exchange_mode(&dir, ExchangeMode::CoinbaseLive, true).unwrap());
+        let refused = check_exchange_mode(&dir, ExchangeMode::Paper, true).unwrap_err().to_string();
         assert!(refused.contains("has traded coinbase-live"), "{refused}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

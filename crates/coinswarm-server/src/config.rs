@@ -477,6 +477,12 @@ impl ServerConfig {
         if self.feed.source != FeedSource::Coinbase {
             reasons.push("it trades on live prices only: add --feed coinbase --products …".to_string());
         }
+        if !self.guard.enabled {
+            reasons.push(
+                "the order guard is off ([guard] enabled = false or COINSWARM_GUARD_ENABLED=false): every live order must pass it"
+                    .to_string(),
+            );
+        }
         if self.live.order_poll_ms == 0 || self.live.balance_poll_ms == 0 {
             reasons.push("live.order_poll_ms and live.balance_poll_ms must be at least 1".to_string());
         }

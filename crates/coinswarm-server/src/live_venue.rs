@@ -5,6 +5,9 @@
 //! it places orders (the order id is the client order id, so a resend never places twice),
 //! cancels them, polls each live order's cumulative state and the account's balances, and
 //! reports all of it back to the session, which records it.
+//!
+//! An order Coinbase did not answer for is never given up blindly: it is looked up by its
+//! client order id first, and only an order Coinbase does not have is marked failed.
 
 use crate::config::LiveConfig;
 use crate::session::SessionHandle;
@@ -22,6 +25,9 @@ use tokio::sync::{mpsc, watch};
 pub enum VenueCall {
     /// Place an order the session accepted, passed and recorded.
     Place(Box<Order>),
+    /// An order sent before a restart without an answer: looked up first, then sent again
+    /// (same client order id) while young enough.
+    Confirm(Box<Order>),
     Cancel(OrderId),
     /// Follow an order Coinbase already has (after a restart).
     Track {
@@ -35,13 +41,16 @@ pub enum VenueCall {
 pub enum VenueReport {
     /// Coinbase took the order under this id.
     Routed { order_id: OrderId, venue_order_id: String },
-    /// Coinbase refused it, or could not be reached for `resend_window_ms`.
+    /// Coinbase refused it, or does not have it after `resend_window_ms` without an answer.
     Refused { order_id: OrderId, code: String, message: String },
+    /// No answer yet: the order is sent again (same client order id) at the next poll.
+    Unconfirmed { order_id: OrderId, reason: String },
     /// The order's cumulative state changed.
     State { order_id: OrderId, state: VenueOrderState },
-    /// Coinbase refused a cancellation (the order goes on until its state says otherwise).
+    /// Coinbase refused a cancellation, or could not be asked; it is asked again at the next
+    /// poll while the order works.
     CancelRefused { order_id: OrderId, reason: String },
-    /// Available balance per currency.
+    /// Total (available + held) balance per currency, read when no fill was in flight.
     Balances(Vec<(String, Decimal)>),
 }
 
@@ -65,15 +74,19 @@ pub fn load_key(config: &LiveConfig) -> anyhow::Result<CdpKey> {
     CdpKey::new(&key.name, &key.private_key).map_err(|e| anyhow::anyhow!("COINSWARM_COINBASE_PRIVATE_KEY: {e}"))
 }
 
-/// Checks the key with Coinbase (a refused key stops the start) and reads the balances the
-/// live account starts from.
+/// Checks the key with Coinbase (a refused key stops the start) and reads the total
+/// balances the live account starts from.
 pub async fn connect(rest: &CoinbaseRest) -> anyhow::Result<Vec<(String, Decimal)>> {
-    rest.available_balances().await.map_err(|err| match &err {
+    rest.balances().await.map(totals).map_err(|err| match &err {
         CoinbaseError::Api { status: 401 | 403, .. } => {
             anyhow::anyhow!("refusing to start --exchange coinbase-live: Coinbase refused the API key: {err}")
         }
         _ => anyhow::anyhow!("refusing to start --exchange coinbase-live: cannot read the Coinbase accounts: {err}"),
     })
+}
+
+fn totals(balances: Vec<coinswarm_coinbase::orders::Balance>) -> Vec<(String, Decimal)> {
+    balances.into_iter().map(|b| (b.currency, b.available + b.hold)).collect()
 }
 
 /// The task's settings.
@@ -90,13 +103,16 @@ pub struct LiveVenue {
 struct Book {
     /// Coinbase's id and the last state reported, per live order.
     routed: HashMap<OrderId, (String, Option<VenueOrderState>)>,
-    /// Orders whose placing got no answer, with when they were first sent.
+    /// Orders with no answer yet, with when they were first sent (or found unanswered).
     unconfirmed: HashMap<OrderId, (Order, Instant)>,
-    /// Cancellations asked for before Coinbase confirmed the order.
+    /// Cancellations asked for and not yet accepted by Coinbase.
     cancel_wanted: HashSet<OrderId>,
+    /// Cancellations whose refusal was already reported (reported once).
+    cancel_refusals: HashSet<OrderId>,
 }
 
-/// Runs until `shutdown` turns true or the session stops.
+/// Runs until `shutdown` turns true or the session stops. On shutdown, callers still
+/// waiting for an order's answer are told it is unconfirmed (the next start confirms it).
 pub async fn run(
     venue: LiveVenue,
     mut calls: mpsc::UnboundedReceiver<VenueCall>,
@@ -110,18 +126,43 @@ pub async fn run(
     balances.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     balances.tick().await; // the start's balances came with the key check
     loop {
-        tokio::select! {
-            call = calls.recv() => match call {
-                Some(call) => venue.handle(call, &mut book, &session).await,
-                None => return,
-            },
-            _ = orders.tick() => venue.poll_orders(&mut book, &session).await,
-            _ = balances.tick() => match venue.rest.available_balances().await {
-                Ok(found) => session.venue_report(VenueReport::Balances(found)).await,
-                Err(err) => tracing::warn!("Coinbase balances not read: {err}"),
-            },
-            changed = shutdown.changed() => if changed.is_err() || *shutdown.borrow() { return },
+        let work = async {
+            tokio::select! {
+                call = calls.recv() => match call {
+                    Some(call) => {
+                        venue.handle(call, &mut book, &session).await;
+                        true
+                    }
+                    None => false,
+                },
+                _ = orders.tick() => {
+                    venue.poll_orders(&mut book, &session).await;
+                    true
+                }
+                _ = balances.tick() => {
+                    venue.reconcile(&mut book, &session).await;
+                    true
+                }
+            }
+        };
+        // Shutdown is seen even in the middle of a request and its retries.
+        let go_on = tokio::select! {
+            go_on = work => go_on,
+            changed = shutdown.changed() => if changed.is_err() || *shutdown.borrow() { false } else { continue },
+        };
+        if !go_on || *shutdown.borrow() {
+            break;
         }
+    }
+    let mut unanswered: Vec<OrderId> = book.unconfirmed.keys().copied().collect();
+    while let Ok(call) = calls.try_recv() {
+        if let VenueCall::Place(order) | VenueCall::Confirm(order) = call {
+            unanswered.push(order.order_id);
+        }
+    }
+    for order_id in unanswered {
+        let reason = "the server stopped before Coinbase answered; it is confirmed at the next start".to_string();
+        session.venue_report(VenueReport::Unconfirmed { order_id, reason }).await;
     }
 }
 
@@ -129,18 +170,20 @@ impl LiveVenue {
     async fn handle(&self, call: VenueCall, book: &mut Book, session: &SessionHandle) {
         match call {
             VenueCall::Place(order) => {
-                let order_id = order.order_id;
-                book.unconfirmed.insert(order_id, (*order.clone(), Instant::now()));
-                self.place(*order, book, session).await;
-                if book.routed.contains_key(&order_id) && book.cancel_wanted.remove(&order_id) {
-                    self.cancel(order_id, book, session).await;
-                }
+                book.unconfirmed.insert(order.order_id, (*order.clone(), Instant::now()));
+                self.place(*order, false, book, session).await;
+            }
+            VenueCall::Confirm(order) => {
+                let sent_at = order.created_time.millis();
+                let age = Duration::from_millis((crate::app::now_ms() - sent_at).max(0) as u64);
+                let first = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+                book.unconfirmed.insert(order.order_id, (*order.clone(), first));
+                self.confirm(*order, book, session).await;
             }
             VenueCall::Cancel(order_id) => {
+                book.cancel_wanted.insert(order_id);
                 if book.routed.contains_key(&order_id) {
                     self.cancel(order_id, book, session).await;
-                } else {
-                    book.cancel_wanted.insert(order_id);
                 }
             }
             VenueCall::Track { order_id, venue_order_id } => {
@@ -149,37 +192,93 @@ impl LiveVenue {
         }
     }
 
-    /// Sends (or sends again) an order; the answer is reported unless Coinbase could not
-    /// be reached, in which case the order waits for the next poll.
-    async fn place(&self, order: Order, book: &mut Book, session: &SessionHandle) {
+    /// Sends (or sends again) an order. A refusal of a resend, or an answer without an id,
+    /// is checked against Coinbase's orders before it counts.
+    async fn place(&self, order: Order, resend: bool, book: &mut Book, session: &SessionHandle) {
         let order_id = order.order_id;
-        let report = match self.rest.create_order(create_order_body(&order)).await {
+        let outcome = match self.rest.create_order(create_order_body(&order)).await {
             Ok(answer) => match created_order_id(&answer) {
-                Ok(venue_order_id) => {
-                    book.routed.insert(order_id, (venue_order_id.clone(), None));
-                    VenueReport::Routed { order_id, venue_order_id }
-                }
-                Err(refused) => VenueReport::Refused { order_id, code: refused.code, message: refused.message },
+                Ok(venue_order_id) => Ok(venue_order_id),
+                // Success without an id: placed, but under which id? It is looked up.
+                Err(refused) if refused.code == "NO_ORDER_ID" => Err(None),
+                Err(refused) => Err(Some((refused.code, refused.message))),
             },
-            Err(CoinbaseError::Api { status, body, .. }) => VenueReport::Refused {
-                order_id,
-                code: if body.error.is_empty() { format!("HTTP_{status}") } else { body.error.clone() },
-                message: body.message.clone(),
-            },
+            Err(CoinbaseError::Api { status, body, .. }) => {
+                let code = if body.error.is_empty() { format!("HTTP_{status}") } else { body.error.clone() };
+                Err(Some((code, body.message.clone())))
+            }
             Err(err) => {
-                let sent = book.unconfirmed.get(&order_id).map_or_else(Instant::now, |(_, at)| *at);
-                if sent.elapsed() < self.resend_window {
-                    tracing::warn!(%order_id, "Coinbase did not answer the order; it is sent again at the next poll: {err}");
-                    return;
+                if !resend {
+                    let reason =
+                        format!("no answer from Coinbase yet ({err}); sent again with the same client order id");
+                    session.venue_report(VenueReport::Unconfirmed { order_id, reason }).await;
                 }
-                VenueReport::Refused { order_id, code: "VENUE_UNREACHABLE".into(), message: err.to_string() }
+                tracing::warn!(%order_id, "Coinbase did not answer the order: {err}");
+                return;
             }
         };
-        book.unconfirmed.remove(&order_id);
-        if matches!(report, VenueReport::Refused { .. }) {
-            book.cancel_wanted.remove(&order_id);
+        match outcome {
+            Ok(venue_order_id) => self.routed(order_id, venue_order_id, book, session).await,
+            // A refusal of a resend may be Coinbase refusing a client order id it already
+            // has: look before believing it.
+            Err(Some((code, message))) if resend => match self.lookup(&order).await {
+                Ok(Some(venue_order_id)) => self.routed(order_id, venue_order_id, book, session).await,
+                Ok(None) => self.refused(order_id, code, message, book, session).await,
+                Err(err) => tracing::warn!(%order_id, "Coinbase refused a resend and the lookup failed: {err}"),
+            },
+            Err(Some((code, message))) => self.refused(order_id, code, message, book, session).await,
+            Err(None) => self.confirm(order, book, session).await,
         }
-        session.venue_report(report).await;
+    }
+
+    /// An order with no answer: found at Coinbase, it is followed; not found, it is sent
+    /// again while young enough and marked failed after; a failed lookup waits.
+    async fn confirm(&self, order: Order, book: &mut Book, session: &SessionHandle) {
+        let order_id = order.order_id;
+        match self.lookup(&order).await {
+            Ok(Some(venue_order_id)) => self.routed(order_id, venue_order_id, book, session).await,
+            Ok(None) => {
+                let first = book.unconfirmed.get(&order_id).map_or_else(Instant::now, |(_, at)| *at);
+                if first.elapsed() < self.resend_window {
+                    Box::pin(self.place(order, true, book, session)).await;
+                } else {
+                    let message = format!(
+                        "Coinbase has no order with client order id {order_id} and did not answer within the resend window"
+                    );
+                    self.refused(order_id, "VENUE_UNREACHABLE".into(), message, book, session).await;
+                }
+            }
+            Err(err) => tracing::warn!(%order_id, "an unanswered order could not be looked up yet: {err}"),
+        }
+    }
+
+    /// Coinbase's id for the order with this client order id, if it has one.
+    async fn lookup(&self, order: &Order) -> Result<Option<String>, CoinbaseError> {
+        let since = coinswarm_core::time::Timestamp::from_millis(order.created_time.millis() - 60_000);
+        self.rest.find_order(order.product_id, &order.order_id.to_string(), since).await
+    }
+
+    async fn routed(&self, order_id: OrderId, venue_order_id: String, book: &mut Book, session: &SessionHandle) {
+        book.unconfirmed.remove(&order_id);
+        book.routed.insert(order_id, (venue_order_id.clone(), None));
+        session.venue_report(VenueReport::Routed { order_id, venue_order_id }).await;
+        if book.cancel_wanted.contains(&order_id) {
+            self.cancel(order_id, book, session).await;
+        }
+    }
+
+    async fn refused(
+        &self,
+        order_id: OrderId,
+        code: String,
+        message: String,
+        book: &mut Book,
+        session: &SessionHandle,
+    ) {
+        book.unconfirmed.remove(&order_id);
+        book.cancel_wanted.remove(&order_id);
+        book.cancel_refusals.remove(&order_id);
+        session.venue_report(VenueReport::Refused { order_id, code, message }).await;
     }
 
     async fn cancel(&self, order_id: OrderId, book: &mut Book, session: &SessionHandle) {
@@ -193,8 +292,15 @@ impl LiveVenue {
             }
             Err(err) => Some(err.to_string()),
         };
-        if let Some(reason) = refused {
-            session.venue_report(VenueReport::CancelRefused { order_id, reason }).await;
+        match refused {
+            None => {
+                book.cancel_wanted.remove(&order_id);
+            }
+            Some(reason) => {
+                if book.cancel_refusals.insert(order_id) {
+                    session.venue_report(VenueReport::CancelRefused { order_id, reason }).await;
+                }
+            }
         }
         // Its state tells whether it ended (and what filled before).
         self.poll_order(order_id, book, session).await;
@@ -203,33 +309,72 @@ impl LiveVenue {
     async fn poll_orders(&self, book: &mut Book, session: &SessionHandle) {
         let waiting: Vec<Order> = book.unconfirmed.values().map(|(order, _)| order.clone()).collect();
         for order in waiting {
-            self.place(order, book, session).await;
+            self.confirm(order, book, session).await;
         }
         let routed: Vec<OrderId> = book.routed.keys().copied().collect();
         for order_id in routed {
-            self.poll_order(order_id, book, session).await;
+            let working = book
+                .routed
+                .get(&order_id)
+                .is_some_and(|(_, state)| state.as_ref().is_none_or(|s| s.status == VenueStatus::Working));
+            if working && book.cancel_wanted.contains(&order_id) {
+                self.cancel(order_id, book, session).await;
+            } else {
+                self.poll_order(order_id, book, session).await;
+            }
         }
     }
 
-    /// Asks Coinbase for one order and reports a change; an ended order is dropped.
-    async fn poll_order(&self, order_id: OrderId, book: &mut Book, session: &SessionHandle) {
-        let Some((venue_order_id, last)) = book.routed.get(&order_id).cloned() else { return };
+    /// Asks Coinbase for one order and reports a change (`true`); an ended order is dropped.
+    async fn poll_order(&self, order_id: OrderId, book: &mut Book, session: &SessionHandle) -> bool {
+        let Some((venue_order_id, last)) = book.routed.get(&order_id).cloned() else { return false };
         let answer = self.rest.get_order(&venue_order_id).await;
         let state = match answer.as_ref().map_err(Clone::clone).and_then(venue_state) {
             Ok(state) => state,
             Err(err) => {
                 tracing::warn!(%order_id, venue_order_id, "Coinbase order state not read: {err}");
-                return;
+                return false;
             }
         };
         if state.status != VenueStatus::Working {
             book.routed.remove(&order_id);
+            book.cancel_wanted.remove(&order_id);
+            book.cancel_refusals.remove(&order_id);
+        } else if let Some(entry) = book.routed.get_mut(&order_id) {
+            entry.1 = Some(state.clone());
         }
-        if last.as_ref() != Some(&state) {
-            if let Some(entry) = book.routed.get_mut(&order_id) {
-                entry.1 = Some(state.clone());
+        if last.as_ref() == Some(&state) {
+            return false;
+        }
+        session.venue_report(VenueReport::State { order_id, state }).await;
+        true
+    }
+
+    /// Balances are reported only when no fill can be in flight: every live order is polled
+    /// (its fills folded in) before they are read, and polled again after; a change in the
+    /// second poll means a fill may have raced the read, and the reading waits for the next
+    /// tick. Orders not yet confirmed also make it wait.
+    async fn reconcile(&self, book: &mut Book, session: &SessionHandle) {
+        if !book.unconfirmed.is_empty() {
+            return;
+        }
+        let routed: Vec<OrderId> = book.routed.keys().copied().collect();
+        for order_id in &routed {
+            self.poll_order(*order_id, book, session).await;
+        }
+        let balances = match self.rest.balances().await {
+            Ok(balances) => totals(balances),
+            Err(err) => {
+                tracing::warn!("Coinbase balances not read: {err}");
+                return;
             }
-            session.venue_report(VenueReport::State { order_id, state }).await;
+        };
+        let mut moved = false;
+        for order_id in &routed {
+            moved |= self.poll_order(*order_id, book, session).await;
+        }
+        if !moved {
+            session.venue_report(VenueReport::Balances(balances)).await;
         }
     }
 }

@@ -51,8 +51,6 @@ pub struct MatchingEngine {
     pub(super) execution: Execution,
     /// Outbox of what the venue must be asked (venue execution only).
     pub(super) venue_requests: Vec<VenueRequest>,
-    /// Live orders whose cancellation the venue was already asked for.
-    pub(super) cancels_asked: rustc_hash::FxHashSet<OrderId>,
 }
 
 impl MatchingEngine {
@@ -71,7 +69,6 @@ impl MatchingEngine {
             scratch: Vec::new(),
             execution: Execution::Paper,
             venue_requests: Vec::new(),
-            cancels_asked: rustc_hash::FxHashSet::default(),
         })
     }
 
@@ -222,6 +219,7 @@ impl MatchingEngine {
             hold_remaining: admission.hold_amount,
             reason: None,
             venue_order_id: None,
+            cancel_requested: false,
             order_configuration: request.order_configuration,
         };
         if let Some(end_time) = order.order_configuration.end_time() {
@@ -250,9 +248,11 @@ impl MatchingEngine {
             status if !status.is_live() => return Err(Rejection::OrderNotLive(status.as_str())),
             _ => {}
         }
+        let requested = order.cancel_requested;
         if self.execution == Execution::Venue {
-            // The venue cancels (asked once); the order ends when it says so.
-            if self.cancels_asked.insert(order_id) {
+            // The venue cancels (asked once, recorded); the order ends when it says so.
+            if !requested {
+                self.emit(EventKind::OrderCancelRequested { order_id });
                 self.venue_requests.push(VenueRequest::Cancel(order_id));
             }
             return self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()));

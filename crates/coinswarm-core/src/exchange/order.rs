@@ -111,6 +111,9 @@ pub struct Order {
     /// The live exchange's own id for the order, once it took it (venue execution only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub venue_order_id: Option<String>,
+    /// The venue was asked to cancel it and has not confirmed yet (venue execution only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancel_requested: bool,
 }
 
 impl Order {

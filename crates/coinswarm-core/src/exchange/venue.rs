@@ -107,14 +107,15 @@ impl MatchingEngine {
         self.live_order(order_id)?;
         self.advance_time(now);
         self.emit(EventKind::OrderFailed { order_id, reason: reason.to_string() });
-        self.cancels_asked.remove(&order_id);
         Ok(())
     }
 
     /// Folds the venue's cumulative report on a live order in: what was filled since the
     /// last report becomes one fill (at the average price of the difference, with the
-    /// difference in fees), and a terminal status ends the order. A report that goes
-    /// backwards (less filled than already recorded) is refused and changes nothing.
+    /// difference in fees), and a terminal status ends the order. A market order's figures
+    /// are folded in once it has ended (its last report says whether it filled). A report
+    /// that goes backwards (less filled than already recorded), overfills, or charges a
+    /// sell more in fees than it brought is refused and changes nothing.
     pub fn venue_update(
         &mut self,
         order_id: OrderId,
@@ -122,6 +123,11 @@ impl MatchingEngine {
         now: Timestamp,
     ) -> Result<VenueUpdate, Rejection> {
         let order = self.live_order(order_id)?;
+        if state.status == VenueStatus::Working
+            && matches!(order.order_configuration, OrderConfiguration::MarketMarketIoc(_))
+        {
+            return Ok(VenueUpdate::default());
+        }
         let size = state.filled_size - order.filled_size;
         let value = state.filled_value - order.filled_value;
         let fee = (state.total_fees - order.total_fees).max(Decimal::ZERO);
@@ -147,6 +153,12 @@ impl MatchingEngine {
                 ),
             });
         }
+        if order.side == Side::Sell && size > Decimal::ZERO && fee > value {
+            return Err(Rejection::InvalidVenueReport {
+                order_id: order_id.to_string(),
+                reason: format!("a fee of {fee} on a sale that brought {value}"),
+            });
+        }
         let (side, product_id, hold_left) = (order.side, order.product_id, order.hold_remaining);
         let completes_size = order.remaining_base().is_some_and(|remaining| size == remaining);
         let liquidity = match order.order_configuration {
@@ -157,8 +169,9 @@ impl MatchingEngine {
         let mut update = VenueUpdate::default();
         if size > Decimal::ZERO {
             let price = value / size;
+            // What the account will take: the notional as it computes it (price × size).
             let (currency, spent) = match side {
-                Side::Buy => (product_id.quote, value + fee),
+                Side::Buy => (product_id.quote, price * size + fee),
                 Side::Sell => (product_id.base, size),
             };
             let available = self.account.balance(currency).available;
@@ -206,25 +219,26 @@ impl MatchingEngine {
                 update.ended = self.account.order(order_id).map(|o| o.status);
             }
         }
-        if update.ended.is_some() {
-            self.cancels_asked.remove(&order_id);
-        }
         Ok(update)
     }
 
-    /// Sets a currency's available balance to the venue's figure: the difference is recorded
-    /// as a deposit or a withdrawal (money that moved outside Coinswarm), so P&L stays the
-    /// trading's own. Answers the difference (zero: nothing recorded).
+    /// Sets a currency's total balance (available + held) to the venue's: the difference,
+    /// money that moved outside Coinswarm, is recorded as a deposit or a withdrawal of
+    /// available funds, so P&L stays the trading's own. Totals do not depend on how each
+    /// side sized its holds, so live orders do not stand in the way; the caller must make
+    /// sure no fill is in flight (reported by the venue but not yet folded in). Answers the
+    /// difference (zero: nothing recorded); a withdrawal larger than what is available is
+    /// refused.
     pub fn venue_reconcile(
         &mut self,
         currency: Currency,
-        available: Decimal,
+        total: Decimal,
         now: Timestamp,
     ) -> Result<Decimal, Rejection> {
-        if available.is_sign_negative() {
+        if total.is_sign_negative() {
             return Err(Rejection::NonPositiveAmount);
         }
-        let delta = available - self.account.balance(currency).available;
+        let delta = total - self.account.balance(currency).total();
         if delta > Decimal::ZERO {
             self.deposit(currency, delta, now)?;
         } else if delta < Decimal::ZERO {

@@ -188,6 +188,9 @@ impl Account {
             EventKind::OrderRouted { order_id, venue_order_id } => {
                 self.live_order_mut(seq, *order_id)?.venue_order_id = Some(venue_order_id.clone());
             }
+            EventKind::OrderCancelRequested { order_id } => {
+                self.live_order_mut(seq, *order_id)?.cancel_requested = true;
+            }
         }
         self.next_seq += 1;
         self.time = event.time;
@@ -205,6 +208,7 @@ impl Account {
         };
         let fresh = order.status.is_live()
             && order.venue_order_id.is_none()
+            && !order.cancel_requested
             && order.filled_size.is_zero()
             && order.filled_value.is_zero()
             && order.total_fees.is_zero()

@@ -39,6 +39,8 @@ pub enum EventKind {
     OrderFailed { order_id: OrderId, reason: String },
     /// An outside venue (a live exchange) took the order under its own id.
     OrderRouted { order_id: OrderId, venue_order_id: String },
+    /// The venue was asked to cancel the order; it ends when the venue confirms.
+    OrderCancelRequested { order_id: OrderId },
 }
 
 /// A log that cannot be replayed: malformed, out of sequence, or inconsistent with itself.

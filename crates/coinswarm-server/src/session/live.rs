@@ -18,10 +18,8 @@ use tokio::sync::{mpsc, oneshot};
 #[derive(Debug)]
 pub struct LiveLink {
     pub calls: mpsc::UnboundedSender<VenueCall>,
-    /// The venue's available balances at start.
+    /// The venue's total balances at start.
     pub balances: Vec<(String, Decimal)>,
-    /// Orders never confirmed by the venue are sent again while younger than this (ms).
-    pub resend_window_ms: i64,
 }
 
 /// The session's live state.
@@ -46,31 +44,29 @@ impl Live {
 }
 
 impl<L: AccountLog + EpisodeStore> Session<L> {
-    /// At start: the venue's balances become the account's, and live orders carry on —
-    /// followed when the venue had them, sent again (same client order id) when young
-    /// enough, and marked failed otherwise.
+    /// At start, live orders carry on: followed when the venue had them, confirmed
+    /// (looked up, then sent again with the same client order id while young enough) when
+    /// it never answered, and their pending cancellations asked again. The venue's balances
+    /// become the account's at once only when no order is live: otherwise fills made while
+    /// the server was down are not folded in yet, and the venue task reports balances once
+    /// they are.
     pub(super) fn resume_live(&mut self, link: &LiveLink, now: Timestamp) {
-        self.reconcile(&link.balances, now, true);
         let live: Vec<Order> = self.engine.account().orders().filter(|o| o.status.is_live()).cloned().collect();
+        if live.is_empty() {
+            self.reconcile(&link.balances, now);
+        }
         for order in live {
             let order_id = order.order_id;
+            let cancel = order.cancel_requested;
             let call = match &order.venue_order_id {
                 Some(venue_order_id) => VenueCall::Track { order_id, venue_order_id: venue_order_id.clone() },
-                None if now.millis() - order.created_time.millis() < link.resend_window_ms => {
-                    VenueCall::Place(Box::new(order))
-                }
-                None => {
-                    let reason = format!(
-                        "not confirmed by Coinbase before the restart: look for client order id {order_id} in Coinbase's order history"
-                    );
-                    if self.engine.venue_failed(order_id, &reason, now).is_ok() {
-                        self.record_live(now, "live_report", order_id, json!({"failed": reason}));
-                    }
-                    continue;
-                }
+                None => VenueCall::Confirm(Box::new(order)),
             };
             if let Some(live) = &mut self.live {
                 live.outgoing.push(call);
+                if cancel {
+                    live.outgoing.push(VenueCall::Cancel(order_id));
+                }
             }
         }
     }
@@ -112,12 +108,19 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
         }
     }
 
-    /// Sends this batch's calls to the venue task (after the batch is stored).
+    /// Sends this batch's calls to the venue task (after the batch is stored). When the task
+    /// has stopped (the server is stopping), a caller waiting for its order's answer gets
+    /// the order as it stands, unconfirmed: the next start confirms it.
     pub(super) fn send_venue_calls(&mut self) {
         if let Some(live) = &mut self.live {
             for call in live.outgoing.drain(..) {
-                if live.calls.send(call).is_err() {
-                    tracing::error!(account = %self.account_id, "the Coinbase venue task has stopped: a live request was not sent");
+                if let Err(unsent) = live.calls.send(call) {
+                    tracing::error!(account = %self.account_id, "the Coinbase venue task has stopped: a live request waits for the next start");
+                    if let VenueCall::Place(order) = unsent.0
+                        && let Some(reply) = live.awaiting.remove(&order.order_id)
+                    {
+                        let _ = reply.send(Ok(*order));
+                    }
                 }
             }
         }
@@ -139,6 +142,10 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 self.record_live(now, "live_report", order_id, json!({"refused": code, "message": message}));
                 self.answer_awaiting(order_id, Some(SessionError::Venue { code, message }), replies);
             }
+            VenueReport::Unconfirmed { order_id, reason } => {
+                self.record_live(now, "live_report", order_id, json!({"unconfirmed": reason}));
+                self.answer_awaiting(order_id, None, replies);
+            }
             VenueReport::State { order_id, state } => match self.engine.venue_update(order_id, &state, now) {
                 Ok(update) => {
                     if let Some((currency, amount)) = update.shortfall {
@@ -152,35 +159,37 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 Err(err) => {
                     tracing::error!(%order_id, "Coinbase's report does not fit the order: {err}");
                     self.record_live(now, "live_report", order_id, json!({"state": state, "refused": err.to_string()}));
+                    // An order Coinbase has ended must end here too, or its hold stays.
+                    if state.status != coinswarm_core::exchange::VenueStatus::Working {
+                        let reason =
+                            format!("Coinbase reported it {:?} with figures that do not fit: {err}", state.status);
+                        let _ = self.engine.venue_failed(order_id, &reason, now);
+                    }
                 }
             },
             VenueReport::CancelRefused { order_id, reason } => {
                 self.record_live(now, "live_report", order_id, json!({"cancel_refused": reason}));
             }
-            VenueReport::Balances(balances) => self.reconcile(&balances, now, false),
+            VenueReport::Balances(balances) => self.reconcile(&balances, now),
         }
     }
 
-    /// Sets the listed currencies' available balances to the venue's. Between starts this
-    /// waits for a moment with no live order, when no fill can be in flight.
-    fn reconcile(&mut self, balances: &[(String, Decimal)], now: Timestamp, at_start: bool) {
-        let quiet = self.engine.account().orders().all(|o| !o.status.is_live());
-        if !at_start && !quiet {
-            return;
-        }
+    /// Sets the listed currencies' total balances to the venue's (read when no fill was in
+    /// flight).
+    fn reconcile(&mut self, balances: &[(String, Decimal)], now: Timestamp) {
         let mut currencies: Vec<Currency> =
             self.engine.products().iter().flat_map(|p| [p.product_id.base, p.product_id.quote]).collect();
         currencies.sort();
         currencies.dedup();
         for currency in currencies {
-            let available = balances
+            let total = balances
                 .iter()
                 .find(|(c, _)| c.eq_ignore_ascii_case(currency.as_str()))
                 .map_or(Decimal::ZERO, |(_, a)| *a);
-            match self.engine.venue_reconcile(currency, available, now) {
+            match self.engine.venue_reconcile(currency, total, now) {
                 Ok(delta) if !delta.is_zero() => {
                     let record = json!({"time": now.millis(), "kind": "live_balance", "venue": "coinbase",
-                        "currency": currency, "available": available, "change": delta});
+                        "currency": currency, "total": total, "change": delta});
                     self.origins.push((now.millis(), record.to_string()));
                 }
                 Ok(_) => {}

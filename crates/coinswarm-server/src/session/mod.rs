@@ -656,7 +656,9 @@ fn order_of(kind: &EventKind) -> Option<OrderId> {
         EventKind::OrderTriggered { order_id }
         | EventKind::OrderCancelled { order_id, .. }
         | EventKind::OrderExpired { order_id }
-        | EventKind::OrderFailed { order_id, .. } => Some(*order_id),
+        | EventKind::OrderFailed { order_id, .. }
+        | EventKind::OrderRouted { order_id, .. }
+        | EventKind::OrderCancelRequested { order_id } => Some(*order_id),
         _ => None,
     }
 }
