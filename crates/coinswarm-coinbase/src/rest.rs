@@ -244,20 +244,22 @@ impl CoinbaseRest {
         self.send(Method::GET, "/api/v3/brokerage/orders/historical/batch", query, None, true).await
     }
 
-    /// Coinbase's id of the order of `product_id` with this client order id, placed at or
-    /// after `since` (Coinbase cannot filter by client order id: its orders since then are
-    /// listed, at most 40 pages of 250).
+    /// Coinbase's id of the order of `product_id` with this client order id, placed between
+    /// `since` and `until` (Coinbase cannot filter by client order id: its orders of that
+    /// span are listed, at most 40 pages of 250).
     pub async fn find_order(
         &self,
         product_id: ProductId,
         client_order_id: &str,
         since: Timestamp,
+        until: Timestamp,
     ) -> Result<Option<String>, CoinbaseError> {
         let mut cursor = String::new();
         for _ in 0..MAX_ACCOUNT_PAGES {
             let mut query = vec![
                 ("product_ids", product_id.to_string()),
                 ("start_date", since.to_rfc3339()),
+                ("end_date", until.to_rfc3339()),
                 ("limit", "250".to_string()),
             ];
             if !cursor.is_empty() {

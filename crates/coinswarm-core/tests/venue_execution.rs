@@ -77,8 +77,10 @@ fn a_cancel_is_asked_of_the_venue_and_ends_the_order_when_it_confirms() {
     assert!(order.status.is_live(), "still live until the venue says so");
     assert_eq!(engine.drain_venue_requests(), vec![VenueRequest::Cancel(order_id)]);
     assert!(engine.account().order(order_id).unwrap().cancel_requested, "the request is in the log");
+    let before = engine.events().len();
     engine.cancel(order_id, at(2)).unwrap();
-    assert!(engine.drain_venue_requests().is_empty(), "the venue is asked once");
+    assert_eq!(engine.drain_venue_requests(), vec![VenueRequest::Cancel(order_id)], "asked again");
+    assert_eq!(engine.events().len(), before, "recorded once");
     let mut cancelled = state(VenueStatus::Cancelled, dec!(0), dec!(0), dec!(0));
     cancelled.reason = Some("User requested cancel".into());
     let update = engine.venue_update(order_id, &cancelled, at(2)).unwrap();
@@ -173,4 +175,18 @@ fn balances_reconcile_on_totals_whatever_the_holds() {
     assert_eq!(engine.venue_reconcile(usd(), dec!(100000), at(2)).unwrap(), dec!(0));
     assert_eq!(engine.venue_reconcile(usd(), dec!(100050), at(2)).unwrap(), dec!(50));
     assert!(engine.venue_reconcile(usd(), dec!(10), at(2)).is_err(), "cannot withdraw what is held");
+}
+
+#[test]
+fn a_rounding_leftover_in_the_recorded_value_is_not_a_fill() {
+    let mut engine = venue_engine();
+    let order_id =
+        engine.submit(OrderRequest::limit(btc_usd(), Side::Buy, dec!(1), dec!(101)), at(1)).unwrap().order_id;
+    // Two fills whose average does not terminate: 0.01 at 100, then 0.04 for 4.01 in all.
+    engine.venue_update(order_id, &state(VenueStatus::Working, dec!(0.01), dec!(1.00), dec!(0)), at(1)).unwrap();
+    engine.venue_update(order_id, &state(VenueStatus::Working, dec!(0.05), dec!(5.01), dec!(0)), at(2)).unwrap();
+    // Coinbase's cumulative figure and the recorded sum differ in the 28th digit.
+    let cancelled =
+        engine.venue_update(order_id, &state(VenueStatus::Cancelled, dec!(0.05), dec!(5.01), dec!(0)), at(3));
+    assert_eq!(cancelled.unwrap().ended, Some(OrderStatus::Cancelled));
 }

@@ -186,7 +186,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             (products, config.feed.bar_granularity)
         }
     };
-    // Recorded once the start can no longer be refused for a live reason (key, products).
+    // Recorded once the start can no longer be refused for a live reason (key, products),
+    // and before any session stores an event: a directory never holds events of a mode it
+    // has not recorded.
     if new_mode {
         record_exchange_mode(&config.data_dir, config.live.exchange)?;
     }

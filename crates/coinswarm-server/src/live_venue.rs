@@ -17,7 +17,7 @@ use coinswarm_core::exchange::{Order, OrderId, VenueOrderState, VenueStatus};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 /// What the session asks of Coinbase.
@@ -103,12 +103,21 @@ pub struct LiveVenue {
 struct Book {
     /// Coinbase's id and the last state reported, per live order.
     routed: HashMap<OrderId, (String, Option<VenueOrderState>)>,
-    /// Orders with no answer yet, with when they were first sent (or found unanswered).
-    unconfirmed: HashMap<OrderId, (Order, Instant)>,
+    /// Orders with no answer yet, with when they were first sent (wall clock, ms).
+    unconfirmed: HashMap<OrderId, (Order, i64)>,
     /// Cancellations asked for and not yet accepted by Coinbase.
     cancel_wanted: HashSet<OrderId>,
     /// Cancellations whose refusal was already reported (reported once).
     cancel_refusals: HashSet<OrderId>,
+}
+
+/// What polling one order found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Polled {
+    Unchanged,
+    Changed,
+    /// Coinbase could not be read.
+    Unread,
 }
 
 /// Runs until `shutdown` turns true or the session stops. On shutdown, callers still
@@ -127,7 +136,10 @@ pub async fn run(
     balances.tick().await; // the start's balances came with the key check
     loop {
         let work = async {
+            // The session's calls first: a cancellation is known before the next poll acts
+            // on its order (and never waits behind a run of overdue polls).
             tokio::select! {
+                biased;
                 call = calls.recv() => match call {
                     Some(call) => {
                         venue.handle(call, &mut book, &session).await;
@@ -154,6 +166,8 @@ pub async fn run(
             break;
         }
     }
+    // No call gets in after this: what is queued is drained, and its callers answered.
+    calls.close();
     let mut unanswered: Vec<OrderId> = book.unconfirmed.keys().copied().collect();
     while let Ok(call) = calls.try_recv() {
         if let VenueCall::Place(order) | VenueCall::Confirm(order) = call {
@@ -170,14 +184,12 @@ impl LiveVenue {
     async fn handle(&self, call: VenueCall, book: &mut Book, session: &SessionHandle) {
         match call {
             VenueCall::Place(order) => {
-                book.unconfirmed.insert(order.order_id, (*order.clone(), Instant::now()));
+                book.unconfirmed.insert(order.order_id, (*order.clone(), crate::app::now_ms()));
                 self.place(*order, false, book, session).await;
             }
             VenueCall::Confirm(order) => {
-                let sent_at = order.created_time.millis();
-                let age = Duration::from_millis((crate::app::now_ms() - sent_at).max(0) as u64);
-                let first = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
-                book.unconfirmed.insert(order.order_id, (*order.clone(), first));
+                // Sent before the restart: its age counts from when it was made.
+                book.unconfirmed.insert(order.order_id, (*order.clone(), order.created_time.millis()));
                 self.confirm(*order, book, session).await;
             }
             VenueCall::Cancel(order_id) => {
@@ -192,61 +204,81 @@ impl LiveVenue {
         }
     }
 
-    /// Sends (or sends again) an order. A refusal of a resend, or an answer without an id,
-    /// is checked against Coinbase's orders before it counts.
+    /// Sends (or sends again) an order. A refusal counts only once the order is not found
+    /// at Coinbase under its client order id (the HTTP client may have sent it twice, and
+    /// Coinbase may refuse the repeat); a refused resend counts only after the resend
+    /// window. An answer without an id waits for the next lookup.
     async fn place(&self, order: Order, resend: bool, book: &mut Book, session: &SessionHandle) {
         let order_id = order.order_id;
-        let outcome = match self.rest.create_order(create_order_body(&order)).await {
+        let refusal = match self.rest.create_order(create_order_body(&order)).await {
             Ok(answer) => match created_order_id(&answer) {
-                Ok(venue_order_id) => Ok(venue_order_id),
-                // Success without an id: placed, but under which id? It is looked up.
-                Err(refused) if refused.code == "NO_ORDER_ID" => Err(None),
-                Err(refused) => Err(Some((refused.code, refused.message))),
+                Ok(venue_order_id) => return self.routed(order_id, venue_order_id, book, session).await,
+                // Success without an id: placed, but under which id? The next poll looks.
+                Err(refused) if refused.code == "NO_ORDER_ID" => {
+                    if !resend {
+                        let reason = "Coinbase answered without an order id; it is looked up".to_string();
+                        session.venue_report(VenueReport::Unconfirmed { order_id, reason }).await;
+                    }
+                    return;
+                }
+                Err(refused) => (refused.code, refused.message),
             },
             Err(CoinbaseError::Api { status, body, .. }) => {
                 let code = if body.error.is_empty() { format!("HTTP_{status}") } else { body.error.clone() };
-                Err(Some((code, body.message.clone())))
+                (code, body.message.clone())
             }
             Err(err) => {
                 if !resend {
-                    let reason =
-                        format!("no answer from Coinbase yet ({err}); sent again with the same client order id");
+                    let reason = format!("no answer from Coinbase yet ({err}); it is looked up, then sent again");
                     session.venue_report(VenueReport::Unconfirmed { order_id, reason }).await;
                 }
                 tracing::warn!(%order_id, "Coinbase did not answer the order: {err}");
                 return;
             }
         };
-        match outcome {
-            Ok(venue_order_id) => self.routed(order_id, venue_order_id, book, session).await,
-            // A refusal of a resend may be Coinbase refusing a client order id it already
-            // has: look before believing it.
-            Err(Some((code, message))) if resend => match self.lookup(&order).await {
-                Ok(Some(venue_order_id)) => self.routed(order_id, venue_order_id, book, session).await,
-                Ok(None) => self.refused(order_id, code, message, book, session).await,
-                Err(err) => tracing::warn!(%order_id, "Coinbase refused a resend and the lookup failed: {err}"),
-            },
-            Err(Some((code, message))) => self.refused(order_id, code, message, book, session).await,
-            Err(None) => self.confirm(order, book, session).await,
+        let (code, message) = refusal;
+        match self.lookup(&order).await {
+            Ok(Some(venue_order_id)) => self.routed(order_id, venue_order_id, book, session).await,
+            Ok(None) if !resend || self.window_passed(order_id, book) => {
+                self.refused(order_id, code, message, book, session).await;
+            }
+            Ok(None) => {
+                tracing::warn!(%order_id, "Coinbase refused a resend ({code}); looked up again at the next poll")
+            }
+            Err(err) => {
+                if !resend {
+                    let reason = format!("Coinbase refused it ({code}: {message}) and the lookup failed ({err})");
+                    session.venue_report(VenueReport::Unconfirmed { order_id, reason }).await;
+                }
+            }
         }
     }
 
+    /// Whether an unconfirmed order was first sent longer than the resend window ago.
+    fn window_passed(&self, order_id: OrderId, book: &Book) -> bool {
+        let first = book.unconfirmed.get(&order_id).map_or(0, |(_, at)| *at);
+        crate::app::now_ms() - first >= self.resend_window.as_millis() as i64
+    }
+
     /// An order with no answer: found at Coinbase, it is followed; not found, it is sent
-    /// again while young enough and marked failed after; a failed lookup waits.
+    /// again while young enough (unless its cancellation was asked for: then it ends here
+    /// without ever trading) and marked failed after; a failed lookup waits.
     async fn confirm(&self, order: Order, book: &mut Book, session: &SessionHandle) {
         let order_id = order.order_id;
         match self.lookup(&order).await {
             Ok(Some(venue_order_id)) => self.routed(order_id, venue_order_id, book, session).await,
+            Ok(None) if book.cancel_wanted.contains(&order_id) => {
+                let message = "cancelled before Coinbase had it: it was not sent again".to_string();
+                self.refused(order_id, "CANCELLED_BEFORE_PLACED".into(), message, book, session).await;
+            }
+            Ok(None) if !self.window_passed(order_id, book) => {
+                Box::pin(self.place(order, true, book, session)).await;
+            }
             Ok(None) => {
-                let first = book.unconfirmed.get(&order_id).map_or_else(Instant::now, |(_, at)| *at);
-                if first.elapsed() < self.resend_window {
-                    Box::pin(self.place(order, true, book, session)).await;
-                } else {
-                    let message = format!(
-                        "Coinbase has no order with client order id {order_id} and did not answer within the resend window"
-                    );
-                    self.refused(order_id, "VENUE_UNREACHABLE".into(), message, book, session).await;
-                }
+                let message = format!(
+                    "Coinbase has no order with client order id {order_id} and did not answer within the resend window"
+                );
+                self.refused(order_id, "VENUE_UNREACHABLE".into(), message, book, session).await;
             }
             Err(err) => tracing::warn!(%order_id, "an unanswered order could not be looked up yet: {err}"),
         }
@@ -254,8 +286,11 @@ impl LiveVenue {
 
     /// Coinbase's id for the order with this client order id, if it has one.
     async fn lookup(&self, order: &Order) -> Result<Option<String>, CoinbaseError> {
-        let since = coinswarm_core::time::Timestamp::from_millis(order.created_time.millis() - 60_000);
-        self.rest.find_order(order.product_id, &order.order_id.to_string(), since).await
+        let made = order.created_time.millis();
+        let since = coinswarm_core::time::Timestamp::from_millis(made - 60_000);
+        let until =
+            coinswarm_core::time::Timestamp::from_millis(made + self.resend_window.as_millis() as i64 + 300_000);
+        self.rest.find_order(order.product_id, &order.order_id.to_string(), since, until).await
     }
 
     async fn routed(&self, order_id: OrderId, venue_order_id: String, book: &mut Book, session: &SessionHandle) {
@@ -325,15 +360,15 @@ impl LiveVenue {
         }
     }
 
-    /// Asks Coinbase for one order and reports a change (`true`); an ended order is dropped.
-    async fn poll_order(&self, order_id: OrderId, book: &mut Book, session: &SessionHandle) -> bool {
-        let Some((venue_order_id, last)) = book.routed.get(&order_id).cloned() else { return false };
+    /// Asks Coinbase for one order and reports a change; an ended order is dropped.
+    async fn poll_order(&self, order_id: OrderId, book: &mut Book, session: &SessionHandle) -> Polled {
+        let Some((venue_order_id, last)) = book.routed.get(&order_id).cloned() else { return Polled::Unchanged };
         let answer = self.rest.get_order(&venue_order_id).await;
         let state = match answer.as_ref().map_err(Clone::clone).and_then(venue_state) {
             Ok(state) => state,
             Err(err) => {
                 tracing::warn!(%order_id, venue_order_id, "Coinbase order state not read: {err}");
-                return false;
+                return Polled::Unread;
             }
         };
         if state.status != VenueStatus::Working {
@@ -344,10 +379,10 @@ impl LiveVenue {
             entry.1 = Some(state.clone());
         }
         if last.as_ref() == Some(&state) {
-            return false;
+            return Polled::Unchanged;
         }
         session.venue_report(VenueReport::State { order_id, state }).await;
-        true
+        Polled::Changed
     }
 
     /// Balances are reported only when no fill can be in flight: every live order is polled
@@ -360,7 +395,9 @@ impl LiveVenue {
         }
         let routed: Vec<OrderId> = book.routed.keys().copied().collect();
         for order_id in &routed {
-            self.poll_order(*order_id, book, session).await;
+            if self.poll_order(*order_id, book, session).await == Polled::Unread {
+                return;
+            }
         }
         let balances = match self.rest.balances().await {
             Ok(balances) => totals(balances),
@@ -369,11 +406,11 @@ impl LiveVenue {
                 return;
             }
         };
-        let mut moved = false;
+        let mut settled = true;
         for order_id in &routed {
-            moved |= self.poll_order(*order_id, book, session).await;
+            settled &= self.poll_order(*order_id, book, session).await == Polled::Unchanged;
         }
-        if !moved {
+        if settled {
             session.venue_report(VenueReport::Balances(balances)).await;
         }
     }

@@ -264,6 +264,23 @@ async fn live_orders_pass_the_guard_reach_coinbase_once_and_are_followed_and_aud
         assert!(found["venue_order_id"].is_string(), "{found}");
         assert_eq!(m.with(|s| s.order_posts.iter().filter(|id| **id == lost_id).count()), 1, "stored once, never resent");
 
+        // Coinbase never gets an order (down for the first send and the resends that follow
+        // it), and it is cancelled while unanswered: it is not sent again, and ends here
+        // without ever trading.
+        m.inject("/orders", std::iter::repeat_n(Fault::Status(502), 18));
+        let limit = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"limit_limit_gtc": {"base_size": "0.01", "limit_price": "2150.00"}}});
+        let (status, placed) = post("/api/orders", limit);
+        assert_eq!((status, placed["order"]["status"].as_str()), (201, Some("OPEN")), "{placed}");
+        let never_id = placed["order"]["order_id"].as_str().unwrap().to_string();
+        let (status, body) = server.delete(&format!("/api/orders/{never_id}"), Some(&admin));
+        assert_eq!(status, 200, "{body}");
+        let ended = wait_for("the unsent order ended", &|| {
+            let (_, order) = get(&format!("/api/orders/{never_id}"));
+            (order["order"]["status"] == "FAILED").then(|| order["order"].clone())
+        });
+        assert!(ended["reason"].as_str().unwrap().contains("CANCELLED_BEFORE_PLACED"), "{ended}");
+        assert!(m.with(|s| !s.orders.contains_key(&never_id)), "never placed");
+
         // Every live request and answer is in the audit log.
         let (_, audit) = get("/api/orders/audit?limit=500");
         let records: Vec<Value> = audit["records"].as_array().or(audit["audit"].as_array()).cloned().unwrap_or_default();
@@ -276,11 +293,11 @@ async fn live_orders_pass_the_guard_reach_coinbase_once_and_are_followed_and_aud
         assert!(records.iter().any(|r| r["kind"] == "live_report" && r["detail"]["refused"] == "INSUFFICIENT_FUND"), "{audit}");
         assert!(records.iter().any(|r| r["order_id"] == lost_id.as_str() && r["detail"]["unconfirmed"].is_string()), "{audit}");
         // One Coinbase order per order sent: the orders Coinbase has are exactly those the log
-        // says were sent, but the one it refused.
+        // says were sent, but the one it refused and the one it never got.
         let refused_id = records.iter().find(|r| r["detail"]["refused"] == "INSUFFICIENT_FUND").unwrap()["order_id"].clone();
         let sent: std::collections::BTreeSet<String> = records
             .iter()
-            .filter(|r| r["kind"] == "live_order" && r["detail"]["request"].is_object() && r["order_id"] != refused_id)
+            .filter(|r| r["kind"] == "live_order" && r["detail"]["request"].is_object() && r["order_id"] != refused_id && r["order_id"] != never_id.as_str())
             .map(|r| r["order_id"].as_str().unwrap().to_string())
             .collect();
         let at_coinbase: std::collections::BTreeSet<String> = m.with(|s| s.orders.keys().cloned().collect());

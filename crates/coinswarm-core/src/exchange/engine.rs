@@ -250,11 +250,12 @@ impl MatchingEngine {
         }
         let requested = order.cancel_requested;
         if self.execution == Execution::Venue {
-            // The venue cancels (asked once, recorded); the order ends when it says so.
+            // The venue cancels (the request recorded once, asked again on each cancel); the
+            // order ends when the venue says so.
             if !requested {
                 self.emit(EventKind::OrderCancelRequested { order_id });
-                self.venue_requests.push(VenueRequest::Cancel(order_id));
             }
+            self.venue_requests.push(VenueRequest::Cancel(order_id));
             return self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()));
         }
         self.emit(EventKind::OrderCancelled { order_id, reason: "Cancelled by user".to_string() });

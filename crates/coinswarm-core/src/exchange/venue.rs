@@ -16,6 +16,9 @@ use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// The largest difference in recorded value taken for rounding rather than a fill.
+const ROUNDING_LEFTOVER: Decimal = Decimal::from_parts(1, 0, 0, false, 12);
+
 /// Who executes accepted orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -129,7 +132,12 @@ impl MatchingEngine {
             return Ok(VenueUpdate::default());
         }
         let size = state.filled_size - order.filled_size;
-        let value = state.filled_value - order.filled_value;
+        let mut value = state.filled_value - order.filled_value;
+        // The recorded value adds up price × size per fill, with the price a 28-digit
+        // quotient: with no new size, a leftover that small is rounding, not a fill.
+        if size.is_zero() && value.abs() <= ROUNDING_LEFTOVER {
+            value = Decimal::ZERO;
+        }
         let fee = (state.total_fees - order.total_fees).max(Decimal::ZERO);
         if size.is_sign_negative()
             || (size.is_zero() && !value.is_zero())
@@ -153,7 +161,8 @@ impl MatchingEngine {
                 ),
             });
         }
-        if order.side == Side::Sell && size > Decimal::ZERO && fee > value {
+        // What the account will credit a sell: price × size (as it computes it) less the fee.
+        if order.side == Side::Sell && size > Decimal::ZERO && fee > (value / size) * size {
             return Err(Rejection::InvalidVenueReport {
                 order_id: order_id.to_string(),
                 reason: format!("a fee of {fee} on a sale that brought {value}"),

@@ -30,11 +30,14 @@ pub(super) struct Live {
     outgoing: Vec<VenueCall>,
     /// Orders from outside waiting for the venue's answer before theirs.
     awaiting: HashMap<OrderId, oneshot::Sender<Result<Order, SessionError>>>,
+    /// Live orders whose latest report did not fit (refused): their fills may be at the
+    /// venue and not here, so balances wait.
+    unfit: std::collections::HashSet<OrderId>,
 }
 
 impl Live {
     pub(super) fn new(link: &LiveLink) -> Self {
-        Self { calls: link.calls.clone(), outgoing: Vec::new(), awaiting: HashMap::new() }
+        Self { calls: link.calls.clone(), outgoing: Vec::new(), awaiting: HashMap::new(), unfit: Default::default() }
     }
 
     /// Holds an outside order's answer until the venue took or refused it.
@@ -63,10 +66,12 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 None => VenueCall::Confirm(Box::new(order)),
             };
             if let Some(live) = &mut self.live {
-                live.outgoing.push(call);
+                // The cancellation first: an unconfirmed order it applies to is then never
+                // sent again.
                 if cancel {
                     live.outgoing.push(VenueCall::Cancel(order_id));
                 }
+                live.outgoing.push(call);
             }
         }
     }
@@ -148,6 +153,9 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             }
             VenueReport::State { order_id, state } => match self.engine.venue_update(order_id, &state, now) {
                 Ok(update) => {
+                    if let Some(live) = &mut self.live {
+                        live.unfit.remove(&order_id);
+                    }
                     if let Some((currency, amount)) = update.shortfall {
                         tracing::warn!(%order_id, %currency, %amount, "Coinbase charged more than was held and available; the shortfall is deposited until the next balance check");
                     }
@@ -159,8 +167,14 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 Err(err) => {
                     tracing::error!(%order_id, "Coinbase's report does not fit the order: {err}");
                     self.record_live(now, "live_report", order_id, json!({"state": state, "refused": err.to_string()}));
+                    if let Some(live) = &mut self.live {
+                        live.unfit.insert(order_id);
+                    }
                     // An order Coinbase has ended must end here too, or its hold stays.
                     if state.status != coinswarm_core::exchange::VenueStatus::Working {
+                        if let Some(live) = &mut self.live {
+                            live.unfit.remove(&order_id);
+                        }
                         let reason =
                             format!("Coinbase reported it {:?} with figures that do not fit: {err}", state.status);
                         let _ = self.engine.venue_failed(order_id, &reason, now);
@@ -175,8 +189,16 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
     }
 
     /// Sets the listed currencies' total balances to the venue's (read when no fill was in
-    /// flight).
+    /// flight). It waits while a market order is live (its fills are folded in when it ends)
+    /// or a report did not fit: their fills may be in the venue's figures and not here.
     fn reconcile(&mut self, balances: &[(String, Decimal)], now: Timestamp) {
+        let market_live = self.engine.account().orders().any(|o| {
+            o.status.is_live()
+                && matches!(o.order_configuration, coinswarm_core::exchange::OrderConfiguration::MarketMarketIoc(_))
+        });
+        if market_live || self.live.as_ref().is_some_and(|live| !live.unfit.is_empty()) {
+            return;
+        }
         let mut currencies: Vec<Currency> =
             self.engine.products().iter().flat_map(|p| [p.product_id.base, p.product_id.quote]).collect();
         currencies.sort();

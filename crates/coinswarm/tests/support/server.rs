@@ -44,7 +44,12 @@ impl Server {
             .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            // COINSWARM_TEST_SERVER_LOG=1 shows the server's log while debugging a test.
+            .stderr(if std::env::var_os("COINSWARM_TEST_SERVER_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            });
         for (name, value) in env {
             command.env(name, value);
         }
