@@ -67,6 +67,9 @@ pub struct MockState {
     pub ws_connections: u32,
     /// Subscribe messages: (connection, ms after it opened, the message).
     pub ws_subscriptions: Vec<(u32, u128, Value)>,
+    /// Messages for connections subscribed to the `user` channel alone (they take no plan):
+    /// sent as they are queued, within 50 ms.
+    pub user_events: VecDeque<Value>,
     /// Products answered as delisted (trading disabled).
     pub delisted: HashSet<String>,
     /// The REST `product_book` answer (`pricebook`).
@@ -533,10 +536,10 @@ async fn websocket(
 async fn play(state: Arc<Mutex<MockState>>, mut socket: axum::extract::ws::WebSocket) {
     use axum::extract::ws::Message;
     let opened = Instant::now();
-    let (connection, plan) = {
+    let connection = {
         let mut s = state.lock().unwrap();
         s.ws_connections += 1;
-        (s.ws_connections, s.ws_plans.pop_front())
+        s.ws_connections
     };
     // Subscriptions come first; take what arrives in the first 300 ms.
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(300);
@@ -552,6 +555,19 @@ async fn play(state: Arc<Mutex<MockState>>, mut socket: axum::extract::ws::WebSo
         }
         s.ws_subscriptions.push((connection, opened.elapsed().as_millis(), message));
     }
+    // A connection for the user channel alone plays the queued user events; any other takes
+    // the next plan.
+    let (user_only, plan) = {
+        let mut s = state.lock().unwrap();
+        let channels: Vec<String> = s
+            .ws_subscriptions
+            .iter()
+            .filter(|(c, _, m)| *c == connection && m["channel"] != "heartbeats")
+            .filter_map(|(_, _, m)| m["channel"].as_str().map(str::to_string))
+            .collect();
+        let user_only = !channels.is_empty() && channels.iter().all(|c| c == "user");
+        (user_only, if user_only { None } else { s.ws_plans.pop_front() })
+    };
     let mut sequence = 0u64;
     let steps = plan.unwrap_or_default();
     let send = |value: &Value, sequence: &mut u64| {
@@ -581,11 +597,21 @@ async fn play(state: Arc<Mutex<MockState>>, mut socket: axum::extract::ws::WebSo
     }
     let mut counter = 0u64;
     loop {
-        let beat = json!({"channel": "heartbeats", "events": [{"current_time": "now", "heartbeat_counter": counter}]});
-        if socket.send(send(&beat, &mut sequence)).await.is_err() {
-            return;
+        let queued: Vec<Value> =
+            if user_only { state.lock().unwrap().user_events.drain(..).collect() } else { Vec::new() };
+        for message in queued {
+            if socket.send(send(&message, &mut sequence)).await.is_err() {
+                return;
+            }
+        }
+        if counter.is_multiple_of(2) {
+            let beat =
+                json!({"channel": "heartbeats", "events": [{"current_time": "now", "heartbeat_counter": counter / 2}]});
+            if socket.send(send(&beat, &mut sequence)).await.is_err() {
+                return;
+            }
         }
         counter += 1;
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

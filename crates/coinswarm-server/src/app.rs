@@ -245,8 +245,19 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     parts.sessions.insert(handle.clone());
     parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(task);
     if let (Some((rest, _)), Some(calls)) = (&live_rest, venue_calls) {
+        // The user channel (orders' changes), signed with the same key.
+        let user_stream = coinswarm_coinbase::WsClient::new(
+            coinswarm_coinbase::WsConfig { url: config.coinbase.user_ws_url.clone(), ..Default::default() },
+            Some(Arc::new(crate::live_venue::load_key(&config.live)?)),
+            None,
+            vec![coinswarm_coinbase::Subscription {
+                channel: "user".into(),
+                product_ids: products.iter().map(|p| p.product_id).collect(),
+            }],
+        );
         let venue = crate::live_venue::LiveVenue {
             rest: rest.clone(),
+            user_stream: Some(user_stream),
             order_poll: Duration::from_millis(config.live.order_poll_ms),
             balance_poll: Duration::from_millis(config.live.balance_poll_ms),
             resend_window: Duration::from_millis(config.live.resend_window_ms),

@@ -158,6 +158,10 @@ pub struct CoinbaseConfig {
     pub rest_url: String,
     /// WebSocket URL (`COINSWARM_COINBASE_WS_URL`). Default `wss://advanced-trade-ws.coinbase.com`.
     pub ws_url: String,
+    /// WebSocket URL of the `user` channel, which live mode listens to for its orders'
+    /// changes (`COINSWARM_COINBASE_USER_WS_URL`). Default
+    /// `wss://advanced-trade-ws-user.coinbase.com`.
+    pub user_ws_url: String,
 }
 
 impl Default for CoinbaseConfig {
@@ -165,6 +169,7 @@ impl Default for CoinbaseConfig {
         Self {
             rest_url: coinswarm_coinbase::RestConfig::default().base_url,
             ws_url: coinswarm_coinbase::WsConfig::default().url,
+            user_ws_url: "wss://advanced-trade-ws-user.coinbase.com".into(),
         }
     }
 }
@@ -306,7 +311,7 @@ impl Default for StreamConfig {
 }
 
 /// The `COINSWARM_*` variables read, each naming the setting it overrides.
-pub const ENV_VARS: [(&str, &str); 16] = [
+pub const ENV_VARS: [(&str, &str); 17] = [
     ("COINSWARM_LISTEN", "listen"),
     ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
     ("COINSWARM_DATA_DIR", "data_dir"),
@@ -323,6 +328,7 @@ pub const ENV_VARS: [(&str, &str); 16] = [
     ("COINSWARM_FEED_PRODUCTS", "feed.products"),
     ("COINSWARM_COINBASE_REST_URL", "coinbase.rest_url"),
     ("COINSWARM_COINBASE_WS_URL", "coinbase.ws_url"),
+    ("COINSWARM_COINBASE_USER_WS_URL", "coinbase.user_ws_url"),
 ];
 
 impl ServerConfig {
@@ -379,6 +385,7 @@ impl ServerConfig {
             }
             "coinbase.rest_url" => self.coinbase.rest_url = value.to_string(),
             "coinbase.ws_url" => self.coinbase.ws_url = value.to_string(),
+            "coinbase.user_ws_url" => self.coinbase.user_ws_url = value.to_string(),
             "stream.send_buffer_bytes" => {
                 self.stream.send_buffer_bytes = value.parse().map_err(|e| parse_error(&e))?;
             }
@@ -427,8 +434,12 @@ impl ServerConfig {
             bail!("mcp.max_backtest_bars, mcp.backtest_timeout_ms and mcp.max_concurrent_backtests must be at least 1");
         }
         if self.feed.source == FeedSource::Coinbase {
-            if !(self.coinbase.ws_url.starts_with("ws://") || self.coinbase.ws_url.starts_with("wss://")) {
-                bail!("coinbase.ws_url must be a ws:// or wss:// URL, not '{}'", self.coinbase.ws_url);
+            for (name, url) in
+                [("coinbase.ws_url", &self.coinbase.ws_url), ("coinbase.user_ws_url", &self.coinbase.user_ws_url)]
+            {
+                if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+                    bail!("{name} must be a ws:// or wss:// URL, not '{url}'");
+                }
             }
             if !(self.coinbase.rest_url.starts_with("http://") || self.coinbase.rest_url.starts_with("https://")) {
                 bail!("coinbase.rest_url must be an http:// or https:// URL, not '{}'", self.coinbase.rest_url);

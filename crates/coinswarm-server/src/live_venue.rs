@@ -93,6 +93,9 @@ fn totals(balances: Vec<coinswarm_coinbase::orders::Balance>) -> Vec<(String, De
 #[derive(Debug)]
 pub struct LiveVenue {
     pub rest: Arc<CoinbaseRest>,
+    /// The `user` channel: each change it announces to one of the account's orders is
+    /// polled at once (the cumulative REST state stays the one source of what filled).
+    pub user_stream: Option<coinswarm_coinbase::WsClient>,
     pub order_poll: Duration,
     pub balance_poll: Duration,
     pub resend_window: Duration,
@@ -123,7 +126,7 @@ enum Polled {
 /// Runs until `shutdown` turns true or the session stops. On shutdown, callers still
 /// waiting for an order's answer are told it is unconfirmed (the next start confirms it).
 pub async fn run(
-    venue: LiveVenue,
+    mut venue: LiveVenue,
     mut calls: mpsc::UnboundedReceiver<VenueCall>,
     session: SessionHandle,
     mut shutdown: watch::Receiver<bool>,
@@ -134,6 +137,16 @@ pub async fn run(
     orders.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     balances.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     balances.tick().await; // the start's balances came with the key check
+    let (user_tx, mut user_events) = mpsc::channel(1024);
+    let user_task = venue.user_stream.take().map(|stream| {
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            if let Err(err) = stream.run(user_tx, stop).await {
+                tracing::warn!("the Coinbase user channel stopped (orders are still polled): {err}");
+            }
+        })
+    });
+    let mut user_open = user_task.is_some();
     loop {
         let work = async {
             // The session's calls first: a cancellation is known before the next poll acts
@@ -147,6 +160,14 @@ pub async fn run(
                     }
                     None => false,
                 },
+                event = user_events.recv(), if user_open => {
+                    match event {
+                        Some(coinswarm_coinbase::WsEvent::User(event)) => venue.on_user_event(&event, &mut book, &session).await,
+                        Some(_) => {}
+                        None => user_open = false,
+                    }
+                    true
+                }
                 _ = orders.tick() => {
                     venue.poll_orders(&mut book, &session).await;
                     true
@@ -166,6 +187,9 @@ pub async fn run(
             break;
         }
     }
+    if let Some(task) = user_task {
+        task.abort();
+    }
     // No call gets in after this: what is queued is drained, and its callers answered.
     calls.close();
     let mut unanswered: Vec<OrderId> = book.unconfirmed.keys().copied().collect();
@@ -181,6 +205,26 @@ pub async fn run(
 }
 
 impl LiveVenue {
+    /// Polls at once each of the account's orders a `user` channel event names.
+    async fn on_user_event(&self, event: &serde_json::Value, book: &mut Book, session: &SessionHandle) {
+        let named: Vec<&str> = event
+            .get("orders")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o.get("order_id").and_then(serde_json::Value::as_str))
+            .collect();
+        let ours: Vec<OrderId> = book
+            .routed
+            .iter()
+            .filter(|(_, (venue_order_id, _))| named.contains(&venue_order_id.as_str()))
+            .map(|(order_id, _)| *order_id)
+            .collect();
+        for order_id in ours {
+            self.poll_order(order_id, book, session).await;
+        }
+    }
+
     async fn handle(&self, call: VenueCall, book: &mut Book, session: &SessionHandle) {
         match call {
             VenueCall::Place(order) => {

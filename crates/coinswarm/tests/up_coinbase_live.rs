@@ -149,6 +149,7 @@ async fn live_orders_pass_the_guard_reach_coinbase_once_and_are_followed_and_aud
             ("COINSWARM_COINBASE_KEY_NAME", KEY_NAME),
             ("COINSWARM_COINBASE_PRIVATE_KEY", PRIVATE_KEY),
             ("COINSWARM_COINBASE_WS_URL", ws_url.as_str()),
+            ("COINSWARM_COINBASE_USER_WS_URL", ws_url.as_str()),
             ("COINSWARM_COINBASE_REST_URL", rest_url.as_str()),
         ];
         let args = ["--exchange", "coinbase-live", CONFIRM, "--feed", "coinbase", "--products", "ETH-USD,BTC-USD"];
@@ -330,6 +331,7 @@ async fn a_live_order_resting_at_coinbase_is_followed_after_a_restart_and_never_
             ("COINSWARM_COINBASE_KEY_NAME", KEY_NAME),
             ("COINSWARM_COINBASE_PRIVATE_KEY", PRIVATE_KEY),
             ("COINSWARM_COINBASE_WS_URL", ws_url.as_str()),
+            ("COINSWARM_COINBASE_USER_WS_URL", ws_url.as_str()),
             ("COINSWARM_COINBASE_REST_URL", rest_url.as_str()),
         ];
         let config = dir.join("live.toml");
@@ -390,4 +392,64 @@ async fn a_live_order_resting_at_coinbase_is_followed_after_a_restart_and_never_
     })
     .await
     .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fill_announced_on_the_user_channel_is_recorded_before_the_next_poll() {
+    let key = CdpKey::new(KEY_NAME, PRIVATE_KEY).unwrap();
+    let mock = MockCoinbase::start(Some(key.verifying_key()), None).await;
+    mock.with(|s| {
+        s.balances.insert("USD".into(), "5000".into());
+        s.ws_plans.push_back(tickers());
+    });
+    let dir = scratch_dir("live-user-channel");
+    let (ws_url, rest_url) = (mock.ws_url(), mock.url());
+    let m = mock.clone();
+    tokio::task::spawn_blocking(move || {
+        let env = [
+            ("COINSWARM_COINBASE_KEY_NAME", KEY_NAME),
+            ("COINSWARM_COINBASE_PRIVATE_KEY", PRIVATE_KEY),
+            ("COINSWARM_COINBASE_WS_URL", ws_url.as_str()),
+            ("COINSWARM_COINBASE_USER_WS_URL", ws_url.as_str()),
+            ("COINSWARM_COINBASE_REST_URL", rest_url.as_str()),
+        ];
+        // Orders are polled once a minute: only the user channel can bring the fill sooner.
+        let config = dir.join("live.toml");
+        std::fs::write(&config, "[live]\norder_poll_ms = 60000\nbalance_poll_ms = 60000\n").unwrap();
+        let config = config.to_str().unwrap().to_string();
+        let args = ["--exchange", "coinbase-live", CONFIRM, "--feed", "coinbase", "--products", "ETH-USD", "--config", &config];
+        let server = Server::start_with_args(&dir, &env, 40, &args);
+        let admin = server.admin_key.clone().unwrap();
+        let limit = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"limit_limit_gtc": {"base_size": "0.05", "limit_price": "2100.00"}}});
+        let (status, body) = server.post("/api/orders", Some(&admin), &limit.to_string());
+        assert_eq!(status, 201, "{body}");
+        let placed: Value = serde_json::from_str(&body).unwrap();
+        let order_id = placed["order"]["order_id"].as_str().unwrap().to_string();
+        let venue_id = placed["order"]["venue_order_id"].as_str().unwrap().to_string();
+
+        let started = Instant::now();
+        assert!(m.fill_order(&order_id, d("0.05"), d("2100")));
+        m.with(|s| {
+            s.user_events.push_back(json!({"channel": "user", "events": [{"type": "update", "orders": [
+                {"order_id": venue_id, "client_order_id": order_id, "status": "FILLED", "cumulative_quantity": "0.05"}]}]}))
+        });
+        loop {
+            let (_, body) = server.get(&format!("/api/orders/{order_id}"), Some(&admin));
+            let order: Value = serde_json::from_str(&body).unwrap();
+            if order["order"]["status"] == "FILLED" {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "the user channel's news was not acted on: {order}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "well before the minute's poll");
+        drop(server);
+        std::fs::remove_dir_all(&dir).unwrap();
+    })
+    .await
+    .unwrap();
+    let user_subscriptions = mock
+        .with(|s| s.ws_subscriptions.iter().filter(|(_, _, m)| m["channel"] == "user" && m["jwt"].is_string()).count());
+    assert!(user_subscriptions >= 1, "the user channel is subscribed with a JWT");
+    assert!(mock.with(|s| s.auth_failures.is_empty()), "{:?}", mock.with(|s| s.auth_failures.clone()));
 }
