@@ -258,6 +258,15 @@ fn admit(
     Ok(())
 }
 
+/// The answer a private request gets instead of its own, if any: a failed check of
+/// [`admit`] or an injected fault.
+fn refused(state: &Mutex<MockState>, method: &str, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    if let Err(response) = admit(state, method, uri, headers, true) {
+        return Some(*response);
+    }
+    take_fault(state, uri.path()).as_ref().and_then(fault_response)
+}
+
 fn take_fault(state: &Mutex<MockState>, path: &str) -> Option<Fault> {
     let mut state = state.lock().unwrap();
     state.faults.iter_mut().find(|(part, queue)| path.ends_with(part.as_str()) && !queue.is_empty())?.1.pop_front()
@@ -390,10 +399,7 @@ async fn product(
 }
 
 async fn list_orders(State(state): State<Arc<Mutex<MockState>>>, uri: Uri, headers: HeaderMap) -> Response {
-    if let Err(response) = admit(&state, "GET", &uri, &headers, true) {
-        return *response;
-    }
-    if let Some(response) = take_fault(&state, uri.path()).as_ref().and_then(fault_response) {
+    if let Some(response) = refused(&state, "GET", &uri, &headers) {
         return response;
     }
     let query = uri.query().unwrap_or_default().to_string();
@@ -413,10 +419,7 @@ async fn get_order(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(response) = admit(&state, "GET", &uri, &headers, true) {
-        return *response;
-    }
-    if let Some(response) = take_fault(&state, uri.path()).as_ref().and_then(fault_response) {
+    if let Some(response) = refused(&state, "GET", &uri, &headers) {
         return response;
     }
     let state = state.lock().unwrap();
@@ -432,10 +435,7 @@ async fn batch_cancel(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    if let Err(response) = admit(&state, "POST", &uri, &headers, true) {
-        return *response;
-    }
-    if let Some(response) = take_fault(&state, uri.path()).as_ref().and_then(fault_response) {
+    if let Some(response) = refused(&state, "POST", &uri, &headers) {
         return response;
     }
     let ids: Vec<String> =

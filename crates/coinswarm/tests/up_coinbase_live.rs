@@ -130,30 +130,51 @@ fn tickers() -> Vec<WsStep> {
     steps
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn live_orders_pass_the_guard_reach_coinbase_once_and_are_followed_and_audited() {
+/// A mock Coinbase that knows the test key, holding `balances` and streaming tickers to
+/// `streams` feed connections.
+async fn live_mock(balances: &[(&str, &str)], streams: usize) -> MockCoinbase {
     let key = CdpKey::new(KEY_NAME, PRIVATE_KEY).unwrap();
     let mock = MockCoinbase::start(Some(key.verifying_key()), None).await;
     mock.with(|s| {
-        s.balances.insert("USD".into(), "5000".into());
-        s.balances.insert("ETH".into(), "0.5".into());
-        s.balances.insert("BTC".into(), "0.01".into());
-        s.market_prices.insert("ETH-USD".into(), d("2200"));
-        s.ws_plans.push_back(tickers());
+        s.balances.clear();
+        for (currency, amount) in balances {
+            s.balances.insert(currency.to_string(), amount.to_string());
+        }
+        for _ in 0..streams {
+            s.ws_plans.push_back(tickers());
+        }
     });
+    mock
+}
+
+/// `coinswarm up` trading `products` live against the mock at `urls` (WebSocket, REST),
+/// with these `[live]` settings.
+fn start_live(dir: &std::path::Path, urls: &(String, String), products: &str, live_settings: &str) -> Server {
+    let (ws_url, rest_url) = urls;
+    let env = [
+        ("COINSWARM_COINBASE_KEY_NAME", KEY_NAME),
+        ("COINSWARM_COINBASE_PRIVATE_KEY", PRIVATE_KEY),
+        ("COINSWARM_COINBASE_WS_URL", ws_url.as_str()),
+        ("COINSWARM_COINBASE_USER_WS_URL", ws_url.as_str()),
+        ("COINSWARM_COINBASE_REST_URL", rest_url.as_str()),
+    ];
+    let config = dir.join("live.toml");
+    std::fs::write(&config, format!("[live]\n{live_settings}")).unwrap();
+    let config = config.to_str().unwrap().to_string();
+    let args =
+        ["--exchange", "coinbase-live", CONFIRM, "--feed", "coinbase", "--products", products, "--config", &config];
+    Server::start_with_args(dir, &env, 40, &args)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_orders_pass_the_guard_reach_coinbase_once_and_are_followed_and_audited() {
+    let mock = live_mock(&[("USD", "5000"), ("ETH", "0.5"), ("BTC", "0.01")], 1).await;
+    mock.with(|s| s.market_prices.insert("ETH-USD".into(), d("2200")));
     let dir = scratch_dir("live-orders");
-    let (ws_url, rest_url) = (mock.ws_url(), mock.url());
+    let urls = (mock.ws_url(), mock.url());
     let m = mock.clone();
     tokio::task::spawn_blocking(move || {
-        let env = [
-            ("COINSWARM_COINBASE_KEY_NAME", KEY_NAME),
-            ("COINSWARM_COINBASE_PRIVATE_KEY", PRIVATE_KEY),
-            ("COINSWARM_COINBASE_WS_URL", ws_url.as_str()),
-            ("COINSWARM_COINBASE_USER_WS_URL", ws_url.as_str()),
-            ("COINSWARM_COINBASE_REST_URL", rest_url.as_str()),
-        ];
-        let args = ["--exchange", "coinbase-live", CONFIRM, "--feed", "coinbase", "--products", "ETH-USD,BTC-USD"];
-        let server = Server::start_with_args(&dir, &env, 40, &args);
+        let server = start_live(&dir, &urls, "ETH-USD,BTC-USD", "");
         let admin = server.admin_key.clone().unwrap();
         let get = |path: &str| {
             let (status, body) = server.get(path, Some(&admin));
@@ -316,29 +337,15 @@ async fn live_orders_pass_the_guard_reach_coinbase_once_and_are_followed_and_aud
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_order_resting_at_coinbase_is_followed_after_a_restart_and_never_sent_twice() {
-    let key = CdpKey::new(KEY_NAME, PRIVATE_KEY).unwrap();
-    let mock = MockCoinbase::start(Some(key.verifying_key()), None).await;
-    mock.with(|s| {
-        s.balances.insert("USD".into(), "5000".into());
-        s.ws_plans.push_back(tickers());
-        s.ws_plans.push_back(tickers());
-    });
+    let mock = live_mock(&[("USD", "5000")], 2).await;
     let dir = scratch_dir("live-restart");
-    let (ws_url, rest_url) = (mock.ws_url(), mock.url());
+    let urls = (mock.ws_url(), mock.url());
     let m = mock.clone();
     tokio::task::spawn_blocking(move || {
-        let env = [
-            ("COINSWARM_COINBASE_KEY_NAME", KEY_NAME),
-            ("COINSWARM_COINBASE_PRIVATE_KEY", PRIVATE_KEY),
-            ("COINSWARM_COINBASE_WS_URL", ws_url.as_str()),
-            ("COINSWARM_COINBASE_USER_WS_URL", ws_url.as_str()),
-            ("COINSWARM_COINBASE_REST_URL", rest_url.as_str()),
-        ];
-        let config = dir.join("live.toml");
-        std::fs::write(&config, "[live]\nbalance_poll_ms = 300\norder_poll_ms = 200\n").unwrap();
-        let config = config.to_str().unwrap().to_string();
-        let args = ["--exchange", "coinbase-live", CONFIRM, "--feed", "coinbase", "--products", "ETH-USD", "--config", &config];
-        let server = Server::start_with_args(&dir, &env, 40, &args);
+        let settings = "balance_poll_ms = 300
+order_poll_ms = 200
+";
+        let server = start_live(&dir, &urls, "ETH-USD", settings);
         let admin = server.admin_key.clone().unwrap();
         let limit = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"limit_limit_gtc": {"base_size": "0.1", "limit_price": "2100.00"}}});
         let (status, body) = server.post("/api/orders", Some(&admin), &limit.to_string());
@@ -352,7 +359,7 @@ async fn a_live_order_resting_at_coinbase_is_followed_after_a_restart_and_never_
         let sent_before = sent();
         // Filled at Coinbase while the server was down: Coinbase's balances already show it.
         assert!(m.fill_order(&order_id, d("0.1"), d("2100")));
-        let server = Server::start_with_args(&dir, &env, 40, &args);
+        let server = start_live(&dir, &urls, "ETH-USD", settings);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let (_, body) = server.get(&format!("/api/orders/{order_id}"), Some(&admin));
@@ -396,29 +403,15 @@ async fn a_live_order_resting_at_coinbase_is_followed_after_a_restart_and_never_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fill_announced_on_the_user_channel_is_recorded_before_the_next_poll() {
-    let key = CdpKey::new(KEY_NAME, PRIVATE_KEY).unwrap();
-    let mock = MockCoinbase::start(Some(key.verifying_key()), None).await;
-    mock.with(|s| {
-        s.balances.insert("USD".into(), "5000".into());
-        s.ws_plans.push_back(tickers());
-    });
+    let mock = live_mock(&[("USD", "5000")], 1).await;
     let dir = scratch_dir("live-user-channel");
-    let (ws_url, rest_url) = (mock.ws_url(), mock.url());
+    let urls = (mock.ws_url(), mock.url());
     let m = mock.clone();
     tokio::task::spawn_blocking(move || {
-        let env = [
-            ("COINSWARM_COINBASE_KEY_NAME", KEY_NAME),
-            ("COINSWARM_COINBASE_PRIVATE_KEY", PRIVATE_KEY),
-            ("COINSWARM_COINBASE_WS_URL", ws_url.as_str()),
-            ("COINSWARM_COINBASE_USER_WS_URL", ws_url.as_str()),
-            ("COINSWARM_COINBASE_REST_URL", rest_url.as_str()),
-        ];
         // Orders are polled once a minute: only the user channel can bring the fill sooner.
-        let config = dir.join("live.toml");
-        std::fs::write(&config, "[live]\norder_poll_ms = 60000\nbalance_poll_ms = 60000\n").unwrap();
-        let config = config.to_str().unwrap().to_string();
-        let args = ["--exchange", "coinbase-live", CONFIRM, "--feed", "coinbase", "--products", "ETH-USD", "--config", &config];
-        let server = Server::start_with_args(&dir, &env, 40, &args);
+        let server = start_live(&dir, &urls, "ETH-USD", "order_poll_ms = 60000
+balance_poll_ms = 60000
+");
         let admin = server.admin_key.clone().unwrap();
         let limit = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"limit_limit_gtc": {"base_size": "0.05", "limit_price": "2100.00"}}});
         let (status, body) = server.post("/api/orders", Some(&admin), &limit.to_string());
