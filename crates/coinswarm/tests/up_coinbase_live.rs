@@ -8,6 +8,10 @@ mod support;
 
 use coinswarm_coinbase::CdpKey;
 use coinswarm_coinbase::mock::{Fault, MockCoinbase, WsStep};
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -407,7 +411,7 @@ async fn a_fill_announced_on_the_user_channel_is_recorded_before_the_next_poll()
     let dir = scratch_dir("live-user-channel");
     let urls = (mock.ws_url(), mock.url());
     let m = mock.clone();
-    tokio::task::spawn_blocking(move || {
+    let served = tokio::task::spawn_blocking(move || {
         // Orders are polled once a minute: only the user channel can bring the fill sooner.
         let server = start_live(&dir, &urls, "ETH-USD", "order_poll_ms = 60000
 balance_poll_ms = 60000
@@ -436,6 +440,33 @@ balance_poll_ms = 60000
             std::thread::sleep(Duration::from_millis(100));
         }
         assert!(started.elapsed() < Duration::from_secs(30), "well before the minute's poll");
+        (server, admin, dir)
+    })
+    .await
+    .unwrap();
+    let (server, admin, dir) = served;
+
+    // An LLM agent over MCP may look and preview, not spend real money (by default).
+    coinswarm_coinbase::install_tls_provider();
+    let config =
+        StreamableHttpClientTransportConfig::with_uri(format!("http://{}/mcp", server.addr)).auth_header(admin);
+    let client = ().serve(StreamableHttpClientTransport::from_config(config)).await.unwrap();
+    let call = |tool: &str, arguments: Value| {
+        let request =
+            CallToolRequestParams::new(tool.to_string()).with_arguments(arguments.as_object().cloned().unwrap());
+        client.call_tool(request)
+    };
+    let account = call("get_account_balance", json!({})).await.unwrap();
+    assert_eq!(account.structured_content.unwrap()["mode"], "live");
+    let refused = call("place_market_order", json!({"product_id": "ETH-USD", "side": "BUY", "quote_size": "20"})).await;
+    match refused {
+        Err(rmcp::service::ServiceError::McpError(error)) => {
+            assert_eq!(error.data.as_ref().unwrap()["code"], "LIVE_ORDERS_OFF_FOR_MCP", "{error:?}");
+        }
+        other => panic!("an MCP order on the live account must be refused: {other:?}"),
+    }
+    let _ = client.cancel().await;
+    tokio::task::spawn_blocking(move || {
         drop(server);
         std::fs::remove_dir_all(&dir).unwrap();
     })

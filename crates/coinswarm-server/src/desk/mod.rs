@@ -257,6 +257,14 @@ pub async fn place(
 ) -> Result<Order, ApiError> {
     require(key, Scope::Trade)?;
     ensure_listed(parts, request.product_id)?;
+    // An LLM agent does not spend real money unless the operator said it may.
+    if origin.channel == "mcp" && parts.execution_mode(&key.account_id) == "live" && !parts.config.live.mcp_orders {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "LIVE_ORDERS_OFF_FOR_MCP",
+            "this account trades live on Coinbase, and MCP clients may not place orders on it ([live] mcp_orders = false)",
+        ));
+    }
     let session = visible_session(parts, key, &key.account_id).await?;
     let started = std::time::Instant::now();
     let order = session.submit(request, origin).await.map_err(session_error)?;

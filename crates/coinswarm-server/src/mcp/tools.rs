@@ -374,7 +374,7 @@ impl McpDesk {
     }
 
     #[tool(
-        description = "Places a market order (immediate or cancel) on your paper account, through oversight and the circuit breaker."
+        description = "Places a market order (immediate or cancel) on your account (paper; a live Coinbase account takes MCP orders only when the operator allows it), through oversight and the circuit breaker."
     )]
     async fn place_market_order(
         &self,
@@ -398,7 +398,7 @@ impl McpDesk {
     }
 
     #[tool(
-        description = "Places a limit order (good until cancelled, or until end_time) on your paper account, through oversight and the circuit breaker."
+        description = "Places a limit order (good until cancelled, or until end_time) on your account (paper; a live Coinbase account takes MCP orders only when the operator allows it), through oversight and the circuit breaker."
     )]
     async fn place_limit_order(
         &self,
@@ -422,7 +422,7 @@ impl McpDesk {
     }
 
     #[tool(
-        description = "Places a stop-limit order on your paper account: a limit order that rests until the price reaches stop_price."
+        description = "Places a stop-limit order on your account (paper; a live Coinbase account takes MCP orders only when the operator allows it): a limit order that rests until the price reaches stop_price."
     )]
     async fn place_stop_limit_order(
         &self,

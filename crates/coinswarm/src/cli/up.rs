@@ -97,6 +97,9 @@ pub fn run(args: &UpArgs) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         writeln!(out, "Coinswarm is up: API at http://{}/api (data in {})", server.addr, config.data_dir.display())?;
         writeln!(out, "dashboard: http://{}/", server.addr)?;
+        if config.live.exchange == coinswarm_server::config::ExchangeMode::CoinbaseLive {
+            writeln!(out, "LIVE TRADING on Coinbase: the swarm account's orders spend real money")?;
+        }
         if let Some(key) = &server.first_admin_key {
             writeln!(out, "admin API key (shown once, keep it): {}", key.secret)?;
         }
