@@ -238,3 +238,86 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
         self.origins.push((now.millis(), record.to_string()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::Hub;
+    use crate::order_guard::GuardConfig;
+    use crate::session::{self, SessionSpec};
+    use crate::store::SqlStore;
+    use coinswarm_core::exchange::ExchangeConfig;
+    use coinswarm_core::market::{Product, Quote};
+    use coinswarm_core::swarm::{DecisionLog, Swarm, SwarmConfig};
+    use coinswarm_core::synthetic::{RegimeKind, SyntheticConfig, generate};
+    use std::sync::Arc;
+
+    /// The swarm trading live on a synthetic trend: what it asked of the venue, and the
+    /// account's audit records.
+    async fn swarm_live(name: &str, guard: GuardConfig) -> (Vec<VenueCall>, Vec<serde_json::Value>) {
+        let dir = std::env::temp_dir().join(format!("coinswarm-live-session-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqlStore::open(&dir).await.unwrap();
+        let market = generate(&SyntheticConfig::new(RegimeKind::Trending).with_bars(600).with_seed(42)).unwrap();
+        let product = Product::spot(market.product_id);
+        let mut config = SwarmConfig::default();
+        config.circuit_breaker.auto_close = true;
+        let swarm = Swarm::new(config, product.clone(), market.granularity, Some(DecisionLog::new(true))).unwrap();
+        let (calls, mut sent) = mpsc::unbounded_channel();
+        let spec = SessionSpec {
+            account_id: "swarm".into(),
+            exchange: ExchangeConfig::default(),
+            quote_currency: product.quote(),
+            products: vec![product.clone()],
+            initial_capital: Decimal::from(100_000),
+            swarm: Some(swarm),
+            max_batch: 64,
+            hub: Arc::new(Hub::new(16)),
+            guard,
+            live: Some(LiveLink { calls, balances: vec![("USD".into(), Decimal::from(100_000))] }),
+        };
+        let (handle, task) = session::start(spec, store.clone(), 0, &[]).await.unwrap();
+        let spread = Decimal::new(5, 2);
+        for candle in &market.candles {
+            let end = Timestamp::from_millis(candle.start.millis() + market.granularity.millis() - 1);
+            handle.quote(Quote::new(product.product_id, end, candle.close - spread, candle.close + spread)).await;
+            handle.bar_closed(*candle).await;
+        }
+        handle.halt(false).await.unwrap(); // answered once every earlier command is stored
+        let audit = store.order_audit("swarm", 1000).await.unwrap();
+        drop(handle);
+        task.await.unwrap();
+        store.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
+        let mut calls = Vec::new();
+        while let Ok(call) = sent.try_recv() {
+            calls.push(call);
+        }
+        (calls, audit.iter().map(|line| serde_json::from_str(line).unwrap()).collect())
+    }
+
+    #[tokio::test]
+    async fn the_swarms_own_orders_are_sent_only_after_they_pass_the_guard() {
+        let (calls, audit) = swarm_live("passes", GuardConfig::default()).await;
+        let placed: Vec<OrderId> =
+            calls.iter().filter_map(|c| if let VenueCall::Place(o) = c { Some(o.order_id) } else { None }).collect();
+        assert!(!placed.is_empty(), "the swarm trades the trend");
+        for order_id in &placed {
+            let recorded = audit.iter().any(|r| {
+                r["kind"] == "live_order"
+                    && r["order_id"] == order_id.to_string().as_str()
+                    && r["detail"]["source"] == "swarm"
+            });
+            assert!(recorded, "every order sent was recorded as the swarm's first: {order_id}");
+        }
+
+        // With a per-order limit no order of the swarm's meets, nothing reaches the venue.
+        let mut strict = GuardConfig::default();
+        strict.oversight.max_order_notional = Decimal::ONE;
+        let (calls, audit) = swarm_live("refused", strict).await;
+        assert!(!calls.iter().any(|c| matches!(c, VenueCall::Place(_))), "nothing sent");
+        let refused =
+            audit.iter().filter(|r| r["kind"] == "live_order" && r["detail"]["refused"] == "OVERSIGHT_BREACH");
+        assert!(refused.count() > 0, "the swarm's orders were refused by the guard and recorded");
+    }
+}
