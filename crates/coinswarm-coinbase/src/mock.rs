@@ -70,6 +70,8 @@ pub struct MockState {
     /// Messages for connections subscribed to the `user` channel alone (they take no plan):
     /// sent as they are queued, within 50 ms.
     pub user_events: VecDeque<Value>,
+    /// Accounts and orders listed per page (`None`: the request's `limit`), so paging shows.
+    pub page_size: Option<usize>,
     /// Products answered as delisted (trading disabled).
     pub delisted: HashSet<String>,
     /// The REST `product_book` answer (`pricebook`).
@@ -367,7 +369,10 @@ async fn accounts(State(state): State<Arc<Mutex<MockState>>>, uri: Uri, headers:
     if let Some(fault) = take_fault(&state, uri.path()) {
         return fault_response(&fault).unwrap_or_else(|| error(StatusCode::BAD_GATEWAY, "BAD_GATEWAY", "lost"));
     }
-    let balances = state.lock().unwrap().balances.clone();
+    let (balances, page_size) = {
+        let state = state.lock().unwrap();
+        (state.balances.clone(), state.page_size)
+    };
     let accounts: Vec<Value> = balances
         .iter()
         .enumerate()
@@ -376,7 +381,20 @@ async fn accounts(State(state): State<Arc<Mutex<MockState>>>, uri: Uri, headers:
             "available_balance": {"value": value, "currency": currency}, "hold": {"value": "0", "currency": currency}})
         })
         .collect();
-    Json(json!({"accounts": accounts, "has_next": false, "cursor": "", "size": accounts.len()})).into_response()
+    Json(one_page("accounts", accounts, uri.query().unwrap_or_default(), page_size)).into_response()
+}
+
+/// One page of `entries` from the request's `cursor` (an index here), `page_size` or the
+/// request's `limit` at a time, with Coinbase's `has_next` and `cursor`.
+fn one_page(name: &str, entries: Vec<Value>, query: &str, page_size: Option<usize>) -> Value {
+    let param =
+        |key: &str| query.split('&').find_map(|pair| pair.strip_prefix(key)).and_then(|v| v.parse::<usize>().ok());
+    let size = page_size.or_else(|| param("limit=")).unwrap_or(49).max(1);
+    let from = param("cursor=").unwrap_or(0).min(entries.len());
+    let to = (from + size).min(entries.len());
+    let has_next = to < entries.len();
+    let page = entries[from..to].to_vec();
+    json!({name: page, "has_next": has_next, "cursor": if has_next { to.to_string() } else { String::new() }, "size": page.len()})
 }
 
 /// Coinbase's usual rules for a USD pair; a product named in `MockState::delisted` is
@@ -405,12 +423,13 @@ async fn list_orders(State(state): State<Arc<Mutex<MockState>>>, uri: Uri, heade
     let query = uri.query().unwrap_or_default().to_string();
     let products: Vec<&str> = query.split('&').filter_map(|pair| pair.strip_prefix("product_ids=")).collect();
     let state = state.lock().unwrap();
-    let orders: Vec<&Value> = state
+    let orders: Vec<Value> = state
         .orders
         .values()
         .filter(|o| products.is_empty() || products.iter().any(|p| o["product_id"] == *p))
+        .cloned()
         .collect();
-    Json(json!({"orders": orders, "has_next": false, "cursor": ""})).into_response()
+    Json(one_page("orders", orders, &query, state.page_size)).into_response()
 }
 
 async fn get_order(

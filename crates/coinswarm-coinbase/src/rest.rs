@@ -65,8 +65,8 @@ pub fn install_tls_provider() {
     });
 }
 
-/// Most pages of accounts followed (250 each).
-const MAX_ACCOUNT_PAGES: usize = 40;
+/// Most pages of a paged answer followed (250 entries each).
+const MAX_PAGES: usize = 40;
 
 /// A Coinbase REST client.
 #[derive(Debug)]
@@ -203,20 +203,32 @@ impl CoinbaseRest {
     /// Every account's balance, following Coinbase's pages (250 a page).
     pub async fn balances(&self) -> Result<Vec<crate::orders::Balance>, CoinbaseError> {
         let mut balances = Vec::new();
-        let mut cursor = String::new();
-        for _ in 0..MAX_ACCOUNT_PAGES {
-            let mut query = vec![("limit", "250".to_string())];
-            if !cursor.is_empty() {
-                query.push(("cursor", cursor.clone()));
-            }
-            let page = self.send(Method::GET, "/api/v3/brokerage/accounts", &query, None, true).await?;
+        let mut cursor = Some(String::new());
+        for _ in 0..MAX_PAGES {
+            let Some(at) = cursor else { return Ok(balances) };
+            let (page, next) = self.page("/api/v3/brokerage/accounts", Vec::new(), at).await?;
             balances.extend(crate::orders::balances(&page)?);
-            cursor = page.get("cursor").and_then(Value::as_str).unwrap_or_default().to_string();
-            if page.get("has_next").and_then(Value::as_bool) != Some(true) || cursor.is_empty() {
-                return Ok(balances);
-            }
+            cursor = next;
         }
-        Err(CoinbaseError::Invalid(format!("more than {MAX_ACCOUNT_PAGES} pages of accounts")))
+        Err(CoinbaseError::Invalid(format!("more than {MAX_PAGES} pages of accounts")))
+    }
+
+    /// One page of a paged GET (250 entries from `cursor`, empty for the first), and the
+    /// cursor of the next page when Coinbase says there is one.
+    async fn page(
+        &self,
+        path: &str,
+        mut query: Vec<(&str, String)>,
+        cursor: String,
+    ) -> Result<(Value, Option<String>), CoinbaseError> {
+        query.push(("limit", "250".to_string()));
+        if !cursor.is_empty() {
+            query.push(("cursor", cursor));
+        }
+        let page = self.send(Method::GET, path, &query, None, true).await?;
+        let next = page.get("cursor").and_then(Value::as_str).unwrap_or_default().to_string();
+        let more = page.get("has_next").and_then(Value::as_bool) == Some(true) && !next.is_empty();
+        Ok((page, more.then_some(next)))
     }
 
     /// Creates an order. `order` is Coinbase's create-order body; a `client_order_id` is
@@ -254,30 +266,24 @@ impl CoinbaseRest {
         since: Timestamp,
         until: Timestamp,
     ) -> Result<Option<String>, CoinbaseError> {
-        let mut cursor = String::new();
-        for _ in 0..MAX_ACCOUNT_PAGES {
-            let mut query = vec![
+        let mut cursor = Some(String::new());
+        for _ in 0..MAX_PAGES {
+            let Some(at) = cursor else { return Ok(None) };
+            let query = vec![
                 ("product_ids", product_id.to_string()),
                 ("start_date", since.to_rfc3339()),
                 ("end_date", until.to_rfc3339()),
-                ("limit", "250".to_string()),
             ];
-            if !cursor.is_empty() {
-                query.push(("cursor", cursor.clone()));
-            }
-            let page = self.list_orders(&query).await?;
+            let (page, next) = self.page("/api/v3/brokerage/orders/historical/batch", query, at).await?;
             let orders = page.get("orders").and_then(Value::as_array).cloned().unwrap_or_default();
             let found =
                 orders.iter().find(|o| o.get("client_order_id").and_then(Value::as_str) == Some(client_order_id));
             if let Some(id) = found.and_then(|o| o.get("order_id")).and_then(Value::as_str) {
                 return Ok(Some(id.to_string()));
             }
-            cursor = page.get("cursor").and_then(Value::as_str).unwrap_or_default().to_string();
-            if page.get("has_next").and_then(Value::as_bool) != Some(true) || cursor.is_empty() {
-                return Ok(None);
-            }
+            cursor = next;
         }
-        Err(CoinbaseError::Invalid(format!("more than {MAX_ACCOUNT_PAGES} pages of orders")))
+        Err(CoinbaseError::Invalid(format!("more than {MAX_PAGES} pages of orders")))
     }
 
     /// One order.

@@ -134,3 +134,32 @@ async fn the_client_side_limit_keeps_requests_under_coinbases() {
     assert_eq!(mock.with(|s| s.rate_limited), 0, "never answered 429");
     assert!(elapsed >= Duration::from_millis(1700), "50 requests at 18/s after a burst of 18: {elapsed:?}");
 }
+
+#[tokio::test]
+async fn balances_and_order_lookups_follow_coinbase_pages() {
+    let key = CdpKey::new("organizations/o/apiKeys/k", ED25519).unwrap();
+    let mock = MockCoinbase::start(Some(key.verifying_key()), None).await;
+    let client = CoinbaseRest::new(config(&mock), Some(key)).unwrap();
+    let currencies = ["ADA", "BTC", "DOT", "ETH", "SOL", "USD", "XRP"];
+    mock.with(|s| {
+        s.page_size = Some(2);
+        for (i, currency) in currencies.iter().enumerate() {
+            s.balances.insert(currency.to_string(), format!("{i}.5"));
+        }
+    });
+    let balances = client.balances().await.unwrap();
+    let found: Vec<&str> = balances.iter().map(|b| b.currency.as_str()).collect();
+    assert_eq!(found, currencies, "all 7 over 4 pages");
+    let pages = mock.with(|s| s.requests.iter().filter(|(_, p, _)| p.ends_with("/accounts")).count());
+    assert_eq!(pages, 4);
+
+    // The fifth of five orders is found on the third page; an unknown id is not found.
+    for i in 0..5 {
+        let body = json!({"client_order_id": format!("c{i}"), "product_id": "BTC-USD", "side": "BUY",
+            "order_configuration": {"limit_limit_gtc": {"base_size": "0.1", "limit_price": "100.00"}}});
+        client.create_order(body).await.unwrap();
+    }
+    let (since, until) = (Timestamp::from_millis(0), Timestamp::from_millis(4_000_000_000_000));
+    assert_eq!(client.find_order(btc(), "c4", since, until).await.unwrap().as_deref(), Some("order-5"));
+    assert_eq!(client.find_order(btc(), "nope", since, until).await.unwrap(), None);
+}
