@@ -13,7 +13,6 @@ use crate::registry::Sessions;
 use crate::session::{self, SessionHandle, SessionSpec};
 use crate::store::{AnalyticsBuffer, MemoryKv, SqlStore};
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use coinswarm_core::exchange::ExchangeConfig;
 use coinswarm_core::market::{Product, ProductId};
 use coinswarm_core::swarm::{DecisionLog, Swarm, SwarmConfig};
@@ -38,6 +37,8 @@ pub struct AppParts {
     pub guard: KeyGuard,
     pub hub: Arc<Hub>,
     pub http_metrics: HttpMetrics,
+    /// Open connections within `connections.max` and `connections.max_per_ip`.
+    pub connections: Arc<crate::serve::admission::Admission>,
     /// Analytics recorded on hot paths, written by the post-trade loop.
     pub analytics: Arc<AnalyticsBuffer>,
     /// Turns true when the server begins to shut down (streams close, the feed stops).
@@ -205,6 +206,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         guard: KeyGuard::default(),
         hub: hub.clone(),
         http_metrics: HttpMetrics::default(),
+        connections: crate::serve::admission::Admission::new(
+            crate::serve::fit_to_descriptor_limit(config.connections.max),
+            config.connections.max_per_ip,
+        ),
         analytics: Arc::new(AnalyticsBuffer::default()),
         shutdown: shutdown_rx.clone(),
         backtests: Arc::new(tokio::sync::Semaphore::new(config.mcp.max_concurrent_backtests)),
@@ -275,21 +280,19 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let router = api::router(AppState(parts.clone()));
-    let send_buffer = config.stream.send_buffer_bytes;
-    let listener = listener.tap_io(move |tcp| {
-        // Small responses and stream frames go out at once (no Nagle delay), and a client
-        // that stops reading pins at most `send_buffer` bytes of kernel memory.
-        let _ = tcp.set_nodelay(true);
-        let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer);
-    });
+    let policy = crate::serve::ConnectionPolicy {
+        admission: parts.connections.clone(),
+        header_read_timeout: Duration::from_millis(config.connections.header_read_timeout_ms),
+        idle_timeout: Duration::from_millis(config.connections.idle_timeout_ms),
+        send_buffer_bytes: config.stream.send_buffer_bytes,
+    };
     let mut http_shutdown = shutdown_rx.clone();
     let http = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = http_shutdown.wait_for(|stop| *stop).await;
-            })
-            .await
-            .context("the HTTP server failed")
+        crate::serve::serve(listener, router, policy, async move {
+            let _ = http_shutdown.wait_for(|stop| *stop).await;
+        })
+        .await;
+        Ok(())
     });
     let post_trade = tokio::spawn(crate::post_trade::run(store.clone(), parts.analytics.clone(), shutdown_rx.clone()));
     parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(post_trade);

@@ -22,6 +22,7 @@ pub struct ServerConfig {
     pub accounts: AccountsConfig,
     pub cache: CacheConfig,
     pub limits: LimitsConfig,
+    pub connections: ConnectionsConfig,
     pub stream: StreamConfig,
     pub memory: MemoryConfig,
     /// Oversight limits and circuit breaker for orders placed through the API and MCP.
@@ -119,11 +120,33 @@ pub struct McpConfig {
     /// `run_backtest` calls running at once; one more is refused as busy. Default 1 (one of
     /// the two cores stays with trading).
     pub max_concurrent_backtests: usize,
+    /// MCP sessions open at once over HTTP, all keys together; one more `initialize` is
+    /// refused with 503 until one ends. Default 256.
+    pub max_sessions: usize,
+    /// MCP sessions one API key may hold open; one more `initialize` is refused with 429.
+    /// Default 16.
+    pub max_sessions_per_key: usize,
+    /// An MCP session that sees no request for this long is ended (the client initializes
+    /// again), in ms. Default 60,000.
+    pub session_idle_ms: u64,
+    /// Host names (optionally `name:port`) `/mcp` answers to: its defence against DNS
+    /// rebinding. Default the loopback names. With `--allow-remote`, add the names clients
+    /// use to reach the server; `["*"]` turns the check off.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for McpConfig {
     fn default() -> Self {
-        Self { enabled: true, max_backtest_bars: 20_000, backtest_timeout_ms: 30_000, max_concurrent_backtests: 1 }
+        Self {
+            enabled: true,
+            max_backtest_bars: 20_000,
+            backtest_timeout_ms: 30_000,
+            max_concurrent_backtests: 1,
+            max_sessions: 256,
+            max_sessions_per_key: 16,
+            session_idle_ms: 60_000,
+            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+        }
     }
 }
 
@@ -234,6 +257,39 @@ pub struct LimitsConfig {
     pub requests_per_second: u32,
     /// Burst each API key may make at once (token bucket size). Default 400.
     pub burst: u32,
+    /// Failed authentications (unknown, revoked or malformed keys) each client address may
+    /// make per second once its burst is spent; past it, 429 with `Retry-After` before any
+    /// key is looked up. Default 2.
+    pub auth_failures_per_second: u32,
+    /// Failed authentications each client address may make at once. Default 20.
+    pub auth_failure_burst: u32,
+    /// How long a secret found to be unknown is answered 401 from memory, without a store
+    /// lookup, in ms. Default 5,000.
+    pub unknown_key_cache_ms: u64,
+}
+
+/// Connections to the HTTP server: how many, and how long each may take.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConnectionsConfig {
+    /// Connections open at once, all clients together (HTTP, WebSocket and MCP); one more
+    /// is answered 503 and closed. Lowered at start to fit the process's file descriptor
+    /// limit. Default 1,024.
+    pub max: usize,
+    /// Connections one client address may hold open; one more is answered 503 and closed.
+    /// 0 turns the cap off (behind a reverse proxy every client shares its address).
+    /// Default 128.
+    pub max_per_ip: usize,
+    /// A request's head (request line and headers) must arrive within this time of the
+    /// connection's start or of the previous response, in ms; it also ends keep-alive
+    /// connections left idle this long. Default 10,000.
+    pub header_read_timeout_ms: u64,
+    /// A request's body must arrive within this time of its head, in ms; otherwise 408.
+    /// Default 10,000.
+    pub body_read_timeout_ms: u64,
+    /// A connection (HTTP, WebSocket or MCP stream) on which no byte moves either way for
+    /// this long is closed, in ms. Streams keep theirs alive with pings. Default 60,000.
+    pub idle_timeout_ms: u64,
 }
 
 /// The `/stream` WebSocket.
@@ -253,6 +309,15 @@ pub struct StreamConfig {
     /// memory a client that stops reading can pin and makes it show as slow within
     /// `send_timeout_ms`. Default 256 KiB.
     pub send_buffer_bytes: usize,
+    /// A connection that has not subscribed to a channel this long after it opened is
+    /// closed (code 1008), in ms. Default 5,000.
+    pub subscribe_timeout_ms: u64,
+    /// The server pings every connection this often, in ms, so a quiet subscription is not
+    /// taken for an idle connection (`connections.idle_timeout_ms`). Default 20,000.
+    pub ping_interval_ms: u64,
+    /// A `fills` subscription's API key is checked again this often, in ms: a revoked key's
+    /// subscription ends within this time (plus the key cache's 5 s). Default 5,000.
+    pub key_recheck_ms: u64,
 }
 
 impl Default for ServerConfig {
@@ -265,6 +330,7 @@ impl Default for ServerConfig {
             accounts: AccountsConfig::default(),
             cache: CacheConfig::default(),
             limits: LimitsConfig::default(),
+            connections: ConnectionsConfig::default(),
             stream: StreamConfig::default(),
             memory: MemoryConfig::default(),
             guard: GuardConfig::default(),
@@ -305,18 +371,45 @@ impl Default for CacheConfig {
 
 impl Default for LimitsConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 64 * 1024, requests_per_second: 200, burst: 400 }
+        Self {
+            max_body_bytes: 64 * 1024,
+            requests_per_second: 200,
+            burst: 400,
+            auth_failures_per_second: 2,
+            auth_failure_burst: 20,
+            unknown_key_cache_ms: 5_000,
+        }
+    }
+}
+
+impl Default for ConnectionsConfig {
+    fn default() -> Self {
+        Self {
+            max: 1_024,
+            max_per_ip: 128,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+        }
     }
 }
 
 impl Default for StreamConfig {
     fn default() -> Self {
-        Self { coalesce_ms: 50, send_timeout_ms: 2000, max_batches_behind: 128, send_buffer_bytes: 256 * 1024 }
+        Self {
+            coalesce_ms: 50,
+            send_timeout_ms: 2000,
+            max_batches_behind: 128,
+            send_buffer_bytes: 256 * 1024,
+            subscribe_timeout_ms: 5_000,
+            ping_interval_ms: 20_000,
+            key_recheck_ms: 5_000,
+        }
     }
 }
 
 /// The `COINSWARM_*` variables read, each naming the setting it overrides.
-pub const ENV_VARS: [(&str, &str); 17] = [
+pub const ENV_VARS: [(&str, &str); 20] = [
     ("COINSWARM_LISTEN", "listen"),
     ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
     ("COINSWARM_DATA_DIR", "data_dir"),
@@ -325,6 +418,9 @@ pub const ENV_VARS: [(&str, &str); 17] = [
     ("COINSWARM_INITIAL_CAPITAL", "accounts.initial_capital"),
     ("COINSWARM_REQUESTS_PER_SECOND", "limits.requests_per_second"),
     ("COINSWARM_BURST", "limits.burst"),
+    ("COINSWARM_MAX_CONNECTIONS", "connections.max"),
+    ("COINSWARM_MAX_CONNECTIONS_PER_IP", "connections.max_per_ip"),
+    ("COINSWARM_MCP_ALLOWED_HOSTS", "mcp.allowed_hosts"),
     ("COINSWARM_STREAM_SEND_TIMEOUT_MS", "stream.send_timeout_ms"),
     ("COINSWARM_STREAM_SEND_BUFFER_BYTES", "stream.send_buffer_bytes"),
     ("COINSWARM_MEMORY_ENABLED", "memory.enabled"),
@@ -375,6 +471,8 @@ impl ServerConfig {
                 self.limits.requests_per_second = value.parse().map_err(|e| parse_error(&e))?;
             }
             "limits.burst" => self.limits.burst = value.parse().map_err(|e| parse_error(&e))?,
+            "connections.max" => self.connections.max = value.parse().map_err(|e| parse_error(&e))?,
+            "connections.max_per_ip" => self.connections.max_per_ip = value.parse().map_err(|e| parse_error(&e))?,
             "stream.send_timeout_ms" => self.stream.send_timeout_ms = value.parse().map_err(|e| parse_error(&e))?,
             "memory.enabled" => self.memory.enabled = value.parse().map_err(|e| parse_error(&e))?,
             "guard.enabled" => self.guard.enabled = value.parse().map_err(|e| parse_error(&e))?,
@@ -384,6 +482,10 @@ impl ServerConfig {
                     "coinbase" => FeedSource::Coinbase,
                     other => bail!("not a valid feed.source: '{other}' (replay or coinbase)"),
                 }
+            }
+            "mcp.allowed_hosts" => {
+                self.mcp.allowed_hosts =
+                    value.split(',').map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect();
             }
             "feed.products" => {
                 self.feed.products = value.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
@@ -425,6 +527,35 @@ impl ServerConfig {
         }
         if self.limits.requests_per_second == 0 || self.limits.burst == 0 {
             bail!("limits.requests_per_second and limits.burst must be at least 1");
+        }
+        if self.limits.auth_failures_per_second == 0 || self.limits.auth_failure_burst == 0 {
+            bail!("limits.auth_failures_per_second and limits.auth_failure_burst must be at least 1");
+        }
+        let connections = &self.connections;
+        if connections.max == 0 {
+            bail!("connections.max must be at least 1");
+        }
+        if connections.header_read_timeout_ms == 0
+            || connections.body_read_timeout_ms == 0
+            || connections.idle_timeout_ms == 0
+        {
+            bail!(
+                "connections.header_read_timeout_ms, connections.body_read_timeout_ms and connections.idle_timeout_ms must be at least 1"
+            );
+        }
+        if self.stream.subscribe_timeout_ms == 0 || self.stream.key_recheck_ms == 0 {
+            bail!("stream.subscribe_timeout_ms and stream.key_recheck_ms must be at least 1");
+        }
+        if self.stream.ping_interval_ms == 0 || self.stream.ping_interval_ms >= connections.idle_timeout_ms {
+            bail!(
+                "stream.ping_interval_ms must be at least 1 and below connections.idle_timeout_ms, or quiet subscriptions are closed as idle"
+            );
+        }
+        if self.mcp.max_sessions == 0 || self.mcp.max_sessions_per_key == 0 || self.mcp.session_idle_ms == 0 {
+            bail!("mcp.max_sessions, mcp.max_sessions_per_key and mcp.session_idle_ms must be at least 1");
+        }
+        if self.mcp.allowed_hosts.is_empty() {
+            bail!("mcp.allowed_hosts must name at least one host (or \"*\" to turn the check off)");
         }
         if self.stream.coalesce_ms == 0 || self.stream.send_timeout_ms == 0 || self.stream.max_batches_behind == 0 {
             bail!("stream.coalesce_ms, stream.send_timeout_ms and stream.max_batches_behind must be at least 1");

@@ -29,6 +29,7 @@ pub mod order_guard;
 pub mod order_snapshot;
 pub mod post_trade;
 pub mod registry;
+pub mod serve;
 pub mod session;
 pub mod store;
 

@@ -41,39 +41,72 @@ impl Histogram {
     }
 }
 
+/// The methods a metric label may name; any other method is counted as `OTHER`, so a
+/// client inventing method names cannot create series.
+const METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
+
+/// The label a request's method is counted under: one of [`METHODS`], else `OTHER`.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    METHODS.iter().find(|m| **m == method.as_str()).copied().unwrap_or("OTHER")
+}
+
+/// Most (route, method, status) series kept. Routes are the router's templates (plus
+/// `unmatched`), methods a fixed set and statuses the server's own, so real traffic stays far
+/// below this; anything beyond it is counted under route `overflow`, so memory stays bounded
+/// whatever a client sends.
+pub const MAX_SERIES: usize = 2_000;
+
+/// The route label for requests past [`MAX_SERIES`].
+const OVERFLOW_ROUTE: &str = "overflow";
+
 /// Request metrics, keyed by route template (`/api/orders/{id}`), never by raw path.
 #[derive(Debug, Default)]
 pub struct HttpMetrics {
-    routes: Mutex<HashMap<String, RouteStats>>,
+    routes: Mutex<Routes>,
+}
+
+#[derive(Debug, Default)]
+struct Routes {
+    by_route: HashMap<String, RouteStats>,
+    series: usize,
 }
 
 #[derive(Debug, Default)]
 struct RouteStats {
     /// (method, status) → requests.
-    requests: BTreeMap<(String, u16), u64>,
+    requests: BTreeMap<(&'static str, u16), u64>,
     latency: Histogram,
 }
 
 impl HttpMetrics {
-    /// Counts one request (one lock; allocates only the first time a route or status is seen).
-    pub fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+    /// Counts one request (one lock; allocates only the first time a series is seen).
+    /// `route` must be a route template or a fixed name, never a raw path.
+    pub fn record(&self, route: &str, method: &'static str, status: u16, elapsed: Duration) {
         let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-        let stats = match routes.get_mut(route) {
+        let known = routes.by_route.get(route).is_some_and(|stats| stats.requests.contains_key(&(method, status)));
+        let route = if known || routes.series < MAX_SERIES { route } else { OVERFLOW_ROUTE };
+        let Routes { by_route, series } = &mut *routes;
+        let stats = match by_route.get_mut(route) {
             Some(stats) => stats,
-            None => routes.entry(route.to_string()).or_default(),
+            None => by_route.entry(route.to_string()).or_default(),
         };
-        match stats.requests.iter_mut().find(|((m, s), _)| m == method && *s == status) {
-            Some((_, count)) => *count += 1,
-            None => {
-                stats.requests.insert((method.to_string(), status), 1);
-            }
-        }
+        let count = stats.requests.entry((method, status)).or_insert_with(|| {
+            *series += 1;
+            0
+        });
+        *count += 1;
         stats.latency.observe(elapsed);
+    }
+
+    /// The (route, method, status) series held.
+    pub fn series(&self) -> usize {
+        self.routes.lock().unwrap_or_else(|p| p.into_inner()).series
     }
 
     /// The request metrics in Prometheus' text format.
     pub fn render(&self, out: &mut String) {
         let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        let routes = &routes.by_route;
         let mut names: Vec<&String> = routes.keys().collect();
         names.sort();
         let _ = writeln!(out, "# HELP coinswarm_http_requests_total HTTP requests by route, method and status.");
@@ -100,4 +133,39 @@ pub fn render_value(out: &mut String, name: &str, kind: &str, help: &str, value:
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
     let _ = writeln!(out, "{name} {value}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Method;
+
+    #[test]
+    fn invented_method_names_share_one_label() {
+        let metrics = HttpMetrics::default();
+        for i in 0..1_000 {
+            let method = Method::from_bytes(format!("INVENTED{i}").as_bytes()).unwrap();
+            metrics.record("unmatched", method_label(&method), 404, Duration::from_micros(5));
+        }
+        metrics.record("unmatched", method_label(&Method::GET), 404, Duration::from_micros(5));
+        assert_eq!(metrics.series(), 2, "OTHER and GET");
+        let mut out = String::new();
+        metrics.render(&mut out);
+        assert!(out.contains("route=\"unmatched\",method=\"OTHER\",status=\"404\"} 1000"), "{out}");
+        assert!(!out.contains("INVENTED"));
+    }
+
+    #[test]
+    fn series_past_the_cap_are_counted_under_overflow() {
+        let metrics = HttpMetrics::default();
+        for i in 0..(MAX_SERIES + 500) {
+            metrics.record(&format!("/route/{i}"), "GET", 200, Duration::from_micros(5));
+        }
+        assert_eq!(metrics.series(), MAX_SERIES + 1, "the cap, plus the overflow series");
+        metrics.record("/route/0", "GET", 200, Duration::from_micros(5));
+        let mut out = String::new();
+        metrics.render(&mut out);
+        assert!(out.contains("route=\"overflow\",method=\"GET\",status=\"200\"} 500"), "{out}");
+        assert!(out.contains("route=\"/route/0\",method=\"GET\",status=\"200\"} 2"), "a known series still counts");
+    }
 }

@@ -3,8 +3,10 @@
 mod accounts;
 mod analytics;
 mod auth;
+mod body_deadline;
 mod dashboard;
 mod error;
+mod key_guard;
 mod market;
 mod memory;
 mod observe;
@@ -21,8 +23,9 @@ use axum::routing::{get, post};
 use std::ops::Deref;
 use std::sync::Arc;
 
-pub use auth::{Caller, KeyGuard};
+pub use auth::{Caller, peer_ip, refusal_error};
 pub use error::ApiError;
+pub use key_guard::{KEY_CACHE, KeyGuard, Refusal};
 
 /// What every handler reads.
 #[derive(Debug, Clone)]
@@ -41,9 +44,10 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.max_body_bytes;
     let mut router = Router::new();
     if state.config.mcp.enabled {
+        let (service, sessions) = crate::mcp::http::service(&state);
         let mcp = tower::ServiceBuilder::new()
-            .layer(axum::middleware::from_fn_with_state(state.clone(), crate::mcp::http::authenticate))
-            .service(crate::mcp::http::service(&state));
+            .layer(axum::middleware::from_fn_with_state((state.clone(), sessions), crate::mcp::http::authenticate))
+            .service(service);
         router = router.route_service("/mcp", mcp);
     }
     router
@@ -76,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(ops::unknown_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), body_deadline::read_body))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe::record))
         .with_state(state)
 }

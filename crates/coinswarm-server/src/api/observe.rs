@@ -12,8 +12,10 @@ use std::fmt::Write;
 use std::time::Instant;
 
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // Labels from a fixed set: the matched route template (never the raw path) and a known
+    // method name, so no client can create series.
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
-    let method = request.method().to_string();
+    let method = crate::metrics::method_label(request.method());
     let started = Instant::now();
     let mut response = next.run(request).await;
     let elapsed = started.elapsed();
@@ -22,7 +24,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     if let Ok(timing) = header::HeaderValue::from_str(&format!("app;dur={:.3}", elapsed.as_secs_f64() * 1000.0)) {
         response.headers_mut().insert("server-timing", timing);
     }
-    state.http_metrics.record(&route, &method, status, elapsed);
+    state.http_metrics.record(&route, method, status, elapsed);
     tracing::debug!(%route, %method, status, micros = elapsed.as_micros() as u64, "request");
     response
 }
@@ -33,6 +35,20 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let cache = state.kv.stats();
     render_value(&mut out, "coinswarm_cache_hits_total", "counter", "Kv cache hits.", cache.hits as f64);
     render_value(&mut out, "coinswarm_cache_misses_total", "counter", "Kv cache misses.", cache.misses as f64);
+    render_value(
+        &mut out,
+        "coinswarm_connections",
+        "gauge",
+        "Open connections (HTTP, WebSocket, MCP).",
+        state.connections.open() as f64,
+    );
+    render_value(
+        &mut out,
+        "coinswarm_connections_refused_total",
+        "counter",
+        "Connections refused over connections.max or connections.max_per_ip.",
+        state.connections.refused() as f64,
+    );
     render_value(&mut out, "coinswarm_ws_clients", "gauge", "Open /stream connections.", state.hub.clients() as f64);
     render_value(
         &mut out,

@@ -9,13 +9,20 @@
 //! A client that cannot keep up is closed with a reason (close code 1008): when a write
 //! waits longer than `stream.send_timeout_ms` or it falls `stream.max_batches_behind`
 //! batches behind. Each connection is its own task, so a slow one never delays the others.
+//! A connection that holds no subscription for `stream.subscribe_timeout_ms` (from its
+//! start, or since it unsubscribed from everything) is closed too. The server pings every
+//! `stream.ping_interval_ms`, so a quiet subscription is never closed as idle. A `fills`
+//! subscription's key is checked again every `stream.key_recheck_ms`: once the key is
+//! revoked the subscription ends, with an error message.
 //!
 //! Subscribe: `{"type":"subscribe","channels":["ticker","fills"],"product_ids":["BTC-USD"],"api_key":"csk_…"}`;
 //! `unsubscribe` takes the same shape. Messages: `{"channel","product_id","data"}`.
 
 use super::AppState;
+use super::auth::PeerIp;
+use super::key_guard::Refusal;
 use crate::hub::{Batch, Channel};
-use crate::keys::{self, Scope};
+use crate::keys::Scope;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
@@ -25,6 +32,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
@@ -42,14 +50,14 @@ struct ClientMessage {
     api_key: Option<String>,
 }
 
-pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(State(state): State<AppState>, PeerIp(peer): PeerIp, ws: WebSocketUpgrade) -> Response {
     // Small buffers: thousands of connections each hold their own (the 128 KiB read buffer
     // by default would cost 640 MB for 5,000 clients); client messages are small.
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)
         .max_message_size(64 * 1024)
         .max_frame_size(64 * 1024)
-        .on_upgrade(move |socket| serve(state, socket))
+        .on_upgrade(move |socket| serve(state, socket, peer))
 }
 
 /// What one connection is subscribed to.
@@ -57,7 +65,14 @@ pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Res
 struct Subscriptions {
     /// (channel, product); `None` for channels that are not per product.
     entries: Vec<(Channel, Option<ProductId>)>,
-    fills: Option<broadcast::Receiver<Fill>>,
+    fills: Option<FillsSubscription>,
+}
+
+/// The caller's own fills, and the secret that opened them (checked again periodically).
+#[derive(Debug)]
+struct FillsSubscription {
+    fills: broadcast::Receiver<Fill>,
+    secret: String,
 }
 
 impl Subscriptions {
@@ -77,16 +92,24 @@ impl Drop for AbortOnDrop {
     }
 }
 
-async fn serve(state: AppState, socket: WebSocket) {
+async fn serve(state: AppState, socket: WebSocket, peer: Option<IpAddr>) {
     let mut batches = state.hub.subscribe();
     let (mut sink, stream) = socket.split();
     // Client messages are rare: a reader task forwards them, so the writer's loop is woken
     // by market batches without polling the socket for input each time.
     let (client_tx, mut client_rx) = mpsc::channel(16);
     let _reader = AbortOnDrop(tokio::spawn(read_client(stream, client_tx)).abort_handle());
-    let send_timeout = Duration::from_millis(state.config.stream.send_timeout_ms);
+    let config = &state.config.stream;
+    let send_timeout = Duration::from_millis(config.send_timeout_ms);
+    let subscribe_timeout = Duration::from_millis(config.subscribe_timeout_ms);
+    // Closes a connection without subscriptions; moved forward whenever it has some.
+    let unsubscribed_deadline = tokio::time::sleep(subscribe_timeout);
+    tokio::pin!(unsubscribed_deadline);
+    let mut was_subscribed = false;
+    let mut pings = every(Duration::from_millis(config.ping_interval_ms));
+    let mut key_checks = every(Duration::from_millis(config.key_recheck_ms));
     let mut subscriptions = Subscriptions::default();
-    let mut outgoing: Vec<Utf8Bytes> = Vec::new();
+    let mut outgoing: Vec<Message> = Vec::new();
     loop {
         tokio::select! {
             biased;
@@ -111,11 +134,11 @@ async fn serve(state: AppState, socket: WebSocket) {
             },
             message = client_rx.recv() => match message {
                 Some(ClientInput::Text(text)) => {
-                    let reply = on_client_message(&state, &mut subscriptions, &text).await;
-                    outgoing.push(reply.to_string().into());
+                    let reply = on_client_message(&state, &mut subscriptions, &text, peer).await;
+                    outgoing.push(text_message(&reply));
                 }
                 Some(ClientInput::Binary) => {
-                    outgoing.push(json!({"type": "error", "message": "send JSON text messages"}).to_string().into());
+                    outgoing.push(text_message(&json!({"type": "error", "message": "send JSON text messages"})));
                 }
                 // The client closed (or its connection ended): answer its close frame.
                 None => {
@@ -124,13 +147,28 @@ async fn serve(state: AppState, socket: WebSocket) {
                 }
             },
             fill = next_fill(&mut subscriptions.fills) => match fill {
-                Ok(fill) => outgoing.push(
-                    json!({"channel": "fills", "product_id": fill.product_id, "data": fill}).to_string().into(),
-                ),
+                Ok(fill) => outgoing.push(text_message(
+                    &json!({"channel": "fills", "product_id": fill.product_id, "data": fill}),
+                )),
                 Err(RecvError::Lagged(_)) => return close(sink, batches, "slow consumer: fell behind its fills").await,
                 Err(RecvError::Closed) => subscriptions.fills = None,
             },
+            _ = &mut unsubscribed_deadline, if subscriptions.entries.is_empty() => {
+                let reason = format!("no subscription within {} ms", subscribe_timeout.as_millis());
+                return close(sink, batches, &reason).await;
+            },
+            _ = pings.tick() => outgoing.push(Message::Ping(Default::default())),
+            _ = key_checks.tick(), if subscriptions.fills.is_some() => {
+                if let Some(reply) = recheck_fills_key(&state, &mut subscriptions, peer).await {
+                    outgoing.push(text_message(&reply));
+                }
+            },
         }
+        let subscribed = !subscriptions.entries.is_empty();
+        if was_subscribed && !subscribed {
+            unsubscribed_deadline.as_mut().reset(tokio::time::Instant::now() + subscribe_timeout);
+        }
+        was_subscribed = subscribed;
         if outgoing.is_empty() {
             continue;
         }
@@ -151,19 +189,45 @@ async fn serve(state: AppState, socket: WebSocket) {
     }
 }
 
+/// A timer that first fires one `period` from now.
+fn every(period: Duration) -> tokio::time::Interval {
+    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval
+}
+
+fn text_message(value: &Value) -> Message {
+    Message::Text(value.to_string().into())
+}
+
+/// Ends the `fills` subscription once its key no longer verifies (revoked), with the
+/// message to tell the client; `None` while the key is still good (or the store cannot say).
+async fn recheck_fills_key(state: &AppState, subscriptions: &mut Subscriptions, peer: Option<IpAddr>) -> Option<Value> {
+    let secret = &subscriptions.fills.as_ref()?.secret;
+    match state.guard.identify(&state.store, &state.config.limits, secret, peer).await {
+        Ok(key) if key.allows(Scope::Read) => None,
+        Err(Refusal::Unavailable(_) | Refusal::TooManyFailures { .. } | Refusal::RateLimited { .. }) => None,
+        Ok(_) | Err(Refusal::UnknownKey) => {
+            subscriptions.fills = None;
+            subscriptions.entries.retain(|(channel, _)| *channel != Channel::Fills);
+            Some(json!({"type": "error", "message": "the API key was revoked: the fills subscription has ended"}))
+        }
+    }
+}
+
 /// Queues every message, then one flush: one write for many messages.
-async fn send_all(sink: &mut Sink, outgoing: &mut Vec<Utf8Bytes>) -> Result<(), axum::Error> {
+async fn send_all(sink: &mut Sink, outgoing: &mut Vec<Message>) -> Result<(), axum::Error> {
     for message in outgoing.drain(..) {
-        sink.feed(Message::Text(message)).await?;
+        sink.feed(message).await?;
     }
     sink.flush().await
 }
 
 /// The batch's messages this connection subscribed to.
-fn select_updates(subscriptions: &Subscriptions, batch: &Batch, outgoing: &mut Vec<Utf8Bytes>) {
+fn select_updates(subscriptions: &Subscriptions, batch: &Batch, outgoing: &mut Vec<Message>) {
     for event in &batch.events {
         if subscriptions.wants(event.channel, event.product_id) {
-            outgoing.push(event.message.clone());
+            outgoing.push(Message::Text(event.message.clone()));
         }
     }
 }
@@ -187,9 +251,9 @@ async fn read_client(mut stream: SplitStream<WebSocket>, to_writer: mpsc::Sender
     }
 }
 
-async fn next_fill(fills: &mut Option<broadcast::Receiver<Fill>>) -> Result<Fill, RecvError> {
+async fn next_fill(fills: &mut Option<FillsSubscription>) -> Result<Fill, RecvError> {
     match fills {
-        Some(receiver) => receiver.recv().await,
+        Some(subscription) => subscription.fills.recv().await,
         None => std::future::pending().await,
     }
 }
@@ -206,7 +270,12 @@ async fn close(mut sink: Sink, batches: broadcast::Receiver<Arc<Batch>>, reason:
     let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
 }
 
-async fn on_client_message(state: &AppState, subscriptions: &mut Subscriptions, text: &str) -> Value {
+async fn on_client_message(
+    state: &AppState,
+    subscriptions: &mut Subscriptions,
+    text: &str,
+    peer: Option<IpAddr>,
+) -> Value {
     let message: ClientMessage = match serde_json::from_str(text) {
         Ok(message) => message,
         Err(e) => return json!({"type": "error", "message": format!("not a subscription message: {e}")}),
@@ -245,12 +314,21 @@ async fn on_client_message(state: &AppState, subscriptions: &mut Subscriptions, 
             let Some(secret) = &message.api_key else {
                 return json!({"type": "error", "message": "the fills channel needs api_key"});
             };
-            let key = match keys::verify(&state.store, secret).await {
-                Ok(Some(key)) if key.allows(Scope::Read) => key,
-                _ => return json!({"type": "error", "message": "unknown or revoked API key"}),
+            let key = match state.guard.authenticate(&state.store, &state.config.limits, secret, peer).await {
+                Ok(key) if key.allows(Scope::Read) => key,
+                Ok(_) | Err(Refusal::UnknownKey) => {
+                    return json!({"type": "error", "message": "unknown or revoked API key"});
+                }
+                Err(refusal) => {
+                    let error = super::auth::refusal_error(refusal);
+                    return json!({"type": "error", "message": error.message, "code": error.code});
+                }
             };
             match state.session(&key.account_id).await {
-                Ok(Some(session)) => subscriptions.fills = Some(session.subscribe_fills()),
+                Ok(Some(session)) => {
+                    subscriptions.fills =
+                        Some(FillsSubscription { fills: session.subscribe_fills(), secret: secret.clone() })
+                }
                 _ => return json!({"type": "error", "message": "the key's account is not available"}),
             }
         }

@@ -1,50 +1,91 @@
 //! MCP over Streamable HTTP at `/mcp` on the `up` server. Every request needs a bearer API
 //! key: it is checked (and rate limited) exactly as the REST API checks it, and the key
 //! rides in the request's extensions to the tool, which takes its account and scopes from
-//! it. Sessions end when the server shuts down, so open streams never hold the shutdown.
+//! it. Each session belongs to the key that opened it ([`McpSessions`]): another key naming
+//! it is answered 404. Sessions end after `mcp.session_idle_ms` without a request, and when
+//! the server shuts down, so open streams never hold the shutdown.
 
+use super::sessions::McpSessions;
 use super::{McpCaller, McpDesk};
-use crate::api::{ApiError, AppState, Caller};
+use crate::api::{AppState, Caller};
 use axum::extract::{FromRequestParts, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use std::sync::Arc;
+use std::time::Duration;
 
-/// The `/mcp` service: one [`McpDesk`] per MCP session, closed when `state.shutdown` fires.
-pub fn service(state: &AppState) -> StreamableHttpService<McpDesk, LocalSessionManager> {
+/// The header naming a request's MCP session.
+const SESSION_HEADER: &str = "mcp-session-id";
+
+/// The `/mcp` service (one [`McpDesk`] per MCP session, closed when `state.shutdown`
+/// fires) and the record of which key owns each session.
+pub fn service(state: &AppState) -> (StreamableHttpService<McpDesk, LocalSessionManager>, Arc<McpSessions>) {
+    let mcp = &state.config.mcp;
     let mut config = StreamableHttpServerConfig::default()
         .with_max_request_body_bytes(state.config.limits.max_body_bytes)
-        .with_sse_keep_alive(Some(std::time::Duration::from_secs(15)));
-    if state.config.allow_remote {
-        // Reached by other names than loopback; the bearer key still guards every request.
-        config = config.disable_allowed_hosts();
-    }
+        .with_sse_keep_alive(Some(Duration::from_secs(15)));
+    config = if mcp.allowed_hosts.iter().any(|host| host == "*") {
+        config.disable_allowed_hosts()
+    } else {
+        config.with_allowed_hosts(mcp.allowed_hosts.iter().cloned())
+    };
     let closing = config.cancellation_token.clone();
     let mut shutdown = state.shutdown.clone();
     tokio::spawn(async move {
         let _ = shutdown.wait_for(|stop| *stop).await;
         closing.cancel();
     });
+    let mut manager = LocalSessionManager::default();
+    manager.session_config.keep_alive = Some(Duration::from_millis(mcp.session_idle_ms));
+    let manager = Arc::new(manager);
+    let sessions = McpSessions::new(manager.clone(), mcp.max_sessions, mcp.max_sessions_per_key);
     let parts = state.0.clone();
-    StreamableHttpService::new(
-        move || Ok(McpDesk::per_request(parts.clone())),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    )
+    // The tools' router is built once; every session shares it.
+    let tools = Arc::new(McpDesk::tool_router());
+    let service =
+        StreamableHttpService::new(move || Ok(McpDesk::per_request(parts.clone(), tools.clone())), manager, config);
+    (service, sessions)
 }
 
-/// Checks the bearer key (401, 429 with `Retry-After`, as the REST API answers) and hands
-/// it to the MCP server.
-pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Checks the bearer key (401, 429 with `Retry-After`, as the REST API answers), holds a
+/// new session within the caps, refuses a session to any key but its owner's, and hands the
+/// key to the MCP server.
+pub async fn authenticate(
+    State((state, sessions)): State<(AppState, Arc<McpSessions>)>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (mut parts, body) = request.into_parts();
-    let caller: Result<Caller, ApiError> = Caller::from_request_parts(&mut parts, &state).await;
-    match caller {
-        Ok(Caller(key)) => {
-            parts.extensions.insert(McpCaller(key));
-            next.run(Request::from_parts(parts, body)).await
+    let key = match Caller::from_request_parts(&mut parts, &state).await {
+        Ok(Caller(key)) => key,
+        Err(error) => return error.into_response(),
+    };
+    let session = parts.headers.get(SESSION_HEADER).map(|id| id.to_str().unwrap_or_default().to_string());
+    let key_id = key.id.clone();
+    parts.extensions.insert(McpCaller(key));
+    let request = Request::from_parts(parts, body);
+    match session {
+        Some(session) => {
+            if let Err(error) = sessions.check_owner(&session, &key_id) {
+                return error.into_response();
+            }
+            next.run(request).await
         }
-        Err(error) => error.into_response(),
+        // A POST without a session is an `initialize` (rmcp refuses anything else).
+        None if request.method() == Method::POST => {
+            let reservation = match sessions.reserve(&key_id).await {
+                Ok(reservation) => reservation,
+                Err(error) => return error.into_response(),
+            };
+            let response = next.run(request).await;
+            if let Some(session) = response.headers().get(SESSION_HEADER).and_then(|id| id.to_str().ok()) {
+                reservation.bind(session);
+            }
+            response
+        }
+        None => next.run(request).await,
     }
 }

@@ -13,6 +13,7 @@
 pub mod http;
 mod prompts;
 mod resources;
+pub mod sessions;
 mod tools;
 
 use crate::api::ApiError;
@@ -46,7 +47,7 @@ pub struct McpDesk {
     parts: Arc<AppParts>,
     /// The caller on stdio; over HTTP each request carries its own.
     local: Option<ApiKey>,
-    tool_router: ToolRouter<Self>,
+    tool_router: Arc<ToolRouter<Self>>,
 }
 
 impl std::fmt::Debug for McpDesk {
@@ -58,12 +59,13 @@ impl std::fmt::Debug for McpDesk {
 impl McpDesk {
     /// A server whose every request comes from `caller` (stdio).
     pub fn local(parts: Arc<AppParts>, caller: ApiKey) -> Self {
-        Self { parts, local: Some(caller), tool_router: Self::tool_router() }
+        Self { parts, local: Some(caller), tool_router: Arc::new(Self::tool_router()) }
     }
 
-    /// A server whose requests each carry their caller (Streamable HTTP).
-    pub fn per_request(parts: Arc<AppParts>) -> Self {
-        Self { parts, local: None, tool_router: Self::tool_router() }
+    /// A server whose requests each carry their caller (Streamable HTTP), sharing the
+    /// tools' router built once.
+    pub fn per_request(parts: Arc<AppParts>, tool_router: Arc<ToolRouter<Self>>) -> Self {
+        Self { parts, local: None, tool_router }
     }
 
     /// The key behind a request: the HTTP request's, else the stdio caller.

@@ -114,11 +114,16 @@ pub fn run(args: &UpArgs) -> anyhow::Result<()> {
 /// The trace log on standard error (`RUST_LOG`, else `default_level`) and the runtime a
 /// server process runs on (`up`, `mcp`).
 pub(crate) fn server_runtime(default_level: &str) -> anyhow::Result<tokio::runtime::Runtime> {
+    // rmcp logs every MCP session's id at INFO: a session id is its bearer's handle, so it
+    // stays out of the log unless RUST_LOG names rmcp itself.
+    let from_env = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
+    let directives = match &from_env {
+        Some(value) if value.contains("rmcp") => value.clone(),
+        Some(value) => format!("{value},rmcp=warn"),
+        None => format!("{default_level},sqlx=warn,rmcp=warn"),
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| format!("{default_level},sqlx=warn").into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&directives).context("RUST_LOG is not a valid filter")?)
         .with_writer(std::io::stderr)
         .init();
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")
