@@ -3,7 +3,7 @@
 use super::AppState;
 use super::error::ApiError;
 use crate::keys::{self, ApiKey, Scope};
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use std::collections::HashMap;
@@ -90,5 +90,18 @@ impl FromRequestParts<AppState> for Caller {
             return Err(error);
         }
         Ok(Caller(key))
+    }
+}
+
+/// A public endpoint's caller: `None` without an `Authorization` header; a header with an
+/// unknown or revoked key is refused as on any protected endpoint, not taken as anonymous.
+impl OptionalFromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        if !parts.headers.contains_key("authorization") {
+            return Ok(None);
+        }
+        <Caller as FromRequestParts<AppState>>::from_request_parts(parts, state).await.map(Some)
     }
 }
