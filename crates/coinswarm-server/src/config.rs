@@ -73,10 +73,6 @@ pub struct LiveConfig {
     /// sent again with the same client order id (so placed at most once) while younger
     /// than this, in ms; after it, the order is marked failed. Default 30,000.
     pub resend_window_ms: u64,
-    /// Let MCP clients (LLM agents) place orders on the live account. Default false: they
-    /// may read, preview and cancel, and their orders are refused with
-    /// `LIVE_ORDERS_OFF_FOR_MCP`.
-    pub mcp_orders: bool,
 }
 
 impl Default for LiveConfig {
@@ -89,7 +85,6 @@ impl Default for LiveConfig {
             order_poll_ms: 1_000,
             balance_poll_ms: 15_000,
             resend_window_ms: 30_000,
-            mcp_orders: false,
         }
     }
 }

@@ -85,6 +85,8 @@ async fn exercise(client: &Client, account: &str) -> String {
     client.set_response_cache_config(ClientCacheConfig::disabled()).await;
     let info = client.peer_info().expect("the server introduced itself");
     assert_eq!(info.server_info.as_ref().map(|s| s.name.as_str()), Some("coinswarm"));
+    let instructions = info.instructions.clone().unwrap_or_default();
+    assert!(instructions.contains("paper") && !instructions.contains("REAL MONEY"), "{instructions}");
     let mut tools: Vec<String> =
         client.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
     tools.sort();
@@ -305,7 +307,9 @@ async fn exercise(client: &Client, account: &str) -> String {
         )
         .await
         .unwrap();
-    assert!(format!("{:?}", execution.messages[0]).contains("preview_order"), "{execution:?}");
+    let execution = format!("{:?}", execution.messages[0]);
+    assert!(execution.contains("preview_order"), "{execution}");
+    assert!(execution.contains("paper account") && !execution.contains("REAL MONEY"), "{execution}");
     for (name, arguments) in [
         ("market_analysis", json!({})),
         ("trade_execution", json!({"product_id": "BTC-USD", "side": "hold", "size": "1"})),

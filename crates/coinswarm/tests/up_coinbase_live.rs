@@ -2,20 +2,22 @@
 //! refuses to start without every safeguard (saying why), and with them it sends the
 //! account's orders to Coinbase only after the order guard passed them, records every
 //! request and answer in the audit log, follows fills and cancellations, and shows the
-//! Coinbase balances.
+//! Coinbase balances. Orders on the live account need a key with the `live` scope, on REST and
+//! MCP alike; the public swarm state hides the live account; MCP tells agents it is real money.
 
 mod support;
 
 use coinswarm_coinbase::CdpKey;
 use coinswarm_coinbase::mock::{Fault, MockCoinbase, WsStep};
 use rmcp::ServiceExt;
-use rmcp::model::CallToolRequestParams;
+use rmcp::model::{CallToolRequestParams, CallToolResult, GetPromptRequestParams};
+use rmcp::service::{RoleClient, RunningService, ServiceError};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::server::{Server, scratch_dir};
+use support::server::{Server, create_key, keys_create, scratch_dir};
 
 fn d(text: &str) -> rust_decimal::Decimal {
     text.parse().unwrap()
@@ -170,6 +172,60 @@ fn start_live(dir: &std::path::Path, urls: &(String, String), products: &str, li
     Server::start_with_args(dir, &env, 40, &args)
 }
 
+/// A key for the swarm's (live) account that may place orders on it: `trade` and `live`,
+/// confirmed.
+fn live_trader(dir: &std::path::Path) -> String {
+    keys_create(dir, &["--account", "swarm", "--scope", "trade", "--scope", "live", CONFIRM])
+        .unwrap_or_else(|stderr| panic!("{stderr}"))
+}
+
+/// Waits (at most 60 s) for the live feed's first ETH-USD prices.
+fn wait_for_prices(server: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.get("/api/market-data?product_id=ETH-USD", None).0 != 200 {
+        assert!(Instant::now() < deadline, "ETH-USD prices within 60 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Order requests that reached the mock Coinbase.
+fn orders_sent(mock: &MockCoinbase) -> usize {
+    mock.with(|s| s.requests.iter().filter(|(m, p, _)| m == "POST" && p.ends_with("/orders")).count())
+}
+
+/// An MCP client of the server's `/mcp`, acting with `key`.
+async fn mcp_client(server: &Server, key: &str) -> RunningService<RoleClient, ()> {
+    coinswarm_coinbase::install_tls_provider();
+    let config = StreamableHttpClientTransportConfig::with_uri(format!("http://{}/mcp", server.addr))
+        .auth_header(key.to_string());
+    ().serve(StreamableHttpClientTransport::from_config(config)).await.unwrap()
+}
+
+async fn call_tool(
+    client: &RunningService<RoleClient, ()>,
+    tool: &str,
+    arguments: Value,
+) -> Result<CallToolResult, ServiceError> {
+    let request = CallToolRequestParams::new(tool.to_string()).with_arguments(arguments.as_object().cloned().unwrap());
+    client.call_tool(request).await
+}
+
+/// Whether `value` has a field `name` at any depth.
+fn has_field(value: &Value, name: &str) -> bool {
+    match value {
+        Value::Object(fields) => fields.iter().any(|(key, inner)| key == name || has_field(inner, name)),
+        Value::Array(items) => items.iter().any(|item| has_field(item, name)),
+        _ => false,
+    }
+}
+
+/// A prompt's text, as the MCP client gets it.
+async fn prompt_text(client: &RunningService<RoleClient, ()>, name: &str, arguments: Value) -> String {
+    let request = GetPromptRequestParams::new(name).with_arguments(arguments.as_object().cloned().unwrap());
+    let prompt = client.get_prompt(request).await.unwrap();
+    format!("{:?}", prompt.messages)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_orders_pass_the_guard_reach_coinbase_once_and_are_followed_and_audited() {
     let mock = live_mock(&[("USD", "5000"), ("ETH", "0.5"), ("BTC", "0.01")], 1).await;
@@ -180,12 +236,13 @@ async fn live_orders_pass_the_guard_reach_coinbase_once_and_are_followed_and_aud
     tokio::task::spawn_blocking(move || {
         let server = start_live(&dir, &urls, "ETH-USD,BTC-USD", "");
         let admin = server.admin_key.clone().unwrap();
+        let trader = live_trader(&dir);
         let get = |path: &str| {
             let (status, body) = server.get(path, Some(&admin));
             (status, serde_json::from_str::<Value>(&body).unwrap_or(Value::Null))
         };
         let post = |path: &str, body: Value| {
-            let (status, text) = server.post(path, Some(&admin), &body.to_string());
+            let (status, text) = server.post(path, Some(&trader), &body.to_string());
             (status, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null))
         };
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -352,7 +409,7 @@ order_poll_ms = 200
         let server = start_live(&dir, &urls, "ETH-USD", settings);
         let admin = server.admin_key.clone().unwrap();
         let limit = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"limit_limit_gtc": {"base_size": "0.1", "limit_price": "2100.00"}}});
-        let (status, body) = server.post("/api/orders", Some(&admin), &limit.to_string());
+        let (status, body) = server.post("/api/orders", Some(&live_trader(&dir)), &limit.to_string());
         assert_eq!(status, 201, "{body}");
         let placed: Value = serde_json::from_str(&body).unwrap();
         let order_id = placed["order"]["order_id"].as_str().unwrap().to_string();
@@ -411,14 +468,14 @@ async fn a_fill_announced_on_the_user_channel_is_recorded_before_the_next_poll()
     let dir = scratch_dir("live-user-channel");
     let urls = (mock.ws_url(), mock.url());
     let m = mock.clone();
-    let served = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         // Orders are polled once a minute: only the user channel can bring the fill sooner.
         let server = start_live(&dir, &urls, "ETH-USD", "order_poll_ms = 60000
 balance_poll_ms = 60000
 ");
         let admin = server.admin_key.clone().unwrap();
         let limit = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"limit_limit_gtc": {"base_size": "0.05", "limit_price": "2100.00"}}});
-        let (status, body) = server.post("/api/orders", Some(&admin), &limit.to_string());
+        let (status, body) = server.post("/api/orders", Some(&live_trader(&dir)), &limit.to_string());
         assert_eq!(status, 201, "{body}");
         let placed: Value = serde_json::from_str(&body).unwrap();
         let order_id = placed["order"]["order_id"].as_str().unwrap().to_string();
@@ -440,33 +497,6 @@ balance_poll_ms = 60000
             std::thread::sleep(Duration::from_millis(100));
         }
         assert!(started.elapsed() < Duration::from_secs(30), "well before the minute's poll");
-        (server, admin, dir)
-    })
-    .await
-    .unwrap();
-    let (server, admin, dir) = served;
-
-    // An LLM agent over MCP may look and preview, not spend real money (by default).
-    coinswarm_coinbase::install_tls_provider();
-    let config =
-        StreamableHttpClientTransportConfig::with_uri(format!("http://{}/mcp", server.addr)).auth_header(admin);
-    let client = ().serve(StreamableHttpClientTransport::from_config(config)).await.unwrap();
-    let call = |tool: &str, arguments: Value| {
-        let request =
-            CallToolRequestParams::new(tool.to_string()).with_arguments(arguments.as_object().cloned().unwrap());
-        client.call_tool(request)
-    };
-    let account = call("get_account_balance", json!({})).await.unwrap();
-    assert_eq!(account.structured_content.unwrap()["mode"], "live");
-    let refused = call("place_market_order", json!({"product_id": "ETH-USD", "side": "BUY", "quote_size": "20"})).await;
-    match refused {
-        Err(rmcp::service::ServiceError::McpError(error)) => {
-            assert_eq!(error.data.as_ref().unwrap()["code"], "LIVE_ORDERS_OFF_FOR_MCP", "{error:?}");
-        }
-        other => panic!("an MCP order on the live account must be refused: {other:?}"),
-    }
-    let _ = client.cancel().await;
-    tokio::task::spawn_blocking(move || {
         drop(server);
         std::fs::remove_dir_all(&dir).unwrap();
     })
@@ -476,4 +506,156 @@ balance_poll_ms = 60000
         .with(|s| s.ws_subscriptions.iter().filter(|(_, _, m)| m["channel"] == "user" && m["jwt"].is_string()).count());
     assert!(user_subscriptions >= 1, "the user channel is subscribed with a JWT");
     assert!(mock.with(|s| s.auth_failures.is_empty()), "{:?}", mock.with(|s| s.auth_failures.clone()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_order_needs_a_key_with_the_live_scope_on_rest_and_mcp_and_each_refusal_is_audited() {
+    let mock = live_mock(&[("USD", "5000"), ("ETH", "0.5")], 1).await;
+    mock.with(|s| s.market_prices.insert("ETH-USD".into(), d("2200")));
+    let dir = scratch_dir("live-scope");
+    let urls = (mock.ws_url(), mock.url());
+    let m = mock.clone();
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let server = start_live(&dir, &urls, "ETH-USD", "");
+        let admin = server.admin_key.clone().unwrap();
+        wait_for_prices(&server);
+        let market_buy = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"market_market_ioc": {"quote_size": "20"}}});
+
+        // The admin key `up` printed has no `live`: refused over REST...
+        let (status, body) = server.post("/api/orders", Some(&admin), &market_buy.to_string());
+        let refusal: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!((status, refusal["error"]["code"].as_str()), (403, Some("LIVE_SCOPE_REQUIRED")), "{body}");
+        assert!(refusal["error"]["message"].as_str().unwrap().contains("real money"), "{body}");
+        // ...and over MCP, with the same code.
+        let over_mcp = runtime.block_on(async {
+            let client = mcp_client(&server, &admin).await;
+            let order = json!({"product_id": "ETH-USD", "side": "BUY", "quote_size": "20"});
+            let result = call_tool(&client, "place_market_order", order).await;
+            let _ = client.cancel().await;
+            result
+        });
+        match over_mcp {
+            Err(ServiceError::McpError(error)) => {
+                assert_eq!(error.data.as_ref().unwrap()["code"], "LIVE_SCOPE_REQUIRED", "{error:?}");
+            }
+            other => panic!("an MCP order from a key without `live` must be refused: {other:?}"),
+        }
+        assert_eq!(orders_sent(&m), 0, "no refused order reached Coinbase");
+        let (_, audit) = server.get("/api/orders/audit", Some(&admin));
+        let audit: Value = serde_json::from_str(&audit).unwrap();
+        let refused_over = |channel: &str| {
+            audit["records"].as_array().unwrap().iter().any(|r| {
+                r["kind"] == "external_order"
+                    && r["origin"]["channel"] == channel
+                    && r["origin"]["key_id"].is_string()
+                    && r["outcome"]["rejected"] == "LIVE_SCOPE_REQUIRED"
+            })
+        };
+        assert!(refused_over("rest") && refused_over("mcp"), "both refusals are audited: {audit}");
+
+        // `live` is given only with the flag that says it is real money, and never alone.
+        let refused = keys_create(&dir, &["--account", "swarm", "--scope", "trade", "--scope", "live"]).unwrap_err();
+        assert!(refused.contains(CONFIRM) && refused.contains("real money"), "{refused}");
+        let alone = keys_create(&dir, &["--account", "swarm", "--scope", "live", CONFIRM]).unwrap_err();
+        assert!(alone.contains("needs 'trade'"), "{alone}");
+
+        // A key with `trade` and `live` places one, and Coinbase gets it.
+        let trader = live_trader(&dir);
+        let limit = json!({"product_id": "ETH-USD", "side": "BUY", "order_configuration": {"limit_limit_gtc": {"base_size": "0.01", "limit_price": "2000.00"}}});
+        let (status, body) = server.post("/api/orders", Some(&trader), &limit.to_string());
+        assert_eq!(status, 201, "{body}");
+        let placed: Value = serde_json::from_str(&body).unwrap();
+        let order_id = placed["order"]["order_id"].as_str().unwrap().to_string();
+        assert!(placed["order"]["venue_order_id"].is_string(), "{placed}");
+        assert!(m.with(|s| s.orders.contains_key(&order_id)), "the order reached Coinbase");
+        // Cancelling only lowers the risk: the admin key, without `live`, may.
+        let (status, body) = server.delete(&format!("/api/orders/{order_id}"), Some(&admin));
+        assert_eq!(status, 200, "{body}");
+
+        // Over MCP, a key given `trade,live` in one list places one too.
+        let agent = keys_create(&dir, &["--account", "swarm", "--scope", "trade,live", CONFIRM]).unwrap();
+        let placed = runtime.block_on(async {
+            let client = mcp_client(&server, &agent).await;
+            let order = json!({"product_id": "ETH-USD", "side": "BUY", "base_size": "0.01", "limit_price": "2000.00"});
+            let result = call_tool(&client, "place_limit_order", order).await;
+            let _ = client.cancel().await;
+            result
+        });
+        let placed = placed.expect("a key with `live` places over MCP").structured_content.unwrap();
+        assert_eq!(placed["mode"], "live", "{placed}");
+        assert!(placed["order"]["venue_order_id"].is_string(), "{placed}");
+
+        // Paper accounts are unaffected: a plain trade key trades its own paper account.
+        let paper = create_key(&dir, "alice", "trade");
+        let (status, body) = server.post("/api/orders", Some(&paper), &market_buy.to_string());
+        assert_eq!(status, 201, "{body}");
+        let (_, account) = server.get("/api/accounts/alice", Some(&paper));
+        assert_eq!(serde_json::from_str::<Value>(&account).unwrap()["mode"], "paper", "{account}");
+        assert_eq!(orders_sent(&m), 2, "only the two live orders reached Coinbase");
+        drop(server);
+        std::fs::remove_dir_all(&dir).unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_live_mode_the_public_swarm_state_hides_the_account_and_mcp_says_it_is_real_money() {
+    let mock = live_mock(&[("USD", "5000"), ("ETH", "0.5")], 1).await;
+    let dir = scratch_dir("live-public");
+    let urls = (mock.ws_url(), mock.url());
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let server = start_live(&dir, &urls, "ETH-USD", "");
+        let admin = server.admin_key.clone().unwrap();
+        wait_for_prices(&server);
+
+        // Anonymous: the swarm's public state, nothing of the Coinbase account.
+        let (status, body) = server.get("/api/swarm", None);
+        assert_eq!(status, 200, "{body}");
+        let public: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(public["mode"], "live", "{body}");
+        assert!(public["swarm"]["weights"].is_array() && public["swarm"]["breaker"].is_string(), "{body}");
+        assert!(public.get("account").is_none(), "{body}");
+        for private in ["balances", "positions", "equity"] {
+            assert!(!has_field(&public, private), "no {private} for an anonymous caller: {body}");
+        }
+        // A key that may read the swarm's account sees it; a key of another account does not.
+        let (_, body) = server.get("/api/swarm", Some(&admin));
+        let with_key: Value = serde_json::from_str(&body).unwrap();
+        let usd = with_key["account"]["balances"].as_array().and_then(|b| b.iter().find(|b| b["currency"] == "USD"));
+        assert_eq!(usd.map(|b| b["total"].clone()), Some(json!("5000")), "{body}");
+        let other = create_key(&dir, "alice", "read");
+        let (_, body) = server.get("/api/swarm", Some(&other));
+        assert!(serde_json::from_str::<Value>(&body).unwrap().get("account").is_none(), "{body}");
+        assert_eq!(server.get("/api/swarm", Some("csk_not_a_key")).0, 401, "a wrong key is refused, not anonymous");
+
+        // MCP says what is true: the swarm's account is real money, and orders need `live`.
+        runtime.block_on(async {
+            let client = mcp_client(&server, &admin).await;
+            let instructions = client.peer_info().unwrap().instructions.clone().unwrap_or_default();
+            assert!(instructions.contains("REAL MONEY") && instructions.contains("'live' scope"), "{instructions}");
+            assert!(!instructions.contains("PAPER"), "{instructions}");
+            let trade = prompt_text(
+                &client,
+                "trade_execution",
+                json!({"product_id": "ETH-USD", "side": "BUY", "size": "0.01"}),
+            )
+            .await;
+            assert!(trade.contains("REAL MONEY") && !trade.contains("paper account"), "{trade}");
+            let swarm = call_tool(&client, "get_swarm_state", json!({})).await.unwrap().structured_content.unwrap();
+            assert!(swarm["account"]["balances"].is_array(), "{swarm}");
+            let _ = client.cancel().await;
+            // An agent on a paper account is told it is paper.
+            let client = mcp_client(&server, &other).await;
+            let analysis = prompt_text(&client, "market_analysis", json!({"product_id": "ETH-USD"})).await;
+            assert!(analysis.contains("paper account") && !analysis.contains("REAL MONEY"), "{analysis}");
+            let _ = client.cancel().await;
+        });
+        drop(server);
+        std::fs::remove_dir_all(&dir).unwrap();
+    })
+    .await
+    .unwrap();
 }

@@ -87,6 +87,12 @@ fn keys_only_reach_their_own_account_and_scopes_limit_what_they_do() {
     assert_eq!(server.get(&format!("/api/orders/{carols}"), Some(&reader)).0, 404);
     assert_eq!(server.delete(&format!("/api/orders/{carols}"), Some(&create_key(&dir, "bob", "trade"))).0, 404);
     assert_eq!(server.post("/api/swarm/shutdown", Some(&trader), "").0, 403);
+    // The paper swarm's account is the public demo: shown without a key.
+    let (status, body) = server.get("/api/swarm", None);
+    assert_eq!(status, 200, "{body}");
+    let swarm = json_of(&body);
+    assert_eq!(swarm["mode"], "paper", "{body}");
+    assert!(swarm["account"]["balances"].is_array() && swarm["account"]["equity"].is_string(), "{body}");
     let (_, body) = server.get("/api/accounts", Some(&trader));
     let listed = json_of(&body)["accounts"].as_array().unwrap().clone();
     assert_eq!(listed.len(), 1);

@@ -5,7 +5,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::key_guard::Refusal;
 use crate::keys::{ApiKey, Scope};
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use std::net::{IpAddr, SocketAddr};
@@ -77,5 +77,18 @@ impl FromRequestParts<AppState> for Caller {
             return Err(unauthorised("the Authorization header must be 'Bearer <key>'"));
         };
         state.guard.authenticate(&state.store, limits, secret, peer).await.map(Caller).map_err(refusal_error)
+    }
+}
+
+/// A public endpoint's caller: `None` without an `Authorization` header; a header with an
+/// unknown or revoked key is refused as on any protected endpoint, not taken as anonymous.
+impl OptionalFromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        if !parts.headers.contains_key("authorization") {
+            return Ok(None);
+        }
+        <Caller as FromRequestParts<AppState>>::from_request_parts(parts, state).await.map(Some)
     }
 }

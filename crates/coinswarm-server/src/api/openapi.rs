@@ -136,7 +136,7 @@ pub fn document() -> Value {
                     product_param(false),
                     param("at", "query", false, json!({"type": "string", "format": "date-time"}), "The state at the last decision at or before this time (default: now)")],
                 "responses": responses("Similar episodes", &[400, 404, 503])}},
-            "/api/swarm": {"get": {"summary": "Agents' weights, regime, breaker, halted state and the swarm's account", "responses": responses("Swarm", &[503])}},
+            "/api/swarm": {"get": {"summary": "Agents' weights, regime, breaker, halted state, mode and the swarm's account (in live mode, only with a key that may read it)", "responses": responses("Swarm", &[401, 503])}},
             "/api/swarm/shutdown": {"post": secured(json!({"summary": "Emergency shutdown of the swarm (admin)", "responses": responses("Halted", &[401, 403, 429])}))},
             "/api/swarm/resume": {"post": secured(json!({"summary": "Resume the swarm (admin)", "responses": responses("Resumed", &[401, 403, 429])}))},
             "/mcp": {"post": secured(json!({"summary": "MCP over Streamable HTTP (JSON-RPC): tools, resources and prompts for LLM agents; the key's scope decides the tools",

@@ -13,8 +13,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub async fn state(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(desk::swarm_state(&state)?))
+/// Public; in live mode the swarm's account shows only with a key that may read it.
+pub async fn state(State(state): State<AppState>, caller: Option<Caller>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(desk::swarm_state(&state, caller.as_ref().map(|c| &c.0))?))
 }
 
 #[derive(Debug, Deserialize)]

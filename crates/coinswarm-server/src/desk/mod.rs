@@ -7,7 +7,7 @@ pub mod backtest;
 use crate::api::ApiError;
 use crate::app::AppParts;
 use crate::keys::{ApiKey, Scope};
-use crate::session::{OrderOrigin, OrderPreview, SessionError, SessionHandle};
+use crate::session::{OrderOrigin, OrderPreview, OrderRefusal, SessionError, SessionHandle};
 use crate::store::{EpisodeStore, Kv};
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -247,8 +247,28 @@ pub async fn order(parts: &AppParts, key: &ApiKey, id: &str) -> Result<Order, Ap
     view.orders.iter().find(|o| o.order_id == id).cloned().ok_or_else(|| ApiError::not_found(format!("no order {id}")))
 }
 
-/// Places an order on the key's account: the order guard (oversight, breaker) and the
-/// exchange's validation, acknowledged once durably stored, recorded with `origin`.
+/// Refuses with 403 `LIVE_SCOPE_REQUIRED` an order on `account_id` when that account trades
+/// real money (live mode's swarm account) and `key` lacks the `live` scope. The one check of
+/// that permission, whatever the channel (REST, MCP over HTTP or stdio). Cancelling,
+/// previewing and reading need no `live`: none of them can add exposure.
+pub fn require_live(parts: &AppParts, key: &ApiKey, account_id: &str) -> Result<(), ApiError> {
+    if parts.execution_mode(account_id) != "live" || key.allows(Scope::Live) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "LIVE_SCOPE_REQUIRED",
+        format!(
+            "account {account_id} trades real money on Coinbase: placing orders on it needs an API key with the \
+             'live' scope (coinswarm keys create --account {account_id} --scope trade --scope live \
+             --i-understand-this-trades-real-money)"
+        ),
+    ))
+}
+
+/// Places an order on the key's account: the `live` scope on a live account, then the order
+/// guard (oversight, breaker) and the exchange's validation, acknowledged once durably
+/// stored, recorded with `origin` (a refusal for want of `live` too, with its code).
 pub async fn place(
     parts: &AppParts,
     key: &ApiKey,
@@ -257,15 +277,12 @@ pub async fn place(
 ) -> Result<Order, ApiError> {
     require(key, Scope::Trade)?;
     ensure_listed(parts, request.product_id)?;
-    // An LLM agent does not spend real money unless the operator said it may.
-    if origin.channel == "mcp" && parts.execution_mode(&key.account_id) == "live" && !parts.config.live.mcp_orders {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "LIVE_ORDERS_OFF_FOR_MCP",
-            "this account trades live on Coinbase, and MCP clients may not place orders on it ([live] mcp_orders = false)",
-        ));
-    }
     let session = visible_session(parts, key, &key.account_id).await?;
+    if let Err(refused) = require_live(parts, key, &key.account_id) {
+        let refusal = OrderRefusal { code: refused.code, message: refused.message.clone() };
+        session.record_refusal(request, origin, refusal).await.map_err(session_error)?;
+        return Err(refused);
+    }
     let started = std::time::Instant::now();
     let order = session.submit(request, origin).await.map_err(session_error)?;
     let ack_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -336,12 +353,24 @@ pub fn prediction(parts: &AppParts, product: &str) -> Result<Bytes, ApiError> {
     Ok(body)
 }
 
-/// The swarm: agents and weights, regime, breaker and oversight state, and its account.
-pub fn swarm_state(parts: &AppParts) -> Result<Value, ApiError> {
+/// The swarm: agents and weights, regime, breaker and oversight state, its execution mode
+/// (`paper` or `live`), and its account. A paper swarm's account is public (the dashboard's
+/// demo); a live one holds real Coinbase balances, so its account (balances, positions,
+/// equity, and the equity in the latest decision) is shown only to a `caller` whose key may
+/// read it (the swarm account's own, or admin).
+pub fn swarm_state(parts: &AppParts, caller: Option<&ApiKey>) -> Result<Value, ApiError> {
     let session = parts.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
     let swarm = session.swarm().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
-    let view = session.view();
-    Ok(json!({"swarm": &*swarm, "account": &*view}))
+    let mode = parts.execution_mode(&session.account_id);
+    let may_read_account =
+        mode == "paper" || caller.is_some_and(|key| key.allows(Scope::Read) && may_see(key, &session.account_id));
+    let mut value = json!({"swarm": &*swarm, "mode": mode});
+    if may_read_account {
+        value["account"] = serde_json::to_value(&*session.view()).unwrap_or(Value::Null);
+    } else if let Some(decision) = value["swarm"]["latest_decision"].as_object_mut() {
+        decision.remove("equity");
+    }
+    Ok(value)
 }
 
 /// The past episodes most similar to the market state at the last bar close (or, with

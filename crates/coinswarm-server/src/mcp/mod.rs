@@ -7,8 +7,10 @@
 //! the same scopes, the same validation, and orders down the same guarded path (the
 //! account's order guard, then the matching engine, acknowledged once durable), recorded in
 //! the account's decision log with the MCP client's name and the key. A key without the
-//! `trade` scope sees and may call only the read-only tools. Trading is paper: the server
-//! has no live exchange.
+//! `trade` scope sees and may call only the read-only tools. Accounts are paper, except the
+//! swarm's in live mode (`--exchange coinbase-live`), which trades real money on Coinbase:
+//! orders on it need a key with the `live` scope (checked in the desk, as for REST), and the
+//! server's instructions and prompts say which the caller is trading.
 
 pub mod http;
 mod prompts;
@@ -17,7 +19,7 @@ pub mod sessions;
 mod tools;
 
 use crate::api::ApiError;
-use crate::app::AppParts;
+use crate::app::{AppParts, SWARM_ACCOUNT};
 use crate::keys::{ApiKey, Scope};
 use axum::http::StatusCode;
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -82,6 +84,27 @@ impl McpDesk {
         cx.peer.peer_info().map(|info| format!("{} {}", info.client_info.name, info.client_info.version))
     }
 
+    /// The server's instructions: what the desk offers, and whether its orders spend real
+    /// money (live mode's swarm account) or not (paper).
+    fn instructions(&self) -> String {
+        let money = if self.parts.execution_mode(SWARM_ACCOUNT) == "live" {
+            format!(
+                "LIVE TRADING: the '{SWARM_ACCOUNT}' account trades REAL MONEY on Coinbase, and placing orders \
+                 on it needs an API key with the 'live' scope (refused with LIVE_SCOPE_REQUIRED otherwise); \
+                 every other account is paper (simulated, no real money)."
+            )
+        } else {
+            "Every account is paper (simulated, no real money).".to_string()
+        };
+        format!(
+            "Coinswarm: a multi-agent crypto trading desk. {money} Read markets (get_market_data, \
+             get_historical_candles), ask the swarm (get_prediction, get_swarm_state, find_similar_patterns), \
+             backtest (run_backtest), and trade through the same oversight and circuit breaker as every order: \
+             call preview_order first, then place_*_order with a client_order_id so a retry never places a \
+             second order. Sizes and prices are decimal strings; times are RFC 3339 or plain dates."
+        )
+    }
+
     /// Whether `key` may see and call `tool`: read-only tools need `read`, the others `trade`.
     fn allows(key: &ApiKey, tool: &Tool) -> bool {
         let read_only = tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true);
@@ -116,14 +139,7 @@ impl ServerHandler for McpDesk {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build())
             .with_server_info(Implementation::new("coinswarm", env!("CARGO_PKG_VERSION")))
-            .with_instructions(
-                "Coinswarm: a multi-agent crypto trading desk on a PAPER account (no real money). \
-                 Read markets (get_market_data, get_historical_candles), ask the swarm (get_prediction, \
-                 get_swarm_state, find_similar_patterns), backtest (run_backtest), and trade through the \
-                 same oversight and circuit breaker as every order: call preview_order first, then \
-                 place_*_order with a client_order_id so a retry never places a second order. Sizes and \
-                 prices are decimal strings; times are RFC 3339 or plain dates.",
-            )
+            .with_instructions(self.instructions())
     }
 
     async fn list_tools(
@@ -208,8 +224,8 @@ impl ServerHandler for McpDesk {
         request: GetPromptRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
-        self.caller(&cx)?;
-        prompts::get(&self.parts, &request).map(Into::into)
+        let key = self.caller(&cx)?;
+        prompts::get(&self.parts, &key, &request).map(Into::into)
     }
 }
 

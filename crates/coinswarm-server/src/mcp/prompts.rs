@@ -4,6 +4,7 @@
 use super::mcp_error;
 use crate::app::AppParts;
 use crate::desk;
+use crate::keys::ApiKey;
 use rmcp::ErrorData;
 use rmcp::model::{GetPromptRequestParams, GetPromptResult, Prompt, PromptArgument, PromptMessage, Role};
 
@@ -30,7 +31,20 @@ pub fn list() -> Vec<Prompt> {
     ]
 }
 
-pub fn get(parts: &AppParts, request: &GetPromptRequestParams) -> Result<GetPromptResult, ErrorData> {
+/// What the caller's account trades, said plainly in every prompt: real money or paper.
+fn money(parts: &AppParts, key: &ApiKey) -> String {
+    let account = &key.account_id;
+    if parts.execution_mode(account) == "live" {
+        format!(
+            "Your account {account} trades REAL MONEY on Coinbase (live): its orders need an API key with the \
+             'live' scope."
+        )
+    } else {
+        format!("Your account {account} is a paper account (simulated, no real money).")
+    }
+}
+
+pub fn get(parts: &AppParts, key: &ApiKey, request: &GetPromptRequestParams) -> Result<GetPromptResult, ErrorData> {
     let argument = |name: &str| -> Result<String, ErrorData> {
         request.arguments.as_ref().and_then(|a| a.get(name)).and_then(|v| v.as_str()).map(str::to_string).ok_or_else(
             || ErrorData::invalid_params(format!("prompt '{}' needs the argument '{name}'", request.name), None),
@@ -50,7 +64,8 @@ pub fn get(parts: &AppParts, request: &GetPromptRequestParams) -> Result<GetProm
                  Use get_historical_candles for the recent trend and find_similar_patterns for what followed \
                  similar states before. Say what the agents agree and disagree on, the regime, the risks \
                  (oversight and circuit breaker state from get_swarm_state), and end with a clear view: buy, \
-                 sell or hold, with the confidence you have and why. This is a paper account."
+                 sell or hold, with the confidence you have and why. {money}",
+                money = money(parts, key)
             );
             Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
                 .with_description(format!("Market analysis of {product}")))
@@ -68,13 +83,14 @@ pub fn get(parts: &AppParts, request: &GetPromptRequestParams) -> Result<GetProm
             let market = desk::market_data(parts, &product).map_err(mcp_error)?;
             let market = String::from_utf8_lossy(&market);
             let text = format!(
-                "Execute this trade on the Coinswarm paper account: {side} {size} {product} at market.\n\n\
+                "Execute this trade on your Coinswarm account: {side} {size} {product} at market. {money}\n\n\
                  Market data now (JSON):\n{market}\n\n\
                  Steps: 1. get_account_balance to check funds. 2. preview_order with order_type \"market\", \
                  side {side}, base_size \"{size}\": if it would be refused, stop and report the reason \
                  (oversight limit, breaker, balance). 3. place_market_order with the same fields and a new \
                  client_order_id (reuse it if you must retry, so the order is never placed twice). \
-                 4. get_trades to confirm the fill and report price, size and fee."
+                 4. get_trades to confirm the fill and report price, size and fee.",
+                money = money(parts, key)
             );
             Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
                 .with_description(format!("{side} {size} {product}")))

@@ -374,7 +374,7 @@ impl McpDesk {
     }
 
     #[tool(
-        description = "Places a market order (immediate or cancel) on your account (paper; a live Coinbase account takes MCP orders only when the operator allows it), through oversight and the circuit breaker."
+        description = "Places a market order (immediate or cancel) on your account (paper, or real money on a live Coinbase account: there the key needs the 'live' scope), through oversight and the circuit breaker."
     )]
     async fn place_market_order(
         &self,
@@ -398,7 +398,7 @@ impl McpDesk {
     }
 
     #[tool(
-        description = "Places a limit order (good until cancelled, or until end_time) on your account (paper; a live Coinbase account takes MCP orders only when the operator allows it), through oversight and the circuit breaker."
+        description = "Places a limit order (good until cancelled, or until end_time) on your account (paper, or real money on a live Coinbase account: there the key needs the 'live' scope), through oversight and the circuit breaker."
     )]
     async fn place_limit_order(
         &self,
@@ -422,7 +422,7 @@ impl McpDesk {
     }
 
     #[tool(
-        description = "Places a stop-limit order on your account (paper; a live Coinbase account takes MCP orders only when the operator allows it): a limit order that rests until the price reaches stop_price."
+        description = "Places a stop-limit order on your account (paper, or real money on a live Coinbase account: there the key needs the 'live' scope): a limit order that rests until the price reaches stop_price."
     )]
     async fn place_stop_limit_order(
         &self,
@@ -474,11 +474,16 @@ impl McpDesk {
     }
 
     #[tool(
-        description = "The swarm: agents and their weights, regime, circuit breaker and halt state, decisions taken, and its account.",
+        description = "The swarm: agents and their weights, regime, circuit breaker and halt state, decisions taken, its mode (paper or live), and its account (when live, only to a key that may read that account).",
         annotations(read_only_hint = true)
     )]
-    async fn get_swarm_state(&self, Parameters(_): Parameters<NoParams>) -> Result<CallToolResult, ErrorData> {
-        let value = desk::swarm_state(&self.parts).map_err(mcp_error)?;
+    async fn get_swarm_state(
+        &self,
+        Parameters(_): Parameters<NoParams>,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let key = self.caller(&cx)?;
+        let value = desk::swarm_state(&self.parts, Some(&key)).map_err(mcp_error)?;
         let swarm = &value["swarm"];
         let summary = format!(
             "swarm on {}: breaker {}, halted {}, {} decisions",

@@ -10,7 +10,7 @@ mod view;
 
 pub use live::LiveLink;
 
-pub use order_origin::{OrderOrigin, OrderPreview, PreviewRejection};
+pub use order_origin::{OrderOrigin, OrderPreview, OrderRefusal, PreviewRejection};
 pub use view::{AccountView, BalanceView, PositionView, SwarmView};
 use view::{swarm_view, view_of};
 
@@ -62,6 +62,9 @@ enum Command {
     /// The `top_k` episodes nearest `state` whose outcome was known at `at_ms`.
     SimilarTo(Vec<f32>, i64, usize, oneshot::Sender<Result<Option<SimilarNow>, String>>),
     Cancel(OrderId, OrderOrigin, oneshot::Sender<Result<Order, SessionError>>),
+    /// An order the desk refused before it reached the session (a key without the `live`
+    /// scope): recorded with its origin and refusal code, answered once stored.
+    Refused(OrderRequest, OrderOrigin, OrderRefusal, oneshot::Sender<()>),
     Quote(Quote),
     /// The bar just ended (its quotes were already sent): the swarm, if any, decides.
     BarClosed(Candle),
@@ -131,6 +134,22 @@ impl SessionHandle {
         let (reply, answer) = oneshot::channel();
         self.commands.send(Command::Cancel(order_id, origin, reply)).await.map_err(|_| SessionError::Stopped)?;
         answer.await.map_err(|_| SessionError::Stopped)?
+    }
+
+    /// Records an order the desk refused before sending it here, with `origin` and the
+    /// refusal, in the account's decision log; answers once stored.
+    pub async fn record_refusal(
+        &self,
+        request: OrderRequest,
+        origin: OrderOrigin,
+        refusal: OrderRefusal,
+    ) -> Result<(), SessionError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Refused(request, origin, refusal, reply))
+            .await
+            .map_err(|_| SessionError::Stopped)?;
+        answer.await.map_err(|_| SessionError::Stopped)
     }
 
     /// Stops (or resumes) the swarm of this account from sending orders.
@@ -316,6 +335,7 @@ type Reply = (oneshot::Sender<Result<Order, SessionError>>, Result<Order, Sessio
 #[derive(Default)]
 struct Later {
     halts: Vec<oneshot::Sender<()>>,
+    refusals: Vec<oneshot::Sender<()>>,
     pattern_changes: Vec<(oneshot::Sender<Option<Outcome>>, Option<Outcome>)>,
 }
 
@@ -397,7 +417,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             for (reply, result) in replies {
                 let _ = reply.send(result);
             }
-            for reply in later.halts {
+            for reply in later.halts.into_iter().chain(later.refusals) {
                 let _ = reply.send(());
             }
             // Answered once the change is stored, so a reader sees it at once.
@@ -508,6 +528,11 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 self.record_origin(now, "external_cancel", &origin, serde_json::json!({"order_id": order_id}), outcome);
                 self.route_venue_requests(now, true);
                 replies.push((reply, result));
+            }
+            Command::Refused(request, origin, refusal, reply) => {
+                let outcome = serde_json::json!({"rejected": refusal.code, "message": refusal.message});
+                self.record_origin(now, "external_order", &origin, serde_json::json!(request), outcome);
+                later.refusals.push(reply);
             }
             Command::Quote(quote) => {
                 if let Err(err) = self.engine.on_quote(&quote) {

@@ -19,6 +19,15 @@ pub struct OrderOrigin {
     pub tool: Option<String>,
 }
 
+/// Why the desk refused an order before it reached the account's session, as recorded in
+/// the account's decision log (`GET /api/orders/audit`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderRefusal {
+    /// The stable code the caller was answered with, e.g. `LIVE_SCOPE_REQUIRED`.
+    pub code: &'static str,
+    pub message: String,
+}
+
 /// What placing an order would do, without placing it.
 #[derive(Debug, Clone, Serialize)]
 pub struct OrderPreview {

@@ -32,9 +32,15 @@ pub struct CreateArgs {
     /// The account the key acts for: letters, digits, '-' and '_'.
     #[arg(long)]
     account: String,
-    /// read, trade or admin (repeatable; trade implies read, admin implies both).
-    #[arg(long = "scope", required = true)]
+    /// read, trade, admin or live (repeatable or comma-separated: `--scope trade,live`).
+    /// Trade implies read, admin implies both; live (placing orders that spend real money on
+    /// a live Coinbase account) is implied by none, needs trade or admin with it, and
+    /// `--i-understand-this-trades-real-money`.
+    #[arg(long = "scope", required = true, value_delimiter = ',')]
     scopes: Vec<String>,
+    /// Confirms that a key with the `live` scope places orders that spend real money.
+    #[arg(long)]
+    i_understand_this_trades_real_money: bool,
     /// A note to recognise the key by.
     #[arg(long, default_value = "")]
     label: String,
@@ -59,6 +65,12 @@ pub fn run(command: KeysCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                     bail!("account '{}': use 1-64 letters, digits, '-' or '_'", args.account);
                 }
                 let scopes = args.scopes.iter().map(|s| Scope::parse(s)).collect::<anyhow::Result<Vec<_>>>()?;
+                if scopes.contains(&Scope::Live) && !args.i_understand_this_trades_real_money {
+                    bail!(
+                        "the 'live' scope lets this key place orders that spend real money on Coinbase; \
+                         add --i-understand-this-trades-real-money to create it"
+                    );
+                }
                 let store = SqlStore::open(&args.dir.data_dir).await?;
                 let now = coinswarm_server::app::now_ms();
                 store.create_account(&args.account, now).await?;

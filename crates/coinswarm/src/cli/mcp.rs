@@ -50,8 +50,12 @@ pub fn run(args: &McpArgs) -> anyhow::Result<()> {
                 ApiKey { id: "local".into(), account_id: args.account.clone(), scopes }
             }
         };
+        let trading = match parts.execution_mode(&caller.account_id) {
+            "live" => "LIVE trading: real money on Coinbase",
+            _ => "paper trading",
+        };
         eprintln!(
-            "Coinswarm MCP on stdio: account {} ({}), paper trading; dashboard http://{}/ (data in {})",
+            "Coinswarm MCP on stdio: account {} ({}), {trading}; dashboard http://{}/ (data in {})",
             caller.account_id,
             caller.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
             server.addr,

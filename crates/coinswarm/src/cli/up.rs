@@ -99,6 +99,11 @@ pub fn run(args: &UpArgs) -> anyhow::Result<()> {
         writeln!(out, "dashboard: http://{}/", server.addr)?;
         if config.live.exchange == coinswarm_server::config::ExchangeMode::CoinbaseLive {
             writeln!(out, "LIVE TRADING on Coinbase: the swarm account's orders spend real money")?;
+            writeln!(
+                out,
+                "orders on it need a key with the live scope, which the admin key has not: coinswarm keys create \
+                 --account swarm --scope trade --scope live --i-understand-this-trades-real-money"
+            )?;
         }
         if let Some(key) = &server.first_admin_key {
             writeln!(out, "admin API key (shown once, keep it): {}", key.secret)?;

@@ -225,12 +225,21 @@ fn dechunk(body: &str) -> String {
 
 /// `coinswarm keys create` in `data_dir`; returns the secret.
 pub fn create_key(data_dir: &Path, account: &str, scope: &str) -> String {
+    keys_create(data_dir, &["--account", account, "--scope", scope]).unwrap_or_else(|stderr| panic!("{stderr}"))
+}
+
+/// `coinswarm keys create ARGS` in `data_dir`: the secret, or the standard error of a refusal.
+pub fn keys_create(data_dir: &Path, args: &[&str]) -> Result<String, String> {
     let output = Command::new(env!("CARGO_BIN_EXE_coinswarm"))
-        .args(["keys", "create", "--account", account, "--scope", scope, "--data-dir"])
+        .args(["keys", "create"])
+        .args(args)
+        .arg("--data-dir")
         .arg(data_dir)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
     let text = String::from_utf8(output.stdout).unwrap();
-    text.lines().find_map(|l| l.strip_prefix("secret   ")).unwrap().split_whitespace().next().unwrap().to_string()
+    Ok(text.lines().find_map(|l| l.strip_prefix("secret   ")).unwrap().split_whitespace().next().unwrap().to_string())
 }
