@@ -7,7 +7,9 @@
 //!
 //! On disk ([`HnswIndex::save`]) a folder holds the graph (`graph.usearch`), the records'
 //! ids and metadata (`entries.json`) and a manifest naming both files' SHA-256; files are
-//! written under temporary names and renamed, the manifest last. [`HnswIndex::open`] checks
+//! written under temporary names and renamed, the manifest last; on Unix the folder is
+//! private to its owner (`0700`) and the files too (`0600`: the records describe a trading
+//! account's decisions). [`HnswIndex::open`] checks
 //! everything and answers [`HnswError::Missing`] or [`HnswError::Corrupt`] rather than
 //! loading a damaged index: the caller then rebuilds it from the SQL store.
 
@@ -234,6 +236,7 @@ impl HnswIndex {
             HnswError::Io(format!("cannot {what} in {}: {err}", dir.display()))
         };
         std::fs::create_dir_all(dir).map_err(|e| io("create the folder", &e))?;
+        owner_only(dir, 0o700).map_err(|e| io("restrict the folder", &e))?;
         let graph_tmp = dir.join(format!("{GRAPH}.tmp"));
         self.graph.save(&graph_tmp.to_string_lossy()).map_err(|e| io("write the graph", &e))?;
         let live: Vec<&Entry> = self.entries.iter().flatten().collect();
@@ -253,6 +256,7 @@ impl HnswIndex {
         let text = serde_json::to_vec_pretty(&manifest).map_err(|e| io("encode the manifest", &e))?;
         std::fs::write(&manifest_tmp, text).map_err(|e| io("write the manifest", &e))?;
         for (tmp, name) in [(graph_tmp, GRAPH), (entries_tmp, ENTRIES), (manifest_tmp, MANIFEST)] {
+            owner_only(&tmp, 0o600).map_err(|e| io("restrict the files", &e))?;
             std::fs::rename(&tmp, dir.join(name)).map_err(|e| io("rename the files", &e))?;
         }
         Ok(())
@@ -491,6 +495,20 @@ impl VectorIndex for HnswIndex {
             Some(home) => self.save(home).map_err(|e| VectorError::Index(e.to_string())),
             None => Ok(()),
         }
+    }
+}
+
+/// Sets `path`'s permission bits to `mode` (Unix; elsewhere nothing to do).
+fn owner_only(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
     }
 }
 

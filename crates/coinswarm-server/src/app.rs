@@ -45,6 +45,8 @@ pub struct AppParts {
     pub shutdown: watch::Receiver<bool>,
     /// Room for requested backtests (`mcp.max_concurrent_backtests`).
     pub backtests: Arc<tokio::sync::Semaphore>,
+    /// The data directory's salt of order and trade ids ([`crate::order_ids`]).
+    order_id_salt: u64,
     starting: tokio::sync::Mutex<()>,
     session_tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -86,7 +88,10 @@ impl AppParts {
         let products = self.board.products().to_vec();
         SessionSpec {
             account_id: account_id.to_string(),
-            exchange: ExchangeConfig::default(),
+            exchange: ExchangeConfig {
+                id_seed: crate::order_ids::account_seed(self.order_id_salt, account_id),
+                ..ExchangeConfig::default()
+            },
             quote_currency: products[0].quote(),
             products,
             initial_capital: self.config.accounts.initial_capital,
@@ -213,6 +218,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         analytics: Arc::new(AnalyticsBuffer::default()),
         shutdown: shutdown_rx.clone(),
         backtests: Arc::new(tokio::sync::Semaphore::new(config.mcp.max_concurrent_backtests)),
+        order_id_salt: crate::order_ids::data_dir_salt(&store).await?,
         starting: tokio::sync::Mutex::new(()),
         session_tasks: Mutex::new(Vec::new()),
     });
@@ -363,7 +369,10 @@ fn check_exchange_mode(
 ) -> anyhow::Result<bool> {
     let path = data_dir.join(EXCHANGE_MODE_FILE);
     let recorded = match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text.trim().to_string()),
+        Ok(text) => {
+            crate::private_files::restrict(&path)?;
+            Some(text.trim().to_string())
+        }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => swarm_history.then(|| "paper".to_string()),
         Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
     };
@@ -391,22 +400,23 @@ fn mode_name(mode: crate::config::ExchangeMode) -> &'static str {
 
 fn record_exchange_mode(data_dir: &std::path::Path, mode: crate::config::ExchangeMode) -> anyhow::Result<()> {
     let path = data_dir.join(EXCHANGE_MODE_FILE);
-    std::fs::write(&path, mode_name(mode)).with_context(|| format!("cannot write {}", path.display()))
+    crate::private_files::write(&path, mode_name(mode).as_bytes())
 }
 
 /// Takes the data directory's owner lock (`server.lock`), released when the process ends
 /// however it ends: a second `up` or `mcp` on the same directory would run a second session
-/// per account and break the single writer.
+/// per account and break the single writer. The directory and the lock are private to the
+/// owner ([`crate::private_files`]).
 fn own_data_dir(data_dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    crate::private_files::create_dir(data_dir)?;
     let path = data_dir.join("server.lock");
-    let file = std::fs::OpenOptions::new()
+    let file = crate::private_files::open_options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
+    crate::private_files::restrict(&path)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(

@@ -5,7 +5,8 @@
 //! acknowledges only durable writes ([`session`]), the replay feed ([`feed`]), the market
 //! board ([`market`]), API keys ([`keys`]), the REST API ([`api`]) and pattern memory's
 //! index on disk ([`memory_index`]), the trading desk both the REST API and the MCP server
-//! ([`mcp`]) stand on ([`desk`]), wired by [`app`].
+//! ([`mcp`]) stand on ([`desk`]), wired by [`app`]; the data directory is private to its
+//! owner ([`private_files`]).
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
@@ -26,8 +27,10 @@ pub mod mcp;
 pub mod memory_index;
 pub mod metrics;
 pub mod order_guard;
+pub mod order_ids;
 pub mod order_snapshot;
 pub mod post_trade;
+pub mod private_files;
 pub mod registry;
 pub mod serve;
 pub mod session;

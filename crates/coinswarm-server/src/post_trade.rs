@@ -1,6 +1,7 @@
 //! The post-trade consumer: takes the queued fills (queued in the same commit as the fill)
-//! and records their notional and fee as analytics events. Idempotent: a redelivered job
-//! records nothing twice (the events are keyed by trade id).
+//! and records their notional and fee as analytics events of the fill's account.
+//! Idempotent: a redelivered job records nothing twice (the events are keyed by account and
+//! trade id; trade ids are unique within an account only).
 
 use crate::store::{Analytics, AnalyticsBuffer, AnalyticsEvent, Job, POST_TRADE, Queue, SqlStore};
 use std::sync::Arc;
@@ -48,9 +49,11 @@ async fn handle(store: &SqlStore, job: &Job) -> anyhow::Result<()> {
     let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
     let fill: coinswarm_core::exchange::Fill = serde_json::from_value(payload["fill"].clone())?;
     let time = payload["committed_at"].as_i64().ok_or_else(|| anyhow::anyhow!("no commit time"))?;
+    let account_id = payload["account_id"].as_str().ok_or_else(|| anyhow::anyhow!("no account"))?;
     let label = format!("{:?}", fill.side).to_uppercase();
     let event = |suffix: &str, metric, value| {
-        AnalyticsEvent::one(format!("{}:{suffix}", fill.trade_id), metric, time, value, label.clone())
+        let dedupe_key = format!("trade:{account_id}:{}:{suffix}", fill.trade_id);
+        AnalyticsEvent::one(account_id.to_string(), dedupe_key, metric, time, value, label.clone())
     };
     let notional = coinswarm_core::market::decimal_to_f64(fill.price * fill.size);
     let fee = coinswarm_core::market::decimal_to_f64(fill.fee);

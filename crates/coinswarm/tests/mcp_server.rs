@@ -469,3 +469,44 @@ async fn stdio_read_only_offers_only_the_read_only_tools_and_backtests_stay_with
     client.cancel().await.unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_stdio_start_keeps_the_admin_key_in_a_private_file_never_on_stderr() {
+    use tokio::io::AsyncReadExt;
+    let dir = scratch_dir("mcp-first-key");
+    let command = tokio::process::Command::new(env!("CARGO_BIN_EXE_coinswarm")).configure(|c| {
+        c.args(["mcp", "--data-dir"]).arg(&dir).env("RUST_LOG", "info");
+    });
+    let (transport, stderr) = TokioChildProcess::builder(command).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let client = ().serve(transport).await.expect("the stdio server initializes");
+    ok(&client, "get_account_balance", json!({})).await;
+    client.cancel().await.unwrap();
+    // The process has ended once its stderr closes (and the data directory is free again).
+    let mut logged = String::new();
+    tokio::time::timeout(Duration::from_secs(30), stderr.unwrap().read_to_string(&mut logged))
+        .await
+        .expect("coinswarm mcp ends when its client goes")
+        .unwrap();
+    assert!(!logged.contains("csk_"), "a secret on stderr: {logged}");
+    let path = dir.join("first-admin-key");
+    assert!(logged.contains(&path.display().to_string()), "stderr names the key's file: {logged}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let secret = std::fs::read_to_string(&path).unwrap().trim().to_string();
+    assert!(secret.starts_with("csk_"), "{secret}");
+
+    // The key works, as an admin's: `up` on the same directory lists every account to it.
+    let server = Server::start(&dir, &[]);
+    assert_eq!(server.admin_key, None, "not a first start");
+    let (status, body) = server.get("/api/accounts", Some(&secret));
+    assert_eq!(status, 200, "{body}");
+    let accounts: Value = serde_json::from_str(&body).unwrap();
+    let ids: Vec<&str> =
+        accounts["accounts"].as_array().unwrap().iter().filter_map(|a| a["account_id"].as_str()).collect();
+    assert!(ids.contains(&"swarm") && ids.contains(&"mcp"), "{ids:?}");
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,10 +1,15 @@
-//! `GET /api/analytics?metric&bucket&from&to`: analytics events aggregated by time bucket
-//! (server wall-clock time). Metrics: `trade_notional`, `trade_fee` (per fill, after the
-//! post-trade queue), `order_ack_ms` (time to acknowledge an order durably).
+//! `GET /api/analytics?metric&bucket&from&to&account`: analytics events aggregated by time
+//! bucket (server wall-clock time). Metrics: `trade_notional`, `trade_fee` (per fill, after
+//! the post-trade queue), `order_ack_ms` (time to acknowledge an order durably).
+//!
+//! A key sees its own account's events; an admin key sees every account's (with events of no
+//! known account, from before events named theirs), or one account's with `account`. An
+//! account the caller may not see is answered exactly like one that does not exist (404).
 
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
+use crate::desk;
 use crate::keys::Scope;
 use crate::store::Analytics;
 use axum::Json;
@@ -25,6 +30,8 @@ pub struct AnalyticsQuery {
     bucket: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// One account's events (default: the key's own; an admin's, every account's).
+    account: Option<String>,
 }
 
 /// `1s`, `1m`, `5m`, `15m`, `1h`, `1d` or a number of milliseconds.
@@ -79,12 +86,37 @@ pub async fn query(
             format!("more than {MAX_BUCKETS} buckets: widen the bucket"),
         ));
     }
+    let account = match query.account {
+        Some(account) => Some(visible_account(&state, &caller, account).await?),
+        None if caller.0.allows(Scope::Admin) => None,
+        None => Some(caller.0.account_id.clone()),
+    };
     let buckets = state
         .store
-        .query_buckets(&query.metric, bucket, from, to)
+        .query_buckets(&query.metric, account.as_deref(), bucket, from, to)
         .await
         .map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
-    Ok(Json(json!({"metric": query.metric, "bucket_ms": bucket, "from": from, "to": to, "buckets": buckets})))
+    Ok(Json(json!({
+        "metric": query.metric,
+        "account_id": account,
+        "bucket_ms": bucket,
+        "from": from,
+        "to": to,
+        "buckets": buckets
+    })))
+}
+
+/// `account` if it exists and the caller may see it, else 404.
+async fn visible_account(state: &AppState, caller: &Caller, account: String) -> Result<String, ApiError> {
+    let not_found = || ApiError::not_found(format!("no account {account}"));
+    if !desk::may_see(&caller.0, &account) {
+        return Err(not_found());
+    }
+    let accounts = state.store.accounts().await.map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
+    if !accounts.contains(&account) {
+        return Err(not_found());
+    }
+    Ok(account)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! The `Analytics` port on the SQL store: append numeric events, query them aggregated by
-//! time bucket.
+//! The `Analytics` port on the SQL store: append numeric events, each of one account, and
+//! query them aggregated by time bucket, for one account or all.
 
 use super::SqlStore;
 use serde::Serialize;
@@ -21,6 +21,8 @@ pub struct Bucket {
 /// `dedupe_key` is recorded once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalyticsEvent {
+    /// The account it measures (a key sees only its own account's events).
+    pub account_id: String,
     pub dedupe_key: String,
     pub metric: &'static str,
     pub time_ms: i64,
@@ -51,9 +53,16 @@ impl Summary {
 }
 
 impl AnalyticsEvent {
-    /// A single value.
-    pub fn one(dedupe_key: String, metric: &'static str, time_ms: i64, value: f64, label: String) -> Self {
-        Self { dedupe_key, metric, time_ms, label, values: Summary::one(value) }
+    /// A single value of `account_id`.
+    pub fn one(
+        account_id: String,
+        dedupe_key: String,
+        metric: &'static str,
+        time_ms: i64,
+        value: f64,
+        label: String,
+    ) -> Self {
+        Self { account_id, dedupe_key, metric, time_ms, label, values: Summary::one(value) }
     }
 }
 
@@ -63,7 +72,7 @@ impl AnalyticsEvent {
 const SUMMARY_MS: i64 = 1000;
 
 /// Values recorded on hot paths (one per request) without touching the database: summarised
-/// per metric, label and second in memory, and written as one row each when the post-trade
+/// per metric, account, label and second in memory, and written as one row each when the post-trade
 /// loop flushes. One row per order would put thousands of rows a second through the single
 /// writer, between the account batches waiting for it.
 #[derive(Debug)]
@@ -75,7 +84,8 @@ pub struct AnalyticsBuffer {
 
 #[derive(Debug, Default)]
 struct Pending {
-    summaries: std::collections::BTreeMap<(&'static str, String, i64), Summary>,
+    /// By (metric, account, label, second).
+    summaries: std::collections::BTreeMap<(&'static str, String, String, i64), Summary>,
     flushes: u64,
 }
 
@@ -86,13 +96,13 @@ impl Default for AnalyticsBuffer {
 }
 
 impl AnalyticsBuffer {
-    /// Adds `value` of `metric` at `time_ms` to its second's summary.
-    pub fn record(&self, metric: &'static str, label: &str, time_ms: i64, value: f64) {
+    /// Adds `value` of `metric` for `account_id` at `time_ms` to its second's summary.
+    pub fn record(&self, metric: &'static str, account_id: &str, label: &str, time_ms: i64, value: f64) {
         let second = time_ms.div_euclid(SUMMARY_MS) * SUMMARY_MS;
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         pending
             .summaries
-            .entry((metric, label.to_string(), second))
+            .entry((metric, account_id.to_string(), label.to_string(), second))
             .and_modify(|s| s.add(value))
             .or_insert_with(|| Summary::one(value));
     }
@@ -105,8 +115,9 @@ impl AnalyticsBuffer {
             let flush = pending.flushes;
             std::mem::take(&mut pending.summaries)
                 .into_iter()
-                .map(|((metric, label, second), values)| AnalyticsEvent {
-                    dedupe_key: format!("summary:{:016x}:{flush}:{metric}:{label}:{second}", self.run),
+                .map(|((metric, account_id, label, second), values)| AnalyticsEvent {
+                    dedupe_key: format!("summary:{:016x}:{flush}:{metric}:{account_id}:{label}:{second}", self.run),
+                    account_id,
                     metric,
                     time_ms: second,
                     label,
@@ -123,10 +134,12 @@ impl AnalyticsBuffer {
 pub trait Analytics: Send + Sync {
     /// Records `events` all or none; events whose dedupe key was already recorded are skipped.
     fn record_events(&self, events: &[AnalyticsEvent]) -> impl Future<Output = anyhow::Result<()>> + Send;
-    /// `metric` in `[from_ms, to_ms]` aggregated into buckets of `bucket_ms`, oldest first.
+    /// `metric` of `account_id` (`None`: every account, and events of no known account) in
+    /// `[from_ms, to_ms]` aggregated into buckets of `bucket_ms`, oldest first.
     fn query_buckets(
         &self,
         metric: &str,
+        account_id: Option<&str>,
         bucket_ms: i64,
         from_ms: i64,
         to_ms: i64,
@@ -144,18 +157,30 @@ impl Analytics for SqlStore {
     async fn query_buckets(
         &self,
         metric: &str,
+        account_id: Option<&str>,
         bucket_ms: i64,
         from_ms: i64,
         to_ms: i64,
     ) -> anyhow::Result<Vec<Bucket>> {
         anyhow::ensure!(bucket_ms > 0, "the bucket must be positive");
-        let rows = sqlx::query(
-            "SELECT (time / ?) * ? AS start, SUM(samples), SUM(value), MIN(COALESCE(min_value, value)),
-             MAX(COALESCE(max_value, value)) FROM analytics_events
-             WHERE metric = ? AND time BETWEEN ? AND ? GROUP BY start ORDER BY start",
-        )
-        .bind(bucket_ms)
-        .bind(bucket_ms)
+        // Two statements rather than `(? IS NULL OR account_id = ?)`: each uses its own index.
+        let rows = match account_id {
+            Some(account_id) => sqlx::query(
+                "SELECT (time / ?) * ? AS start, SUM(samples), SUM(value), MIN(COALESCE(min_value, value)),
+                 MAX(COALESCE(max_value, value)) FROM analytics_events
+                 WHERE account_id = ? AND metric = ? AND time BETWEEN ? AND ? GROUP BY start ORDER BY start",
+            )
+            .bind(bucket_ms)
+            .bind(bucket_ms)
+            .bind(account_id),
+            None => sqlx::query(
+                "SELECT (time / ?) * ? AS start, SUM(samples), SUM(value), MIN(COALESCE(min_value, value)),
+                 MAX(COALESCE(max_value, value)) FROM analytics_events
+                 WHERE metric = ? AND time BETWEEN ? AND ? GROUP BY start ORDER BY start",
+            )
+            .bind(bucket_ms)
+            .bind(bucket_ms),
+        }
         .bind(metric)
         .bind(from_ms)
         .bind(to_ms)
@@ -180,14 +205,15 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("coinswarm-analytics-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let store = SqlStore::open(&dir).await.unwrap();
-        let event =
-            |key: &str, time_ms, value| AnalyticsEvent::one(key.into(), "notional", time_ms, value, String::new());
+        let event = |key: &str, time_ms, value| {
+            AnalyticsEvent::one("alice".into(), key.into(), "notional", time_ms, value, String::new())
+        };
         store
             .record_events(&[event("a", 1_000, 2.0), event("b", 59_000, 4.0), event("c", 61_000, 10.0)])
             .await
             .unwrap();
         store.record_events(&[event("a", 1_000, 2.0)]).await.unwrap();
-        let buckets = store.query_buckets("notional", 60_000, 0, 120_000).await.unwrap();
+        let buckets = store.query_buckets("notional", None, 60_000, 0, 120_000).await.unwrap();
         assert_eq!(
             buckets,
             vec![
@@ -206,26 +232,51 @@ mod tests {
         let store = SqlStore::open(&dir).await.unwrap();
         let buffer = AnalyticsBuffer::default();
         for i in 0..1000_i32 {
-            buffer.record("order_ack_ms", "", 10_000 + i64::from(i % 1000), f64::from(i % 10));
+            buffer.record("order_ack_ms", "alice", "", 10_000 + i64::from(i % 1000), f64::from(i % 10));
         }
-        buffer.record("order_ack_ms", "", 11_500, 50.0);
+        buffer.record("order_ack_ms", "alice", "", 11_500, 50.0);
         buffer.flush(&store).await.unwrap();
         // The same second again, in a later flush: a second row that queries add up.
-        buffer.record("order_ack_ms", "", 10_999, 0.5);
+        buffer.record("order_ack_ms", "alice", "", 10_999, 0.5);
         buffer.flush(&store).await.unwrap();
         buffer.flush(&store).await.unwrap();
 
         let rows: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM analytics_events").fetch_one(store.pool()).await.unwrap();
         assert_eq!(rows, 3, "one row per metric and second per flush, not one per value");
-        let buckets = store.query_buckets("order_ack_ms", 60_000, 0, 60_000).await.unwrap();
+        let buckets = store.query_buckets("order_ack_ms", Some("alice"), 60_000, 0, 60_000).await.unwrap();
         let expected_sum = 4500.0 + 50.0 + 0.5;
         assert_eq!(
             buckets,
             vec![Bucket { start: 0, count: 1002, sum: expected_sum, min: 0.0, max: 50.0, mean: expected_sum / 1002.0 }]
         );
-        let seconds = store.query_buckets("order_ack_ms", 1_000, 0, 60_000).await.unwrap();
+        let seconds = store.query_buckets("order_ack_ms", None, 1_000, 0, 60_000).await.unwrap();
         assert_eq!(seconds.iter().map(|b| (b.start, b.count)).collect::<Vec<_>>(), vec![(10_000, 1001), (11_000, 1)]);
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn one_accounts_events_are_queried_apart_and_every_account_together() {
+        let dir = std::env::temp_dir().join(format!("coinswarm-analytics-accounts-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqlStore::open(&dir).await.unwrap();
+        let event = |account: &str, key: &str, value| {
+            AnalyticsEvent::one(account.into(), key.into(), "notional", 1_000, value, String::new())
+        };
+        store.record_events(&[event("alice", "a", 2.0), event("bob", "b", 5.0)]).await.unwrap();
+        let buffer = AnalyticsBuffer::default();
+        buffer.record("notional", "alice", "", 1_000, 1.0);
+        buffer.record("notional", "bob", "", 1_000, 10.0);
+        buffer.flush(&store).await.unwrap();
+
+        let sum = async |account| -> f64 {
+            store.query_buckets("notional", account, 60_000, 0, 60_000).await.unwrap().iter().map(|b| b.sum).sum()
+        };
+        assert_eq!(sum(Some("alice")).await, 3.0);
+        assert_eq!(sum(Some("bob")).await, 15.0);
+        assert_eq!(sum(Some("carol")).await, 0.0);
+        assert_eq!(sum(None).await, 18.0);
         store.close().await;
         std::fs::remove_dir_all(dir).unwrap();
     }

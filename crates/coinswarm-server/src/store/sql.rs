@@ -2,6 +2,7 @@
 
 use super::AnalyticsEvent;
 use crate::metrics::Histogram;
+use crate::private_files;
 use anyhow::Context;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
 use rusqlite::TransactionBehavior;
@@ -36,7 +37,8 @@ pub struct CommitStats {
     pub batches: u64,
 }
 
-/// The queue topic of post-trade work (one job per fill, keyed by trade id).
+/// The queue topic of post-trade work (one job per fill, keyed by account and trade id: trade
+/// ids are unique within an account only).
 pub const POST_TRADE: &str = "post_trade";
 /// Deliveries of a post-trade job before it is dead-lettered.
 const POST_TRADE_ATTEMPTS: i64 = 5;
@@ -70,21 +72,31 @@ struct AccountBatch {
     account_id: String,
     /// (seq, time, event JSON).
     events: Vec<(i64, i64, String)>,
-    /// Post-trade jobs: (trade id, payload JSON).
+    /// Post-trade jobs: (dedupe key, payload JSON).
     outbox: Vec<(String, String)>,
     /// Decision records: (time, JSON line).
     decisions: Vec<(i64, String)>,
-    /// Analytics events (with no account: `account_id` is empty and the lists above too).
+    /// Analytics events, each naming its account (a batch of analytics alone has an empty
+    /// `account_id` and no events, jobs or decisions).
     analytics: Vec<AnalyticsEvent>,
     done: oneshot::Sender<Result<(), String>>,
 }
 
 impl SqlStore {
     /// Opens (creating if needed) `data_dir/coinswarm.sqlite` and applies pending migrations.
+    /// The directory and the database's files are private to the owner ([`private_files`]).
     pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+        private_files::create_dir(data_dir)?;
         let path = data_dir.join("coinswarm.sqlite");
+        // Created private before SQLite opens it: SQLite gives its -wal and -shm files the
+        // database file's mode.
+        private_files::open_options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        private_files::restrict(&path)?;
         let options = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(true)
@@ -99,6 +111,12 @@ impl SqlStore {
             .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open {}", path.display()))?;
+        // Files an older version left readable by others.
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.clone().into_os_string();
+            name.push(suffix);
+            private_files::restrict(Path::new(&name))?;
+        }
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
@@ -136,7 +154,7 @@ impl SqlStore {
             encoded.push((event.seq as i64, event.time.millis(), serde_json::to_string(event)?));
             if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
                 let payload = serde_json::json!({"account_id": account_id, "committed_at": now, "fill": fill});
-                outbox.push((fill.trade_id.to_string(), payload.to_string()));
+                outbox.push((format!("{account_id}:{}", fill.trade_id), payload.to_string()));
             }
         }
         let decisions = decisions.iter().map(|(time, line)| (*time, line.to_string())).collect();
@@ -347,8 +365,8 @@ fn write_jobs(connection: &mut rusqlite::Connection, jobs: &[AccountBatch]) -> a
         let mut decisions =
             tx.prepare_cached("INSERT INTO decisions (account_id, time, record) VALUES (?1, ?2, ?3)")?;
         let mut analytics = tx.prepare_cached(
-            "INSERT OR IGNORE INTO analytics_events (dedupe_key, metric, time, value, label, samples, min_value, max_value)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR IGNORE INTO analytics_events (dedupe_key, metric, time, value, label, samples, min_value, max_value, account_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for job in jobs {
             for (seq, time, json) in &job.events {
@@ -375,6 +393,7 @@ fn write_jobs(connection: &mut rusqlite::Connection, jobs: &[AccountBatch]) -> a
                     values.count,
                     min,
                     max,
+                    &event.account_id,
                 ))?;
             }
         }

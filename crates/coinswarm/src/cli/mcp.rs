@@ -1,11 +1,15 @@
 //! `coinswarm mcp`: the MCP server on stdio for desktop clients, over the same services as
 //! `up` (the swarm, the paper accounts, the replay feed, pattern memory) in this process.
-//! Standard output carries only MCP messages; everything else goes to standard error.
+//! Standard output carries only MCP messages; everything else goes to standard error, except
+//! the first admin key, which goes to a private file (`first-admin-key` in the data directory).
 
 use super::up::{UpArgs, effective_config, server_runtime, shutdown_signal};
 use anyhow::Context;
 use clap::Args;
 use coinswarm_server::keys::{self, ApiKey, Scope};
+
+/// Where, in the data directory, a first start writes the admin key it created.
+const FIRST_ADMIN_KEY_FILE: &str = "first-admin-key";
 
 #[derive(Debug, Args)]
 pub struct McpArgs {
@@ -61,8 +65,15 @@ pub fn run(args: &McpArgs) -> anyhow::Result<()> {
             server.addr,
             config.data_dir.display()
         );
+        // Desktop MCP clients write a server's stderr to their log files: the first admin
+        // key goes to a file only its owner may read, never to stderr.
         if let Some(key) = &server.first_admin_key {
-            eprintln!("admin API key (shown once, keep it): {}", key.secret);
+            let path = config.data_dir.join(FIRST_ADMIN_KEY_FILE);
+            coinswarm_server::private_files::write(&path, format!("{}\n", key.secret).as_bytes())?;
+            eprintln!(
+                "the first admin API key is in {} (readable by you only; move it somewhere safe, or create keys with `coinswarm keys create`)",
+                path.display()
+            );
         }
         let mcp = tokio::spawn(coinswarm_server::mcp::serve_stdio(parts, caller));
         let mcp_done = async {
