@@ -71,14 +71,16 @@ impl KeyGuard {
         secret: &str,
         peer: Option<IpAddr>,
     ) -> Result<ApiKey, Refusal> {
+        // A key verified moments ago passes even from an address that failed too often (a
+        // proxy or NAT shares one address among many clients).
+        let hash = keys::hash_secret(secret);
+        if let Some(key) = self.cached(&hash) {
+            return Ok(key);
+        }
         if let Some(peer) = peer
             && let Some(retry_after_secs) = self.failures_spent(peer, limits)
         {
             return Err(Refusal::TooManyFailures { retry_after_secs });
-        }
-        let hash = keys::hash_secret(secret);
-        if let Some(key) = self.cached(&hash) {
-            return Ok(key);
         }
         let unknown_for = Duration::from_millis(limits.unknown_key_cache_ms);
         let known_unknown = {
@@ -174,5 +176,59 @@ fn take_token(buckets: &Mutex<HashMap<String, (f64, Instant)>>, id: String, rate
         Ok(())
     } else {
         Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{Scope, create_key};
+
+    async fn store(name: &str) -> (SqlStore, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("coinswarm-key-guard-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqlStore::open(&dir).await.unwrap();
+        store.create_account("alice", 0).await.unwrap();
+        (store, dir)
+    }
+
+    #[tokio::test]
+    async fn an_unknown_secret_is_refused_from_memory_until_its_cache_time_passes() {
+        let (store, dir) = store("unknown").await;
+        let guard = KeyGuard::default();
+        let limits = LimitsConfig { unknown_key_cache_ms: 300, ..LimitsConfig::default() };
+        assert_eq!(guard.identify(&store, &limits, "csk_guess", None).await, Err(Refusal::UnknownKey));
+        // With the store closed, a lookup would fail: the second answer comes from memory.
+        store.close().await;
+        assert_eq!(guard.identify(&store, &limits, "csk_guess", None).await, Err(Refusal::UnknownKey));
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        let looked_up = guard.identify(&store, &limits, "csk_guess", None).await;
+        assert!(
+            matches!(looked_up, Err(Refusal::Unavailable(_))),
+            "after the cache time, the store is asked: {looked_up:?}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_address_out_of_failures_is_refused_before_any_lookup_but_a_recent_key_passes() {
+        let (store, dir) = store("failures").await;
+        let guard = KeyGuard::default();
+        let limits = LimitsConfig { auth_failure_burst: 3, auth_failures_per_second: 1, ..LimitsConfig::default() };
+        let key = create_key(&store, "alice", &[Scope::Read], "test", 0).await.unwrap();
+        let shared: IpAddr = "10.1.1.1".parse().unwrap();
+        guard.identify(&store, &limits, &key.secret, Some(shared)).await.unwrap();
+        for i in 0..3 {
+            let guess = format!("csk_guess_{i}");
+            assert_eq!(guard.identify(&store, &limits, &guess, Some(shared)).await, Err(Refusal::UnknownKey));
+        }
+        let refused = guard.identify(&store, &limits, "csk_guess_more", Some(shared)).await;
+        assert_eq!(refused, Err(Refusal::TooManyFailures { retry_after_secs: 1 }));
+        let known = guard.identify(&store, &limits, &key.secret, Some(shared)).await;
+        assert_eq!(known.unwrap().id, key.id, "a key verified moments ago is not locked out by a guesser");
+        let other: IpAddr = "10.1.1.2".parse().unwrap();
+        assert_eq!(guard.identify(&store, &limits, "csk_guess_9", Some(other)).await, Err(Refusal::UnknownKey));
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
