@@ -291,6 +291,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         header_read_timeout: Duration::from_millis(config.connections.header_read_timeout_ms),
         idle_timeout: Duration::from_millis(config.connections.idle_timeout_ms),
         send_buffer_bytes: config.stream.send_buffer_bytes,
+        shutdown_grace: Duration::from_millis(config.connections.shutdown_grace_ms),
     };
     let mut http_shutdown = shutdown_rx.clone();
     let http = tokio::spawn(async move {

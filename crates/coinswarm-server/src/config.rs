@@ -122,7 +122,7 @@ pub struct McpConfig {
     /// Default 16.
     pub max_sessions_per_key: usize,
     /// An MCP session that sees no request for this long is ended (the client initializes
-    /// again), in ms. Default 60,000.
+    /// again), in ms. Default 120,000 (rmcp's own is 5 minutes: sessions cost memory).
     pub session_idle_ms: u64,
     /// Host names (optionally `name:port`) `/mcp` answers to: its defence against DNS
     /// rebinding. Default the loopback names. With `--allow-remote`, add the names clients
@@ -139,7 +139,7 @@ impl Default for McpConfig {
             max_concurrent_backtests: 1,
             max_sessions: 256,
             max_sessions_per_key: 16,
-            session_idle_ms: 60_000,
+            session_idle_ms: 120_000,
             allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
         }
     }
@@ -252,9 +252,9 @@ pub struct LimitsConfig {
     pub requests_per_second: u32,
     /// Burst each API key may make at once (token bucket size). Default 400.
     pub burst: u32,
-    /// Failed authentications (unknown, revoked or malformed keys) each client address may
-    /// make per second once its burst is spent; past it, 429 with `Retry-After` before any
-    /// key is looked up. Default 2.
+    /// Failed authentications (unknown or revoked keys) each client address (an IPv6 /64)
+    /// may make per second once its burst is spent; past it, 429 with `Retry-After` before
+    /// any key is looked up (a key verified in the last 5 s still passes). Default 2.
     pub auth_failures_per_second: u32,
     /// Failed authentications each client address may make at once. Default 20.
     pub auth_failure_burst: u32,
@@ -283,8 +283,12 @@ pub struct ConnectionsConfig {
     /// Default 10,000.
     pub body_read_timeout_ms: u64,
     /// A connection (HTTP, WebSocket or MCP stream) on which no byte moves either way for
-    /// this long is closed, in ms. Streams keep theirs alive with pings. Default 60,000.
+    /// this long is closed, in ms. Streams keep theirs alive with pings (MCP's event
+    /// streams every 15 s), so it must be longer than that. Default 60,000.
     pub idle_timeout_ms: u64,
+    /// How long a shutdown waits for open connections to finish their requests, in ms;
+    /// the rest are closed. Default 10,000.
+    pub shutdown_grace_ms: u64,
 }
 
 /// The `/stream` WebSocket.
@@ -385,6 +389,7 @@ impl Default for ConnectionsConfig {
             header_read_timeout_ms: 10_000,
             body_read_timeout_ms: 10_000,
             idle_timeout_ms: 60_000,
+            shutdown_grace_ms: 10_000,
         }
     }
 }
@@ -434,7 +439,15 @@ impl ServerConfig {
             Some(path) => {
                 let text =
                     std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
-                toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?
+                toml::from_str(&text).map_err(|e| {
+                    let mut error = anyhow::Error::new(e).context(format!("invalid config {}", path.display()));
+                    if text.contains("mcp_orders") {
+                        error = error.context(
+                            "[live] mcp_orders was removed: live orders need a key with the live scope on every channel (coinswarm keys create --scope trade --scope live --i-understand-this-trades-real-money)",
+                        );
+                    }
+                    error
+                })?
             }
             None => Self::default(),
         };
@@ -536,6 +549,12 @@ impl ServerConfig {
         {
             bail!(
                 "connections.header_read_timeout_ms, connections.body_read_timeout_ms and connections.idle_timeout_ms must be at least 1"
+            );
+        }
+        if connections.idle_timeout_ms <= crate::mcp::http::SSE_KEEP_ALIVE.as_millis() as u64 {
+            bail!(
+                "connections.idle_timeout_ms must be above {} ms, MCP's keep-alive on its event streams, or they are closed as idle",
+                crate::mcp::http::SSE_KEEP_ALIVE.as_millis()
             );
         }
         if self.stream.subscribe_timeout_ms == 0 || self.stream.key_recheck_ms == 0 {

@@ -160,15 +160,36 @@ fn invented_method_names_do_not_grow_the_metrics() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// Finding 4: trickled headers, bare sockets and trickled bodies are cut off; no address
-/// may hold more than its share of connections, and others still get in.
+/// Finding 4: with the default limits, one address holds at most 128 connections; the
+/// next is answered 503 and closed, and other addresses still get in.
 #[test]
-fn slow_and_idle_connections_are_closed_and_one_address_cannot_hold_them_all() {
-    let dir = scratch_dir("sec-connections");
-    let server = start(
-        &dir,
-        "[connections]\nmax_per_ip = 8\nheader_read_timeout_ms = 800\nbody_read_timeout_ms = 800\nidle_timeout_ms = 3000\n[stream]\nping_interval_ms = 1000\n",
-    );
+fn one_address_cannot_hold_more_than_its_share_of_connections() {
+    let dir = scratch_dir("sec-per-ip");
+    let server = start(&dir, "");
+    let held: Vec<TcpStream> = (0..128).map(|_| connect_from("127.0.0.3", server.addr)).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let (status, headers, body) = send(server.addr, "127.0.0.3", "GET", "/healthz", &[], b"");
+    assert_eq!((status, error_code(&body)), (503, "TOO_MANY_CONNECTIONS".to_string()), "{body}");
+    assert_eq!(header(&headers, "retry-after"), Some("1"));
+    let (status, _, _) = send(server.addr, "127.0.0.4", "GET", "/healthz", &[], b"");
+    assert_eq!(status, 200, "another address still gets in");
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut status = 0;
+    while status != 200 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        status = send(server.addr, "127.0.0.3", "GET", "/healthz", &[], b"").0;
+    }
+    assert_eq!(status, 200, "closed connections give their places back");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Finding 4: trickled headers, bare sockets and trickled bodies are cut off at their
+/// deadlines (short ones here, so the test is quick).
+#[test]
+fn slow_headers_bare_sockets_and_slow_bodies_are_cut_off() {
+    let dir = scratch_dir("sec-slow");
+    let server = start(&dir, "[connections]\nheader_read_timeout_ms = 800\nbody_read_timeout_ms = 800\n");
     // A request head trickled a byte at a time is cut off at the head's deadline.
     let mut trickle = connect_from("127.0.0.2", server.addr);
     let started = Instant::now();
@@ -197,58 +218,68 @@ fn slow_and_idle_connections_are_closed_and_one_address_cannot_hold_them_all() {
         .unwrap();
     let (status, _, body) = response_of(&mut slow_body);
     assert_eq!((status, error_code(&body)), (408, "REQUEST_TIMEOUT".to_string()), "{body}");
-
-    // Eight connections from one address are its share; the ninth is refused with a 503.
-    let held: Vec<TcpStream> = (0..8).map(|_| connect_from("127.0.0.3", server.addr)).collect();
-    std::thread::sleep(Duration::from_millis(200));
-    let (status, headers, body) = send(server.addr, "127.0.0.3", "GET", "/healthz", &[], b"");
-    assert_eq!((status, error_code(&body)), (503, "TOO_MANY_CONNECTIONS".to_string()), "{body}");
-    assert_eq!(header(&headers, "retry-after"), Some("1"));
-    let (status, _, _) = send(server.addr, "127.0.0.4", "GET", "/healthz", &[], b"");
-    assert_eq!(status, 200, "another address still gets in");
-    drop(held);
-    std::thread::sleep(Duration::from_millis(300));
-    let (status, _, _) = send(server.addr, "127.0.0.3", "GET", "/healthz", &[], b"");
-    assert_eq!(status, 200, "closed connections give their places back");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// Finding 4: a WebSocket that never subscribes is closed with a reason; one that
-/// subscribes to a quiet channel stays open past the idle timeout (the server pings it).
+/// The next text or close message on a WebSocket, within `within`; `None` when none came.
+async fn next_message<S>(socket: &mut S, within: Duration) -> Option<tokio_tungstenite::tungstenite::Message>
+where
+    S: futures_util::Stream<
+            Item = Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, socket.next()).await {
+            Ok(Some(Ok(message))) if message.is_text() || message.is_close() => return Some(message),
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(_)) | None) | Err(_) => return None,
+        }
+    }
+}
+
+/// Finding 4: with the default limits, a WebSocket that never subscribes is closed with a
+/// reason within 5 s.
 #[test]
-fn a_websocket_must_subscribe_and_a_quiet_subscription_is_kept_alive_by_pings() {
-    use futures_util::{SinkExt, StreamExt};
+fn a_websocket_that_never_subscribes_is_closed_with_a_reason() {
     use tokio_tungstenite::tungstenite::Message;
 
-    let dir = scratch_dir("sec-ws");
-    let server = start(
-        &dir,
-        "[connections]\nidle_timeout_ms = 1500\n[stream]\nsubscribe_timeout_ms = 700\nping_interval_ms = 400\n",
-    );
+    let dir = scratch_dir("sec-ws-silent");
+    let server = start(&dir, "");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let url = format!("ws://{}/stream", server.addr);
         let (mut silent, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
         let started = Instant::now();
-        let close = loop {
-            match tokio::time::timeout(Duration::from_secs(5), silent.next()).await {
-                Ok(Some(Ok(Message::Close(frame)))) => break frame,
-                Ok(Some(Ok(_))) => continue,
-                other => panic!("expected a close frame, got {other:?}"),
-            }
+        let Some(Message::Close(Some(close))) = next_message(&mut silent, Duration::from_secs(8)).await else {
+            panic!("no close frame within 8 s");
         };
-        let close = close.expect("a close frame with a reason");
         assert_eq!(u16::from(close.code), 1008);
-        assert!(close.reason.contains("no subscription within 700 ms"), "{}", close.reason);
-        assert!(started.elapsed() < Duration::from_secs(3));
+        assert!(close.reason.contains("no subscription within 5000 ms"), "{}", close.reason);
+        assert!(started.elapsed() < Duration::from_secs(7), "{:?}", started.elapsed());
+    });
+    std::fs::remove_dir_all(dir).unwrap();
+}
 
-        // Subscribed to fills alone (quiet: nothing trades on this account), it stays open.
-        let (_, secret) = create_key(&dir, "quiet", "read");
+/// Finding 4: a subscription to a quiet channel outlives the idle timeout (the server pings
+/// it, the client answers); a client that answers no ping is closed.
+#[test]
+fn a_quiet_subscription_is_kept_alive_by_pings_and_a_peer_that_never_answers_is_closed() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = scratch_dir("sec-ws-quiet");
+    let server = start(&dir, "[connections]\nidle_timeout_ms = 16000\n[stream]\nping_interval_ms = 300\n");
+    let (_, secret) = create_key(&dir, "quiet", "read");
+    let subscribe = json!({"type": "subscribe", "channels": ["fills"], "product_ids": ["BTC-USD"], "api_key": secret});
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let url = format!("ws://{}/stream", server.addr);
+        // Subscribed to fills alone (nothing trades on this account): quiet, but answering.
         let (mut quiet, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-        let subscribe =
-            json!({"type": "subscribe", "channels": ["fills"], "product_ids": ["BTC-USD"], "api_key": secret});
         quiet.send(Message::text(subscribe.to_string())).await.unwrap();
-        let deadline = Instant::now() + Duration::from_secs(4);
+        let deadline = Instant::now() + Duration::from_secs(3);
         let mut pings = 0;
         while Instant::now() < deadline {
             match tokio::time::timeout(Duration::from_millis(500), quiet.next()).await {
@@ -259,31 +290,46 @@ fn a_websocket_must_subscribe_and_a_quiet_subscription_is_kept_alive_by_pings() 
                 Ok(other) => panic!("the stream ended: {other:?}"),
             }
         }
-        assert!(pings >= 5, "the server pings a quiet connection: {pings} pings in 4 s");
+        assert!(pings >= 5, "the server pings a quiet connection: {pings} pings in 3 s");
+
+        // A peer that takes the pings but never answers them is taken for gone.
+        let mut mute = connect_from("127.0.0.1", server.addr);
+        let handshake = format!(
+            "GET /stream HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            server.addr
+        );
+        mute.write_all(handshake.as_bytes()).unwrap();
+        let text = subscribe.to_string();
+        let mut frame = vec![0x81u8, 0xfe];
+        frame.extend_from_slice(&(text.len() as u16).to_be_bytes());
+        frame.extend_from_slice(&[0, 0, 0, 0]);
+        frame.extend_from_slice(text.as_bytes());
+        mute.write_all(&frame).unwrap();
+        let started = Instant::now();
+        assert!(closed_by_server(&mut mute, Duration::from_secs(5)), "a peer that answers no ping is closed");
+        assert!(started.elapsed() >= Duration::from_millis(900), "after three unanswered pings");
     });
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// Finding 7: a `fills` subscription ends once its key is revoked.
+/// Finding 7: with the default limits, a `fills` subscription ends once its key is revoked.
 #[test]
 fn a_fills_subscription_ends_when_its_key_is_revoked() {
-    use futures_util::{SinkExt, StreamExt};
+    use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
 
     let dir = scratch_dir("sec-revoke");
-    let server = start(&dir, "[stream]\nkey_recheck_ms = 200\n");
+    let server = start(&dir, "");
     let (id, secret) = create_key(&dir, "dave", "read");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/stream", server.addr)).await.unwrap();
         let subscribe = json!({"type": "subscribe", "channels": ["fills", "heartbeats"], "product_ids": ["BTC-USD"], "api_key": secret});
         socket.send(Message::text(subscribe.to_string())).await.unwrap();
-        let mut subscribed = false;
-        while !subscribed {
-            if let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
-                subscribed = text.contains("\"fills\"") && text.contains("subscriptions");
-            }
-        }
+        let Some(Message::Text(reply)) = next_message(&mut socket, Duration::from_secs(5)).await else {
+            panic!("no answer to the subscription");
+        };
+        assert!(reply.contains("subscriptions") && reply.contains("\"fills\""), "{reply}");
         let output = Command::new(env!("CARGO_BIN_EXE_coinswarm"))
             .args(["keys", "revoke", &id, "--data-dir"])
             .arg(&dir)
@@ -292,37 +338,36 @@ fn a_fills_subscription_ends_when_its_key_is_revoked() {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let revoked_at = Instant::now();
         let mut ended = None;
-        while ended.is_none() && revoked_at.elapsed() < Duration::from_secs(15) {
-            if let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(Duration::from_secs(1), socket.next()).await
+        while let Some(message) = next_message(&mut socket, Duration::from_secs(15).saturating_sub(revoked_at.elapsed())).await {
+            if let Message::Text(text) = message
                 && text.contains("revoked")
             {
                 ended = Some(text.to_string());
+                break;
             }
         }
         let ended = ended.expect("the subscription ended within 15 s of the revocation");
         assert!(ended.contains("the fills subscription has ended"), "{ended}");
-        assert!(revoked_at.elapsed() < Duration::from_secs(8), "within the key cache and one recheck");
+        // The key cache (5 s) and one recheck (5 s), with room for a loaded machine.
+        assert!(revoked_at.elapsed() < Duration::from_secs(13), "{:?}", revoked_at.elapsed());
         // The connection stays, with its other channels.
-        let mut heartbeats = 0;
-        while heartbeats == 0 {
-            if let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(Duration::from_secs(3), socket.next()).await {
-                assert!(!text.contains("\"channel\":\"fills\""), "{text}");
-                heartbeats += text.contains("heartbeats") as usize;
-            }
-        }
+        let Some(Message::Text(next)) = next_message(&mut socket, Duration::from_secs(5)).await else {
+            panic!("the connection ended with the fills subscription");
+        };
+        assert!(next.contains("heartbeats"), "{next}");
     });
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// Finding 8: guessed keys are limited per address (429 before any lookup once spent);
-/// another address and the real key are not affected.
+/// Finding 8: with the default limits (20 at once, then 2 a second), guessed keys from one
+/// address are answered 429 before any lookup; another address and a real key are not.
 #[test]
 fn failed_authentications_are_limited_per_address() {
     let dir = scratch_dir("sec-auth");
-    let server = start(&dir, "[limits]\nauth_failure_burst = 5\nauth_failures_per_second = 1\n");
+    let server = start(&dir, "");
     let key = server.admin_key.clone().unwrap();
     let mut statuses = Vec::new();
-    for i in 0..8 {
+    for i in 0..30 {
         let bearer = format!("Bearer csk_guess_{i}");
         let (status, headers, body) =
             send(server.addr, "127.0.0.5", "GET", "/api/accounts", &[("Authorization", &bearer)], b"");
@@ -332,8 +377,9 @@ fn failed_authentications_are_limited_per_address() {
         }
         statuses.push(status);
     }
-    assert_eq!(statuses[..5], [401; 5], "the burst: {statuses:?}");
-    assert!(statuses[5..].iter().all(|s| *s == 429), "then 429: {statuses:?}");
+    assert_eq!(statuses[..20], [401; 20], "the burst: {statuses:?}");
+    assert!(statuses[20..].iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    assert!(statuses[20..].iter().filter(|s| **s == 429).count() >= 5, "then mostly 429: {statuses:?}");
     let bearer = "Bearer csk_guess_elsewhere".to_string();
     let (status, _, _) = send(server.addr, "127.0.0.6", "GET", "/api/accounts", &[("Authorization", &bearer)], b"");
     assert_eq!(status, 401, "another address has its own budget");
@@ -376,12 +422,12 @@ fn open_session(server: &Server, key: &str) -> String {
     session
 }
 
-/// Findings 3 and 5: an MCP session belongs to the key that opened it, and keys cannot
-/// flood the server with sessions.
+/// Finding 3: an MCP session belongs to the key that opened it: another key may not call
+/// tools in it, take over its stream, or end it.
 #[test]
-fn mcp_sessions_belong_to_their_key_and_are_capped() {
-    let dir = scratch_dir("sec-mcp");
-    let server = start(&dir, "[mcp]\nmax_sessions_per_key = 2\nmax_sessions = 3\n");
+fn another_keys_mcp_session_is_refused() {
+    let dir = scratch_dir("sec-mcp-owner");
+    let server = start(&dir, "");
     let owner = server.admin_key.clone().unwrap();
     let (_, intruder) = create_key(&dir, "mallory", "admin");
     let session = open_session(&server, &owner);
@@ -390,7 +436,6 @@ fn mcp_sessions_belong_to_their_key_and_are_capped() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("place_market_order"), "{body}");
 
-    // Another key may not call tools in it, take over its stream, or end it.
     let (status, _, body) = mcp_post(&server, &intruder, Some(&session), &list);
     assert_eq!((status, error_code(&body)), (404, "MCP_SESSION_NOT_FOUND".to_string()), "{body}");
     let bearer = format!("Bearer {intruder}");
@@ -407,21 +452,30 @@ fn mcp_sessions_belong_to_their_key_and_are_capped() {
     assert_eq!(status, 404, "{body}");
     let (status, _, body) = mcp_post(&server, &owner, Some(&session), &list);
     assert_eq!(status, 200, "the owner's session lives on: {body}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
 
-    // Two sessions per key; three in all.
+/// Finding 5: sessions are capped per key (429) and in all (503); an ended one gives its
+/// place back.
+#[test]
+fn mcp_sessions_are_capped_per_key_and_in_all() {
+    let dir = scratch_dir("sec-mcp-caps");
+    let server = start(&dir, "[mcp]\nmax_sessions_per_key = 2\nmax_sessions = 3\n");
+    let owner = server.admin_key.clone().unwrap();
+    let (_, other) = create_key(&dir, "erin", "read");
+    let first = open_session(&server, &owner);
     let _second = open_session(&server, &owner);
     let (status, headers, body) = mcp_post(&server, &owner, None, &initialize_body());
     assert_eq!((status, error_code(&body)), (429, "TOO_MANY_MCP_SESSIONS".to_string()), "{body}");
     assert!(header(&headers, "retry-after").is_some());
-    let _third = open_session(&server, &intruder);
-    let (status, _, body) = mcp_post(&server, &intruder, None, &initialize_body());
+    let _third = open_session(&server, &other);
+    let (status, _, body) = mcp_post(&server, &other, None, &initialize_body());
     assert_eq!((status, error_code(&body)), (503, "UNAVAILABLE".to_string()), "{body}");
 
-    // The owner ends a session: its place comes back.
     let bearer = format!("Bearer {owner}");
     let end = [
         ("Authorization", bearer.as_str()),
-        ("Mcp-Session-Id", session.as_str()),
+        ("Mcp-Session-Id", first.as_str()),
         ("MCP-Protocol-Version", "2025-06-18"),
     ];
     let (status, _, body) = send(server.addr, "127.0.0.1", "DELETE", "/mcp", &end, b"");
@@ -430,12 +484,17 @@ fn mcp_sessions_belong_to_their_key_and_are_capped() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// Finding 14: `/mcp` answers only the host names configured (DNS-rebinding defence),
-/// also with `--allow-remote`.
+/// Finding 14: `/mcp` answers only the host names configured (DNS-rebinding defence);
+/// `COINSWARM_MCP_ALLOWED_HOSTS` adds a public name.
 #[test]
 fn mcp_answers_only_the_allowed_host_names() {
     let dir = scratch_dir("sec-hosts");
-    let server = start(&dir, "[mcp]\nallowed_hosts = [\"127.0.0.1\", \"desk.example\"]\n");
+    let server = Server::start_with_args(
+        &dir,
+        &[("COINSWARM_MEMORY_ENABLED", "false"), ("COINSWARM_MCP_ALLOWED_HOSTS", "127.0.0.1,desk.example")],
+        40,
+        &[],
+    );
     let key = server.admin_key.clone().unwrap();
     let bearer = format!("Bearer {key}");
     let mcp_initialize = |host: &str| {
@@ -453,9 +512,19 @@ fn mcp_answers_only_the_allowed_host_names() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Whether the server refused `socket` at once (its 503 is waiting to be read).
+fn refused_at_once(socket: &socket2::Socket) -> bool {
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 16];
+    socket.set_nonblocking(true).unwrap();
+    let refused = matches!(socket.peek(&mut buf), Ok(n) if n > 0);
+    socket.set_nonblocking(false).unwrap();
+    refused
+}
+
 /// The acceptance test of the review: an unauthenticated client sending 10,000 requests
 /// with invented method names and paths while holding 2,000 idle sockets neither grows the
-/// server's memory past a bound nor slows `/healthz` past 100 ms.
+/// server's memory past a bound nor slows `/healthz` past 100 ms. Needs `ulimit -n` above
+/// about 2,100 (scripts/test raises it).
 #[test]
 fn an_unauthenticated_flood_leaves_memory_bounded_and_healthz_fast() {
     /// The bound on the server's growth in resident memory during the flood.
@@ -488,16 +557,18 @@ fn an_unauthenticated_flood_leaves_memory_bounded_and_healthz_fast() {
         })
     };
 
-    // 2,000 idle sockets from four addresses: each address keeps its 128, the rest are refused.
+    // 2,000 idle sockets from four addresses: each address keeps its 128, the rest are
+    // refused at once.
     let mut idle = Vec::new();
     for i in 0..2_000 {
         let from = ["127.0.0.20", "127.0.0.21", "127.0.0.22", "127.0.0.23"][i % 4];
         let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
         socket.bind(&format!("{from}:0").parse::<SocketAddr>().unwrap().into()).unwrap();
-        if socket.connect_timeout(&addr.into(), Duration::from_secs(5)).is_ok() {
-            idle.push(socket);
-        }
+        socket.connect_timeout(&addr.into(), Duration::from_secs(5)).unwrap();
+        idle.push(socket);
     }
+    std::thread::sleep(Duration::from_millis(500));
+    let held = idle.iter().filter(|socket| !refused_at_once(socket)).count();
 
     // 10,000 requests with invented methods and paths, from two threads.
     let flood: Vec<_> = (0..2u64)
@@ -525,21 +596,15 @@ fn an_unauthenticated_flood_leaves_memory_bounded_and_healthz_fast() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (slowest, peak, probes) = probe.join().unwrap();
     let (_, _, metrics) = send(addr, "127.0.0.1", "GET", "/metrics", &[], b"");
-    let held = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("coinswarm_connections "))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .unwrap();
     eprintln!(
-        "flood: statuses {statuses:?}; {} idle sockets opened, {held} connections held; rss {} MB -> peak {} MB; healthz slowest {:?} over {probes} probes; metrics {} bytes",
-        idle.len(),
+        "flood: statuses {statuses:?}; of 2000 idle sockets {held} held; rss {} MB -> peak {} MB; healthz slowest {:?} over {probes} probes; metrics {} bytes",
         baseline / 1_048_576,
         peak / 1_048_576,
         slowest,
         metrics.len()
     );
     assert!(statuses.keys().all(|s| (400..500).contains(s)), "only 4xx for invented requests: {statuses:?}");
-    assert!(held <= 4.0 * 128.0 + 2.0, "each address holds at most its 128: {held}");
+    assert_eq!(held, 4 * 128, "each address holds its 128 and no more");
     assert!(peak < baseline + MAX_GROWTH, "rss grew {} MB", (peak - baseline) / 1_048_576);
     assert!(slowest < Duration::from_millis(100), "healthz took {slowest:?}");
     assert!(probes > 10, "healthz was probed throughout: {probes}");

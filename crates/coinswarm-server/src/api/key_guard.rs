@@ -124,6 +124,7 @@ impl KeyGuard {
 
     /// Seconds until `peer` may fail again, when its failure budget is spent.
     fn failures_spent(&self, peer: IpAddr, limits: &LimitsConfig) -> Option<u64> {
+        let peer = client_network(peer);
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let (tokens, _) =
             refill(&mut failures, peer, limits.auth_failures_per_second as f64, limits.auth_failure_burst as f64)?;
@@ -134,19 +135,37 @@ impl KeyGuard {
         let Some(peer) = peer else { return };
         let rate = limits.auth_failures_per_second as f64;
         let burst = limits.auth_failure_burst as f64;
+        let peer = client_network(peer);
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if failures.len() >= MAX_REMEMBERED && !failures.contains_key(&peer) {
-            // Addresses whose budget has refilled are no different from new ones.
+            // Addresses whose budget has refilled are no different from new ones; if none
+            // has, the one with the most budget left gives its place (never a clear-out, which
+            // would hand every spent address a fresh budget).
             let now = Instant::now();
-            failures.retain(|_, (tokens, last)| *tokens + now.duration_since(*last).as_secs_f64() * rate < burst);
-            if failures.len() >= MAX_REMEMBERED {
-                failures.clear();
+            let left = |(tokens, last): &(f64, Instant)| *tokens + now.duration_since(*last).as_secs_f64() * rate;
+            failures.retain(|_, entry| left(entry) < burst);
+            if failures.len() >= MAX_REMEMBERED
+                && let Some(most) = failures.iter().max_by(|a, b| left(a.1).total_cmp(&left(b.1))).map(|(ip, _)| *ip)
+            {
+                failures.remove(&most);
             }
         }
         let entry = failures.entry(peer).or_insert((burst, Instant::now()));
         let now = Instant::now();
         entry.0 = (entry.0 + now.duration_since(entry.1).as_secs_f64() * rate).min(burst) - 1.0;
         entry.1 = now;
+    }
+}
+
+/// The unit failures are counted by: an IPv4 address, or an IPv6 /64 (one host's usual
+/// allocation, so a client cannot take a fresh budget from each of its 2^64 addresses).
+fn client_network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(v6.to_bits() & !0xffff_ffff_ffff_ffffu128)),
+        },
     }
 }
 
@@ -226,6 +245,14 @@ mod tests {
         assert_eq!(refused, Err(Refusal::TooManyFailures { retry_after_secs: 1 }));
         let known = guard.identify(&store, &limits, &key.secret, Some(shared)).await;
         assert_eq!(known.unwrap().id, key.id, "a key verified moments ago is not locked out by a guesser");
+        let same_host: IpAddr = "2001:db8:1:2::5".parse().unwrap();
+        for i in 0..3 {
+            let guess = format!("csk_v6_{i}");
+            assert_eq!(guard.identify(&store, &limits, &guess, Some(same_host)).await, Err(Refusal::UnknownKey));
+        }
+        let next_door: IpAddr = "2001:db8:1:2::9".parse().unwrap();
+        let refused = guard.identify(&store, &limits, "csk_v6_more", Some(next_door)).await;
+        assert!(matches!(refused, Err(Refusal::TooManyFailures { .. })), "one IPv6 /64 is one budget: {refused:?}");
         let other: IpAddr = "10.1.1.2".parse().unwrap();
         assert_eq!(guard.identify(&store, &limits, "csk_guess_9", Some(other)).await, Err(Refusal::UnknownKey));
         store.close().await;

@@ -11,7 +11,8 @@
 //! batches behind. Each connection is its own task, so a slow one never delays the others.
 //! A connection that holds no subscription for `stream.subscribe_timeout_ms` (from its
 //! start, or since it unsubscribed from everything) is closed too. The server pings every
-//! `stream.ping_interval_ms`, so a quiet subscription is never closed as idle. A `fills`
+//! `stream.ping_interval_ms`, so a quiet subscription is never closed as idle, and closes a
+//! client that answers none of three pings in a row (gone without closing). A `fills`
 //! subscription's key is checked again every `stream.key_recheck_ms`: once the key is
 //! revoked the subscription ends, with an error message.
 //!
@@ -106,6 +107,7 @@ async fn serve(state: AppState, socket: WebSocket, peer: Option<IpAddr>) {
     let unsubscribed_deadline = tokio::time::sleep(subscribe_timeout);
     tokio::pin!(unsubscribed_deadline);
     let mut was_subscribed = false;
+    let mut unanswered_pings = 0;
     let mut pings = every(Duration::from_millis(config.ping_interval_ms));
     let mut key_checks = every(Duration::from_millis(config.key_recheck_ms));
     let mut subscriptions = Subscriptions::default();
@@ -133,7 +135,9 @@ async fn serve(state: AppState, socket: WebSocket, peer: Option<IpAddr>) {
                 Err(RecvError::Closed) => return close(sink, batches, "server shutting down").await,
             },
             message = client_rx.recv() => match message {
+                Some(ClientInput::Pong) => unanswered_pings = 0,
                 Some(ClientInput::Text(text)) => {
+                    unanswered_pings = 0;
                     let reply = on_client_message(&state, &mut subscriptions, &text, peer).await;
                     outgoing.push(text_message(&reply));
                 }
@@ -157,9 +161,17 @@ async fn serve(state: AppState, socket: WebSocket, peer: Option<IpAddr>) {
                 let reason = format!("no subscription within {} ms", subscribe_timeout.as_millis());
                 return close(sink, batches, &reason).await;
             },
-            _ = pings.tick() => outgoing.push(Message::Ping(Default::default())),
+            _ = pings.tick() => {
+                // A peer that is gone (not closed) answers nothing; its socket would take the
+                // pings into its buffer for a long time.
+                if unanswered_pings >= UNANSWERED_PINGS {
+                    return close(sink, batches, "no answer to the server's pings").await;
+                }
+                unanswered_pings += 1;
+                outgoing.push(Message::Ping(Default::default()));
+            },
             _ = key_checks.tick(), if subscriptions.fills.is_some() => {
-                if let Some(reply) = recheck_fills_key(&state, &mut subscriptions, peer).await {
+                if let Some(reply) = recheck_fills_key(&state, &mut subscriptions).await {
                     outgoing.push(text_message(&reply));
                 }
             },
@@ -202,12 +214,14 @@ fn text_message(value: &Value) -> Message {
 
 /// Ends the `fills` subscription once its key no longer verifies (revoked), with the
 /// message to tell the client; `None` while the key is still good (or the store cannot say).
-async fn recheck_fills_key(state: &AppState, subscriptions: &mut Subscriptions, peer: Option<IpAddr>) -> Option<Value> {
+async fn recheck_fills_key(state: &AppState, subscriptions: &mut Subscriptions) -> Option<Value> {
     let secret = &subscriptions.fills.as_ref()?.secret;
-    match state.guard.identify(&state.store, &state.config.limits, secret, peer).await {
+    // Checked as the server's own question, not the client's attempt: no address budget,
+    // which a client could spend on purpose to keep a revoked key's subscription alive.
+    match state.guard.identify(&state.store, &state.config.limits, secret, None).await {
         Ok(key) if key.allows(Scope::Read) => None,
-        Err(Refusal::Unavailable(_) | Refusal::TooManyFailures { .. } | Refusal::RateLimited { .. }) => None,
-        Ok(_) | Err(Refusal::UnknownKey) => {
+        Err(Refusal::Unavailable(_)) => None,
+        Ok(_) | Err(Refusal::UnknownKey | Refusal::TooManyFailures { .. } | Refusal::RateLimited { .. }) => {
             subscriptions.fills = None;
             subscriptions.entries.retain(|(channel, _)| *channel != Channel::Fills);
             Some(json!({"type": "error", "message": "the API key was revoked: the fills subscription has ended"}))
@@ -235,6 +249,8 @@ fn select_updates(subscriptions: &Subscriptions, batch: &Batch, outgoing: &mut V
 enum ClientInput {
     Text(Utf8Bytes),
     Binary,
+    /// The answer to one of the server's pings.
+    Pong,
 }
 
 async fn read_client(mut stream: SplitStream<WebSocket>, to_writer: mpsc::Sender<ClientInput>) {
@@ -243,7 +259,8 @@ async fn read_client(mut stream: SplitStream<WebSocket>, to_writer: mpsc::Sender
             Message::Text(text) => ClientInput::Text(text),
             Message::Binary(_) => ClientInput::Binary,
             Message::Close(_) => return,
-            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Pong(_) => ClientInput::Pong,
+            Message::Ping(_) => continue,
         };
         if to_writer.send(input).await.is_err() {
             return;
@@ -257,6 +274,9 @@ async fn next_fill(fills: &mut Option<FillsSubscription>) -> Result<Fill, RecvEr
         None => std::future::pending().await,
     }
 }
+
+/// Pings in a row a client may leave unanswered before it is taken for gone.
+const UNANSWERED_PINGS: u32 = 3;
 
 /// How long a closed connection keeps trying to hand its close frame (with the reason) to
 /// a client that is not reading, before the socket is dropped.

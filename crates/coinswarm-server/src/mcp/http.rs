@@ -17,6 +17,10 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How often an open MCP event stream carries a keep-alive comment (below the
+/// connections' idle timeout, which the configuration checks).
+pub const SSE_KEEP_ALIVE: Duration = Duration::from_secs(15);
+
 /// The header naming a request's MCP session.
 const SESSION_HEADER: &str = "mcp-session-id";
 
@@ -26,7 +30,7 @@ pub fn service(state: &AppState) -> (StreamableHttpService<McpDesk, LocalSession
     let mcp = &state.config.mcp;
     let mut config = StreamableHttpServerConfig::default()
         .with_max_request_body_bytes(state.config.limits.max_body_bytes)
-        .with_sse_keep_alive(Some(Duration::from_secs(15)));
+        .with_sse_keep_alive(Some(SSE_KEEP_ALIVE));
     config = if mcp.allowed_hosts.iter().any(|host| host == "*") {
         config.disable_allowed_hosts()
     } else {

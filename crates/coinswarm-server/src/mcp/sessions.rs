@@ -1,7 +1,7 @@
 //! MCP sessions over HTTP, bound to the API key that opened them. A session id is handed to
 //! the client by `initialize`; every later request naming it (tool calls, `GET /mcp` with
 //! `Last-Event-ID`, `DELETE`) must come with the same key, or it is answered as if the
-//! session did not exist. Sessions are capped per key and in all, so no key can flood the
+//! session did not exist (so is a session id this server does not hold). Sessions are capped per key and in all, so no key can flood the
 //! server with them; they end after `mcp.session_idle_ms` without a request.
 
 use crate::api::ApiError;
@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// Which key opened each session, and how many sessions may be open.
 #[derive(Debug)]
@@ -22,8 +23,8 @@ pub struct McpSessions {
 
 #[derive(Debug, Default)]
 struct Owners {
-    /// Session id → key id.
-    by_session: HashMap<String, String>,
+    /// Session id → (key id, when it was bound).
+    by_session: HashMap<String, (String, Instant)>,
     /// Key id → `initialize` calls under way (a place is held for each).
     pending: HashMap<String, usize>,
 }
@@ -33,28 +34,31 @@ impl McpSessions {
         Arc::new(Self { manager, max_sessions, max_per_key, owners: Mutex::new(Owners::default()) })
     }
 
-    /// Refuses a request naming `session_id` unless `key_id` opened it. A session this
-    /// server never opened is left to rmcp (which answers 404).
+    /// Refuses a request naming `session_id` unless `key_id` opened it (and it is still
+    /// recorded: an ended or unknown session is refused the same way).
     pub fn check_owner(&self, session_id: &str, key_id: &str) -> Result<(), ApiError> {
         let owners = self.owners.lock().unwrap_or_else(|p| p.into_inner());
         match owners.by_session.get(session_id) {
-            Some(owner) if owner != key_id => Err(ApiError::new(
+            Some((owner, _)) if owner == key_id => Ok(()),
+            _ => Err(ApiError::new(
                 StatusCode::NOT_FOUND,
                 "MCP_SESSION_NOT_FOUND",
                 "no MCP session with this id for this API key: initialize a new one",
             )),
-            _ => Ok(()),
         }
     }
 
     /// Holds a place for a new session of `key_id`, or refuses: 429 when the key holds its
     /// share, 503 when the server holds all it may.
     pub async fn reserve(self: &Arc<Self>, key_id: &str) -> Result<Reservation, ApiError> {
+        // Sessions bound after this snapshot are kept whatever it says (they are too new to
+        // be in it).
+        let snapshot_at = Instant::now();
         let live: HashSet<String> = self.manager.sessions.read().await.keys().map(|id| id.to_string()).collect();
         let mut owners = self.owners.lock().unwrap_or_else(|p| p.into_inner());
-        owners.by_session.retain(|id, _| live.contains(id));
+        owners.by_session.retain(|id, (_, bound_at)| live.contains(id) || *bound_at >= snapshot_at);
         let pending_total: usize = owners.pending.values().sum();
-        let of_key = owners.by_session.values().filter(|owner| *owner == key_id).count()
+        let of_key = owners.by_session.values().filter(|(owner, _)| owner == key_id).count()
             + owners.pending.get(key_id).copied().unwrap_or(0);
         if of_key >= self.max_per_key {
             let mut error = ApiError::new(
@@ -93,7 +97,7 @@ impl Reservation {
     /// The session rmcp opened for this place now belongs to the key.
     pub fn bind(self, session_id: &str) {
         let mut owners = self.sessions.owners.lock().unwrap_or_else(|p| p.into_inner());
-        owners.by_session.insert(session_id.to_string(), self.key_id.clone());
+        owners.by_session.insert(session_id.to_string(), (self.key_id.clone(), Instant::now()));
     }
 }
 

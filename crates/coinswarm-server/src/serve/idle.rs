@@ -17,9 +17,11 @@ pub struct AdmittedStream {
     tcp: TcpStream,
     idle_timeout: Duration,
     last_activity: Instant,
-    /// Wakes a connection waiting on its socket when the idle timeout may have passed;
-    /// moved forward lazily (only when it fires), not on every byte.
-    idle_check: Pin<Box<Sleep>>,
+    /// Wake a reader and a writer waiting on the socket when the idle timeout may have
+    /// passed; one each, since a WebSocket's reader and writer are different tasks and one
+    /// timer keeps only the last waker. Moved forward lazily (only when they fire).
+    read_check: Pin<Box<Sleep>>,
+    write_check: Pin<Box<Sleep>>,
     _ticket: Ticket,
 }
 
@@ -30,26 +32,32 @@ impl AdmittedStream {
             tcp,
             idle_timeout,
             last_activity: now,
-            idle_check: Box::pin(tokio::time::sleep_until(now + idle_timeout)),
+            read_check: Box::pin(tokio::time::sleep_until(now + idle_timeout)),
+            write_check: Box::pin(tokio::time::sleep_until(now + idle_timeout)),
             _ticket: ticket,
         }
     }
 
     /// Called when the socket is not ready: `Pending` while the connection may still wait,
     /// an error once it has been idle for the whole timeout.
-    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+    fn poll_idle(
+        check: &mut Pin<Box<Sleep>>,
+        last_activity: Instant,
+        idle_timeout: Duration,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Error> {
         loop {
-            if self.idle_check.as_mut().poll(cx).is_pending() {
+            if check.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
-            let due = self.last_activity + self.idle_timeout;
+            let due = last_activity + idle_timeout;
             if due <= Instant::now() {
                 return Poll::Ready(io::Error::new(
                     io::ErrorKind::TimedOut,
-                    format!("no data either way for {} ms", self.idle_timeout.as_millis()),
+                    format!("no data either way for {} ms", idle_timeout.as_millis()),
                 ));
             }
-            self.idle_check.as_mut().reset(due);
+            check.as_mut().reset(due);
         }
     }
 }
@@ -66,7 +74,7 @@ impl AsyncRead for AdmittedStream {
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-            Poll::Pending => this.poll_idle(cx).map(Err),
+            Poll::Pending => Self::poll_idle(&mut this.read_check, this.last_activity, this.idle_timeout, cx).map(Err),
         }
     }
 }
@@ -82,7 +90,7 @@ impl AsyncWrite for AdmittedStream {
                 Poll::Ready(Ok(written))
             }
             Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-            Poll::Pending => this.poll_idle(cx).map(Err),
+            Poll::Pending => Self::poll_idle(&mut this.write_check, this.last_activity, this.idle_timeout, cx).map(Err),
         }
     }
 
@@ -100,7 +108,7 @@ impl AsyncWrite for AdmittedStream {
                 Poll::Ready(Ok(written))
             }
             Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-            Poll::Pending => this.poll_idle(cx).map(Err),
+            Poll::Pending => Self::poll_idle(&mut this.write_check, this.last_activity, this.idle_timeout, cx).map(Err),
         }
     }
 
@@ -154,5 +162,25 @@ mod tests {
         }
         let err = server.read(&mut buf).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut, "then silence ends it");
+    }
+
+    #[tokio::test]
+    async fn a_reader_waiting_on_a_quiet_peer_stays_while_the_server_writes() {
+        // A quiet subscription: the client sends nothing, the server writes now and then.
+        let (server, mut client) = pair(Duration::from_millis(300)).await;
+        let (mut reader, mut writer) = tokio::io::split(server);
+        let waiting = tokio::spawn(async move {
+            let mut buf = [0u8; 16];
+            reader.read(&mut buf).await
+        });
+        let mut received = [0u8; 1];
+        for _ in 0..6 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            writer.write_all(b"y").await.unwrap();
+            client.read_exact(&mut received).await.unwrap();
+        }
+        assert!(!waiting.is_finished(), "900 ms of server writes keep the reader waiting past the 300 ms timeout");
+        let ended = tokio::time::timeout(Duration::from_secs(5), waiting).await.unwrap().unwrap();
+        assert_eq!(ended.unwrap_err().kind(), io::ErrorKind::TimedOut, "then silence ends it");
     }
 }

@@ -1,7 +1,8 @@
 //! The HTTP listener of `coinswarm up`: every connection is admitted within the caps
 //! ([`admission`]), served as HTTP/1.1 with a deadline on each request's head, closed once
 //! idle ([`idle`]), and handed its peer address (`ConnectInfo`) for per-address limits.
-//! On shutdown it stops accepting, lets each connection finish its request, and waits.
+//! On shutdown it stops accepting, lets each connection finish its request, and waits at
+//! most `connections.shutdown_grace_ms`.
 
 pub mod admission;
 mod idle;
@@ -27,6 +28,9 @@ pub struct ConnectionPolicy {
     pub idle_timeout: Duration,
     /// SO_SNDBUF of each connection: bounds what a client that stops reading pins.
     pub send_buffer_bytes: usize,
+    /// How long a shutdown waits for connections to finish their requests; the rest are
+    /// dropped with the runtime.
+    pub shutdown_grace: Duration,
 }
 
 /// Descriptors kept for everything but client connections (the database, its journal,
@@ -149,7 +153,13 @@ pub async fn serve(
     drop(listener);
     drop(close_rx);
     let _ = stop_tx.send(true);
-    close_tx.closed().await;
+    if tokio::time::timeout(policy.shutdown_grace, close_tx.closed()).await.is_err() {
+        tracing::warn!(
+            open = close_tx.receiver_count(),
+            "connections still open {} ms after the shutdown began: closing them",
+            policy.shutdown_grace.as_millis()
+        );
+    }
 }
 
 fn log_end(peer: SocketAddr, result: Result<(), hyper::Error>) {
