@@ -612,3 +612,51 @@ fn an_unauthenticated_flood_leaves_memory_bounded_and_healthz_fast() {
     drop(idle);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Starts `up` with `RUST_LOG=rust_log` and its log in a file, opens one MCP session, stops
+/// it; returns the session id and the log.
+fn session_and_log(name: &str, rust_log: &str) -> (String, String) {
+    use std::io::BufRead;
+    let dir = scratch_dir(name);
+    let log_path = std::env::temp_dir().join(format!("coinswarm-{name}-{}.log", std::process::id()));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_coinswarm"))
+        .args(["up", "--listen", "127.0.0.1:0", "--bar-interval-ms", "40", "--data-dir"])
+        .arg(&dir)
+        .env("RUST_LOG", rust_log)
+        .env("COINSWARM_MEMORY_ENABLED", "false")
+        .stdout(std::process::Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut addr, mut key) = (None, None);
+    for line in lines.by_ref().take(50) {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("Coinswarm is up: API at http://") {
+            addr = rest.split('/').next().and_then(|a| a.parse::<SocketAddr>().ok());
+        }
+        if let Some(secret) = line.strip_prefix("admin API key (shown once, keep it): ") {
+            key = Some(secret.trim().to_string());
+            break;
+        }
+    }
+    let server = Server { child, addr: addr.expect("an address"), admin_key: key, data_dir: dir.clone() };
+    server.wait_ready();
+    let session = open_session(&server, server.admin_key.as_deref().unwrap());
+    assert!(server.terminate().success());
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    std::fs::remove_file(log_path).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+    (session, log)
+}
+
+/// Finding 3: MCP session ids stay out of the trace log at `RUST_LOG=info`; only naming
+/// rmcp in `RUST_LOG` shows them (the control that the check can fail).
+#[test]
+fn mcp_session_ids_stay_out_of_the_trace_log() {
+    let (session, log) = session_and_log("sec-log", "info");
+    assert!(!log.contains(&session), "the session id {session} is in the log: {log}");
+    let (session, log) = session_and_log("sec-log-rmcp", "info,rmcp=info");
+    assert!(log.contains(&session), "with rmcp named, its INFO lines (and the id) show: {log}");
+}
