@@ -3,7 +3,8 @@
 //! account's orders to Coinbase only after the order guard passed them, records every
 //! request and answer in the audit log, follows fills and cancellations, and shows the
 //! Coinbase balances. Orders on the live account need a key with the `live` scope, on REST and
-//! MCP alike; the public swarm state hides the live account; MCP tells agents it is real money.
+//! MCP alike, and so does resuming a halted live swarm; the public swarm state, decisions,
+//! predictions and stream hide the live account's figures; MCP tells agents it is real money.
 
 mod support;
 
@@ -600,39 +601,116 @@ async fn a_live_order_needs_a_key_with_the_live_scope_on_rest_and_mcp_and_each_r
     .unwrap();
 }
 
+/// ETH-USD tickers a minute of exchange time apart, one every 200 ms from the next whole
+/// minute: a bar closes, and the swarm decides, five times a second.
+fn minute_tickers() -> Vec<WsStep> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let start = (now / 60 + 1) * 60;
+    let mut steps = Vec::new();
+    for minute in 0..900i64 {
+        let time = coinswarm_core::time::Timestamp::from_millis((start + minute * 60) * 1000).to_rfc3339();
+        let price = 2_200.0 + 5.0 * ((minute as f64) / 7.0).cos();
+        steps.push(WsStep::Send(json!({"channel": "ticker", "timestamp": time, "events": [{"type": "update",
+            "tickers": [{"product_id": "ETH-USD", "price": format!("{price:.2}"),
+            "best_bid": format!("{:.2}", price - 0.5), "best_ask": format!("{:.2}", price + 0.5)}]}]})));
+        steps.push(WsStep::Sleep(200));
+    }
+    steps
+}
+
+/// Amounts of the live account's money a decision record carries (the equity, an order's
+/// size, P&L).
+const ACCOUNT_AMOUNTS: [&str; 5] = ["equity", "base_size", "notional", "pnl", "last_pnl"];
+
+/// The first decision the `/stream` `decisions` channel sends an anonymous subscriber (at
+/// most 30 s).
+async fn first_streamed_decision(server: &Server) -> Value {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/stream", server.addr)).await.unwrap();
+    let subscribe = json!({"type": "subscribe", "channels": ["decisions"], "product_ids": ["ETH-USD"]});
+    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while tokio::time::Instant::now() < deadline {
+        let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(Duration::from_secs(5), socket.next()).await
+        else {
+            continue;
+        };
+        let message: Value = serde_json::from_str(&text).unwrap();
+        if message["channel"] == "decisions" {
+            return message["data"].clone();
+        }
+    }
+    panic!("no decision on the stream within 30 s");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_live_mode_the_public_swarm_state_hides_the_account_and_mcp_says_it_is_real_money() {
-    let mock = live_mock(&[("USD", "5000"), ("ETH", "0.5")], 1).await;
+async fn in_live_mode_the_public_swarm_state_decisions_and_predictions_hide_the_account_and_mcp_says_it_is_real_money()
+{
+    let mock = live_mock(&[("USD", "5000"), ("ETH", "0.5")], 0).await;
+    mock.with(|s| s.ws_plans.push_back(minute_tickers()));
     let dir = scratch_dir("live-public");
     let urls = (mock.ws_url(), mock.url());
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let server = start_live(&dir, &urls, "ETH-USD", "");
         let admin = server.admin_key.clone().unwrap();
+        let other = create_key(&dir, "alice", "read");
         wait_for_prices(&server);
+        let get = |path: &str, key: Option<&str>| {
+            let (status, body) = server.get(path, key);
+            assert_eq!(status, 200, "{path}: {body}");
+            serde_json::from_str::<Value>(&body).unwrap()
+        };
+        // The swarm has decided (a key that may read its account sees the whole record).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while get("/api/swarm", Some(&admin))["swarm"]["latest_decision"].is_null() {
+            assert!(Instant::now() < deadline, "a decision within 60 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let decisions = get("/api/decisions?limit=5", Some(&admin));
+        assert!(decisions["decisions"][0]["equity"].is_string(), "the swarm account's own view: {decisions}");
+        let prediction = get("/api/predictions?product_id=ETH-USD", Some(&admin));
+        assert!(prediction["decision"]["equity"].is_string(), "{prediction}");
 
         // Anonymous: the swarm's public state, nothing of the Coinbase account.
-        let (status, body) = server.get("/api/swarm", None);
-        assert_eq!(status, 200, "{body}");
-        let public: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(public["mode"], "live", "{body}");
-        assert!(public["swarm"]["weights"].is_array() && public["swarm"]["breaker"].is_string(), "{body}");
-        assert!(public.get("account").is_none(), "{body}");
+        let public = get("/api/swarm", None);
+        assert_eq!(public["mode"], "live", "{public}");
+        assert!(public["swarm"]["weights"].is_array() && public["swarm"]["breaker"].is_string(), "{public}");
+        assert!(public["swarm"]["latest_decision"]["votes"].is_array(), "the latest decision shows: {public}");
+        assert!(public.get("account").is_none(), "{public}");
         for private in ["balances", "positions", "equity"] {
-            assert!(!has_field(&public, private), "no {private} for an anonymous caller: {body}");
+            assert!(!has_field(&public, private), "no {private} for an anonymous caller: {public}");
+        }
+        // Nor in the decisions and the prediction, for anyone who may not read the account.
+        for key in [None, Some(other.as_str())] {
+            let decisions = get("/api/decisions?limit=500", key);
+            assert!(decisions["decisions"].as_array().is_some_and(|d| !d.is_empty()), "{decisions}");
+            let prediction = get("/api/predictions?product_id=ETH-USD", key);
+            assert!(prediction["decision"]["votes"].is_array(), "{prediction}");
+            for amount in ACCOUNT_AMOUNTS {
+                let latest = &decisions["decisions"][0];
+                assert!(!has_field(&decisions, amount), "no {amount} in the decisions for {key:?}, latest {latest}");
+                assert!(!has_field(&prediction, amount), "no {amount} in the prediction for {key:?}: {prediction}");
+            }
         }
         // A key that may read the swarm's account sees it; a key of another account does not.
-        let (_, body) = server.get("/api/swarm", Some(&admin));
-        let with_key: Value = serde_json::from_str(&body).unwrap();
+        let with_key = get("/api/swarm", Some(&admin));
         let usd = with_key["account"]["balances"].as_array().and_then(|b| b.iter().find(|b| b["currency"] == "USD"));
-        assert_eq!(usd.map(|b| b["total"].clone()), Some(json!("5000")), "{body}");
-        let other = create_key(&dir, "alice", "read");
-        let (_, body) = server.get("/api/swarm", Some(&other));
-        assert!(serde_json::from_str::<Value>(&body).unwrap().get("account").is_none(), "{body}");
+        assert!(usd.is_some_and(|b| b["total"].is_string()), "{with_key}");
+        assert!(with_key["swarm"]["latest_decision"]["equity"].is_string(), "{with_key}");
+        assert!(get("/api/swarm", Some(&other)).get("account").is_none());
         assert_eq!(server.get("/api/swarm", Some("csk_not_a_key")).0, 401, "a wrong key is refused, not anonymous");
 
-        // MCP says what is true: the swarm's account is real money, and orders need `live`.
         runtime.block_on(async {
+            // The stream's decisions, one message for every subscriber, are the public form.
+            let streamed = first_streamed_decision(&server).await;
+            assert!(streamed["votes"].is_array(), "{streamed}");
+            for amount in ACCOUNT_AMOUNTS {
+                assert!(!has_field(&streamed, amount), "no {amount} on the stream: {streamed}");
+            }
+
+            // MCP says what is true: the swarm's account is real money, and orders need `live`.
             let client = mcp_client(&server, &admin).await;
             let instructions = client.peer_info().unwrap().instructions.clone().unwrap_or_default();
             assert!(instructions.contains("REAL MONEY") && instructions.contains("'live' scope"), "{instructions}");
@@ -646,13 +724,93 @@ async fn in_live_mode_the_public_swarm_state_hides_the_account_and_mcp_says_it_i
             assert!(trade.contains("REAL MONEY") && !trade.contains("paper account"), "{trade}");
             let swarm = call_tool(&client, "get_swarm_state", json!({})).await.unwrap().structured_content.unwrap();
             assert!(swarm["account"]["balances"].is_array(), "{swarm}");
+            let prediction = call_tool(&client, "get_prediction", json!({"product_id": "ETH-USD"})).await.unwrap();
+            let prediction = prediction.structured_content.unwrap();
+            assert!(prediction["decision"]["equity"].is_string(), "{prediction}");
             let _ = client.cancel().await;
-            // An agent on a paper account is told it is paper.
+            // An agent on a paper account is told it is paper, and gets the public decision.
             let client = mcp_client(&server, &other).await;
             let analysis = prompt_text(&client, "market_analysis", json!({"product_id": "ETH-USD"})).await;
             assert!(analysis.contains("paper account") && !analysis.contains("REAL MONEY"), "{analysis}");
+            assert!(analysis.contains(r#"\"votes\""#) && !analysis.contains(r#"\"equity\""#), "{analysis}");
+            let prediction = call_tool(&client, "get_prediction", json!({"product_id": "ETH-USD"})).await.unwrap();
+            let prediction = prediction.structured_content.unwrap();
+            assert!(prediction["decision"]["votes"].is_array(), "{prediction}");
+            for amount in ACCOUNT_AMOUNTS {
+                assert!(!has_field(&prediction, amount), "no {amount} over MCP for another account: {prediction}");
+            }
             let _ = client.cancel().await;
         });
+        drop(server);
+        std::fs::remove_dir_all(&dir).unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+/// The id `coinswarm keys list` shows for the key of `account` with exactly `scopes`.
+fn key_id(dir: &std::path::Path, account: &str, scopes: &str) -> String {
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_coinswarm")).args(["keys", "list", "--data-dir"]).arg(dir).output().unwrap();
+    let listing = String::from_utf8(output.stdout).unwrap();
+    let row =
+        listing.lines().map(|l| l.split_whitespace().collect::<Vec<_>>()).find(|c| c[1] == account && c[2] == scopes);
+    row.unwrap_or_else(|| panic!("no {account} key with {scopes}: {listing}"))[0].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_halted_live_swarm_resumes_only_with_a_key_with_the_live_scope_and_every_attempt_is_audited() {
+    let mock = live_mock(&[("USD", "5000")], 1).await;
+    let dir = scratch_dir("live-resume");
+    let urls = (mock.ws_url(), mock.url());
+    tokio::task::spawn_blocking(move || {
+        let server = start_live(&dir, &urls, "ETH-USD", "");
+        let admin = server.admin_key.clone().unwrap();
+        wait_for_prices(&server);
+        let halted = || {
+            let (_, body) = server.get("/api/swarm", None);
+            serde_json::from_str::<Value>(&body).unwrap()["swarm"]["halted"].clone()
+        };
+
+        // Halting only lowers the risk: the admin key may.
+        let (status, body) = server.post("/api/swarm/shutdown", Some(&admin), "");
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(halted(), json!(true));
+        // Resuming lets the swarm trade real money again: admin alone is not enough.
+        let (status, body) = server.post("/api/swarm/resume", Some(&admin), "");
+        let refusal: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!((status, refusal["error"]["code"].as_str()), (403, Some("LIVE_SCOPE_REQUIRED")), "{body}");
+        assert!(refusal["error"]["message"].as_str().unwrap().contains("resuming its swarm"), "{body}");
+        assert_eq!(halted(), json!(true), "still halted");
+        // Nor is `live` without admin.
+        let (status, body) = server.post("/api/swarm/resume", Some(&live_trader(&dir)), "");
+        assert_eq!(status, 403, "{body}");
+        // A key with admin and live resumes it.
+        let operator = keys_create(&dir, &["--account", "swarm", "--scope", "admin", "--scope", "live", CONFIRM])
+            .unwrap_or_else(|stderr| panic!("{stderr}"));
+        let (status, body) = server.post("/api/swarm/resume", Some(&operator), "");
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(halted(), json!(false));
+
+        // Each attempt is in the swarm account's audit log, with the key that made it.
+        let (admin_id, operator_id) = (key_id(&dir, "swarm", "admin"), key_id(&dir, "swarm", "admin,live"));
+        let (_, audit) = server.get("/api/orders/audit", Some(&admin));
+        let audit: Value = serde_json::from_str(&audit).unwrap();
+        let records = audit["records"].as_array().unwrap();
+        let recorded = |kind: &str, key_id: &str, outcome: Value| {
+            records.iter().any(|r| r["kind"] == kind && r["origin"]["key_id"] == key_id && r["outcome"] == outcome)
+        };
+        assert!(recorded("external_halt", &admin_id, json!({"halted": true})), "{audit}");
+        let refused = records.iter().any(|r| {
+            r["kind"] == "external_resume"
+                && r["origin"]["key_id"] == admin_id.as_str()
+                && r["outcome"]["rejected"] == "LIVE_SCOPE_REQUIRED"
+        });
+        assert!(refused, "the refusal: {audit}");
+        assert!(recorded("external_resume", &operator_id, json!({"halted": false})), "{audit}");
+        // They are the audit log's, not the swarm's decisions.
+        let (_, decisions) = server.get("/api/decisions?limit=500", Some(&admin));
+        assert!(!decisions.contains("external_"), "{decisions}");
         drop(server);
         std::fs::remove_dir_all(&dir).unwrap();
     })

@@ -46,6 +46,23 @@ fn notional_once_recorded(server: &Server, key: &str, query: &str, expected: f64
     }
 }
 
+/// The admin's `trade_notional` total (once it reaches `at_least`) and the swarm's share,
+/// read while the swarm's figure stays the same before and after (at most 20 s): a reading
+/// of both at one moment.
+fn total_with_a_settled_swarm(server: &Server, admin: &str, at_least: f64) -> (f64, f64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let before = analytics_sum(server, admin, "trade_notional", "&account=swarm");
+        let total = notional_once_recorded(server, admin, "", at_least);
+        let after = analytics_sum(server, admin, "trade_notional", "&account=swarm");
+        if before == after {
+            return (total, after);
+        }
+        assert!(Instant::now() < deadline, "the swarm's figure still moves 20 s after it was halted");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn trade_ids(server: &Server, key: &str) -> Vec<String> {
     let (status, body) = server.get("/api/trades", Some(key));
     assert_eq!(status, 200, "{body}");
@@ -67,8 +84,11 @@ fn each_key_sees_only_its_own_accounts_analytics_and_an_admin_sees_every_account
     assert!((notional_once_recorded(&server, &alice, "&account=alice", alices) - alices).abs() < 1e-6);
     assert!((notional_once_recorded(&server, &admin, "&account=bob", bobs) - bobs).abs() < 1e-6);
     // The admin's total is every account's: alice's, bob's and whatever the swarm traded.
-    let total = notional_once_recorded(&server, &admin, "", alices + bobs);
-    let swarms = analytics_sum(&server, &admin, "trade_notional", "&account=swarm");
+    // The swarm trades at every 40 ms bar: halted, it adds no more, and the total is read
+    // between two equal readings of the swarm's figure, so no fill of its own landed between.
+    let (status, body) = server.post("/api/swarm/shutdown", Some(&admin), "");
+    assert_eq!(status, 200, "{body}");
+    let (total, swarms) = total_with_a_settled_swarm(&server, &admin, alices + bobs);
     assert!((total - swarms - (alices + bobs)).abs() < 1e-6, "admin total {total}, swarm {swarms}");
     // Fees and acknowledgement times are per account too.
     assert!(analytics_sum(&server, &alice, "trade_fee", "") > 0.0);
@@ -96,19 +116,30 @@ fn two_accounts_placing_the_same_order_at_the_same_moment_get_their_own_order_an
     let dir = scratch_dir("ids-per-account");
     let alice = create_key(&dir, "alice", "trade");
     let bob = create_key(&dir, "bob", "trade");
-    // One quote every 15 s: both orders meet the same quote, at the same engine time.
+    // One quote every 15 s: the two orders usually meet the same quote, at the same engine
+    // time. A quote between them moves the second to a later time; the pair is then placed
+    // again, until one pair shares its moment (at most 5 pairs).
     let server = Server::start_with_bar_interval(&dir, &[], 60_000);
     std::thread::sleep(Duration::from_millis(300));
-    let alices = market_buy(&server, &alice, "1000");
-    let bobs = market_buy(&server, &bob, "1000");
-    assert_eq!(alices["created_time"], bobs["created_time"], "the same moment");
+    let mut pairs = Vec::new();
+    loop {
+        let pair = (market_buy(&server, &alice, "1000"), market_buy(&server, &bob, "1000"));
+        let same_moment = pair.0["created_time"] == pair.1["created_time"];
+        pairs.push(pair);
+        if same_moment {
+            break;
+        }
+        assert!(pairs.len() < 5, "no two orders at the same moment in 5 pairs: {pairs:?}");
+    }
+    let (alices, bobs) = pairs.last().unwrap();
     assert_ne!(alices["order_id"], bobs["order_id"]);
     let (alice_trades, bob_trades) = (trade_ids(&server, &alice), trade_ids(&server, &bob));
     assert!(!alice_trades.is_empty() && !bob_trades.is_empty());
     assert!(alice_trades.iter().all(|t| !bob_trades.contains(t)), "{alice_trades:?} {bob_trades:?}");
 
-    // Both fills reach analytics: neither is taken for a repeat of the other.
-    let (alices, bobs) = (filled_value(&alices), filled_value(&bobs));
+    // Every fill reaches analytics: none is taken for a repeat of the other account's.
+    let alices: f64 = pairs.iter().map(|(alices, _)| filled_value(alices)).sum();
+    let bobs: f64 = pairs.iter().map(|(_, bobs)| filled_value(bobs)).sum();
     assert!((notional_once_recorded(&server, &alice, "", alices) - alices).abs() < 1e-6);
     assert!((notional_once_recorded(&server, &bob, "", bobs) - bobs).abs() < 1e-6);
     drop(server);

@@ -410,6 +410,8 @@ fn the_decision_history_is_served_newest_first() {
     assert!(decisions.len() >= 2, "{decisions:?}");
     assert!(decisions[0]["time"].as_i64() > decisions[1]["time"].as_i64(), "newest first");
     assert!(decisions[0]["votes"].is_array() && decisions[0]["regime"].is_string());
+    // The paper swarm's account is the public demo: its decisions are shown whole.
+    assert!(decisions[0]["equity"].is_string(), "{}", decisions[0]);
     assert_eq!(server.get("/api/decisions?limit=0", None).0, 400);
     drop(server);
     std::fs::remove_dir_all(dir).unwrap();

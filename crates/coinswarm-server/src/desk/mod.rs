@@ -247,20 +247,33 @@ pub async fn order(parts: &AppParts, key: &ApiKey, id: &str) -> Result<Order, Ap
     view.orders.iter().find(|o| o.order_id == id).cloned().ok_or_else(|| ApiError::not_found(format!("no order {id}")))
 }
 
-/// Refuses with 403 `LIVE_SCOPE_REQUIRED` an order on `account_id` when that account trades
+/// What only a key with the `live` scope may do on a live account: each adds exposure with
+/// real money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveAction {
+    PlaceOrder,
+    /// Restarting a halted swarm, which then sends its own orders.
+    ResumeSwarm,
+}
+
+/// Refuses with 403 `LIVE_SCOPE_REQUIRED` `action` on `account_id` when that account trades
 /// real money (live mode's swarm account) and `key` lacks the `live` scope. The one check of
 /// that permission, whatever the channel (REST, MCP over HTTP or stdio). Cancelling,
-/// previewing and reading need no `live`: none of them can add exposure.
-pub fn require_live(parts: &AppParts, key: &ApiKey, account_id: &str) -> Result<(), ApiError> {
+/// previewing, halting and reading need no `live`: none of them can add exposure.
+pub fn require_live(parts: &AppParts, key: &ApiKey, account_id: &str, action: LiveAction) -> Result<(), ApiError> {
     if parts.execution_mode(account_id) != "live" || key.allows(Scope::Live) {
         return Ok(());
     }
+    let (doing, scope) = match action {
+        LiveAction::PlaceOrder => ("placing orders on it", "trade"),
+        LiveAction::ResumeSwarm => ("resuming its swarm", "admin"),
+    };
     Err(ApiError::new(
         StatusCode::FORBIDDEN,
         "LIVE_SCOPE_REQUIRED",
         format!(
-            "account {account_id} trades real money on Coinbase: placing orders on it needs an API key with the \
-             'live' scope (coinswarm keys create --account {account_id} --scope trade --scope live \
+            "account {account_id} trades real money on Coinbase: {doing} needs an API key with the \
+             'live' scope (coinswarm keys create --account {account_id} --scope {scope} --scope live \
              --i-understand-this-trades-real-money)"
         ),
     ))
@@ -278,7 +291,7 @@ pub async fn place(
     require(key, Scope::Trade)?;
     ensure_listed(parts, request.product_id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
-    if let Err(refused) = require_live(parts, key, &key.account_id) {
+    if let Err(refused) = require_live(parts, key, &key.account_id, LiveAction::PlaceOrder) {
         let refusal = OrderRefusal { code: refused.code, message: refused.message.clone() };
         session.record_refusal(request, origin, refusal).await.map_err(session_error)?;
         return Err(refused);
@@ -310,6 +323,34 @@ pub async fn cancel(parts: &AppParts, key: &ApiKey, id: &str, origin: OrderOrigi
     session.cancel(id, origin).await.map_err(session_error)
 }
 
+/// Halts the swarm (admin: halting only lowers the risk) or resumes it (admin, and on a live
+/// account the `live` scope too: a resumed live swarm trades real money). Each attempt is
+/// recorded in the swarm account's audit log (`GET /api/orders/audit`) with `origin`, a
+/// refused resume too; on a live account each is also logged at WARN with the key's id.
+pub async fn set_swarm_halted(
+    parts: &AppParts,
+    key: &ApiKey,
+    halted: bool,
+    origin: OrderOrigin,
+) -> Result<Value, ApiError> {
+    require(key, Scope::Admin)?;
+    let session = parts.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
+    let live = parts.execution_mode(&session.account_id) == "live";
+    let stopped = |e: SessionError| ApiError::unavailable(e.to_string());
+    if !halted && let Err(refused) = require_live(parts, key, &session.account_id, LiveAction::ResumeSwarm) {
+        tracing::warn!(key_id = %key.id, "refused to resume the live swarm: the key lacks the 'live' scope");
+        let refusal = OrderRefusal { code: refused.code, message: refused.message.clone() };
+        session.record_resume_refusal(origin, refusal).await.map_err(stopped)?;
+        return Err(refused);
+    }
+    session.halt(halted, origin).await.map_err(stopped)?;
+    if live {
+        let what = if halted { "halted" } else { "resumed: it trades real money again" };
+        tracing::warn!(key_id = %key.id, "the live swarm was {what}");
+    }
+    Ok(json!({"success": true, "halted": halted}))
+}
+
 /// A session's refusal as an API error: the exchange's and the guard's reasons are 422
 /// (404 for an unknown order) with their stable code.
 pub fn session_error(error: SessionError) -> ApiError {
@@ -333,10 +374,13 @@ fn rejected(rejection: &Rejection) -> ApiError {
     ApiError::new(status, rejection.code(), rejection.to_string())
 }
 
-/// The swarm's latest decision for a product, with every vote and reason, as JSON (cached).
-pub fn prediction(parts: &AppParts, product: &str) -> Result<Bytes, ApiError> {
+/// The swarm's latest decision for a product, with every vote and reason, as JSON (cached
+/// for each of the two views: whole, and without the account's figures for a `caller` who
+/// may not read a live swarm's account).
+pub fn prediction(parts: &AppParts, caller: Option<&ApiKey>, product: &str) -> Result<Bytes, ApiError> {
     let product_id = listed_product(parts, product)?;
-    let key = format!("prediction:{product_id}");
+    let may_read_account = may_read_swarm_account(parts, caller);
+    let key = format!("prediction:{product_id}:{}", if may_read_account { "account" } else { "public" });
     if let Some(body) = parts.kv.get(&key) {
         return Ok(body);
     }
@@ -346,6 +390,7 @@ pub fn prediction(parts: &AppParts, product: &str) -> Result<Bytes, ApiError> {
         return Err(ApiError::not_found(format!("the swarm trades {}, not {product_id}", swarm.product_id)));
     }
     let decision = swarm.latest_decision.clone().ok_or_else(|| ApiError::unavailable("no decision yet"))?;
+    let decision = decision_for(parts, caller, decision);
     let body = serde_json::to_vec(&json!({"product_id": product_id, "decision": decision}))
         .map(Bytes::from)
         .map_err(|e| ApiError::unavailable(e.to_string()))?;
@@ -353,24 +398,115 @@ pub fn prediction(parts: &AppParts, product: &str) -> Result<Bytes, ApiError> {
     Ok(body)
 }
 
+/// The swarm's latest decision records, newest first, as `caller` may see them
+/// ([`decision_for`]).
+pub async fn decisions(parts: &AppParts, caller: Option<&ApiKey>, limit: usize) -> Result<Value, ApiError> {
+    let lines = parts
+        .store
+        .recent_decisions(crate::app::SWARM_ACCOUNT, limit as u32)
+        .await
+        .map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
+    let decisions: Vec<Value> = lines
+        .iter()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .map(|decision| decision_for(parts, caller, decision))
+        .collect();
+    Ok(json!({"decisions": decisions}))
+}
+
 /// The swarm: agents and weights, regime, breaker and oversight state, its execution mode
-/// (`paper` or `live`), and its account. A paper swarm's account is public (the dashboard's
-/// demo); a live one holds real Coinbase balances, so its account (balances, positions,
-/// equity, and the equity in the latest decision) is shown only to a `caller` whose key may
-/// read it (the swarm account's own, or admin).
+/// (`paper` or `live`), and its account, shown (with the figures of its latest decision) only
+/// to a `caller` who may read it ([`may_read_swarm_account`]).
 pub fn swarm_state(parts: &AppParts, caller: Option<&ApiKey>) -> Result<Value, ApiError> {
     let session = parts.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
     let swarm = session.swarm().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
     let mode = parts.execution_mode(&session.account_id);
-    let may_read_account =
-        mode == "paper" || caller.is_some_and(|key| key.allows(Scope::Read) && may_see(key, &session.account_id));
     let mut value = json!({"swarm": &*swarm, "mode": mode});
-    if may_read_account {
+    if may_read_swarm_account(parts, caller) {
         value["account"] = serde_json::to_value(&*session.view()).unwrap_or(Value::Null);
-    } else if let Some(decision) = value["swarm"]["latest_decision"].as_object_mut() {
-        decision.remove("equity");
+    } else {
+        hide_account_figures(&mut value["swarm"]["latest_decision"]);
     }
     Ok(value)
+}
+
+/// Whether `caller` may see the swarm account's figures: anyone while the swarm trades paper
+/// (its account is the dashboard's public demo); while it trades real money on Coinbase,
+/// only a key that may read the swarm's account (its own, or admin), since its balances,
+/// equity and order sizes say what the operator holds.
+pub fn may_read_swarm_account(parts: &AppParts, caller: Option<&ApiKey>) -> bool {
+    let account_id = crate::app::SWARM_ACCOUNT;
+    parts.execution_mode(account_id) == "paper"
+        || caller.is_some_and(|key| key.allows(Scope::Read) && may_see(key, account_id))
+}
+
+/// A swarm decision record (JSON) as `caller` may see it: whole, or with the account's
+/// figures hidden ([`hide_account_figures`]) when `caller` may not read a live swarm's account.
+/// The one rule for every path a decision leaves by: predictions, the decision log, the
+/// swarm state, over REST and MCP alike.
+pub fn decision_for(parts: &AppParts, caller: Option<&ApiKey>, mut decision: Value) -> Value {
+    if !may_read_swarm_account(parts, caller) {
+        hide_account_figures(&mut decision);
+    }
+    decision
+}
+
+/// Shown in a decision's text in place of an amount of the account's money.
+const HIDDEN: &str = "(hidden)";
+
+/// Removes from a decision record (JSON) every amount of the account's money: the equity at
+/// the decision, the order's base size and notional, a breaker trip's equity figures and
+/// P&L, an oversight breach's equity and notional, the peak equity a risk veto names and the
+/// size a skip below the product minimum names. Everything else stays, prices and fractions
+/// included: the action, its price and the fractions of equity say what the swarm did and
+/// why, not how much money it has (entry prices follow from its public decisions anyway).
+/// The `/stream` `decisions` channel, one message for every subscriber, carries this form in
+/// live mode.
+pub fn hide_account_figures(decision: &mut Value) {
+    let Some(record) = decision.as_object_mut() else { return };
+    record.remove("equity");
+    if let Some(order) = record.get_mut("order").and_then(Value::as_object_mut) {
+        order.remove("base_size");
+        order.remove("notional");
+    }
+    let trips = record.get_mut("breaker").and_then(|b| b.get_mut("tripped")).and_then(Value::as_array_mut);
+    for trip in trips.into_iter().flatten().filter_map(Value::as_object_mut) {
+        for amount in ["high", "equity", "last_pnl", "pnl"] {
+            trip.remove(amount);
+        }
+    }
+    let breaches = record.get_mut("oversight").and_then(Value::as_array_mut);
+    for breach in breaches.into_iter().flatten().filter_map(Value::as_object_mut) {
+        breach.remove("equity");
+        breach.remove("notional");
+    }
+    let votes = record.get_mut("votes").and_then(Value::as_array_mut);
+    for reason in votes.into_iter().flatten().filter_map(|vote| vote.get_mut("reason")) {
+        hide_amount_after(reason, "peak equity ");
+    }
+    if let Some(skipped) = record.get_mut("skipped") {
+        hide_amount_after(skipped, "order of ");
+    }
+}
+
+/// Replaces, in a text value, the number right after each `marker` with [`HIDDEN`].
+fn hide_amount_after(text: &mut Value, marker: &str) {
+    let Some(original) = text.as_str() else { return };
+    let mut hidden = String::with_capacity(original.len());
+    let mut rest = original;
+    while let Some(at) = rest.find(marker) {
+        let (before, after) = rest.split_at(at + marker.len());
+        hidden.push_str(before);
+        let end = after.find(|c: char| c.is_whitespace()).unwrap_or(after.len());
+        if after[..end].parse::<f64>().is_ok() {
+            hidden.push_str(HIDDEN);
+            rest = &after[end..];
+        } else {
+            rest = after;
+        }
+    }
+    hidden.push_str(rest);
+    *text = Value::String(hidden);
 }
 
 /// The past episodes most similar to the market state at the last bar close (or, with
@@ -423,4 +559,116 @@ pub async fn similar(
     };
     let state_at = Timestamp::from_millis(found.decided_ms).to_rfc3339();
     Ok(json!({"state_at": state_at, "matches": found.matches}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coinswarm_core::market::Side;
+    use coinswarm_core::swarm::{
+        Action, AgentKind, Breach, BreakerState, BreakerVerdict, CommitteeDecision, DecisionRecord, OrderRecord,
+        OrderStyle, Reason, Regime, TripReason, Vote,
+    };
+    use rust_decimal::Decimal;
+
+    fn amount(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    /// A decision that names the account's money in every place a record can: the equity,
+    /// an order, breaker trips, oversight breaches, a risk veto's reason (the risk agent's
+    /// drawdown template) and a skip below the product minimum (the orchestrator's text).
+    fn decision_naming_every_amount() -> Value {
+        let record = DecisionRecord {
+            seq: 7,
+            time: Timestamp::from_millis(1_700_000_000_000),
+            product_id: "ETH-USD".parse().unwrap(),
+            price: 2200.5,
+            regime: Regime::Trending,
+            proposal: None,
+            weights: [0.2; AgentKind::COUNT],
+            votes: vec![
+                Vote::veto(
+                    AgentKind::Risk,
+                    Reason::new("drawdown {}% from peak equity {} exceeds the limit {}%", [12.5, 13579.5, 10.0]),
+                ),
+                Vote::new(
+                    AgentKind::Trend,
+                    Action::Buy,
+                    0.8,
+                    0.25,
+                    Reason::new("fast SMA {} above slow SMA {}", [2210.0, 2190.0]),
+                ),
+            ],
+            committee: CommitteeDecision {
+                action: Action::Buy,
+                score: 0.8,
+                scores: [0.8, 0.0, 0.2],
+                size: 0.25,
+                vetoed_by: None,
+            },
+            action: Action::Buy,
+            protective_exit: false,
+            breaker: BreakerVerdict {
+                state: BreakerState::Open,
+                allows_trading: false,
+                tripped: vec![
+                    TripReason::EquityLoss {
+                        high: amount("13579.5"),
+                        equity: amount("12345.67"),
+                        loss_fraction: amount("0.0909"),
+                        window_ms: 300_000,
+                    },
+                    TripReason::LosingStreak { losses: 5, last_pnl: amount("-42.5") },
+                    TripReason::HalfOpenLoss { pnl: amount("-17.25") },
+                ],
+            },
+            oversight: vec![
+                Breach::NonPositiveEquity { equity: amount("-3.75") },
+                Breach::OrderNotional { notional: amount("271.6"), limit: amount("25000") },
+                Breach::NonPositiveNotional { notional: amount("-9.5") },
+            ],
+            order: Some(OrderRecord {
+                side: Side::Buy,
+                style: OrderStyle::Limit { price_offset_bps: 5.0 },
+                base_size: amount("0.1234"),
+                notional: amount("271.6"),
+                limit_price: Some(amount("2199.4")),
+                slices: 2,
+                results: vec!["FILLED".into()],
+            }),
+            skipped: Some("order of 0.00042 ETH is below the product minimum".into()),
+            equity: amount("12345.67"),
+            halted: false,
+            recall: None,
+        };
+        serde_json::to_value(record).unwrap()
+    }
+
+    #[test]
+    fn a_decision_without_the_account_figures_names_no_amount_of_its_money_but_keeps_prices_and_reasons() {
+        let mut decision = decision_naming_every_amount();
+        let whole = decision.to_string();
+        let amounts = ["12345.67", "13579.5", "0.1234", "271.6", "-42.5", "-17.25", "-3.75", "-9.5", "0.00042"];
+        for figure in amounts {
+            assert!(whole.contains(figure), "the whole record names {figure}: {whole}");
+        }
+        hide_account_figures(&mut decision);
+        let public = decision.to_string();
+        for figure in amounts {
+            assert!(!public.contains(figure), "{figure} hidden: {public}");
+        }
+        assert_eq!(decision["votes"][0]["reason"], "drawdown 12.5% from peak equity (hidden) exceeds the limit 10%");
+        assert_eq!(decision["votes"][1]["reason"], "fast SMA 2210 above slow SMA 2190");
+        assert_eq!(decision["skipped"], "order of (hidden) ETH is below the product minimum");
+        assert_eq!(
+            (decision["price"].clone(), decision["order"]["limit_price"].clone()),
+            (json!(2200.5), json!("2199.4"))
+        );
+        assert_eq!(decision["order"]["side"], "BUY");
+        assert_eq!(decision["breaker"]["tripped"][0]["loss_fraction"], "0.0909", "fractions stay");
+        assert_eq!(decision["breaker"]["tripped"][1]["losses"], 5);
+        assert_eq!(decision["oversight"][1]["limit"], "25000", "limits are configuration, not the account");
+        assert_eq!(decision["committee"]["size"], 0.25);
+    }
 }

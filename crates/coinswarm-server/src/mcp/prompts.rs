@@ -55,7 +55,7 @@ pub fn get(parts: &AppParts, key: &ApiKey, request: &GetPromptRequestParams) -> 
             let product = argument("product_id")?;
             let market = desk::market_data(parts, &product).map_err(mcp_error)?;
             let market = String::from_utf8_lossy(&market);
-            let prediction = desk::prediction(parts, &product)
+            let prediction = desk::prediction(parts, Some(key), &product)
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_else(|e| format!("(no decision yet: {})", e.message));
             let text = format!(

@@ -458,11 +458,16 @@ impl McpDesk {
     }
 
     #[tool(
-        description = "The swarm's latest decision for a product: action, confidence, every agent's vote with its reasons, regime, oversight and breaker verdicts.",
+        description = "The swarm's latest decision for a product: action, confidence, every agent's vote with its reasons, regime, oversight and breaker verdicts (when live, the account's figures only to a key that may read that account).",
         annotations(read_only_hint = true)
     )]
-    async fn get_prediction(&self, Parameters(p): Parameters<ProductParams>) -> Result<CallToolResult, ErrorData> {
-        let value = parse_body(&desk::prediction(&self.parts, &p.product_id).map_err(mcp_error)?)?;
+    async fn get_prediction(
+        &self,
+        Parameters(p): Parameters<ProductParams>,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let key = self.caller(&cx)?;
+        let value = parse_body(&desk::prediction(&self.parts, Some(&key), &p.product_id).map_err(mcp_error)?)?;
         let decision = &value["decision"];
         let summary = format!(
             "{}: {} (confidence {})",

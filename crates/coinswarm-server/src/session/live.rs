@@ -244,7 +244,7 @@ mod tests {
     use super::*;
     use crate::hub::Hub;
     use crate::order_guard::GuardConfig;
-    use crate::session::{self, SessionSpec};
+    use crate::session::{self, OrderOrigin, SessionSpec};
     use crate::store::SqlStore;
     use coinswarm_core::exchange::ExchangeConfig;
     use coinswarm_core::market::{Product, Quote};
@@ -283,7 +283,9 @@ mod tests {
             handle.quote(Quote::new(product.product_id, end, candle.close - spread, candle.close + spread)).await;
             handle.bar_closed(*candle).await;
         }
-        handle.halt(false).await.unwrap(); // answered once every earlier command is stored
+        // Answered once every earlier command is stored.
+        let operator = OrderOrigin { channel: "rest", key_id: "test".into(), client: None, tool: None };
+        handle.halt(false, operator).await.unwrap();
         let audit = store.order_audit("swarm", 1000).await.unwrap();
         drop(handle);
         task.await.unwrap();

@@ -65,12 +65,16 @@ enum Command {
     /// An order the desk refused before it reached the session (a key without the `live`
     /// scope): recorded with its origin and refusal code, answered once stored.
     Refused(OrderRequest, OrderOrigin, OrderRefusal, oneshot::Sender<()>),
+    /// Resuming the swarm, refused by the desk (a live swarm, a key without the `live`
+    /// scope): recorded like a refused order, answered once stored.
+    ResumeRefused(OrderOrigin, OrderRefusal, oneshot::Sender<()>),
     Quote(Quote),
     /// The bar just ended (its quotes were already sent): the swarm, if any, decides.
     BarClosed(Candle),
     /// Past bars, oldest first, for the swarm to warm up on without trading.
     WarmUp(Vec<Candle>),
-    Halt(bool, oneshot::Sender<()>),
+    /// Halts (`true`) or resumes the swarm; `origin` is recorded with the outcome.
+    Halt(bool, OrderOrigin, oneshot::Sender<()>),
     /// Pattern memory's nearest episodes to the state now.
     Similar(usize, oneshot::Sender<Result<Option<SimilarNow>, String>>),
     /// An operator's change to a learned pattern, put to the quorum: `None` when memory is
@@ -152,10 +156,19 @@ impl SessionHandle {
         answer.await.map_err(|_| SessionError::Stopped)
     }
 
-    /// Stops (or resumes) the swarm of this account from sending orders.
-    pub async fn halt(&self, halted: bool) -> Result<(), SessionError> {
+    /// Stops (or resumes) the swarm of this account from sending orders; `origin` is recorded
+    /// with the outcome in the account's audit log. Answers once stored.
+    pub async fn halt(&self, halted: bool, origin: OrderOrigin) -> Result<(), SessionError> {
         let (reply, answer) = oneshot::channel();
-        self.commands.send(Command::Halt(halted, reply)).await.map_err(|_| SessionError::Stopped)?;
+        self.commands.send(Command::Halt(halted, origin, reply)).await.map_err(|_| SessionError::Stopped)?;
+        answer.await.map_err(|_| SessionError::Stopped)
+    }
+
+    /// Records a resume of the swarm that the desk refused, with `origin` and the refusal, in
+    /// the account's audit log; answers once stored.
+    pub async fn record_resume_refusal(&self, origin: OrderOrigin, refusal: OrderRefusal) -> Result<(), SessionError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(Command::ResumeRefused(origin, refusal, reply)).await.map_err(|_| SessionError::Stopped)?;
         answer.await.map_err(|_| SessionError::Stopped)
     }
 
@@ -405,7 +418,17 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             }
             if let Some(swarm) = &self.swarm {
                 for (_, _, decision) in decisions {
-                    self.hub.publish(StreamEvent::decision(swarm.product().product_id, &decision));
+                    // One message for every subscriber of the public `decisions` channel: a
+                    // live account's figures are hidden there (a key that may read the
+                    // account gets them whole from `GET /api/decisions`).
+                    let event = if self.live.is_some() {
+                        let mut public = decision.clone();
+                        crate::desk::hide_account_figures(&mut public);
+                        StreamEvent::decision(swarm.product().product_id, &public)
+                    } else {
+                        StreamEvent::decision(swarm.product().product_id, &decision)
+                    };
+                    self.hub.publish(event);
                     self.latest_decision = Some(decision);
                 }
             }
@@ -551,7 +574,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 }
                 self.route_venue_requests(now, false);
             }
-            Command::Halt(halted, reply) => {
+            Command::Halt(halted, origin, reply) => {
                 if let Some(swarm) = &mut self.swarm {
                     if halted {
                         swarm.emergency_shutdown(&mut self.engine, now);
@@ -559,8 +582,15 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                         swarm.resume();
                     }
                 }
+                let outcome = serde_json::json!({"halted": self.swarm.as_ref().map(Swarm::is_halted)});
+                self.record_origin(now, halt_kind(halted), &origin, serde_json::json!({"halted": halted}), outcome);
                 self.route_venue_requests(now, false);
                 later.halts.push(reply);
+            }
+            Command::ResumeRefused(origin, refusal, reply) => {
+                let outcome = serde_json::json!({"rejected": refusal.code, "message": refusal.message});
+                self.record_origin(now, halt_kind(false), &origin, serde_json::json!({"halted": false}), outcome);
+                later.refusals.push(reply);
             }
             Command::ChangePattern(pattern_id, mutation, reply) => {
                 let recall = self.swarm.as_mut().and_then(Swarm::recall_mut);
@@ -600,7 +630,9 @@ impl<L: AccountLog> Session<L> {
         Ok(admission)
     }
 
-    /// Records who sent an order or a cancellation, with its outcome, for this batch's commit.
+    /// Records who sent an order, a cancellation, a halt or a resume, with its outcome, for
+    /// this batch's commit. Every `kind` starts `external_`: that keeps the record in the
+    /// audit log (`GET /api/orders/audit`) and out of the decision log (`GET /api/decisions`).
     fn record_origin(
         &mut self,
         now: Timestamp,
@@ -662,6 +694,11 @@ pub fn error_code(error: &SessionError) -> &'static str {
         SessionError::Memory(_) => "MEMORY_FAILED",
         SessionError::Venue { .. } => "VENUE_REJECTED",
     }
+}
+
+/// The audit record's kind of a halt (`true`) or a resume.
+fn halt_kind(halted: bool) -> &'static str {
+    if halted { "external_halt" } else { "external_resume" }
 }
 
 fn remember_fill(fills: &mut imbl::Vector<Fill>, event: &AccountEvent) {

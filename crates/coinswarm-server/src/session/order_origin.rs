@@ -4,7 +4,8 @@ use coinswarm_core::market::Currency;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-/// Who sent an order from outside the swarm, recorded with it in the account's decision log.
+/// Who sent an order, a cancellation, or a halt or resume of the swarm from outside the
+/// swarm, recorded with it in the account's audit log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrderOrigin {
     /// `rest` or `mcp`.
