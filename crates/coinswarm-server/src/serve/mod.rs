@@ -173,6 +173,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_connection_cap_fits_the_open_file_limit() {
+        assert_eq!(fit_to_descriptor_limit(16), 16, "a small cap fits as asked");
+        let wanted = usize::MAX / 4;
+        let fitted = fit_to_descriptor_limit(wanted);
+        assert!(fitted > 0 && fitted < wanted, "a cap beyond the limit is lowered: {fitted}");
+        #[cfg(unix)]
+        {
+            let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(u64::MAX);
+            assert!(fitted as u64 + RESERVED_FILE_DESCRIPTORS <= soft.max(RESERVED_FILE_DESCRIPTORS + 1));
+        }
+    }
+
+    #[test]
     fn refusals_are_well_formed_http() {
         for refusal in [Refusal::Full, Refusal::TooManyFromAddress] {
             let text = std::str::from_utf8(refusal_response(refusal)).unwrap();
