@@ -60,6 +60,21 @@ impl AdmittedStream {
             check.as_mut().reset(due);
         }
     }
+
+    /// A write's outcome: bytes written count as activity; a socket not ready waits on the
+    /// writer's idle timer.
+    fn after_write(&mut self, written: Poll<io::Result<usize>>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        match written {
+            Poll::Ready(Ok(written)) => {
+                if written > 0 {
+                    self.last_activity = Instant::now();
+                }
+                Poll::Ready(Ok(written))
+            }
+            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+            Poll::Pending => Self::poll_idle(&mut self.write_check, self.last_activity, self.idle_timeout, cx).map(Err),
+        }
+    }
 }
 
 impl AsyncRead for AdmittedStream {
@@ -82,16 +97,8 @@ impl AsyncRead for AdmittedStream {
 impl AsyncWrite for AdmittedStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.tcp).poll_write(cx, data) {
-            Poll::Ready(Ok(written)) => {
-                if written > 0 {
-                    this.last_activity = Instant::now();
-                }
-                Poll::Ready(Ok(written))
-            }
-            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-            Poll::Pending => Self::poll_idle(&mut this.write_check, this.last_activity, this.idle_timeout, cx).map(Err),
-        }
+        let written = Pin::new(&mut this.tcp).poll_write(cx, data);
+        this.after_write(written, cx)
     }
 
     fn poll_write_vectored(
@@ -100,16 +107,8 @@ impl AsyncWrite for AdmittedStream {
         data: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.tcp).poll_write_vectored(cx, data) {
-            Poll::Ready(Ok(written)) => {
-                if written > 0 {
-                    this.last_activity = Instant::now();
-                }
-                Poll::Ready(Ok(written))
-            }
-            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-            Poll::Pending => Self::poll_idle(&mut this.write_check, this.last_activity, this.idle_timeout, cx).map(Err),
-        }
+        let written = Pin::new(&mut this.tcp).poll_write_vectored(cx, data);
+        this.after_write(written, cx)
     }
 
     fn is_write_vectored(&self) -> bool {
