@@ -24,9 +24,13 @@ fn records(n: usize, dimensions: usize, seed: u64) -> (Vec<VectorRecord>, Vec<Ve
     (records, queries)
 }
 
+/// The graph is built on one thread: inserts spread over threads build a different graph
+/// each run, and an approximate index may then miss a given nearest neighbour now and then
+/// (the top-1 check below failed that way once in this suite's runs on 2026-12-04).
 fn both(metric: Metric, records: &[VectorRecord]) -> (HnswIndex, ExactIndex) {
     let dimensions = records[0].values.len();
-    let mut hnsw = HnswIndex::new(metric, dimensions, HnswConfig::default()).unwrap();
+    let config = HnswConfig { threads: 1, ..HnswConfig::default() };
+    let mut hnsw = HnswIndex::new(metric, dimensions, config).unwrap();
     let mut exact = ExactIndex::new(metric, dimensions);
     hnsw.upsert(records.to_vec()).unwrap();
     exact.upsert(records.to_vec()).unwrap();
