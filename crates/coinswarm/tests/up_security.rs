@@ -561,18 +561,25 @@ fn an_unauthenticated_flood_leaves_memory_bounded_and_healthz_fast() {
             idle.push(socket);
         }
     }
-    // The server takes connections from its backlog as fast as it can: count the ones it
-    // holds once that count has stopped changing (at most 10 s).
-    let mut held = usize::MAX;
+    // The server takes connections from its backlog as fast as it can: once the count the
+    // clients see has stopped changing (at most 10 s), ask the server how many it holds (a
+    // client's count can include connections a full backlog never completed).
+    let mut unrefused = usize::MAX;
     let settle = Instant::now() + Duration::from_secs(10);
     while Instant::now() < settle {
         std::thread::sleep(Duration::from_millis(500));
-        let now_held = idle.iter().filter(|socket| !refused_at_once(socket)).count();
-        if now_held == held {
+        let now_unrefused = idle.iter().filter(|socket| !refused_at_once(socket)).count();
+        if now_unrefused == unrefused {
             break;
         }
-        held = now_held;
+        unrefused = now_unrefused;
     }
+    let (_, _, gauges) = send(addr, "127.0.0.1", "GET", "/metrics", &[], b"");
+    let held = gauges
+        .lines()
+        .find_map(|l| l.strip_prefix("coinswarm_connections "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .expect("the connections gauge") as usize;
 
     // 10,000 requests with invented methods and paths, from two threads.
     let flood: Vec<_> = (0..2u64)
@@ -601,14 +608,17 @@ fn an_unauthenticated_flood_leaves_memory_bounded_and_healthz_fast() {
     let (slowest, peak, probes) = probe.join().unwrap();
     let (_, _, metrics) = send(addr, "127.0.0.1", "GET", "/metrics", &[], b"");
     eprintln!(
-        "flood: statuses {statuses:?}; of 2000 idle sockets {held} held; rss {} MB -> peak {} MB; healthz slowest {:?} over {probes} probes; metrics {} bytes",
+        "flood: statuses {statuses:?}; 2000 idle sockets: {held} connections held by the server, {unrefused} not refused as a client sees it; rss {} MB -> peak {} MB; healthz slowest {:?} over {probes} probes; metrics {} bytes",
         baseline / 1_048_576,
         peak / 1_048_576,
         slowest,
         metrics.len()
     );
     assert!(statuses.keys().all(|s| (400..500).contains(s)), "only 4xx for invented requests: {statuses:?}");
-    assert_eq!(held, 4 * 128, "each address holds its 128 and no more");
+    // Each address's 128 at most, plus the probe's and the gauge request's connections (fewer
+    // when a loaded machine's backlog has not completed them all yet).
+    assert!(held <= 4 * 128 + 2, "each address holds its 128 and no more: {held}");
+    assert!(unrefused <= 2000 - 1000, "the sockets past each address's share were refused: {unrefused} were not");
     assert!(peak < baseline + MAX_GROWTH, "rss grew {} MB", (peak - baseline) / 1_048_576);
     assert!(slowest < Duration::from_millis(100), "healthz took {slowest:?}");
     assert!(probes > 10, "healthz was probed throughout: {probes}");
