@@ -14,6 +14,7 @@ pub mod api;
 pub mod app;
 pub mod archive;
 pub mod backfill;
+pub mod clock;
 pub mod columnar;
 pub mod config;
 pub mod desk;

@@ -1,6 +1,11 @@
 //! Time as UTC milliseconds since the Unix epoch.
 //!
-//! The core never reads a clock: every timestamp comes from the caller or from data.
+//! The core never reads a clock: every timestamp comes from the caller, from data, or from a
+//! [`Clock`] it is given.
+
+mod clock;
+
+pub use clock::{Clock, ManualClock};
 
 use chrono::format::{Parsed, StrftimeItems};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
