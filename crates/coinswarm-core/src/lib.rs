@@ -9,6 +9,8 @@
 //! - [`market`]: products, currencies, candles with Coinbase granularities, quotes, trade prints.
 //! - [`data`]: loaders for real exchange CSV files, candle series and data-quality reports.
 //! - [`synthetic`]: seeded regime generators and the intra-bar quote path of a candle.
+//! - [`order`]: the order model (requests, orders, fills, rejections) both the engine and
+//!   the ledger import.
 //! - [`exchange`]: the paper matching engine with Coinbase Advanced Trade order shapes.
 //! - [`ledger`]: multi-currency accounts as a fold over an append-only event log.
 //! - [`memory`]: the vector index port of pattern memory and its exact adapter.
@@ -20,9 +22,9 @@ pub mod data;
 pub mod exchange;
 pub mod indicators;
 pub mod ledger;
-
 pub mod market;
 pub mod memory;
+pub mod order;
 pub mod swarm;
 pub mod synthetic;
 pub mod time;

@@ -2,12 +2,12 @@
 //! The rules are in the [module docs](super).
 
 use super::engine::MatchingEngine;
-use super::fill::{Fill, Liquidity, TradeId};
-use super::order::{OrderId, OrderStatus, TriggerStatus};
 use super::pricing::{floor_to, is_positive, taker_price};
-use super::request::OrderConfiguration;
 use crate::ledger::EventKind;
 use crate::market::{ProductId, Side};
+use crate::order::OrderConfiguration;
+use crate::order::{Fill, Liquidity, TradeId};
+use crate::order::{OrderId, OrderStatus, TriggerStatus};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 

@@ -54,26 +54,19 @@
 
 mod config;
 mod engine;
-mod fill;
 mod limits;
 mod market_state;
 mod matching;
-mod order;
 mod pricing;
-mod rejection;
-mod request;
 mod validation;
 mod venue;
 
+pub use crate::order::{
+    Fill, LimitGtc, LimitGtd, Liquidity, MarketIoc, Order, OrderConfiguration, OrderId, OrderRequest, OrderStatus,
+    Rejection, StopDirection, StopLimitGtc, TradeId, TriggerBracketGtc, TriggerStatus,
+};
 pub use config::{ConfigError, ExchangeConfig, MAX_RATE_BPS};
 pub use engine::{MarketDataError, MatchingEngine};
-pub use fill::{Fill, Liquidity, TradeId};
 pub use limits::{MAX_AMOUNT, MAX_PRICE, MAX_SIZE};
-pub use order::{Order, OrderId, OrderStatus, TriggerStatus};
-pub(crate) use pricing::is_positive;
-pub use rejection::Rejection;
-pub use request::{
-    LimitGtc, LimitGtd, MarketIoc, OrderConfiguration, OrderRequest, StopDirection, StopLimitGtc, TriggerBracketGtc,
-};
 pub use validation::Admission;
 pub use venue::{Execution, VenueOrderState, VenueRequest, VenueStatus, VenueUpdate};

@@ -2,12 +2,12 @@
 
 use super::config::Rates;
 use super::limits::{MAX_PRICE, MAX_SIZE};
-use super::order::{OrderStatus, TriggerStatus};
 use super::pricing::{ceil_to, is_multiple, is_positive, taker_price};
-use super::rejection::Rejection;
-use super::request::{OrderConfiguration, OrderRequest};
 use crate::ledger::Account;
 use crate::market::{Currency, Product, Quote, Side};
+use crate::order::Rejection;
+use crate::order::{OrderConfiguration, OrderRequest};
+use crate::order::{OrderStatus, TriggerStatus};
 use crate::time::Timestamp;
 use chrono::Datelike;
 use rust_decimal::Decimal;

@@ -6,12 +6,12 @@
 //! computed the same way as on paper.
 
 use super::engine::MatchingEngine;
-use super::fill::{Fill, Liquidity, TradeId};
-use super::order::{OrderId, OrderStatus};
-use super::rejection::Rejection;
-use super::request::OrderConfiguration;
 use crate::ledger::EventKind;
 use crate::market::{Currency, Side};
+use crate::order::OrderConfiguration;
+use crate::order::Rejection;
+use crate::order::{Fill, Liquidity, TradeId};
+use crate::order::{OrderId, OrderStatus};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -256,7 +256,7 @@ impl MatchingEngine {
         Ok(delta)
     }
 
-    fn live_order(&self, order_id: OrderId) -> Result<&super::order::Order, Rejection> {
+    fn live_order(&self, order_id: OrderId) -> Result<&crate::order::Order, Rejection> {
         let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
         if !order.status.is_live() {
             return Err(Rejection::OrderNotLive(order.status.as_str()));

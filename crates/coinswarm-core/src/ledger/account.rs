@@ -4,8 +4,8 @@ use super::balance::Balance;
 use super::event::{AccountEvent, EventKind, EventLogError};
 use super::live_book::LiveBook;
 use super::position::Position;
-use crate::exchange::{Fill, Order, OrderId, OrderStatus, TriggerStatus, is_positive};
 use crate::market::{Currency, ProductId, Side};
+use crate::order::{Fill, Order, OrderId, OrderStatus, TriggerStatus};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
@@ -236,7 +236,7 @@ impl Account {
 
     fn fill(&mut self, seq: u64, fill: &Fill, completes: bool) -> Result<(), EventLogError> {
         let order_id = fill.order_id;
-        if !is_positive(fill.size) || !is_positive(fill.price) || fill.fee.is_sign_negative() {
+        if fill.size <= Decimal::ZERO || fill.price <= Decimal::ZERO || fill.fee.is_sign_negative() {
             return Err(EventLogError::NonPositiveAmount { seq });
         }
         // One lookup; the balance, fee and position maps are other fields, borrowed beside it.
@@ -335,5 +335,5 @@ impl Account {
 }
 
 fn positive(amount: Decimal, seq: u64) -> Result<(), EventLogError> {
-    if is_positive(amount) { Ok(()) } else { Err(EventLogError::NonPositiveAmount { seq }) }
+    if amount > Decimal::ZERO { Ok(()) } else { Err(EventLogError::NonPositiveAmount { seq }) }
 }

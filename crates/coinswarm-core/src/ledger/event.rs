@@ -1,7 +1,7 @@
 //! The account event log: what happened, in order.
 
-use crate::exchange::{Fill, Order, OrderId};
 use crate::market::Currency;
+use crate::order::{Fill, Order, OrderId};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

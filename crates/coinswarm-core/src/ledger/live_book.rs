@@ -1,8 +1,8 @@
 //! One product's live orders in arrival order, with the bounds the matching engine needs to
 //! tell at a glance that a market event cannot reach any of them.
 
-use crate::exchange::{Order, OrderConfiguration, OrderId};
 use crate::market::Side;
+use crate::order::{Order, OrderConfiguration, OrderId};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
