@@ -11,6 +11,8 @@
 //! - [`synthetic`]: seeded regime generators and the intra-bar quote path of a candle.
 //! - [`order`]: the order model (requests, orders, fills, rejections) both the engine and
 //!   the ledger import.
+//! - [`risk`]: the pre-trade gate every order passes (trading state, oversight, circuit
+//!   breaker, one equity and one fee estimate).
 //! - [`exchange`]: the paper matching engine with Coinbase Advanced Trade order shapes.
 //! - [`ledger`]: multi-currency accounts as a fold over an append-only event log.
 //! - [`memory`]: the vector index port of pattern memory and its exact adapter.
@@ -25,6 +27,7 @@ pub mod ledger;
 pub mod market;
 pub mod memory;
 pub mod order;
+pub mod risk;
 pub mod swarm;
 pub mod synthetic;
 pub mod time;

@@ -196,12 +196,28 @@ impl MatchingEngine {
     /// Time moves to `now` first, so GTD orders that are due expire (and release their
     /// holds) before the request is checked, even when it is then rejected.
     pub fn submit(&mut self, request: OrderRequest, now: Timestamp) -> Result<&Order, Rejection> {
+        self.submit_gated(request, now, |_, _| Ok(()))
+    }
+
+    /// [`MatchingEngine::submit`] with a pre-trade gate: once the exchange's own checks pass,
+    /// `gate` sees the request on the engine as it will be accepted (time moved, due orders
+    /// expired) and may refuse it; then nothing is accepted and nothing is recorded. The
+    /// order is checked once: an order the gate admitted is placed without a second
+    /// validation. A repeated `client_order_id` returns the first order without asking the
+    /// gate again.
+    pub fn submit_gated<E: From<Rejection>>(
+        &mut self,
+        request: OrderRequest,
+        now: Timestamp,
+        gate: impl FnOnce(&Self, &OrderRequest) -> Result<(), E>,
+    ) -> Result<&Order, E> {
         self.advance_time(now);
         if let Some(existing) = request.client_order_id.as_deref().and_then(|id| self.account.order_by_client_id(id)) {
             let order_id = existing.order_id;
-            return self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()));
+            return Ok(self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?);
         }
         let admission = self.preview(&request)?;
+        gate(self, &request)?;
         let order_id = OrderId(self.next_uuid());
         let product_id = request.product_id;
         let order = Order {
@@ -228,14 +244,14 @@ impl MatchingEngine {
         self.emit(EventKind::OrderAccepted { order });
         if self.execution == Execution::Venue {
             self.venue_requests.push(VenueRequest::Place(order_id));
-            return self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()));
+            return Ok(self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?);
         }
         let market = &self.markets[&product_id];
         if let Some(quote) = market.quote {
             let prior = market.touch_prices();
             self.match_order(order_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, prior, true);
         }
-        self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))
+        Ok(self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?)
     }
 
     /// Cancels a live order at time `now` and releases its hold. Time moves first, so an

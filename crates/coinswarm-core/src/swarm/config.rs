@@ -4,12 +4,12 @@
 use super::agents::{
     ArbitrageConfig, ExecutionConfig, HedgeConfig, MeanReversionConfig, RecallConfig, RiskConfig, TrendConfig,
 };
-use super::circuit_breaker::CircuitBreakerConfig;
 use super::committee::CommitteeConfig;
-use super::oversight::OversightConfig;
 use super::planner::PlannerConfig;
 use crate::exchange::ExchangeConfig;
 use crate::memory::state::{MAX_DIMENSIONS, MIN_DIMENSIONS};
+use crate::risk::CircuitBreakerConfig;
+use crate::risk::OversightConfig;
 use serde::{Deserialize, Serialize};
 
 /// The whole swarm's settings.

@@ -4,9 +4,10 @@ use super::Swarm;
 use super::record::OrderRecord;
 use crate::exchange::{MatchingEngine, OrderRequest};
 use crate::market::Side;
+use crate::risk::valuation::{Valuation, snapshot};
+use crate::risk::{Breach, ProposedOrder, Refusal, TradingState, fees};
 use crate::swarm::agents::OrderStyle;
 use crate::swarm::observation::Observation;
-use crate::swarm::oversight::{AccountSnapshot, Breach, ProposedOrder};
 use crate::swarm::portfolio::PortfolioView;
 use crate::swarm::vote::Action;
 use crate::time::Timestamp;
@@ -38,23 +39,24 @@ impl Swarm {
         action: Action,
         size: f64,
         protective_exit: bool,
-        breaker_allows: bool,
         observation: &Observation,
         now: Timestamp,
         equity: Decimal,
         portfolio: &PortfolioView,
     ) -> Attempt {
-        if self.halted {
-            return Attempt::skipped("halted", "emergency shutdown: no orders");
-        }
         let side = match action {
             Action::Buy => Side::Buy,
             Action::Sell => Side::Sell,
             Action::Hold => return Attempt::default(),
         };
-        if side == Side::Buy && !breaker_allows {
-            let state = self.breaker.state(now);
-            return Attempt::skipped("breaker", format!("circuit breaker {}: no new exposure", state.as_str()));
+        match self.gate.trading_state(now) {
+            TradingState::Halted => return Attempt::skipped("halted", "emergency shutdown: no orders"),
+            // Spot: a buy never reduces a position.
+            TradingState::ReducingOnly if side == Side::Buy => {
+                let state = self.gate.breaker().state(now);
+                return Attempt::skipped("breaker", format!("circuit breaker {}: no new exposure", state.as_str()));
+            }
+            _ => {}
         }
         let product = self.product.clone();
         let price = observation.close;
@@ -67,8 +69,8 @@ impl Swarm {
         let account = engine.account();
         let base_available = account.balance(product.base()).available;
         let cash = account.balance(product.quote()).available;
-        let position_value = account.balance(product.base()).total() * price_decimal;
-        let snapshot = AccountSnapshot::new(equity, position_value, portfolio.open_positions);
+        let valuation = Valuation { equity, open_positions: portfolio.open_positions };
+        let snapshot = snapshot(engine, product.product_id, price_decimal, valuation);
 
         let (base_size, notional) = match side {
             Side::Buy => {
@@ -79,8 +81,8 @@ impl Swarm {
                 }
                 let fraction = size.min(self.config.orchestrator.max_order_fraction).min(risk_fraction);
                 let wanted = Decimal::from_f64(fraction).unwrap_or_default() * equity;
-                let fee_factor = Decimal::ONE + self.config.exchange.taker_fee_bps / Decimal::from(10_000);
-                let cap = self.oversight.max_order_notional(Side::Buy, &snapshot).min(cash / fee_factor);
+                let fee_factor = Decimal::ONE + fees::taker_rate(self.config.exchange.taker_fee_bps);
+                let cap = self.gate.oversight().max_order_notional(Side::Buy, &snapshot).min(cash / fee_factor);
                 let notional = round_down(wanted.min(cap), product.quote_increment);
                 (round_down(notional / price_decimal, product.base_increment), notional)
             }
@@ -101,10 +103,12 @@ impl Swarm {
             let why = format!("order of {base_size} {} is below the product minimum", product.base());
             return Attempt::skipped("below_minimum", why);
         }
-        if let Err(rejection) =
-            self.oversight.check(now, &ProposedOrder::new(product.product_id, side, notional), &snapshot)
-        {
-            return Attempt { breaches: rejection.breaches, ..Attempt::default() };
+        match self.gate.check(now, &ProposedOrder::new(product.product_id, side, notional), &snapshot) {
+            Ok(()) => {}
+            Err(Refusal::Oversight(rejection)) => {
+                return Attempt { breaches: rejection.breaches, ..Attempt::default() };
+            }
+            Err(refusal) => return Attempt::skipped("gate", refusal.to_string()),
         }
 
         let mut plan = self.execution.plan(side, base_size.to_f64().unwrap_or(0.0), observation);
@@ -153,7 +157,7 @@ impl Swarm {
             self.summary.orders += 1;
             results.push(result);
         }
-        self.oversight.record_trade(now);
+        self.gate.record_order(now);
         let order = OrderRecord { side, style: plan.style, base_size, notional, limit_price, slices, results };
         Attempt { order: Some(order), ..Attempt::default() }
     }

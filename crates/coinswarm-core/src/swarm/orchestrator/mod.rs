@@ -23,19 +23,18 @@ use super::agent::{Agent, DecisionContext};
 use super::agents::{
     ArbitrageAgent, ExecutionAgent, HedgeAgent, MeanReversionAgent, RecallAgent, RiskAgent, TrendAgent,
 };
-use super::circuit_breaker::CircuitBreaker;
-use super::circuit_breaker::TripReason;
 use super::committee::Committee;
 use super::config::{SwarmConfig, SwarmConfigError};
 use super::decision_log::DecisionLog;
 use super::observation::Observation;
-use super::oversight::Oversight;
 use super::planner::{Planner, Regime};
 use super::portfolio::PortfolioView;
 use super::vote::{Action, AgentKind, Vote};
 use crate::exchange::{ConfigError, MarketDataError, MatchingEngine};
 use crate::ledger::EventKind;
 use crate::market::{Candle, Granularity, Product, ProductId, Quote, Side};
+use crate::risk::valuation::value_account;
+use crate::risk::{CircuitBreaker, GateConfig, PreTradeGate, TripReason, fees};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -90,8 +89,8 @@ pub struct Swarm {
     recall: Option<RecallAgent>,
     planner: Planner,
     committee: Committee,
-    oversight: Oversight,
-    breaker: CircuitBreaker,
+    /// The account's pre-trade gate: trading state, oversight limits, circuit breaker.
+    gate: PreTradeGate,
     log: Option<DecisionLog>,
     summary: SwarmSummary,
     votes: Vec<Vote>,
@@ -101,7 +100,6 @@ pub struct Swarm {
     peak_equity: f64,
     /// Net realised P&L (after every fee) when the breaker last heard of a closing trade.
     realised_reported: Decimal,
-    halted: bool,
 }
 
 impl Swarm {
@@ -118,7 +116,7 @@ impl Swarm {
     ) -> Result<Self, SwarmError> {
         config.validate()?;
         let recall = if config.recall.enabled {
-            let fee = 2.0 * config.exchange.taker_fee_bps.to_f64().unwrap_or(0.0) / 10_000.0;
+            let fee = fees::round_trip_taker_rate(config.exchange.taker_fee_bps);
             let agent =
                 RecallAgent::new(config.recall.clone(), &product.product_id.to_string(), granularity.millis(), fee)
                     .map_err(|e| SwarmConfigError { field: "recall.state", message: e.to_string() })?;
@@ -136,8 +134,11 @@ impl Swarm {
             execution: ExecutionAgent::new(config.execution.clone()),
             planner: Planner::new(config.planner.clone()),
             committee: Committee::new(config.committee.clone()),
-            oversight: Oversight::new(config.oversight),
-            breaker: CircuitBreaker::new(config.circuit_breaker),
+            gate: PreTradeGate::new(&GateConfig {
+                enabled: true,
+                oversight: config.oversight,
+                breaker: config.circuit_breaker,
+            }),
             config,
             product,
             bar_ms: granularity.millis(),
@@ -150,7 +151,6 @@ impl Swarm {
             events: 0,
             peak_equity: 0.0,
             realised_reported: Decimal::ZERO,
-            halted: false,
         })
     }
 
@@ -173,7 +173,25 @@ impl Swarm {
     }
 
     pub fn breaker(&self) -> &CircuitBreaker {
-        &self.breaker
+        self.gate.breaker()
+    }
+
+    /// The account's pre-trade gate, which the swarm's intents pass (and, in `coinswarm up`,
+    /// every other order on the swarm's account).
+    pub fn gate(&self) -> &PreTradeGate {
+        &self.gate
+    }
+
+    /// Trades through `gate` instead of one built from the swarm's config (a host gives the
+    /// account's gate, configured its own way).
+    pub fn with_gate(mut self, gate: PreTradeGate) -> Self {
+        self.gate = gate;
+        self
+    }
+
+    /// The gate, for the account's owner to count the orders it sends from outside the swarm.
+    pub fn gate_mut(&mut self) -> &mut PreTradeGate {
+        &mut self.gate
     }
 
     pub fn committee(&self) -> &Committee {
@@ -209,7 +227,7 @@ impl Swarm {
     }
 
     pub fn is_halted(&self) -> bool {
-        self.halted
+        self.gate.is_halted()
     }
 
     /// A bar: the exchange matches it, then the swarm decides at its close.
@@ -242,12 +260,14 @@ impl Swarm {
     /// halted, so indicators, regime, planner and memory see the history and the decisions
     /// are logged marked halted, but no order is sent and no position is touched.
     pub fn warm_up(&mut self, engine: &mut MatchingEngine, candles: &[Candle]) {
-        let halted = self.halted;
-        self.halted = true;
+        let halted = self.gate.is_halted();
+        self.gate.halt();
         for candle in candles {
             self.decide_at_close(engine, candle, &[]);
         }
-        self.halted = halted;
+        if !halted {
+            self.gate.resume();
+        }
     }
 
     /// A quote: the exchange matches it, then the swarm decides at its time.
@@ -268,18 +288,18 @@ impl Swarm {
     /// Emergency shutdown: cancels every live order and stops sending new ones until
     /// [`Swarm::resume`]. Decisions are still taken and logged, marked halted.
     pub fn emergency_shutdown(&mut self, engine: &mut MatchingEngine, now: Timestamp) {
-        self.halted = true;
+        self.gate.halt();
         Self::cancel_live_orders(engine, self.product.product_id, now, None);
     }
 
     /// Ends an emergency shutdown.
     pub fn resume(&mut self) {
-        self.halted = false;
+        self.gate.resume();
     }
 
     /// Operator reset of the circuit breaker.
     pub fn reset_breaker(&mut self, now: Timestamp) {
-        self.breaker.reset(now);
+        self.gate.reset_breaker(now);
     }
 
     fn decide(
@@ -298,9 +318,7 @@ impl Swarm {
         if self.events == 1 {
             self.summary.initial_equity = equity;
         }
-        tripped.extend(self.breaker.observe_equity(now, equity));
-        tripped.extend(self.breaker.observe_price(now, self.product.product_id, observation.close));
-        self.oversight.observe_equity(now, equity);
+        self.gate.observe(now, equity, [(self.product.product_id, observation.close)], &mut tripped);
         self.summary.breaker_trips += tripped.len() as u64;
 
         self.trend.observe(observation);
@@ -336,7 +354,7 @@ impl Swarm {
         let protective_exit = portfolio.position_size > 0.0
             && self.votes.iter().any(|v| v.agent == AgentKind::Hedge && v.action == Action::Sell);
         let action = if protective_exit { Action::Sell } else { committee.action };
-        let breaker_allows = self.breaker.allows_trading(now);
+        let breaker_allows = self.gate.breaker().allows_trading(now);
         if !breaker_allows {
             self.summary.breaker_blocked_decisions += 1;
             // No new exposure while the breaker is not closed: working buys go too.
@@ -344,17 +362,7 @@ impl Swarm {
         }
         let mut attempt = intent::Attempt::default();
         if action != Action::Hold {
-            attempt = self.trade(
-                engine,
-                action,
-                committee.size,
-                protective_exit,
-                breaker_allows,
-                observation,
-                now,
-                equity,
-                &portfolio,
-            );
+            attempt = self.trade(engine, action, committee.size, protective_exit, observation, now, equity, &portfolio);
         }
 
         self.summary.decisions += 1;
@@ -395,12 +403,16 @@ impl Swarm {
                 committee,
                 action,
                 protective_exit,
-                breaker: BreakerVerdict { state: self.breaker.state(now), allows_trading: breaker_allows, tripped },
+                breaker: BreakerVerdict {
+                    state: self.gate.breaker().state(now),
+                    allows_trading: breaker_allows,
+                    tripped,
+                },
                 oversight: attempt.breaches,
                 order: attempt.order,
                 skipped: attempt.skipped.map(|(_, why)| why),
                 equity,
-                halted: self.halted,
+                halted: self.gate.is_halted(),
                 recall: self.recall.as_ref().filter(|_| candle.is_some()).and_then(|r| r.evidence().cloned()),
             };
             log.append(&record);
@@ -413,21 +425,10 @@ impl Swarm {
     fn mark_to_market(&mut self, engine: &MatchingEngine, price: Decimal) -> (Decimal, PortfolioView) {
         let account = engine.account();
         let product = &self.product;
-        let mut equity = account.balance(product.quote()).total();
-        let mut open_positions = 0;
-        for listed in engine.products() {
-            let base = account.balance(listed.base()).total();
-            if base.is_zero() || listed.quote() != product.quote() {
-                continue;
-            }
-            let mark = if listed.product_id == product.product_id {
-                price
-            } else {
-                engine.last_price(listed.product_id).unwrap_or(Decimal::ZERO)
-            };
-            equity += base * mark;
-            open_positions += usize::from(base * mark >= listed.quote_min_size);
-        }
+        let valuation = value_account(engine, product.quote(), |listed| {
+            if listed.product_id == product.product_id { Some(price) } else { engine.last_price(listed.product_id) }
+        });
+        let (equity, open_positions) = (valuation.equity, valuation.open_positions);
         let equity_f64 = equity.to_f64().unwrap_or(0.0);
         self.peak_equity = self.peak_equity.max(equity_f64);
         let base = account.balance(product.base()).total();
@@ -469,13 +470,13 @@ impl Swarm {
         let net_realised = position.map_or(Decimal::ZERO, |p| p.net_realised_pnl());
         let pnl = net_realised - self.realised_reported;
         self.realised_reported = net_realised;
-        self.breaker.record_trade_result(now, pnl)
+        self.gate.record_trade_result(now, pnl)
     }
 
     /// Scores the agents on decisions whose horizon has passed; adapts weights every
     /// `adapt_every` outcomes.
     fn resolve_outcomes(&mut self, price: f64) {
-        let round_trip_fee = 2.0 * (self.config.exchange.taker_fee_bps.to_f64().unwrap_or(0.0) / 10_000.0);
+        let round_trip_fee = fees::round_trip_taker_rate(self.config.exchange.taker_fee_bps);
         while self.outcomes.front().is_some_and(|o| o.due_event <= self.events) {
             let Some(outcome) = self.outcomes.pop_front() else { break };
             if outcome.price <= 0.0 {

@@ -1,10 +1,10 @@
 //! One line of the decision log: everything behind one decision, in a stable order.
 
 use crate::market::{ProductId, Side};
+use crate::risk::Breach;
+use crate::risk::{BreakerState, TripReason};
 use crate::swarm::agents::{OrderStyle, RecallEvidence};
-use crate::swarm::circuit_breaker::{BreakerState, TripReason};
 use crate::swarm::committee::CommitteeDecision;
-use crate::swarm::oversight::Breach;
 use crate::swarm::planner::{Regime, WeightProposal};
 use crate::swarm::vote::{Action, AgentKind, Vote};
 use crate::time::Timestamp;
