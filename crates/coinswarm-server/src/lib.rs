@@ -27,7 +27,6 @@ pub mod market;
 pub mod mcp;
 pub mod memory_index;
 pub mod metrics;
-pub mod order_guard;
 pub mod order_ids;
 pub mod order_snapshot;
 pub mod post_trade;

@@ -1,6 +1,6 @@
 //! Executions of this account's orders.
 
-use super::order::OrderId;
+use super::placed::OrderId;
 use crate::market::{ProductId, Side};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;

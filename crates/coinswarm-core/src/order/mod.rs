@@ -5,12 +5,12 @@
 //! ([`crate::risk`]) all import it; it imports none of them.
 
 mod fill;
-mod order;
+mod placed;
 mod rejection;
 mod request;
 
 pub use fill::{Fill, Liquidity, TradeId};
-pub use order::{Order, OrderId, OrderStatus, TriggerStatus};
+pub use placed::{Order, OrderId, OrderStatus, TriggerStatus};
 pub use rejection::Rejection;
 pub use request::{
     LimitGtc, LimitGtd, MarketIoc, OrderConfiguration, OrderRequest, StopDirection, StopLimitGtc, TriggerBracketGtc,

@@ -1,7 +1,7 @@
 //! What `coinswarm up` runs with: typed defaults that need no file, overridden in order by a
 //! TOML file (`--config`), `COINSWARM_*` environment variables and command-line flags.
 
-use crate::order_guard::GuardConfig;
+use coinswarm_core::risk::GateConfig;
 pub use connections::ConnectionsConfig;
 
 mod connections;
@@ -28,8 +28,9 @@ pub struct ServerConfig {
     pub connections: ConnectionsConfig,
     pub stream: StreamConfig,
     pub memory: MemoryConfig,
-    /// Oversight limits and circuit breaker for orders placed through the API and MCP.
-    pub guard: GuardConfig,
+    /// Every account's pre-trade gate: oversight limits and circuit breaker for the swarm's
+    /// orders and those placed through the API and MCP alike.
+    pub guard: GateConfig,
     pub mcp: McpConfig,
     pub coinbase: CoinbaseConfig,
     /// Live trading on Coinbase (`--exchange coinbase-live`); paper by default.
@@ -307,7 +308,7 @@ impl Default for ServerConfig {
             connections: ConnectionsConfig::default(),
             stream: StreamConfig::default(),
             memory: MemoryConfig::default(),
-            guard: GuardConfig::default(),
+            guard: GateConfig::default(),
             mcp: McpConfig::default(),
             coinbase: CoinbaseConfig::default(),
             live: LiveConfig::default(),

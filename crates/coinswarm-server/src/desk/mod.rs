@@ -351,13 +351,13 @@ pub async fn set_swarm_halted(
     Ok(json!({"success": true, "halted": halted}))
 }
 
-/// A session's refusal as an API error: the exchange's and the guard's reasons are 422
+/// A session's refusal as an API error: the exchange's and the pre-trade gate's reasons are 422
 /// (404 for an unknown order) with their stable code.
 pub fn session_error(error: SessionError) -> ApiError {
     match error {
         SessionError::Rejected(rejection) => rejected(&rejection),
-        SessionError::Blocked(blocked) => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, blocked.code, blocked.message)
+        SessionError::Blocked(refusal) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusal.code(), refusal.to_string())
         }
         venue @ SessionError::Venue { .. } => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VENUE_REJECTED", venue.to_string())
@@ -565,9 +565,10 @@ pub async fn similar(
 mod tests {
     use super::*;
     use coinswarm_core::market::Side;
+    use coinswarm_core::risk::{Breach, BreakerState, TripReason};
     use coinswarm_core::swarm::{
-        Action, AgentKind, Breach, BreakerState, BreakerVerdict, CommitteeDecision, DecisionRecord, OrderRecord,
-        OrderStyle, Reason, Regime, TripReason, Vote,
+        Action, AgentKind, BreakerVerdict, CommitteeDecision, DecisionRecord, OrderRecord, OrderStyle, Reason, Regime,
+        Vote,
     };
     use rust_decimal::Decimal;
 

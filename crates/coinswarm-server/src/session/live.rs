@@ -1,7 +1,6 @@
-//! The live account's side of venue execution: every request the engine leaves for the
-//! venue passes the order guard (the swarm's orders here; orders from outside passed it on
-//! arrival) and is recorded in the account's audit log in the batch's commit, and only
-//! then is it sent; every report from Coinbase is folded into the engine and recorded too.
+//! The live account's side of venue execution: every order the engine leaves for the venue
+//! passed the account's pre-trade gate before the engine accepted it, and is recorded in the
+//! account's audit log in the batch's commit, and only then is it sent; every report from Coinbase is folded into the engine and recorded too.
 
 use super::{Reply, Session, SessionError};
 use crate::live_venue::{VenueCall, VenueReport};
@@ -76,9 +75,11 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
         }
     }
 
-    /// Passes and records what the engine left for the venue during one command.
-    /// `checked`: the command was an order from outside, which passed the guard on arrival.
-    pub(super) fn route_venue_requests(&mut self, now: Timestamp, checked: bool) {
+    /// Records and queues what the engine left for the venue during one command. Every order
+    /// here passed the account's pre-trade gate before the engine accepted it (the swarm's in
+    /// the swarm, those from outside on arrival): nothing is accepted and then unwound.
+    /// `from_outside`: the command was an order from outside the swarm.
+    pub(super) fn route_venue_requests(&mut self, now: Timestamp, from_outside: bool) {
         if self.live.is_none() {
             return;
         }
@@ -86,17 +87,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             match request {
                 VenueRequest::Place(order_id) => {
                     let Some(order) = self.engine.account().order(order_id).cloned() else { continue };
-                    let source = if checked { "api" } else { "swarm" };
-                    if !checked {
-                        if let Err(blocked) = self.guard.check_placed(&self.engine, &order, now) {
-                            let reason = format!("{}: {}", blocked.code, blocked.message);
-                            let _ = self.engine.venue_failed(order_id, &reason, now);
-                            let detail = json!({"source": source, "refused": blocked.code, "message": blocked.message});
-                            self.record_live(now, "live_order", order_id, detail);
-                            continue;
-                        }
-                        self.guard.record_order(now);
-                    }
+                    let source = if from_outside { "api" } else { "swarm" };
                     let body = coinswarm_coinbase::orders::create_order_body(&order);
                     self.record_live(now, "live_order", order_id, json!({"source": source, "request": body}));
                     if let Some(live) = &mut self.live {
@@ -243,18 +234,29 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
 mod tests {
     use super::*;
     use crate::hub::Hub;
-    use crate::order_guard::GuardConfig;
     use crate::session::{self, OrderOrigin, SessionSpec};
     use crate::store::SqlStore;
     use coinswarm_core::exchange::ExchangeConfig;
+    use coinswarm_core::ledger::EventKind;
     use coinswarm_core::market::{Product, Quote};
+    use coinswarm_core::risk::GateConfig;
     use coinswarm_core::swarm::{DecisionLog, Swarm, SwarmConfig};
     use coinswarm_core::synthetic::{RegimeKind, SyntheticConfig, generate};
     use std::sync::Arc;
 
-    /// The swarm trading live on a synthetic trend: what it asked of the venue, and the
-    /// account's audit records.
-    async fn swarm_live(name: &str, guard: GuardConfig) -> (Vec<VenueCall>, Vec<serde_json::Value>) {
+    /// What the swarm trading live on a synthetic trend left behind.
+    struct LiveRun {
+        /// What it asked of the venue.
+        calls: Vec<VenueCall>,
+        /// The account's audit records.
+        audit: Vec<serde_json::Value>,
+        /// The account's event log.
+        events: Vec<coinswarm_core::ledger::AccountEvent>,
+        /// The swarm's decision records.
+        decisions: Vec<serde_json::Value>,
+    }
+
+    async fn swarm_live(name: &str, guard: GateConfig) -> LiveRun {
         let dir = std::env::temp_dir().join(format!("coinswarm-live-session-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let store = SqlStore::open(&dir).await.unwrap();
@@ -287,6 +289,8 @@ mod tests {
         let operator = OrderOrigin { channel: "rest", key_id: "test".into(), client: None, tool: None };
         handle.halt(false, operator).await.unwrap();
         let audit = store.order_audit("swarm", 1000).await.unwrap();
+        let events = store.load_events("swarm").await.unwrap();
+        let decisions = store.recent_decisions("swarm", 1000).await.unwrap();
         drop(handle);
         task.await.unwrap();
         store.close().await;
@@ -295,31 +299,48 @@ mod tests {
         while let Ok(call) = sent.try_recv() {
             calls.push(call);
         }
-        (calls, audit.iter().map(|line| serde_json::from_str(line).unwrap()).collect())
+        let parse = |lines: Vec<String>| lines.iter().map(|line| serde_json::from_str(line).unwrap()).collect();
+        LiveRun { calls, audit: parse(audit), events, decisions: parse(decisions) }
     }
 
     #[tokio::test]
-    async fn the_swarms_own_orders_are_sent_only_after_they_pass_the_guard() {
-        let (calls, audit) = swarm_live("passes", GuardConfig::default()).await;
+    async fn the_swarms_own_orders_are_sent_only_after_they_pass_the_gate() {
+        let run = swarm_live("passes", GateConfig::default()).await;
         let placed: Vec<OrderId> =
-            calls.iter().filter_map(|c| if let VenueCall::Place(o) = c { Some(o.order_id) } else { None }).collect();
+            run.calls.iter().filter_map(|c| if let VenueCall::Place(o) = c { Some(o.order_id) } else { None }).collect();
         assert!(!placed.is_empty(), "the swarm trades the trend");
         for order_id in &placed {
-            let recorded = audit.iter().any(|r| {
+            let recorded = run.audit.iter().any(|r| {
                 r["kind"] == "live_order"
                     && r["order_id"] == order_id.to_string().as_str()
                     && r["detail"]["source"] == "swarm"
             });
             assert!(recorded, "every order sent was recorded as the swarm's first: {order_id}");
         }
+    }
 
-        // With a per-order limit no order of the swarm's meets, nothing reaches the venue.
-        let mut strict = GuardConfig::default();
+    #[tokio::test]
+    async fn a_swarm_order_the_gate_refuses_never_reaches_the_venue_and_is_never_accepted() {
+        // A per-order limit no order of the swarm's meets.
+        let mut strict = GateConfig::default();
         strict.oversight.max_order_notional = Decimal::ONE;
-        let (calls, audit) = swarm_live("refused", strict).await;
-        assert!(!calls.iter().any(|c| matches!(c, VenueCall::Place(_))), "nothing sent");
-        let refused =
-            audit.iter().filter(|r| r["kind"] == "live_order" && r["detail"]["refused"] == "OVERSIGHT_BREACH");
-        assert!(refused.count() > 0, "the swarm's orders were refused by the guard and recorded");
+        let run = swarm_live("refused", strict).await;
+        assert!(!run.calls.iter().any(|c| matches!(c, VenueCall::Place(_))), "nothing sent");
+        assert!(!run.audit.iter().any(|r| r["kind"] == "live_order"), "no order was handed to the venue");
+        let accepted_or_failed = run.events.iter().filter(|e| {
+            matches!(e.kind, EventKind::OrderAccepted { .. } | EventKind::OrderFailed { .. })
+        });
+        assert_eq!(accepted_or_failed.count(), 0, "no order was accepted and then unwound");
+        let refused: Vec<_> = run
+            .decisions
+            .iter()
+            .filter(|d| d["oversight"].as_array().is_some_and(|breaches| !breaches.is_empty()))
+            .collect();
+        assert!(!refused.is_empty(), "the swarm's decisions record the gate's refusals");
+        assert!(
+            refused.iter().all(|d| d["order"].is_null()),
+            "a refused decision sent no order: {}",
+            refused[0]
+        );
     }
 }

@@ -15,18 +15,20 @@ pub use view::{AccountView, BalanceView, PositionView, SwarmView};
 use view::{swarm_view, view_of};
 
 use crate::hub::{Hub, StreamEvent};
-use crate::order_guard::{GuardConfig, GuardRejection, OrderGuard};
 use crate::order_snapshot::OrderSnapshot;
 use crate::store::{AccountLog, EpisodeStore};
 use coinswarm_core::exchange::{
     Admission, ExchangeConfig, Fill, MatchingEngine, Order, OrderConfiguration, OrderId, OrderRequest, Rejection,
 };
+use coinswarm_core::risk::valuation::{last_prices, value_account};
+use coinswarm_core::risk::{GateConfig, PreTradeGate, Refusal, TradingState, fees, notional};
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
 use coinswarm_core::market::{Candle, Currency, Product, Quote, Side};
 use coinswarm_core::memory::{EpisodeChange, Mutation, Outcome};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -45,9 +47,9 @@ pub enum SessionError {
     Stopped,
     #[error("pattern memory failed: {0}")]
     Memory(String),
-    /// The account's order guard (oversight limits or circuit breaker) refused the order.
+    /// The account's pre-trade gate (halted, circuit breaker, oversight limits) refused the order.
     #[error(transparent)]
-    Blocked(#[from] GuardRejection),
+    Blocked(#[from] Refusal),
     /// The live venue (Coinbase) refused the order, or could not be reached.
     #[error("Coinbase refused the order: {code}: {message}")]
     Venue { code: String, message: String },
@@ -234,8 +236,9 @@ pub struct SessionSpec {
     pub max_batch: usize,
     /// Where the swarm's committed decisions are published for streaming.
     pub hub: Arc<Hub>,
-    /// Limits on orders from outside the swarm (and, live, on the swarm's own).
-    pub guard: GuardConfig,
+    /// The account's pre-trade gate, which every order passes: the swarm's and those from
+    /// outside alike (a swarm trades through it).
+    pub guard: GateConfig,
     /// Live execution: the venue task's link (`None`: paper).
     pub live: Option<LiveLink>,
 }
@@ -300,7 +303,9 @@ pub async fn start(
     let session = Session {
         account_id: spec.account_id,
         engine,
-        swarm: spec.swarm,
+        swarm: spec.swarm.map(|swarm| swarm.with_gate(PreTradeGate::new(&spec.guard))),
+        own_gate: PreTradeGate::new(&spec.guard),
+        quote_currency: spec.quote_currency,
         store,
         max_batch: spec.max_batch,
         fills,
@@ -310,7 +315,6 @@ pub async fn start(
         swarm_tx,
         latest_decision: None,
         hub: spec.hub,
-        guard: OrderGuard::new(&spec.guard),
         origins: Vec::new(),
         live: spec.live.as_ref().map(live::Live::new),
         live_link: spec.live,
@@ -332,7 +336,11 @@ struct Session<L: AccountLog> {
     swarm_tx: watch::Sender<Option<Arc<SwarmView>>>,
     latest_decision: Option<serde_json::Value>,
     hub: Arc<Hub>,
-    guard: OrderGuard,
+    /// The pre-trade gate of an account without a swarm (a swarm's account trades through
+    /// the swarm's gate, built from the same limits): see [`Session::gate`].
+    own_gate: PreTradeGate,
+    /// The currency the account's equity is counted in.
+    quote_currency: Currency,
     /// This batch's records of orders from outside the swarm and of live requests and
     /// reports (JSON lines, with their time).
     origins: Vec<(i64, String)>,
@@ -404,7 +412,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             self.origins.clear();
             self.send_venue_calls();
             self.persist_memory().await;
-            self.guard.observe(&self.engine, self.engine.now());
+            self.observe_own_gate();
             for event in &events {
                 if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
                     let _ = self.fill_tx.send(fill.clone());
@@ -508,11 +516,9 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                     .client_order_id
                     .as_deref()
                     .is_some_and(|id| self.engine.account().order_by_client_id(id).is_some());
-                let checked = if repeated { Ok(()) } else { self.admit(&request, now).map(|_| ()) };
-                let result = checked
-                    .and_then(|()| self.engine.submit(request.clone(), now).cloned().map_err(SessionError::from));
+                let result = self.submit(request.clone(), now);
                 if result.is_ok() && !repeated {
-                    self.guard.record_order(now);
+                    self.gate_mut().record_order(now);
                 }
                 let outcome = match &result {
                     Ok(order) => serde_json::json!({"order_id": order.order_id, "status": order.status}),
@@ -615,19 +621,59 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
 }
 
 impl<L: AccountLog> Session<L> {
-    /// Every check an order from outside the swarm meets, in order: a halted swarm account
-    /// takes none, then the exchange's rules (valid and funded?), then the order guard (is
-    /// the risk allowed?). Nothing is placed.
+    /// The account's pre-trade gate: the swarm's when it has one.
+    fn gate(&self) -> &PreTradeGate {
+        self.swarm.as_ref().map_or(&self.own_gate, Swarm::gate)
+    }
+
+    fn gate_mut(&mut self) -> &mut PreTradeGate {
+        match &mut self.swarm {
+            Some(swarm) => swarm.gate_mut(),
+            None => &mut self.own_gate,
+        }
+    }
+
+    /// Places an order from outside the swarm: a halted account takes none, then the
+    /// exchange's rules (valid and funded?), then the pre-trade gate (is the risk allowed?)
+    /// before the engine accepts it. Nothing is accepted that the gate refuses.
+    fn submit(&mut self, request: OrderRequest, now: Timestamp) -> Result<Order, SessionError> {
+        if self.gate().trading_state(now) == TradingState::Halted {
+            return Err(SessionError::Blocked(Refusal::Halted));
+        }
+        let gate = self.swarm.as_ref().map_or(&self.own_gate, Swarm::gate);
+        let order = self.engine.submit_gated(request, now, |engine, request| {
+            gate.check_request(engine, request, now).map_err(SessionError::from)
+        })?;
+        Ok(order.clone())
+    }
+
+    /// Every check [`Session::submit`] makes, placing nothing.
     fn admit(&self, request: &OrderRequest, now: Timestamp) -> Result<Admission, SessionError> {
-        if self.swarm.as_ref().is_some_and(Swarm::is_halted) {
-            return Err(SessionError::Blocked(GuardRejection {
-                code: "SWARM_HALTED",
-                message: "the swarm's account is halted (POST /api/swarm/resume to resume)".into(),
-            }));
+        if self.gate().trading_state(now) == TradingState::Halted {
+            return Err(SessionError::Blocked(Refusal::Halted));
         }
         let admission = self.engine.preview(request)?;
-        self.guard.check(&self.engine, request, now)?;
+        self.gate().check_request(&self.engine, request, now)?;
         Ok(admission)
+    }
+
+    /// Feeds the gate of an account without a swarm its equity and prices after a batch (a
+    /// swarm feeds its own at every decision).
+    fn observe_own_gate(&mut self) {
+        if self.swarm.is_some() {
+            return;
+        }
+        let now = self.engine.now();
+        let equity = value_account(&self.engine, self.quote_currency, last_prices(&self.engine)).equity;
+        let prices: Vec<_> = self
+            .engine
+            .products()
+            .iter()
+            .filter_map(|p| Some((p.product_id, self.engine.last_price(p.product_id)?.to_f64()?)))
+            .collect();
+        // Trips show in the gate's breaker; nothing else reads them here.
+        let mut tripped = Vec::new();
+        self.own_gate.observe(now, equity, prices, &mut tripped);
     }
 
     /// Records who sent an order, a cancellation, a halt or a resume, with its outcome, for
@@ -652,16 +698,11 @@ impl<L: AccountLog> Session<L> {
     }
 
     fn preview(&self, request: &OrderRequest, now: Timestamp) -> OrderPreview {
-        let notional = crate::order_guard::notional(&self.engine, request);
-        let rate = self.engine.config().taker_fee_bps / Decimal::from(10_000);
+        let notional = notional(request, self.engine.last_price(request.product_id).unwrap_or_default());
         // A market buy's quote size includes its fee; otherwise the fee comes on top.
         let includes_fee = request.side == Side::Buy
             && matches!(&request.order_configuration, OrderConfiguration::MarketMarketIoc(m) if m.quote_size.is_some());
-        let fee = if includes_fee {
-            notional - notional.checked_div(Decimal::ONE + rate).unwrap_or(notional)
-        } else {
-            notional.saturating_mul(rate)
-        };
+        let fee = fees::estimated_taker_fee(notional, self.engine.config().taker_fee_bps, includes_fee);
         let mut preview = OrderPreview {
             accepted: false,
             rejection: None,
@@ -670,7 +711,7 @@ impl<L: AccountLog> Session<L> {
             notional,
             estimated_fee: fee.round_dp(8),
             last_price: self.engine.last_price(request.product_id),
-            breaker: self.guard.breaker_state(now),
+            breaker: self.gate().breaker().state(now).as_str(),
         };
         match self.admit(request, now) {
             Ok(admission) => {
@@ -688,7 +729,7 @@ impl<L: AccountLog> Session<L> {
 pub fn error_code(error: &SessionError) -> &'static str {
     match error {
         SessionError::Rejected(rejection) => rejection.code(),
-        SessionError::Blocked(blocked) => blocked.code,
+        SessionError::Blocked(refusal) => refusal.code(),
         SessionError::Storage(_) => "STORAGE_FAILED",
         SessionError::Stopped => "SESSION_STOPPED",
         SessionError::Memory(_) => "MEMORY_FAILED",

@@ -3,6 +3,7 @@
 use crate::order_snapshot::OrderSnapshot;
 use coinswarm_core::exchange::{Fill, MatchingEngine};
 use coinswarm_core::market::{Currency, ProductId};
+use coinswarm_core::risk::valuation::{last_prices, value_account};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
@@ -92,7 +93,9 @@ pub(super) fn view_of(
         time: engine.now(),
         balances,
         positions,
-        equity: crate::order_guard::equity(engine),
+        equity: engine.products().first().map_or(Decimal::ZERO, |product| {
+            value_account(engine, product.quote(), last_prices(engine)).equity
+        }),
         orders: orders.clone(),
         fills: fills.clone(),
     }
