@@ -61,6 +61,8 @@ error_codes! {
     // The request's shape.
     /// No route has this path.
     NotFound = "NOT_FOUND" => 404,
+    /// An MCP session id that is unknown, ended, or another key's.
+    McpSessionNotFound = "MCP_SESSION_NOT_FOUND" => 404,
     /// The route exists but not with this method.
     MethodNotAllowed = "METHOD_NOT_ALLOWED" => 405,
     /// The body did not arrive whole within the body-read deadline.

@@ -114,7 +114,10 @@ mod tests {
     #[test]
     fn rejections_are_422_except_an_unknown_order_which_is_404() {
         let funds = Failure::rejected(&Rejection::NonPositivePrice);
-        assert_eq!((funds.code, funds.status, funds.message.as_str()), (ErrorCode::InvalidPrice, 422, "Price must be positive"));
+        assert_eq!(
+            (funds.code, funds.status, funds.message.as_str()),
+            (ErrorCode::InvalidPrice, 422, "Price must be positive")
+        );
         let unknown = Failure::rejected(&Rejection::UnknownOrder("o-1".into()));
         assert_eq!((unknown.code, unknown.status), (ErrorCode::UnknownOrder, 404));
         let product = Failure::rejected(&Rejection::UnknownProduct("ETH-EUR".parse().unwrap()));

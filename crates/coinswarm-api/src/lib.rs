@@ -18,8 +18,8 @@
 
 mod error_code;
 mod failure;
-pub mod validation;
 pub mod query;
+pub mod validation;
 
 pub use error_code::ErrorCode;
 pub use failure::{ErrorBody, ErrorEnvelope, Failure};

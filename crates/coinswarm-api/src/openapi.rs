@@ -87,10 +87,7 @@ fn components() -> utoipa::openapi::Components {
         .scheme(HttpAuthScheme::Bearer)
         .description(Some("An API key from `coinswarm keys create`"))
         .build();
-    ComponentsBuilder::new()
-        .schemas_from_iter(schemas)
-        .security_scheme("bearer", SecurityScheme::Http(bearer))
-        .build()
+    ComponentsBuilder::new().schemas_from_iter(schemas).security_scheme("bearer", SecurityScheme::Http(bearer)).build()
 }
 
 fn component(name: &str) -> RefOr<Schema> {
@@ -125,7 +122,7 @@ fn success_schema(operation: Operation) -> Option<(&'static str, RefOr<Schema>)>
         Operation::FindSimilar => json("Similar"),
         Operation::ChangePattern => json("PatternChanged"),
         Operation::ShutdownSwarm | Operation::ResumeSwarm => json("SwarmHalted"),
-        Operation::Stream | Operation::Mcp => None,
+        Operation::Stream | Operation::Mcp | Operation::McpEvents | Operation::McpEndSession => None,
     }
 }
 
@@ -197,12 +194,16 @@ fn refusal_description(status: u16) -> &'static str {
         400 => "Malformed input: INVALID_QUERY, INVALID_PATH, MALFORMED_JSON or the parameter's own code",
         401 => "UNAUTHORIZED: no key, a malformed Authorization header, or an unknown or revoked key",
         403 => "FORBIDDEN (the key lacks the scope) or LIVE_SCOPE_REQUIRED",
-        404 => "NOT_FOUND, UNKNOWN_ORDER or MCP_SESSION_NOT_FOUND: the thing asked for does not exist or is not the caller's",
+        404 => {
+            "NOT_FOUND, UNKNOWN_ORDER or MCP_SESSION_NOT_FOUND: the thing asked for does not exist or is not the caller's"
+        }
         408 => "REQUEST_TIMEOUT: the body did not arrive in time",
         413 => "BODY_TOO_LARGE",
         415 => "UNSUPPORTED_MEDIA_TYPE: a body without Content-Type: application/json",
-        422 => "INVALID_BODY, or a refusal of the exchange (e.g. INSUFFICIENT_FUND) or of the pre-trade gate \
-                (SWARM_HALTED, BREAKER_OPEN, OVERSIGHT_BREACH)",
+        422 => {
+            "INVALID_BODY, or a refusal of the exchange (e.g. INSUFFICIENT_FUND) or of the pre-trade gate \
+                (SWARM_HALTED, BREAKER_OPEN, OVERSIGHT_BREACH)"
+        }
         429 => "RATE_LIMITED, TOO_MANY_FAILED_AUTHENTICATIONS or TOO_MANY_MCP_SESSIONS",
         503 => "UNAVAILABLE (warming up, stopped, busy, storage failing) or TOO_MANY_CONNECTIONS",
         _ => "Refused",
@@ -225,7 +226,7 @@ fn operation(route: &Route) -> PathOperation {
         };
         responses = responses.response(status.to_string(), response);
     }
-    if route.operation == Operation::Mcp {
+    if route.operation.is_mcp() {
         responses = responses.response(
             "default",
             ResponseBuilder::new().description("The MCP transport's own answers (JSON-RPC errors, event streams)"),
@@ -306,7 +307,11 @@ mod tests {
             let name = reference.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{reference}"));
             let component = &doc["components"]["schemas"][name];
             assert!(component.is_object(), "{reference} is not defined");
-            assert_ne!(component.get("$ref").and_then(Value::as_str), Some(reference.as_str()), "{name} refers to itself");
+            assert_ne!(
+                component.get("$ref").and_then(Value::as_str),
+                Some(reference.as_str()),
+                "{name} refers to itself"
+            );
         }
     }
 

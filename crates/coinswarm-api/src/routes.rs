@@ -64,6 +64,8 @@ pub enum Operation {
     ResumeSwarm,
     Stream,
     Mcp,
+    McpEvents,
+    McpEndSession,
 }
 
 /// What a route reads from a request besides its headers.
@@ -174,6 +176,8 @@ impl Operation {
             Operation::ResumeSwarm => "resumeSwarm",
             Operation::Stream => "stream",
             Operation::Mcp => "mcp",
+            Operation::McpEvents => "mcpEvents",
+            Operation::McpEndSession => "mcpEndSession",
         }
     }
 }
@@ -201,7 +205,15 @@ pub const ROUTES: &[Route] = &[
     route(Get, "/readyz", Operation::Readiness, Public, Nothing, &[], "Readiness: market data has arrived"),
     route(Get, "/metrics", Operation::Metrics, Public, Nothing, &[], "Prometheus metrics (text exposition format)"),
     route(Get, "/api/openapi.json", Operation::OpenApi, Public, Nothing, &[], "This document"),
-    route(Get, "/api/products", Operation::ListProducts, Public, Nothing, &[], "Listed products and their trading rules"),
+    route(
+        Get,
+        "/api/products",
+        Operation::ListProducts,
+        Public,
+        Nothing,
+        &[],
+        "Listed products and their trading rules",
+    ),
     route(
         Get,
         "/api/market-data",
@@ -211,7 +223,15 @@ pub const ROUTES: &[Route] = &[
         &[404],
         "Best bid and ask, last price, 24 h stats (cached 1 s)",
     ),
-    route(Get, "/api/candles", Operation::GetCandles, Public, Query, &[404], "Replayed bars, oldest first (at most 350)"),
+    route(
+        Get,
+        "/api/candles",
+        Operation::GetCandles,
+        Public,
+        Query,
+        &[404],
+        "Replayed bars, oldest first (at most 350)",
+    ),
     route(
         Get,
         "/api/accounts",
@@ -343,7 +363,15 @@ pub const ROUTES: &[Route] = &[
         "An operator's change to a learned pattern (admin): quarantine (with a reason), deprecate or delete, put to the \
          quorum of three managers and recorded in the audit log",
     ),
-    route(Post, "/api/swarm/shutdown", Operation::ShutdownSwarm, Key("admin"), Nothing, &[], "Emergency shutdown of the swarm (admin)"),
+    route(
+        Post,
+        "/api/swarm/shutdown",
+        Operation::ShutdownSwarm,
+        Key("admin"),
+        Nothing,
+        &[],
+        "Emergency shutdown of the swarm (admin)",
+    ),
     route(
         Post,
         "/api/swarm/resume",
@@ -375,7 +403,32 @@ pub const ROUTES: &[Route] = &[
         "MCP over Streamable HTTP (JSON-RPC): tools, resources and prompts for LLM agents; the key's scope decides the \
          tools (served when mcp.enabled)",
     ),
+    route(
+        Get,
+        "/mcp",
+        Operation::McpEvents,
+        Key("read"),
+        Nothing,
+        &[404],
+        "MCP: the server-to-client event stream of a session (Mcp-Session-Id)",
+    ),
+    route(
+        Delete,
+        "/mcp",
+        Operation::McpEndSession,
+        Key("read"),
+        Nothing,
+        &[404],
+        "MCP: ends a session (Mcp-Session-Id)",
+    ),
 ];
+
+impl Operation {
+    /// Whether the operation is MCP's (one service serves all three methods of `/mcp`).
+    pub fn is_mcp(self) -> bool {
+        matches!(self, Operation::Mcp | Operation::McpEvents | Operation::McpEndSession)
+    }
+}
 
 /// The routes of `path` (no query string).
 pub fn routes_of(path: &str) -> impl Iterator<Item = &'static Route> + '_ {

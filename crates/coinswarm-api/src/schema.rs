@@ -41,9 +41,7 @@ pub fn reference(name: &str) -> Value {
 /// `order_configuration`: exactly one of Coinbase's order types.
 fn order_configuration(closed: bool) -> Value {
     let d = decimal;
-    let config = |required: &[&str], properties: Value| {
-        json!({"type": "object", "required": required, "properties": properties, "additionalProperties": !closed})
-    };
+    let config = |required: &[&str], properties: Value| json!({"type": "object", "required": required, "properties": properties, "additionalProperties": !closed});
     json!({
         "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": false,
         "properties": {
@@ -70,94 +68,118 @@ pub fn components() -> Vec<(&'static str, RefOr<Schema>)> {
 /// The components as written.
 fn written() -> [(&'static str, Value); 8] {
     [
-        ("OrderRequest", json!({
-            "type": "object", "additionalProperties": false,
-            "description": "Coinbase Advanced Trade's create-order body; unknown fields are refused",
-            "required": ["product_id", "side", "order_configuration"],
-            "properties": {
-                "client_order_id": {"type": "string", "minLength": 1, "maxLength": CLIENT_ORDER_ID_MAX_CHARS,
-                    "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
-                    "description": "Idempotency key: a repeat returns the first order (1 to 128 printable characters)"},
-                "product_id": product_id(),
-                "side": side(),
-                "order_configuration": order_configuration(true)
-            }
-        })),
-        ("Order", json!({
-            "type": "object",
-            "required": ["order_id", "product_id", "side", "order_configuration", "status", "trigger_status",
-                         "created_time", "filled_size", "filled_value", "total_fees", "hold_currency", "hold_remaining"],
-            "properties": {
-                "order_id": {"type": "string", "format": "uuid"},
-                "client_order_id": {"type": "string"},
-                "product_id": product_id(),
-                "side": side(),
-                "order_configuration": order_configuration(false),
-                "status": {"type": "string", "enum": ["PENDING", "OPEN", "FILLED", "CANCELLED", "EXPIRED", "FAILED"]},
-                "trigger_status": {"type": "string", "enum": ["INVALID_ORDER_TYPE", "STOP_PENDING", "STOP_TRIGGERED"]},
-                "created_time": millis(),
-                "filled_size": decimal(), "filled_value": decimal(), "total_fees": decimal(),
-                "hold_currency": {"type": "string"}, "hold_remaining": decimal(),
-                "reason": {"type": "string"}, "venue_order_id": {"type": "string"},
-                "cancel_requested": {"type": "boolean"}
-            }
-        })),
-        ("Fill", json!({
-            "type": "object",
-            "required": ["trade_id", "order_id", "product_id", "side", "price", "size", "fee", "liquidity", "time"],
-            "properties": {
-                "trade_id": {"type": "string", "format": "uuid"}, "order_id": {"type": "string", "format": "uuid"}, "product_id": product_id(),
-                "side": side(), "price": decimal(), "size": decimal(), "fee": decimal(),
-                "liquidity": {"type": "string", "enum": ["MAKER", "TAKER"]}, "time": millis()
-            }
-        })),
-        ("Candle", json!({
-            "type": "object", "required": ["start", "open", "high", "low", "close", "volume"],
-            "properties": {"start": millis(), "open": decimal(), "high": decimal(), "low": decimal(),
-                           "close": decimal(), "volume": decimal()}
-        })),
-        ("Decision", json!({
-            "type": "object",
-            "description": "One decision of the swarm with its votes, weights, regime and reasons. In live mode, \
-                            without a key that may read the swarm's account, every amount of its money is removed \
-                            (equity, the order's size and notional, breaker and oversight figures)",
-            "required": ["seq", "time", "product_id", "price", "regime", "votes", "action"],
-            "properties": {
-                "seq": {"type": "integer", "minimum": 0}, "time": millis(), "product_id": product_id(),
-                "price": {"type": "number"}, "regime": {"type": "string"},
-                "votes": {"type": "array", "items": {"type": "object", "required": ["agent", "action"],
-                    "properties": {"agent": {"type": "string"}, "action": {"type": "string"}, "reason": {"type": "string"}}}},
-                "action": {"type": "string"}, "equity": decimal(), "halted": {"type": "boolean"},
-                "order": {"type": ["object", "null"]}, "skipped": {"type": ["string", "null"]}
-            }
-        })),
-        ("AuditRecord", json!({
-            "type": "object", "required": ["time", "kind", "origin", "outcome"],
-            "properties": {
-                "time": millis(), "kind": {"type": "string", "pattern": "^external_"},
-                "origin": {"type": "object", "required": ["channel", "key_id"], "properties": {
-                    "channel": {"type": "string", "enum": ["rest", "mcp"]}, "key_id": {"type": "string"},
-                    "client": {"type": "string"}, "tool": {"type": "string"}}},
-                "request": {"type": ["object", "null"]}, "outcome": {"type": ["object", "string", "null"]}
-            }
-        })),
-        ("Pattern", json!({
-            "type": "object",
-            "required": ["id", "product_id", "lifecycle", "weight", "centroid", "stats", "live", "created_ms", "updated_ms"],
-            "properties": {
-                "id": {"type": "string"}, "product_id": {"type": "string"},
-                "lifecycle": {"type": "string", "enum": crate::query::LIFECYCLES},
-                "weight": {"type": "number", "minimum": 0, "maximum": 1},
-                "centroid": {"type": "array", "items": {"type": "number"}},
-                "stats": {"type": "object"}, "live": {"type": "object"},
-                "created_ms": millis(), "updated_ms": millis()
-            }
-        })),
-        ("SimilarEpisode", json!({
-            "type": "object", "required": ["id", "score"],
-            "properties": {"id": {"type": "string"}, "score": {"type": "number"}, "metadata": {"type": "object"},
-                           "values": {"type": "array", "items": {"type": "number"}}}
-        })),
+        (
+            "OrderRequest",
+            json!({
+                "type": "object", "additionalProperties": false,
+                "description": "Coinbase Advanced Trade's create-order body; unknown fields are refused",
+                "required": ["product_id", "side", "order_configuration"],
+                "properties": {
+                    "client_order_id": {"type": "string", "minLength": 1, "maxLength": CLIENT_ORDER_ID_MAX_CHARS,
+                        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+                        "description": "Idempotency key: a repeat returns the first order (1 to 128 printable characters)"},
+                    "product_id": product_id(),
+                    "side": side(),
+                    "order_configuration": order_configuration(true)
+                }
+            }),
+        ),
+        (
+            "Order",
+            json!({
+                "type": "object",
+                "required": ["order_id", "product_id", "side", "order_configuration", "status", "trigger_status",
+                             "created_time", "filled_size", "filled_value", "total_fees", "hold_currency", "hold_remaining"],
+                "properties": {
+                    "order_id": {"type": "string", "format": "uuid"},
+                    "client_order_id": {"type": "string"},
+                    "product_id": product_id(),
+                    "side": side(),
+                    "order_configuration": order_configuration(false),
+                    "status": {"type": "string", "enum": ["PENDING", "OPEN", "FILLED", "CANCELLED", "EXPIRED", "FAILED"]},
+                    "trigger_status": {"type": "string", "enum": ["INVALID_ORDER_TYPE", "STOP_PENDING", "STOP_TRIGGERED"]},
+                    "created_time": millis(),
+                    "filled_size": decimal(), "filled_value": decimal(), "total_fees": decimal(),
+                    "hold_currency": {"type": "string"}, "hold_remaining": decimal(),
+                    "reason": {"type": "string"}, "venue_order_id": {"type": "string"},
+                    "cancel_requested": {"type": "boolean"}
+                }
+            }),
+        ),
+        (
+            "Fill",
+            json!({
+                "type": "object",
+                "required": ["trade_id", "order_id", "product_id", "side", "price", "size", "fee", "liquidity", "time"],
+                "properties": {
+                    "trade_id": {"type": "string", "format": "uuid"}, "order_id": {"type": "string", "format": "uuid"}, "product_id": product_id(),
+                    "side": side(), "price": decimal(), "size": decimal(), "fee": decimal(),
+                    "liquidity": {"type": "string", "enum": ["MAKER", "TAKER"]}, "time": millis()
+                }
+            }),
+        ),
+        (
+            "Candle",
+            json!({
+                "type": "object", "required": ["start", "open", "high", "low", "close", "volume"],
+                "properties": {"start": millis(), "open": decimal(), "high": decimal(), "low": decimal(),
+                               "close": decimal(), "volume": decimal()}
+            }),
+        ),
+        (
+            "Decision",
+            json!({
+                "type": "object",
+                "description": "One decision of the swarm with its votes, weights, regime and reasons. In live mode, \
+                                without a key that may read the swarm's account, every amount of its money is removed \
+                                (equity, the order's size and notional, breaker and oversight figures)",
+                "required": ["seq", "time", "product_id", "price", "regime", "votes", "action"],
+                "properties": {
+                    "seq": {"type": "integer", "minimum": 0}, "time": millis(), "product_id": product_id(),
+                    "price": {"type": "number"}, "regime": {"type": "string"},
+                    "votes": {"type": "array", "items": {"type": "object", "required": ["agent", "action"],
+                        "properties": {"agent": {"type": "string"}, "action": {"type": "string"}, "reason": {"type": "string"}}}},
+                    "action": {"type": "string"}, "equity": decimal(), "halted": {"type": "boolean"},
+                    "order": {"type": ["object", "null"]}, "skipped": {"type": ["string", "null"]}
+                }
+            }),
+        ),
+        (
+            "AuditRecord",
+            json!({
+                "type": "object", "required": ["time", "kind", "origin", "outcome"],
+                "properties": {
+                    "time": millis(), "kind": {"type": "string", "pattern": "^external_"},
+                    "origin": {"type": "object", "required": ["channel", "key_id"], "properties": {
+                        "channel": {"type": "string", "enum": ["rest", "mcp"]}, "key_id": {"type": "string"},
+                        "client": {"type": "string"}, "tool": {"type": "string"}}},
+                    "request": {"type": ["object", "null"]}, "outcome": {"type": ["object", "string", "null"]}
+                }
+            }),
+        ),
+        (
+            "Pattern",
+            json!({
+                "type": "object",
+                "required": ["id", "product_id", "lifecycle", "weight", "centroid", "stats", "live", "created_ms", "updated_ms"],
+                "properties": {
+                    "id": {"type": "string"}, "product_id": {"type": "string"},
+                    "lifecycle": {"type": "string", "enum": crate::query::LIFECYCLES},
+                    "weight": {"type": "number", "minimum": 0, "maximum": 1},
+                    "centroid": {"type": "array", "items": {"type": "number"}},
+                    "stats": {"type": "object"}, "live": {"type": "object"},
+                    "created_ms": millis(), "updated_ms": millis()
+                }
+            }),
+        ),
+        (
+            "SimilarEpisode",
+            json!({
+                "type": "object", "required": ["id", "score"],
+                "properties": {"id": {"type": "string"}, "score": {"type": "number"}, "metadata": {"type": "object"},
+                               "values": {"type": "array", "items": {"type": "number"}}}
+            }),
+        ),
     ]
 }
 
@@ -195,6 +217,21 @@ impl utoipa::PartialSchema for DecimalString {
 
 impl utoipa::ToSchema for DecimalString {}
 
+/// An agent's weight in the committee: `[agent, weight]`, the weight in [0, 1].
+#[derive(Debug)]
+pub struct AgentWeight;
+
+impl utoipa::PartialSchema for AgentWeight {
+    fn schema() -> RefOr<Schema> {
+        parsed(json!({
+            "type": "array", "minItems": 2, "maxItems": 2,
+            "prefixItems": [{"type": "string", "example": "trend"}, {"type": "number", "minimum": 0, "maximum": 1}]
+        }))
+    }
+}
+
+impl utoipa::ToSchema for AgentWeight {}
+
 /// A product id, `BASE-QUOTE`.
 #[derive(Debug)]
 pub struct ProductIdString;
@@ -224,12 +261,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_agent_weight_is_a_pair() {
+        let schema = serde_json::to_value(<AgentWeight as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(schema["prefixItems"][1]["type"], "number", "{schema}");
+    }
+
+    #[test]
     fn every_component_parses_as_a_schema_and_keeps_its_properties() {
         for (name, written) in written() {
             let schema: RefOr<Schema> =
                 serde_json::from_value(written.clone()).unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
             let json = serde_json::to_value(&schema).unwrap();
-            assert_eq!(json["properties"].as_object().map(|p| p.len()), written["properties"].as_object().map(|p| p.len()), "{name}");
+            assert_eq!(
+                json["properties"].as_object().map(|p| p.len()),
+                written["properties"].as_object().map(|p| p.len()),
+                "{name}"
+            );
         }
     }
 }

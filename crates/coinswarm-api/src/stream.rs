@@ -144,7 +144,12 @@ pub struct ChannelMessage<D> {
 
 impl ChannelMessage<Tick> {
     pub fn ticker(quote: &Quote, published_ms: i64) -> Self {
-        Self { channel: "ticker", data: Tick::from(quote), product_id: Some(quote.product_id), published_ms: Some(published_ms) }
+        Self {
+            channel: "ticker",
+            data: Tick::from(quote),
+            product_id: Some(quote.product_id),
+            published_ms: Some(published_ms),
+        }
     }
 }
 
@@ -163,7 +168,12 @@ impl<'a> ChannelMessage<&'a Value> {
 
 impl ChannelMessage<Heartbeat> {
     pub fn heartbeat(market_time: Option<Timestamp>, published_ms: i64) -> Self {
-        Self { channel: "heartbeats", data: Heartbeat { market_time }, product_id: None, published_ms: Some(published_ms) }
+        Self {
+            channel: "heartbeats",
+            data: Heartbeat { market_time },
+            product_id: None,
+            published_ms: Some(published_ms),
+        }
     }
 }
 

@@ -5,8 +5,8 @@
 //! with sorted keys, and a view written through [`serde_json::to_value`] keeps them so.
 
 use crate::schema;
-use coinswarm_core::memory::{Match, Pattern};
 use coinswarm_core::market::{Candle, Currency, Granularity, Product, ProductId};
+use coinswarm_core::memory::{Match, Pattern};
 use coinswarm_core::order::{Fill, Order};
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
@@ -14,6 +14,12 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
+
+/// A view as JSON, its keys sorted at every level (a map of JSON values is sorted): the
+/// order every answer built through a JSON value has always had.
+pub fn to_json<T: Serialize>(view: &T) -> Value {
+    serde_json::to_value(view).unwrap_or(Value::Null)
+}
 
 /// `GET /healthz` (`ok`) and `GET /readyz` (`ready`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -282,7 +288,7 @@ pub struct Swarm {
     #[schema(value_type = schema::ProductIdString)]
     pub product_id: ProductId,
     /// Each agent's effective weight in the committee: `[agent, weight]`.
-    #[schema(value_type = Vec<Vec<Object>>)]
+    #[schema(value_type = Vec<schema::AgentWeight>)]
     pub weights: Vec<(String, f64)>,
 }
 

@@ -13,6 +13,7 @@ use crate::registry::Sessions;
 use crate::session::{self, SessionHandle, SessionSpec};
 use crate::store::{AnalyticsBuffer, MemoryKv, SqlStore};
 use anyhow::Context;
+use coinswarm_api::Failure;
 use coinswarm_core::exchange::ExchangeConfig;
 use coinswarm_core::market::{Product, ProductId};
 use coinswarm_core::swarm::{DecisionLog, Swarm, SwarmConfig};
@@ -54,7 +55,7 @@ pub struct AppParts {
 impl AppParts {
     /// The running session of an existing account (started on first use), or `None` for an
     /// account that does not exist.
-    pub async fn session(&self, account_id: &str) -> Result<Option<SessionHandle>, api::ApiError> {
+    pub async fn session(&self, account_id: &str) -> Result<Option<SessionHandle>, Failure> {
         if let Some(session) = self.sessions.get(account_id) {
             return Ok(Some(session));
         }
@@ -62,7 +63,7 @@ impl AppParts {
         if let Some(session) = self.sessions.get(account_id) {
             return Ok(Some(session));
         }
-        let unavailable = |e: anyhow::Error| api::ApiError::unavailable(format!("{e:#}"));
+        let unavailable = |e: anyhow::Error| Failure::unavailable(format!("{e:#}"));
         if !self.store.accounts().await.map_err(unavailable)?.iter().any(|a| a == account_id) {
             return Ok(None);
         }

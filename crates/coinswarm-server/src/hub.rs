@@ -9,9 +9,11 @@
 //! Connections read batches at their own pace; one that falls too far behind is cut off.
 
 use axum::extract::ws::Utf8Bytes;
+use coinswarm_api::stream::ChannelMessage;
+use coinswarm_api::views::to_json;
 use coinswarm_core::market::{Candle, ProductId, Quote};
 use coinswarm_core::time::Timestamp;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, broadcast, watch};
@@ -29,45 +31,12 @@ pub struct StreamEvent {
     pub message: Utf8Bytes,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Channel {
-    Ticker,
-    Candles,
-    Decisions,
-    Heartbeats,
-    Fills,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 5] =
-        [Channel::Ticker, Channel::Candles, Channel::Decisions, Channel::Heartbeats, Channel::Fills];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Ticker => "ticker",
-            Channel::Candles => "candles",
-            Channel::Decisions => "decisions",
-            Channel::Heartbeats => "heartbeats",
-            Channel::Fills => "fills",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == text)
-    }
-
-    /// Whether subscriptions name products (heartbeats and the caller's fills do not).
-    pub fn per_product(self) -> bool {
-        matches!(self, Channel::Ticker | Channel::Candles | Channel::Decisions)
-    }
-}
+pub use coinswarm_api::stream::Channel;
 
 impl StreamEvent {
     /// A quote, stamped with the wall-clock ms of publication (`published_ms`).
     pub fn ticker(quote: &Quote, published_ms: i64) -> Self {
-        let data = json!({"time": quote.time, "best_bid": quote.bid, "best_ask": quote.ask, "price": quote.mid()});
-        let message =
-            json!({"channel": "ticker", "product_id": quote.product_id, "published_ms": published_ms, "data": data});
+        let message = to_json(&ChannelMessage::ticker(quote, published_ms));
         Self {
             channel: Channel::Ticker,
             product_id: Some(quote.product_id),
@@ -77,7 +46,7 @@ impl StreamEvent {
     }
 
     pub fn candle(product_id: ProductId, candle: &Candle) -> Self {
-        let message = json!({"channel": "candles", "product_id": product_id, "data": candle});
+        let message = to_json(&ChannelMessage::candle(product_id, candle));
         Self {
             channel: Channel::Candles,
             product_id: Some(product_id),
@@ -87,7 +56,7 @@ impl StreamEvent {
     }
 
     pub fn decision(product_id: ProductId, decision: &Value) -> Self {
-        let message = json!({"channel": "decisions", "product_id": product_id, "data": decision});
+        let message = to_json(&ChannelMessage::decision(product_id, decision));
         Self {
             channel: Channel::Decisions,
             product_id: Some(product_id),
@@ -97,8 +66,7 @@ impl StreamEvent {
     }
 
     fn heartbeat(market_time: Option<Timestamp>, published_ms: i64) -> Self {
-        let message =
-            json!({"channel": "heartbeats", "published_ms": published_ms, "data": {"market_time": market_time}});
+        let message = to_json(&ChannelMessage::heartbeat(market_time, published_ms));
         Self { channel: Channel::Heartbeats, product_id: None, market_time, message: message.to_string().into() }
     }
 }

@@ -2,35 +2,13 @@
 //! 24-hour statistics, updated by the feed and read without blocking it.
 
 use coinswarm_core::market::{Candle, Granularity, Product, ProductId, Quote};
-use rust_decimal::Decimal;
-use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::RwLock;
 
 /// Bars kept per product for `GET /api/candles` (over 11 years of hourly bars).
 const KEPT_BARS: usize = 100_000;
 
-/// One product's market data: `GET /api/market-data`.
-#[derive(Debug, Clone, Serialize)]
-pub struct MarketData {
-    pub product_id: ProductId,
-    pub time: coinswarm_core::time::Timestamp,
-    pub best_bid: Decimal,
-    pub best_ask: Decimal,
-    /// The latest traded price: the replayed path's mid (the replay has no prints).
-    pub last_price: Decimal,
-    pub stats_24h: Stats24h,
-}
-
-/// Open, high, low, close and base volume of the completed bars of the last 24 hours.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Stats24h {
-    pub open: Option<Decimal>,
-    pub high: Option<Decimal>,
-    pub low: Option<Decimal>,
-    pub close: Option<Decimal>,
-    pub volume: Decimal,
-}
+pub use coinswarm_api::views::{MarketData, Stats24h};
 
 #[derive(Debug, Default)]
 struct ProductMarket {

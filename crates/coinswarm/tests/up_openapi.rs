@@ -1,5 +1,7 @@
-//! Every route of the server's own OpenAPI document, walked with invalid inputs: nothing may
-//! answer 5xx, and every error carries the API's error shape.
+//! The server's OpenAPI document: it is the API contract's (`coinswarm_api::openapi`), it
+//! lists every route the router serves with every method it serves, and nothing else; and
+//! every route, walked with invalid inputs, answers no 5xx and every error in the API's error
+//! shape. (Every answer of the REST tests is also validated against it: support/contract.rs.)
 
 mod support;
 
@@ -73,6 +75,41 @@ fn no_route_in_the_openapi_document_answers_invalid_input_with_a_5xx() {
     assert!(requests > 400, "{requests} requests");
     let (status, _) = server.get("/healthz", None);
     assert_eq!(status, 200, "still serving after {requests} bad requests");
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_document_lists_every_route_and_method_the_server_serves_and_nothing_else() {
+    let dir = scratch_dir("openapi-routes");
+    let server = Server::start(&dir, &[("COINSWARM_REQUESTS_PER_SECOND", "100000"), ("COINSWARM_BURST", "100000")]);
+    let key = server.admin_key.clone().unwrap();
+    let (status, body) = server.get("/api/openapi.json", None);
+    assert_eq!(status, 200);
+    let served: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(served, coinswarm_api::openapi::document_json(&served["info"]["version"].as_str().unwrap()));
+    let paths = served["paths"].as_object().unwrap();
+    assert_eq!(
+        paths.len(),
+        coinswarm_api::routes::ROUTES.iter().map(|r| r.path).collect::<std::collections::HashSet<_>>().len()
+    );
+    for (path, operations) in paths {
+        let url = path.replace("{id}", "0190f5a2-0000-7000-8000-000000000000");
+        for method in ["GET", "POST", "DELETE", "PUT", "PATCH"] {
+            let documented = operations.get(method.to_ascii_lowercase()).is_some();
+            let body = (method == "POST").then_some(&b"{}"[..]);
+            let (status, text) = server.request(method, &url, Some(&key), body);
+            if documented {
+                assert_ne!(status, 405, "{method} {path} is documented but not served: {text}");
+                assert!(!text.contains("\"NOT_FOUND\"") || !text.contains("no route"), "{method} {path}: {text}");
+            } else {
+                assert_eq!(status, 405, "{method} {path} is served but not documented: {text}");
+            }
+        }
+    }
+    let (status, body) = server.get("/api/not-a-route", None);
+    assert_eq!(status, 404);
+    assert!(body.contains("no route /api/not-a-route"), "{body}");
     drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }

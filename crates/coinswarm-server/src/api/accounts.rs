@@ -2,19 +2,19 @@
 //! see every account); an account the caller may not see is answered exactly like one that
 //! does not exist.
 
-use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
+use super::{AppState, json_body};
 use crate::desk;
 use crate::keys::Scope;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use serde::Deserialize;
+use coinswarm_api::query::TradesQuery;
 use serde_json::Value;
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    Ok(Json(desk::accounts(&state, &caller.0).await?))
+    Ok(json_body(&desk::accounts(&state, &caller.0).await?))
 }
 
 pub async fn one(
@@ -24,14 +24,7 @@ pub async fn one(
 ) -> Result<Json<Value>, ApiError> {
     desk::require(&caller.0, Scope::Read)?;
     let Path(id) = path?;
-    Ok(Json(desk::account(&state, &caller.0, Some(&id)).await?))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TradesQuery {
-    product_id: Option<String>,
-    limit: Option<usize>,
+    Ok(json_body(&desk::account(&state, &caller.0, Some(&id)).await?))
 }
 
 /// Recent fills of the caller's account, newest first (default 100, at most 1000).
@@ -42,5 +35,5 @@ pub async fn trades(
 ) -> Result<Json<Value>, ApiError> {
     desk::require(&caller.0, Scope::Read)?;
     let Query(query) = query?;
-    Ok(Json(desk::trades(&state, &caller.0, query.product_id.as_deref(), query.limit).await?))
+    Ok(json_body(&desk::trades(&state, &caller.0, query.product_id.as_deref(), query.limit).await?))
 }

@@ -6,33 +6,23 @@
 //! known account, from before events named theirs), or one account's with `account`. An
 //! account the caller may not see is answered exactly like one that does not exist (404).
 
-use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
+use super::{AppState, json_body};
 use crate::desk;
 use crate::keys::Scope;
 use crate::store::Analytics;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use coinswarm_api::query::AnalyticsQuery;
+use coinswarm_api::{ErrorCode, Failure, views};
 use coinswarm_core::time::Timestamp;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const METRICS: [&str; 3] = ["trade_notional", "trade_fee", "order_ack_ms"];
 /// Most buckets one query returns.
 const MAX_BUCKETS: i64 = 10_000;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AnalyticsQuery {
-    metric: String,
-    bucket: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    /// One account's events (default: the key's own; an admin's, every account's).
-    account: Option<String>,
-}
 
 /// `1s`, `1m`, `5m`, `15m`, `1h`, `1d` or a number of milliseconds.
 fn bucket_ms(text: &str) -> Option<i64> {
@@ -57,34 +47,36 @@ pub async fn query(
     caller.require(Scope::Read)?;
     let Query(query) = query?;
     if !METRICS.contains(&query.metric.as_str()) {
-        return Err(ApiError::bad_request(
-            "UNKNOWN_METRIC",
+        return Err(Failure::new(
+            ErrorCode::UnknownMetric,
             format!("metric '{}': one of {}", query.metric, METRICS.join(", ")),
-        ));
+        )
+        .into());
     }
     let bucket_text = query.bucket.as_deref().unwrap_or("1m");
     let bucket = bucket_ms(bucket_text).ok_or_else(|| {
-        ApiError::bad_request("INVALID_BUCKET", format!("bucket '{bucket_text}': e.g. 1s, 1m, 1h, 1d"))
+        Failure::new(ErrorCode::InvalidBucket, format!("bucket '{bucket_text}': e.g. 1s, 1m, 1h, 1d"))
     })?;
     let now = crate::app::now_ms();
-    let time = |text: &Option<String>, default: i64, end: bool| -> Result<i64, ApiError> {
+    let time = |text: &Option<String>, default: i64, end: bool| -> Result<i64, Failure> {
         match text {
             None => Ok(default),
             Some(text) => if end { Timestamp::parse_inclusive_end(text) } else { Timestamp::parse(text) }
                 .map(|t| t.millis())
-                .map_err(|e| ApiError::bad_request("INVALID_TIME", format!("'{text}': {e}"))),
+                .map_err(|e| Failure::new(ErrorCode::InvalidTime, format!("'{text}': {e}"))),
         }
     };
     let from = time(&query.from, now - 86_400_000, false)?;
     let to = time(&query.to, now, true)?;
     if from > to {
-        return Err(ApiError::bad_request("INVALID_TIME", "from is after to"));
+        return Err(Failure::new(ErrorCode::InvalidTime, "from is after to").into());
     }
     if (to - from) / bucket > MAX_BUCKETS {
-        return Err(ApiError::bad_request(
-            "TOO_MANY_BUCKETS",
+        return Err(Failure::new(
+            ErrorCode::TooManyBuckets,
             format!("more than {MAX_BUCKETS} buckets: widen the bucket"),
-        ));
+        )
+        .into());
     }
     let account = match query.account {
         Some(account) => Some(visible_account(&state, &caller, account).await?),
@@ -95,24 +87,17 @@ pub async fn query(
         .store
         .query_buckets(&query.metric, account.as_deref(), bucket, from, to)
         .await
-        .map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
-    Ok(Json(json!({
-        "metric": query.metric,
-        "account_id": account,
-        "bucket_ms": bucket,
-        "from": from,
-        "to": to,
-        "buckets": buckets
-    })))
+        .map_err(|e| Failure::unavailable(format!("{e:#}")))?;
+    Ok(json_body(&views::Analytics { account_id: account, bucket_ms: bucket, buckets, from, metric: query.metric, to }))
 }
 
 /// `account` if it exists and the caller may see it, else 404.
-async fn visible_account(state: &AppState, caller: &Caller, account: String) -> Result<String, ApiError> {
-    let not_found = || ApiError::not_found(format!("no account {account}"));
+async fn visible_account(state: &AppState, caller: &Caller, account: String) -> Result<String, Failure> {
+    let not_found = || Failure::not_found(format!("no account {account}"));
     if !desk::may_see(&caller.0, &account) {
         return Err(not_found());
     }
-    let accounts = state.store.accounts().await.map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
+    let accounts = state.store.accounts().await.map_err(|e| Failure::unavailable(format!("{e:#}")))?;
     if !accounts.contains(&account) {
         return Err(not_found());
     }

@@ -6,8 +6,8 @@ use super::error::ApiError;
 use super::key_guard::Refusal;
 use crate::keys::{ApiKey, Scope};
 use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use coinswarm_api::{ErrorCode, Failure};
 use std::net::{IpAddr, SocketAddr};
 
 /// The caller's verified key.
@@ -16,7 +16,7 @@ pub struct Caller(pub ApiKey);
 
 impl Caller {
     /// Refuses with 403 unless the key carries `scope`.
-    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+    pub fn require(&self, scope: Scope) -> Result<(), Failure> {
         crate::desk::require(&self.0, scope)
     }
 }
@@ -39,25 +39,17 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
 }
 
 /// A refused authentication as the API answers it.
-pub fn refusal_error(refusal: Refusal) -> ApiError {
+pub fn refusal_error(refusal: Refusal) -> Failure {
     match refusal {
-        Refusal::UnknownKey => ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "unknown or revoked API key"),
+        Refusal::UnknownKey => Failure::new(ErrorCode::Unauthorized, "unknown or revoked API key"),
         Refusal::TooManyFailures { retry_after_secs } => {
-            let mut error = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "TOO_MANY_FAILED_AUTHENTICATIONS",
-                "too many failed authentications from this address",
-            );
-            error.retry_after_secs = Some(retry_after_secs);
-            error
+            Failure::new(ErrorCode::TooManyFailedAuthentications, "too many failed authentications from this address")
+                .retry_after(retry_after_secs)
         }
         Refusal::RateLimited { retry_after_secs } => {
-            let mut error =
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests for this key");
-            error.retry_after_secs = Some(retry_after_secs);
-            error
+            Failure::new(ErrorCode::RateLimited, "too many requests for this key").retry_after(retry_after_secs)
         }
-        Refusal::Unavailable(message) => ApiError::unavailable(message),
+        Refusal::Unavailable(message) => Failure::unavailable(message),
     }
 }
 
@@ -67,7 +59,7 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let peer = peer_ip(parts);
         let limits = &state.config.limits;
-        let unauthorised = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message);
+        let unauthorised = |message: &str| ApiError(Failure::new(ErrorCode::Unauthorized, message));
         let Some(header) = parts.headers.get("authorization") else {
             return Err(unauthorised("missing Authorization: Bearer <key>"));
         };
@@ -76,7 +68,12 @@ impl FromRequestParts<AppState> for Caller {
         else {
             return Err(unauthorised("the Authorization header must be 'Bearer <key>'"));
         };
-        state.guard.authenticate(&state.store, limits, secret, peer).await.map(Caller).map_err(refusal_error)
+        state
+            .guard
+            .authenticate(&state.store, limits, secret, peer)
+            .await
+            .map(Caller)
+            .map_err(|refusal| ApiError(refusal_error(refusal)))
     }
 }
 

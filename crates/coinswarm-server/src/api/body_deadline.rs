@@ -8,9 +8,10 @@ use super::AppState;
 use super::error::ApiError;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use coinswarm_api::{ErrorCode, Failure};
 use std::time::Duration;
 
 pub async fn read_body(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -22,20 +23,15 @@ pub async fn read_body(State(state): State<AppState>, request: Request, next: Ne
         Ok(Err(_)) => {
             // Over the limit (the only way a buffered hyper body fails short of a broken
             // connection, which no answer reaches).
-            return ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "BODY_TOO_LARGE",
-                format!("the request body exceeds {limit} bytes"),
-            )
-            .into_response();
+            let failure = Failure::new(ErrorCode::BodyTooLarge, format!("the request body exceeds {limit} bytes"));
+            return ApiError(failure).into_response();
         }
         Err(_) => {
-            let mut response = ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "REQUEST_TIMEOUT",
+            let failure = Failure::new(
+                ErrorCode::RequestTimeout,
                 format!("the request body did not arrive within {} ms", deadline.as_millis()),
-            )
-            .into_response();
+            );
+            let mut response = ApiError(failure).into_response();
             response.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));
             return response;
         }

@@ -1,42 +1,27 @@
-//! The API's one error shape: `{"error": {"code", "message"}}` with a 4xx status for anything
-//! the caller can fix, never a 5xx for bad input.
+//! REST's answer to a [`Failure`]: its status, the error envelope
+//! `{"error": {"code", "message"}}` and, when the failure says when to try again, a
+//! `Retry-After` header. Anything the caller can fix is a 4xx, never a 5xx.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use coinswarm_api::{ErrorCode, Failure};
 
+/// A [`Failure`] answered over HTTP.
 #[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-    pub retry_after_secs: Option<u64>,
-}
+pub struct ApiError(pub Failure);
 
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after_secs: None }
-    }
-
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
-    }
-
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", message)
+impl From<Failure> for ApiError {
+    fn from(failure: Failure) -> Self {
+        Self(failure)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(json!({"error": {"code": self.code, "message": self.message}}));
-        let mut response = (self.status, body).into_response();
-        if let Some(secs) = self.retry_after_secs
+        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let mut response = (status, Json(self.0.envelope())).into_response();
+        if let Some(secs) = self.0.retry_after_secs
             && let Ok(value) = HeaderValue::from_str(&secs.to_string())
         {
             response.headers_mut().insert("retry-after", value);
@@ -48,27 +33,25 @@ impl IntoResponse for ApiError {
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
         use axum::extract::rejection::JsonRejection as R;
-        let (status, code) = match &rejection {
-            R::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "INVALID_BODY"),
-            R::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "MALFORMED_JSON"),
-            R::MissingJsonContentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"),
-            _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE")
-            }
-            _ => (StatusCode::BAD_REQUEST, "INVALID_BODY"),
-        };
-        Self::new(status, code, rejection.body_text())
+        let failure = |code: ErrorCode| Failure::new(code, rejection.body_text());
+        Self(match &rejection {
+            R::JsonDataError(_) => failure(ErrorCode::InvalidBody),
+            R::JsonSyntaxError(_) => failure(ErrorCode::MalformedJson),
+            R::MissingJsonContentType(_) => failure(ErrorCode::UnsupportedMediaType),
+            _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => failure(ErrorCode::BodyTooLarge),
+            _ => failure(ErrorCode::InvalidBody).with_status(400),
+        })
     }
 }
 
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
-        Self::bad_request("INVALID_QUERY", rejection.body_text())
+        Self(Failure::new(ErrorCode::InvalidQuery, rejection.body_text()))
     }
 }
 
 impl From<axum::extract::rejection::PathRejection> for ApiError {
     fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
-        Self::bad_request("INVALID_PATH", rejection.body_text())
+        Self(Failure::new(ErrorCode::InvalidPath, rejection.body_text()))
     }
 }

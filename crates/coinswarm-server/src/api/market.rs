@@ -1,25 +1,19 @@
 //! Public market endpoints over [`crate::desk`]: products, market data (through the `Kv`
 //! cache) and candles.
 
-use super::AppState;
 use super::error::ApiError;
+use super::{AppState, json_body};
 use crate::desk;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use coinswarm_api::query::{CandleQuery, ProductQuery};
 use serde_json::Value;
 
 pub async fn products(State(state): State<AppState>) -> Json<Value> {
-    Json(desk::products(&state))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProductQuery {
-    product_id: String,
+    json_body(&desk::products(&state))
 }
 
 pub async fn market_data(
@@ -31,20 +25,11 @@ pub async fn market_data(
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CandleQuery {
-    product_id: String,
-    granularity: Option<String>,
-    start: Option<String>,
-    end: Option<String>,
-}
-
 pub async fn candles(
     State(state): State<AppState>,
     query: Result<Query<CandleQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = query?;
     let candles = desk::candles(&state, &q.product_id, q.granularity.as_deref(), q.start.as_deref(), q.end.as_deref())?;
-    Ok(Json(candles))
+    Ok(json_body(&candles))
 }

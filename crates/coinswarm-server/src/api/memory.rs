@@ -1,24 +1,24 @@
 //! Pattern memory over HTTP: what the swarm remembers and the patterns it learned, read from
 //! the SQL store (the source of truth).
 
-use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
+use super::{AppState, json_body};
 use crate::desk;
 use crate::keys::Scope;
 use crate::store::EpisodeStore;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use coinswarm_api::query::{PatternAction, PatternChange, PatternsQuery, SimilarQuery};
+use coinswarm_api::{ErrorCode, Failure, validation, views};
 use coinswarm_core::memory::{Lifecycle, Mutation, Outcome};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Episodes per product and regime, patterns per lifecycle, and the audit log's length.
 pub async fn summary(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let unavailable = |e: anyhow::Error| ApiError::unavailable(format!("{e:#}"));
+    let unavailable = |e: anyhow::Error| Failure::unavailable(format!("{e:#}"));
     let counts = state.store.episode_counts().await.map_err(unavailable)?;
     let patterns = state.store.patterns().await.map_err(unavailable)?;
     let audit_records = state.store.audit_len().await.map_err(unavailable)?;
@@ -26,21 +26,14 @@ pub async fn summary(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
     for pattern in &patterns {
         *by_lifecycle.entry(lifecycle_name(pattern.lifecycle)).or_default() += 1;
     }
-    Ok(Json(json!({
-        "enabled": state.config.memory.enabled,
-        "episodes": counts.iter().map(|c| c.episodes).sum::<u64>(),
-        "resolved": counts.iter().map(|c| c.resolved).sum::<u64>(),
-        "by_product_and_regime": counts,
-        "patterns": by_lifecycle,
-        "audit_records": audit_records,
-    })))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PatternsQuery {
-    product_id: Option<String>,
-    lifecycle: Option<String>,
+    Ok(json_body(&views::MemorySummary {
+        audit_records,
+        enabled: state.config.memory.enabled,
+        episodes: counts.iter().map(|c| c.episodes).sum(),
+        resolved: counts.iter().map(|c| c.resolved).sum(),
+        by_product_and_regime: counts,
+        patterns: by_lifecycle,
+    }))
 }
 
 /// The learned patterns (lifecycle, weight, statistics, live record, centroid), optionally
@@ -50,29 +43,16 @@ pub async fn patterns(
     query: Result<Query<PatternsQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query?;
-    if let Some(lifecycle) = &query.lifecycle
-        && !["candidate", "active", "deprecated", "quarantined", "deleted"].contains(&lifecycle.as_str())
-    {
-        return Err(ApiError::bad_request(
-            "INVALID_LIFECYCLE",
-            format!("lifecycle must be candidate, active, deprecated, quarantined or deleted, not '{lifecycle}'"),
-        ));
+    if let Some(lifecycle) = &query.lifecycle {
+        validation::lifecycle(lifecycle)?;
     }
-    let patterns = state.store.patterns().await.map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
+    let patterns = state.store.patterns().await.map_err(|e| Failure::unavailable(format!("{e:#}")))?;
     let patterns: Vec<_> = patterns
         .into_iter()
         .filter(|p| query.product_id.as_ref().is_none_or(|id| &p.product_id == id))
         .filter(|p| query.lifecycle.as_ref().is_none_or(|l| &lifecycle_name(p.lifecycle) == l))
         .collect();
-    Ok(Json(json!({"patterns": patterns})))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SimilarQuery {
-    top_k: Option<usize>,
-    product_id: Option<String>,
-    at: Option<String>,
+    Ok(json_body(&views::Patterns { patterns }))
 }
 
 /// The past episodes most similar to the market state at the last bar close (or at the last
@@ -83,25 +63,7 @@ pub async fn similar(
     query: Result<Query<SimilarQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = query?;
-    Ok(Json(desk::similar(&state, q.product_id.as_deref(), q.at.as_deref(), q.top_k.unwrap_or(10)).await?))
-}
-
-/// What an operator may do to a learned pattern.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PatternAction {
-    Quarantine,
-    Deprecate,
-    Delete,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PatternChange {
-    pattern_id: String,
-    action: PatternAction,
-    /// Why (required for a quarantine).
-    reason: Option<String>,
+    Ok(json_body(&desk::similar(&state, q.product_id.as_deref(), q.at.as_deref(), q.top_k.unwrap_or(10)).await?))
 }
 
 /// An operator's change to a learned pattern (admin). It goes to the same three managers
@@ -115,33 +77,30 @@ pub async fn change_pattern(
     crate::desk::require(&caller.0, Scope::Admin)?;
     let Json(change) = body?;
     if !state.config.memory.enabled {
-        return Err(ApiError::unavailable("pattern memory is off (memory.enabled = false)"));
+        return Err(Failure::unavailable("pattern memory is off (memory.enabled = false)").into());
     }
     let mutation = match change.action {
         PatternAction::Quarantine => Mutation::Quarantine { reason: change.reason.clone().unwrap_or_default() },
         PatternAction::Deprecate => Mutation::Deprecate,
         PatternAction::Delete => Mutation::Delete,
     };
-    let session = state.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
+    let session = state.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
     let outcome = session
         .change_pattern(&change.pattern_id, mutation)
         .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?
-        .ok_or_else(|| ApiError::not_found(format!("no learned pattern {}", change.pattern_id)))?;
+        .map_err(|e| Failure::unavailable(e.to_string()))?
+        .ok_or_else(|| Failure::not_found(format!("no learned pattern {}", change.pattern_id)))?;
     match outcome {
         Outcome::Committed => {
-            Ok(Json(json!({"success": true, "pattern_id": change.pattern_id, "outcome": "committed"})))
+            Ok(json_body(&views::PatternChanged { outcome: "committed", pattern_id: change.pattern_id, success: true }))
         }
-        Outcome::Rejected(reasons) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "REJECTED_BY_QUORUM",
+        Outcome::Rejected(reasons) => Err(ApiError::from(Failure::new(
+            ErrorCode::RejectedByQuorum,
             format!("the managers rejected the change: {}", reasons.join("; ")),
-        )),
-        Outcome::Disagreement => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "NO_QUORUM",
-            "the managers' votes differ: nothing changed",
-        )),
+        ))),
+        Outcome::Disagreement => {
+            Err(ApiError::from(Failure::new(ErrorCode::NoQuorum, "the managers' votes differ: nothing changed")))
+        }
     }
 }
 

@@ -19,7 +19,8 @@ mod swarm;
 use crate::app::AppParts;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use coinswarm_api::routes::{Method, Operation, ROUTES, Route};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -39,10 +40,22 @@ impl Deref for AppState {
     }
 }
 
-/// Every route, with the body limit and JSON fallbacks for unknown routes and methods.
+/// A view as a JSON body, its keys sorted as every answer's always have been
+/// ([`coinswarm_api::views::to_json`]).
+fn json_body<T: serde::Serialize>(view: &T) -> axum::Json<serde_json::Value> {
+    axum::Json(coinswarm_api::views::to_json(view))
+}
+
+/// Every route of the [route table](coinswarm_api::routes::ROUTES), with the body limit and
+/// JSON fallbacks for unknown routes and methods. `/mcp` is served when MCP is enabled.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.max_body_bytes;
     let mut router = Router::new();
+    for route in ROUTES {
+        if let Some(handler) = handler(route) {
+            router = router.route(route.path, handler);
+        }
+    }
     if state.config.mcp.enabled {
         let (service, sessions) = crate::mcp::http::service(&state);
         let mcp = tower::ServiceBuilder::new()
@@ -51,36 +64,50 @@ pub fn router(state: AppState) -> Router {
         router = router.route_service("/mcp", mcp);
     }
     router
-        .route("/", get(dashboard::page))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(observe::metrics))
-        .route("/api/openapi.json", get(openapi::openapi))
-        .route("/api/products", get(market::products))
-        .route("/api/market-data", get(market::market_data))
-        .route("/api/candles", get(market::candles))
-        .route("/api/accounts", get(accounts::list))
-        .route("/api/accounts/{id}", get(accounts::one))
-        .route("/api/trades", get(accounts::trades))
-        .route("/api/orders", post(orders::place).get(orders::list))
-        .route("/api/orders/preview", post(orders::preview))
-        .route("/api/orders/audit", get(orders::audit))
-        .route("/api/orders/{id}", get(orders::one).delete(orders::cancel))
-        .route("/api/predictions", get(swarm::prediction))
-        .route("/api/analytics", get(analytics::query))
-        .route("/api/swarm", get(swarm::state))
-        .route("/api/decisions", get(swarm::decisions))
-        .route("/api/memory", get(memory::summary))
-        .route("/api/memory/patterns", get(memory::patterns))
-        .route("/api/memory/similar", get(memory::similar))
-        .route("/api/memory/patterns/change", post(memory::change_pattern))
-        .route("/api/swarm/shutdown", post(swarm::shutdown))
-        .route("/api/swarm/resume", post(swarm::resume))
-        .route("/stream", get(stream::upgrade))
         .fallback(ops::unknown_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), body_deadline::read_body))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe::record))
         .with_state(state)
+}
+
+/// The handler of a route; `None` for `/mcp`, a service of its own (every method).
+fn handler(route: &Route) -> Option<MethodRouter<AppState>> {
+    let method = match route.method {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+        Method::Delete => MethodFilter::DELETE,
+    };
+    Some(match route.operation {
+        Operation::Dashboard => on(method, dashboard::page),
+        Operation::Liveness => on(method, ops::healthz),
+        Operation::Readiness => on(method, ops::readyz),
+        Operation::Metrics => on(method, observe::metrics),
+        Operation::OpenApi => on(method, openapi::openapi),
+        Operation::ListProducts => on(method, market::products),
+        Operation::GetMarketData => on(method, market::market_data),
+        Operation::GetCandles => on(method, market::candles),
+        Operation::ListAccounts => on(method, accounts::list),
+        Operation::GetAccount => on(method, accounts::one),
+        Operation::ListTrades => on(method, accounts::trades),
+        Operation::PlaceOrder => on(method, orders::place),
+        Operation::ListOrders => on(method, orders::list),
+        Operation::PreviewOrder => on(method, orders::preview),
+        Operation::GetOrderAudit => on(method, orders::audit),
+        Operation::GetOrder => on(method, orders::one),
+        Operation::CancelOrder => on(method, orders::cancel),
+        Operation::GetPrediction => on(method, swarm::prediction),
+        Operation::GetAnalytics => on(method, analytics::query),
+        Operation::GetSwarm => on(method, swarm::state),
+        Operation::ListDecisions => on(method, swarm::decisions),
+        Operation::GetMemory => on(method, memory::summary),
+        Operation::ListPatterns => on(method, memory::patterns),
+        Operation::FindSimilar => on(method, memory::similar),
+        Operation::ChangePattern => on(method, memory::change_pattern),
+        Operation::ShutdownSwarm => on(method, swarm::shutdown),
+        Operation::ResumeSwarm => on(method, swarm::resume),
+        Operation::Stream => on(method, stream::upgrade),
+        Operation::Mcp | Operation::McpEvents | Operation::McpEndSession => return None,
+    })
 }

@@ -4,29 +4,26 @@ use super::AppState;
 use super::error::ApiError;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{Method, StatusCode, Uri};
-use serde_json::{Value, json};
+use axum::http::{Method, Uri};
+use coinswarm_api::views::Health;
+use coinswarm_api::{ErrorCode, Failure};
 
-pub async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
 /// Ready once the feed has delivered a first quote (the market has prices).
-pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     if state.board.last_quotes().is_empty() {
-        return Err(ApiError::unavailable("waiting for the first market data"));
+        return Err(Failure::unavailable("waiting for the first market data").into());
     }
-    Ok(Json(json!({"status": "ready"})))
+    Ok(Json(Health { status: "ready" }))
 }
 
 pub async fn unknown_route(uri: Uri) -> ApiError {
-    ApiError::not_found(format!("no route {}", uri.path()))
+    ApiError(Failure::not_found(format!("no route {}", uri.path())))
 }
 
 pub async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "METHOD_NOT_ALLOWED",
-        format!("{method} is not allowed on {}", uri.path()),
-    )
+    ApiError(Failure::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {}", uri.path())))
 }

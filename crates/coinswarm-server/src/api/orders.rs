@@ -2,18 +2,19 @@
 //! idempotent), list, get and cancel, over [`crate::desk`]. An order passes the account's
 //! order guard and is acknowledged only once its events are durably stored.
 
-use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
+use super::{AppState, json_body};
 use crate::desk;
 use crate::session::OrderOrigin;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use coinswarm_api::query::{AuditQuery, OrdersQuery};
+use coinswarm_api::views;
 use coinswarm_core::exchange::OrderRequest;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub async fn place(
     State(state): State<AppState>,
@@ -24,7 +25,7 @@ pub async fn place(
     let Json(request) = body?;
     let origin = OrderOrigin { channel: "rest", key_id: caller.0.id.clone(), client: None, tool: None };
     let order = desk::place(&state, &caller.0, request, origin).await?;
-    Ok((StatusCode::CREATED, Json(json!({"success": true, "order": order}))))
+    Ok((StatusCode::CREATED, json_body(&views::OrderChanged { order, success: true })))
 }
 
 /// Every check of `POST /api/orders` (exchange rules, balance, oversight, breaker) and the
@@ -37,15 +38,7 @@ pub async fn preview(
     desk::require(&caller.0, crate::keys::Scope::Trade)?;
     let Json(request) = body?;
     let preview = desk::preview(&state, &caller.0, request).await?;
-    Ok(Json(json!({"preview": preview})))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrdersQuery {
-    status: Option<String>,
-    product_id: Option<String>,
-    limit: Option<usize>,
+    Ok(json_body(&views::Preview { preview }))
 }
 
 pub async fn list(
@@ -57,7 +50,7 @@ pub async fn list(
     let Query(query) = query?;
     let orders =
         desk::orders(&state, &caller.0, query.status.as_deref(), query.product_id.as_deref(), query.limit).await?;
-    Ok(Json(orders))
+    Ok(json_body(&orders))
 }
 
 pub async fn one(
@@ -68,7 +61,7 @@ pub async fn one(
     desk::require(&caller.0, crate::keys::Scope::Read)?;
     let Path(id) = path?;
     let order = desk::order(&state, &caller.0, &id).await?;
-    Ok(Json(json!({"order": order})))
+    Ok(json_body(&views::OrderView { order }))
 }
 
 pub async fn cancel(
@@ -80,13 +73,7 @@ pub async fn cancel(
     let Path(id) = path?;
     let origin = OrderOrigin { channel: "rest", key_id: caller.0.id.clone(), client: None, tool: None };
     let order = desk::cancel(&state, &caller.0, &id, origin).await?;
-    Ok(Json(json!({"success": true, "order": order})))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    limit: Option<usize>,
+    Ok(json_body(&views::OrderChanged { order, success: true }))
 }
 
 /// Who placed and cancelled the caller's orders (REST or MCP: key, client, tool) and the
@@ -98,5 +85,5 @@ pub async fn audit(
 ) -> Result<Json<Value>, ApiError> {
     desk::require(&caller.0, crate::keys::Scope::Read)?;
     let Query(query) = query?;
-    Ok(Json(desk::order_audit(&state, &caller.0, query.limit).await?))
+    Ok(json_body(&desk::order_audit(&state, &caller.0, query.limit).await?))
 }

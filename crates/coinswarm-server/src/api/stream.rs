@@ -27,29 +27,19 @@ use crate::keys::Scope;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
+use coinswarm_api::stream::{
+    ChannelMessage, ClientMessage, StreamError, Subscription, Subscriptions as StreamSubscriptions,
+};
+use coinswarm_api::views::to_json;
 use coinswarm_core::exchange::Fill;
 use coinswarm_core::market::ProductId;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use serde::Deserialize;
-use serde_json::{Value, json};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, mpsc};
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClientMessage {
-    #[serde(rename = "type")]
-    kind: String,
-    channels: Vec<String>,
-    #[serde(default)]
-    product_ids: Vec<ProductId>,
-    #[serde(default)]
-    api_key: Option<String>,
-}
 
 pub async fn upgrade(State(state): State<AppState>, PeerIp(peer): PeerIp, ws: WebSocketUpgrade) -> Response {
     // Small buffers: thousands of connections each hold their own (the 128 KiB read buffer
@@ -138,11 +128,14 @@ async fn serve(state: AppState, socket: WebSocket, peer: Option<IpAddr>) {
                 Some(ClientInput::Pong) => unanswered_pings = 0,
                 Some(ClientInput::Text(text)) => {
                     unanswered_pings = 0;
-                    let reply = on_client_message(&state, &mut subscriptions, &text, peer).await;
-                    outgoing.push(text_message(&reply));
+                    let reply = match on_client_message(&state, &mut subscriptions, &text, peer).await {
+                        Ok(listed) => text_message(&listed),
+                        Err(refused) => text_message(&refused),
+                    };
+                    outgoing.push(reply);
                 }
                 Some(ClientInput::Binary) => {
-                    outgoing.push(text_message(&json!({"type": "error", "message": "send JSON text messages"})));
+                    outgoing.push(text_message(&StreamError::new("send JSON text messages")));
                 }
                 // The client closed (or its connection ended): answer its close frame.
                 None => {
@@ -151,9 +144,7 @@ async fn serve(state: AppState, socket: WebSocket, peer: Option<IpAddr>) {
                 }
             },
             fill = next_fill(&mut subscriptions.fills) => match fill {
-                Ok(fill) => outgoing.push(text_message(
-                    &json!({"channel": "fills", "product_id": fill.product_id, "data": fill}),
-                )),
+                Ok(fill) => outgoing.push(text_message(&ChannelMessage::fill(&fill))),
                 Err(RecvError::Lagged(_)) => return close(sink, batches, "slow consumer: fell behind its fills").await,
                 Err(RecvError::Closed) => subscriptions.fills = None,
             },
@@ -208,13 +199,14 @@ fn every(period: Duration) -> tokio::time::Interval {
     interval
 }
 
-fn text_message(value: &Value) -> Message {
-    Message::Text(value.to_string().into())
+/// A server message as a text frame, its keys sorted (see [`to_json`]).
+fn text_message<T: serde::Serialize>(message: &T) -> Message {
+    Message::Text(to_json(message).to_string().into())
 }
 
 /// Ends the `fills` subscription once its key no longer verifies (revoked), with the
 /// message to tell the client; `None` while the key is still good (or the store cannot say).
-async fn recheck_fills_key(state: &AppState, subscriptions: &mut Subscriptions) -> Option<Value> {
+async fn recheck_fills_key(state: &AppState, subscriptions: &mut Subscriptions) -> Option<StreamError> {
     let secret = &subscriptions.fills.as_ref()?.secret;
     // Checked as the server's own question, not the client's attempt: no address budget,
     // which a client could spend on purpose to keep a revoked key's subscription alive.
@@ -224,7 +216,7 @@ async fn recheck_fills_key(state: &AppState, subscriptions: &mut Subscriptions) 
         Ok(_) | Err(Refusal::UnknownKey | Refusal::TooManyFailures { .. } | Refusal::RateLimited { .. }) => {
             subscriptions.fills = None;
             subscriptions.entries.retain(|(channel, _)| *channel != Channel::Fills);
-            Some(json!({"type": "error", "message": "the API key was revoked: the fills subscription has ended"}))
+            Some(StreamError::new("the API key was revoked: the fills subscription has ended"))
         }
     }
 }
@@ -295,16 +287,16 @@ async fn on_client_message(
     subscriptions: &mut Subscriptions,
     text: &str,
     peer: Option<IpAddr>,
-) -> Value {
+) -> Result<StreamSubscriptions, StreamError> {
     let message: ClientMessage = match serde_json::from_str(text) {
         Ok(message) => message,
-        Err(e) => return json!({"type": "error", "message": format!("not a subscription message: {e}")}),
+        Err(e) => return Err(StreamError::new(format!("not a subscription message: {e}"))),
     };
     let subscribe = match message.kind.as_str() {
         "subscribe" => true,
         "unsubscribe" => false,
         other => {
-            return json!({"type": "error", "message": format!("unknown type '{other}': subscribe or unsubscribe")});
+            return Err(StreamError::new(format!("unknown type '{other}': subscribe or unsubscribe")));
         }
     };
     let mut channels = Vec::new();
@@ -313,35 +305,35 @@ async fn on_client_message(
             Some(channel) => channels.push(channel),
             None => {
                 let known: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
-                return json!({"type": "error", "message": format!("unknown channel '{name}': {}", known.join(", "))});
+                return Err(StreamError::new(format!("unknown channel '{name}': {}", known.join(", "))));
             }
         }
     }
     if let Some(unlisted) =
         message.product_ids.iter().find(|p| !state.board.products().iter().any(|l| l.product_id == **p))
     {
-        return json!({"type": "error", "message": format!("product {unlisted} is not listed")});
+        return Err(StreamError::new(format!("product {unlisted} is not listed")));
     }
     for channel in channels {
         let products: Vec<Option<ProductId>> = if !channel.per_product() {
             vec![None]
         } else if message.product_ids.is_empty() {
-            return json!({"type": "error", "message": format!("channel '{}' needs product_ids", channel.as_str())});
+            return Err(StreamError::new(format!("channel '{}' needs product_ids", channel.as_str())));
         } else {
             message.product_ids.iter().copied().map(Some).collect()
         };
         if channel == Channel::Fills && subscribe {
             let Some(secret) = &message.api_key else {
-                return json!({"type": "error", "message": "the fills channel needs api_key"});
+                return Err(StreamError::new("the fills channel needs api_key"));
             };
             let key = match state.guard.authenticate(&state.store, &state.config.limits, secret, peer).await {
                 Ok(key) if key.allows(Scope::Read) => key,
                 Ok(_) | Err(Refusal::UnknownKey) => {
-                    return json!({"type": "error", "message": "unknown or revoked API key"});
+                    return Err(StreamError::new("unknown or revoked API key"));
                 }
                 Err(refusal) => {
-                    let error = super::auth::refusal_error(refusal);
-                    return json!({"type": "error", "message": error.message, "code": error.code});
+                    let failure = super::auth::refusal_error(refusal);
+                    return Err(StreamError::new(failure.message).with_code(failure.code));
                 }
             };
             match state.session(&key.account_id).await {
@@ -349,7 +341,7 @@ async fn on_client_message(
                     subscriptions.fills =
                         Some(FillsSubscription { fills: session.subscribe_fills(), secret: secret.clone() })
                 }
-                _ => return json!({"type": "error", "message": "the key's account is not available"}),
+                _ => return Err(StreamError::new("the key's account is not available")),
             }
         }
         if channel == Channel::Fills && !subscribe {
@@ -365,10 +357,10 @@ async fn on_client_message(
         }
     }
     subscriptions.entries.sort();
-    let listed: Vec<Value> = subscriptions
+    let listed = subscriptions
         .entries
         .iter()
-        .map(|(c, p)| json!({"channel": c.as_str(), "product_id": p.map_or("*".to_string(), |p| p.to_string())}))
+        .map(|(c, p)| Subscription { channel: c.as_str(), product_id: p.map_or("*".to_string(), |p| p.to_string()) })
         .collect();
-    json!({"type": "subscriptions", "channels": listed})
+    Ok(StreamSubscriptions::new(listed))
 }

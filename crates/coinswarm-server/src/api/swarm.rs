@@ -1,8 +1,8 @@
 //! The swarm: its state, its current prediction (cached) and the admin controls.
 
-use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
+use super::{AppState, json_body};
 use crate::desk::{self, page_limit};
 use crate::session::OrderOrigin;
 use axum::Json;
@@ -10,18 +10,12 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use coinswarm_api::query::{DecisionsQuery, ProductQuery};
 use serde_json::Value;
 
 /// Public; in live mode the swarm's account shows only with a key that may read it.
 pub async fn state(State(state): State<AppState>, caller: Option<Caller>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(desk::swarm_state(&state, caller.as_ref().map(|c| &c.0))?))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PredictionQuery {
-    product_id: String,
+    Ok(json_body(&desk::swarm_state(&state, caller.as_ref().map(|c| &c.0))?))
 }
 
 /// Public; in live mode the account's figures in the decision show only with a key that may
@@ -29,7 +23,7 @@ pub struct PredictionQuery {
 pub async fn prediction(
     State(state): State<AppState>,
     caller: Option<Caller>,
-    query: Result<Query<PredictionQuery>, QueryRejection>,
+    query: Result<Query<ProductQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query?;
     let body = desk::prediction(&state, caller.as_ref().map(|c| &c.0), &query.product_id)?;
@@ -38,7 +32,7 @@ pub async fn prediction(
 
 async fn set_halted(state: &AppState, caller: &Caller, halted: bool) -> Result<Json<Value>, ApiError> {
     let origin = OrderOrigin { channel: "rest", key_id: caller.0.id.clone(), client: None, tool: None };
-    Ok(Json(desk::set_swarm_halted(state, &caller.0, halted, origin).await?))
+    Ok(json_body(&desk::set_swarm_halted(state, &caller.0, halted, origin).await?))
 }
 
 /// Admin.
@@ -51,12 +45,6 @@ pub async fn resume(State(state): State<AppState>, caller: Caller) -> Result<Jso
     set_halted(&state, &caller, false).await
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DecisionsQuery {
-    limit: Option<usize>,
-}
-
 /// The swarm's latest decision records, newest first (default 50, at most 500). Public; in
 /// live mode the account's figures show only with a key that may read the swarm's account.
 pub async fn decisions(
@@ -66,5 +54,5 @@ pub async fn decisions(
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query?;
     let limit = page_limit(query.limit, 50, 500)?;
-    Ok(Json(desk::decisions(&state, caller.as_ref().map(|c| &c.0), limit).await?))
+    Ok(json_body(&desk::decisions(&state, caller.as_ref().map(|c| &c.0), limit).await?))
 }

@@ -2,8 +2,7 @@
 //! data set on the paper exchange, the same runner as `coinswarm backtest`, bounded in bars
 //! and in time so one request cannot hold the server.
 
-use crate::api::ApiError;
-use axum::http::StatusCode;
+use coinswarm_api::{ErrorCode, Failure};
 use coinswarm_core::backtest::strategies::{BuyAndHold, CommitteeStrategy, SingleAgent, SmaCross};
 use coinswarm_core::backtest::{BacktestConfig, BacktestResult, Strategy, run_backtest};
 use coinswarm_core::data::CandleSeries;
@@ -47,17 +46,17 @@ pub struct BacktestAsk {
     pub recall: bool,
 }
 
-fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::bad_request(code, message)
+fn bad(code: ErrorCode, message: impl Into<String>) -> Failure {
+    Failure::new(code, message)
 }
 
 /// Runs `ask` on a blocking thread within `limits`, if one of `room`'s permits is free (else
 /// it is refused as busy); the answer is the result's summary: equity, return, fees and
 /// every metric. The permit is held until the run ends, even one that outlived its timeout.
-pub async fn run(ask: BacktestAsk, limits: BacktestLimits, room: Arc<Semaphore>) -> Result<Value, ApiError> {
+pub async fn run(ask: BacktestAsk, limits: BacktestLimits, room: Arc<Semaphore>) -> Result<Value, Failure> {
     let (series, mut strategy) = prepare(&ask, limits)?;
     let permit = room.try_acquire_owned().map_err(|_| {
-        ApiError::unavailable("busy: as many backtests as mcp.max_concurrent_backtests are running; try again shortly")
+        Failure::unavailable("busy: as many backtests as mcp.max_concurrent_backtests are running; try again shortly")
     })?;
     let capital = ask.capital.unwrap_or(Decimal::from(100_000));
     let mut config = BacktestConfig { capital, ..BacktestConfig::default() };
@@ -72,66 +71,65 @@ pub async fn run(ask: BacktestAsk, limits: BacktestLimits, room: Arc<Semaphore>)
         result.map(|r| summary(&r, &series)).map_err(|e| e.to_string())
     });
     match tokio::time::timeout(limits.timeout, task).await {
-        Err(_) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "BACKTEST_TOO_LONG",
+        Err(_) => Err(Failure::new(
+            ErrorCode::BacktestTooLong,
             format!("the backtest did not finish within {} ms: ask for fewer bars", limits.timeout.as_millis()),
         )),
-        Ok(Err(join)) => Err(ApiError::unavailable(format!("the backtest failed: {join}"))),
-        Ok(Ok(Err(message))) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "BACKTEST_FAILED", message)),
+        Ok(Err(join)) => Err(Failure::unavailable(format!("the backtest failed: {join}"))),
+        Ok(Ok(Err(message))) => Err(Failure::new(ErrorCode::BacktestFailed, message)),
         Ok(Ok(Ok(value))) => Ok(value),
     }
 }
 
-fn prepare(ask: &BacktestAsk, limits: BacktestLimits) -> Result<(CandleSeries, Box<dyn Strategy + Send>), ApiError> {
-    let dataset = coinswarm_data::load(&ask.data).map_err(|e| bad("UNKNOWN_DATA", e.to_string()))?;
+fn prepare(ask: &BacktestAsk, limits: BacktestLimits) -> Result<(CandleSeries, Box<dyn Strategy + Send>), Failure> {
+    let dataset = coinswarm_data::load(&ask.data).map_err(|e| bad(ErrorCode::UnknownData, e.to_string()))?;
     let entry = match &ask.product_id {
         Some(text) => {
             let product: ProductId =
-                text.parse().map_err(|e| bad("INVALID_PRODUCT_ID", format!("product_id '{text}': {e}")))?;
-            dataset.entry(product).map_err(|e| ApiError::not_found(e.to_string()))?
+                text.parse().map_err(|e| bad(ErrorCode::InvalidProductId, format!("product_id '{text}': {e}")))?;
+            dataset.entry(product).map_err(|e| Failure::not_found(e.to_string()))?
         }
-        None => dataset.entries.first().ok_or_else(|| bad("UNKNOWN_DATA", "the data set holds no product"))?,
+        None => dataset.entries.first().ok_or_else(|| bad(ErrorCode::UnknownData, "the data set holds no product"))?,
     };
-    let time = |text: &Option<String>, name: &str, end: bool| -> Result<Option<Timestamp>, ApiError> {
+    let time = |text: &Option<String>, name: &str, end: bool| -> Result<Option<Timestamp>, Failure> {
         let Some(text) = text else { return Ok(None) };
         let parsed = if end { Timestamp::parse_inclusive_end(text) } else { Timestamp::parse(text) };
-        parsed.map(Some).map_err(|e| bad("INVALID_TIME", format!("{name} '{text}': {e}")))
+        parsed.map(Some).map_err(|e| bad(ErrorCode::InvalidTime, format!("{name} '{text}': {e}")))
     };
     let (from, to) = (time(&ask.from, "from", false)?, time(&ask.to, "to", true)?);
     if let (Some(from), Some(to)) = (from, to)
         && from > to
     {
-        return Err(bad("INVALID_TIME", "from is after to"));
+        return Err(bad(ErrorCode::InvalidTime, "from is after to"));
     }
     let candles = entry.series.between(from, to);
     if candles.is_empty() {
         return Err(bad(
-            "NO_BARS",
+            ErrorCode::NoBars,
             format!("no bars of {} in {} within the range", entry.series.product_id(), dataset.name),
         ));
     }
     if candles.len() > limits.max_bars {
         return Err(bad(
-            "TOO_MANY_BARS",
+            ErrorCode::TooManyBars,
             format!("{} bars asked, at most {} per request: narrow from/to", candles.len(), limits.max_bars),
         ));
     }
     let series = CandleSeries::new(entry.series.product_id(), entry.series.granularity(), candles.to_vec())
-        .map_err(|e| bad("INVALID_DATA", e.to_string()))?;
+        .map_err(|e| bad(ErrorCode::InvalidData, e.to_string()))?;
     let mut swarm = SwarmConfig::default();
     swarm.recall.enabled = ask.recall || ask.strategy == "recall";
     if let Some(fee) = ask.fee_bps {
         if fee < Decimal::ZERO || fee > Decimal::from(1000) {
-            return Err(bad("INVALID_PARAMS", format!("fee_bps must be between 0 and 1000, not {fee}")));
+            return Err(bad(ErrorCode::InvalidParams, format!("fee_bps must be between 0 and 1000, not {fee}")));
         }
         swarm.exchange.taker_fee_bps = fee;
     }
     if ask.capital.is_some_and(|c| c <= Decimal::ZERO) {
-        return Err(bad("INVALID_PARAMS", "capital must be positive"));
+        return Err(bad(ErrorCode::InvalidParams, "capital must be positive"));
     }
     let granularity = series.granularity();
-    let invalid = |e: &dyn std::fmt::Display| bad("INVALID_PARAMS", e.to_string());
+    let invalid = |e: &dyn std::fmt::Display| bad(ErrorCode::InvalidParams, e.to_string());
     let strategy: Box<dyn Strategy + Send> = match ask.strategy.as_str() {
         "committee" => Box::new(CommitteeStrategy::new(swarm, granularity).map_err(|e| invalid(&e))?),
         "trend" => Box::new(SingleAgent::new(AgentKind::Trend, swarm).map_err(|e| invalid(&e))?),
@@ -139,7 +137,7 @@ fn prepare(ask: &BacktestAsk, limits: BacktestLimits) -> Result<(CandleSeries, B
         "recall" => Box::new(SingleAgent::new(AgentKind::Recall, swarm).map_err(|e| invalid(&e))?),
         "arbitrage" => {
             return Err(bad(
-                "INVALID_STRATEGY",
+                ErrorCode::InvalidStrategy,
                 "arbitrage needs a second venue: run it with `coinswarm backtest --other-venue`",
             ));
         }
@@ -148,7 +146,7 @@ fn prepare(ask: &BacktestAsk, limits: BacktestLimits) -> Result<(CandleSeries, B
             let (fast, slow) = (ask.fast.unwrap_or(10), ask.slow.unwrap_or(30));
             if fast == 0 || slow == 0 || fast >= slow {
                 return Err(bad(
-                    "INVALID_PARAMS",
+                    ErrorCode::InvalidParams,
                     format!("sma_cross needs 0 < fast < slow, got fast {fast}, slow {slow}"),
                 ));
             }
@@ -156,7 +154,7 @@ fn prepare(ask: &BacktestAsk, limits: BacktestLimits) -> Result<(CandleSeries, B
         }
         other => {
             return Err(bad(
-                "INVALID_STRATEGY",
+                ErrorCode::InvalidStrategy,
                 format!("unknown strategy '{other}': one of {}", STRATEGIES.join(", ")),
             ));
         }

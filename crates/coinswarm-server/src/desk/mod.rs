@@ -4,28 +4,27 @@
 
 pub mod backtest;
 
-use crate::api::ApiError;
 use crate::app::AppParts;
 use crate::keys::{ApiKey, Scope};
 use crate::session::{OrderOrigin, OrderPreview, OrderRefusal, SessionError, SessionHandle};
 use crate::store::{EpisodeStore, Kv};
-use axum::http::StatusCode;
 use bytes::Bytes;
-use coinswarm_core::exchange::{Order, OrderId, OrderRequest, OrderStatus, Rejection};
-use coinswarm_core::market::{Granularity, ProductId};
+use coinswarm_api::{ErrorCode, Failure, validation, views};
+use coinswarm_core::exchange::{Order, OrderRequest};
+use coinswarm_core::market::ProductId;
 use coinswarm_core::time::Timestamp;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::Duration;
 
 /// Most candles one request returns (Coinbase's page size).
 pub const MAX_CANDLES: usize = 350;
 
 /// Refuses with 403 unless `key` carries `scope`.
-pub fn require(key: &ApiKey, scope: Scope) -> Result<(), ApiError> {
+pub fn require(key: &ApiKey, scope: Scope) -> Result<(), Failure> {
     if key.allows(scope) {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", format!("this key lacks the '{scope}' scope")))
+        Err(Failure::new(ErrorCode::Forbidden, format!("this key lacks the '{scope}' scope")))
     }
 }
 
@@ -34,70 +33,47 @@ pub fn may_see(key: &ApiKey, account_id: &str) -> bool {
     key.account_id == account_id || key.allows(Scope::Admin)
 }
 
-/// A `limit`: `default` when absent, refused outside `1..=max`.
-pub fn page_limit(limit: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
-    let limit = limit.unwrap_or(default);
-    if !(1..=max).contains(&limit) {
-        return Err(ApiError::bad_request("INVALID_LIMIT", format!("limit must be between 1 and {max}")));
-    }
-    Ok(limit)
-}
+pub use coinswarm_api::validation::page_limit;
 
 /// Every listed product with its trading rules.
-pub fn products(parts: &AppParts) -> Value {
-    let products: Vec<Value> = parts.board.products().iter().map(product_json).collect();
-    json!({"products": products})
+pub fn products(parts: &AppParts) -> views::Products {
+    views::Products { products: parts.board.products().iter().map(views::ProductRules::from).collect() }
 }
 
 /// One listed product with its rules (404 when not listed).
-pub fn product(parts: &AppParts, text: &str) -> Result<Value, ApiError> {
+pub fn product(parts: &AppParts, text: &str) -> Result<views::ProductRules, Failure> {
     let product_id = listed_product(parts, text)?;
-    let product = parts.board.products().iter().find(|p| p.product_id == product_id).map(product_json);
-    product.ok_or_else(|| ApiError::not_found(format!("product {product_id} is not listed")))
-}
-
-fn product_json(p: &coinswarm_core::market::Product) -> Value {
-    json!({
-        "product_id": p.product_id,
-        "base_currency": p.base(),
-        "quote_currency": p.quote(),
-        "base_increment": p.base_increment,
-        "quote_increment": p.quote_increment,
-        "base_min_size": p.base_min_size,
-        "base_max_size": p.base_max_size,
-        "quote_min_size": p.quote_min_size,
-    })
+    let product = parts.board.products().iter().find(|p| p.product_id == product_id).map(views::ProductRules::from);
+    product.ok_or_else(|| Failure::not_found(format!("product {product_id} is not listed")))
 }
 
 /// Parses a product id and checks it is listed.
-pub fn listed_product(parts: &AppParts, text: &str) -> Result<ProductId, ApiError> {
-    let product_id: ProductId =
-        text.parse().map_err(|e| ApiError::bad_request("INVALID_PRODUCT_ID", format!("product_id '{text}': {e}")))?;
-    ensure_listed(parts, product_id)
+pub fn listed_product(parts: &AppParts, text: &str) -> Result<ProductId, Failure> {
+    ensure_listed(parts, validation::product_id(text)?)
 }
 
 /// An optional product filter: `None`, or a listed product.
-pub fn product_filter(parts: &AppParts, text: Option<&str>) -> Result<Option<ProductId>, ApiError> {
+pub fn product_filter(parts: &AppParts, text: Option<&str>) -> Result<Option<ProductId>, Failure> {
     text.map(|p| listed_product(parts, p)).transpose()
 }
 
 /// The product, if the feed lists it; 404 otherwise.
-pub fn ensure_listed(parts: &AppParts, product_id: ProductId) -> Result<ProductId, ApiError> {
+pub fn ensure_listed(parts: &AppParts, product_id: ProductId) -> Result<ProductId, Failure> {
     if !parts.board.products().iter().any(|p| p.product_id == product_id) {
-        return Err(ApiError::not_found(format!("product {product_id} is not listed")));
+        return Err(Failure::not_found(format!("product {product_id} is not listed")));
     }
     Ok(product_id)
 }
 
 /// Best bid and ask, last trade and 24 h statistics, as JSON, through the `Kv` cache.
-pub fn market_data(parts: &AppParts, product: &str) -> Result<Bytes, ApiError> {
+pub fn market_data(parts: &AppParts, product: &str) -> Result<Bytes, Failure> {
     let product_id = listed_product(parts, product)?;
     let key = format!("market-data:{product_id}");
     if let Some(body) = parts.kv.get(&key) {
         return Ok(body);
     }
-    let data = parts.board.market_data(product_id).ok_or_else(|| ApiError::unavailable("no market data yet"))?;
-    let body = Bytes::from(serde_json::to_vec(&data).map_err(|e| ApiError::unavailable(e.to_string()))?);
+    let data = parts.board.market_data(product_id).ok_or_else(|| Failure::unavailable("no market data yet"))?;
+    let body = Bytes::from(serde_json::to_vec(&data).map_err(|e| Failure::unavailable(e.to_string()))?);
     parts.kv.put(&key, body.clone(), Duration::from_millis(parts.config.cache.market_data_ttl_ms));
     Ok(body)
 }
@@ -110,69 +86,57 @@ pub fn candles(
     granularity: Option<&str>,
     start: Option<&str>,
     end: Option<&str>,
-) -> Result<Value, ApiError> {
+) -> Result<views::Candles, Failure> {
     let product_id = listed_product(parts, product)?;
     let replayed = parts.board.granularity();
     if let Some(asked) = granularity {
-        let asked: Granularity = asked
-            .parse()
-            .map_err(|e| ApiError::bad_request("INVALID_GRANULARITY", format!("granularity '{asked}': {e}")))?;
-        if asked != replayed {
-            return Err(ApiError::bad_request(
-                "UNSUPPORTED_GRANULARITY",
+        if validation::granularity(asked)? != replayed {
+            return Err(Failure::new(
+                ErrorCode::UnsupportedGranularity,
                 format!("the feed replays {replayed} bars; ask for that granularity"),
             ));
         }
     }
-    let start = parse_time(start, "start", false)?.unwrap_or(i64::MIN);
-    let end = parse_time(end, "end", true)?.unwrap_or(i64::MAX);
+    let start = validation::time(start, "start", false)?.unwrap_or(i64::MIN);
+    let end = validation::time(end, "end", true)?.unwrap_or(i64::MAX);
     if start > end {
-        return Err(ApiError::bad_request("INVALID_TIME", "start is after end"));
+        return Err(Failure::new(ErrorCode::InvalidTime, "start is after end"));
     }
     let candles = parts.board.candles(product_id, start, end, MAX_CANDLES).unwrap_or_default();
-    Ok(json!({"product_id": product_id, "granularity": replayed, "candles": candles}))
-}
-
-/// A time given as RFC 3339 or a plain date, in ms; an `end` date means the end of that day.
-pub fn parse_time(text: Option<&str>, name: &str, end: bool) -> Result<Option<i64>, ApiError> {
-    let Some(text) = text else { return Ok(None) };
-    let parsed = if end { Timestamp::parse_inclusive_end(text) } else { Timestamp::parse(text) };
-    parsed.map(|t| Some(t.millis())).map_err(|e| ApiError::bad_request("INVALID_TIME", format!("{name} '{text}': {e}")))
+    Ok(views::Candles { candles, granularity: replayed, product_id })
 }
 
 /// The session of an account `key` may see, or 404 (an account the caller may not see is
 /// answered exactly like one that does not exist).
-pub async fn visible_session(parts: &AppParts, key: &ApiKey, account_id: &str) -> Result<SessionHandle, ApiError> {
+pub async fn visible_session(parts: &AppParts, key: &ApiKey, account_id: &str) -> Result<SessionHandle, Failure> {
     if !may_see(key, account_id) {
-        return Err(ApiError::not_found(format!("no account {account_id}")));
+        return Err(Failure::not_found(format!("no account {account_id}")));
     }
-    parts.session(account_id).await?.ok_or_else(|| ApiError::not_found(format!("no account {account_id}")))
+    parts.session(account_id).await?.ok_or_else(|| Failure::not_found(format!("no account {account_id}")))
 }
 
 /// The accounts `key` may see: balances, positions, equity.
-pub async fn accounts(parts: &AppParts, key: &ApiKey) -> Result<Value, ApiError> {
+pub async fn accounts(parts: &AppParts, key: &ApiKey) -> Result<views::Accounts, Failure> {
     require(key, Scope::Read)?;
     let ids = if key.allows(Scope::Admin) {
-        parts.store.accounts().await.map_err(|e| ApiError::unavailable(format!("{e:#}")))?
+        parts.store.accounts().await.map_err(|e| Failure::unavailable(format!("{e:#}")))?
     } else {
         vec![key.account_id.clone()]
     };
     let mut accounts = Vec::new();
     for id in ids {
         if let Some(session) = parts.session(&id).await? {
-            accounts.push(serde_json::to_value(&*session.view()).unwrap_or(Value::Null));
+            accounts.push(session.view().account(None));
         }
     }
-    Ok(json!({"accounts": accounts}))
+    Ok(views::Accounts { accounts })
 }
 
 /// One account's balances, positions and equity (the key's own when `account_id` is `None`).
-pub async fn account(parts: &AppParts, key: &ApiKey, account_id: Option<&str>) -> Result<Value, ApiError> {
+pub async fn account(parts: &AppParts, key: &ApiKey, account_id: Option<&str>) -> Result<views::Account, Failure> {
     require(key, Scope::Read)?;
     let session = visible_session(parts, key, account_id.unwrap_or(&key.account_id)).await?;
-    let mut value = serde_json::to_value(&*session.view()).unwrap_or(Value::Null);
-    value["mode"] = json!(parts.execution_mode(&session.account_id));
-    Ok(value)
+    Ok(session.view().account(Some(parts.execution_mode(&session.account_id))))
 }
 
 /// Recent fills of the key's account, newest first (default 100, at most 1000).
@@ -181,14 +145,14 @@ pub async fn trades(
     key: &ApiKey,
     product: Option<&str>,
     limit: Option<usize>,
-) -> Result<Value, ApiError> {
+) -> Result<views::Trades, Failure> {
     require(key, Scope::Read)?;
     let limit = page_limit(limit, 100, 1000)?;
     let product = product_filter(parts, product)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     let view = session.view();
-    let fills: Vec<_> = view.fills.iter().filter(|f| product.is_none_or(|p| f.product_id == p)).take(limit).collect();
-    Ok(json!({"trades": fills}))
+    let trades = view.fills.iter().filter(|f| product.is_none_or(|p| f.product_id == p)).take(limit).cloned().collect();
+    Ok(views::Trades { trades })
 }
 
 /// Orders of the key's account, newest first, optionally by status and product.
@@ -198,53 +162,44 @@ pub async fn orders(
     status: Option<&str>,
     product: Option<&str>,
     limit: Option<usize>,
-) -> Result<Value, ApiError> {
+) -> Result<views::Orders, Failure> {
     require(key, Scope::Read)?;
     let limit = page_limit(limit, 100, 1000)?;
-    let status: Option<OrderStatus> = status
-        .map(|s| {
-            serde_json::from_value(Value::String(s.to_ascii_uppercase()))
-                .map_err(|_| ApiError::bad_request("INVALID_STATUS", format!("unknown order status '{s}'")))
-        })
-        .transpose()?;
+    let status = status.map(validation::order_status).transpose()?;
     let product = product_filter(parts, product)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     let view = session.view();
-    let orders: Vec<&Order> = view
+    let orders = view
         .orders
         .iter()
         .filter(|o| status.is_none_or(|s| o.status == s) && product.is_none_or(|p| o.product_id == p))
         .take(limit)
+        .cloned()
         .collect();
-    Ok(json!({"orders": orders}))
+    Ok(views::Orders { orders })
 }
 
 /// Who placed and cancelled the key's account's orders through the API or MCP (channel,
 /// key, MCP client and tool) and what came of it, newest first (default 100, at most 1000).
-pub async fn order_audit(parts: &AppParts, key: &ApiKey, limit: Option<usize>) -> Result<Value, ApiError> {
+pub async fn order_audit(parts: &AppParts, key: &ApiKey, limit: Option<usize>) -> Result<views::OrderAudit, Failure> {
     require(key, Scope::Read)?;
     let limit = page_limit(limit, 100, 1000)?;
     let lines = parts
         .store
         .order_audit(&key.account_id, limit as u32)
         .await
-        .map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
-    let records: Vec<Value> = lines.iter().filter_map(|line| serde_json::from_str(line).ok()).collect();
-    Ok(json!({"account_id": key.account_id, "records": records}))
-}
-
-/// Parses an order id.
-pub fn order_id(text: &str) -> Result<OrderId, ApiError> {
-    text.parse().map_err(|_| ApiError::bad_request("INVALID_ORDER_ID", format!("'{text}' is not an order id")))
+        .map_err(|e| Failure::unavailable(format!("{e:#}")))?;
+    let records = lines.iter().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    Ok(views::OrderAudit { account_id: key.account_id.clone(), records })
 }
 
 /// One order of the key's account.
-pub async fn order(parts: &AppParts, key: &ApiKey, id: &str) -> Result<Order, ApiError> {
+pub async fn order(parts: &AppParts, key: &ApiKey, id: &str) -> Result<Order, Failure> {
     require(key, Scope::Read)?;
-    let id = order_id(id)?;
+    let id = validation::order_id(id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     let view = session.view();
-    view.orders.iter().find(|o| o.order_id == id).cloned().ok_or_else(|| ApiError::not_found(format!("no order {id}")))
+    view.orders.iter().find(|o| o.order_id == id).cloned().ok_or_else(|| Failure::not_found(format!("no order {id}")))
 }
 
 /// What only a key with the `live` scope may do on a live account: each adds exposure with
@@ -260,7 +215,7 @@ pub enum LiveAction {
 /// real money (live mode's swarm account) and `key` lacks the `live` scope. The one check of
 /// that permission, whatever the channel (REST, MCP over HTTP or stdio). Cancelling,
 /// previewing, halting and reading need no `live`: none of them can add exposure.
-pub fn require_live(parts: &AppParts, key: &ApiKey, account_id: &str, action: LiveAction) -> Result<(), ApiError> {
+pub fn require_live(parts: &AppParts, key: &ApiKey, account_id: &str, action: LiveAction) -> Result<(), Failure> {
     if parts.execution_mode(account_id) != "live" || key.allows(Scope::Live) {
         return Ok(());
     }
@@ -268,9 +223,8 @@ pub fn require_live(parts: &AppParts, key: &ApiKey, account_id: &str, action: Li
         LiveAction::PlaceOrder => ("placing orders on it", "trade"),
         LiveAction::ResumeSwarm => ("resuming its swarm", "admin"),
     };
-    Err(ApiError::new(
-        StatusCode::FORBIDDEN,
-        "LIVE_SCOPE_REQUIRED",
+    Err(Failure::new(
+        ErrorCode::LiveScopeRequired,
         format!(
             "account {account_id} trades real money on Coinbase: {doing} needs an API key with the \
              'live' scope (coinswarm keys create --account {account_id} --scope {scope} --scope live \
@@ -287,12 +241,12 @@ pub async fn place(
     key: &ApiKey,
     request: OrderRequest,
     origin: OrderOrigin,
-) -> Result<Order, ApiError> {
+) -> Result<Order, Failure> {
     require(key, Scope::Trade)?;
     ensure_listed(parts, request.product_id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     if let Err(refused) = require_live(parts, key, &key.account_id, LiveAction::PlaceOrder) {
-        let refusal = OrderRefusal { code: refused.code, message: refused.message.clone() };
+        let refusal = OrderRefusal { code: refused.code.as_str(), message: refused.message.clone() };
         session.record_refusal(request, origin, refusal).await.map_err(session_error)?;
         return Err(refused);
     }
@@ -304,7 +258,7 @@ pub async fn place(
 }
 
 /// What placing `request` would do now, placing nothing.
-pub async fn preview(parts: &AppParts, key: &ApiKey, request: OrderRequest) -> Result<OrderPreview, ApiError> {
+pub async fn preview(parts: &AppParts, key: &ApiKey, request: OrderRequest) -> Result<OrderPreview, Failure> {
     require(key, Scope::Trade)?;
     ensure_listed(parts, request.product_id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
@@ -313,12 +267,12 @@ pub async fn preview(parts: &AppParts, key: &ApiKey, request: OrderRequest) -> R
 
 /// Cancels an order of the key's account; answered once the cancellation is stored, and
 /// recorded with `origin`.
-pub async fn cancel(parts: &AppParts, key: &ApiKey, id: &str, origin: OrderOrigin) -> Result<Order, ApiError> {
+pub async fn cancel(parts: &AppParts, key: &ApiKey, id: &str, origin: OrderOrigin) -> Result<Order, Failure> {
     require(key, Scope::Trade)?;
-    let id = order_id(id)?;
+    let id = validation::order_id(id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     if session.view().orders.get(id).is_none() {
-        return Err(ApiError::not_found(format!("no order {id}")));
+        return Err(Failure::not_found(format!("no order {id}")));
     }
     session.cancel(id, origin).await.map_err(session_error)
 }
@@ -332,14 +286,14 @@ pub async fn set_swarm_halted(
     key: &ApiKey,
     halted: bool,
     origin: OrderOrigin,
-) -> Result<Value, ApiError> {
+) -> Result<views::SwarmHalted, Failure> {
     require(key, Scope::Admin)?;
-    let session = parts.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
+    let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
     let live = parts.execution_mode(&session.account_id) == "live";
-    let stopped = |e: SessionError| ApiError::unavailable(e.to_string());
+    let stopped = |e: SessionError| Failure::unavailable(e.to_string());
     if !halted && let Err(refused) = require_live(parts, key, &session.account_id, LiveAction::ResumeSwarm) {
         tracing::warn!(key_id = %key.id, "refused to resume the live swarm: the key lacks the 'live' scope");
-        let refusal = OrderRefusal { code: refused.code, message: refused.message.clone() };
+        let refusal = OrderRefusal { code: refused.code.as_str(), message: refused.message.clone() };
         session.record_resume_refusal(origin, refusal).await.map_err(stopped)?;
         return Err(refused);
     }
@@ -348,86 +302,74 @@ pub async fn set_swarm_halted(
         let what = if halted { "halted" } else { "resumed: it trades real money again" };
         tracing::warn!(key_id = %key.id, "the live swarm was {what}");
     }
-    Ok(json!({"success": true, "halted": halted}))
+    Ok(views::SwarmHalted { halted, success: true })
 }
 
-/// A session's refusal as an API error: the exchange's and the pre-trade gate's reasons are 422
+/// A session's refusal as a failure: the exchange's and the pre-trade gate's reasons are 422
 /// (404 for an unknown order) with their stable code.
-pub fn session_error(error: SessionError) -> ApiError {
+pub fn session_error(error: SessionError) -> Failure {
     match error {
-        SessionError::Rejected(rejection) => rejected(&rejection),
-        SessionError::Blocked(refusal) => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusal.code(), refusal.to_string())
-        }
-        venue @ SessionError::Venue { .. } => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VENUE_REJECTED", venue.to_string())
-        }
-        other => ApiError::unavailable(other.to_string()),
+        SessionError::Rejected(rejection) => Failure::rejected(&rejection),
+        SessionError::Blocked(refusal) => Failure::refused(&refusal),
+        venue @ SessionError::Venue { .. } => Failure::new(ErrorCode::VenueRejected, venue.to_string()),
+        other => Failure::unavailable(other.to_string()),
     }
-}
-
-fn rejected(rejection: &Rejection) -> ApiError {
-    let status = match rejection {
-        Rejection::UnknownOrder(_) => StatusCode::NOT_FOUND,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    };
-    ApiError::new(status, rejection.code(), rejection.to_string())
 }
 
 /// The swarm's latest decision for a product, with every vote and reason, as JSON (cached
 /// for each of the two views: whole, and without the account's figures for a `caller` who
 /// may not read a live swarm's account).
-pub fn prediction(parts: &AppParts, caller: Option<&ApiKey>, product: &str) -> Result<Bytes, ApiError> {
+pub fn prediction(parts: &AppParts, caller: Option<&ApiKey>, product: &str) -> Result<Bytes, Failure> {
     let product_id = listed_product(parts, product)?;
     let may_read_account = may_read_swarm_account(parts, caller);
     let key = format!("prediction:{product_id}:{}", if may_read_account { "account" } else { "public" });
     if let Some(body) = parts.kv.get(&key) {
         return Ok(body);
     }
-    let session = parts.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
-    let swarm = session.swarm().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
+    let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
+    let swarm = session.swarm().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
     if swarm.product_id != product_id {
-        return Err(ApiError::not_found(format!("the swarm trades {}, not {product_id}", swarm.product_id)));
+        return Err(Failure::not_found(format!("the swarm trades {}, not {product_id}", swarm.product_id)));
     }
-    let decision = swarm.latest_decision.clone().ok_or_else(|| ApiError::unavailable("no decision yet"))?;
+    let decision = swarm.latest_decision.clone().ok_or_else(|| Failure::unavailable("no decision yet"))?;
     let decision = decision_for(parts, caller, decision);
-    let body = serde_json::to_vec(&json!({"product_id": product_id, "decision": decision}))
+    let body = serde_json::to_vec(&views::to_json(&views::Prediction { decision, product_id }))
         .map(Bytes::from)
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        .map_err(|e| Failure::unavailable(e.to_string()))?;
     parts.kv.put(&key, body.clone(), Duration::from_millis(parts.config.cache.predictions_ttl_ms));
     Ok(body)
 }
 
 /// The swarm's latest decision records, newest first, as `caller` may see them
 /// ([`decision_for`]).
-pub async fn decisions(parts: &AppParts, caller: Option<&ApiKey>, limit: usize) -> Result<Value, ApiError> {
+pub async fn decisions(parts: &AppParts, caller: Option<&ApiKey>, limit: usize) -> Result<views::Decisions, Failure> {
     let lines = parts
         .store
         .recent_decisions(crate::app::SWARM_ACCOUNT, limit as u32)
         .await
-        .map_err(|e| ApiError::unavailable(format!("{e:#}")))?;
-    let decisions: Vec<Value> = lines
+        .map_err(|e| Failure::unavailable(format!("{e:#}")))?;
+    let decisions = lines
         .iter()
         .filter_map(|line| serde_json::from_str(line).ok())
         .map(|decision| decision_for(parts, caller, decision))
         .collect();
-    Ok(json!({"decisions": decisions}))
+    Ok(views::Decisions { decisions })
 }
 
 /// The swarm: agents and weights, regime, breaker and oversight state, its execution mode
 /// (`paper` or `live`), and its account, shown (with the figures of its latest decision) only
 /// to a `caller` who may read it ([`may_read_swarm_account`]).
-pub fn swarm_state(parts: &AppParts, caller: Option<&ApiKey>) -> Result<Value, ApiError> {
-    let session = parts.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
-    let swarm = session.swarm().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
+pub fn swarm_state(parts: &AppParts, caller: Option<&ApiKey>) -> Result<views::SwarmState, Failure> {
+    let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
+    let swarm = session.swarm().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
     let mode = parts.execution_mode(&session.account_id);
-    let mut value = json!({"swarm": &*swarm, "mode": mode});
+    let mut state = views::SwarmState { account: None, mode, swarm: (*swarm).clone() };
     if may_read_swarm_account(parts, caller) {
-        value["account"] = serde_json::to_value(&*session.view()).unwrap_or(Value::Null);
-    } else {
-        hide_account_figures(&mut value["swarm"]["latest_decision"]);
+        state.account = Some(session.view().account(None));
+    } else if let Some(decision) = &mut state.swarm.latest_decision {
+        hide_account_figures(decision);
     }
-    Ok(value)
+    Ok(state)
 }
 
 /// Whether `caller` may see the swarm account's figures: anyone while the swarm trades paper
@@ -517,25 +459,23 @@ pub async fn similar(
     product: Option<&str>,
     at: Option<&str>,
     top_k: usize,
-) -> Result<Value, ApiError> {
-    if !(1..=100).contains(&top_k) {
-        return Err(ApiError::bad_request("INVALID_TOP_K", format!("top_k must be between 1 and 100, not {top_k}")));
-    }
+) -> Result<views::Similar, Failure> {
+    let top_k = validation::top_k(top_k)?;
     let product = product.map(|p| listed_product(parts, p)).transpose()?;
-    let at = parse_time(at, "at", false)?;
+    let at = validation::time(at, "at", false)?;
     if !parts.config.memory.enabled {
-        return Err(ApiError::unavailable("pattern memory is off (memory.enabled = false)"));
+        return Err(Failure::unavailable("pattern memory is off (memory.enabled = false)"));
     }
-    let session = parts.swarm_session().ok_or_else(|| ApiError::unavailable("the swarm is not running"))?;
+    let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
     if let (Some(asked), Some(swarm)) = (product, session.swarm())
         && swarm.product_id != asked
     {
-        return Err(ApiError::not_found(format!("pattern memory holds {}, not {asked}", swarm.product_id)));
+        return Err(Failure::not_found(format!("pattern memory holds {}, not {asked}", swarm.product_id)));
     }
-    let memory_error = |e: SessionError| ApiError::unavailable(e.to_string());
+    let memory_error = |e: SessionError| Failure::unavailable(e.to_string());
     let found = match at {
         None => session.similar_now(top_k).await.map_err(memory_error)?.ok_or_else(|| {
-            ApiError::unavailable("pattern memory has no market state yet: the state builder is warming up")
+            Failure::unavailable("pattern memory has no market state yet: the state builder is warming up")
         })?,
         Some(at_ms) => {
             let swarm_product = session.swarm().map(|s| s.product_id.to_string()).unwrap_or_default();
@@ -543,9 +483,9 @@ pub async fn similar(
                 .store
                 .episode_at_or_before(&swarm_product, at_ms)
                 .await
-                .map_err(|e| ApiError::unavailable(format!("{e:#}")))?
+                .map_err(|e| Failure::unavailable(format!("{e:#}")))?
                 .ok_or_else(|| {
-                    ApiError::not_found(format!(
+                    Failure::not_found(format!(
                         "no market state remembered at or before {}",
                         Timestamp::from_millis(at_ms).to_rfc3339()
                     ))
@@ -554,11 +494,11 @@ pub async fn similar(
                 .similar_to(episode.state, episode.time_ms, top_k)
                 .await
                 .map_err(memory_error)?
-                .ok_or_else(|| ApiError::unavailable("pattern memory is off"))?
+                .ok_or_else(|| Failure::unavailable("pattern memory is off"))?
         }
     };
     let state_at = Timestamp::from_millis(found.decided_ms).to_rfc3339();
-    Ok(json!({"state_at": state_at, "matches": found.matches}))
+    Ok(views::Similar { matches: found.matches, state_at })
 }
 
 #[cfg(test)]
@@ -571,6 +511,7 @@ mod tests {
         Vote,
     };
     use rust_decimal::Decimal;
+    use serde_json::json;
 
     fn amount(text: &str) -> Decimal {
         text.parse().unwrap()

@@ -74,7 +74,7 @@ pub async fn authenticate(
     match session {
         Some(session) => {
             if let Err(error) = sessions.check_owner(&session, &key_id) {
-                return error.into_response();
+                return crate::api::ApiError(error).into_response();
             }
             next.run(request).await
         }
@@ -82,7 +82,7 @@ pub async fn authenticate(
         None if request.method() == Method::POST => {
             let reservation = match sessions.reserve(&key_id).await {
                 Ok(reservation) => reservation,
-                Err(error) => return error.into_response(),
+                Err(error) => return crate::api::ApiError(error).into_response(),
             };
             let response = next.run(request).await;
             if let Some(session) = response.headers().get(SESSION_HEADER).and_then(|id| id.to_str().ok()) {

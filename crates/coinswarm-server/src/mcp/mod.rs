@@ -18,10 +18,9 @@ mod resources;
 pub mod sessions;
 mod tools;
 
-use crate::api::ApiError;
 use crate::app::{AppParts, SWARM_ACCOUNT};
 use crate::keys::{ApiKey, Scope};
-use axum::http::StatusCode;
+use coinswarm_api::Failure;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
@@ -116,12 +115,12 @@ impl McpDesk {
 /// missing scope -32001, an unknown resource `resource_not_found` (-32002), and a service
 /// that cannot answer now -32003; `data` carries the stable code and the HTTP status the
 /// REST API gives for the same failure.
-pub fn mcp_error(error: ApiError) -> ErrorData {
-    let data = Some(json!({"code": error.code, "http_status": error.status.as_u16()}));
+pub fn mcp_error(error: Failure) -> ErrorData {
+    let data = Some(json!({"code": error.code, "http_status": error.status}));
     let code = match error.status {
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => UNAUTHORISED,
-        StatusCode::SERVICE_UNAVAILABLE => UNAVAILABLE,
-        status if status.is_server_error() => ErrorCode::INTERNAL_ERROR,
+        401 | 403 => UNAUTHORISED,
+        503 => UNAVAILABLE,
+        500.. => ErrorCode::INTERNAL_ERROR,
         _ => ErrorCode::INVALID_PARAMS,
     };
     ErrorData::new(code, format!("{}: {}", error.code, error.message), data)

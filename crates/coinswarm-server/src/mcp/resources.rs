@@ -5,6 +5,7 @@ use super::mcp_error;
 use crate::app::AppParts;
 use crate::desk;
 use crate::keys::ApiKey;
+use coinswarm_api::views::{OrderView, to_json};
 use rmcp::ErrorData;
 use rmcp::model::{ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
 use serde_json::{Value, json};
@@ -37,8 +38,8 @@ pub fn templates() -> Vec<ResourceTemplate> {
 /// Reads a resource; an unknown URI or id is `resource_not_found`.
 pub async fn read(parts: &AppParts, key: &ApiKey, uri: &str) -> Result<ReadResourceResult, ErrorData> {
     let not_found = || ErrorData::resource_not_found(format!("no resource {uri}"), Some(json!({"uri": uri})));
-    let found = |error: crate::api::ApiError| {
-        if error.status == axum::http::StatusCode::NOT_FOUND {
+    let found = |error: coinswarm_api::Failure| {
+        if error.status == 404 {
             ErrorData::resource_not_found(format!("no resource {uri}: {}", error.message), Some(json!({"uri": uri})))
         } else {
             mcp_error(error)
@@ -47,15 +48,17 @@ pub async fn read(parts: &AppParts, key: &ApiKey, uri: &str) -> Result<ReadResou
     let path = uri.strip_prefix("coinswarm://").ok_or_else(not_found)?;
     let value: Value = match path.split_once('/') {
         None => match path {
-            "accounts" => desk::accounts(parts, key).await.map_err(found)?,
-            "products" => desk::products(parts),
-            "orders" => desk::orders(parts, key, None, None, Some(1000)).await.map_err(found)?,
-            "fills" => desk::trades(parts, key, None, Some(1000)).await.map_err(found)?,
+            "accounts" => to_json(&desk::accounts(parts, key).await.map_err(found)?),
+            "products" => to_json(&desk::products(parts)),
+            "orders" => to_json(&desk::orders(parts, key, None, None, Some(1000)).await.map_err(found)?),
+            "fills" => to_json(&desk::trades(parts, key, None, Some(1000)).await.map_err(found)?),
             _ => return Err(not_found()),
         },
-        Some(("account", id)) if !id.is_empty() => desk::account(parts, key, Some(id)).await.map_err(found)?,
-        Some(("product", id)) if !id.is_empty() => desk::product(parts, id).map_err(found)?,
-        Some(("order", id)) if !id.is_empty() => json!({"order": desk::order(parts, key, id).await.map_err(found)?}),
+        Some(("account", id)) if !id.is_empty() => to_json(&desk::account(parts, key, Some(id)).await.map_err(found)?),
+        Some(("product", id)) if !id.is_empty() => to_json(&desk::product(parts, id).map_err(found)?),
+        Some(("order", id)) if !id.is_empty() => {
+            to_json(&OrderView { order: desk::order(parts, key, id).await.map_err(found)? })
+        }
         _ => return Err(not_found()),
     };
     Ok(ReadResourceResult::new(vec![ResourceContents::text(value.to_string(), uri).with_mime_type(JSON)]))

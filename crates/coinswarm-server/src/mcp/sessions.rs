@@ -4,8 +4,7 @@
 //! session did not exist (so is a session id this server does not hold). Sessions are capped per key and in all, so no key can flood the
 //! server with them; they end after `mcp.session_idle_ms` without a request.
 
-use crate::api::ApiError;
-use axum::http::StatusCode;
+use coinswarm_api::{ErrorCode, Failure};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -36,13 +35,12 @@ impl McpSessions {
 
     /// Refuses a request naming `session_id` unless `key_id` opened it (and it is still
     /// recorded: an ended or unknown session is refused the same way).
-    pub fn check_owner(&self, session_id: &str, key_id: &str) -> Result<(), ApiError> {
+    pub fn check_owner(&self, session_id: &str, key_id: &str) -> Result<(), Failure> {
         let owners = self.owners.lock().unwrap_or_else(|p| p.into_inner());
         match owners.by_session.get(session_id) {
             Some((owner, _)) if owner == key_id => Ok(()),
-            _ => Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "MCP_SESSION_NOT_FOUND",
+            _ => Err(Failure::new(
+                ErrorCode::McpSessionNotFound,
                 "no MCP session with this id for this API key: initialize a new one",
             )),
         }
@@ -50,7 +48,7 @@ impl McpSessions {
 
     /// Holds a place for a new session of `key_id`, or refuses: 429 when the key holds its
     /// share, 503 when the server holds all it may.
-    pub async fn reserve(self: &Arc<Self>, key_id: &str) -> Result<Reservation, ApiError> {
+    pub async fn reserve(self: &Arc<Self>, key_id: &str) -> Result<Reservation, Failure> {
         // Sessions bound after this snapshot are kept whatever it says (they are too new to
         // be in it).
         let snapshot_at = Instant::now();
@@ -61,9 +59,8 @@ impl McpSessions {
         let of_key = owners.by_session.values().filter(|(owner, _)| owner == key_id).count()
             + owners.pending.get(key_id).copied().unwrap_or(0);
         if of_key >= self.max_per_key {
-            let mut error = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "TOO_MANY_MCP_SESSIONS",
+            let mut error = Failure::new(
+                ErrorCode::TooManyMcpSessions,
                 format!(
                     "this API key holds {} MCP sessions, the most it may: end one (DELETE /mcp) or let it expire",
                     self.max_per_key
@@ -73,7 +70,7 @@ impl McpSessions {
             return Err(error);
         }
         if owners.by_session.len() + pending_total >= self.max_sessions {
-            let mut error = ApiError::unavailable(format!(
+            let mut error = Failure::unavailable(format!(
                 "the server holds {} MCP sessions, the most it may: try again shortly",
                 self.max_sessions
             ));

@@ -2,10 +2,14 @@
 //! with structured JSON and a one-line summary.
 
 use super::{McpDesk, answer, mcp_error};
-use crate::api::ApiError;
 use crate::desk::{self, backtest};
 use crate::session::OrderOrigin;
+use coinswarm_api::views::{self, to_json};
+use coinswarm_api::{ErrorCode, Failure};
 use coinswarm_core::exchange::{Order, OrderRequest};
+use coinswarm_core::market::{ProductId, Side};
+use coinswarm_core::order::{LimitGtc, LimitGtd, MarketIoc, OrderConfiguration, StopDirection, StopLimitGtc};
+use coinswarm_core::time::Timestamp;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
@@ -177,75 +181,78 @@ pub struct SimilarParams {
     pub top_k: Option<usize>,
 }
 
-fn decimal(name: &str, text: &str) -> Result<Decimal, ApiError> {
+fn decimal(name: &str, text: &str) -> Result<Decimal, Failure> {
     text.trim()
         .parse::<Decimal>()
-        .map_err(|_| ApiError::bad_request("INVALID_NUMBER", format!("{name} '{text}' is not a decimal number")))
+        .map_err(|_| Failure::new(ErrorCode::InvalidNumber, format!("{name} '{text}' is not a decimal number")))
 }
 
-fn optional_decimal(name: &str, text: Option<&str>) -> Result<Option<Decimal>, ApiError> {
+fn optional_decimal(name: &str, text: Option<&str>) -> Result<Option<Decimal>, Failure> {
     text.map(|t| decimal(name, t)).transpose()
 }
 
-/// A Coinbase-shaped order request from a preview's fields, through the same parser as the
-/// REST body (so every rule of `POST /api/orders` applies).
-fn order_request(p: &PreviewParams) -> Result<OrderRequest, ApiError> {
+/// A Coinbase-shaped order request from a preview's fields, built with the request's
+/// constructors (every rule of `POST /api/orders` then applies in the desk). The end time is
+/// read before the product id, in the order the REST body's parser reads them.
+fn order_request(p: &PreviewParams) -> Result<OrderRequest, Failure> {
     let side = match p.side.trim().to_ascii_uppercase().as_str() {
-        "BUY" => "BUY",
-        "SELL" => "SELL",
-        _ => return Err(ApiError::bad_request("INVALID_SIDE", format!("side must be BUY or SELL, not '{}'", p.side))),
+        "BUY" => Side::Buy,
+        "SELL" => Side::Sell,
+        _ => return Err(Failure::new(ErrorCode::InvalidSide, format!("side must be BUY or SELL, not '{}'", p.side))),
     };
     let size = |name: &str, v: &Option<String>| optional_decimal(name, v.as_deref());
-    let required = |name: &str, v: &Option<String>| -> Result<Decimal, ApiError> {
+    let required = |name: &str, v: &Option<String>| -> Result<Decimal, Failure> {
         size(name, v)?.ok_or_else(|| {
-            ApiError::bad_request("MISSING_FIELD", format!("{name} is required for a {} order", p.order_type))
+            Failure::new(ErrorCode::MissingField, format!("{name} is required for a {} order", p.order_type))
         })
     };
+    let invalid = |e: &dyn std::fmt::Display| Failure::new(ErrorCode::InvalidOrder, e.to_string());
     let configuration = match p.order_type.trim().to_ascii_lowercase().as_str() {
         "market" => {
-            let mut market = serde_json::Map::new();
-            if let Some(base) = size("base_size", &p.base_size)? {
-                market.insert("base_size".into(), json!(base.to_string()));
-            }
-            if let Some(quote) = size("quote_size", &p.quote_size)? {
-                market.insert("quote_size".into(), json!(quote.to_string()));
-            }
-            json!({"market_market_ioc": market})
+            let (base_size, quote_size) = (size("base_size", &p.base_size)?, size("quote_size", &p.quote_size)?);
+            OrderConfiguration::MarketMarketIoc(MarketIoc { base_size, quote_size })
         }
         "limit" => {
-            let (base, limit) = (required("base_size", &p.base_size)?, required("limit_price", &p.limit_price)?);
+            let (base_size, limit_price) =
+                (required("base_size", &p.base_size)?, required("limit_price", &p.limit_price)?);
             let post_only = p.post_only.unwrap_or(false);
             match &p.end_time {
-                None => {
-                    json!({"limit_limit_gtc": {"base_size": base.to_string(), "limit_price": limit.to_string(), "post_only": post_only}})
-                }
+                None => OrderConfiguration::LimitLimitGtc(LimitGtc { base_size, limit_price, post_only }),
                 Some(end) => {
-                    json!({"limit_limit_gtd": {"base_size": base.to_string(), "limit_price": limit.to_string(), "end_time": end, "post_only": post_only}})
+                    let end_time = Timestamp::parse(end).map_err(|e| invalid(&e))?;
+                    OrderConfiguration::LimitLimitGtd(LimitGtd { base_size, limit_price, end_time, post_only })
                 }
             }
         }
         "stop_limit" => {
-            let (base, limit) = (required("base_size", &p.base_size)?, required("limit_price", &p.limit_price)?);
-            let stop = required("stop_price", &p.stop_price)?;
-            let direction = match p.stop_direction.as_deref().map(|d| d.trim().to_ascii_uppercase()).as_deref() {
-                Some("UP" | "STOP_DIRECTION_STOP_UP") => "STOP_DIRECTION_STOP_UP",
-                Some("DOWN" | "STOP_DIRECTION_STOP_DOWN") => "STOP_DIRECTION_STOP_DOWN",
-                _ => return Err(ApiError::bad_request("INVALID_STOP_DIRECTION", "stop_direction must be UP or DOWN")),
+            let (base_size, limit_price) =
+                (required("base_size", &p.base_size)?, required("limit_price", &p.limit_price)?);
+            let stop_price = required("stop_price", &p.stop_price)?;
+            let stop_direction = match p.stop_direction.as_deref().map(|d| d.trim().to_ascii_uppercase()).as_deref() {
+                Some("UP" | "STOP_DIRECTION_STOP_UP") => StopDirection::StopUp,
+                Some("DOWN" | "STOP_DIRECTION_STOP_DOWN") => StopDirection::StopDown,
+                _ => return Err(Failure::new(ErrorCode::InvalidStopDirection, "stop_direction must be UP or DOWN")),
             };
-            json!({"stop_limit_stop_limit_gtc": {"base_size": base.to_string(), "limit_price": limit.to_string(), "stop_price": stop.to_string(), "stop_direction": direction}})
+            OrderConfiguration::StopLimitStopLimitGtc(StopLimitGtc {
+                base_size,
+                limit_price,
+                stop_price,
+                stop_direction,
+            })
         }
         other => {
-            return Err(ApiError::bad_request(
-                "INVALID_ORDER_TYPE",
+            return Err(Failure::new(
+                ErrorCode::InvalidOrderType,
                 format!("order_type must be market, limit or stop_limit, not '{other}'"),
             ));
         }
     };
-    let mut body = json!({"product_id": p.product_id, "side": side, "order_configuration": configuration});
-    if let Some(id) = &p.client_order_id {
-        body["client_order_id"] = json!(id);
-    }
-    serde_json::from_value(body).map_err(|e| ApiError::bad_request("INVALID_ORDER", e.to_string()))
+    let product_id = ProductId::parse(&p.product_id).map_err(|e| invalid(&e))?;
+    let request = OrderRequest::new(product_id, side, configuration);
+    Ok(match &p.client_order_id {
+        Some(id) => request.with_client_order_id(id.clone()),
+        None => request,
+    })
 }
 
 fn order_summary(verb: &str, order: &Order) -> String {
@@ -292,9 +299,10 @@ impl McpDesk {
         &self,
         Parameters(p): Parameters<CandlesParams>,
     ) -> Result<CallToolResult, ErrorData> {
-        let value =
+        let candles =
             desk::candles(&self.parts, &p.product_id, p.granularity.as_deref(), p.start.as_deref(), p.end.as_deref())
                 .map_err(mcp_error)?;
+        let value = to_json(&candles);
         let count = value["candles"].as_array().map_or(0, Vec::len);
         Ok(answer(
             format!("{count} {} candles of {}", value["granularity"].as_str().unwrap_or(""), p.product_id),
@@ -312,7 +320,7 @@ impl McpDesk {
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
         let key = self.caller(&cx)?;
-        let value = desk::account(&self.parts, &key, p.account_id.as_deref()).await.map_err(mcp_error)?;
+        let value = to_json(&desk::account(&self.parts, &key, p.account_id.as_deref()).await.map_err(mcp_error)?);
         let account_id = value["account_id"].as_str().unwrap_or("");
         let summary = format!(
             "account {account_id}: equity {} ({})",
@@ -332,9 +340,10 @@ impl McpDesk {
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
         let key = self.caller(&cx)?;
-        let value = desk::orders(&self.parts, &key, p.status.as_deref(), p.product_id.as_deref(), None)
+        let orders = desk::orders(&self.parts, &key, p.status.as_deref(), p.product_id.as_deref(), None)
             .await
             .map_err(mcp_error)?;
+        let value = to_json(&orders);
         let count = value["orders"].as_array().map_or(0, Vec::len);
         Ok(answer(format!("{count} orders"), value))
     }
@@ -346,7 +355,8 @@ impl McpDesk {
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
         let key = self.caller(&cx)?;
-        let value = desk::trades(&self.parts, &key, p.product_id.as_deref(), p.limit).await.map_err(mcp_error)?;
+        let value =
+            to_json(&desk::trades(&self.parts, &key, p.product_id.as_deref(), p.limit).await.map_err(mcp_error)?);
         let count = value["trades"].as_array().map_or(0, Vec::len);
         Ok(answer(format!("{count} fills"), value))
     }
@@ -454,7 +464,7 @@ impl McpDesk {
         let key = self.caller(&cx)?;
         let origin = self.origin(&key, "cancel_order", &cx);
         let order = desk::cancel(&self.parts, &key, &p.order_id, origin).await.map_err(mcp_error)?;
-        Ok(answer(order_summary("cancelled", &order), json!({"order": order})))
+        Ok(answer(order_summary("cancelled", &order), to_json(&views::OrderView { order })))
     }
 
     #[tool(
@@ -488,7 +498,7 @@ impl McpDesk {
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
         let key = self.caller(&cx)?;
-        let value = desk::swarm_state(&self.parts, Some(&key)).map_err(mcp_error)?;
+        let value = to_json(&desk::swarm_state(&self.parts, Some(&key)).map_err(mcp_error)?);
         let swarm = &value["swarm"];
         let summary = format!(
             "swarm on {}: breaker {}, halted {}, {} decisions",
@@ -543,9 +553,10 @@ impl McpDesk {
         &self,
         Parameters(p): Parameters<SimilarParams>,
     ) -> Result<CallToolResult, ErrorData> {
-        let value = desk::similar(&self.parts, Some(&p.product_id), p.at.as_deref(), p.top_k.unwrap_or(10))
+        let similar = desk::similar(&self.parts, Some(&p.product_id), p.at.as_deref(), p.top_k.unwrap_or(10))
             .await
             .map_err(mcp_error)?;
+        let value = to_json(&similar);
         let count = value["matches"].as_array().map_or(0, Vec::len);
         Ok(answer(format!("{count} similar past states of {} (state at {})", p.product_id, value["state_at"]), value))
     }

@@ -1,16 +1,16 @@
 //! What readers see of an account and its swarm: snapshots built after each committed batch.
 
 use crate::order_snapshot::OrderSnapshot;
+use coinswarm_api::views::Account;
+pub use coinswarm_api::views::{Balance as BalanceView, Position as PositionView, Swarm as SwarmView};
 use coinswarm_core::exchange::{Fill, MatchingEngine};
-use coinswarm_core::market::{Currency, ProductId};
 use coinswarm_core::risk::valuation::{last_prices, value_account};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 /// An account as readers see it after the latest committed batch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct AccountView {
     pub account_id: String,
     /// Engine time of the latest event or market data.
@@ -19,43 +19,24 @@ pub struct AccountView {
     pub positions: Vec<PositionView>,
     /// Cash plus positions at their latest prices, in the quote currency.
     pub equity: Decimal,
-    #[serde(skip)]
     pub orders: OrderSnapshot,
     /// Recent fills, newest first.
-    #[serde(skip)]
     pub fills: imbl::Vector<Fill>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct BalanceView {
-    pub currency: Currency,
-    pub available: Decimal,
-    pub hold: Decimal,
-    pub total: Decimal,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PositionView {
-    pub product_id: ProductId,
-    pub size: Decimal,
-    pub average_entry_price: Decimal,
-    pub mark_price: Option<Decimal>,
-    pub unrealised_pnl: Option<Decimal>,
-    pub realised_pnl: Decimal,
-    pub fees_paid: Decimal,
-}
-
-/// The swarm's state for `GET /api/swarm` and predictions.
-#[derive(Debug, Clone, Serialize)]
-pub struct SwarmView {
-    pub product_id: ProductId,
-    pub halted: bool,
-    /// The circuit breaker: `CLOSED`, `OPEN` or `HALF_OPEN`.
-    pub breaker: &'static str,
-    pub decisions: u64,
-    pub weights: Vec<(String, f64)>,
-    /// The latest decision record (JSON), if any.
-    pub latest_decision: Option<serde_json::Value>,
+impl AccountView {
+    /// What the API answers of it: balances, positions, equity (and the execution mode, for
+    /// an answer about one account).
+    pub fn account(&self, mode: Option<&'static str>) -> Account {
+        Account {
+            account_id: self.account_id.clone(),
+            balances: self.balances.clone(),
+            equity: self.equity,
+            mode,
+            positions: self.positions.clone(),
+            time: self.time,
+        }
+    }
 }
 
 pub(super) fn view_of(
@@ -93,9 +74,10 @@ pub(super) fn view_of(
         time: engine.now(),
         balances,
         positions,
-        equity: engine.products().first().map_or(Decimal::ZERO, |product| {
-            value_account(engine, product.quote(), last_prices(engine)).equity
-        }),
+        equity: engine
+            .products()
+            .first()
+            .map_or(Decimal::ZERO, |product| value_account(engine, product.quote(), last_prices(engine)).equity),
         orders: orders.clone(),
         fills: fills.clone(),
     }

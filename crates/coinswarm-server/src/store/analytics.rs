@@ -2,20 +2,9 @@
 //! query them aggregated by time bucket, for one account or all.
 
 use super::SqlStore;
-use serde::Serialize;
 use sqlx::Row;
 
-/// One time bucket of one metric.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Bucket {
-    /// Bucket start, ms since the Unix epoch.
-    pub start: i64,
-    pub count: i64,
-    pub sum: f64,
-    pub min: f64,
-    pub max: f64,
-    pub mean: f64,
-}
+pub use coinswarm_api::views::AnalyticsBucket as Bucket;
 
 /// One numeric event, or several values of one metric and label summarised; a repeated
 /// `dedupe_key` is recorded once.

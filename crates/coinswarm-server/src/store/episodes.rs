@@ -7,15 +7,7 @@ use coinswarm_core::memory::episode::{state_from_bytes, state_to_bytes};
 use coinswarm_core::memory::{AuditRecord, Episode, Pattern};
 use sqlx::Row;
 
-/// Episodes of one product decided in one regime.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct EpisodeCount {
-    pub product_id: String,
-    pub regime: String,
-    pub episodes: u64,
-    /// With a known outcome.
-    pub resolved: u64,
-}
+pub use coinswarm_api::views::EpisodeCount;
 
 /// Where episodes and the audit log are kept.
 pub trait EpisodeStore: Send + Sync {

@@ -1,2 +1,3 @@
 pub mod browser;
+pub mod contract;
 pub mod server;

@@ -156,7 +156,8 @@ impl Drop for Server {
     }
 }
 
-/// A minimal HTTP/1.1 client: one request per connection.
+/// A minimal HTTP/1.1 client: one request per connection. Every answer is checked against
+/// the OpenAPI document ([`super::contract`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Client {
     pub addr: SocketAddr,
@@ -195,7 +196,9 @@ impl Client {
         }
         let mut response = Vec::new();
         let _ = stream.read_to_end(&mut response);
-        parse_response(&response)
+        let (status, headers, body) = parse_response(&response);
+        super::contract::check(method, path, status, &headers, &body);
+        (status, headers, body)
     }
 }
 
