@@ -147,9 +147,12 @@ fn written() -> [(&'static str, Value); 8] {
         (
             "AuditRecord",
             json!({
-                "type": "object", "required": ["time", "kind", "origin", "outcome"],
+                "type": "object", "required": ["time", "kind"],
+                "description": "An entry of the account's audit log: who placed, cancelled, halted or resumed \
+                                through the API or MCP (`external_*`, with origin, request and outcome), or what \
+                                the live venue reported (e.g. `live_balance`)",
                 "properties": {
-                    "time": millis(), "kind": {"type": "string", "pattern": "^external_"},
+                    "time": millis(), "kind": {"type": "string"},
                     "origin": {"type": "object", "required": ["channel", "key_id"], "properties": {
                         "channel": {"type": "string", "enum": ["rest", "mcp"]}, "key_id": {"type": "string"},
                         "client": {"type": "string"}, "tool": {"type": "string"}}},
