@@ -260,14 +260,15 @@ impl Swarm {
     /// halted, so indicators, regime, planner and memory see the history and the decisions
     /// are logged marked halted, but no order is sent and no position is touched.
     pub fn warm_up(&mut self, engine: &mut MatchingEngine, candles: &[Candle]) {
-        let halted = self.gate.is_halted();
+        // Past bars teach the agents, not the gate: its equity history (day start, peak,
+        // loss windows) and trading state stay as they were, so stale prices cannot refuse
+        // the first live order.
+        let gate = self.gate.clone();
         self.gate.halt();
         for candle in candles {
             self.decide_at_close(engine, candle, &[]);
         }
-        if !halted {
-            self.gate.resume();
-        }
+        self.gate = gate;
     }
 
     /// A quote: the exchange matches it, then the swarm decides at its time.
