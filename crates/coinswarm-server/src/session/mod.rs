@@ -20,11 +20,11 @@ use crate::store::{AccountLog, EpisodeStore};
 use coinswarm_core::exchange::{
     Admission, ExchangeConfig, Fill, MatchingEngine, Order, OrderConfiguration, OrderId, OrderRequest, Rejection,
 };
-use coinswarm_core::risk::valuation::{last_prices, value_account};
-use coinswarm_core::risk::{GateConfig, PreTradeGate, Refusal, TradingState, fees, notional};
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
 use coinswarm_core::market::{Candle, Currency, Product, Quote, Side};
 use coinswarm_core::memory::{EpisodeChange, Mutation, Outcome};
+use coinswarm_core::risk::valuation::{last_prices, value_account};
+use coinswarm_core::risk::{GateConfig, PreTradeGate, Refusal, TradingState, fees, notional};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
