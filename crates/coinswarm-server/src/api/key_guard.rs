@@ -206,7 +206,7 @@ mod tests {
     async fn store(name: &str) -> (SqlStore, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("coinswarm-key-guard-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir).await.unwrap();
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
         store.create_account("alice", 0).await.unwrap();
         (store, dir)
     }

@@ -233,6 +233,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::SystemClock;
     use crate::hub::Hub;
     use crate::session::{self, OrderOrigin, SessionSpec};
     use crate::store::SqlStore;
@@ -259,7 +260,7 @@ mod tests {
     async fn swarm_live(name: &str, guard: GateConfig) -> LiveRun {
         let dir = std::env::temp_dir().join(format!("coinswarm-live-session-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir).await.unwrap();
+        let store = SqlStore::open(&dir, SystemClock::shared()).await.unwrap();
         let market = generate(&SyntheticConfig::new(RegimeKind::Trending).with_bars(600).with_seed(42)).unwrap();
         let product = Product::spot(market.product_id);
         let mut config = SwarmConfig::default();
@@ -274,11 +275,12 @@ mod tests {
             initial_capital: Decimal::from(100_000),
             swarm: Some(swarm),
             max_batch: 64,
-            hub: Arc::new(Hub::new(16)),
+            hub: Arc::new(Hub::new(16, SystemClock::shared())),
             guard,
             live: Some(LiveLink { calls, balances: vec![("USD".into(), Decimal::from(100_000))] }),
+            clock: SystemClock::shared(),
         };
-        let (handle, task) = session::start(spec, store.clone(), 0, &[]).await.unwrap();
+        let (handle, task) = session::start(spec, store.clone(), &[]).await.unwrap();
         let spread = Decimal::new(5, 2);
         for candle in &market.candles {
             let end = Timestamp::from_millis(candle.start.millis() + market.granularity.millis() - 1);
