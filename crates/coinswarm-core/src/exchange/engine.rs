@@ -2,11 +2,11 @@
 //! change in the account's event log. Rules are in the [module docs](super).
 
 use super::config::{ConfigError, ExchangeConfig, Rates};
+use super::execution::{Execution, PaperExecution};
 use super::limits::{MAX_AMOUNT, MAX_PRICE, MAX_SIZE};
 use super::market_state::{Budget, MarketState};
 use super::matching::Touch;
 use super::validation::{Admission, admit};
-use super::venue::{Execution, VenueRequest};
 use crate::ledger::{Account, AccountEvent, EventKind};
 use crate::market::{Candle, Currency, Product, ProductId, Quote, TradePrint};
 use crate::order::OrderRequest;
@@ -48,9 +48,7 @@ pub struct MatchingEngine {
     /// Reused list of live order ids, so matching allocates nothing per market event.
     pub(super) scratch: Vec<OrderId>,
     /// Who executes accepted orders: this engine (paper) or an outside venue.
-    pub(super) execution: Execution,
-    /// Outbox of what the venue must be asked (venue execution only).
-    pub(super) venue_requests: Vec<VenueRequest>,
+    pub(super) execution: Box<dyn Execution>,
 }
 
 impl MatchingEngine {
@@ -67,8 +65,7 @@ impl MatchingEngine {
             now: Timestamp::default(),
             next_expiry: None,
             scratch: Vec::new(),
-            execution: Execution::Paper,
-            venue_requests: Vec::new(),
+            execution: Box::new(PaperExecution),
         })
     }
 
@@ -242,8 +239,7 @@ impl MatchingEngine {
             self.next_expiry = Some(self.next_expiry.map_or(end_time, |t| t.min(end_time)));
         }
         self.emit(EventKind::OrderAccepted { order });
-        if self.execution == Execution::Venue {
-            self.venue_requests.push(VenueRequest::Place(order_id));
+        if !self.execution.on_accepted(order_id) {
             return Ok(self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?);
         }
         let market = &self.markets[&product_id];
@@ -265,13 +261,12 @@ impl MatchingEngine {
             _ => {}
         }
         let requested = order.cancel_requested;
-        if self.execution == Execution::Venue {
+        if !self.execution.on_cancel(order_id) {
             // The venue cancels (the request recorded once, asked again on each cancel); the
             // order ends when the venue says so.
             if !requested {
                 self.emit(EventKind::OrderCancelRequested { order_id });
             }
-            self.venue_requests.push(VenueRequest::Cancel(order_id));
             return self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()));
         }
         self.emit(EventKind::OrderCancelled { order_id, reason: "Cancelled by user".to_string() });
@@ -281,7 +276,7 @@ impl MatchingEngine {
     /// Moves engine time forward (never back) and expires GTD orders whose end time is reached.
     pub fn advance_time(&mut self, now: Timestamp) {
         self.now = self.now.max(now);
-        if self.execution == Execution::Paper && self.next_expiry.is_some_and(|t| t <= self.now) {
+        if self.execution.matches_market_data() && self.next_expiry.is_some_and(|t| t <= self.now) {
             self.expire_due_orders();
         }
     }
@@ -307,7 +302,7 @@ impl MatchingEngine {
             sell: cap.zip(quote.bid_size).map(|(c, s)| c * s),
         };
         self.advance_time(quote.time);
-        if self.execution == Execution::Paper {
+        if self.execution.matches_market_data() {
             self.match_live_orders(product_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, prior, None);
         }
         Ok(())
@@ -333,7 +328,7 @@ impl MatchingEngine {
         market.last_price = Some(print.price);
         market.budget = Budget::Shared(budget);
         self.advance_time(print.time);
-        if self.execution == Execution::Paper {
+        if self.execution.matches_market_data() {
             self.match_live_orders(product_id, Touch::Print { price: print.price }, prior, None);
         }
         Ok(())
@@ -356,7 +351,7 @@ impl MatchingEngine {
             return Err(invalid("volume must be in [0, 10^12]"));
         }
         let budget = self.config.participation_cap.map(|c| c * candle.volume);
-        let idle = self.account.live_orders(product_id).is_empty() || self.execution == Execution::Venue;
+        let idle = self.account.live_orders(product_id).is_empty() || !self.execution.matches_market_data();
         let market = self.market_for_data(product_id, candle.start, true)?;
         market.budget = Budget::Shared(budget);
         if idle {

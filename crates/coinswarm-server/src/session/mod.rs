@@ -265,7 +265,7 @@ pub async fn start(
     let fresh = log.is_empty();
     let mut engine = MatchingEngine::resume(spec.exchange.clone(), account)?;
     if spec.live.is_some() {
-        engine.set_execution(coinswarm_core::exchange::Execution::Venue);
+        engine.set_execution(coinswarm_core::exchange::VenueExecution::default());
     }
     for product in &spec.products {
         engine.list_product(product.clone()).map_err(|r| anyhow::anyhow!("cannot list {}: {r}", product.product_id))?;
