@@ -32,6 +32,14 @@ pub enum MarketDataError {
     OutOfOrder { product_id: ProductId, time: Timestamp, last: Timestamp },
 }
 
+/// What [`MatchingEngine::submit_gated`] answers: the order, and whether it was placed
+/// earlier under the same `client_order_id` (then nothing was checked or recorded again).
+#[derive(Debug, Clone, Copy)]
+pub struct Submitted<'a> {
+    pub order: &'a Order,
+    pub repeated: bool,
+}
+
 /// The paper exchange for one account. See the [module docs](super) for the fill rules.
 #[derive(Debug, Clone)]
 pub struct MatchingEngine {
@@ -193,7 +201,7 @@ impl MatchingEngine {
     /// Time moves to `now` first, so GTD orders that are due expire (and release their
     /// holds) before the request is checked, even when it is then rejected.
     pub fn submit(&mut self, request: OrderRequest, now: Timestamp) -> Result<&Order, Rejection> {
-        self.submit_gated(request, now, |_, _| Ok(()))
+        self.submit_gated(request, now, |_, _| Ok(())).map(|submitted| submitted.order)
     }
 
     /// [`MatchingEngine::submit`] with a pre-trade gate: once the exchange's own checks pass,
@@ -201,17 +209,18 @@ impl MatchingEngine {
     /// expired) and may refuse it; then nothing is accepted and nothing is recorded. The
     /// order is checked once: an order the gate admitted is placed without a second
     /// validation. A repeated `client_order_id` returns the first order without asking the
-    /// gate again.
+    /// gate again, marked [`Submitted::repeated`].
     pub fn submit_gated<E: From<Rejection>>(
         &mut self,
         request: OrderRequest,
         now: Timestamp,
         gate: impl FnOnce(&Self, &OrderRequest) -> Result<(), E>,
-    ) -> Result<&Order, E> {
+    ) -> Result<Submitted<'_>, E> {
         self.advance_time(now);
         if let Some(existing) = request.client_order_id.as_deref().and_then(|id| self.account.order_by_client_id(id)) {
             let order_id = existing.order_id;
-            return Ok(self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?);
+            let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
+            return Ok(Submitted { order, repeated: true });
         }
         let admission = self.preview(&request)?;
         gate(self, &request)?;
@@ -240,14 +249,16 @@ impl MatchingEngine {
         }
         self.emit(EventKind::OrderAccepted { order });
         if !self.execution.on_accepted(order_id) {
-            return Ok(self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?);
+            let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
+            return Ok(Submitted { order, repeated: false });
         }
         let market = &self.markets[&product_id];
         if let Some(quote) = market.quote {
             let prior = market.touch_prices();
             self.match_order(order_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, prior, true);
         }
-        Ok(self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?)
+        let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
+        Ok(Submitted { order, repeated: false })
     }
 
     /// Cancels a live order at time `now` and releases its hold. Time moves first, so an

@@ -67,7 +67,7 @@ pub use crate::order::{
     Rejection, StopDirection, StopLimitGtc, TradeId, TriggerBracketGtc, TriggerStatus,
 };
 pub use config::{ConfigError, ExchangeConfig, MAX_RATE_BPS};
-pub use engine::{MarketDataError, MatchingEngine};
+pub use engine::{MarketDataError, MatchingEngine, Submitted};
 pub use execution::{Execution, PaperExecution, VenueExecution, VenueRequest};
 pub use limits::{MAX_AMOUNT, MAX_PRICE, MAX_SIZE};
 pub use validation::Admission;

@@ -516,11 +516,10 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
         match command {
             Command::Submit(request, origin, reply) => {
                 // A repeated client_order_id returns the first order, unchecked again.
-                let repeated = request
-                    .client_order_id
-                    .as_deref()
-                    .is_some_and(|id| self.engine.account().order_by_client_id(id).is_some());
-                let result = self.submit(request.clone(), now);
+                let (result, repeated) = match self.submit(request.clone(), now) {
+                    Ok((order, repeated)) => (Ok(order), repeated),
+                    Err(err) => (Err(err), false),
+                };
                 if result.is_ok() && !repeated {
                     self.gate_mut().record_order(now);
                 }
@@ -640,15 +639,17 @@ impl<L: AccountLog> Session<L> {
     /// Places an order from outside the swarm: a halted account takes none, then the
     /// exchange's rules (valid and funded?), then the pre-trade gate (is the risk allowed?)
     /// before the engine accepts it. Nothing is accepted that the gate refuses.
-    fn submit(&mut self, request: OrderRequest, now: Timestamp) -> Result<Order, SessionError> {
+    /// The order, and whether it repeats an earlier `client_order_id` (then it is the earlier
+    /// order, checked and recorded nowhere again).
+    fn submit(&mut self, request: OrderRequest, now: Timestamp) -> Result<(Order, bool), SessionError> {
         if self.gate().trading_state(now) == TradingState::Halted {
             return Err(SessionError::Blocked(Refusal::Halted));
         }
         let gate = self.swarm.as_ref().map_or(&self.own_gate, Swarm::gate);
-        let order = self.engine.submit_gated(request, now, |engine, request| {
+        let submitted = self.engine.submit_gated(request, now, |engine, request| {
             gate.check_request(engine, request, now).map_err(SessionError::from)
         })?;
-        Ok(order.clone())
+        Ok((submitted.order.clone(), submitted.repeated))
     }
 
     /// Every check [`Session::submit`] makes, placing nothing.
