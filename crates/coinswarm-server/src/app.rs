@@ -3,6 +3,7 @@
 //! drain the sessions' last batches, flush the store).
 
 use crate::api::{self, AppState, KeyGuard};
+use crate::clock::SystemClock;
 use crate::config::ServerConfig;
 use crate::feed::ReplayFeed;
 use crate::hub::Hub;
@@ -205,10 +206,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let parts = Arc::new(AppParts {
         config: config.clone(),
         store: store.clone(),
-        kv: MemoryKv::default(),
+        kv: MemoryKv::new(config.cache.max_entries, Arc::new(SystemClock)),
         board: board.clone(),
         sessions: Arc::new(Sessions::default()),
-        guard: KeyGuard::default(),
+        guard: KeyGuard::new(&config.limits, Arc::new(SystemClock)),
         hub: hub.clone(),
         http_metrics: HttpMetrics::default(),
         connections: crate::serve::admission::Admission::new(
