@@ -1,8 +1,10 @@
 //! A budget per key (an API key's requests, a client network's failed authentications):
 //! governor's GCRA rate limiter, its state held in a size-bounded table (moka, least
-//! recently used evicted first) and its time read from the server's [`Clock`].
+//! recently used evicted first) and its time read from the server's
+//! [`Clock`](coinswarm_core::time::Clock).
 
-use coinswarm_core::time::{Clock, Timestamp};
+use crate::clock::SharedClock;
+use coinswarm_core::time::Timestamp;
 use governor::clock::Clock as RateClock;
 use governor::middleware::StateInformationMiddleware;
 use governor::nanos::Nanos;
@@ -12,7 +14,6 @@ use moka::ops::compute::Op;
 use moka::policy::EvictionPolicy;
 use std::hash::Hash;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 
 /// Nanoseconds in a millisecond, the resolution of the server's clock.
 const NANOS_PER_MILLI: u64 = 1_000_000;
@@ -29,7 +30,7 @@ pub struct KeyedBudget<K: Hash + Eq + Clone + Send + Sync + 'static> {
 }
 
 impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedBudget<K> {
-    pub fn new(per_second: NonZeroU32, burst: NonZeroU32, max_keys: u64, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(per_second: NonZeroU32, burst: NonZeroU32, max_keys: u64, clock: SharedClock) -> Self {
         let quota = Quota::per_second(per_second).allow_burst(burst);
         let cells = moka::sync::Cache::builder()
             .max_capacity(max_keys)
@@ -64,10 +65,11 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedBudget<K> {
     }
 }
 
-/// The server's [`Clock`] as governor's time source: milliseconds since the epoch, counted in
-/// nanoseconds. A clock set back makes the limiter see no time pass (never a refill).
+/// The server's [`Clock`](coinswarm_core::time::Clock) as governor's time source:
+/// milliseconds since the epoch, counted in nanoseconds. A clock set back makes the limiter
+/// see no time pass (never a refill).
 #[derive(Debug, Clone)]
-struct MillisClock(Arc<dyn Clock>);
+struct MillisClock(SharedClock);
 
 impl RateClock for MillisClock {
     type Instant = Nanos;
@@ -116,6 +118,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> StateStore for BoundedState<K
 mod tests {
     use super::*;
     use coinswarm_core::time::ManualClock;
+    use std::sync::Arc;
 
     fn budget(per_second: u32, burst: u32, max_keys: u64, clock: &Arc<ManualClock>) -> KeyedBudget<String> {
         let per_second = NonZeroU32::new(per_second).unwrap();

@@ -4,18 +4,19 @@
 //! unknown from memory (no store lookup per guess), limits failed attempts per client
 //! address (429 before any lookup once spent), and keeps each key's request budget. Every
 //! table it keeps is bounded ([`MAX_REMEMBERED`] entries, least recently used forgotten
-//! first) and every time it compares comes from the [`Clock`] it is given.
+//! first) and every time it compares comes from the
+//! [`Clock`](coinswarm_core::time::Clock) it is given.
 
 use super::budget::KeyedBudget;
+use crate::clock::SharedClock;
 use crate::config::LimitsConfig;
 use crate::keys::{self, ApiKey};
 use crate::store::SqlStore;
-use coinswarm_core::time::{Clock, Timestamp};
+use coinswarm_core::time::Timestamp;
 use moka::policy::EvictionPolicy;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a verified key is trusted before the store is asked again.
@@ -42,7 +43,7 @@ pub enum Refusal {
 /// Verified keys, unknown secrets, failure budgets per address and request budgets per key.
 #[derive(Debug)]
 pub struct KeyGuard {
-    clock: Arc<dyn Clock>,
+    clock: SharedClock,
     /// How long a secret found unknown is answered from memory (`limits.unknown_key_cache_ms`).
     unknown_for_ms: i64,
     /// Secret hash → (verified at, key).
@@ -60,7 +61,7 @@ pub struct KeyGuard {
 
 impl KeyGuard {
     /// A guard enforcing `limits` (validated: every rate and burst at least 1), by `clock`.
-    pub fn new(limits: &LimitsConfig, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(limits: &LimitsConfig, clock: SharedClock) -> Self {
         let at_least_one = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
         Self {
             unknown_for_ms: i64::try_from(limits.unknown_key_cache_ms).unwrap_or(i64::MAX),
@@ -188,11 +189,12 @@ mod tests {
     use super::*;
     use crate::keys::{Scope, create_key};
     use coinswarm_core::time::ManualClock;
+    use std::sync::Arc;
 
     async fn store(name: &str) -> (SqlStore, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("coinswarm-key-guard-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir).await.unwrap();
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
         store.create_account("alice", 0).await.unwrap();
         (store, dir)
     }

@@ -659,7 +659,8 @@ mod tests {
         let slow =
             ServerConfig { stream: StreamConfig { send_timeout_ms: 0, ..StreamConfig::default() }, ..config.clone() };
         assert!(slow.validate().unwrap_err().to_string().contains("stream.send_timeout_ms"));
-        let no_cache = ServerConfig { cache: CacheConfig { max_entries: 0, ..CacheConfig::default() }, ..config.clone() };
+        let no_cache =
+            ServerConfig { cache: CacheConfig { max_entries: 0, ..CacheConfig::default() }, ..config.clone() };
         assert!(no_cache.validate().unwrap_err().to_string().contains("cache.max_entries"));
         let tiny =
             ServerConfig { stream: StreamConfig { send_buffer_bytes: 100, ..StreamConfig::default() }, ..config };

@@ -10,6 +10,7 @@ mod view;
 
 pub use live::LiveLink;
 
+use crate::clock::SharedClock;
 pub use order_origin::{OrderOrigin, OrderPreview, OrderRefusal, PreviewRejection};
 pub use view::{AccountView, BalanceView, PositionView, SwarmView};
 use view::{swarm_view, view_of};
@@ -20,11 +21,11 @@ use crate::store::{AccountLog, EpisodeStore};
 use coinswarm_core::exchange::{
     Admission, ExchangeConfig, Fill, MatchingEngine, Order, OrderConfiguration, OrderId, OrderRequest, Rejection,
 };
-use coinswarm_core::risk::valuation::{last_prices, value_account};
-use coinswarm_core::risk::{GateConfig, PreTradeGate, Refusal, TradingState, fees, notional};
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
 use coinswarm_core::market::{Candle, Currency, Product, Quote, Side};
 use coinswarm_core::memory::{EpisodeChange, Mutation, Outcome};
+use coinswarm_core::risk::valuation::{last_prices, value_account};
+use coinswarm_core::risk::{GateConfig, PreTradeGate, Refusal, TradingState, fees, notional};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
@@ -241,6 +242,8 @@ pub struct SessionSpec {
     pub guard: GateConfig,
     /// Live execution: the venue task's link (`None`: paper).
     pub live: Option<LiveLink>,
+    /// The wall clock: the account's creation, and the time of venue reports and resumes.
+    pub clock: SharedClock,
 }
 
 impl std::fmt::Debug for SessionSpec {
@@ -254,10 +257,9 @@ impl std::fmt::Debug for SessionSpec {
 pub async fn start(
     spec: SessionSpec,
     store: impl AccountLog + EpisodeStore,
-    now_ms: i64,
     last_quotes: &[Quote],
 ) -> anyhow::Result<(SessionHandle, tokio::task::JoinHandle<()>)> {
-    store.create_account(&spec.account_id, now_ms).await?;
+    store.create_account(&spec.account_id, spec.clock.now().millis()).await?;
     let log = store.load_events(&spec.account_id).await?;
     let account = Account::replay(&log)?;
     let fresh = log.is_empty();
@@ -315,6 +317,7 @@ pub async fn start(
         swarm_tx,
         latest_decision: None,
         hub: spec.hub,
+        clock: spec.clock,
         origins: Vec::new(),
         live: spec.live.as_ref().map(live::Live::new),
         live_link: spec.live,
@@ -336,6 +339,7 @@ struct Session<L: AccountLog> {
     swarm_tx: watch::Sender<Option<Arc<SwarmView>>>,
     latest_decision: Option<serde_json::Value>,
     hub: Arc<Hub>,
+    clock: SharedClock,
     /// The pre-trade gate of an account without a swarm (a swarm's account trades through
     /// the swarm's gate, built from the same limits): see [`Session::gate`].
     own_gate: PreTradeGate,
@@ -363,7 +367,7 @@ struct Later {
 impl<L: AccountLog + EpisodeStore> Session<L> {
     async fn run(mut self, mut receiver: mpsc::Receiver<Command>) {
         if let Some(link) = self.live_link.take() {
-            let now = Timestamp::from_millis(crate::app::now_ms());
+            let now = self.clock.now();
             self.resume_live(&link, now);
             if !self.finish_batch(Vec::new(), Later::default()).await {
                 return;
@@ -604,7 +608,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 later.pattern_changes.push((reply, outcome));
             }
             Command::Venue(report) => {
-                let now = now.max(Timestamp::from_millis(crate::app::now_ms()));
+                let now = now.max(self.clock.now());
                 self.apply_venue_report(report, now, replies);
             }
             Command::Similar(top_k, reply) => {

@@ -1,10 +1,10 @@
 //! The `Kv` port: a small key-value cache with per-entry time to live (Workers KV at the
 //! edge), and its embedded in-memory adapter.
 
+use crate::clock::SharedClock;
 use bytes::Bytes;
-use coinswarm_core::time::{Clock, Timestamp};
+use coinswarm_core::time::Timestamp;
 use moka::policy::EvictionPolicy;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -26,12 +26,13 @@ pub struct KvStats {
 }
 
 /// In-process [`Kv`]: a size-bounded cache (moka, least recently used evicted first) whose
-/// entries expire by the [`Clock`] it is given; an expired entry is dropped when read.
+/// entries expire by the [`Clock`](coinswarm_core::time::Clock) it is given; an expired entry
+/// is dropped when read.
 #[derive(Debug)]
 pub struct MemoryKv {
     /// Key → (expires at, value).
     entries: moka::sync::Cache<String, (Timestamp, Bytes)>,
-    clock: Arc<dyn Clock>,
+    clock: SharedClock,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -39,7 +40,7 @@ pub struct MemoryKv {
 impl MemoryKv {
     /// A cache of at most `max_entries` entries (`cache.max_entries`) whose time to live is
     /// measured by `clock`.
-    pub fn new(max_entries: u64, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(max_entries: u64, clock: SharedClock) -> Self {
         // Least recently used out first: a value just put is always admitted, so a read that
         // follows its write finds it (moka's default admission may refuse a new key).
         let entries =
@@ -84,6 +85,7 @@ impl Kv for MemoryKv {
 mod tests {
     use super::*;
     use coinswarm_core::time::ManualClock;
+    use std::sync::Arc;
 
     #[test]
     fn entries_expire_after_their_ttl_and_reads_are_counted() {
