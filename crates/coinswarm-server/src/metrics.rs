@@ -84,25 +84,27 @@ impl Default for HttpMetrics {
 impl HttpMetrics {
     /// Counts one request. `route` must be a route template or a fixed name, never a raw path.
     pub fn record(&self, route: &str, method: &'static str, status: u16, elapsed: Duration) {
-        let mut labels = RequestLabels { route: route.to_string(), method, status };
-        match self.requests.get(&labels) {
-            Some(requests) => {
-                requests.inc();
-            }
-            None => {
-                let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
-                if self.requests.get(&labels).is_none() {
-                    if *series >= MAX_SERIES {
-                        labels.route = OVERFLOW_ROUTE.to_string();
-                    }
-                    if self.requests.get(&labels).is_none() {
-                        *series += 1;
-                    }
-                }
-                self.requests.get_or_create(&labels).inc();
-            }
+        let route = self.count_request(RequestLabels { route: route.to_string(), method, status });
+        self.latency.get_or_create(&RouteLabels { route }).observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts a request under its series, or under route `overflow` when its series is new and
+    /// [`MAX_SERIES`] are held; answers the route it was counted under.
+    fn count_request(&self, mut labels: RequestLabels) -> String {
+        if let Some(requests) = self.requests.get(&labels) {
+            requests.inc();
+            return labels.route;
         }
-        self.latency.get_or_create(&RouteLabels { route: labels.route }).observe(elapsed.as_secs_f64());
+        // New series are created one at a time, so the count stays exact.
+        let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        if *series >= MAX_SERIES && self.requests.get(&labels).is_none() {
+            labels.route = OVERFLOW_ROUTE.to_string();
+        }
+        if self.requests.get(&labels).is_none() {
+            *series += 1;
+        }
+        self.requests.get_or_create(&labels).inc();
+        labels.route
     }
 
     /// The (route, method, status) series held.
