@@ -205,10 +205,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let parts = Arc::new(AppParts {
         config: config.clone(),
         store: store.clone(),
-        kv: MemoryKv::default(),
+        kv: MemoryKv::new(config.cache.max_entries, clock.clone()),
         board: board.clone(),
         sessions: Arc::new(Sessions::default()),
-        guard: KeyGuard::default(),
+        guard: KeyGuard::new(&config.limits, clock.clone()),
         hub: hub.clone(),
         http_metrics: HttpMetrics::default(),
         connections: crate::serve::admission::Admission::new(

@@ -2,7 +2,7 @@
 
 use super::AnalyticsEvent;
 use crate::clock::SharedClock;
-use crate::metrics::Histogram;
+use crate::metrics::{Histogram, latency_histogram};
 use crate::private_files;
 use anyhow::Context;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
@@ -32,12 +32,19 @@ pub struct SqlStore {
 }
 
 /// What the group commit has done, for `/metrics`.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct CommitStats {
-    /// Time of each transaction, from BEGIN to the end of COMMIT's fsync.
+    /// Time of each transaction, from BEGIN to the end of COMMIT's fsync, in seconds (shared:
+    /// a copy keeps counting).
     pub duration: Histogram,
     /// Writes committed (account batches and analytics; a transaction holds one or more).
     pub batches: u64,
+}
+
+impl Default for CommitStats {
+    fn default() -> Self {
+        Self { duration: latency_histogram(), batches: 0 }
+    }
 }
 
 /// The queue topic of post-trade work (one job per fill, keyed by account and trade id: trade
@@ -330,7 +337,7 @@ fn group_commit(
         let result = write_jobs(&mut connection, &batch, clock.now().millis()).map_err(|e| format!("{e:#}"));
         {
             let mut stats = stats.lock().unwrap_or_else(|p| p.into_inner());
-            stats.duration.observe(started.elapsed());
+            stats.duration.observe(started.elapsed().as_secs_f64());
             stats.batches += batch.len() as u64;
         }
         for job in batch.drain(..) {
