@@ -58,7 +58,6 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let peer = peer_ip(parts);
-        let limits = &state.config.limits;
         let unauthorised = |message: &str| ApiError(Failure::new(ErrorCode::Unauthorized, message));
         let Some(header) = parts.headers.get("authorization") else {
             return Err(unauthorised("missing Authorization: Bearer <key>"));
@@ -68,12 +67,7 @@ impl FromRequestParts<AppState> for Caller {
         else {
             return Err(unauthorised("the Authorization header must be 'Bearer <key>'"));
         };
-        state
-            .guard
-            .authenticate(&state.store, limits, secret, peer)
-            .await
-            .map(Caller)
-            .map_err(|refusal| ApiError(refusal_error(refusal)))
+        state.guard.authenticate(&state.store, secret, peer).await.map(Caller).map_err(|refusal| ApiError(refusal_error(refusal)))
     }
 }
 
