@@ -87,7 +87,7 @@ fn the_document_lists_every_route_and_method_the_server_serves_and_nothing_else(
     let (status, body) = server.get("/api/openapi.json", None);
     assert_eq!(status, 200);
     let served: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(served, coinswarm_api::openapi::document_json(&served["info"]["version"].as_str().unwrap()));
+    assert_eq!(served, coinswarm_api::openapi::document_json(served["info"]["version"].as_str().unwrap()));
     let paths = served["paths"].as_object().unwrap();
     assert_eq!(
         paths.len(),

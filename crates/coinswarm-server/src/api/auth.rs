@@ -67,7 +67,12 @@ impl FromRequestParts<AppState> for Caller {
         else {
             return Err(unauthorised("the Authorization header must be 'Bearer <key>'"));
         };
-        state.guard.authenticate(&state.store, secret, peer).await.map(Caller).map_err(|refusal| ApiError(refusal_error(refusal)))
+        state
+            .guard
+            .authenticate(&state.store, secret, peer)
+            .await
+            .map(Caller)
+            .map_err(|refusal| ApiError(refusal_error(refusal)))
     }
 }
 

@@ -89,13 +89,11 @@ pub fn candles(
 ) -> Result<views::Candles, Failure> {
     let product_id = listed_product(parts, product)?;
     let replayed = parts.board.granularity();
-    if let Some(asked) = granularity {
-        if validation::granularity(asked)? != replayed {
-            return Err(Failure::new(
-                ErrorCode::UnsupportedGranularity,
-                format!("the feed replays {replayed} bars; ask for that granularity"),
-            ));
-        }
+    if granularity.map(validation::granularity).transpose()?.is_some_and(|asked| asked != replayed) {
+        return Err(Failure::new(
+            ErrorCode::UnsupportedGranularity,
+            format!("the feed replays {replayed} bars; ask for that granularity"),
+        ));
     }
     let start = validation::time(start, "start", false)?.unwrap_or(i64::MIN);
     let end = validation::time(end, "end", true)?.unwrap_or(i64::MAX);
