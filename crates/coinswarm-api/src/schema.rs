@@ -226,10 +226,16 @@ pub struct AgentWeight;
 
 impl utoipa::PartialSchema for AgentWeight {
     fn schema() -> RefOr<Schema> {
-        parsed(json!({
-            "type": "array", "minItems": 2, "maxItems": 2,
-            "prefixItems": [{"type": "string", "example": "trend"}, {"type": "number", "minimum": 0, "maximum": 1}]
-        }))
+        use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, ObjectBuilder, Type};
+        let agent = ObjectBuilder::new().schema_type(Type::String).examples(["trend"]).build();
+        let weight = ObjectBuilder::new().schema_type(Type::Number).minimum(Some(0.0)).maximum(Some(1.0)).build();
+        let pair = ArrayBuilder::new()
+            .prefix_items([agent, weight])
+            .items(ArrayItems::False)
+            .min_items(Some(2))
+            .max_items(Some(2))
+            .build();
+        RefOr::T(Schema::Array(pair))
     }
 }
 
