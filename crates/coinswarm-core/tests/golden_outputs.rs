@@ -52,7 +52,10 @@ fn a_fixed_session_writes_exactly_the_golden_event_log() {
         ]
     );
     let entry = account.order_by_client_id("entry").unwrap();
-    assert_eq!((entry.filled_size, entry.filled_value, entry.total_fees), (dec!(0.25), dec!(10505.6275), dec!(63.033765)));
+    assert_eq!(
+        (entry.filled_size, entry.filled_value, entry.total_fees),
+        (dec!(0.25), dec!(10505.6275), dec!(63.033765))
+    );
     assert_eq!((account.next_seq(), account.time().millis()), (11, 1_704_088_800_000));
 }
 

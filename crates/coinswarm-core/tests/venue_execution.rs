@@ -194,5 +194,9 @@ fn a_rounding_leftover_in_the_recorded_value_is_not_a_fill() {
     let logged: Vec<&EventKind> = engine.events()[before..].iter().map(|e| &e.kind).collect();
     assert!(matches!(logged.as_slice(), [EventKind::OrderCancelled { .. }]), "only the cancel is logged: {logged:?}");
     let order = engine.account().order(order_id).unwrap();
-    assert_eq!((order.filled_size, order.filled_value), (dec!(0.05), dec!(5.01)), "the fills recorded before, unchanged");
+    assert_eq!(
+        (order.filled_size, order.filled_value),
+        (dec!(0.05), dec!(5.01)),
+        "the fills recorded before, unchanged"
+    );
 }
