@@ -458,7 +458,7 @@ mod tests {
         // Decided at the activation and after it: both count, on the pattern the state falls in.
         book.record_live(&state, 1_000, 0.02, 1_500);
         book.record_live(&state, 1_200, 0.04, 1_600);
-        let live = |id: &str| book.patterns().iter().find(|p| p.id == id).unwrap().live.clone();
+        let live = |id: &str| book.patterns().iter().find(|p| p.id == id).unwrap().live;
         assert_eq!(live(&good).count, 2);
         assert!((live(&good).mean() - 0.03).abs() < 1e-12, "{:?}", live(&good));
         assert!(book.patterns().iter().filter(|p| p.id != good).all(|p| p.live.count == 0));
