@@ -1,42 +1,48 @@
 //! Client-side rate limits: a token bucket per Coinbase bucket (public and private), so the
-//! client waits its turn instead of being answered 429.
+//! client waits its turn instead of being answered 429. The bucket is governor's GCRA limiter
+//! timed by tokio's clock, so a paused test runtime drives it.
 
-use std::time::Duration;
-use tokio::sync::Mutex;
-use tokio::time::Instant;
+use governor::clock::Clock;
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
 
 /// A token bucket: `rate` requests per second, bursts of up to `burst`.
 #[derive(Debug)]
 pub struct TokenBucket {
-    rate: f64,
-    burst: f64,
-    state: Mutex<(f64, Instant)>,
+    limiter: RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Instant>>,
 }
 
 impl TokenBucket {
+    /// `rate_per_sec` is raised to 0.001 and `burst` to 1 at least; a fractional burst is
+    /// rounded down.
     pub fn new(rate_per_sec: f64, burst: f64) -> Self {
-        let rate = rate_per_sec.max(0.001);
-        let burst = burst.max(1.0);
-        Self { rate, burst, state: Mutex::new((burst, Instant::now())) }
+        let period = Duration::from_secs_f64(1.0 / rate_per_sec.max(0.001));
+        let burst = NonZeroU32::new(burst.max(1.0).min(f64::from(u32::MAX)) as u32).unwrap_or(NonZeroU32::MIN);
+        let quota =
+            Quota::with_period(period).map_or_else(|| Quota::per_second(NonZeroU32::MAX), |q| q.allow_burst(burst));
+        Self { limiter: RateLimiter::direct_with_clock(quota, TokioClock) }
     }
 
     /// Waits until a request may go, then takes its token.
     pub async fn acquire(&self) {
-        loop {
-            let wait = {
-                let mut state = self.state.lock().await;
-                let now = Instant::now();
-                let (tokens, last) = *state;
-                let tokens = (tokens + now.duration_since(last).as_secs_f64() * self.rate).min(self.burst);
-                if tokens >= 1.0 {
-                    *state = (tokens - 1.0, now);
-                    return;
-                }
-                *state = (tokens, now);
-                Duration::from_secs_f64((1.0 - tokens) / self.rate)
-            };
-            tokio::time::sleep(wait).await;
+        while let Err(not_until) = self.limiter.check() {
+            tokio::time::sleep(not_until.wait_time_from(TokioClock.now())).await;
         }
+    }
+}
+
+/// Tokio's clock as governor's time source (it stands still while a test runtime is paused).
+#[derive(Debug, Clone, Copy, Default)]
+struct TokioClock;
+
+impl Clock for TokioClock {
+    type Instant = Instant;
+
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
     }
 }
 
@@ -47,7 +53,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_burst_goes_at_once_and_the_rest_at_the_rate() {
         let bucket = TokenBucket::new(10.0, 5.0);
-        let started = Instant::now();
+        let started = tokio::time::Instant::now();
         for _ in 0..5 {
             bucket.acquire().await;
         }
@@ -57,5 +63,15 @@ mod tests {
         }
         let elapsed = started.elapsed().as_secs_f64();
         assert!((0.99..1.01).contains(&elapsed), "ten more at 10/s take a second: {elapsed}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_bucket_waits_its_period() {
+        let bucket = TokenBucket::new(0.5, 1.0);
+        let started = tokio::time::Instant::now();
+        bucket.acquire().await;
+        bucket.acquire().await;
+        let elapsed = started.elapsed().as_secs_f64();
+        assert!((1.99..2.01).contains(&elapsed), "one every two seconds: {elapsed}");
     }
 }

@@ -3,7 +3,7 @@
 
 mod support;
 
-use coinswarm_core::exchange::{Execution, OrderRequest, OrderStatus, VenueOrderState, VenueRequest, VenueStatus};
+use coinswarm_core::exchange::{OrderRequest, OrderStatus, VenueExecution, VenueOrderState, VenueRequest, VenueStatus};
 use coinswarm_core::ledger::{Account, EventKind};
 use coinswarm_core::market::Side;
 use rust_decimal::Decimal;
@@ -12,7 +12,7 @@ use support::*;
 
 fn venue_engine() -> coinswarm_core::exchange::MatchingEngine {
     let mut engine = engine();
-    engine.set_execution(Execution::Venue);
+    engine.set_execution(VenueExecution::default());
     engine.on_quote(&quote(1, dec!(100.00), dec!(100.10))).unwrap();
     engine
 }

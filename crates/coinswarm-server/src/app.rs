@@ -3,6 +3,7 @@
 //! drain the sessions' last batches, flush the store).
 
 use crate::api::{self, AppState, KeyGuard};
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::ServerConfig;
 use crate::feed::ReplayFeed;
 use crate::hub::Hub;
@@ -45,6 +46,8 @@ pub struct AppParts {
     pub shutdown: watch::Receiver<bool>,
     /// Room for requested backtests (`mcp.max_concurrent_backtests`).
     pub backtests: Arc<tokio::sync::Semaphore>,
+    /// The wall clock every service is handed.
+    pub clock: SharedClock,
     /// The data directory's salt of order and trade ids ([`crate::order_ids`]).
     order_id_salt: u64,
     starting: tokio::sync::Mutex<()>,
@@ -68,7 +71,7 @@ impl AppParts {
         }
         let spec = self.spec(account_id, None);
         let (handle, task) =
-            session::start(spec, self.store.clone(), now_ms(), &self.board.last_quotes()).await.map_err(unavailable)?;
+            session::start(spec, self.store.clone(), &self.board.last_quotes()).await.map_err(unavailable)?;
         self.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(task);
         self.sessions.insert(handle.clone());
         Ok(Some(handle))
@@ -100,6 +103,7 @@ impl AppParts {
             hub: self.hub.clone(),
             guard: self.config.guard,
             live: None,
+            clock: self.clock.clone(),
         }
     }
 }
@@ -119,16 +123,12 @@ pub struct RunningServer {
     _owner: std::fs::File,
 }
 
-/// Milliseconds since the Unix epoch, by the wall clock (for record keeping only).
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
-
 /// Starts everything `config` describes.
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     config.validate()?;
     let owner = own_data_dir(&config.data_dir)?;
-    let store = SqlStore::open(&config.data_dir).await?;
+    let clock = SystemClock::shared();
+    let store = SqlStore::open(&config.data_dir, clock.clone()).await?;
     let live_feed = config.feed.source == crate::config::FeedSource::Coinbase;
     let series = if live_feed {
         None
@@ -200,15 +200,15 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     }
     let product = products[0].clone();
     let board = Arc::new(MarketBoard::new(products.clone(), granularity));
-    let hub = Arc::new(Hub::new(config.stream.max_batches_behind));
+    let hub = Arc::new(Hub::new(config.stream.max_batches_behind, clock.clone()));
     let (shutdown, shutdown_rx) = watch::channel(false);
     let parts = Arc::new(AppParts {
         config: config.clone(),
         store: store.clone(),
-        kv: MemoryKv::default(),
+        kv: MemoryKv::new(config.cache.max_entries, clock.clone()),
         board: board.clone(),
         sessions: Arc::new(Sessions::default()),
-        guard: KeyGuard::default(),
+        guard: KeyGuard::new(&config.limits, clock.clone()),
         hub: hub.clone(),
         http_metrics: HttpMetrics::default(),
         connections: crate::serve::admission::Admission::new(
@@ -218,14 +218,16 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         analytics: Arc::new(AnalyticsBuffer::default()),
         shutdown: shutdown_rx.clone(),
         backtests: Arc::new(tokio::sync::Semaphore::new(config.mcp.max_concurrent_backtests)),
+        clock: clock.clone(),
         order_id_salt: crate::order_ids::data_dir_salt(&store).await?,
         starting: tokio::sync::Mutex::new(()),
         session_tasks: Mutex::new(Vec::new()),
     });
 
-    let first_start = store.create_account(SWARM_ACCOUNT, now_ms()).await?;
+    let first_start = store.create_account(SWARM_ACCOUNT, clock.now().millis()).await?;
     let first_admin_key = if first_start {
-        Some(keys::create_key(&store, SWARM_ACCOUNT, &[Scope::Admin], "first admin key", now_ms()).await?)
+        let now = clock.now().millis();
+        Some(keys::create_key(&store, SWARM_ACCOUNT, &[Scope::Admin], "first admin key", now).await?)
     } else {
         None
     };
@@ -252,7 +254,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         spec.live = Some(session::LiveLink { calls, balances: balances.clone() });
         venue_calls = Some(receiver);
     }
-    let (handle, task) = session::start(spec, store.clone(), now_ms(), &[]).await?;
+    let (handle, task) = session::start(spec, store.clone(), &[]).await?;
     parts.sessions.insert(handle.clone());
     parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(task);
     if let (Some((rest, _)), Some(calls)) = (&live_rest, venue_calls) {
@@ -272,6 +274,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             order_poll: Duration::from_millis(config.live.order_poll_ms),
             balance_poll: Duration::from_millis(config.live.balance_poll_ms),
             resend_window: Duration::from_millis(config.live.resend_window_ms),
+            clock: clock.clone(),
         };
         tracing::warn!("LIVE TRADING: the swarm's orders go to Coinbase with real money");
         let venue_task = tokio::spawn(crate::live_venue::run(venue, calls, handle, shutdown_rx.clone()));
@@ -301,7 +304,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .await;
         Ok(())
     });
-    let post_trade = tokio::spawn(crate::post_trade::run(store.clone(), parts.analytics.clone(), shutdown_rx.clone()));
+    let post_trade = tokio::spawn(crate::post_trade::run(
+        store.clone(),
+        parts.analytics.clone(),
+        clock.clone(),
+        shutdown_rx.clone(),
+    ));
     parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(post_trade);
     let coalesce = Duration::from_millis(config.stream.coalesce_ms);
     let fan_out = tokio::spawn(hub.clone().run(coalesce, shutdown_rx.clone()));
@@ -319,6 +327,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
                 intrabar,
                 bar_interval: Duration::from_millis(config.feed.bar_interval_ms),
                 loop_at_end: config.feed.loop_at_end,
+                clock: clock.clone(),
             };
             tokio::spawn(crate::feed::run(replay, board, hub, parts.sessions.clone(), store, shutdown_rx))
         }
@@ -330,6 +339,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
                 granularity,
                 ws: coinswarm_coinbase::WsConfig { url: config.coinbase.ws_url.clone(), ..Default::default() },
                 rest: Some(rest),
+                clock,
             };
             tokio::spawn(crate::live_feed::run(live, board, hub, parts.sessions.clone(), shutdown_rx))
         }

@@ -1,11 +1,11 @@
 //! The candle archive: Parquet files in the object store, partitioned
 //! `candles/venue=V/product=P/granularity=G/date=YYYY-MM.parquet` (one file per month).
 
-use crate::columnar::{candles_to_parquet, read_bar_rows_from};
 use crate::store::ObjectStore;
 use anyhow::{Context, bail};
 use coinswarm_core::data::{CandleSeries, fold_rows};
 use coinswarm_core::market::{Candle, Granularity, ProductId};
+use coinswarm_data::columnar::{candles_to_parquet, read_bar_rows_from};
 use std::collections::BTreeMap;
 use std::path::Path;
 

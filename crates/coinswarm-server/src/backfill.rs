@@ -11,6 +11,7 @@ use coinswarm_core::data::CandleSeries;
 use coinswarm_core::market::{Candle, Granularity, ProductId};
 use coinswarm_core::time::Timestamp;
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 
 /// The venue name the archive files Coinbase candles under.
 pub const VENUE: &str = "coinbase";
@@ -30,21 +31,22 @@ pub struct BackfillReport {
     pub gaps: Vec<(Timestamp, Timestamp)>,
 }
 
-/// Pages `product`'s `granularity` candles from `from` to `to` (both inclusive) into the
-/// archive in `store`; `progress` hears of each page.
+/// Pages `product`'s `granularity` candles from `from` to `to` (both inclusive: `bars`)
+/// into the archive in `store`, up to the last bar ended by `now`; `progress` hears of each
+/// page.
 pub async fn backfill(
     client: &CoinbaseRest,
     store: &dyn ObjectStore,
     product: ProductId,
     granularity: Granularity,
-    from: Timestamp,
-    to: Timestamp,
+    bars: RangeInclusive<Timestamp>,
+    now: Timestamp,
     mut progress: impl FnMut(&str),
 ) -> anyhow::Result<BackfillReport> {
+    let (from, to) = bars.into_inner();
     let step = granularity.millis();
     let first = (from.millis() + step - 1).div_euclid(step) * step;
     // Only bars that have ended: the one in progress would be archived unfinished.
-    let now = Timestamp::from_millis(crate::app::now_ms());
     let end = (to.millis().div_euclid(step) * step + step).min(now.millis().div_euclid(step) * step); // exclusive
     if first >= end {
         bail!("no completed {granularity} bar starts between {from} and {to}");

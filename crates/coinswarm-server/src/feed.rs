@@ -2,6 +2,7 @@
 //! sent to every account session and the market board; the swarm decides at each bar's
 //! close. Its position is stored, so a restart resumes where it stopped.
 
+use crate::clock::SharedClock;
 use crate::hub::{Hub, StreamEvent};
 use crate::market::MarketBoard;
 use crate::registry::Sessions;
@@ -25,6 +26,8 @@ pub struct ReplayFeed {
     /// Wall-clock time per replayed bar.
     pub bar_interval: Duration,
     pub loop_at_end: bool,
+    /// Stamps each ticker with the time it is published.
+    pub clock: SharedClock,
 }
 
 /// Runs the feed until `shutdown` turns true (or the data ends without looping).
@@ -36,7 +39,7 @@ pub async fn run(
     store: impl StateStore,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let ReplayFeed { series, product, intrabar, bar_interval, loop_at_end } = feed;
+    let ReplayFeed { series, product, intrabar, bar_interval, loop_at_end, clock } = feed;
     let candles = series.candles();
     if candles.is_empty() {
         anyhow::bail!("the feed's data holds no bars");
@@ -56,7 +59,7 @@ pub async fn run(
         let quotes = intrabar_quotes(&candle, &product, series.granularity(), &intrabar)?;
         for quote in quotes {
             board.on_quote(&quote);
-            hub.publish(StreamEvent::ticker(&quote, crate::app::now_ms()));
+            hub.publish(StreamEvent::ticker(&quote, clock.now().millis()));
             for session in sessions.all() {
                 session.quote(quote).await;
             }

@@ -8,6 +8,7 @@
 //! event is serialised once, so a connection's work per batch is a filter and one write.
 //! Connections read batches at their own pace; one that falls too far behind is cut off.
 
+use crate::clock::SharedClock;
 use axum::extract::ws::Utf8Bytes;
 use coinswarm_core::market::{Candle, ProductId, Quote};
 use coinswarm_core::time::Timestamp;
@@ -125,6 +126,8 @@ struct Pending {
 
 #[derive(Debug)]
 pub struct Hub {
+    /// Stamps heartbeats with the time they are published.
+    clock: SharedClock,
     pending: Mutex<Pending>,
     wake: Notify,
     batches: broadcast::Sender<Arc<Batch>>,
@@ -133,8 +136,9 @@ pub struct Hub {
 impl Hub {
     /// A hub whose connections may fall `max_batches_behind` batches behind before they
     /// count as slow.
-    pub fn new(max_batches_behind: usize) -> Self {
+    pub fn new(max_batches_behind: usize, clock: SharedClock) -> Self {
         Self {
+            clock,
             pending: Mutex::new(Pending::default()),
             wake: Notify::new(),
             batches: broadcast::channel(max_batches_behind.max(1)).0,
@@ -211,7 +215,7 @@ impl Hub {
                 pending.tickers = held;
                 batch.events.append(&mut pending.others);
                 if heartbeat_due {
-                    batch.events.push(StreamEvent::heartbeat(pending.market_time, crate::app::now_ms()));
+                    batch.events.push(StreamEvent::heartbeat(pending.market_time, self.clock.now().millis()));
                 }
             }
             if !batch.events.is_empty() {
@@ -257,7 +261,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn quotes_within_a_window_coalesce_to_the_latest_and_candles_go_at_once() {
-        let hub = Arc::new(Hub::new(16));
+        let hub = Arc::new(Hub::new(16, crate::clock::SystemClock::shared()));
         let mut batches = hub.subscribe();
         let (_stop, shutdown) = watch::channel(false);
         tokio::spawn(hub.clone().run(Duration::from_millis(50), shutdown));
@@ -284,5 +288,33 @@ mod tests {
         assert_eq!(tickers.len(), 1, "one quote per product per window");
         assert!(tickers[0].message.contains("\"best_bid\":\"110\""), "the latest quote wins");
         assert_eq!(rest.iter().filter(|e| e.channel == Channel::Candles).count(), 10, "no candle is dropped");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn heartbeats_carry_the_time_of_the_clock_the_hub_was_handed() {
+        let clock = Arc::new(coinswarm_core::time::ManualClock::new(Timestamp::from_millis(1_700_000_000_000)));
+        let hub = Arc::new(Hub::new(16, clock.clone()));
+        let mut batches = hub.subscribe();
+        let (_stop, shutdown) = watch::channel(false);
+        tokio::spawn(hub.clone().run(Duration::from_millis(50), shutdown));
+        let published = |batch: &Batch| {
+            batch.events.iter().find(|e| e.channel == Channel::Heartbeats).map(|e| {
+                let message: Value = serde_json::from_str(&e.message).unwrap();
+                message["published_ms"].as_i64().unwrap()
+            })
+        };
+        let first = loop {
+            if let Some(ms) = published(&batches.recv().await.unwrap()) {
+                break ms;
+            }
+        };
+        assert_eq!(first, 1_700_000_000_000);
+        clock.advance(61_000);
+        let next = loop {
+            if let Some(ms) = published(&batches.recv().await.unwrap()) {
+                break ms;
+            }
+        };
+        assert_eq!(next, 1_700_000_061_000, "the next heartbeat reads the clock again");
     }
 }

@@ -15,7 +15,6 @@ pub mod app;
 pub mod archive;
 pub mod backfill;
 pub mod clock;
-pub mod columnar;
 pub mod config;
 pub mod desk;
 pub mod feed;

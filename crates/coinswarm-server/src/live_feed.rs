@@ -8,6 +8,7 @@
 //! bars from REST without trading. The stream reconnects by
 //! itself; gaps and disconnects are logged.
 
+use crate::clock::SharedClock;
 use crate::hub::{Hub, StreamEvent};
 use crate::market::MarketBoard;
 use crate::registry::Sessions;
@@ -29,6 +30,8 @@ pub struct LiveFeed {
     pub ws: WsConfig,
     /// Resynchronises books after a gap.
     pub rest: Option<Arc<coinswarm_coinbase::CoinbaseRest>>,
+    /// The wall clock: a ticker without an exchange time, publication stamps, the warm-up's end.
+    pub clock: SharedClock,
 }
 
 /// A bar being built from tickers and trades.
@@ -108,7 +111,7 @@ pub async fn run(
                 if !feed.products.iter().any(|p| p.product_id == product_id) {
                     continue;
                 }
-                let wall = Timestamp::from_millis(crate::app::now_ms());
+                let wall = feed.clock.now();
                 // Never backwards: the engine's clock only moves forward.
                 let floor = bars.building.get(&product_id).map_or(Timestamp::from_millis(0), |b| b.last_time);
                 let time = time.unwrap_or(wall).max(floor);
@@ -123,7 +126,7 @@ pub async fn run(
                     close_bar(&feed, &board, &hub, &sessions, &mut bars, product_id, building, step).await;
                 }
                 board.on_quote(&quote);
-                hub.publish(StreamEvent::ticker(&quote, crate::app::now_ms()));
+                hub.publish(StreamEvent::ticker(&quote, feed.clock.now().millis()));
                 for session in sessions.all() {
                     session.quote(quote).await;
                 }
@@ -168,7 +171,7 @@ const WARM_UP_BARS: i64 = 300;
 async fn warm_up(feed: &LiveFeed, board: &MarketBoard, sessions: &Sessions) {
     let Some(rest) = &feed.rest else { return };
     let step = feed.granularity.millis();
-    let end = crate::app::now_ms().div_euclid(step) * step;
+    let end = feed.clock.now().millis().div_euclid(step) * step;
     let start = Timestamp::from_millis(end - WARM_UP_BARS * step);
     match rest.candles(feed.swarm_product, feed.granularity, start, Timestamp::from_millis(end)).await {
         Ok(candles) => {

@@ -9,6 +9,7 @@
 //! An order Coinbase did not answer for is never given up blindly: it is looked up by its
 //! client order id first, and only an order Coinbase does not have is marked failed.
 
+use crate::clock::SharedClock;
 use crate::config::LiveConfig;
 use crate::session::SessionHandle;
 use coinswarm_coinbase::orders::{create_order_body, created_order_id, venue_state};
@@ -99,6 +100,8 @@ pub struct LiveVenue {
     pub order_poll: Duration,
     pub balance_poll: Duration,
     pub resend_window: Duration,
+    /// Ages unconfirmed orders against the resend window.
+    pub clock: SharedClock,
 }
 
 /// What the task knows of the orders it handles.
@@ -228,7 +231,7 @@ impl LiveVenue {
     async fn handle(&self, call: VenueCall, book: &mut Book, session: &SessionHandle) {
         match call {
             VenueCall::Place(order) => {
-                book.unconfirmed.insert(order.order_id, (*order.clone(), crate::app::now_ms()));
+                book.unconfirmed.insert(order.order_id, (*order.clone(), self.clock.now().millis()));
                 self.place(*order, false, book, session).await;
             }
             VenueCall::Confirm(order) => {
@@ -301,7 +304,7 @@ impl LiveVenue {
     /// Whether an unconfirmed order was first sent longer than the resend window ago.
     fn window_passed(&self, order_id: OrderId, book: &Book) -> bool {
         let first = book.unconfirmed.get(&order_id).map_or(0, |(_, at)| *at);
-        crate::app::now_ms() - first >= self.resend_window.as_millis() as i64
+        self.clock.now().millis() - first >= self.resend_window.as_millis() as i64
     }
 
     /// An order with no answer: found at Coinbase, it is followed; not found, it is sent

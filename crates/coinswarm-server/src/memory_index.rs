@@ -180,7 +180,7 @@ mod tests {
     async fn deleted_or_damaged_index_files_are_rebuilt_from_sql_with_identical_answers() {
         let dir = std::env::temp_dir().join(format!("coinswarm-memory-index-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir).await.unwrap();
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
         let (episodes, queries) = draw(2_000);
         store.record_episodes(&episodes).await.unwrap();
         let index_dir = dir.join("memory");
@@ -247,7 +247,7 @@ mod tests {
         use coinswarm_core::memory::{AuditLog, verify};
         let dir = std::env::temp_dir().join(format!("coinswarm-memory-audit-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir).await.unwrap();
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
         let mut log = AuditLog::default();
         for i in 0..4 {
             log.append(i, "proposal", format!("{{\"n\":{i}}}"));

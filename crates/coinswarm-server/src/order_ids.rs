@@ -44,11 +44,11 @@ mod tests {
     async fn each_account_gets_its_own_seed_and_a_data_directory_keeps_its_salt() {
         let dir = std::env::temp_dir().join(format!("coinswarm-order-ids-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir).await.unwrap();
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
         let salt = data_dir_salt(&store).await.unwrap();
         assert_eq!(data_dir_salt(&store).await.unwrap(), salt, "drawn once");
         store.close().await;
-        let reopened = SqlStore::open(&dir).await.unwrap();
+        let reopened = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
         assert_eq!(data_dir_salt(&reopened).await.unwrap(), salt, "kept across a restart");
         reopened.close().await;
 

@@ -3,6 +3,7 @@
 //! Idempotent: a redelivered job records nothing twice (the events are keyed by account and
 //! trade id; trade ids are unique within an account only).
 
+use crate::clock::SharedClock;
 use crate::store::{Analytics, AnalyticsBuffer, AnalyticsEvent, Job, POST_TRADE, Queue, SqlStore};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,12 +14,17 @@ const BATCH: i64 = 256;
 const LEASE_MS: i64 = 30_000;
 
 /// Also flushes `buffer` (analytics recorded on hot paths) every round and once at the end.
-pub async fn run(store: SqlStore, buffer: Arc<AnalyticsBuffer>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(
+    store: SqlStore,
+    buffer: Arc<AnalyticsBuffer>,
+    clock: SharedClock,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         if let Err(err) = buffer.flush(&store).await {
             tracing::warn!("cannot write analytics: {err:#}");
         }
-        let now = crate::app::now_ms();
+        let now = clock.now().millis();
         match store.lease(POST_TRADE, BATCH, LEASE_MS, now).await {
             Ok(jobs) => {
                 for job in jobs {
@@ -28,7 +34,7 @@ pub async fn run(store: SqlStore, buffer: Arc<AnalyticsBuffer>, mut shutdown: wa
                         }
                         Err(err) => {
                             tracing::warn!(job = job.id, "post-trade job failed: {err:#}");
-                            let _ = store.fail(&job, &format!("{err:#}"), crate::app::now_ms()).await;
+                            let _ = store.fail(&job, &format!("{err:#}"), clock.now().millis()).await;
                         }
                     }
                 }

@@ -18,7 +18,7 @@ fn scratch(name: &str) -> std::path::PathBuf {
 fn with_store(dir: &std::path::Path, work: impl AsyncFnOnce(&SqlStore)) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let store = SqlStore::open(dir).await.unwrap();
+        let store = SqlStore::open(dir, coinswarm_server::clock::SystemClock::shared()).await.unwrap();
         work(&store).await;
         store.close().await;
     });

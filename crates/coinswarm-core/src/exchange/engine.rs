@@ -2,11 +2,11 @@
 //! change in the account's event log. Rules are in the [module docs](super).
 
 use super::config::{ConfigError, ExchangeConfig, Rates};
+use super::execution::{Execution, PaperExecution};
 use super::limits::{MAX_AMOUNT, MAX_PRICE, MAX_SIZE};
 use super::market_state::{Budget, MarketState};
 use super::matching::Touch;
 use super::validation::{Admission, admit};
-use super::venue::{Execution, VenueRequest};
 use crate::ledger::{Account, AccountEvent, EventKind};
 use crate::market::{Candle, Currency, Product, ProductId, Quote, TradePrint};
 use crate::order::OrderRequest;
@@ -32,6 +32,14 @@ pub enum MarketDataError {
     OutOfOrder { product_id: ProductId, time: Timestamp, last: Timestamp },
 }
 
+/// What [`MatchingEngine::submit_gated`] answers: the order, and whether it was placed
+/// earlier under the same `client_order_id` (then nothing was checked or recorded again).
+#[derive(Debug, Clone, Copy)]
+pub struct Submitted<'a> {
+    pub order: &'a Order,
+    pub repeated: bool,
+}
+
 /// The paper exchange for one account. See the [module docs](super) for the fill rules.
 #[derive(Debug, Clone)]
 pub struct MatchingEngine {
@@ -48,9 +56,7 @@ pub struct MatchingEngine {
     /// Reused list of live order ids, so matching allocates nothing per market event.
     pub(super) scratch: Vec<OrderId>,
     /// Who executes accepted orders: this engine (paper) or an outside venue.
-    pub(super) execution: Execution,
-    /// Outbox of what the venue must be asked (venue execution only).
-    pub(super) venue_requests: Vec<VenueRequest>,
+    pub(super) execution: Box<dyn Execution>,
 }
 
 impl MatchingEngine {
@@ -67,8 +73,7 @@ impl MatchingEngine {
             now: Timestamp::default(),
             next_expiry: None,
             scratch: Vec::new(),
-            execution: Execution::Paper,
-            venue_requests: Vec::new(),
+            execution: Box::new(PaperExecution),
         })
     }
 
@@ -196,7 +201,7 @@ impl MatchingEngine {
     /// Time moves to `now` first, so GTD orders that are due expire (and release their
     /// holds) before the request is checked, even when it is then rejected.
     pub fn submit(&mut self, request: OrderRequest, now: Timestamp) -> Result<&Order, Rejection> {
-        self.submit_gated(request, now, |_, _| Ok(()))
+        self.submit_gated(request, now, |_, _| Ok(())).map(|submitted| submitted.order)
     }
 
     /// [`MatchingEngine::submit`] with a pre-trade gate: once the exchange's own checks pass,
@@ -204,17 +209,18 @@ impl MatchingEngine {
     /// expired) and may refuse it; then nothing is accepted and nothing is recorded. The
     /// order is checked once: an order the gate admitted is placed without a second
     /// validation. A repeated `client_order_id` returns the first order without asking the
-    /// gate again.
+    /// gate again, marked [`Submitted::repeated`].
     pub fn submit_gated<E: From<Rejection>>(
         &mut self,
         request: OrderRequest,
         now: Timestamp,
         gate: impl FnOnce(&Self, &OrderRequest) -> Result<(), E>,
-    ) -> Result<&Order, E> {
+    ) -> Result<Submitted<'_>, E> {
         self.advance_time(now);
         if let Some(existing) = request.client_order_id.as_deref().and_then(|id| self.account.order_by_client_id(id)) {
             let order_id = existing.order_id;
-            return Ok(self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?);
+            let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
+            return Ok(Submitted { order, repeated: true });
         }
         let admission = self.preview(&request)?;
         gate(self, &request)?;
@@ -242,16 +248,17 @@ impl MatchingEngine {
             self.next_expiry = Some(self.next_expiry.map_or(end_time, |t| t.min(end_time)));
         }
         self.emit(EventKind::OrderAccepted { order });
-        if self.execution == Execution::Venue {
-            self.venue_requests.push(VenueRequest::Place(order_id));
-            return Ok(self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?);
+        if !self.execution.on_accepted(order_id) {
+            let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
+            return Ok(Submitted { order, repeated: false });
         }
         let market = &self.markets[&product_id];
         if let Some(quote) = market.quote {
             let prior = market.touch_prices();
             self.match_order(order_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, prior, true);
         }
-        Ok(self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?)
+        let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
+        Ok(Submitted { order, repeated: false })
     }
 
     /// Cancels a live order at time `now` and releases its hold. Time moves first, so an
@@ -265,13 +272,12 @@ impl MatchingEngine {
             _ => {}
         }
         let requested = order.cancel_requested;
-        if self.execution == Execution::Venue {
+        if !self.execution.on_cancel(order_id) {
             // The venue cancels (the request recorded once, asked again on each cancel); the
             // order ends when the venue says so.
             if !requested {
                 self.emit(EventKind::OrderCancelRequested { order_id });
             }
-            self.venue_requests.push(VenueRequest::Cancel(order_id));
             return self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()));
         }
         self.emit(EventKind::OrderCancelled { order_id, reason: "Cancelled by user".to_string() });
@@ -281,7 +287,7 @@ impl MatchingEngine {
     /// Moves engine time forward (never back) and expires GTD orders whose end time is reached.
     pub fn advance_time(&mut self, now: Timestamp) {
         self.now = self.now.max(now);
-        if self.execution == Execution::Paper && self.next_expiry.is_some_and(|t| t <= self.now) {
+        if self.execution.matches_market_data() && self.next_expiry.is_some_and(|t| t <= self.now) {
             self.expire_due_orders();
         }
     }
@@ -307,7 +313,7 @@ impl MatchingEngine {
             sell: cap.zip(quote.bid_size).map(|(c, s)| c * s),
         };
         self.advance_time(quote.time);
-        if self.execution == Execution::Paper {
+        if self.execution.matches_market_data() {
             self.match_live_orders(product_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, prior, None);
         }
         Ok(())
@@ -333,7 +339,7 @@ impl MatchingEngine {
         market.last_price = Some(print.price);
         market.budget = Budget::Shared(budget);
         self.advance_time(print.time);
-        if self.execution == Execution::Paper {
+        if self.execution.matches_market_data() {
             self.match_live_orders(product_id, Touch::Print { price: print.price }, prior, None);
         }
         Ok(())
@@ -356,7 +362,7 @@ impl MatchingEngine {
             return Err(invalid("volume must be in [0, 10^12]"));
         }
         let budget = self.config.participation_cap.map(|c| c * candle.volume);
-        let idle = self.account.live_orders(product_id).is_empty() || self.execution == Execution::Venue;
+        let idle = self.account.live_orders(product_id).is_empty() || !self.execution.matches_market_data();
         let market = self.market_for_data(product_id, candle.start, true)?;
         market.budget = Budget::Shared(budget);
         if idle {

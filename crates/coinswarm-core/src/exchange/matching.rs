@@ -56,7 +56,7 @@ impl Touch {
 pub(crate) type PriorTouch = Option<(Decimal, Decimal)>;
 
 /// How one execution attempt ended.
-enum Execution {
+enum FillAttempt {
     Complete,
     /// Part or none of the order filled; `reason` says what stopped the rest.
     Incomplete {
@@ -208,7 +208,7 @@ impl MatchingEngine {
     /// Executes a market order once; whatever cannot fill now is cancelled (IOC) or, if
     /// nothing filled for any reason but missing volume, the order fails.
     fn execute_immediate_or_cancel(&mut self, order_id: OrderId, price: Decimal) {
-        if let Execution::Incomplete { reason } = self.execute(order_id, price, Liquidity::Taker) {
+        if let FillAttempt::Incomplete { reason } = self.execute(order_id, price, Liquidity::Taker) {
             let filled_nothing = self.account.order(order_id).is_some_and(|o| o.filled_size.is_zero());
             if filled_nothing && !reason.starts_with("no volume") {
                 self.emit(EventKind::OrderFailed { order_id, reason });
@@ -220,9 +220,9 @@ impl MatchingEngine {
 
     /// Fills as much of the order as the participation budget, the product limits and the
     /// account allow, at `price`.
-    fn execute(&mut self, order_id: OrderId, price: Decimal, liquidity: Liquidity) -> Execution {
+    fn execute(&mut self, order_id: OrderId, price: Decimal, liquidity: Liquidity) -> FillAttempt {
         let Some(order) = self.account.order(order_id) else {
-            return Execution::Incomplete { reason: "unknown order".to_string() };
+            return FillAttempt::Incomplete { reason: "unknown order".to_string() };
         };
         let market = &self.markets[&order.product_id];
         let product = &market.product;
@@ -248,7 +248,7 @@ impl MatchingEngine {
             (None, _) => Decimal::ZERO,
         };
         if !is_positive(wanted) || (order.filled_size.is_zero() && wanted < product.base_min_size) {
-            return Execution::Incomplete {
+            return FillAttempt::Incomplete {
                 reason: format!("quote_size too small to trade the product minimum size at {price}"),
             };
         }
@@ -280,7 +280,7 @@ impl MatchingEngine {
             fee = notional * rate;
         }
         if !is_positive(size) {
-            return Execution::Incomplete { reason };
+            return FillAttempt::Incomplete { reason };
         }
         let fill = Fill {
             trade_id: TradeId(self.next_uuid()),
@@ -298,10 +298,10 @@ impl MatchingEngine {
         }
         if size == wanted {
             self.emit(EventKind::OrderFilled { fill });
-            Execution::Complete
+            FillAttempt::Complete
         } else {
             self.emit(EventKind::OrderPartiallyFilled { fill });
-            Execution::Incomplete { reason }
+            FillAttempt::Incomplete { reason }
         }
     }
 

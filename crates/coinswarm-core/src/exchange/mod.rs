@@ -45,7 +45,7 @@
 //!   shared by both sides for a trade print or a candle.
 //! - **Prices** moved by slippage are rounded to the quote increment against the trader (buy
 //!   up, sell down); sizes computed from a quote amount are rounded down to the base increment.
-//! - **Venue execution** ([`Execution::Venue`], for live trading): orders are checked and
+//! - **Venue execution** ([`VenueExecution`], for live trading): orders are checked and
 //!   their funds held exactly as above, but the engine matches nothing; it asks an outside
 //!   venue to place or cancel them ([`VenueRequest`]) and records what the venue reports
 //!   ([`MatchingEngine::venue_update`]).
@@ -54,6 +54,7 @@
 
 mod config;
 mod engine;
+mod execution;
 mod limits;
 mod market_state;
 mod matching;
@@ -66,7 +67,8 @@ pub use crate::order::{
     Rejection, StopDirection, StopLimitGtc, TradeId, TriggerBracketGtc, TriggerStatus,
 };
 pub use config::{ConfigError, ExchangeConfig, MAX_RATE_BPS};
-pub use engine::{MarketDataError, MatchingEngine};
+pub use engine::{MarketDataError, MatchingEngine, Submitted};
+pub use execution::{Execution, PaperExecution, VenueExecution, VenueRequest};
 pub use limits::{MAX_AMOUNT, MAX_PRICE, MAX_SIZE};
 pub use validation::Admission;
-pub use venue::{Execution, VenueOrderState, VenueRequest, VenueStatus, VenueUpdate};
+pub use venue::{VenueOrderState, VenueStatus, VenueUpdate};

@@ -6,6 +6,7 @@
 //! computed the same way as on paper.
 
 use super::engine::MatchingEngine;
+use super::execution::{Execution, VenueRequest};
 use crate::ledger::EventKind;
 use crate::market::{Currency, Side};
 use crate::order::OrderConfiguration;
@@ -18,27 +19,6 @@ use serde::{Deserialize, Serialize};
 
 /// The largest difference in recorded value taken for rounding rather than a fill.
 const ROUNDING_LEFTOVER: Decimal = Decimal::from_parts(1, 0, 0, false, 12);
-
-/// Who executes accepted orders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Execution {
-    /// The engine matches orders against market data (backtests, paper trading).
-    #[default]
-    Paper,
-    /// An outside venue executes them; market data only moves prices and the clock.
-    Venue,
-}
-
-/// What the engine's owner must ask the venue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VenueRequest {
-    /// Place this accepted order (its `order_id` is the venue's client order id, so a
-    /// repeated request cannot place it twice).
-    Place(OrderId),
-    /// Cancel this order; it stays live until the venue reports it ended.
-    Cancel(OrderId),
-}
 
 /// An order's status at the venue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,18 +60,19 @@ pub struct VenueUpdate {
 }
 
 impl MatchingEngine {
-    /// Makes an outside venue execute every order accepted from now on (see the module docs).
-    pub fn set_execution(&mut self, execution: Execution) {
-        self.execution = execution;
+    /// Has `execution` execute every order accepted from now on (see [`Execution`]).
+    pub fn set_execution(&mut self, execution: impl Execution + 'static) {
+        self.execution = Box::new(execution);
     }
 
-    pub fn execution(&self) -> Execution {
-        self.execution
+    /// Who executes the orders this engine accepts.
+    pub fn execution(&self) -> &dyn Execution {
+        self.execution.as_ref()
     }
 
     /// Hands over what the venue must be asked, oldest first.
     pub fn drain_venue_requests(&mut self) -> Vec<VenueRequest> {
-        std::mem::take(&mut self.venue_requests)
+        self.execution.drain_requests()
     }
 
     /// Records the venue's own id for a live order.

@@ -19,7 +19,7 @@ pub struct DecisionContext<'a> {
 /// A specialised voter. `observe` folds each market event into the agent's indicators
 /// (O(1), no allocation); `vote` reads that state and returns a vote, or `None` to abstain
 /// (not warmed up, or no opinion) — abstainers do not count in the committee's denominator.
-pub trait Agent: std::fmt::Debug {
+pub trait Agent: std::fmt::Debug + std::any::Any {
     fn kind(&self) -> AgentKind;
     fn observe(&mut self, observation: &Observation);
     fn vote(&self, context: &DecisionContext<'_>) -> Option<Vote>;

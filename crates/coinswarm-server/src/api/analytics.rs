@@ -66,7 +66,7 @@ pub async fn query(
     let bucket = bucket_ms(bucket_text).ok_or_else(|| {
         ApiError::bad_request("INVALID_BUCKET", format!("bucket '{bucket_text}': e.g. 1s, 1m, 1h, 1d"))
     })?;
-    let now = crate::app::now_ms();
+    let now = state.0.clock.now().millis();
     let time = |text: &Option<String>, default: i64, end: bool| -> Result<i64, ApiError> {
         match text {
             None => Ok(default),

@@ -66,7 +66,6 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let peer = peer_ip(parts);
-        let limits = &state.config.limits;
         let unauthorised = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message);
         let Some(header) = parts.headers.get("authorization") else {
             return Err(unauthorised("missing Authorization: Bearer <key>"));
@@ -76,7 +75,7 @@ impl FromRequestParts<AppState> for Caller {
         else {
             return Err(unauthorised("the Authorization header must be 'Bearer <key>'"));
         };
-        state.guard.authenticate(&state.store, limits, secret, peer).await.map(Caller).map_err(refusal_error)
+        state.guard.authenticate(&state.store, secret, peer).await.map(Caller).map_err(refusal_error)
     }
 }
 

@@ -2,23 +2,30 @@
 //! and the stream's `fills` subscriptions alike. It remembers verified keys for a few
 //! seconds (a revocation takes effect within [`KEY_CACHE`]), answers a secret just found
 //! unknown from memory (no store lookup per guess), limits failed attempts per client
-//! address (429 before any lookup once spent), and keeps each key's request budget.
+//! address (429 before any lookup once spent), and keeps each key's request budget. Every
+//! table it keeps is bounded ([`MAX_REMEMBERED`] entries, least recently used forgotten
+//! first) and every time it compares comes from the
+//! [`Clock`](coinswarm_core::time::Clock) it is given.
 
+use super::budget::KeyedBudget;
+use crate::clock::SharedClock;
 use crate::config::LimitsConfig;
 use crate::keys::{self, ApiKey};
 use crate::store::SqlStore;
-use std::collections::HashMap;
+use coinswarm_core::time::Timestamp;
+use moka::policy::EvictionPolicy;
+use std::hash::Hash;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::time::Duration;
 
 /// How long a verified key is trusted before the store is asked again.
 pub const KEY_CACHE: Duration = Duration::from_secs(5);
 
-/// Most unknown secrets, and most client addresses with failures, remembered at once: each
-/// map is pruned of stale entries when it reaches this, and emptied if that is not enough, so
-/// no stream of invented secrets or addresses grows memory without bound.
-const MAX_REMEMBERED: usize = 10_000;
+/// Most verified keys, unknown secrets, client addresses with failures and keys with request
+/// budgets remembered at once, each: past it the least recently used is forgotten, so no
+/// stream of invented secrets or addresses grows memory without bound.
+pub const MAX_REMEMBERED: u64 = 10_000;
 
 /// Why a caller was not let in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,127 +41,135 @@ pub enum Refusal {
 }
 
 /// Verified keys, unknown secrets, failure budgets per address and request budgets per key.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct KeyGuard {
+    clock: SharedClock,
+    /// How long a secret found unknown is answered from memory (`limits.unknown_key_cache_ms`).
+    unknown_for_ms: i64,
     /// Secret hash → (verified at, key).
-    verified: Mutex<HashMap<String, (Instant, ApiKey)>>,
+    verified: moka::sync::Cache<String, (Timestamp, ApiKey)>,
     /// Secret hash → when it was found unknown.
-    unknown: Mutex<HashMap<String, Instant>>,
-    /// Client address → (failures it may still make, last refill).
-    failures: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-    /// Key id → (requests it may still make, last refill).
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    unknown: moka::sync::Cache<String, Timestamp>,
+    /// Failed authentications per client network (`limits.auth_failures_per_second`,
+    /// `limits.auth_failure_burst`).
+    failures: KeyedBudget<IpAddr>,
+    /// Client network → when its next failure is allowed, once its failure budget is spent.
+    spent: moka::sync::Cache<IpAddr, Timestamp>,
+    /// Requests per key id (`limits.requests_per_second`, `limits.burst`).
+    requests: KeyedBudget<String>,
 }
 
 impl KeyGuard {
+    /// A guard enforcing `limits` (validated: every rate and burst at least 1), by `clock`.
+    pub fn new(limits: &LimitsConfig, clock: SharedClock) -> Self {
+        let at_least_one = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+        Self {
+            unknown_for_ms: i64::try_from(limits.unknown_key_cache_ms).unwrap_or(i64::MAX),
+            verified: bounded_table(),
+            unknown: bounded_table(),
+            failures: KeyedBudget::new(
+                at_least_one(limits.auth_failures_per_second),
+                at_least_one(limits.auth_failure_burst),
+                MAX_REMEMBERED,
+                clock.clone(),
+            ),
+            spent: bounded_table(),
+            requests: KeyedBudget::new(
+                at_least_one(limits.requests_per_second),
+                at_least_one(limits.burst),
+                MAX_REMEMBERED,
+                clock.clone(),
+            ),
+            clock,
+        }
+    }
+
     /// The live key behind `secret`, presented from `peer` (none on stdio), charged one
     /// request of its budget.
-    pub async fn authenticate(
-        &self,
-        store: &SqlStore,
-        limits: &LimitsConfig,
-        secret: &str,
-        peer: Option<IpAddr>,
-    ) -> Result<ApiKey, Refusal> {
-        let key = self.identify(store, limits, secret, peer).await?;
-        take_token(&self.buckets, key.id.clone(), limits.requests_per_second as f64, limits.burst as f64)
-            .map_err(|retry_after_secs| Refusal::RateLimited { retry_after_secs })?;
+    pub async fn authenticate(&self, store: &SqlStore, secret: &str, peer: Option<IpAddr>) -> Result<ApiKey, Refusal> {
+        let key = self.identify(store, secret, peer).await?;
+        self.requests
+            .take(&key.id)
+            .map_err(|back| Refusal::RateLimited { retry_after_secs: self.requests.seconds_until(back) })?;
         Ok(key)
     }
 
     /// The live key behind `secret`, without charging its request budget (a long-lived
     /// subscription checking its key again).
-    pub async fn identify(
-        &self,
-        store: &SqlStore,
-        limits: &LimitsConfig,
-        secret: &str,
-        peer: Option<IpAddr>,
-    ) -> Result<ApiKey, Refusal> {
+    pub async fn identify(&self, store: &SqlStore, secret: &str, peer: Option<IpAddr>) -> Result<ApiKey, Refusal> {
         // A key verified moments ago passes even from an address that failed too often (a
         // proxy or NAT shares one address among many clients).
         let hash = keys::hash_secret(secret);
-        if let Some(key) = self.cached(&hash) {
+        let now = self.clock.now();
+        let key_cache_ms = i64::try_from(KEY_CACHE.as_millis()).unwrap_or(i64::MAX);
+        if let Some((at, key)) = self.verified.get(&hash)
+            && now.millis() - at.millis() < key_cache_ms
+        {
             return Ok(key);
         }
         if let Some(peer) = peer
-            && let Some(retry_after_secs) = self.failures_spent(peer, limits)
+            && let Some(retry_after_secs) = self.failures_spent(client_network(peer), now)
         {
             return Err(Refusal::TooManyFailures { retry_after_secs });
         }
-        let unknown_for = Duration::from_millis(limits.unknown_key_cache_ms);
-        let known_unknown = {
-            let unknown = self.unknown.lock().unwrap_or_else(|p| p.into_inner());
-            unknown.get(&hash).is_some_and(|at| at.elapsed() < unknown_for)
-        };
-        if known_unknown {
-            self.fail(peer, limits);
+        if self.unknown.get(&hash).is_some_and(|at| now.millis() - at.millis() < self.unknown_for_ms) {
+            self.fail(peer);
             return Err(Refusal::UnknownKey);
         }
         match keys::verify(store, secret).await {
             Ok(Some(key)) => {
-                let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
-                if verified.len() >= MAX_REMEMBERED {
-                    verified.retain(|_, (at, _)| at.elapsed() < KEY_CACHE);
-                }
-                verified.insert(hash, (Instant::now(), key.clone()));
+                self.verified.insert(hash, (self.clock.now(), key.clone()));
                 Ok(key)
             }
             Ok(None) => {
-                let mut unknown = self.unknown.lock().unwrap_or_else(|p| p.into_inner());
-                if unknown.len() >= MAX_REMEMBERED {
-                    unknown.retain(|_, at| at.elapsed() < unknown_for);
-                    if unknown.len() >= MAX_REMEMBERED {
-                        unknown.clear();
-                    }
-                }
-                unknown.insert(hash, Instant::now());
-                drop(unknown);
-                self.fail(peer, limits);
+                self.unknown.insert(hash, self.clock.now());
+                self.fail(peer);
                 Err(Refusal::UnknownKey)
             }
             Err(err) => Err(Refusal::Unavailable(format!("cannot check the key: {err:#}"))),
         }
     }
 
-    fn cached(&self, hash: &str) -> Option<ApiKey> {
-        let verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
-        verified.get(hash).filter(|(at, _)| at.elapsed() < KEY_CACHE).map(|(_, key)| key.clone())
+    /// Seconds until `network` may fail again, when its failure budget is spent.
+    fn failures_spent(&self, network: IpAddr, now: Timestamp) -> Option<u64> {
+        let back = self.spent.get(&network).filter(|back| *back > now)?;
+        Some(self.failures.seconds_until(back))
     }
 
-    /// Seconds until `peer` may fail again, when its failure budget is spent.
-    fn failures_spent(&self, peer: IpAddr, limits: &LimitsConfig) -> Option<u64> {
-        let peer = client_network(peer);
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let (tokens, _) =
-            refill(&mut failures, peer, limits.auth_failures_per_second as f64, limits.auth_failure_burst as f64)?;
-        (tokens < 1.0).then(|| ((1.0 - tokens) / limits.auth_failures_per_second as f64).ceil().max(1.0) as u64)
-    }
-
-    fn fail(&self, peer: Option<IpAddr>, limits: &LimitsConfig) {
+    /// Charges a failed attempt to `peer`'s network; the failure that spends its budget
+    /// locks it out until a failure is allowed again.
+    fn fail(&self, peer: Option<IpAddr>) {
         let Some(peer) = peer else { return };
-        let rate = limits.auth_failures_per_second as f64;
-        let burst = limits.auth_failure_burst as f64;
-        let peer = client_network(peer);
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.len() >= MAX_REMEMBERED && !failures.contains_key(&peer) {
-            // Addresses whose budget has refilled are no different from new ones; if none
-            // has, the one with the most budget left gives its place (never a clear-out, which
-            // would hand every spent address a fresh budget).
-            let now = Instant::now();
-            let left = |(tokens, last): &(f64, Instant)| *tokens + now.duration_since(*last).as_secs_f64() * rate;
-            failures.retain(|_, entry| left(entry) < burst);
-            if failures.len() >= MAX_REMEMBERED
-                && let Some(most) = failures.iter().max_by(|a, b| left(a.1).total_cmp(&left(b.1))).map(|(ip, _)| *ip)
-            {
-                failures.remove(&most);
-            }
+        let network = client_network(peer);
+        let spent_until = match self.failures.take(&network) {
+            // The last unit just went: ask when the next is back (an empty budget answers
+            // without taking anything).
+            Ok(0) => self.failures.take(&network).err(),
+            Ok(_) => None,
+            Err(back) => Some(back),
+        };
+        if let Some(back) = spent_until {
+            self.spent.insert(network, back);
         }
-        let entry = failures.entry(peer).or_insert((burst, Instant::now()));
-        let now = Instant::now();
-        entry.0 = (entry.0 + now.duration_since(entry.1).as_secs_f64() * rate).min(burst) - 1.0;
-        entry.1 = now;
     }
+
+    /// Entries held across the guard's tables (after pending evictions are applied).
+    pub fn remembered(&self) -> u64 {
+        self.verified.run_pending_tasks();
+        self.unknown.run_pending_tasks();
+        self.spent.run_pending_tasks();
+        self.verified.entry_count()
+            + self.unknown.entry_count()
+            + self.spent.entry_count()
+            + self.failures.keys()
+            + self.requests.keys()
+    }
+}
+
+/// A table of at most [`MAX_REMEMBERED`] entries, least recently used forgotten first (every
+/// new entry is admitted).
+fn bounded_table<K: Hash + Eq + Send + Sync + 'static, V: Clone + Send + Sync + 'static>() -> moka::sync::Cache<K, V> {
+    moka::sync::Cache::builder().max_capacity(MAX_REMEMBERED).eviction_policy(EvictionPolicy::lru()).build()
 }
 
 /// The unit failures are counted by: an IPv4 address, or an IPv6 /64 (one host's usual
@@ -169,59 +184,38 @@ fn client_network(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The budget of `id` brought up to now, if it has one.
-fn refill<K: std::hash::Hash + Eq>(
-    buckets: &mut HashMap<K, (f64, Instant)>,
-    id: K,
-    rate: f64,
-    burst: f64,
-) -> Option<(f64, Instant)> {
-    let (tokens, last) = buckets.get_mut(&id)?;
-    let now = Instant::now();
-    *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(burst);
-    *last = now;
-    Some((*tokens, *last))
-}
-
-/// Takes one token from `id`'s bucket; on an empty bucket, the seconds until one is back.
-fn take_token(buckets: &Mutex<HashMap<String, (f64, Instant)>>, id: String, rate: f64, burst: f64) -> Result<(), u64> {
-    let mut buckets = buckets.lock().unwrap_or_else(|p| p.into_inner());
-    let now = Instant::now();
-    let (tokens, last) = buckets.entry(id).or_insert((burst, now));
-    *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(burst);
-    *last = now;
-    if *tokens >= 1.0 {
-        *tokens -= 1.0;
-        Ok(())
-    } else {
-        Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::keys::{Scope, create_key};
+    use coinswarm_core::time::ManualClock;
+    use std::sync::Arc;
 
     async fn store(name: &str) -> (SqlStore, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("coinswarm-key-guard-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir).await.unwrap();
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
         store.create_account("alice", 0).await.unwrap();
         (store, dir)
+    }
+
+    fn clock() -> Arc<ManualClock> {
+        Arc::new(ManualClock::new(Timestamp(1_700_000_000_000)))
     }
 
     #[tokio::test]
     async fn an_unknown_secret_is_refused_from_memory_until_its_cache_time_passes() {
         let (store, dir) = store("unknown").await;
-        let guard = KeyGuard::default();
-        let limits = LimitsConfig { unknown_key_cache_ms: 300, ..LimitsConfig::default() };
-        assert_eq!(guard.identify(&store, &limits, "csk_guess", None).await, Err(Refusal::UnknownKey));
+        let clock = clock();
+        let guard =
+            KeyGuard::new(&LimitsConfig { unknown_key_cache_ms: 300, ..LimitsConfig::default() }, clock.clone());
+        assert_eq!(guard.identify(&store, "csk_guess", None).await, Err(Refusal::UnknownKey));
         // With the store closed, a lookup would fail: the second answer comes from memory.
         store.close().await;
-        assert_eq!(guard.identify(&store, &limits, "csk_guess", None).await, Err(Refusal::UnknownKey));
-        tokio::time::sleep(Duration::from_millis(350)).await;
-        let looked_up = guard.identify(&store, &limits, "csk_guess", None).await;
+        clock.advance(299);
+        assert_eq!(guard.identify(&store, "csk_guess", None).await, Err(Refusal::UnknownKey));
+        clock.advance(1);
+        let looked_up = guard.identify(&store, "csk_guess", None).await;
         assert!(
             matches!(looked_up, Err(Refusal::Unavailable(_))),
             "after the cache time, the store is asked: {looked_up:?}"
@@ -232,29 +226,75 @@ mod tests {
     #[tokio::test]
     async fn an_address_out_of_failures_is_refused_before_any_lookup_but_a_recent_key_passes() {
         let (store, dir) = store("failures").await;
-        let guard = KeyGuard::default();
+        let clock = clock();
         let limits = LimitsConfig { auth_failure_burst: 3, auth_failures_per_second: 1, ..LimitsConfig::default() };
+        let guard = KeyGuard::new(&limits, clock.clone());
         let key = create_key(&store, "alice", &[Scope::Read], "test", 0).await.unwrap();
         let shared: IpAddr = "10.1.1.1".parse().unwrap();
-        guard.identify(&store, &limits, &key.secret, Some(shared)).await.unwrap();
+        guard.identify(&store, &key.secret, Some(shared)).await.unwrap();
         for i in 0..3 {
             let guess = format!("csk_guess_{i}");
-            assert_eq!(guard.identify(&store, &limits, &guess, Some(shared)).await, Err(Refusal::UnknownKey));
+            assert_eq!(guard.identify(&store, &guess, Some(shared)).await, Err(Refusal::UnknownKey));
         }
-        let refused = guard.identify(&store, &limits, "csk_guess_more", Some(shared)).await;
+        let refused = guard.identify(&store, "csk_guess_more", Some(shared)).await;
         assert_eq!(refused, Err(Refusal::TooManyFailures { retry_after_secs: 1 }));
-        let known = guard.identify(&store, &limits, &key.secret, Some(shared)).await;
+        let known = guard.identify(&store, &key.secret, Some(shared)).await;
         assert_eq!(known.unwrap().id, key.id, "a key verified moments ago is not locked out by a guesser");
         let same_host: IpAddr = "2001:db8:1:2::5".parse().unwrap();
         for i in 0..3 {
             let guess = format!("csk_v6_{i}");
-            assert_eq!(guard.identify(&store, &limits, &guess, Some(same_host)).await, Err(Refusal::UnknownKey));
+            assert_eq!(guard.identify(&store, &guess, Some(same_host)).await, Err(Refusal::UnknownKey));
         }
         let next_door: IpAddr = "2001:db8:1:2::9".parse().unwrap();
-        let refused = guard.identify(&store, &limits, "csk_v6_more", Some(next_door)).await;
+        let refused = guard.identify(&store, "csk_v6_more", Some(next_door)).await;
         assert!(matches!(refused, Err(Refusal::TooManyFailures { .. })), "one IPv6 /64 is one budget: {refused:?}");
         let other: IpAddr = "10.1.1.2".parse().unwrap();
-        assert_eq!(guard.identify(&store, &limits, "csk_guess_9", Some(other)).await, Err(Refusal::UnknownKey));
+        assert_eq!(guard.identify(&store, "csk_guess_9", Some(other)).await, Err(Refusal::UnknownKey));
+        clock.advance(1_000);
+        let after = guard.identify(&store, "csk_guess_later", Some(shared)).await;
+        assert_eq!(after, Err(Refusal::UnknownKey), "a second later the address may fail once more");
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_key_past_its_burst_is_rate_limited_until_a_request_is_back() {
+        let (store, dir) = store("requests").await;
+        let clock = clock();
+        let guard =
+            KeyGuard::new(&LimitsConfig { requests_per_second: 4, burst: 2, ..LimitsConfig::default() }, clock.clone());
+        let key = create_key(&store, "alice", &[Scope::Read], "test", 0).await.unwrap();
+        for _ in 0..2 {
+            guard.authenticate(&store, &key.secret, None).await.unwrap();
+        }
+        let limited = guard.authenticate(&store, &key.secret, None).await;
+        assert_eq!(limited, Err(Refusal::RateLimited { retry_after_secs: 1 }));
+        clock.advance(250);
+        assert!(guard.authenticate(&store, &key.secret, None).await.is_ok(), "one request back after 1/4 s");
+        assert!(guard.identify(&store, &key.secret, None).await.is_ok(), "identifying charges nothing");
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_failing_addresses_keeps_the_tables_bounded() {
+        let (store, dir) = store("flood").await;
+        let guard = KeyGuard::new(&LimitsConfig { auth_failure_burst: 1, ..LimitsConfig::default() }, clock());
+        let addresses = 3 * MAX_REMEMBERED as u32;
+        for i in 0..addresses {
+            let peer = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            assert_eq!(guard.identify(&store, "csk_guess", Some(peer)).await, Err(Refusal::UnknownKey));
+        }
+        // Each address spent its one failure: it sits in the failure budgets and the lockouts,
+        // each capped; the one unknown secret is remembered once.
+        let remembered = guard.remembered();
+        assert!(remembered <= 2 * MAX_REMEMBERED + 1, "{remembered} entries for {addresses} addresses");
+        let last = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + addresses - 1));
+        let refused = guard.identify(&store, "csk_guess", Some(last)).await;
+        assert!(
+            matches!(refused, Err(Refusal::TooManyFailures { .. })),
+            "the latest address is remembered: {refused:?}"
+        );
         store.close().await;
         std::fs::remove_dir_all(dir).unwrap();
     }

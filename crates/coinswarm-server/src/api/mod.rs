@@ -4,6 +4,7 @@ mod accounts;
 mod analytics;
 mod auth;
 mod body_deadline;
+mod budget;
 mod dashboard;
 mod error;
 mod key_guard;

@@ -2,13 +2,12 @@
 //! the trace log; `GET /metrics` renders them with the server's gauges.
 
 use super::AppState;
-use crate::metrics::render_value;
+use crate::metrics::{CONTENT_TYPE, Snapshot};
 use crate::store::{Kv, Queue};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::fmt::Write;
 use std::time::Instant;
 
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -32,48 +31,40 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     state.http_metrics.render(&mut out);
+    let mut values = Snapshot::default();
     let cache = state.kv.stats();
-    render_value(&mut out, "coinswarm_cache_hits_total", "counter", "Kv cache hits.", cache.hits as f64);
-    render_value(&mut out, "coinswarm_cache_misses_total", "counter", "Kv cache misses.", cache.misses as f64);
-    render_value(
-        &mut out,
-        "coinswarm_connections",
-        "gauge",
-        "Open connections (HTTP, WebSocket, MCP).",
-        state.connections.open() as f64,
+    values.counter("coinswarm_cache_hits", "Kv cache hits", cache.hits);
+    values.counter("coinswarm_cache_misses", "Kv cache misses", cache.misses);
+    values.gauge("coinswarm_connections", "Open connections (HTTP, WebSocket, MCP)", gauge(state.connections.open()));
+    values.counter(
+        "coinswarm_connections_refused",
+        "Connections refused over connections.max or connections.max_per_ip",
+        state.connections.refused(),
     );
-    render_value(
-        &mut out,
-        "coinswarm_connections_refused_total",
-        "counter",
-        "Connections refused over connections.max or connections.max_per_ip.",
-        state.connections.refused() as f64,
-    );
-    render_value(&mut out, "coinswarm_ws_clients", "gauge", "Open /stream connections.", state.hub.clients() as f64);
-    render_value(
-        &mut out,
-        "coinswarm_sessions",
-        "gauge",
-        "Running account sessions.",
-        state.sessions.all().len() as f64,
-    );
+    values.gauge("coinswarm_ws_clients", "Open /stream connections", gauge(state.hub.clients()));
+    values.gauge("coinswarm_sessions", "Running account sessions", gauge(state.sessions.all().len()));
     let decisions = state.swarm_session().and_then(|s| s.swarm()).map_or(0, |s| s.decisions);
-    render_value(&mut out, "coinswarm_decisions_total", "counter", "Decisions the swarm took.", decisions as f64);
+    values.counter("coinswarm_decisions", "Decisions the swarm took", decisions);
     let orders: usize = state.sessions.all().iter().map(|s| s.view().orders.len()).sum();
-    render_value(&mut out, "coinswarm_orders", "gauge", "Orders the accounts hold (live and recent).", orders as f64);
+    values.gauge("coinswarm_orders", "Orders the accounts hold (live and recent)", gauge(orders));
     let depth = state.store.queue_depth(crate::store::POST_TRADE).await.unwrap_or(-1);
-    render_value(&mut out, "coinswarm_queue_depth", "gauge", "Post-trade jobs waiting.", depth as f64);
+    values.gauge("coinswarm_queue_depth", "Post-trade jobs waiting", depth);
     let commits = state.store.commit_stats();
-    let name = "coinswarm_store_commit_duration_seconds";
-    let _ = writeln!(out, "# HELP {name} Group commits of account batches: BEGIN to the end of COMMIT's fsync.");
-    let _ = writeln!(out, "# TYPE {name} histogram");
-    commits.duration.render_lines(&mut out, name, "");
-    render_value(
-        &mut out,
-        "coinswarm_store_committed_batches_total",
-        "counter",
-        "Writes (account batches, analytics) made durable by the group commit.",
-        commits.batches as f64,
+    values.histogram(
+        "coinswarm_store_commit_duration_seconds",
+        "Group commits of account batches: BEGIN to the end of COMMIT's fsync",
+        commits.duration,
     );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+    values.counter(
+        "coinswarm_store_committed_batches",
+        "Writes (account batches, analytics) made durable by the group commit",
+        commits.batches,
+    );
+    values.render(&mut out);
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], out)
+}
+
+/// A count as a gauge's value.
+fn gauge(count: usize) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }

@@ -218,7 +218,7 @@ async fn recheck_fills_key(state: &AppState, subscriptions: &mut Subscriptions) 
     let secret = &subscriptions.fills.as_ref()?.secret;
     // Checked as the server's own question, not the client's attempt: no address budget,
     // which a client could spend on purpose to keep a revoked key's subscription alive.
-    match state.guard.identify(&state.store, &state.config.limits, secret, None).await {
+    match state.guard.identify(&state.store, secret, None).await {
         Ok(key) if key.allows(Scope::Read) => None,
         Err(Refusal::Unavailable(_)) => None,
         Ok(_) | Err(Refusal::UnknownKey | Refusal::TooManyFailures { .. } | Refusal::RateLimited { .. }) => {
@@ -334,7 +334,7 @@ async fn on_client_message(
             let Some(secret) = &message.api_key else {
                 return json!({"type": "error", "message": "the fills channel needs api_key"});
             };
-            let key = match state.guard.authenticate(&state.store, &state.config.limits, secret, peer).await {
+            let key = match state.guard.authenticate(&state.store, secret, peer).await {
                 Ok(key) if key.allows(Scope::Read) => key,
                 Ok(_) | Err(Refusal::UnknownKey) => {
                     return json!({"type": "error", "message": "unknown or revoked API key"});

@@ -236,7 +236,7 @@ pub struct AccountsConfig {
     pub max_commit_batch: usize,
 }
 
-/// Time-to-live of cached reads.
+/// Time-to-live and size of the cache of reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CacheConfig {
@@ -244,6 +244,9 @@ pub struct CacheConfig {
     pub market_data_ttl_ms: u64,
     /// `GET /api/predictions` entries, in ms. Default 5000.
     pub predictions_ttl_ms: u64,
+    /// Most entries the cache holds; past it the least recently used is evicted. Default
+    /// 10,000.
+    pub max_entries: u64,
 }
 
 /// Request limits.
@@ -340,7 +343,7 @@ impl Default for AccountsConfig {
 
 impl Default for CacheConfig {
     fn default() -> Self {
-        Self { market_data_ttl_ms: 1000, predictions_ttl_ms: 5000 }
+        Self { market_data_ttl_ms: 1000, predictions_ttl_ms: 5000, max_entries: 10_000 }
     }
 }
 
@@ -492,6 +495,9 @@ impl ServerConfig {
         }
         if self.accounts.max_commit_batch == 0 {
             bail!("accounts.max_commit_batch must be at least 1");
+        }
+        if self.cache.max_entries == 0 {
+            bail!("cache.max_entries must be at least 1");
         }
         if self.limits.max_body_bytes < 1024 {
             bail!("limits.max_body_bytes must be at least 1024");
@@ -653,6 +659,9 @@ mod tests {
         let slow =
             ServerConfig { stream: StreamConfig { send_timeout_ms: 0, ..StreamConfig::default() }, ..config.clone() };
         assert!(slow.validate().unwrap_err().to_string().contains("stream.send_timeout_ms"));
+        let no_cache =
+            ServerConfig { cache: CacheConfig { max_entries: 0, ..CacheConfig::default() }, ..config.clone() };
+        assert!(no_cache.validate().unwrap_err().to_string().contains("cache.max_entries"));
         let tiny =
             ServerConfig { stream: StreamConfig { send_buffer_bytes: 100, ..StreamConfig::default() }, ..config };
         assert!(tiny.validate().unwrap_err().to_string().contains("stream.send_buffer_bytes"));

@@ -299,7 +299,7 @@ pub async fn place(
     let started = std::time::Instant::now();
     let order = session.submit(request, origin).await.map_err(session_error)?;
     let ack_ms = started.elapsed().as_secs_f64() * 1000.0;
-    parts.analytics.record("order_ack_ms", &key.account_id, "", crate::app::now_ms(), ack_ms);
+    parts.analytics.record("order_ack_ms", &key.account_id, "", parts.clock.now().millis(), ack_ms);
     Ok(order)
 }
 

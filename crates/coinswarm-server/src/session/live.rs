@@ -233,6 +233,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::SystemClock;
     use crate::hub::Hub;
     use crate::session::{self, OrderOrigin, SessionSpec};
     use crate::store::SqlStore;
@@ -259,7 +260,7 @@ mod tests {
     async fn swarm_live(name: &str, guard: GateConfig) -> LiveRun {
         let dir = std::env::temp_dir().join(format!("coinswarm-live-session-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir).await.unwrap();
+        let store = SqlStore::open(&dir, SystemClock::shared()).await.unwrap();
         let market = generate(&SyntheticConfig::new(RegimeKind::Trending).with_bars(600).with_seed(42)).unwrap();
         let product = Product::spot(market.product_id);
         let mut config = SwarmConfig::default();
@@ -274,11 +275,12 @@ mod tests {
             initial_capital: Decimal::from(100_000),
             swarm: Some(swarm),
             max_batch: 64,
-            hub: Arc::new(Hub::new(16)),
+            hub: Arc::new(Hub::new(16, SystemClock::shared())),
             guard,
             live: Some(LiveLink { calls, balances: vec![("USD".into(), Decimal::from(100_000))] }),
+            clock: SystemClock::shared(),
         };
-        let (handle, task) = session::start(spec, store.clone(), 0, &[]).await.unwrap();
+        let (handle, task) = session::start(spec, store.clone(), &[]).await.unwrap();
         let spread = Decimal::new(5, 2);
         for candle in &market.candles {
             let end = Timestamp::from_millis(candle.start.millis() + market.granularity.millis() - 1);
@@ -306,8 +308,11 @@ mod tests {
     #[tokio::test]
     async fn the_swarms_own_orders_are_sent_only_after_they_pass_the_gate() {
         let run = swarm_live("passes", GateConfig::default()).await;
-        let placed: Vec<OrderId> =
-            run.calls.iter().filter_map(|c| if let VenueCall::Place(o) = c { Some(o.order_id) } else { None }).collect();
+        let placed: Vec<OrderId> = run
+            .calls
+            .iter()
+            .filter_map(|c| if let VenueCall::Place(o) = c { Some(o.order_id) } else { None })
+            .collect();
         assert!(!placed.is_empty(), "the swarm trades the trend");
         for order_id in &placed {
             let recorded = run.audit.iter().any(|r| {
@@ -321,15 +326,17 @@ mod tests {
 
     #[tokio::test]
     async fn a_swarm_order_the_gate_refuses_never_reaches_the_venue_and_is_never_accepted() {
-        // A per-order limit no order of the swarm's meets.
+        // A daily trade budget of zero: every order the swarm proposes breaches it (sizing
+        // cannot shrink an order under a count, as it does under a notional cap).
         let mut strict = GateConfig::default();
-        strict.oversight.max_order_notional = Decimal::ONE;
+        strict.oversight.max_trades_per_day = 0;
         let run = swarm_live("refused", strict).await;
         assert!(!run.calls.iter().any(|c| matches!(c, VenueCall::Place(_))), "nothing sent");
         assert!(!run.audit.iter().any(|r| r["kind"] == "live_order"), "no order was handed to the venue");
-        let accepted_or_failed = run.events.iter().filter(|e| {
-            matches!(e.kind, EventKind::OrderAccepted { .. } | EventKind::OrderFailed { .. })
-        });
+        let accepted_or_failed = run
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::OrderAccepted { .. } | EventKind::OrderFailed { .. }));
         assert_eq!(accepted_or_failed.count(), 0, "no order was accepted and then unwound");
         let refused: Vec<_> = run
             .decisions
@@ -337,10 +344,8 @@ mod tests {
             .filter(|d| d["oversight"].as_array().is_some_and(|breaches| !breaches.is_empty()))
             .collect();
         assert!(!refused.is_empty(), "the swarm's decisions record the gate's refusals");
-        assert!(
-            refused.iter().all(|d| d["order"].is_null()),
-            "a refused decision sent no order: {}",
-            refused[0]
-        );
+        assert!(refused.iter().all(|d| d["order"].is_null()), "a refused decision sent no order: {}", refused[0]);
+        let breach = &refused[0]["oversight"][0];
+        assert_eq!(breach["kind"], "daily_trade_count", "the breach named: {breach}");
     }
 }

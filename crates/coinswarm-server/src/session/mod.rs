@@ -10,6 +10,7 @@ mod view;
 
 pub use live::LiveLink;
 
+use crate::clock::SharedClock;
 pub use order_origin::{OrderOrigin, OrderPreview, OrderRefusal, PreviewRejection};
 pub use view::{AccountView, BalanceView, PositionView, SwarmView};
 use view::{swarm_view, view_of};
@@ -20,11 +21,11 @@ use crate::store::{AccountLog, EpisodeStore};
 use coinswarm_core::exchange::{
     Admission, ExchangeConfig, Fill, MatchingEngine, Order, OrderConfiguration, OrderId, OrderRequest, Rejection,
 };
-use coinswarm_core::risk::valuation::{last_prices, value_account};
-use coinswarm_core::risk::{GateConfig, PreTradeGate, Refusal, TradingState, fees, notional};
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
 use coinswarm_core::market::{Candle, Currency, Product, Quote, Side};
 use coinswarm_core::memory::{EpisodeChange, Mutation, Outcome};
+use coinswarm_core::risk::valuation::{last_prices, value_account};
+use coinswarm_core::risk::{GateConfig, PreTradeGate, Refusal, TradingState, fees, notional};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
@@ -241,6 +242,8 @@ pub struct SessionSpec {
     pub guard: GateConfig,
     /// Live execution: the venue task's link (`None`: paper).
     pub live: Option<LiveLink>,
+    /// The wall clock: the account's creation, and the time of venue reports and resumes.
+    pub clock: SharedClock,
 }
 
 impl std::fmt::Debug for SessionSpec {
@@ -254,16 +257,15 @@ impl std::fmt::Debug for SessionSpec {
 pub async fn start(
     spec: SessionSpec,
     store: impl AccountLog + EpisodeStore,
-    now_ms: i64,
     last_quotes: &[Quote],
 ) -> anyhow::Result<(SessionHandle, tokio::task::JoinHandle<()>)> {
-    store.create_account(&spec.account_id, now_ms).await?;
+    store.create_account(&spec.account_id, spec.clock.now().millis()).await?;
     let log = store.load_events(&spec.account_id).await?;
     let account = Account::replay(&log)?;
     let fresh = log.is_empty();
     let mut engine = MatchingEngine::resume(spec.exchange.clone(), account)?;
     if spec.live.is_some() {
-        engine.set_execution(coinswarm_core::exchange::Execution::Venue);
+        engine.set_execution(coinswarm_core::exchange::VenueExecution::default());
     }
     for product in &spec.products {
         engine.list_product(product.clone()).map_err(|r| anyhow::anyhow!("cannot list {}: {r}", product.product_id))?;
@@ -315,6 +317,7 @@ pub async fn start(
         swarm_tx,
         latest_decision: None,
         hub: spec.hub,
+        clock: spec.clock,
         origins: Vec::new(),
         live: spec.live.as_ref().map(live::Live::new),
         live_link: spec.live,
@@ -336,6 +339,7 @@ struct Session<L: AccountLog> {
     swarm_tx: watch::Sender<Option<Arc<SwarmView>>>,
     latest_decision: Option<serde_json::Value>,
     hub: Arc<Hub>,
+    clock: SharedClock,
     /// The pre-trade gate of an account without a swarm (a swarm's account trades through
     /// the swarm's gate, built from the same limits): see [`Session::gate`].
     own_gate: PreTradeGate,
@@ -363,7 +367,7 @@ struct Later {
 impl<L: AccountLog + EpisodeStore> Session<L> {
     async fn run(mut self, mut receiver: mpsc::Receiver<Command>) {
         if let Some(link) = self.live_link.take() {
-            let now = Timestamp::from_millis(crate::app::now_ms());
+            let now = self.clock.now();
             self.resume_live(&link, now);
             if !self.finish_batch(Vec::new(), Later::default()).await {
                 return;
@@ -512,11 +516,10 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
         match command {
             Command::Submit(request, origin, reply) => {
                 // A repeated client_order_id returns the first order, unchecked again.
-                let repeated = request
-                    .client_order_id
-                    .as_deref()
-                    .is_some_and(|id| self.engine.account().order_by_client_id(id).is_some());
-                let result = self.submit(request.clone(), now);
+                let (result, repeated) = match self.submit(request.clone(), now) {
+                    Ok((order, repeated)) => (Ok(order), repeated),
+                    Err(err) => (Err(err), false),
+                };
                 if result.is_ok() && !repeated {
                     self.gate_mut().record_order(now);
                 }
@@ -604,7 +607,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 later.pattern_changes.push((reply, outcome));
             }
             Command::Venue(report) => {
-                let now = now.max(Timestamp::from_millis(crate::app::now_ms()));
+                let now = now.max(self.clock.now());
                 self.apply_venue_report(report, now, replies);
             }
             Command::Similar(top_k, reply) => {
@@ -636,15 +639,17 @@ impl<L: AccountLog> Session<L> {
     /// Places an order from outside the swarm: a halted account takes none, then the
     /// exchange's rules (valid and funded?), then the pre-trade gate (is the risk allowed?)
     /// before the engine accepts it. Nothing is accepted that the gate refuses.
-    fn submit(&mut self, request: OrderRequest, now: Timestamp) -> Result<Order, SessionError> {
+    /// The order, and whether it repeats an earlier `client_order_id` (then it is the earlier
+    /// order, checked and recorded nowhere again).
+    fn submit(&mut self, request: OrderRequest, now: Timestamp) -> Result<(Order, bool), SessionError> {
         if self.gate().trading_state(now) == TradingState::Halted {
             return Err(SessionError::Blocked(Refusal::Halted));
         }
         let gate = self.swarm.as_ref().map_or(&self.own_gate, Swarm::gate);
-        let order = self.engine.submit_gated(request, now, |engine, request| {
+        let submitted = self.engine.submit_gated(request, now, |engine, request| {
             gate.check_request(engine, request, now).map_err(SessionError::from)
         })?;
-        Ok(order.clone())
+        Ok((submitted.order.clone(), submitted.repeated))
     }
 
     /// Every check [`Session::submit`] makes, placing nothing.

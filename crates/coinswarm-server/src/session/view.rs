@@ -93,9 +93,10 @@ pub(super) fn view_of(
         time: engine.now(),
         balances,
         positions,
-        equity: engine.products().first().map_or(Decimal::ZERO, |product| {
-            value_account(engine, product.quote(), last_prices(engine)).equity
-        }),
+        equity: engine
+            .products()
+            .first()
+            .map_or(Decimal::ZERO, |product| value_account(engine, product.quote(), last_prices(engine)).equity),
         orders: orders.clone(),
         fills: fills.clone(),
     }

@@ -204,7 +204,7 @@ mod tests {
     async fn events_aggregate_by_bucket_and_a_repeat_counts_once() {
         let dir = std::env::temp_dir().join(format!("coinswarm-analytics-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir).await.unwrap();
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
         let event = |key: &str, time_ms, value| {
             AnalyticsEvent::one("alice".into(), key.into(), "notional", time_ms, value, String::new())
         };
@@ -229,7 +229,7 @@ mod tests {
     async fn hot_path_values_are_written_one_row_per_metric_and_second_and_query_exactly() {
         let dir = std::env::temp_dir().join(format!("coinswarm-analytics-summary-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir).await.unwrap();
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
         let buffer = AnalyticsBuffer::default();
         for i in 0..1000_i32 {
             buffer.record("order_ack_ms", "alice", "", 10_000 + i64::from(i % 1000), f64::from(i % 10));
@@ -260,7 +260,7 @@ mod tests {
     async fn one_accounts_events_are_queried_apart_and_every_account_together() {
         let dir = std::env::temp_dir().join(format!("coinswarm-analytics-accounts-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir).await.unwrap();
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
         let event = |account: &str, key: &str, value| {
             AnalyticsEvent::one(account.into(), key.into(), "notional", 1_000, value, String::new())
         };

@@ -164,7 +164,7 @@ mod tests {
     async fn store(name: &str) -> (SqlStore, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("coinswarm-queue-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        (SqlStore::open(&dir).await.unwrap(), dir)
+        (SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap(), dir)
     }
 
     #[tokio::test]

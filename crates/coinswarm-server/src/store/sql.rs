@@ -1,7 +1,8 @@
 //! The embedded SQL store: one SQLite file under the data directory.
 
 use super::AnalyticsEvent;
-use crate::metrics::Histogram;
+use crate::clock::SharedClock;
+use crate::metrics::{Histogram, latency_histogram};
 use crate::private_files;
 use anyhow::Context;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
@@ -23,18 +24,27 @@ use tokio::sync::{mpsc, oneshot};
 /// wait for the writer).
 #[derive(Debug, Clone)]
 pub struct SqlStore {
+    /// Stamps commits (the outbox's jobs) with the time they are written.
+    clock: SharedClock,
     pool: SqlitePool,
     writer: mpsc::Sender<WriteJob>,
     commits: Arc<Mutex<CommitStats>>,
 }
 
 /// What the group commit has done, for `/metrics`.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct CommitStats {
-    /// Time of each transaction, from BEGIN to the end of COMMIT's fsync.
+    /// Time of each transaction, from BEGIN to the end of COMMIT's fsync, in seconds (shared:
+    /// a copy keeps counting).
     pub duration: Histogram,
     /// Writes committed (account batches and analytics; a transaction holds one or more).
     pub batches: u64,
+}
+
+impl Default for CommitStats {
+    fn default() -> Self {
+        Self { duration: latency_histogram(), batches: 0 }
+    }
 }
 
 /// The queue topic of post-trade work (one job per fill, keyed by account and trade id: trade
@@ -85,7 +95,7 @@ struct AccountBatch {
 impl SqlStore {
     /// Opens (creating if needed) `data_dir/coinswarm.sqlite` and applies pending migrations.
     /// The directory and the database's files are private to the owner ([`private_files`]).
-    pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
+    pub async fn open(data_dir: &Path, clock: SharedClock) -> anyhow::Result<Self> {
         private_files::create_dir(data_dir)?;
         let path = data_dir.join("coinswarm.sqlite");
         // Created private before SQLite opens it: SQLite gives its -wal and -shm files the
@@ -127,12 +137,13 @@ impl SqlStore {
         let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
         let commits = Arc::new(Mutex::new(CommitStats::default()));
         let stats = commits.clone();
+        let writer_clock = clock.clone();
         std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || group_commit(writer_connection, jobs, stats))
+            .spawn(move || group_commit(writer_connection, jobs, stats, writer_clock))
             .context("cannot start the store's writer thread")?;
         tokio::spawn(backfill_wal(pool.clone(), writer.downgrade()));
-        Ok(Self { pool, writer, commits })
+        Ok(Self { clock, pool, writer, commits })
     }
 
     /// Durably appends an account's events and decision records ((time, JSON line)): returns
@@ -147,7 +158,7 @@ impl SqlStore {
         if events.is_empty() && decisions.is_empty() {
             return Ok(());
         }
-        let now = crate::app::now_ms();
+        let now = self.clock.now().millis();
         let mut encoded = Vec::with_capacity(events.len());
         let mut outbox = Vec::new();
         for event in events {
@@ -308,6 +319,7 @@ fn group_commit(
     mut connection: rusqlite::Connection,
     mut jobs: mpsc::Receiver<WriteJob>,
     stats: Arc<Mutex<CommitStats>>,
+    clock: SharedClock,
 ) {
     let mut received = Vec::with_capacity(WRITE_QUEUE);
     let mut batch = Vec::with_capacity(WRITE_QUEUE);
@@ -322,10 +334,10 @@ fn group_commit(
             continue;
         }
         let started = std::time::Instant::now();
-        let result = write_jobs(&mut connection, &batch).map_err(|e| format!("{e:#}"));
+        let result = write_jobs(&mut connection, &batch, clock.now().millis()).map_err(|e| format!("{e:#}"));
         {
             let mut stats = stats.lock().unwrap_or_else(|p| p.into_inner());
-            stats.duration.observe(started.elapsed());
+            stats.duration.observe(started.elapsed().as_secs_f64());
             stats.batches += batch.len() as u64;
         }
         for job in batch.drain(..) {
@@ -353,8 +365,7 @@ async fn backfill_wal(pool: SqlitePool, writer: mpsc::WeakSender<WriteJob>) {
 
 /// Writes every job's rows in one transaction (prepared statements, one row each: with a
 /// synchronous connection a statement is a function call, not a round trip).
-fn write_jobs(connection: &mut rusqlite::Connection, jobs: &[AccountBatch]) -> anyhow::Result<()> {
-    let now = crate::app::now_ms();
+fn write_jobs(connection: &mut rusqlite::Connection, jobs: &[AccountBatch], now: i64) -> anyhow::Result<()> {
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     {
         let mut events =

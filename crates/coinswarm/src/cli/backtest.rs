@@ -4,14 +4,14 @@
 use super::replay_source::{
     check_range, load_backtest_config, load_dataset, other_venue_closes, select_many, write_whole,
 };
+use super::strategy_arg::StrategyArg;
 use crate::report::BacktestReport;
 use anyhow::{Context, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use coinswarm_core::backtest::metrics::MetricsConfig;
-use coinswarm_core::backtest::strategies::{BuyAndHold, CommitteeStrategy, SingleAgent, SmaCross};
+use coinswarm_core::backtest::strategies::{SmaLengths, StrategySettings, registry};
 use coinswarm_core::backtest::{BacktestConfig, BacktestResult, Strategy, run_backtest};
 use coinswarm_core::market::{Currency, ProductId};
-use coinswarm_core::swarm::AgentKind;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -36,7 +36,7 @@ pub struct BacktestArgs {
     to: Option<Timestamp>,
     /// The strategy.
     #[arg(long, value_enum)]
-    strategy: StrategyName,
+    strategy: StrategyArg,
     /// sma-cross: fast average length in bars (default 10, or `[sma_cross] fast` in --config).
     #[arg(long)]
     fast: Option<usize>,
@@ -87,24 +87,6 @@ pub struct BacktestArgs {
     report: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum StrategyName {
-    /// The full swarm: every agent, the committee, planner and guards.
-    Committee,
-    /// The trend agent alone.
-    Trend,
-    /// The mean-reversion agent alone.
-    MeanReversion,
-    /// The arbitrage agent alone (needs --other-venue).
-    Arbitrage,
-    /// The recall agent (pattern memory) alone: it learns online from its own episodes.
-    Recall,
-    /// Buy with all cash at the first bar, hold to the end.
-    BuyAndHold,
-    /// Long-only, all-in while the --fast SMA is above the --slow SMA.
-    SmaCross,
-}
-
 pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     check_range(args.from, args.to)?;
     if args.capital <= Decimal::ZERO {
@@ -114,8 +96,9 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     swarm_config.recall.enabled |= args.recall;
     let fast = args.fast.or(sma_file.fast).unwrap_or(10);
     let slow = args.slow.or(sma_file.slow).unwrap_or(30);
-    if args.strategy == StrategyName::SmaCross && (fast == 0 || slow == 0 || fast >= slow) {
-        bail!("sma-cross needs 0 < fast < slow, got fast {fast}, slow {slow}");
+    let StrategyArg(name) = args.strategy;
+    if name.uses_sma_lengths() && (fast == 0 || fast >= slow) {
+        bail!("{}", registry::StrategyError::SmaLengths { fast, slow });
     }
     let mut exchange = swarm_config.exchange.clone();
     exchange.id_seed = args.seed;
@@ -158,18 +141,16 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             let (venue, closes) = other_venue_closes(name, entry.series.product_id(), granularity, args.quote)?;
             venues.insert(entry.series.product_id(), (venue, closes.into_iter().collect()));
         }
-    } else if args.strategy == StrategyName::Arbitrage {
+    } else if name.needs_second_venue() {
         bail!("the arbitrage strategy needs --other-venue (e.g. --data bitfinex-daily --other-venue bitstamp-daily)");
     }
-    let mut strategy: Box<dyn Strategy> = match args.strategy {
-        StrategyName::Committee => Box::new(CommitteeStrategy::new(swarm_config, granularity)?),
-        StrategyName::Trend => Box::new(SingleAgent::new(AgentKind::Trend, swarm_config)?),
-        StrategyName::MeanReversion => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm_config)?),
-        StrategyName::Arbitrage => Box::new(SingleAgent::new(AgentKind::Arbitrage, swarm_config)?),
-        StrategyName::Recall => Box::new(SingleAgent::new(AgentKind::Recall, swarm_config)?),
-        StrategyName::BuyAndHold => Box::new(BuyAndHold::new(sliced.iter().filter(|s| !s.is_empty()).count())),
-        StrategyName::SmaCross => Box::new(SmaCross::new(fast, slow)),
+    let settings = StrategySettings {
+        swarm: &swarm_config,
+        granularity,
+        products: sliced.iter().filter(|s| !s.is_empty()).count(),
+        sma: SmaLengths { fast, slow },
     };
+    let mut strategy: Box<dyn Strategy> = registry::build(name, settings)?;
     let series: Vec<_> = sliced.iter().collect();
     let result = run_backtest(&series, strategy.as_mut(), &config, &venues).context("backtest failed")?;
     if let Some(path) = &args.report {

@@ -2,6 +2,8 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use coinswarm_core::time::Clock;
+use coinswarm_server::clock::SystemClock;
 use coinswarm_server::keys::{Scope, create_key};
 use coinswarm_server::store::{KeyStore, SqlStore};
 use std::io::Write;
@@ -71,8 +73,8 @@ pub fn run(command: KeysCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                          add --i-understand-this-trades-real-money to create it"
                     );
                 }
-                let store = SqlStore::open(&args.dir.data_dir).await?;
-                let now = coinswarm_server::app::now_ms();
+                let store = SqlStore::open(&args.dir.data_dir, SystemClock::shared()).await?;
+                let now = SystemClock.now().millis();
                 store.create_account(&args.account, now).await?;
                 let key = create_key(&store, &args.account, &scopes, &args.label, now).await?;
                 store.close().await;
@@ -83,7 +85,7 @@ pub fn run(command: KeysCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 writeln!(out, "secret   {}   (shown once)", key.secret)?;
             }
             KeysCommand::List(args) => {
-                let store = SqlStore::open(&args.data_dir).await?;
+                let store = SqlStore::open(&args.data_dir, SystemClock::shared()).await?;
                 writeln!(out, "{:<18} {:<16} {:<18} {:<8} label", "id", "account", "scopes", "state")?;
                 for key in store.keys().await? {
                     let state = if key.revoked_at.is_some() { "revoked" } else { "live" };
@@ -96,8 +98,8 @@ pub fn run(command: KeysCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 store.close().await;
             }
             KeysCommand::Revoke(args) => {
-                let store = SqlStore::open(&args.dir.data_dir).await?;
-                let revoked = store.revoke_key(&args.id, coinswarm_server::app::now_ms()).await?;
+                let store = SqlStore::open(&args.dir.data_dir, SystemClock::shared()).await?;
+                let revoked = store.revoke_key(&args.id, SystemClock.now().millis()).await?;
                 store.close().await;
                 if !revoked {
                     bail!("no live key {}", args.id);

@@ -49,7 +49,7 @@ pub fn run(args: &McpArgs) -> anyhow::Result<()> {
                 .await?
                 .context("unknown or revoked API key (--key / COINSWARM_MCP_KEY)")?,
             None => {
-                parts.store.create_account(&args.account, coinswarm_server::app::now_ms()).await?;
+                parts.store.create_account(&args.account, parts.clock.now().millis()).await?;
                 let scopes = if args.read_only { vec![Scope::Read] } else { vec![Scope::Read, Scope::Trade] };
                 ApiKey { id: "local".into(), account_id: args.account.clone(), scopes }
             }

@@ -13,6 +13,7 @@ mod keys;
 mod mcp;
 mod memory;
 mod replay_source;
+mod strategy_arg;
 mod swarm;
 mod up;
 mod validate;

@@ -82,7 +82,7 @@ pub fn load_dataset(data: &str, quote: Currency) -> anyhow::Result<Dataset> {
         bail!("'{data}' is neither a bundled data set ({}) nor a CSV or Parquet file", names.join(", "));
     }
     let name = path.file_stem().map_or_else(|| data.to_string(), |s| s.to_string_lossy().into_owned());
-    if coinswarm_server::columnar::is_parquet(path) {
+    if coinswarm_data::columnar::is_parquet(path) {
         return load_parquet(path, name, quote);
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -95,10 +95,10 @@ pub fn load_dataset(data: &str, quote: Currency) -> anyhow::Result<Dataset> {
     Ok(parse(format, granularity)?)
 }
 
-/// A Parquet file of one product and bar per row (columns in [`coinswarm_server::columnar`]); the bar
+/// A Parquet file of one product and bar per row (columns in [`coinswarm_data::columnar`]); the bar
 /// length is the most common spacing of the first product's bars.
 fn load_parquet(path: &Path, name: String, quote: Currency) -> anyhow::Result<Dataset> {
-    let rows = coinswarm_server::columnar::read_bar_rows(path, quote)?;
+    let rows = coinswarm_data::columnar::read_bar_rows(path, quote)?;
     let granularity = bar_length(&fold_rows(rows.iter().cloned(), Granularity::OneHour).entries, path)?;
     let parsed = fold_rows(rows, granularity);
     Ok(Dataset {

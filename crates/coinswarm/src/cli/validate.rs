@@ -7,14 +7,16 @@ mod threaded_trials;
 mod walk_forward;
 
 use super::replay_source::{ReplayData, load_backtest_config, write_whole};
+use super::strategy_arg::StrategyArg;
 use anyhow::bail;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use coinswarm_core::backtest::BacktestConfig;
 use coinswarm_core::backtest::Strategy;
-use coinswarm_core::backtest::strategies::{BuyAndHold, CommitteeStrategy, SingleAgent, SmaCross};
+pub use coinswarm_core::backtest::strategies::StrategyName;
+use coinswarm_core::backtest::strategies::{SmaLengths, StrategySettings, registry};
 use coinswarm_core::data::CandleSeries;
 use coinswarm_core::market::Granularity;
-use coinswarm_core::swarm::{AgentKind, SwarmConfig};
+use coinswarm_core::swarm::SwarmConfig;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::io::Write;
@@ -48,7 +50,7 @@ pub struct Common {
     source: ReplayData,
     /// The strategy.
     #[arg(long, value_enum)]
-    pub strategy: StrategyName,
+    pub strategy: StrategyArg,
     /// Quote currency deposited before each run's first bar.
     #[arg(long, default_value = "100000")]
     capital: Decimal,
@@ -66,20 +68,6 @@ pub struct Common {
     json: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StrategyName {
-    /// The full swarm: every agent, the committee, planner and guards.
-    Committee,
-    /// The trend agent alone.
-    Trend,
-    /// The mean-reversion agent alone.
-    MeanReversion,
-    /// Buy with all cash at the first bar, hold to the end.
-    BuyAndHold,
-    /// Long-only, all-in while the fast SMA is above the slow SMA.
-    SmaCross,
-}
-
 /// The loaded data and settings of one validation.
 #[derive(Debug)]
 pub struct Setup {
@@ -91,6 +79,12 @@ pub struct Setup {
 
 impl Common {
     pub fn load(&self) -> anyhow::Result<Setup> {
+        let StrategyArg(name) = self.strategy;
+        if name.needs_second_venue() {
+            bail!(
+                "{name} needs a second venue's prices, which validators do not load: run it with `coinswarm backtest --other-venue`"
+            );
+        }
         if self.capital <= Decimal::ZERO {
             bail!("--capital must be positive, got {}", self.capital);
         }
@@ -133,44 +127,23 @@ impl Common {
     }
 }
 
-/// A fresh strategy of the named kind for bars of `granularity`; `fast`/`slow` are the SMA
-/// cross's lengths in bars.
+/// A fresh strategy of the named kind for bars of `granularity`, from the strategy registry;
+/// `fast`/`slow` are the SMA cross's lengths in bars.
 pub fn build_strategy(
     name: StrategyName,
     swarm: &SwarmConfig,
     (fast, slow): (usize, usize),
     granularity: Granularity,
 ) -> Result<Box<dyn Strategy>, String> {
-    Ok(match name {
-        StrategyName::Committee => {
-            Box::new(CommitteeStrategy::new(swarm.clone(), granularity).map_err(|e| e.to_string())?)
-        }
-        StrategyName::Trend => Box::new(SingleAgent::new(AgentKind::Trend, swarm.clone()).map_err(|e| e.to_string())?),
-        StrategyName::MeanReversion => {
-            Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm.clone()).map_err(|e| e.to_string())?)
-        }
-        StrategyName::BuyAndHold => Box::new(BuyAndHold::new(1)),
-        StrategyName::SmaCross => {
-            if fast == 0 || fast >= slow {
-                return Err(format!("sma-cross needs 0 < fast < slow, got fast {fast} slow {slow}"));
-            }
-            Box::new(SmaCross::new(fast, slow))
-        }
-    })
+    let settings = StrategySettings { swarm, granularity, products: 1, sma: SmaLengths { fast, slow } };
+    registry::build(name, settings).map(|strategy| strategy as Box<dyn Strategy>).map_err(|e| e.to_string())
 }
 
 /// The strategy's name as reports show it.
 pub fn strategy_label(name: StrategyName, (fast, slow): (usize, usize)) -> String {
     match name {
         StrategyName::SmaCross => format!("sma-cross({fast},{slow})"),
-        other => other.cli_name(),
-    }
-}
-
-impl StrategyName {
-    /// The name as typed after `--strategy`.
-    pub fn cli_name(self) -> String {
-        self.to_possible_value().map_or_else(String::new, |v| v.get_name().to_string())
+        other => other.cli_name().to_string(),
     }
 }
 

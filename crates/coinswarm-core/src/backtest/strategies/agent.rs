@@ -4,9 +4,9 @@ use super::orders::{buy_with_cash, has_working_order, holds, sell_all};
 use crate::backtest::strategy::{BarClose, Strategy};
 use crate::exchange::MatchingEngine;
 use crate::market::ProductId;
+use crate::swarm::registry;
 use crate::swarm::{
-    Action, Agent, AgentKind, ArbitrageAgent, DecisionContext, ExecutionAgent, HedgeAgent, MeanReversionAgent,
-    Observation, PortfolioView, RecallAgent, RiskAgent, SwarmConfig, SwarmConfigError, TrendAgent,
+    Action, Agent, AgentKind, DecisionContext, Observation, PortfolioView, SwarmConfig, SwarmConfigError,
 };
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -29,23 +29,13 @@ impl SingleAgent {
         Ok(Self { kind, config, agents: BTreeMap::new() })
     }
 
-    /// The agent for one product; `None` only if the recall agent's state settings were
-    /// refused, which validation in [`SingleAgent::new`] rules out.
+    /// The agent for one product, from the agent registry (the recall agent enabled, as it
+    /// is the one asked for); `None` only if the recall agent's state settings were refused,
+    /// which validation in [`SingleAgent::new`] rules out.
     fn build(&self, product_id: ProductId, bar_ms: i64) -> Option<Box<dyn Agent + Send>> {
-        let c = &self.config;
-        Some(match self.kind {
-            AgentKind::Trend => Box::new(TrendAgent::new(c.trend.clone())),
-            AgentKind::MeanReversion => Box::new(MeanReversionAgent::new(c.mean_reversion.clone())),
-            AgentKind::Risk => Box::new(RiskAgent::new(c.risk.clone())),
-            AgentKind::Hedge => Box::new(HedgeAgent::new(c.hedge.clone())),
-            AgentKind::Arbitrage => Box::new(ArbitrageAgent::new(c.arbitrage.clone())),
-            AgentKind::Execution => Box::new(ExecutionAgent::new(c.execution.clone())),
-            AgentKind::Recall => {
-                let fee = 2.0 * c.exchange.taker_fee_bps.to_f64().unwrap_or(0.0) / 10_000.0;
-                let config = crate::swarm::RecallConfig { enabled: true, ..c.recall.clone() };
-                Box::new(RecallAgent::new(config, &product_id.to_string(), bar_ms, fee).ok()?)
-            }
-        })
+        let mut config = self.config.clone();
+        config.recall.enabled |= self.kind == AgentKind::Recall;
+        registry::build(self.kind, &config, &product_id.to_string(), bar_ms).ok()
     }
 }
 

@@ -1,4 +1,5 @@
-//! The members of the swarm, one per file: each folds market events into its own state and
+//! The members of the swarm, one per file, built by [`registry::build`] and held as an
+//! [`AgentSet`]: each folds market events into its own state and
 //! votes Buy, Sell or Hold with a confidence, a size and a reason, or abstains.
 
 mod arbitrage;
@@ -6,9 +7,11 @@ mod execution;
 mod hedge;
 mod mean_reversion;
 mod recall;
+pub mod registry;
 mod risk;
 #[cfg(test)]
 mod scenario;
+mod set;
 mod trend;
 
 pub use arbitrage::{ArbitrageAgent, ArbitrageConfig, TriangularCycle, cross_venue_edge_bps, triangular_edge};
@@ -17,4 +20,5 @@ pub use hedge::{HedgeAgent, HedgeConfig};
 pub use mean_reversion::{MeanReversionAgent, MeanReversionConfig};
 pub use recall::{RecallAgent, RecallConfig, RecallEvidence};
 pub use risk::{RiskAgent, RiskConfig};
+pub use set::AgentSet;
 pub use trend::{TrendAgent, TrendConfig};

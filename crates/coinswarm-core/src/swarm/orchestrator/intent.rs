@@ -6,10 +6,10 @@ use crate::exchange::{MatchingEngine, OrderRequest};
 use crate::market::Side;
 use crate::risk::valuation::{Valuation, snapshot};
 use crate::risk::{Breach, ProposedOrder, Refusal, TradingState, fees};
-use crate::swarm::agents::OrderStyle;
+use crate::swarm::agents::{ExecutionAgent, OrderStyle};
 use crate::swarm::observation::Observation;
 use crate::swarm::portfolio::PortfolioView;
-use crate::swarm::vote::Action;
+use crate::swarm::vote::{Action, AgentKind};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -74,7 +74,7 @@ impl Swarm {
 
         let (base_size, notional) = match side {
             Side::Buy => {
-                let hedge = self.hedge.config();
+                let hedge = &self.config.hedge;
                 let risk_fraction = hedge.position_size_for_risk(portfolio.equity, price, hedge.stop_price(price));
                 if risk_fraction <= 0.0 {
                     return Attempt::skipped("reward_risk", "hedge: reward/risk below the minimum or no stop distance");
@@ -111,7 +111,10 @@ impl Swarm {
             Err(refusal) => return Attempt::skipped("gate", refusal.to_string()),
         }
 
-        let mut plan = self.execution.plan(side, base_size.to_f64().unwrap_or(0.0), observation);
+        let Some(execution) = self.agents.get::<ExecutionAgent>(AgentKind::Execution) else {
+            return Attempt::skipped("no_execution_agent", "the swarm holds no execution agent to plan the order");
+        };
+        let mut plan = execution.plan(side, base_size.to_f64().unwrap_or(0.0), observation);
         if protective_exit {
             // A stop-loss or take-profit exit must not wait on a limit: it takes the market.
             plan.style = OrderStyle::Market;

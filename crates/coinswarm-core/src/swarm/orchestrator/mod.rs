@@ -19,10 +19,8 @@ mod summary;
 pub use record::{BreakerVerdict, DecisionRecord, OrderRecord};
 pub use summary::SwarmSummary;
 
-use super::agent::{Agent, DecisionContext};
-use super::agents::{
-    ArbitrageAgent, ExecutionAgent, HedgeAgent, MeanReversionAgent, RecallAgent, RiskAgent, TrendAgent,
-};
+use super::agent::DecisionContext;
+use super::agents::{AgentSet, RecallAgent};
 use super::committee::Committee;
 use super::config::{SwarmConfig, SwarmConfigError};
 use super::decision_log::DecisionLog;
@@ -79,14 +77,8 @@ pub struct Swarm {
     bar_ms: i64,
     /// Sequence number of the first exchange event this swarm has not looked at yet.
     event_cursor: u64,
-    trend: TrendAgent,
-    mean_reversion: MeanReversionAgent,
-    risk: RiskAgent,
-    hedge: HedgeAgent,
-    arbitrage: ArbitrageAgent,
-    execution: ExecutionAgent,
-    /// Pattern memory's agent, when `recall.enabled`.
-    recall: Option<RecallAgent>,
+    /// The members, by kind (pattern memory's recall agent only when `recall.enabled`).
+    agents: AgentSet,
     planner: Planner,
     committee: Committee,
     /// The account's pre-trade gate: trading state, oversight limits, circuit breaker.
@@ -115,23 +107,9 @@ impl Swarm {
         log: Option<DecisionLog>,
     ) -> Result<Self, SwarmError> {
         config.validate()?;
-        let recall = if config.recall.enabled {
-            let fee = fees::round_trip_taker_rate(config.exchange.taker_fee_bps);
-            let agent =
-                RecallAgent::new(config.recall.clone(), &product.product_id.to_string(), granularity.millis(), fee)
-                    .map_err(|e| SwarmConfigError { field: "recall.state", message: e.to_string() })?;
-            Some(agent)
-        } else {
-            None
-        };
+        let agents = AgentSet::new(&config, &product.product_id.to_string(), granularity.millis())?;
         Ok(Self {
-            recall,
-            trend: TrendAgent::new(config.trend.clone()),
-            mean_reversion: MeanReversionAgent::new(config.mean_reversion.clone()),
-            risk: RiskAgent::new(config.risk.clone()),
-            hedge: HedgeAgent::new(config.hedge.clone()),
-            arbitrage: ArbitrageAgent::new(config.arbitrage.clone()),
-            execution: ExecutionAgent::new(config.execution.clone()),
+            agents,
             planner: Planner::new(config.planner.clone()),
             committee: Committee::new(config.committee.clone()),
             gate: PreTradeGate::new(&GateConfig {
@@ -204,21 +182,19 @@ impl Swarm {
 
     /// The recall agent (pattern memory), when enabled.
     pub fn recall(&self) -> Option<&RecallAgent> {
-        self.recall.as_ref()
+        self.agents.get(AgentKind::Recall)
     }
 
     /// The recall agent, to swap its memory (a persistent index, stored patterns) or take
     /// its changes for storage.
     pub fn recall_mut(&mut self) -> Option<&mut RecallAgent> {
-        self.recall.as_mut()
+        self.agents.get_mut(AgentKind::Recall)
     }
 
     /// Replaces the recall agent (same settings, a memory of the caller's: a persistent
     /// index and stored patterns). Does nothing when recall is disabled.
     pub fn set_recall(&mut self, agent: RecallAgent) {
-        if self.recall.is_some() {
-            self.recall = Some(agent);
-        }
+        self.agents.replace(Box::new(agent));
     }
 
     /// Each agent's committee weight now: its regime weight times its performance multiplier.
@@ -260,14 +236,15 @@ impl Swarm {
     /// halted, so indicators, regime, planner and memory see the history and the decisions
     /// are logged marked halted, but no order is sent and no position is touched.
     pub fn warm_up(&mut self, engine: &mut MatchingEngine, candles: &[Candle]) {
-        let halted = self.gate.is_halted();
+        // Past bars teach the agents, not the gate: its equity history (day start, peak,
+        // loss windows) and trading state stay as they were, so stale prices cannot refuse
+        // the first live order.
+        let gate = self.gate.clone();
         self.gate.halt();
         for candle in candles {
             self.decide_at_close(engine, candle, &[]);
         }
-        if !halted {
-            self.gate.resume();
-        }
+        self.gate = gate;
     }
 
     /// A quote: the exchange matches it, then the swarm decides at its time.
@@ -321,12 +298,7 @@ impl Swarm {
         self.gate.observe(now, equity, [(self.product.product_id, observation.close)], &mut tripped);
         self.summary.breaker_trips += tripped.len() as u64;
 
-        self.trend.observe(observation);
-        self.mean_reversion.observe(observation);
-        self.risk.observe(observation);
-        self.hedge.observe(observation);
-        self.arbitrage.observe(observation);
-        self.execution.observe(observation);
+        self.agents.observe(observation);
         let proposal = self.planner.observe(observation);
         if let Some(proposal) = &proposal
             && proposal.rejected.is_none()
@@ -337,14 +309,11 @@ impl Swarm {
         }
         self.resolve_outcomes(observation.close);
         let context = DecisionContext { observation, portfolio: &portfolio, other_venues };
-        if let (Some(recall), Some(candle)) = (&mut self.recall, candle) {
-            Agent::on_bar_close(recall, candle, &context, now, self.planner.regime());
+        if let Some(candle) = candle {
+            self.agents.on_bar_close(candle, &context, now, self.planner.regime());
         }
         self.votes.clear();
-        let agents: [&dyn Agent; AgentKind::COUNT - 1] =
-            [&self.trend, &self.mean_reversion, &self.risk, &self.hedge, &self.arbitrage, &self.execution];
-        self.votes.extend(agents.iter().filter_map(|agent| agent.vote(&context)));
-        self.votes.extend(self.recall.as_ref().and_then(|recall| recall.vote(&context)));
+        self.agents.vote_into(&context, &mut self.votes);
         let weights = self.committee.effective_weights(self.planner.weights());
         let committee = self.committee.decide(&self.votes, &weights);
         for vote in &self.votes {
@@ -387,8 +356,8 @@ impl Swarm {
         }
         let order_sent = attempt.order.is_some();
         let regime = self.planner.regime();
-        if let (Some(recall), Some(_)) = (&mut self.recall, candle) {
-            recall.on_decision(now, action, regime, observation.close);
+        if candle.is_some() {
+            self.agents.on_decision(now, action, regime, observation.close);
         }
         if let Some(log) = &mut self.log {
             let record = DecisionRecord {
@@ -413,7 +382,11 @@ impl Swarm {
                 skipped: attempt.skipped.map(|(_, why)| why),
                 equity,
                 halted: self.gate.is_halted(),
-                recall: self.recall.as_ref().filter(|_| candle.is_some()).and_then(|r| r.evidence().cloned()),
+                recall: self
+                    .agents
+                    .get::<RecallAgent>(AgentKind::Recall)
+                    .filter(|_| candle.is_some())
+                    .and_then(|r| r.evidence().cloned()),
             };
             log.append(&record);
         }

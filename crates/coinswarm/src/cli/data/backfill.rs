@@ -6,9 +6,10 @@ use anyhow::Context;
 use clap::Args;
 use coinswarm_coinbase::{CdpKey, CoinbaseRest, RestConfig};
 use coinswarm_core::market::{Granularity, ProductId};
-use coinswarm_core::time::Timestamp;
+use coinswarm_core::time::{Clock, Timestamp};
 use coinswarm_server::archive::ARCHIVE_DIR;
 use coinswarm_server::backfill::{VENUE, backfill};
+use coinswarm_server::clock::SystemClock;
 use coinswarm_server::store::LocalObjectStore;
 use std::io::Write;
 use std::path::PathBuf;
@@ -70,9 +71,17 @@ pub fn run(args: &BackfillArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let client = CoinbaseRest::new(config, key)?;
     let store = LocalObjectStore::new(args.data_dir.join(ARCHIVE_DIR));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let report = runtime.block_on(backfill(&client, &store, args.product, args.granularity, from, to, |line| {
-        eprintln!("{line}");
-    }))?;
+    let report = runtime.block_on(backfill(
+        &client,
+        &store,
+        args.product,
+        args.granularity,
+        from..=to,
+        SystemClock.now(),
+        |line| {
+            eprintln!("{line}");
+        },
+    ))?;
     writeln!(
         out,
         "{} {} from {} to {}: {} pages fetched, {} already archived, {} candles received; {} candles in the range",

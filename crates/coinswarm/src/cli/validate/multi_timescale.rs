@@ -19,7 +19,7 @@ pub struct MultiTimescaleArgs {
 
 pub fn run(args: &MultiTimescaleArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let setup = args.common.load()?;
-    let name = args.common.strategy;
+    let name = args.common.strategy.0;
     let lengths = (args.fast, args.slow);
     build_strategy(name, &setup.swarm, lengths, setup.series.granularity()).map_err(anyhow::Error::msg)?;
     let build = |granularity| build_strategy(name, &setup.swarm, lengths, granularity);

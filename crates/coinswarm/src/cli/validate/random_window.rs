@@ -40,7 +40,7 @@ pub fn run(args: &RandomWindowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         bail!("--windows must be at least 1");
     }
     let setup = args.common.load()?;
-    let name = args.common.strategy;
+    let name = args.common.strategy.0;
     let lengths = (args.fast, args.slow);
     build_strategy(name, &setup.swarm, lengths, setup.series.granularity()).map_err(anyhow::Error::msg)?;
     let config = RandomWindowConfig {

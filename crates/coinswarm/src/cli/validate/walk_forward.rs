@@ -58,7 +58,7 @@ enum ObjectiveName {
 }
 
 pub fn run(args: &WalkForwardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let name = args.common.strategy;
+    let name = args.common.strategy.0;
     let space = match name {
         StrategyName::SmaCross | StrategyName::Trend => {
             let axis = |values: &[usize]| values.iter().map(|&v| v as f64).collect();
@@ -113,7 +113,7 @@ pub fn run(args: &WalkForwardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let label = name.cli_name();
     let runner = ThreadedTrials { threads };
-    let report = run_walk_forward(&setup.series, &label, &build, &setup.backtest, &config, &runner)?;
+    let report = run_walk_forward(&setup.series, label, &build, &setup.backtest, &config, &runner)?;
     write_report(args.report.as_deref(), || WalkForwardPage { data: &setup.dataset, report: &report }.to_html())?;
     args.common.emit(&report, out, |out| write_text(out, &setup.dataset, &report, threads))
 }
