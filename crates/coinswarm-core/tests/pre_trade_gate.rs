@@ -4,7 +4,7 @@
 
 mod support;
 
-use coinswarm_core::exchange::{ExchangeConfig, MatchingEngine, OrderRequest, OrderStatus, Rejection};
+use coinswarm_core::exchange::{ExchangeConfig, MatchingEngine, OrderRequest, OrderStatus, Rejection, Submitted};
 use coinswarm_core::market::{Product, Side};
 use coinswarm_core::risk::{GateConfig, PreTradeGate, Refusal};
 use rust_decimal_macros::dec;
@@ -39,7 +39,7 @@ fn submit_through<'a>(
     gate: &PreTradeGate,
     request: OrderRequest,
     asked: &Cell<u32>,
-) -> Result<&'a coinswarm_core::exchange::Order, NotPlaced> {
+) -> Result<Submitted<'a>, NotPlaced> {
     engine.submit_gated(request, at(2), |engine, request| {
         asked.set(asked.get() + 1);
         gate.check_request(engine, request, at(2)).map_err(NotPlaced::Gate)
@@ -65,8 +65,8 @@ fn an_order_the_gate_admits_is_still_refused_by_the_exchanges_own_rules() {
 
     // The same order at the minimum size passes both, the gate asked once.
     let at_minimum = OrderRequest::limit(btc_usd(), Side::Buy, dec!(0.01), dec!(39000.00));
-    let order = submit_through(&mut engine, &gate, at_minimum, &asked).unwrap();
-    assert_eq!(order.status, OrderStatus::Open);
+    let placed = submit_through(&mut engine, &gate, at_minimum, &asked).unwrap();
+    assert_eq!((placed.order.status, placed.repeated), (OrderStatus::Open, false));
     assert_eq!(asked.get(), 1);
 }
 
