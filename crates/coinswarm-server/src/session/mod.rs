@@ -20,7 +20,7 @@ mod protocol;
 mod view;
 
 pub use bootstrap::{SessionSpec, start};
-pub use live::LiveLink;
+pub use live::{LiveLink, VenueCall, VenueReport};
 use protocol::Command;
 pub use protocol::{SessionError, SessionHandle, SimilarNow, error_code};
 

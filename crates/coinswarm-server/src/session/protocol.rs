@@ -58,7 +58,7 @@ pub(super) enum Command {
     /// off or the pattern is unknown.
     ChangePattern(String, Mutation, oneshot::Sender<Option<Outcome>>),
     /// What the live venue reported.
-    Venue(crate::live_venue::VenueReport),
+    Venue(super::live::VenueReport),
 }
 
 /// What pattern memory recalls for the state at the last bar close.
@@ -176,7 +176,7 @@ impl SessionHandle {
     }
 
     /// Hands the live venue's report to the account (live mode).
-    pub async fn venue_report(&self, report: crate::live_venue::VenueReport) {
+    pub async fn venue_report(&self, report: super::live::VenueReport) {
         let _ = self.commands.send(Command::Venue(report)).await;
     }
 
