@@ -1,7 +1,8 @@
 //! Pattern memory inside the swarm, on real BTC hourly bars: the recall agent learns online
 //! and never sees the future. Each decision record names the episodes it recalled; each
 //! is looked up in the index and must have been decided a whole horizon before, with its
-//! outcome realised from the price at the horizon's end.
+//! outcome realised from the price at the horizon's end; its vote follows the outcomes it
+//! recalled.
 
 use coinswarm_core::backtest::strategies::CommitteeStrategy;
 use coinswarm_core::backtest::{BacktestConfig, run_backtest};
@@ -70,7 +71,9 @@ fn the_recall_agent_learns_online_and_recalls_only_episodes_whose_horizon_has_en
         if let Some(newest) = evidence["newest_horizon_end_ms"].as_i64() {
             assert!(newest <= decided_ms, "a decision at {decided_ms} recalled an episode resolved at {newest}");
         }
-        for stored in index.get_by_ids(&ids) {
+        let stored_episodes = index.get_by_ids(&ids);
+        assert_eq!(stored_episodes.len(), ids.len(), "every episode recalled at {decided_ms} is in the index");
+        for stored in stored_episodes {
             let episode_ms = number(&stored.metadata, "time") as i64;
             let horizon_end = number(&stored.metadata, "horizon_end") as i64;
             assert_eq!(horizon_end, episode_ms + horizon_ms);
@@ -91,7 +94,66 @@ fn the_recall_agent_learns_online_and_recalls_only_episodes_whose_horizon_has_en
 }
 
 #[test]
-fn a_backtest_with_recall_is_deterministic_and_differs_from_one_without() {
+fn the_recall_vote_follows_the_outcomes_it_remembers() {
+    let (product, candles) = hourly(2_000);
+    let config = with_recall();
+    let (swarm, records) = run(config.clone(), &product, &candles);
+    let recall = &config.recall;
+    let index = swarm.recall().expect("recall is enabled").memory().index();
+    // Entering and leaving at the taker rate (60 bps each way by default).
+    let round_trip_fee = 2.0 * decimal_to_f64(config.exchange.taker_fee_bps) / 10_000.0;
+    let mut actions: BTreeMap<String, usize> = BTreeMap::new();
+    for record in &records {
+        let Some(evidence) = record.get("recall") else { continue };
+        // The similarity-weighted mean outcome of the episodes recalled at least
+        // `min_similarity` alike, read back from the index.
+        let recalled = evidence["recalled"].as_array().unwrap();
+        let ids: Vec<&str> = recalled.iter().map(|p| p[0].as_str().unwrap()).collect();
+        let stored = index.get_by_ids(&ids);
+        assert_eq!(stored.len(), ids.len());
+        let (mut weights, mut weighted) = (0.0, 0.0);
+        for (pair, episode) in recalled.iter().zip(&stored) {
+            // Similarities are f32 in the index and in the log.
+            let similarity = f64::from(pair[1].as_f64().unwrap() as f32);
+            if similarity >= recall.min_similarity && similarity > 0.0 {
+                weights += similarity;
+                weighted += similarity * number(&episode.metadata, "outcome");
+            }
+        }
+        let used = evidence["used"].as_u64().unwrap() as usize;
+        let vote = record["votes"].as_array().unwrap().iter().find(|v| v["agent"] == "recall");
+        if used < recall.min_matches {
+            assert!(vote.is_none(), "recall voted on {used} matches: {record}");
+            continue;
+        }
+        let vote = vote.unwrap_or_else(|| panic!("{used} matches and no recall vote: {record}"));
+        // The memory's expectation, pulled toward the learned pattern's mean when there is one.
+        let nearest = weighted / weights;
+        let expected = match evidence.get("pattern") {
+            Some(pattern) => {
+                let pull = pattern["weight"].as_f64().unwrap();
+                (1.0 - pull) * nearest + pull * pattern["mean"].as_f64().unwrap()
+            }
+            None => nearest,
+        };
+        assert!((evidence["expected"].as_f64().unwrap() - expected).abs() < 1e-9, "{expected} vs {evidence}");
+        let action = vote["action"].as_str().unwrap();
+        let follows = match action {
+            "BUY" => expected > recall.min_edge,
+            "SELL" => expected + round_trip_fee < -recall.min_edge,
+            _ => expected <= recall.min_edge && expected + round_trip_fee >= -recall.min_edge,
+        };
+        assert!(follows, "a {action} vote on remembered outcomes averaging {expected}: {record}");
+        *actions.entry(action.to_string()).or_default() += 1;
+    }
+    // The check covered every kind of vote, many times over.
+    for action in ["BUY", "SELL", "HOLD"] {
+        assert!(actions.get(action).copied().unwrap_or(0) > 100, "too few {action} votes to tell: {actions:?}");
+    }
+}
+
+#[test]
+fn a_run_with_recall_is_deterministic_and_its_votes_move_the_committee() {
     let (product, candles) = hourly(2_000);
     let (_, first) = run(with_recall(), &product, &candles);
     let (_, second) = run(with_recall(), &product, &candles);
@@ -109,4 +171,13 @@ fn a_backtest_with_recall_is_deterministic_and_differs_from_one_without() {
     };
     assert!(votes(&with) > 0);
     assert_eq!(votes(&without), 0);
+    // Its votes move the committee: its scores at every bar recall votes on, and its
+    // action at some of them (on these 2,000 bars none of those changes an order sent).
+    let (_, alone) = run(SwarmConfig::default(), &product, &candles);
+    assert_eq!(alone.len(), first.len());
+    let differ = |field: &str| first.iter().zip(&alone).filter(|(a, b)| a[field] != b[field]).count();
+    let recall_votes =
+        first.iter().filter(|r| r["votes"].as_array().unwrap().iter().any(|v| v["agent"] == "recall")).count();
+    assert_eq!(differ("committee"), recall_votes);
+    assert!(differ("action") > 10, "recall changed the swarm's action only {} times", differ("action"));
 }

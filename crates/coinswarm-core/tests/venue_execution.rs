@@ -186,7 +186,17 @@ fn a_rounding_leftover_in_the_recorded_value_is_not_a_fill() {
     engine.venue_update(order_id, &state(VenueStatus::Working, dec!(0.01), dec!(1.00), dec!(0)), at(1)).unwrap();
     engine.venue_update(order_id, &state(VenueStatus::Working, dec!(0.05), dec!(5.01), dec!(0)), at(2)).unwrap();
     // Coinbase's cumulative figure and the recorded sum differ in the 28th digit.
+    let before = engine.events().len();
     let cancelled =
-        engine.venue_update(order_id, &state(VenueStatus::Cancelled, dec!(0.05), dec!(5.01), dec!(0)), at(3));
-    assert_eq!(cancelled.unwrap().ended, Some(OrderStatus::Cancelled));
+        engine.venue_update(order_id, &state(VenueStatus::Cancelled, dec!(0.05), dec!(5.01), dec!(0)), at(3)).unwrap();
+    assert_eq!(cancelled.fill, None, "no fill is made of the leftover");
+    assert_eq!(cancelled.ended, Some(OrderStatus::Cancelled));
+    let logged: Vec<&EventKind> = engine.events()[before..].iter().map(|e| &e.kind).collect();
+    assert!(matches!(logged.as_slice(), [EventKind::OrderCancelled { .. }]), "only the cancel is logged: {logged:?}");
+    let order = engine.account().order(order_id).unwrap();
+    assert_eq!(
+        (order.filled_size, order.filled_value),
+        (dec!(0.05), dec!(5.01)),
+        "the fills recorded before, unchanged"
+    );
 }

@@ -118,7 +118,9 @@ fn a_batch_of_queries_answers_like_single_queries_in_order() {
     let (data, queries) = records(3_000, 16, 4);
     let (hnsw, _) = both(Metric::Cosine, &data);
     let batch = hnsw.query_batch(&queries, &QueryOptions::top(5)).unwrap();
+    assert_eq!(batch.len(), queries.len(), "one answer per query");
     for (query, answer) in queries.iter().zip(&batch) {
+        assert_eq!(answer.len(), 5);
         assert_eq!(ids(answer), ids(&hnsw.query(query, &QueryOptions::top(5)).unwrap()));
     }
 }
@@ -179,7 +181,10 @@ fn cosine_vectors_come_back_at_the_length_they_were_given() {
     ])
     .unwrap();
     let back = hnsw.get_by_ids(&["long", "short"]);
+    let back_ids: Vec<&str> = back.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(back_ids, ["long", "short"], "each record asked for, in the order asked");
     for (record, given) in back.iter().zip([[30.0, -40.0, 0.5], [0.1, 0.2, 0.3]]) {
+        assert_eq!(record.values.len(), given.len(), "{} came back as {:?}", record.id, record.values);
         for (v, g) in record.values.iter().zip(given) {
             assert!((v - g).abs() <= g.abs() * 1e-5, "{} came back as {:?}", record.id, record.values);
         }

@@ -11,7 +11,7 @@
 
 use crate::clock::SharedClock;
 use crate::config::LiveConfig;
-use crate::session::SessionHandle;
+use crate::session::{SessionHandle, VenueCall, VenueReport};
 use coinswarm_coinbase::orders::{create_order_body, created_order_id, venue_state};
 use coinswarm_coinbase::{CdpKey, CoinbaseError, CoinbaseRest};
 use coinswarm_core::exchange::{Order, OrderId, VenueOrderState, VenueStatus};
@@ -20,40 +20,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
-
-/// What the session asks of Coinbase.
-#[derive(Debug, Clone)]
-pub enum VenueCall {
-    /// Place an order the session accepted, passed and recorded.
-    Place(Box<Order>),
-    /// An order sent before a restart without an answer: looked up first, then sent again
-    /// (same client order id) while young enough.
-    Confirm(Box<Order>),
-    Cancel(OrderId),
-    /// Follow an order Coinbase already has (after a restart).
-    Track {
-        order_id: OrderId,
-        venue_order_id: String,
-    },
-}
-
-/// What Coinbase said, for the session to record.
-#[derive(Debug, Clone, PartialEq)]
-pub enum VenueReport {
-    /// Coinbase took the order under this id.
-    Routed { order_id: OrderId, venue_order_id: String },
-    /// Coinbase refused it, or does not have it after `resend_window_ms` without an answer.
-    Refused { order_id: OrderId, code: String, message: String },
-    /// No answer yet: the order is sent again (same client order id) at the next poll.
-    Unconfirmed { order_id: OrderId, reason: String },
-    /// The order's cumulative state changed.
-    State { order_id: OrderId, state: VenueOrderState },
-    /// Coinbase refused a cancellation, or could not be asked; it is asked again at the next
-    /// poll while the order works.
-    CancelRefused { order_id: OrderId, reason: String },
-    /// Total (available + held) balance per currency, read when no fill was in flight.
-    Balances(Vec<(String, Decimal)>),
-}
 
 /// The CDP key live mode runs with: from `--coinbase-key-file` (Coinbase's download,
 /// `{"name", "privateKey"}`) or the environment.

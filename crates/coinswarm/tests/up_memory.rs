@@ -87,7 +87,7 @@ fn the_swarm_remembers_its_decisions_realises_outcomes_and_saves_the_index_at_sh
         .unwrap()
         .iter()
         .find(|p| p["lifecycle"] != "quarantined" && p["lifecycle"] != "deleted");
-    let pattern_id = live.map(|p| p["pattern_id"].as_str().or(p["id"].as_str()).unwrap().to_string());
+    let pattern_id = live.map(|p| p["id"].as_str().unwrap().to_string());
     assert_eq!(status, 200);
     let pattern_id = pattern_id.expect("patterns are learned every 500 resolved episodes");
     let (status, _) = change(serde_json::json!({"pattern_id": pattern_id, "action": "delete"}), None);
@@ -126,9 +126,12 @@ fn the_swarm_remembers_its_decisions_realises_outcomes_and_saves_the_index_at_sh
 
     let (code, stdout, stderr) = coinswarm(&["memory", "audit", "--verify", "--data-dir", &data_dir]);
     assert_eq!(code, 0, "{stdout}{stderr}");
+    // The patterns were learned and saved: the table lists the one the operator deleted.
     let (code, stdout, _) = coinswarm(&["memory", "patterns", "--data-dir", &data_dir]);
     assert_eq!(code, 0);
-    assert!(stdout.starts_with("pattern ") || stdout.starts_with("no patterns learned yet"), "{stdout}");
+    assert!(stdout.starts_with("pattern "), "{stdout}");
+    let deleted = stdout.lines().find(|l| l.split_whitespace().next() == Some(pattern_id.as_str()));
+    assert_eq!(deleted.and_then(|l| l.split_whitespace().nth(1)), Some("deleted"), "{stdout}");
 
     // A restart continues the same memory, adding to it.
     let server = Server::start_with_bar_interval(&dir, &[], 2);

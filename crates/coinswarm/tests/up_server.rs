@@ -306,13 +306,18 @@ fn metrics_count_requests_by_route_template_with_latency_histograms_and_cache_hi
     let dir = scratch_dir("metrics");
     let server = Server::start(&dir, &[]);
     let key = server.admin_key.clone().unwrap();
+    // Each answer names the server's own share of its latency: within what the client
+    // measured for the whole exchange, and the very figure the latency histogram records.
+    let mut server_millis = Vec::new();
     for _ in 0..3 {
+        let started = std::time::Instant::now();
         let (status, headers, _) = server.raw("GET", "/api/market-data?product_id=BTC-USD", None, None);
+        let client_millis = started.elapsed().as_secs_f64() * 1000.0;
         assert_eq!(status, 200);
-        // Each answer names the server's own share of its latency.
         let timing = headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("server-timing")).unwrap();
         let millis: f64 = timing.1.strip_prefix("app;dur=").unwrap().parse().unwrap();
-        assert!((0.0..1000.0).contains(&millis), "{timing:?}");
+        assert!(millis > 0.0 && millis <= client_millis, "{timing:?}, the client measured {client_millis} ms");
+        server_millis.push(millis);
     }
     assert_eq!(server.get("/api/orders/015d006f-9920-7e61-b974-08ab415ec386", Some(&key)).0, 404);
     let (status, text) = server.get("/metrics", None);
@@ -324,6 +329,22 @@ fn metrics_count_requests_by_route_template_with_latency_histograms_and_cache_hi
     assert!(
         text.contains("coinswarm_http_request_duration_seconds_bucket{route=\"/api/orders/{id}\",le=\"+Inf\"} 1"),
         "{text}"
+    );
+    // The histogram's sum for the route is the three Server-Timing figures added up (each
+    // printed to the microsecond, so within 0.5 µs of what was recorded).
+    let sums: Vec<f64> = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("coinswarm_http_request_duration_seconds_sum{") && l.contains("route=\"/api/market-data\"")
+        })
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(!sums.is_empty(), "no latency sum for /api/market-data: {text}");
+    let recorded_seconds: f64 = sums.iter().sum();
+    let reported: f64 = server_millis.iter().sum();
+    assert!(
+        (recorded_seconds * 1000.0 - reported).abs() <= 0.0015 + 1e-9,
+        "the histogram recorded {recorded_seconds} s, Server-Timing reported {server_millis:?} ms"
     );
     let hits = text.lines().find_map(|l| l.strip_prefix("coinswarm_cache_hits_total ")).unwrap();
     assert!(hits.parse::<f64>().unwrap() >= 1.0, "three reads within the 1 s TTL hit the cache at least once");

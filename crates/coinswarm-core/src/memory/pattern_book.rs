@@ -447,10 +447,20 @@ mod tests {
     }
 
     #[test]
-    fn outcomes_decided_before_activation_do_not_count_live() {
+    fn outcomes_count_live_from_the_patterns_activation_on() {
         let mut book = book();
         book.learn(&samples(400, 0), 1_000);
-        book.record_live(&[0.8, 0.1, -0.2, 0.3], 999, 0.5, 1_500);
-        assert!(book.patterns().iter().all(|p| p.live.count == 0));
+        let good = book.patterns().iter().find(|p| p.centroid[0] > 0.5).unwrap().id.clone();
+        assert_eq!(book.patterns().iter().find(|p| p.id == good).unwrap().lifecycle, Lifecycle::Active);
+        let state = [0.8, 0.1, -0.2, 0.3];
+        book.record_live(&state, 999, 0.5, 1_500);
+        assert!(book.patterns().iter().all(|p| p.live.count == 0), "decided before the activation at 1,000");
+        // Decided at the activation and after it: both count, on the pattern the state falls in.
+        book.record_live(&state, 1_000, 0.02, 1_500);
+        book.record_live(&state, 1_200, 0.04, 1_600);
+        let live = |id: &str| book.patterns().iter().find(|p| p.id == id).unwrap().live;
+        assert_eq!(live(&good).count, 2);
+        assert!((live(&good).mean() - 0.03).abs() < 1e-12, "{:?}", live(&good));
+        assert!(book.patterns().iter().filter(|p| p.id != good).all(|p| p.live.count == 0));
     }
 }

@@ -3,15 +3,48 @@
 //! account's audit log in the batch's commit, and only then is it sent; every report from Coinbase is folded into the engine and recorded too.
 
 use super::{Reply, Session, SessionError};
-use crate::live_venue::{VenueCall, VenueReport};
 use crate::store::{AccountLog, EpisodeStore};
-use coinswarm_core::exchange::{Order, OrderId, VenueRequest};
+use coinswarm_core::exchange::{Order, OrderId, VenueOrderState, VenueRequest};
 use coinswarm_core::market::Currency;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
+
+/// What a live session asks of its venue (the Coinbase task).
+#[derive(Debug, Clone)]
+pub enum VenueCall {
+    /// Place an order the session accepted, passed and recorded.
+    Place(Box<Order>),
+    /// An order sent before a restart without an answer: looked up first, then sent again
+    /// (same client order id) while young enough.
+    Confirm(Box<Order>),
+    Cancel(OrderId),
+    /// Follow an order Coinbase already has (after a restart).
+    Track {
+        order_id: OrderId,
+        venue_order_id: String,
+    },
+}
+
+/// What the venue said, for the session to record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VenueReport {
+    /// Coinbase took the order under this id.
+    Routed { order_id: OrderId, venue_order_id: String },
+    /// Coinbase refused it, or does not have it after `resend_window_ms` without an answer.
+    Refused { order_id: OrderId, code: String, message: String },
+    /// No answer yet: the order is sent again (same client order id) at the next poll.
+    Unconfirmed { order_id: OrderId, reason: String },
+    /// The order's cumulative state changed.
+    State { order_id: OrderId, state: VenueOrderState },
+    /// Coinbase refused a cancellation, or could not be asked; it is asked again at the next
+    /// poll while the order works.
+    CancelRefused { order_id: OrderId, reason: String },
+    /// Total (available + held) balance per currency, read when no fill was in flight.
+    Balances(Vec<(String, Decimal)>),
+}
 
 /// A live account's link to its venue task.
 #[derive(Debug)]

@@ -1,0 +1,113 @@
+//! The batch commit: a session takes the commands waiting, applies them in order, stores
+//! the batch's events and records in one durable transaction, and only then publishes and
+//! answers.
+
+use super::protocol::{Command, SessionError};
+use super::view::{swarm_view, view_of};
+use super::{Later, Reply, Session, order_of, remember_fill};
+use crate::hub::StreamEvent;
+use crate::store::{AccountLog, EpisodeStore};
+use coinswarm_core::ledger::{AccountEvent, EventKind};
+use coinswarm_core::swarm::Swarm;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+impl<L: AccountLog + EpisodeStore> Session<L> {
+    pub(super) async fn run(mut self, mut receiver: mpsc::Receiver<Command>) {
+        if let Some(link) = self.live_link.take() {
+            let now = self.clock.now();
+            self.resume_live(&link, now);
+            if !self.finish_batch(Vec::new(), Later::default()).await {
+                return;
+            }
+        }
+        let mut batch = Vec::with_capacity(self.max_batch);
+        while receiver.recv_many(&mut batch, self.max_batch).await > 0 {
+            let mut replies: Vec<Reply> = Vec::new();
+            let mut later = Later::default();
+            for command in batch.drain(..) {
+                self.apply(command, &mut replies, &mut later);
+            }
+            if !self.finish_batch(replies, later).await {
+                return;
+            }
+        }
+        self.flush_memory();
+    }
+
+    /// Stores the batch's events and records, then publishes and answers; `false` when
+    /// storage failed (nothing is acknowledged and the session stops).
+    pub(super) async fn finish_batch(&mut self, replies: Vec<Reply>, later: Later) -> bool {
+        {
+            let events: Vec<AccountEvent> = self.engine.drain_events().collect();
+            let lines = self.swarm.as_mut().map(Swarm::take_log_lines).unwrap_or_default();
+            // Each decision is parsed once: its time goes to storage, its value to the stream.
+            let decisions: Vec<(i64, &str, serde_json::Value)> = lines
+                .lines()
+                .filter_map(|line| {
+                    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+                    Some((value.get("time").and_then(serde_json::Value::as_i64).unwrap_or(0), line, value))
+                })
+                .collect();
+            let mut rows: Vec<(i64, &str)> = decisions.iter().map(|(time, line, _)| (*time, *line)).collect();
+            rows.extend(self.origins.iter().map(|(time, line)| (*time, line.as_str())));
+            let stored = self.store.commit(&self.account_id, &events, &rows).await;
+            if let Err(err) = stored {
+                // The engine has applied events that are not durable: acknowledge nothing and
+                // stop; a restart rebuilds the account from what was committed.
+                tracing::error!(account = %self.account_id, "storage failed, session stopped: {err:#}");
+                for (reply, _) in replies {
+                    let _ = reply.send(Err(SessionError::Storage(format!("{err:#}"))));
+                }
+                return false;
+            }
+            self.origins.clear();
+            self.send_venue_calls();
+            self.persist_memory().await;
+            self.observe_own_gate();
+            for event in &events {
+                if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
+                    let _ = self.fill_tx.send(fill.clone());
+                }
+                remember_fill(&mut self.fills, event);
+                if let Some(order_id) = order_of(&event.kind)
+                    && let Some(order) = self.engine.account().order(order_id)
+                {
+                    self.orders.upsert(order);
+                }
+            }
+            if let Some(swarm) = &self.swarm {
+                for (_, _, decision) in decisions {
+                    // One message for every subscriber of the public `decisions` channel: a
+                    // live account's figures are hidden there (a key that may read the
+                    // account gets them whole from `GET /api/decisions`).
+                    let event = if self.live.is_some() {
+                        let mut public = decision.clone();
+                        crate::desk::hide_account_figures(&mut public);
+                        StreamEvent::decision(swarm.product().product_id, &public)
+                    } else {
+                        StreamEvent::decision(swarm.product().product_id, &decision)
+                    };
+                    self.hub.publish(event);
+                    self.latest_decision = Some(decision);
+                }
+            }
+            self.view.send_replace(Arc::new(view_of(&self.account_id, &self.engine, &self.orders, &self.fills)));
+            if let Some(swarm) = &self.swarm {
+                let view = swarm_view(swarm, self.engine.now(), self.latest_decision.clone());
+                self.swarm_tx.send_replace(Some(Arc::new(view)));
+            }
+            for (reply, result) in replies {
+                let _ = reply.send(result);
+            }
+            for reply in later.halts.into_iter().chain(later.refusals) {
+                let _ = reply.send(());
+            }
+            // Answered once the change is stored, so a reader sees it at once.
+            for (reply, outcome) in later.pattern_changes {
+                let _ = reply.send(outcome);
+            }
+        }
+        true
+    }
+}
