@@ -2,112 +2,27 @@
 //! replay feed and the HTTP server, started together and shut down in order (stop intake,
 //! drain the sessions' last batches, flush the store).
 
-use crate::api::{self, AppState, KeyGuard};
-use crate::clock::{SharedClock, SystemClock};
+use crate::adapters::keys::{self, NewKey, Scope};
+use crate::adapters::store::SqlStore;
+use crate::clock::SystemClock;
 use crate::config::ServerConfig;
-use crate::feed::ReplayFeed;
-use crate::hub::Hub;
-use crate::keys::{self, NewKey, Scope};
-use crate::market::MarketBoard;
+use crate::desk::Desk;
+use crate::feeds::replay::ReplayFeed;
 use crate::metrics::HttpMetrics;
-use crate::registry::Sessions;
-use crate::session::{self, SessionHandle, SessionSpec};
-use crate::store::{AnalyticsBuffer, MemoryKv, SqlStore};
+use crate::session::hub::Hub;
+use crate::session::market::MarketBoard;
+use crate::session::{self, SWARM_ACCOUNT};
+use crate::transport::Transport;
+use crate::transport::api::{self, AppState, KeyGuard};
 use anyhow::Context;
-use coinswarm_api::Failure;
-use coinswarm_core::exchange::ExchangeConfig;
 use coinswarm_core::market::{Product, ProductId};
 use coinswarm_core::swarm::{DecisionLog, Swarm, SwarmConfig};
 use coinswarm_core::synthetic::IntrabarConfig;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-
-/// The account the swarm trades.
-pub const SWARM_ACCOUNT: &str = "swarm";
-
-/// The shared parts every request handler reads.
-#[derive(Debug)]
-pub struct AppParts {
-    pub config: ServerConfig,
-    pub store: SqlStore,
-    pub kv: MemoryKv,
-    pub board: Arc<MarketBoard>,
-    pub sessions: Arc<Sessions>,
-    pub guard: KeyGuard,
-    pub hub: Arc<Hub>,
-    pub http_metrics: HttpMetrics,
-    /// Open connections within `connections.max` and `connections.max_per_ip`.
-    pub connections: Arc<crate::serve::admission::Admission>,
-    /// Analytics recorded on hot paths, written by the post-trade loop.
-    pub analytics: Arc<AnalyticsBuffer>,
-    /// Turns true when the server begins to shut down (streams close, the feed stops).
-    pub shutdown: watch::Receiver<bool>,
-    /// Room for requested backtests (`mcp.max_concurrent_backtests`).
-    pub backtests: Arc<tokio::sync::Semaphore>,
-    /// The wall clock every service is handed.
-    pub clock: SharedClock,
-    /// The data directory's salt of order and trade ids ([`crate::order_ids`]).
-    order_id_salt: u64,
-    starting: tokio::sync::Mutex<()>,
-    session_tasks: Mutex<Vec<JoinHandle<()>>>,
-}
-
-impl AppParts {
-    /// The running session of an existing account (started on first use), or `None` for an
-    /// account that does not exist.
-    pub async fn session(&self, account_id: &str) -> Result<Option<SessionHandle>, Failure> {
-        if let Some(session) = self.sessions.get(account_id) {
-            return Ok(Some(session));
-        }
-        let _starting = self.starting.lock().await;
-        if let Some(session) = self.sessions.get(account_id) {
-            return Ok(Some(session));
-        }
-        let unavailable = |e: anyhow::Error| Failure::unavailable(format!("{e:#}"));
-        if !self.store.accounts().await.map_err(unavailable)?.iter().any(|a| a == account_id) {
-            return Ok(None);
-        }
-        let spec = self.spec(account_id, None);
-        let (handle, task) =
-            session::start(spec, self.store.clone(), &self.board.last_quotes()).await.map_err(unavailable)?;
-        self.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(task);
-        self.sessions.insert(handle.clone());
-        Ok(Some(handle))
-    }
-
-    /// `live` for the swarm's account in live mode (its orders go to Coinbase), else `paper`.
-    pub fn execution_mode(&self, account_id: &str) -> &'static str {
-        let live = self.config.live.exchange == crate::config::ExchangeMode::CoinbaseLive;
-        if live && account_id == SWARM_ACCOUNT { "live" } else { "paper" }
-    }
-
-    pub fn swarm_session(&self) -> Option<SessionHandle> {
-        self.sessions.get(SWARM_ACCOUNT)
-    }
-
-    fn spec(&self, account_id: &str, swarm: Option<Swarm>) -> SessionSpec {
-        let products = self.board.products().to_vec();
-        SessionSpec {
-            account_id: account_id.to_string(),
-            exchange: ExchangeConfig {
-                id_seed: crate::order_ids::account_seed(self.order_id_salt, account_id),
-                ..ExchangeConfig::default()
-            },
-            quote_currency: products[0].quote(),
-            products,
-            initial_capital: self.config.accounts.initial_capital,
-            swarm,
-            max_batch: self.config.accounts.max_commit_batch,
-            hub: self.hub.clone(),
-            guard: self.config.guard,
-            live: None,
-            clock: self.clock.clone(),
-        }
-    }
-}
 
 /// A started server.
 #[derive(Debug)]
@@ -116,7 +31,7 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// The admin key created on the first start, shown once.
     pub first_admin_key: Option<NewKey>,
-    parts: Arc<AppParts>,
+    desk: Arc<Desk>,
     shutdown: watch::Sender<bool>,
     http: JoinHandle<anyhow::Result<()>>,
     feed: JoinHandle<anyhow::Result<()>>,
@@ -134,11 +49,13 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let series = if live_feed {
         None
     } else {
-        Some(match crate::archive::parse_source(&config.feed.data) {
+        Some(match crate::adapters::archive::parse_source(&config.feed.data) {
             Some(source) => {
                 let (venue, product_id, granularity) = source?;
-                let store = crate::store::LocalObjectStore::new(config.data_dir.join(crate::archive::ARCHIVE_DIR));
-                crate::archive::load_series(&store, &venue, product_id, granularity)?
+                let store = crate::adapters::store::LocalObjectStore::new(
+                    config.data_dir.join(crate::adapters::archive::ARCHIVE_DIR),
+                );
+                crate::adapters::archive::load_series(&store, &venue, product_id, granularity)?
             }
             None => {
                 let dataset = coinswarm_data::load(&config.feed.data)
@@ -160,12 +77,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let new_mode = check_exchange_mode(&config.data_dir, config.live.exchange, swarm_history)?;
     // Live: the key is checked with Coinbase, and its balances read, before anything starts.
     let live_rest = if live_mode {
-        let key = crate::live_venue::load_key(&config.live)?;
+        let key = crate::feeds::coinbase_venue::load_key(&config.live)?;
         let rest = coinswarm_coinbase::CoinbaseRest::new(
             coinswarm_coinbase::RestConfig { base_url: config.coinbase.rest_url.clone(), ..Default::default() },
             Some(key),
         )?;
-        let balances = crate::live_venue::connect(&rest).await?;
+        let balances = crate::feeds::coinbase_venue::connect(&rest).await?;
         Some((Arc::new(rest), balances))
     } else {
         None
@@ -203,26 +120,18 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let board = Arc::new(MarketBoard::new(products.clone(), granularity));
     let hub = Arc::new(Hub::new(config.stream.max_batches_behind, clock.clone()));
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let parts = Arc::new(AppParts {
-        config: config.clone(),
-        store: store.clone(),
-        kv: MemoryKv::new(config.cache.max_entries, clock.clone()),
-        board: board.clone(),
-        sessions: Arc::new(Sessions::default()),
+    let desk = Arc::new(
+        Desk::open(config.clone(), store.clone(), board.clone(), hub.clone(), shutdown_rx.clone(), clock.clone())
+            .await?,
+    );
+    let transport = Arc::new(Transport {
+        desk: desk.clone(),
         guard: KeyGuard::new(&config.limits, clock.clone()),
-        hub: hub.clone(),
         http_metrics: HttpMetrics::default(),
-        connections: crate::serve::admission::Admission::new(
-            crate::serve::fit_to_descriptor_limit(config.connections.max),
+        connections: crate::transport::serve::admission::Admission::new(
+            crate::transport::serve::fit_to_descriptor_limit(config.connections.max),
             config.connections.max_per_ip,
         ),
-        analytics: Arc::new(AnalyticsBuffer::default()),
-        shutdown: shutdown_rx.clone(),
-        backtests: Arc::new(tokio::sync::Semaphore::new(config.mcp.max_concurrent_backtests)),
-        clock: clock.clone(),
-        order_id_salt: crate::order_ids::data_dir_salt(&store).await?,
-        starting: tokio::sync::Mutex::new(()),
-        session_tasks: Mutex::new(Vec::new()),
     });
 
     let first_start = store.create_account(SWARM_ACCOUNT, clock.now().millis()).await?;
@@ -234,9 +143,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let mut swarm_config = SwarmConfig::default();
     swarm_config.recall.enabled = config.memory.enabled;
-    let mut swarm = Swarm::new(swarm_config.clone(), product.clone(), granularity, Some(DecisionLog::new(true)))?;
+    let mut swarm =
+        Swarm::new(swarm_config.clone(), product.clone(), granularity, Some(DecisionLog::handing_out_records()))?;
     if config.memory.enabled {
-        let (agent, origin) = crate::memory_index::open_recall_agent(
+        let (agent, origin) = crate::adapters::memory_index::open_recall_agent(
             &config.data_dir,
             &store,
             &swarm_config,
@@ -248,7 +158,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         tracing::info!(?origin, episodes = agent.memory().index().len(), "pattern memory ready");
         swarm.set_recall(agent);
     }
-    let mut spec = parts.spec(SWARM_ACCOUNT, Some(swarm));
+    let mut spec = desk.spec(SWARM_ACCOUNT, Some(swarm));
     let mut venue_calls = None;
     if let Some((_, balances)) = &live_rest {
         let (calls, receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -256,20 +166,20 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         venue_calls = Some(receiver);
     }
     let (handle, task) = session::start(spec, store.clone(), &[]).await?;
-    parts.sessions.insert(handle.clone());
-    parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(task);
+    desk.sessions.insert(handle.clone());
+    desk.hold(task);
     if let (Some((rest, _)), Some(calls)) = (&live_rest, venue_calls) {
         // The user channel (orders' changes), signed with the same key.
         let user_stream = coinswarm_coinbase::WsClient::new(
             coinswarm_coinbase::WsConfig { url: config.coinbase.user_ws_url.clone(), ..Default::default() },
-            Some(Arc::new(crate::live_venue::load_key(&config.live)?)),
+            Some(Arc::new(crate::feeds::coinbase_venue::load_key(&config.live)?)),
             None,
             vec![coinswarm_coinbase::Subscription {
                 channel: "user".into(),
                 product_ids: products.iter().map(|p| p.product_id).collect(),
             }],
         );
-        let venue = crate::live_venue::LiveVenue {
+        let venue = crate::feeds::coinbase_venue::LiveVenue {
             rest: rest.clone(),
             user_stream: Some(user_stream),
             order_poll: Duration::from_millis(config.live.order_poll_ms),
@@ -278,20 +188,20 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             clock: clock.clone(),
         };
         tracing::warn!("LIVE TRADING: the swarm's orders go to Coinbase with real money");
-        let venue_task = tokio::spawn(crate::live_venue::run(venue, calls, handle, shutdown_rx.clone()));
-        parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(venue_task);
+        let venue_task = tokio::spawn(crate::feeds::coinbase_venue::run(venue, calls, handle, shutdown_rx.clone()));
+        desk.hold(venue_task);
     }
     for account in store.accounts().await? {
-        parts.session(&account).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        desk.session(&account).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
     }
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let router = api::router(AppState(parts.clone()));
-    let policy = crate::serve::ConnectionPolicy {
-        admission: parts.connections.clone(),
+    let router = api::router(AppState(transport.clone()));
+    let policy = crate::transport::serve::ConnectionPolicy {
+        admission: transport.connections.clone(),
         header_read_timeout: Duration::from_millis(config.connections.header_read_timeout_ms),
         idle_timeout: Duration::from_millis(config.connections.idle_timeout_ms),
         send_buffer_bytes: config.stream.send_buffer_bytes,
@@ -299,22 +209,22 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let mut http_shutdown = shutdown_rx.clone();
     let http = tokio::spawn(async move {
-        crate::serve::serve(listener, router, policy, async move {
+        crate::transport::serve::serve(listener, router, policy, async move {
             let _ = http_shutdown.wait_for(|stop| *stop).await;
         })
         .await;
         Ok(())
     });
-    let post_trade = tokio::spawn(crate::post_trade::run(
+    let post_trade = tokio::spawn(crate::adapters::post_trade::run(
         store.clone(),
-        parts.analytics.clone(),
+        desk.analytics.clone(),
         clock.clone(),
         shutdown_rx.clone(),
     ));
-    parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(post_trade);
+    desk.hold(post_trade);
     let coalesce = Duration::from_millis(config.stream.coalesce_ms);
     let fan_out = tokio::spawn(hub.clone().run(coalesce, shutdown_rx.clone()));
-    parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()).push(fan_out);
+    desk.hold(fan_out);
     let feed = match series {
         Some(series) => {
             let intrabar = IntrabarConfig {
@@ -330,11 +240,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
                 loop_at_end: config.feed.loop_at_end,
                 clock: clock.clone(),
             };
-            tokio::spawn(crate::feed::run(replay, board, hub, parts.sessions.clone(), store, shutdown_rx))
+            tokio::spawn(crate::feeds::replay::run(replay, board, hub, desk.sessions.clone(), store, shutdown_rx))
         }
         None => {
             let rest = coinbase_rest.context("the live feed has a Coinbase client")?;
-            let live = crate::live_feed::LiveFeed {
+            let live = crate::feeds::coinbase_market::LiveFeed {
                 products,
                 swarm_product: product.product_id,
                 granularity,
@@ -342,10 +252,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
                 rest: Some(rest),
                 clock,
             };
-            tokio::spawn(crate::live_feed::run(live, board, hub, parts.sessions.clone(), shutdown_rx))
+            tokio::spawn(crate::feeds::coinbase_market::run(live, board, hub, desk.sessions.clone(), shutdown_rx))
         }
     };
-    Ok(RunningServer { addr, first_admin_key, parts, shutdown, http, feed, _owner: owner })
+    Ok(RunningServer { addr, first_admin_key, desk, shutdown, http, feed, _owner: owner })
 }
 
 /// A product's trading rules from Coinbase, so orders are sized and priced as Coinbase
@@ -382,7 +292,7 @@ fn check_exchange_mode(
     let path = data_dir.join(EXCHANGE_MODE_FILE);
     let recorded = match std::fs::read_to_string(&path) {
         Ok(text) => {
-            crate::private_files::restrict(&path)?;
+            crate::adapters::private_files::restrict(&path)?;
             Some(text.trim().to_string())
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => swarm_history.then(|| "paper".to_string()),
@@ -412,23 +322,23 @@ fn mode_name(mode: crate::config::ExchangeMode) -> &'static str {
 
 fn record_exchange_mode(data_dir: &std::path::Path, mode: crate::config::ExchangeMode) -> anyhow::Result<()> {
     let path = data_dir.join(EXCHANGE_MODE_FILE);
-    crate::private_files::write(&path, mode_name(mode).as_bytes())
+    crate::adapters::private_files::write(&path, mode_name(mode).as_bytes())
 }
 
 /// Takes the data directory's owner lock (`server.lock`), released when the process ends
 /// however it ends: a second `up` or `mcp` on the same directory would run a second session
 /// per account and break the single writer. The directory and the lock are private to the
-/// owner ([`crate::private_files`]).
+/// owner ([`crate::adapters::private_files`]).
 fn own_data_dir(data_dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
-    crate::private_files::create_dir(data_dir)?;
+    crate::adapters::private_files::create_dir(data_dir)?;
     let path = data_dir.join("server.lock");
-    let file = crate::private_files::open_options()
+    let file = crate::adapters::private_files::open_options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
-    crate::private_files::restrict(&path)?;
+    crate::adapters::private_files::restrict(&path)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
@@ -440,9 +350,9 @@ fn own_data_dir(data_dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
 }
 
 impl RunningServer {
-    /// The running services, for another front end on them (the stdio MCP server).
-    pub fn parts(&self) -> Arc<AppParts> {
-        self.parts.clone()
+    /// The running desk, for another front end on it (the stdio MCP server).
+    pub fn desk(&self) -> Arc<Desk> {
+        self.desk.clone()
     }
 
     /// Waits until the feed or the HTTP server stops on its own (an error), or `stop` fires.
@@ -469,12 +379,12 @@ impl RunningServer {
             let _ = feed.await;
         }
         // Dropping every session handle lets each session finish its last batch and end.
-        self.parts.sessions.clear();
-        let tasks: Vec<_> = std::mem::take(&mut *self.parts.session_tasks.lock().unwrap_or_else(|p| p.into_inner()));
+        self.desk.sessions.clear();
+        let tasks = self.desk.take_tasks();
         for task in tasks {
             let _ = task.await;
         }
-        self.parts.store.close().await;
+        self.desk.store.close().await;
         http_result.context("the HTTP task panicked")??;
         Ok(())
     }

@@ -1,39 +1,36 @@
 //! # coinswarm-server
 //!
-//! The edge tier of Coinswarm in one process (`coinswarm up`): storage ports with embedded
-//! adapters ([`store`]), one session per account that serialises its mutations and
-//! acknowledges only durable writes ([`session`]), the replay feed ([`feed`]), the market
-//! board ([`market`]), API keys ([`keys`]), the REST API ([`api`]) and pattern memory's
-//! index on disk ([`memory_index`]), the trading desk both the REST API and the MCP server
-//! ([`mcp`]) stand on ([`desk`]), wired by [`app`]; the data directory is private to its
-//! owner ([`private_files`]).
+//! The edge tier of Coinswarm in one process (`coinswarm up`), in layers; a layer imports
+//! only the layers below it, and nothing but the wiring imports [`app`]:
+//!
+//! - [`app`]: the wiring. Builds every service, starts the tasks, shuts them down in order.
+//! - [`transport`]: how callers reach the desk: the REST API and WebSocket streams
+//!   ([`transport::api`]), MCP over HTTP and stdio ([`transport::mcp`]), and the connection
+//!   server ([`transport::serve`]).
+//! - [`feeds`]: what drives the sessions from outside: the replay feed, Coinbase's market
+//!   feed and the live Coinbase venue.
+//! - [`desk`]: what a caller may read and do, whatever the transport; its [`desk::Desk`]
+//!   holds the services.
+//! - [`session`]: one session per account that serialises its mutations and acknowledges
+//!   only durable writes, with the registry of running sessions, the event hub, the market
+//!   board and the snapshots readers take.
+//! - [`adapters`]: storage ports and their embedded adapters, the bar archive and backfill,
+//!   API keys, pattern memory's index on disk, the post-trade loop, order ids and private
+//!   files.
+//! - The kernel every layer may use: [`config`], [`clock`], [`metrics`].
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
-pub mod api;
+pub mod adapters;
 pub mod app;
-pub mod archive;
-pub mod backfill;
 pub mod clock;
 pub mod config;
 pub mod desk;
-pub mod feed;
-pub mod hub;
-pub mod keys;
-pub mod live_feed;
-pub mod live_venue;
-pub mod market;
-pub mod mcp;
-pub mod memory_index;
+pub mod feeds;
 pub mod metrics;
-pub mod order_ids;
-pub mod order_snapshot;
-pub mod post_trade;
-pub mod private_files;
-pub mod registry;
-pub mod serve;
 pub mod session;
-pub mod store;
+pub mod transport;
 
-pub use app::{RunningServer, SWARM_ACCOUNT, start};
+pub use app::{RunningServer, start};
 pub use config::ServerConfig;
+pub use session::SWARM_ACCOUNT;

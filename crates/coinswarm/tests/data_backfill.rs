@@ -4,8 +4,8 @@
 
 use coinswarm_coinbase::mock::{MockCoinbase, mock_candle};
 use coinswarm_core::market::{Granularity, ProductId};
-use coinswarm_server::archive::{ARCHIVE_DIR, load_series};
-use coinswarm_server::store::LocalObjectStore;
+use coinswarm_server::adapters::archive::{ARCHIVE_DIR, load_series};
+use coinswarm_server::adapters::store::LocalObjectStore;
 
 const HOUR: i64 = 3600;
 /// 2021-01-01T00:00:00Z.

@@ -337,8 +337,9 @@ async fn stdio_serves_every_tool_resource_and_prompt_and_records_the_client_with
     // The MCP client's identity is in the account's decision log with each order, stored in
     // the same commit as the order.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let store =
-        coinswarm_server::store::SqlStore::open(&dir, coinswarm_server::clock::SystemClock::shared()).await.unwrap();
+    let store = coinswarm_server::adapters::store::SqlStore::open(&dir, coinswarm_server::clock::SystemClock::shared())
+        .await
+        .unwrap();
     let lines = store.order_audit("mcp", 1000).await.unwrap();
     assert!(
         lines.iter().any(|line| line.contains("\"channel\":\"mcp\"")

@@ -1,7 +1,7 @@
 //! `coinswarm memory …` through the real binary, on a data directory a server would keep.
 
 use coinswarm_core::memory::{AuditLog, Episode};
-use coinswarm_server::store::{EpisodeStore, SqlStore};
+use coinswarm_server::adapters::store::{EpisodeStore, SqlStore};
 
 fn coinswarm(args: &[&str]) -> (i32, String, String) {
     let output = assert_cmd::cargo::cargo_bin_cmd!("coinswarm").args(args).output().unwrap();

@@ -17,7 +17,7 @@ pub use agent::{Agent, DecisionContext};
 pub use agents::*;
 pub use committee::{AdaptiveWeightsConfig, Committee, CommitteeConfig, CommitteeDecision};
 pub use config::{MAX_PERIOD, OrchestratorConfig, SwarmConfig, SwarmConfigError};
-pub use decision_log::DecisionLog;
+pub use decision_log::{DecisionLog, LoggedRecord};
 pub use observation::Observation;
 pub use orchestrator::{BreakerVerdict, DecisionOutcome, DecisionRecord, OrderRecord, Swarm, SwarmError, SwarmSummary};
 pub use planner::{

@@ -1,6 +1,11 @@
 //! `[connections]`: how many connections the HTTP server takes, and how long each may take.
 
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How often an open MCP event stream carries a keep-alive comment: below the
+/// connections' idle timeout, which [`super::ServerConfig::validate`] checks.
+pub const SSE_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// Connections to the HTTP server: how many, and how long each may take.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

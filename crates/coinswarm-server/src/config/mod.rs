@@ -2,7 +2,7 @@
 //! TOML file (`--config`), `COINSWARM_*` environment variables and command-line flags.
 
 use coinswarm_core::risk::GateConfig;
-pub use connections::ConnectionsConfig;
+pub use connections::{ConnectionsConfig, SSE_KEEP_ALIVE};
 
 mod connections;
 use anyhow::{Context, bail};
@@ -520,10 +520,10 @@ impl ServerConfig {
                 "connections.header_read_timeout_ms, connections.body_read_timeout_ms and connections.idle_timeout_ms must be at least 1"
             );
         }
-        if connections.idle_timeout_ms <= crate::mcp::http::SSE_KEEP_ALIVE.as_millis() as u64 {
+        if connections.idle_timeout_ms <= SSE_KEEP_ALIVE.as_millis() as u64 {
             bail!(
                 "connections.idle_timeout_ms must be above {} ms, MCP's keep-alive on its event streams, or they are closed as idle",
-                crate::mcp::http::SSE_KEEP_ALIVE.as_millis()
+                SSE_KEEP_ALIVE.as_millis()
             );
         }
         if self.stream.subscribe_timeout_ms == 0 || self.stream.key_recheck_ms == 0 {

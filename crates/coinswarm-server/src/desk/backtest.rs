@@ -3,11 +3,11 @@
 //! and in time so one request cannot hold the server.
 
 use coinswarm_api::{ErrorCode, Failure};
-use coinswarm_core::backtest::strategies::{BuyAndHold, CommitteeStrategy, SingleAgent, SmaCross};
+use coinswarm_core::backtest::strategies::registry::{self, SmaLengths, StrategyError, StrategyName, StrategySettings};
 use coinswarm_core::backtest::{BacktestConfig, BacktestResult, Strategy, run_backtest};
 use coinswarm_core::data::CandleSeries;
 use coinswarm_core::market::ProductId;
-use coinswarm_core::swarm::{AgentKind, SwarmConfig};
+use coinswarm_core::swarm::SwarmConfig;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -23,10 +23,6 @@ pub struct BacktestLimits {
     pub max_bars: usize,
     pub timeout: Duration,
 }
-
-/// The strategies a request may name.
-pub const STRATEGIES: [&str; 7] =
-    ["committee", "trend", "mean_reversion", "recall", "buy_and_hold", "sma_cross", "arbitrage"];
 
 /// A backtest request, as the tool takes it.
 #[derive(Debug, Clone, Default)]
@@ -118,7 +114,6 @@ fn prepare(ask: &BacktestAsk, limits: BacktestLimits) -> Result<(CandleSeries, B
     let series = CandleSeries::new(entry.series.product_id(), entry.series.granularity(), candles.to_vec())
         .map_err(|e| bad(ErrorCode::InvalidData, e.to_string()))?;
     let mut swarm = SwarmConfig::default();
-    swarm.recall.enabled = ask.recall || ask.strategy == "recall";
     if let Some(fee) = ask.fee_bps {
         if fee < Decimal::ZERO || fee > Decimal::from(1000) {
             return Err(bad(ErrorCode::InvalidParams, format!("fee_bps must be between 0 and 1000, not {fee}")));
@@ -128,37 +123,21 @@ fn prepare(ask: &BacktestAsk, limits: BacktestLimits) -> Result<(CandleSeries, B
     if ask.capital.is_some_and(|c| c <= Decimal::ZERO) {
         return Err(bad(ErrorCode::InvalidParams, "capital must be positive"));
     }
-    let granularity = series.granularity();
-    let invalid = |e: &dyn std::fmt::Display| bad(ErrorCode::InvalidParams, e.to_string());
-    let strategy: Box<dyn Strategy + Send> = match ask.strategy.as_str() {
-        "committee" => Box::new(CommitteeStrategy::new(swarm, granularity).map_err(|e| invalid(&e))?),
-        "trend" => Box::new(SingleAgent::new(AgentKind::Trend, swarm).map_err(|e| invalid(&e))?),
-        "mean_reversion" => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm).map_err(|e| invalid(&e))?),
-        "recall" => Box::new(SingleAgent::new(AgentKind::Recall, swarm).map_err(|e| invalid(&e))?),
-        "arbitrage" => {
-            return Err(bad(
-                ErrorCode::InvalidStrategy,
-                "arbitrage needs a second venue: run it with `coinswarm backtest --other-venue`",
-            ));
-        }
-        "buy_and_hold" => Box::new(BuyAndHold::new(1)),
-        "sma_cross" => {
-            let (fast, slow) = (ask.fast.unwrap_or(10), ask.slow.unwrap_or(30));
-            if fast == 0 || slow == 0 || fast >= slow {
-                return Err(bad(
-                    ErrorCode::InvalidParams,
-                    format!("sma_cross needs 0 < fast < slow, got fast {fast}, slow {slow}"),
-                ));
-            }
-            Box::new(SmaCross::new(fast, slow))
-        }
-        other => {
-            return Err(bad(
-                ErrorCode::InvalidStrategy,
-                format!("unknown strategy '{other}': one of {}", STRATEGIES.join(", ")),
-            ));
-        }
+    let name: StrategyName =
+        ask.strategy.parse().map_err(|e: StrategyError| bad(ErrorCode::InvalidStrategy, e.to_string()))?;
+    swarm.recall.enabled = ask.recall || name == StrategyName::Recall;
+    if name.needs_second_venue() {
+        return Err(bad(
+            ErrorCode::InvalidStrategy,
+            format!("{name} needs a second venue: run it with `coinswarm backtest --other-venue`"),
+        ));
+    }
+    let sma = SmaLengths {
+        fast: ask.fast.unwrap_or(SmaLengths::default().fast),
+        slow: ask.slow.unwrap_or(SmaLengths::default().slow),
     };
+    let settings = StrategySettings { swarm: &swarm, granularity: series.granularity(), products: 1, sma };
+    let strategy = registry::build(name, settings).map_err(|e| bad(ErrorCode::InvalidParams, e.to_string()))?;
     Ok((series, strategy))
 }
 

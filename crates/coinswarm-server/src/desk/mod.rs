@@ -3,11 +3,15 @@
 //! question the same way, check the same scopes and send orders down the same guarded path.
 
 pub mod backtest;
+mod services;
 
-use crate::app::AppParts;
-use crate::keys::{ApiKey, Scope};
-use crate::session::{OrderOrigin, OrderPreview, OrderRefusal, SessionError, SessionHandle};
-use crate::store::{EpisodeStore, Kv};
+pub use services::Desk;
+
+use crate::adapters::keys::{ApiKey, Scope};
+use crate::adapters::store::{EpisodeStore, Kv};
+use crate::session::{
+    OrderOrigin, OrderPreview, OrderRefusal, SWARM_ACCOUNT, SessionError, SessionHandle, hide_account_figures,
+};
 use bytes::Bytes;
 use coinswarm_api::{ErrorCode, Failure, validation, views};
 use coinswarm_core::exchange::{Order, OrderRequest};
@@ -36,29 +40,29 @@ pub fn may_see(key: &ApiKey, account_id: &str) -> bool {
 pub use coinswarm_api::validation::page_limit;
 
 /// Every listed product with its trading rules.
-pub fn products(parts: &AppParts) -> views::Products {
+pub fn products(parts: &Desk) -> views::Products {
     views::Products { products: parts.board.products().iter().map(views::ProductRules::from).collect() }
 }
 
 /// One listed product with its rules (404 when not listed).
-pub fn product(parts: &AppParts, text: &str) -> Result<views::ProductRules, Failure> {
+pub fn product(parts: &Desk, text: &str) -> Result<views::ProductRules, Failure> {
     let product_id = listed_product(parts, text)?;
     let product = parts.board.products().iter().find(|p| p.product_id == product_id).map(views::ProductRules::from);
     product.ok_or_else(|| Failure::not_found(format!("product {product_id} is not listed")))
 }
 
 /// Parses a product id and checks it is listed.
-pub fn listed_product(parts: &AppParts, text: &str) -> Result<ProductId, Failure> {
+pub fn listed_product(parts: &Desk, text: &str) -> Result<ProductId, Failure> {
     ensure_listed(parts, validation::product_id(text)?)
 }
 
 /// An optional product filter: `None`, or a listed product.
-pub fn product_filter(parts: &AppParts, text: Option<&str>) -> Result<Option<ProductId>, Failure> {
+pub fn product_filter(parts: &Desk, text: Option<&str>) -> Result<Option<ProductId>, Failure> {
     text.map(|p| listed_product(parts, p)).transpose()
 }
 
 /// The product, if the feed lists it; 404 otherwise.
-pub fn ensure_listed(parts: &AppParts, product_id: ProductId) -> Result<ProductId, Failure> {
+pub fn ensure_listed(parts: &Desk, product_id: ProductId) -> Result<ProductId, Failure> {
     if !parts.board.products().iter().any(|p| p.product_id == product_id) {
         return Err(Failure::not_found(format!("product {product_id} is not listed")));
     }
@@ -66,7 +70,7 @@ pub fn ensure_listed(parts: &AppParts, product_id: ProductId) -> Result<ProductI
 }
 
 /// Best bid and ask, last trade and 24 h statistics, as JSON, through the `Kv` cache.
-pub fn market_data(parts: &AppParts, product: &str) -> Result<Bytes, Failure> {
+pub fn market_data(parts: &Desk, product: &str) -> Result<Bytes, Failure> {
     let product_id = listed_product(parts, product)?;
     let key = format!("market-data:{product_id}");
     if let Some(body) = parts.kv.get(&key) {
@@ -81,7 +85,7 @@ pub fn market_data(parts: &AppParts, product: &str) -> Result<Bytes, Failure> {
 /// Candles of a product between two times (RFC 3339 or plain dates; `end` inclusive), at
 /// most [`MAX_CANDLES`], oldest first.
 pub fn candles(
-    parts: &AppParts,
+    parts: &Desk,
     product: &str,
     granularity: Option<&str>,
     start: Option<&str>,
@@ -106,7 +110,7 @@ pub fn candles(
 
 /// The session of an account `key` may see, or 404 (an account the caller may not see is
 /// answered exactly like one that does not exist).
-pub async fn visible_session(parts: &AppParts, key: &ApiKey, account_id: &str) -> Result<SessionHandle, Failure> {
+pub async fn visible_session(parts: &Desk, key: &ApiKey, account_id: &str) -> Result<SessionHandle, Failure> {
     if !may_see(key, account_id) {
         return Err(Failure::not_found(format!("no account {account_id}")));
     }
@@ -114,7 +118,7 @@ pub async fn visible_session(parts: &AppParts, key: &ApiKey, account_id: &str) -
 }
 
 /// The accounts `key` may see: balances, positions, equity.
-pub async fn accounts(parts: &AppParts, key: &ApiKey) -> Result<views::Accounts, Failure> {
+pub async fn accounts(parts: &Desk, key: &ApiKey) -> Result<views::Accounts, Failure> {
     require(key, Scope::Read)?;
     let ids = if key.allows(Scope::Admin) {
         parts.store.accounts().await.map_err(|e| Failure::unavailable(format!("{e:#}")))?
@@ -131,7 +135,7 @@ pub async fn accounts(parts: &AppParts, key: &ApiKey) -> Result<views::Accounts,
 }
 
 /// One account's balances, positions and equity (the key's own when `account_id` is `None`).
-pub async fn account(parts: &AppParts, key: &ApiKey, account_id: Option<&str>) -> Result<views::Account, Failure> {
+pub async fn account(parts: &Desk, key: &ApiKey, account_id: Option<&str>) -> Result<views::Account, Failure> {
     require(key, Scope::Read)?;
     let session = visible_session(parts, key, account_id.unwrap_or(&key.account_id)).await?;
     Ok(session.view().account(Some(parts.execution_mode(&session.account_id))))
@@ -139,7 +143,7 @@ pub async fn account(parts: &AppParts, key: &ApiKey, account_id: Option<&str>) -
 
 /// Recent fills of the key's account, newest first (default 100, at most 1000).
 pub async fn trades(
-    parts: &AppParts,
+    parts: &Desk,
     key: &ApiKey,
     product: Option<&str>,
     limit: Option<usize>,
@@ -155,7 +159,7 @@ pub async fn trades(
 
 /// Orders of the key's account, newest first, optionally by status and product.
 pub async fn orders(
-    parts: &AppParts,
+    parts: &Desk,
     key: &ApiKey,
     status: Option<&str>,
     product: Option<&str>,
@@ -179,7 +183,7 @@ pub async fn orders(
 
 /// Who placed and cancelled the key's account's orders through the API or MCP (channel,
 /// key, MCP client and tool) and what came of it, newest first (default 100, at most 1000).
-pub async fn order_audit(parts: &AppParts, key: &ApiKey, limit: Option<usize>) -> Result<views::OrderAudit, Failure> {
+pub async fn order_audit(parts: &Desk, key: &ApiKey, limit: Option<usize>) -> Result<views::OrderAudit, Failure> {
     require(key, Scope::Read)?;
     let limit = page_limit(limit, 100, 1000)?;
     let lines = parts
@@ -192,7 +196,7 @@ pub async fn order_audit(parts: &AppParts, key: &ApiKey, limit: Option<usize>) -
 }
 
 /// One order of the key's account.
-pub async fn order(parts: &AppParts, key: &ApiKey, id: &str) -> Result<Order, Failure> {
+pub async fn order(parts: &Desk, key: &ApiKey, id: &str) -> Result<Order, Failure> {
     require(key, Scope::Read)?;
     let id = validation::order_id(id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
@@ -213,7 +217,7 @@ pub enum LiveAction {
 /// real money (live mode's swarm account) and `key` lacks the `live` scope. The one check of
 /// that permission, whatever the channel (REST, MCP over HTTP or stdio). Cancelling,
 /// previewing, halting and reading need no `live`: none of them can add exposure.
-pub fn require_live(parts: &AppParts, key: &ApiKey, account_id: &str, action: LiveAction) -> Result<(), Failure> {
+pub fn require_live(parts: &Desk, key: &ApiKey, account_id: &str, action: LiveAction) -> Result<(), Failure> {
     if parts.execution_mode(account_id) != "live" || key.allows(Scope::Live) {
         return Ok(());
     }
@@ -231,15 +235,10 @@ pub fn require_live(parts: &AppParts, key: &ApiKey, account_id: &str, action: Li
     ))
 }
 
-/// Places an order on the key's account: the `live` scope on a live account, then the order
-/// guard (oversight, breaker) and the exchange's validation, acknowledged once durably
-/// stored, recorded with `origin` (a refusal for want of `live` too, with its code).
-pub async fn place(
-    parts: &AppParts,
-    key: &ApiKey,
-    request: OrderRequest,
-    origin: OrderOrigin,
-) -> Result<Order, Failure> {
+/// Places an order on the key's account: the `live` scope on a live account, then the
+/// account's session checks it once (halted? the exchange's rules, then the pre-trade gate),
+/// acknowledged once durably stored, recorded with `origin` (a refusal for want of `live` too, with its code).
+pub async fn place(parts: &Desk, key: &ApiKey, request: OrderRequest, origin: OrderOrigin) -> Result<Order, Failure> {
     require(key, Scope::Trade)?;
     ensure_listed(parts, request.product_id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
@@ -256,7 +255,7 @@ pub async fn place(
 }
 
 /// What placing `request` would do now, placing nothing.
-pub async fn preview(parts: &AppParts, key: &ApiKey, request: OrderRequest) -> Result<OrderPreview, Failure> {
+pub async fn preview(parts: &Desk, key: &ApiKey, request: OrderRequest) -> Result<OrderPreview, Failure> {
     require(key, Scope::Trade)?;
     ensure_listed(parts, request.product_id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
@@ -265,7 +264,7 @@ pub async fn preview(parts: &AppParts, key: &ApiKey, request: OrderRequest) -> R
 
 /// Cancels an order of the key's account; answered once the cancellation is stored, and
 /// recorded with `origin`.
-pub async fn cancel(parts: &AppParts, key: &ApiKey, id: &str, origin: OrderOrigin) -> Result<Order, Failure> {
+pub async fn cancel(parts: &Desk, key: &ApiKey, id: &str, origin: OrderOrigin) -> Result<Order, Failure> {
     require(key, Scope::Trade)?;
     let id = validation::order_id(id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
@@ -280,7 +279,7 @@ pub async fn cancel(parts: &AppParts, key: &ApiKey, id: &str, origin: OrderOrigi
 /// recorded in the swarm account's audit log (`GET /api/orders/audit`) with `origin`, a
 /// refused resume too; on a live account each is also logged at WARN with the key's id.
 pub async fn set_swarm_halted(
-    parts: &AppParts,
+    parts: &Desk,
     key: &ApiKey,
     halted: bool,
     origin: OrderOrigin,
@@ -317,7 +316,7 @@ pub fn session_error(error: SessionError) -> Failure {
 /// The swarm's latest decision for a product, with every vote and reason, as JSON (cached
 /// for each of the two views: whole, and without the account's figures for a `caller` who
 /// may not read a live swarm's account).
-pub fn prediction(parts: &AppParts, caller: Option<&ApiKey>, product: &str) -> Result<Bytes, Failure> {
+pub fn prediction(parts: &Desk, caller: Option<&ApiKey>, product: &str) -> Result<Bytes, Failure> {
     let product_id = listed_product(parts, product)?;
     let may_read_account = may_read_swarm_account(parts, caller);
     let key = format!("prediction:{product_id}:{}", if may_read_account { "account" } else { "public" });
@@ -340,10 +339,10 @@ pub fn prediction(parts: &AppParts, caller: Option<&ApiKey>, product: &str) -> R
 
 /// The swarm's latest decision records, newest first, as `caller` may see them
 /// ([`decision_for`]).
-pub async fn decisions(parts: &AppParts, caller: Option<&ApiKey>, limit: usize) -> Result<views::Decisions, Failure> {
+pub async fn decisions(parts: &Desk, caller: Option<&ApiKey>, limit: usize) -> Result<views::Decisions, Failure> {
     let lines = parts
         .store
-        .recent_decisions(crate::app::SWARM_ACCOUNT, limit as u32)
+        .recent_decisions(SWARM_ACCOUNT, limit as u32)
         .await
         .map_err(|e| Failure::unavailable(format!("{e:#}")))?;
     let decisions = lines
@@ -357,7 +356,7 @@ pub async fn decisions(parts: &AppParts, caller: Option<&ApiKey>, limit: usize) 
 /// The swarm: agents and weights, regime, breaker and oversight state, its execution mode
 /// (`paper` or `live`), and its account, shown (with the figures of its latest decision) only
 /// to a `caller` who may read it ([`may_read_swarm_account`]).
-pub fn swarm_state(parts: &AppParts, caller: Option<&ApiKey>) -> Result<views::SwarmState, Failure> {
+pub fn swarm_state(parts: &Desk, caller: Option<&ApiKey>) -> Result<views::SwarmState, Failure> {
     let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
     let swarm = session.swarm().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
     let mode = parts.execution_mode(&session.account_id);
@@ -374,8 +373,8 @@ pub fn swarm_state(parts: &AppParts, caller: Option<&ApiKey>) -> Result<views::S
 /// (its account is the dashboard's public demo); while it trades real money on Coinbase,
 /// only a key that may read the swarm's account (its own, or admin), since its balances,
 /// equity and order sizes say what the operator holds.
-pub fn may_read_swarm_account(parts: &AppParts, caller: Option<&ApiKey>) -> bool {
-    let account_id = crate::app::SWARM_ACCOUNT;
+pub fn may_read_swarm_account(parts: &Desk, caller: Option<&ApiKey>) -> bool {
+    let account_id = SWARM_ACCOUNT;
     parts.execution_mode(account_id) == "paper"
         || caller.is_some_and(|key| key.allows(Scope::Read) && may_see(key, account_id))
 }
@@ -384,76 +383,18 @@ pub fn may_read_swarm_account(parts: &AppParts, caller: Option<&ApiKey>) -> bool
 /// figures hidden ([`hide_account_figures`]) when `caller` may not read a live swarm's account.
 /// The one rule for every path a decision leaves by: predictions, the decision log, the
 /// swarm state, over REST and MCP alike.
-pub fn decision_for(parts: &AppParts, caller: Option<&ApiKey>, mut decision: Value) -> Value {
+pub fn decision_for(parts: &Desk, caller: Option<&ApiKey>, mut decision: Value) -> Value {
     if !may_read_swarm_account(parts, caller) {
         hide_account_figures(&mut decision);
     }
     decision
 }
 
-/// Shown in a decision's text in place of an amount of the account's money.
-const HIDDEN: &str = "(hidden)";
-
-/// Removes from a decision record (JSON) every amount of the account's money: the equity at
-/// the decision, the order's base size and notional, a breaker trip's equity figures and
-/// P&L, an oversight breach's equity and notional, the peak equity a risk veto names and the
-/// size a skip below the product minimum names. Everything else stays, prices and fractions
-/// included: the action, its price and the fractions of equity say what the swarm did and
-/// why, not how much money it has (entry prices follow from its public decisions anyway).
-/// The `/stream` `decisions` channel, one message for every subscriber, carries this form in
-/// live mode.
-pub fn hide_account_figures(decision: &mut Value) {
-    let Some(record) = decision.as_object_mut() else { return };
-    record.remove("equity");
-    if let Some(order) = record.get_mut("order").and_then(Value::as_object_mut) {
-        order.remove("base_size");
-        order.remove("notional");
-    }
-    let trips = record.get_mut("breaker").and_then(|b| b.get_mut("tripped")).and_then(Value::as_array_mut);
-    for trip in trips.into_iter().flatten().filter_map(Value::as_object_mut) {
-        for amount in ["high", "equity", "last_pnl", "pnl"] {
-            trip.remove(amount);
-        }
-    }
-    let breaches = record.get_mut("oversight").and_then(Value::as_array_mut);
-    for breach in breaches.into_iter().flatten().filter_map(Value::as_object_mut) {
-        breach.remove("equity");
-        breach.remove("notional");
-    }
-    let votes = record.get_mut("votes").and_then(Value::as_array_mut);
-    for reason in votes.into_iter().flatten().filter_map(|vote| vote.get_mut("reason")) {
-        hide_amount_after(reason, "peak equity ");
-    }
-    if let Some(skipped) = record.get_mut("skipped") {
-        hide_amount_after(skipped, "order of ");
-    }
-}
-
-/// Replaces, in a text value, the number right after each `marker` with [`HIDDEN`].
-fn hide_amount_after(text: &mut Value, marker: &str) {
-    let Some(original) = text.as_str() else { return };
-    let mut hidden = String::with_capacity(original.len());
-    let mut rest = original;
-    while let Some(at) = rest.find(marker) {
-        let (before, after) = rest.split_at(at + marker.len());
-        hidden.push_str(before);
-        let end = after.find(|c: char| c.is_whitespace()).unwrap_or(after.len());
-        if after[..end].parse::<f64>().is_ok() {
-            hidden.push_str(HIDDEN);
-            rest = &after[end..];
-        } else {
-            rest = after;
-        }
-    }
-    hidden.push_str(rest);
-    *text = Value::String(hidden);
-}
-
 /// The past episodes most similar to the market state at the last bar close (or, with
 /// `at`, at the last decision at or before that time), among those whose outcome was known
 /// then, nearest first (`top_k` 1 to 100).
 pub async fn similar(
-    parts: &AppParts,
+    parts: &Desk,
     product: Option<&str>,
     at: Option<&str>,
     top_k: usize,

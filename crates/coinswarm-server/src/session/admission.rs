@@ -4,7 +4,7 @@
 use super::Session;
 use super::order_origin::{OrderPreview, PreviewRejection};
 use super::protocol::{SessionError, error_code};
-use crate::store::AccountLog;
+use crate::adapters::store::AccountLog;
 use coinswarm_core::exchange::{Admission, Order, OrderConfiguration, OrderRequest};
 use coinswarm_core::market::Side;
 use coinswarm_core::risk::valuation::{last_prices, value_account};

@@ -5,10 +5,10 @@
 use super::protocol::{Command, SessionError};
 use super::view::{swarm_view, view_of};
 use super::{Later, Reply, Session, order_of, remember_fill};
-use crate::hub::StreamEvent;
-use crate::store::{AccountLog, EpisodeStore};
+use crate::adapters::store::{AccountLog, EpisodeStore};
+use crate::session::hub::StreamEvent;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
-use coinswarm_core::swarm::Swarm;
+use coinswarm_core::swarm::{LoggedRecord, Swarm};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -40,16 +40,10 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
     pub(super) async fn finish_batch(&mut self, replies: Vec<Reply>, later: Later) -> bool {
         {
             let events: Vec<AccountEvent> = self.engine.drain_events().collect();
-            let lines = self.swarm.as_mut().map(Swarm::take_log_lines).unwrap_or_default();
-            // Each decision is parsed once: its time goes to storage, its value to the stream.
-            let decisions: Vec<(i64, &str, serde_json::Value)> = lines
-                .lines()
-                .filter_map(|line| {
-                    let value: serde_json::Value = serde_json::from_str(line).ok()?;
-                    Some((value.get("time").and_then(serde_json::Value::as_i64).unwrap_or(0), line, value))
-                })
-                .collect();
-            let mut rows: Vec<(i64, &str)> = decisions.iter().map(|(time, line, _)| (*time, *line)).collect();
+            // Each decision comes with its line (to storage) and its value (to the stream).
+            let decisions = self.swarm.as_mut().map(Swarm::take_log_records).unwrap_or_default();
+            let mut rows: Vec<(i64, &str)> =
+                decisions.iter().map(|logged| (logged.time_ms().unwrap_or(0), logged.line.as_str())).collect();
             rows.extend(self.origins.iter().map(|(time, line)| (*time, line.as_str())));
             let stored = self.store.commit(&self.account_id, &events, &rows).await;
             if let Err(err) = stored {
@@ -77,13 +71,13 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 }
             }
             if let Some(swarm) = &self.swarm {
-                for (_, _, decision) in decisions {
+                for LoggedRecord { record: decision, .. } in decisions {
                     // One message for every subscriber of the public `decisions` channel: a
                     // live account's figures are hidden there (a key that may read the
                     // account gets them whole from `GET /api/decisions`).
                     let event = if self.live.is_some() {
                         let mut public = decision.clone();
-                        crate::desk::hide_account_figures(&mut public);
+                        super::hide_account_figures(&mut public);
                         StreamEvent::decision(swarm.product().product_id, &public)
                     } else {
                         StreamEvent::decision(swarm.product().product_id, &decision)

@@ -3,7 +3,7 @@
 //! account's audit log in the batch's commit, and only then is it sent; every report from Coinbase is folded into the engine and recorded too.
 
 use super::{Reply, Session, SessionError};
-use crate::store::{AccountLog, EpisodeStore};
+use crate::adapters::store::{AccountLog, EpisodeStore};
 use coinswarm_core::exchange::{Order, OrderId, VenueOrderState, VenueRequest};
 use coinswarm_core::market::Currency;
 use coinswarm_core::time::Timestamp;
@@ -266,10 +266,10 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::store::SqlStore;
     use crate::clock::SystemClock;
-    use crate::hub::Hub;
+    use crate::session::hub::Hub;
     use crate::session::{self, OrderOrigin, SessionSpec};
-    use crate::store::SqlStore;
     use coinswarm_core::exchange::ExchangeConfig;
     use coinswarm_core::ledger::EventKind;
     use coinswarm_core::market::{Product, Quote};
@@ -298,7 +298,8 @@ mod tests {
         let product = Product::spot(market.product_id);
         let mut config = SwarmConfig::default();
         config.circuit_breaker.auto_close = true;
-        let swarm = Swarm::new(config, product.clone(), market.granularity, Some(DecisionLog::new(true))).unwrap();
+        let swarm =
+            Swarm::new(config, product.clone(), market.granularity, Some(DecisionLog::handing_out_records())).unwrap();
         let (calls, mut sent) = mpsc::unbounded_channel();
         let spec = SessionSpec {
             account_id: "swarm".into(),

@@ -2,7 +2,7 @@
 //! stored with it, and the approximate index is flushed at the end.
 
 use super::Session;
-use crate::store::{AccountLog, EpisodeStore};
+use crate::adapters::store::{AccountLog, EpisodeStore};
 use coinswarm_core::memory::EpisodeChange;
 use coinswarm_core::swarm::Swarm;
 

@@ -17,7 +17,13 @@ mod live;
 mod memory;
 mod order_origin;
 mod protocol;
+mod public_decision;
 mod view;
+
+pub mod hub;
+pub mod market;
+pub mod order_snapshot;
+pub mod registry;
 
 pub use bootstrap::{SessionSpec, start};
 pub use live::{LiveLink, VenueCall, VenueReport};
@@ -25,12 +31,16 @@ use protocol::Command;
 pub use protocol::{SessionError, SessionHandle, SimilarNow, error_code};
 
 use crate::clock::SharedClock;
+
+/// The account the swarm trades.
+pub const SWARM_ACCOUNT: &str = "swarm";
 pub use order_origin::{OrderOrigin, OrderPreview, OrderRefusal, PreviewRejection};
+pub use public_decision::hide_account_figures;
 pub use view::{AccountView, BalanceView, PositionView, SwarmView};
 
-use crate::hub::Hub;
-use crate::order_snapshot::OrderSnapshot;
-use crate::store::{AccountLog, EpisodeStore};
+use crate::adapters::store::{AccountLog, EpisodeStore};
+use crate::session::hub::Hub;
+use crate::session::order_snapshot::OrderSnapshot;
 use coinswarm_core::exchange::{Fill, MatchingEngine, Order, OrderId};
 use coinswarm_core::ledger::{AccountEvent, EventKind};
 use coinswarm_core::market::Currency;

@@ -1,6 +1,6 @@
 //! What readers see of an account and its swarm: snapshots built after each committed batch.
 
-use crate::order_snapshot::OrderSnapshot;
+use crate::session::order_snapshot::OrderSnapshot;
 use coinswarm_api::views::Account;
 pub use coinswarm_api::views::{Balance as BalanceView, Position as PositionView, Swarm as SwarmView};
 use coinswarm_core::exchange::{Fill, MatchingEngine};

@@ -3,9 +3,9 @@
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use coinswarm_core::time::Clock;
+use coinswarm_server::adapters::keys::{Scope, create_key};
+use coinswarm_server::adapters::store::{KeyStore, SqlStore};
 use coinswarm_server::clock::SystemClock;
-use coinswarm_server::keys::{Scope, create_key};
-use coinswarm_server::store::{KeyStore, SqlStore};
 use std::io::Write;
 use std::path::PathBuf;
 

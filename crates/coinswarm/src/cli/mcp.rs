@@ -6,7 +6,7 @@
 use super::up::{UpArgs, effective_config, server_runtime, shutdown_signal};
 use anyhow::Context;
 use clap::Args;
-use coinswarm_server::keys::{self, ApiKey, Scope};
+use coinswarm_server::adapters::keys::{self, ApiKey, Scope};
 
 /// Where, in the data directory, a first start writes the admin key it created.
 const FIRST_ADMIN_KEY_FILE: &str = "first-admin-key";
@@ -43,18 +43,18 @@ pub fn run(args: &McpArgs) -> anyhow::Result<()> {
     let runtime = server_runtime("warn")?;
     runtime.block_on(async {
         let server = coinswarm_server::start(config.clone()).await?;
-        let parts = server.parts();
+        let desk = server.desk();
         let caller = match &args.key {
-            Some(secret) => keys::verify(&parts.store, secret)
+            Some(secret) => keys::verify(&desk.store, secret)
                 .await?
                 .context("unknown or revoked API key (--key / COINSWARM_MCP_KEY)")?,
             None => {
-                parts.store.create_account(&args.account, parts.clock.now().millis()).await?;
+                desk.store.create_account(&args.account, desk.clock.now().millis()).await?;
                 let scopes = if args.read_only { vec![Scope::Read] } else { vec![Scope::Read, Scope::Trade] };
                 ApiKey { id: "local".into(), account_id: args.account.clone(), scopes }
             }
         };
-        let trading = match parts.execution_mode(&caller.account_id) {
+        let trading = match desk.execution_mode(&caller.account_id) {
             "live" => "LIVE trading: real money on Coinbase",
             _ => "paper trading",
         };
@@ -69,13 +69,13 @@ pub fn run(args: &McpArgs) -> anyhow::Result<()> {
         // key goes to a file only its owner may read, never to stderr.
         if let Some(key) = &server.first_admin_key {
             let path = config.data_dir.join(FIRST_ADMIN_KEY_FILE);
-            coinswarm_server::private_files::write(&path, format!("{}\n", key.secret).as_bytes())?;
+            coinswarm_server::adapters::private_files::write(&path, format!("{}\n", key.secret).as_bytes())?;
             eprintln!(
                 "the first admin API key is in {} (readable by you only; move it somewhere safe, or create keys with `coinswarm keys create`)",
                 path.display()
             );
         }
-        let mcp = tokio::spawn(coinswarm_server::mcp::serve_stdio(parts, caller));
+        let mcp = tokio::spawn(coinswarm_server::transport::mcp::serve_stdio(desk, caller));
         let mcp_done = async {
             match mcp.await {
                 Ok(Ok(())) => {}

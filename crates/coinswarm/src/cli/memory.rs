@@ -4,8 +4,8 @@ use super::keys::DirArgs;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use coinswarm_core::memory::{Pattern, verify};
+use coinswarm_server::adapters::store::{EpisodeStore, SqlStore};
 use coinswarm_server::clock::SystemClock;
-use coinswarm_server::store::{EpisodeStore, SqlStore};
 use std::io::Write;
 
 #[derive(Debug, Subcommand)]

@@ -23,7 +23,7 @@ use super::agent::DecisionContext;
 use super::agents::{AgentSet, RecallAgent};
 use super::committee::Committee;
 use super::config::{SwarmConfig, SwarmConfigError};
-use super::decision_log::DecisionLog;
+use super::decision_log::{DecisionLog, LoggedRecord};
 use super::observation::Observation;
 use super::planner::{Planner, Regime};
 use super::portfolio::PortfolioView;
@@ -140,10 +140,10 @@ impl Swarm {
         &self.product
     }
 
-    /// The decision records logged since the last call, as JSON lines (empty without a log
-    /// that keeps lines).
-    pub fn take_log_lines(&mut self) -> String {
-        self.log.as_mut().map(DecisionLog::take_lines).unwrap_or_default()
+    /// The decision records logged since the last call, each with its JSON line (none
+    /// without a log made with [`DecisionLog::handing_out_records`]).
+    pub fn take_log_records(&mut self) -> Vec<LoggedRecord> {
+        self.log.as_mut().map(DecisionLog::take_records).unwrap_or_default()
     }
 
     pub fn log(&self) -> Option<&DecisionLog> {

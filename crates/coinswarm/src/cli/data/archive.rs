@@ -3,8 +3,8 @@
 //! `coinswarm up` can replay (`feed.data = "archive:VENUE/PRODUCT/GRANULARITY"`).
 
 use clap::Args;
-use coinswarm_server::archive::{ARCHIVE_DIR, archive_series};
-use coinswarm_server::store::LocalObjectStore;
+use coinswarm_server::adapters::archive::{ARCHIVE_DIR, archive_series};
+use coinswarm_server::adapters::store::LocalObjectStore;
 use std::io::Write;
 use std::path::PathBuf;
 

@@ -7,10 +7,10 @@ use clap::Args;
 use coinswarm_coinbase::{CdpKey, CoinbaseRest, RestConfig};
 use coinswarm_core::market::{Granularity, ProductId};
 use coinswarm_core::time::{Clock, Timestamp};
-use coinswarm_server::archive::ARCHIVE_DIR;
-use coinswarm_server::backfill::{VENUE, backfill};
+use coinswarm_server::adapters::archive::ARCHIVE_DIR;
+use coinswarm_server::adapters::backfill::{VENUE, backfill};
+use coinswarm_server::adapters::store::LocalObjectStore;
 use coinswarm_server::clock::SystemClock;
-use coinswarm_server::store::LocalObjectStore;
 use std::io::Write;
 use std::path::PathBuf;
 
