@@ -5,7 +5,7 @@ use super::config::{ConfigError, ExchangeConfig, Rates};
 use super::execution::{Execution, PaperExecution};
 use super::limits::{MAX_AMOUNT, MAX_PRICE, MAX_SIZE};
 use super::market_state::{Budget, MarketState};
-use super::matching::Touch;
+use super::touch::Touch;
 use super::validation::{Admission, admit};
 use crate::ledger::{Account, AccountEvent, EventKind};
 use crate::market::{Candle, Currency, Product, ProductId, Quote, TradePrint};

@@ -59,6 +59,7 @@ mod limits;
 mod market_state;
 mod matching;
 mod pricing;
+mod touch;
 mod validation;
 mod venue;
 

@@ -3,8 +3,10 @@
 //! question the same way, check the same scopes and send orders down the same guarded path.
 
 pub mod backtest;
+pub mod permit;
 mod services;
 
+pub use permit::{Admin, Permit, Read, Trade};
 pub use services::Desk;
 
 use crate::adapters::keys::{ApiKey, Scope};
@@ -118,8 +120,8 @@ pub async fn visible_session(parts: &Desk, key: &ApiKey, account_id: &str) -> Re
 }
 
 /// The accounts `key` may see: balances, positions, equity.
-pub async fn accounts(parts: &Desk, key: &ApiKey) -> Result<views::Accounts, Failure> {
-    require(key, Scope::Read)?;
+pub async fn accounts(parts: &Desk, permit: Permit<'_, Read>) -> Result<views::Accounts, Failure> {
+    let key = permit.key();
     let ids = if key.allows(Scope::Admin) {
         parts.store.accounts().await.map_err(|e| Failure::unavailable(format!("{e:#}")))?
     } else {
@@ -135,8 +137,12 @@ pub async fn accounts(parts: &Desk, key: &ApiKey) -> Result<views::Accounts, Fai
 }
 
 /// One account's balances, positions and equity (the key's own when `account_id` is `None`).
-pub async fn account(parts: &Desk, key: &ApiKey, account_id: Option<&str>) -> Result<views::Account, Failure> {
-    require(key, Scope::Read)?;
+pub async fn account(
+    parts: &Desk,
+    permit: Permit<'_, Read>,
+    account_id: Option<&str>,
+) -> Result<views::Account, Failure> {
+    let key = permit.key();
     let session = visible_session(parts, key, account_id.unwrap_or(&key.account_id)).await?;
     Ok(session.view().account(Some(parts.execution_mode(&session.account_id))))
 }
@@ -144,11 +150,11 @@ pub async fn account(parts: &Desk, key: &ApiKey, account_id: Option<&str>) -> Re
 /// Recent fills of the key's account, newest first (default 100, at most 1000).
 pub async fn trades(
     parts: &Desk,
-    key: &ApiKey,
+    permit: Permit<'_, Read>,
     product: Option<&str>,
     limit: Option<usize>,
 ) -> Result<views::Trades, Failure> {
-    require(key, Scope::Read)?;
+    let key = permit.key();
     let limit = page_limit(limit, 100, 1000)?;
     let product = product_filter(parts, product)?;
     let session = visible_session(parts, key, &key.account_id).await?;
@@ -160,12 +166,12 @@ pub async fn trades(
 /// Orders of the key's account, newest first, optionally by status and product.
 pub async fn orders(
     parts: &Desk,
-    key: &ApiKey,
+    permit: Permit<'_, Read>,
     status: Option<&str>,
     product: Option<&str>,
     limit: Option<usize>,
 ) -> Result<views::Orders, Failure> {
-    require(key, Scope::Read)?;
+    let key = permit.key();
     let limit = page_limit(limit, 100, 1000)?;
     let status = status.map(validation::order_status).transpose()?;
     let product = product_filter(parts, product)?;
@@ -183,8 +189,12 @@ pub async fn orders(
 
 /// Who placed and cancelled the key's account's orders through the API or MCP (channel,
 /// key, MCP client and tool) and what came of it, newest first (default 100, at most 1000).
-pub async fn order_audit(parts: &Desk, key: &ApiKey, limit: Option<usize>) -> Result<views::OrderAudit, Failure> {
-    require(key, Scope::Read)?;
+pub async fn order_audit(
+    parts: &Desk,
+    permit: Permit<'_, Read>,
+    limit: Option<usize>,
+) -> Result<views::OrderAudit, Failure> {
+    let key = permit.key();
     let limit = page_limit(limit, 100, 1000)?;
     let lines = parts
         .store
@@ -196,8 +206,8 @@ pub async fn order_audit(parts: &Desk, key: &ApiKey, limit: Option<usize>) -> Re
 }
 
 /// One order of the key's account.
-pub async fn order(parts: &Desk, key: &ApiKey, id: &str) -> Result<Order, Failure> {
-    require(key, Scope::Read)?;
+pub async fn order(parts: &Desk, permit: Permit<'_, Read>, id: &str) -> Result<Order, Failure> {
+    let key = permit.key();
     let id = validation::order_id(id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     let view = session.view();
@@ -238,8 +248,13 @@ pub fn require_live(parts: &Desk, key: &ApiKey, account_id: &str, action: LiveAc
 /// Places an order on the key's account: the `live` scope on a live account, then the
 /// account's session checks it once (halted? the exchange's rules, then the pre-trade gate),
 /// acknowledged once durably stored, recorded with `origin` (a refusal for want of `live` too, with its code).
-pub async fn place(parts: &Desk, key: &ApiKey, request: OrderRequest, origin: OrderOrigin) -> Result<Order, Failure> {
-    require(key, Scope::Trade)?;
+pub async fn place(
+    parts: &Desk,
+    permit: Permit<'_, Trade>,
+    request: OrderRequest,
+    origin: OrderOrigin,
+) -> Result<Order, Failure> {
+    let key = permit.key();
     ensure_listed(parts, request.product_id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     if let Err(refused) = require_live(parts, key, &key.account_id, LiveAction::PlaceOrder) {
@@ -255,8 +270,8 @@ pub async fn place(parts: &Desk, key: &ApiKey, request: OrderRequest, origin: Or
 }
 
 /// What placing `request` would do now, placing nothing.
-pub async fn preview(parts: &Desk, key: &ApiKey, request: OrderRequest) -> Result<OrderPreview, Failure> {
-    require(key, Scope::Trade)?;
+pub async fn preview(parts: &Desk, permit: Permit<'_, Trade>, request: OrderRequest) -> Result<OrderPreview, Failure> {
+    let key = permit.key();
     ensure_listed(parts, request.product_id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     session.preview(request).await.map_err(session_error)
@@ -264,8 +279,8 @@ pub async fn preview(parts: &Desk, key: &ApiKey, request: OrderRequest) -> Resul
 
 /// Cancels an order of the key's account; answered once the cancellation is stored, and
 /// recorded with `origin`.
-pub async fn cancel(parts: &Desk, key: &ApiKey, id: &str, origin: OrderOrigin) -> Result<Order, Failure> {
-    require(key, Scope::Trade)?;
+pub async fn cancel(parts: &Desk, permit: Permit<'_, Trade>, id: &str, origin: OrderOrigin) -> Result<Order, Failure> {
+    let key = permit.key();
     let id = validation::order_id(id)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     if session.view().orders.get(id).is_none() {
@@ -280,11 +295,11 @@ pub async fn cancel(parts: &Desk, key: &ApiKey, id: &str, origin: OrderOrigin) -
 /// refused resume too; on a live account each is also logged at WARN with the key's id.
 pub async fn set_swarm_halted(
     parts: &Desk,
-    key: &ApiKey,
+    permit: Permit<'_, Admin>,
     halted: bool,
     origin: OrderOrigin,
 ) -> Result<views::SwarmHalted, Failure> {
-    require(key, Scope::Admin)?;
+    let key = permit.key();
     let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
     let live = parts.execution_mode(&session.account_id) == "live";
     let stopped = |e: SessionError| Failure::unavailable(e.to_string());

@@ -5,7 +5,6 @@
 use super::auth::Caller;
 use super::error::ApiError;
 use super::{AppState, json_body};
-use crate::adapters::keys::Scope;
 use crate::desk;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -14,7 +13,7 @@ use coinswarm_api::query::TradesQuery;
 use serde_json::Value;
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    Ok(json_body(&desk::accounts(&state, &caller.0).await?))
+    Ok(json_body(&desk::accounts(&state, desk::Permit::check(&caller.0)?).await?))
 }
 
 pub async fn one(
@@ -22,9 +21,9 @@ pub async fn one(
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    desk::require(&caller.0, Scope::Read)?;
+    let permit = desk::Permit::check(&caller.0)?;
     let Path(id) = path?;
-    Ok(json_body(&desk::account(&state, &caller.0, Some(&id)).await?))
+    Ok(json_body(&desk::account(&state, permit, Some(&id)).await?))
 }
 
 /// Recent fills of the caller's account, newest first (default 100, at most 1000).
@@ -33,7 +32,7 @@ pub async fn trades(
     caller: Caller,
     query: Result<Query<TradesQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    desk::require(&caller.0, Scope::Read)?;
+    let permit = desk::Permit::check(&caller.0)?;
     let Query(query) = query?;
-    Ok(json_body(&desk::trades(&state, &caller.0, query.product_id.as_deref(), query.limit).await?))
+    Ok(json_body(&desk::trades(&state, permit, query.product_id.as_deref(), query.limit).await?))
 }

@@ -21,10 +21,10 @@ pub async fn place(
     caller: Caller,
     body: Result<Json<OrderRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    desk::require(&caller.0, crate::adapters::keys::Scope::Trade)?;
+    let permit = desk::Permit::check(&caller.0)?;
     let Json(request) = body?;
     let origin = OrderOrigin { channel: "rest", key_id: caller.0.id.clone(), client: None, tool: None };
-    let order = desk::place(&state, &caller.0, request, origin).await?;
+    let order = desk::place(&state, permit, request, origin).await?;
     Ok((StatusCode::CREATED, json_body(&views::OrderChanged { order, success: true })))
 }
 
@@ -35,9 +35,9 @@ pub async fn preview(
     caller: Caller,
     body: Result<Json<OrderRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    desk::require(&caller.0, crate::adapters::keys::Scope::Trade)?;
+    let permit = desk::Permit::check(&caller.0)?;
     let Json(request) = body?;
-    let preview = desk::preview(&state, &caller.0, request).await?;
+    let preview = desk::preview(&state, permit, request).await?;
     Ok(json_body(&views::Preview { preview }))
 }
 
@@ -46,10 +46,10 @@ pub async fn list(
     caller: Caller,
     query: Result<Query<OrdersQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    desk::require(&caller.0, crate::adapters::keys::Scope::Read)?;
+    let permit = desk::Permit::check(&caller.0)?;
     let Query(query) = query?;
     let orders =
-        desk::orders(&state, &caller.0, query.status.as_deref(), query.product_id.as_deref(), query.limit).await?;
+        desk::orders(&state, permit, query.status.as_deref(), query.product_id.as_deref(), query.limit).await?;
     Ok(json_body(&orders))
 }
 
@@ -58,9 +58,9 @@ pub async fn one(
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    desk::require(&caller.0, crate::adapters::keys::Scope::Read)?;
+    let permit = desk::Permit::check(&caller.0)?;
     let Path(id) = path?;
-    let order = desk::order(&state, &caller.0, &id).await?;
+    let order = desk::order(&state, permit, &id).await?;
     Ok(json_body(&views::OrderView { order }))
 }
 
@@ -69,10 +69,10 @@ pub async fn cancel(
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    desk::require(&caller.0, crate::adapters::keys::Scope::Trade)?;
+    let permit = desk::Permit::check(&caller.0)?;
     let Path(id) = path?;
     let origin = OrderOrigin { channel: "rest", key_id: caller.0.id.clone(), client: None, tool: None };
-    let order = desk::cancel(&state, &caller.0, &id, origin).await?;
+    let order = desk::cancel(&state, permit, &id, origin).await?;
     Ok(json_body(&views::OrderChanged { order, success: true }))
 }
 
@@ -83,7 +83,7 @@ pub async fn audit(
     caller: Caller,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    desk::require(&caller.0, crate::adapters::keys::Scope::Read)?;
+    let permit = desk::Permit::check(&caller.0)?;
     let Query(query) = query?;
-    Ok(json_body(&desk::order_audit(&state, &caller.0, query.limit).await?))
+    Ok(json_body(&desk::order_audit(&state, permit, query.limit).await?))
 }

@@ -32,7 +32,7 @@ pub async fn prediction(
 
 async fn set_halted(state: &AppState, caller: &Caller, halted: bool) -> Result<Json<Value>, ApiError> {
     let origin = OrderOrigin { channel: "rest", key_id: caller.0.id.clone(), client: None, tool: None };
-    Ok(json_body(&desk::set_swarm_halted(state, &caller.0, halted, origin).await?))
+    Ok(json_body(&desk::set_swarm_halted(state, desk::Permit::check(&caller.0)?, halted, origin).await?))
 }
 
 /// Admin.

@@ -48,17 +48,29 @@ pub async fn read(parts: &Desk, key: &ApiKey, uri: &str) -> Result<ReadResourceR
     let path = uri.strip_prefix("coinswarm://").ok_or_else(not_found)?;
     let value: Value = match path.split_once('/') {
         None => match path {
-            "accounts" => to_json(&desk::accounts(parts, key).await.map_err(found)?),
+            "accounts" => {
+                to_json(&desk::accounts(parts, desk::Permit::check(key).map_err(found)?).await.map_err(found)?)
+            }
             "products" => to_json(&desk::products(parts)),
-            "orders" => to_json(&desk::orders(parts, key, None, None, Some(1000)).await.map_err(found)?),
-            "fills" => to_json(&desk::trades(parts, key, None, Some(1000)).await.map_err(found)?),
+            "orders" => to_json(
+                &desk::orders(parts, desk::Permit::check(key).map_err(found)?, None, None, Some(1000))
+                    .await
+                    .map_err(found)?,
+            ),
+            "fills" => to_json(
+                &desk::trades(parts, desk::Permit::check(key).map_err(found)?, None, Some(1000))
+                    .await
+                    .map_err(found)?,
+            ),
             _ => return Err(not_found()),
         },
-        Some(("account", id)) if !id.is_empty() => to_json(&desk::account(parts, key, Some(id)).await.map_err(found)?),
-        Some(("product", id)) if !id.is_empty() => to_json(&desk::product(parts, id).map_err(found)?),
-        Some(("order", id)) if !id.is_empty() => {
-            to_json(&OrderView { order: desk::order(parts, key, id).await.map_err(found)? })
+        Some(("account", id)) if !id.is_empty() => {
+            to_json(&desk::account(parts, desk::Permit::check(key).map_err(found)?, Some(id)).await.map_err(found)?)
         }
+        Some(("product", id)) if !id.is_empty() => to_json(&desk::product(parts, id).map_err(found)?),
+        Some(("order", id)) if !id.is_empty() => to_json(&OrderView {
+            order: desk::order(parts, desk::Permit::check(key).map_err(found)?, id).await.map_err(found)?,
+        }),
         _ => return Err(not_found()),
     };
     Ok(ReadResourceResult::new(vec![ResourceContents::text(value.to_string(), uri).with_mime_type(JSON)]))

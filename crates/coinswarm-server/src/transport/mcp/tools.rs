@@ -320,7 +320,11 @@ impl McpDesk {
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
         let key = self.caller(&cx)?;
-        let value = to_json(&desk::account(&self.desk, &key, p.account_id.as_deref()).await.map_err(mcp_error)?);
+        let value = to_json(
+            &desk::account(&self.desk, desk::Permit::check(&key).map_err(mcp_error)?, p.account_id.as_deref())
+                .await
+                .map_err(mcp_error)?,
+        );
         let account_id = value["account_id"].as_str().unwrap_or("");
         let summary = format!(
             "account {account_id}: equity {} ({})",
@@ -340,9 +344,15 @@ impl McpDesk {
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
         let key = self.caller(&cx)?;
-        let orders = desk::orders(&self.desk, &key, p.status.as_deref(), p.product_id.as_deref(), None)
-            .await
-            .map_err(mcp_error)?;
+        let orders = desk::orders(
+            &self.desk,
+            desk::Permit::check(&key).map_err(mcp_error)?,
+            p.status.as_deref(),
+            p.product_id.as_deref(),
+            None,
+        )
+        .await
+        .map_err(mcp_error)?;
         let value = to_json(&orders);
         let count = value["orders"].as_array().map_or(0, Vec::len);
         Ok(answer(format!("{count} orders"), value))
@@ -355,8 +365,11 @@ impl McpDesk {
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
         let key = self.caller(&cx)?;
-        let value =
-            to_json(&desk::trades(&self.desk, &key, p.product_id.as_deref(), p.limit).await.map_err(mcp_error)?);
+        let value = to_json(
+            &desk::trades(&self.desk, desk::Permit::check(&key).map_err(mcp_error)?, p.product_id.as_deref(), p.limit)
+                .await
+                .map_err(mcp_error)?,
+        );
         let count = value["trades"].as_array().map_or(0, Vec::len);
         Ok(answer(format!("{count} fills"), value))
     }
@@ -371,7 +384,9 @@ impl McpDesk {
     ) -> Result<CallToolResult, ErrorData> {
         let key = self.caller(&cx)?;
         let request = order_request(&p).map_err(mcp_error)?;
-        let preview = desk::preview(&self.desk, &key, request).await.map_err(mcp_error)?;
+        let preview = desk::preview(&self.desk, desk::Permit::check(&key).map_err(mcp_error)?, request)
+            .await
+            .map_err(mcp_error)?;
         let summary = match &preview.rejection {
             None => format!(
                 "would be accepted: notional {} , fee at most {}, breaker {}",
@@ -463,7 +478,9 @@ impl McpDesk {
     ) -> Result<CallToolResult, ErrorData> {
         let key = self.caller(&cx)?;
         let origin = self.origin(&key, "cancel_order", &cx);
-        let order = desk::cancel(&self.desk, &key, &p.order_id, origin).await.map_err(mcp_error)?;
+        let order = desk::cancel(&self.desk, desk::Permit::check(&key).map_err(mcp_error)?, &p.order_id, origin)
+            .await
+            .map_err(mcp_error)?;
         Ok(answer(order_summary("cancelled", &order), to_json(&views::OrderView { order })))
     }
 
@@ -582,7 +599,9 @@ impl McpDesk {
             client: Self::client(cx),
             tool: Some(tool.to_string()),
         };
-        let order = desk::place(&self.desk, &key, request, origin).await.map_err(mcp_error)?;
+        let order = desk::place(&self.desk, desk::Permit::check(&key).map_err(mcp_error)?, request, origin)
+            .await
+            .map_err(mcp_error)?;
         Ok(answer(
             order_summary("placed", &order),
             json!({"order": order, "mode": self.desk.execution_mode(&key.account_id)}),
