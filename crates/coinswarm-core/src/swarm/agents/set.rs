@@ -13,6 +13,8 @@ use std::any::Any;
 #[derive(Debug)]
 pub struct AgentSet {
     members: Vec<Box<dyn Agent + Send>>,
+    /// Where each kind sits in `members` (by [`AgentKind::index`]), `None` when not held.
+    position: [Option<usize>; AgentKind::COUNT],
 }
 
 impl AgentSet {
@@ -22,8 +24,12 @@ impl AgentSet {
             .into_iter()
             .filter(|&kind| registry::enabled(kind, config))
             .map(|kind| registry::build(kind, config, product, bar_ms))
-            .collect::<Result<_, _>>()?;
-        Ok(Self { members })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut position = [None; AgentKind::COUNT];
+        for (at, agent) in members.iter().enumerate() {
+            position[agent.kind().index()] = Some(at);
+        }
+        Ok(Self { members, position })
     }
 
     /// The kinds held, in order.
@@ -60,14 +66,14 @@ impl AgentSet {
     /// The member of `kind`, as its concrete type `T`; `None` when the set holds no such
     /// member or it is not a `T`.
     pub fn get<T: Agent + 'static>(&self, kind: AgentKind) -> Option<&T> {
-        let agent = self.members.iter().find(|agent| agent.kind() == kind)?;
+        let agent = &self.members[self.position[kind.index()]?];
         let any: &dyn Any = agent.as_ref();
         any.downcast_ref()
     }
 
     /// The member of `kind`, as its concrete type `T`, to change.
     pub fn get_mut<T: Agent + 'static>(&mut self, kind: AgentKind) -> Option<&mut T> {
-        let agent = self.members.iter_mut().find(|agent| agent.kind() == kind)?;
+        let agent = &mut self.members[self.position[kind.index()]?];
         let any: &mut dyn Any = agent.as_mut();
         any.downcast_mut()
     }
@@ -75,10 +81,9 @@ impl AgentSet {
     /// Replaces the member of the same kind as `agent`; `false` (and nothing changes) when the
     /// set holds none.
     pub fn replace(&mut self, agent: Box<dyn Agent + Send>) -> bool {
-        let kind = agent.kind();
-        match self.members.iter_mut().find(|member| member.kind() == kind) {
-            Some(member) => {
-                *member = agent;
+        match self.position[agent.kind().index()] {
+            Some(at) => {
+                self.members[at] = agent;
                 true
             }
             None => false,
