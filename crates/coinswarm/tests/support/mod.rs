@@ -1,3 +1,4 @@
 pub mod browser;
 pub mod contract;
+pub mod live;
 pub mod server;
