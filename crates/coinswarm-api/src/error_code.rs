@@ -179,8 +179,12 @@ error_codes! {
     /// A size or price past the engine's range.
     ValueOutOfRange = "VALUE_OUT_OF_RANGE" => 422,
     UnsupportedOrderConfiguration = "UNSUPPORTED_ORDER_CONFIGURATION" => 422,
-    /// A bracket whose stop is not below its take-profit limit.
+    /// A bracket whose stop is not beyond its take-profit limit (below for a SELL, above for a BUY).
     InvalidStopTriggerPrice = "INVALID_STOP_TRIGGER_PRICE" => 422,
+    /// A STOP_DOWN stop (or a SELL bracket's) at or above the last trade price: it would trigger at once.
+    PreviewStopPriceAboveLastTradePrice = "PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE" => 422,
+    /// A STOP_UP stop (or a BUY bracket's) at or below the last trade price: it would trigger at once.
+    PreviewStopPriceBelowLastTradePrice = "PREVIEW_STOP_PRICE_BELOW_LAST_TRADE_PRICE" => 422,
     InvalidVenueReport = "INVALID_VENUE_REPORT" => 422,
 
     // The pre-trade gate's refusals (`Refusal::code`).
@@ -274,7 +278,14 @@ mod tests {
             Rejection::OutOfRange { field: "base_size", max: one },
             Rejection::EndTimeOutOfRange,
             Rejection::UnsupportedOrderConfiguration { kind: "k", side: "SELL", reason: "r" },
-            Rejection::BracketStopNotBelowLimit { stop_trigger_price: one, limit_price: one },
+            Rejection::BracketStopOnWrongSide {
+                side: "SELL",
+                relation: "below",
+                stop_trigger_price: one,
+                limit_price: one,
+            },
+            Rejection::StopPriceAboveLastTradePrice { stop_price: one, last_price: one },
+            Rejection::StopPriceBelowLastTradePrice { stop_price: one, last_price: one },
             Rejection::InvalidVenueReport { order_id: "x".into(), reason: "r".into() },
         ];
         for rejection in rejections {

@@ -75,6 +75,7 @@ fn components() -> utoipa::openapi::Components {
         views::Decisions,
         views::SwarmState,
         views::SwarmHalted,
+        views::DrawdownReset,
         views::Analytics,
         views::MemorySummary,
         views::Patterns,
@@ -122,6 +123,7 @@ fn success_schema(operation: Operation) -> Option<(&'static str, RefOr<Schema>)>
         Operation::FindSimilar => json("Similar"),
         Operation::ChangePattern => json("PatternChanged"),
         Operation::ShutdownSwarm | Operation::ResumeSwarm => json("SwarmHalted"),
+        Operation::ResetDrawdown => json("DrawdownReset"),
         Operation::Stream | Operation::Mcp | Operation::McpEvents | Operation::McpEndSession => None,
     }
 }

@@ -62,6 +62,7 @@ pub enum Operation {
     ChangePattern,
     ShutdownSwarm,
     ResumeSwarm,
+    ResetDrawdown,
     Stream,
     Mcp,
     McpEvents,
@@ -174,6 +175,7 @@ impl Operation {
             Operation::ChangePattern => "changePattern",
             Operation::ShutdownSwarm => "shutdownSwarm",
             Operation::ResumeSwarm => "resumeSwarm",
+            Operation::ResetDrawdown => "resetDrawdown",
             Operation::Stream => "stream",
             Operation::Mcp => "mcp",
             Operation::McpEvents => "mcpEvents",
@@ -380,6 +382,16 @@ pub const ROUTES: &[Route] = &[
         Nothing,
         &[],
         "Resume the swarm (admin; a live swarm needs the live scope too)",
+    ),
+    route(
+        Post,
+        "/api/swarm/drawdown/reset",
+        Operation::ResetDrawdown,
+        Key("admin"),
+        Nothing,
+        &[],
+        "Restart the swarm's drawdown peak at its equity now, ending a drawdown breach (admin; a live swarm needs \
+         the live scope too); recorded in the audit log and the next decision",
     ),
     Route {
         success: 101,

@@ -312,6 +312,19 @@ pub struct SwarmHalted {
     pub success: bool,
 }
 
+/// `POST /api/swarm/drawdown/reset`: the drawdown's peak before and after the reset.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DrawdownReset {
+    /// The peak the drawdown was measured from (none before any equity was seen).
+    #[schema(value_type = Option<schema::DecimalString>)]
+    pub previous_peak: Option<Decimal>,
+    /// The new peak: the swarm account's equity now, at last prices.
+    #[schema(value_type = schema::DecimalString)]
+    pub peak: Decimal,
+    /// Always `true`.
+    pub success: bool,
+}
+
 /// One time bucket of one metric.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct AnalyticsBucket {

@@ -59,6 +59,7 @@ fn config() -> impl Strategy<Value = ExchangeConfig> {
             participation_cap: cap.map(|c| Decimal::new(c, 2)),
             id_seed: 7,
             retained_orders,
+            ..ExchangeConfig::default()
         },
     )
 }
@@ -141,12 +142,14 @@ fn run(config: &ExchangeConfig, ops: &[Op]) -> MatchingEngine {
                 place(&mut engine, OrderRequest::new(btc_usd(), side(buy), configuration));
             }
             Op::Bracket { buy, size_milli, up_cents, down_cents } => {
-                // A SELL closing a long (a BUY one is rejected): limit `up_cents` above the
-                // reference price, stop `down_cents` below (either may be out of order).
+                // A SELL closing a long: limit `up_cents` above the reference price, stop
+                // `down_cents` below; a BUY closing a short mirrored (either may be out of order).
+                let (limit, stop) =
+                    if buy { (price(-down_cents), price(up_cents)) } else { (price(up_cents), price(-down_cents)) };
                 let configuration = OrderConfiguration::TriggerBracketGtc(TriggerBracketGtc {
                     base_size: size(size_milli),
-                    limit_price: price(up_cents),
-                    stop_trigger_price: price(-down_cents),
+                    limit_price: limit,
+                    stop_trigger_price: stop,
                 });
                 place(&mut engine, OrderRequest::new(btc_usd(), side(buy), configuration));
             }
@@ -222,8 +225,7 @@ proptest! {
             match &event.kind {
                 EventKind::OrderAccepted { order } => {
                     if let OrderConfiguration::TriggerBracketGtc(bracket) = &order.order_configuration {
-                        prop_assert_eq!(order.side, Side::Sell, "only SELL brackets are accepted");
-                        brackets.insert(order.order_id, bracket.clone());
+                        brackets.insert(order.order_id, (order.side, bracket.clone()));
                     }
                 }
                 EventKind::Deposited { currency, amount } => *expected.entry(*currency).or_default() += *amount,
@@ -231,11 +233,15 @@ proptest! {
                 EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } => {
                     let rate = match fill.liquidity { Liquidity::Maker => config.maker_fee_bps, Liquidity::Taker => config.taker_fee_bps } / Decimal::from(10_000);
                     prop_assert_eq!(fill.fee, fill.price * fill.size * rate, "fee is the exact rate of the notional");
-                    if let Some(bracket) = brackets.get(&fill.order_id) {
-                        // The target at or above its limit, or the stop at or below its trigger.
-                        let at_target = fill.price >= bracket.limit_price;
-                        let at_stop = fill.price <= bracket.stop_trigger_price && fill.liquidity == Liquidity::Taker;
-                        prop_assert!(at_target || at_stop, "bracket fill at {} outside both levels", fill.price);
+                    if let Some((side, bracket)) = brackets.get(&fill.order_id) {
+                        // The target at or beyond its limit, or the stop between its trigger and
+                        // the stop-limit 5% through it.
+                        let (limit, stop, band) = (bracket.limit_price, bracket.stop_trigger_price, config.bracket_stop_limit_band);
+                        let (at_target, at_stop) = match side {
+                            Side::Sell => (fill.price >= limit, fill.price <= stop && fill.price >= stop * (Decimal::ONE - band) - Decimal::new(1, 2)),
+                            Side::Buy => (fill.price <= limit, fill.price >= stop && fill.price <= stop * (Decimal::ONE + band) + Decimal::new(1, 2)),
+                        };
+                        prop_assert!(at_target || at_stop, "{:?} bracket fill at {} outside both levels", side, fill.price);
                     }
                     let (base_delta, quote_delta) = match fill.side {
                         Side::Buy => (fill.size, -(fill.price * fill.size) - fill.fee),

@@ -205,7 +205,7 @@ fn stop_limit(
 }
 
 #[test]
-fn stop_loss_triggers_on_the_mid_and_sells_at_the_bid() {
+fn a_stop_crossed_between_two_quotes_triggers_at_its_stop_price_as_on_a_candle() {
     let mut engine = engine();
     engine.on_quote(&quote(1, dec!(100.00), dec!(100.10))).unwrap();
     engine.submit(OrderRequest::market(btc_usd(), Side::Buy, dec!(1)), at(1)).unwrap();
@@ -220,11 +220,13 @@ fn stop_loss_triggers_on_the_mid_and_sells_at_the_bid() {
         TriggerStatus::StopPending,
         "mid 95.15 > stop"
     );
+    // The mid moves from 95.15 to 94.50 and passes 95.00 on the way: the stop triggers there
+    // and takes at 95.00, as a candle leg from 95.15 to 94.50 would fill it, not at the bid.
     engine.on_quote(&quote(3, dec!(94.40), dec!(94.60))).unwrap();
     let order = engine.account().order(order_id).unwrap();
     assert_eq!((order.status, order.trigger_status), (OrderStatus::Filled, TriggerStatus::StopTriggered));
     let fill = &fills(&engine)[1];
-    assert_eq!((fill.price, fill.fee, fill.liquidity), (dec!(94.40), dec!(0.5664), Liquidity::Taker));
+    assert_eq!((fill.price, fill.fee, fill.liquidity), (dec!(95.00), dec!(0.57), Liquidity::Taker));
 }
 
 #[test]
@@ -539,29 +541,70 @@ fn bracket_stop_fills_as_taker_at_the_stop_less_slippage() {
 }
 
 #[test]
-fn bracket_stop_on_quotes_and_prints_sells_at_the_market_when_it_is_worse() {
+fn bracket_stop_crossed_between_quotes_sells_at_the_stop_and_on_a_print_at_the_market_when_worse() {
     let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
     engine.on_quote(&quote(2, dec!(95.01), dec!(95.10))).unwrap();
-    assert!(bracket_fills(&engine).is_empty(), "bid above the stop");
+    assert!(bracket_fills(&engine).is_empty(), "mid above the stop");
+    // The mid passes 95.00 between 95.055 and 94.55: the stop fills there, as on a candle.
     engine.on_quote(&quote(3, dec!(94.50), dec!(94.60))).unwrap();
-    assert_eq!((bracket_fills(&engine)[0].price, bracket_fills(&engine)[0].liquidity), (dec!(94.50), Liquidity::Taker));
+    assert_eq!((bracket_fills(&engine)[0].price, bracket_fills(&engine)[0].liquidity), (dec!(95.00), Liquidity::Taker));
     assert_bracket_closed(&engine, order_id, TriggerStatus::StopTriggered);
 
     let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
     let print =
         TradePrint { product_id: btc_usd(), time: at(2), price: dec!(93.00), size: dec!(5), aggressor: Side::Sell };
     engine.on_trade(&print).unwrap();
-    assert_eq!(bracket_fills(&engine)[0].price, dec!(93.00));
+    assert_eq!(bracket_fills(&engine)[0].price, dec!(93.00), "a print below the stop, within the 5% band");
     assert_bracket_closed(&engine, order_id, TriggerStatus::StopTriggered);
 }
 
 #[test]
-fn bracket_stop_gapped_through_fills_at_the_open() {
+fn a_bracket_stop_gapped_past_its_band_rests_as_a_stop_limit_5_percent_through_the_trigger() {
+    // Stop 95.00: the stop-limit is 90.25. The bar opens at 90 (a gap through the band), dips
+    // to 88 and comes back to 92: the rest waits at 90.25 and fills there as maker.
     let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
     engine.on_candle(btc_usd(), &candle(2, dec!(90), dec!(92), dec!(88), dec!(91), dec!(10))).unwrap();
     let fill = &bracket_fills(&engine)[0];
-    assert_eq!((fill.price, fill.fee, fill.liquidity), (dec!(90.00), dec!(0.54), Liquidity::Taker));
+    assert_eq!((fill.price, fill.liquidity), (dec!(90.25), Liquidity::Maker));
     assert_bracket_closed(&engine, order_id, TriggerStatus::StopTriggered);
+
+    // A bar that never comes back within the band leaves it triggered and working.
+    let (mut engine, order_id) = long_with_bracket(ExchangeConfig::default());
+    engine.on_candle(btc_usd(), &candle(2, dec!(85), dec!(86), dec!(84), dec!(85), dec!(10))).unwrap();
+    let order = engine.account().order(order_id).unwrap();
+    assert_eq!((order.status, order.trigger_status), (OrderStatus::Open, TriggerStatus::StopTriggered));
+    assert!(bracket_fills(&engine).is_empty());
+    // A wider band (configurable) takes the gap at the open.
+    let config = ExchangeConfig { bracket_stop_limit_band: dec!(0.2), ..ExchangeConfig::default() };
+    let (mut engine, _) = long_with_bracket(config);
+    engine.on_candle(btc_usd(), &candle(2, dec!(85), dec!(86), dec!(84), dec!(85), dec!(10))).unwrap();
+    assert_eq!((bracket_fills(&engine)[0].price, bracket_fills(&engine)[0].liquidity), (dec!(85.00), Liquidity::Taker));
+}
+
+#[test]
+fn a_buy_bracket_closes_a_short_with_the_mirrored_rules() {
+    // Spot has no shorts, but Coinbase's API takes a BUY bracket: take-profit below, stop above.
+    let mut engine = engine();
+    engine.on_quote(&quote(1, dec!(100.00), dec!(100.10))).unwrap();
+    let request = OrderRequest::new(
+        btc_usd(),
+        Side::Buy,
+        OrderConfiguration::TriggerBracketGtc(coinswarm_core::exchange::TriggerBracketGtc {
+            base_size: dec!(1),
+            limit_price: dec!(90.00),
+            stop_trigger_price: dec!(105.00),
+        }),
+    );
+    let order = engine.submit(request, at(1)).unwrap();
+    // The hold covers the worst fill: the stop-limit at 105 × 1.05 = 110.25, with the taker fee.
+    assert_eq!(order.hold_remaining, dec!(110.25) * dec!(1.006));
+    let order_id = order.order_id;
+    // Up bar 100 → 99 → 107 → 106: the leg to 107 crosses the stop, which buys at 105.00.
+    engine.on_candle(btc_usd(), &candle(2, dec!(100), dec!(107), dec!(99), dec!(106), dec!(10))).unwrap();
+    let fill = &fills(&engine)[0];
+    assert_eq!((fill.side, fill.price, fill.liquidity), (Side::Buy, dec!(105.00), Liquidity::Taker));
+    let order = engine.account().order(order_id).unwrap();
+    assert_eq!((order.status, order.trigger_status), (OrderStatus::Filled, TriggerStatus::StopTriggered));
 }
 
 #[test]

@@ -4,8 +4,8 @@
 mod support;
 
 use coinswarm_core::exchange::{
-    LimitGtc, MarketIoc, OrderConfiguration, OrderId, OrderRequest, Rejection, StopDirection, StopLimitGtc,
-    TriggerBracketGtc,
+    LimitGtc, MarketIoc, OrderConfiguration, OrderId, OrderRequest, OrderStatus, Rejection, StopDirection,
+    StopLimitGtc, TriggerBracketGtc, TriggerStatus,
 };
 use coinswarm_core::market::{Product, ProductId, Side};
 use rust_decimal::Decimal;
@@ -330,23 +330,40 @@ fn client_order_ids_are_measured_in_characters() {
 }
 
 #[test]
-fn brackets_must_be_sells_with_the_stop_below_the_limit() {
+fn a_bracket_stop_must_sit_beyond_its_limit_and_on_the_far_side_of_the_last_trade() {
     let mut engine = quoted_engine();
     engine.deposit(btc(), dec!(1), at(1)).unwrap();
-    let buy = OrderRequest::new(
-        btc_usd(),
-        Side::Buy,
-        OrderConfiguration::TriggerBracketGtc(TriggerBracketGtc {
-            base_size: dec!(1),
-            limit_price: dec!(90),
-            stop_trigger_price: dec!(110),
-        }),
+    let buy_bracket = |limit_price, stop_trigger_price| {
+        OrderRequest::new(
+            btc_usd(),
+            Side::Buy,
+            OrderConfiguration::TriggerBracketGtc(TriggerBracketGtc {
+                base_size: dec!(1),
+                limit_price,
+                stop_trigger_price,
+            }),
+        )
+    };
+    // A BUY bracket mirrors a SELL: its stop above its limit, and above the last trade.
+    assert_rejected(
+        &mut engine,
+        buy_bracket(dec!(110.00), dec!(90.00)),
+        "INVALID_STOP_TRIGGER_PRICE",
+        "stop_trigger_price 90.00 must be above limit_price 110.00 for a BUY",
     );
     assert_rejected(
         &mut engine,
-        buy,
-        "UNSUPPORTED_ORDER_CONFIGURATION",
-        "trigger_bracket_gtc is not supported for BUY",
+        buy_bracket(dec!(90.00), dec!(100.00)),
+        "PREVIEW_STOP_PRICE_BELOW_LAST_TRADE_PRICE",
+        "Stop price 100.00 is not above the last trade price 100.05",
+    );
+    assert!(engine.submit(buy_bracket(dec!(90.00), dec!(110.00)), at(1)).is_ok(), "a valid BUY bracket");
+    // A SELL's stop below the last trade.
+    assert_rejected(
+        &mut engine,
+        OrderRequest::bracket(btc_usd(), dec!(1), dec!(110.00), dec!(100.05)),
+        "PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE",
+        "Stop price 100.05 is not below the last trade price 100.05",
     );
     assert_rejected(
         &mut engine,
@@ -378,4 +395,38 @@ fn brackets_must_be_sells_with_the_stop_below_the_limit() {
         "INSUFFICIENT_POSITION",
         "need 2 BTC",
     );
+}
+
+#[test]
+fn a_stop_on_the_wrong_side_of_the_last_trade_is_refused_with_coinbases_codes() {
+    let mut engine = quoted_engine();
+    engine.deposit(btc(), dec!(1), at(1)).unwrap();
+    let stop = |side, stop_price, limit_price, stop_direction| {
+        OrderRequest::new(
+            btc_usd(),
+            side,
+            OrderConfiguration::StopLimitStopLimitGtc(StopLimitGtc {
+                base_size: dec!(0.1),
+                limit_price,
+                stop_price,
+                stop_direction,
+            }),
+        )
+    };
+    // The last trade is the mid, 100.05: a SELL stop-loss above it would fill at once.
+    assert_rejected(
+        &mut engine,
+        stop(Side::Sell, dec!(101.00), dec!(100.00), StopDirection::StopDown),
+        "PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE",
+        "Stop price 101.00 is not below the last trade price 100.05",
+    );
+    assert_rejected(
+        &mut engine,
+        stop(Side::Buy, dec!(99.00), dec!(99.50), StopDirection::StopUp),
+        "PREVIEW_STOP_PRICE_BELOW_LAST_TRADE_PRICE",
+        "Stop price 99.00 is not above the last trade price 100.05",
+    );
+    let sell = engine.submit(stop(Side::Sell, dec!(99.00), dec!(98.00), StopDirection::StopDown), at(1)).unwrap();
+    assert_eq!((sell.status, sell.trigger_status), (OrderStatus::Open, TriggerStatus::StopPending));
+    assert!(sell.filled_size.is_zero(), "nothing filled at once");
 }

@@ -19,7 +19,7 @@ use support::server::{Server, create_key, scratch_dir};
 
 type Client = RunningService<RoleClient, ()>;
 
-const TOOLS: [&str; 14] = [
+const TOOLS: [&str; 15] = [
     "cancel_order",
     "find_similar_patterns",
     "get_account_balance",
@@ -33,10 +33,22 @@ const TOOLS: [&str; 14] = [
     "place_market_order",
     "place_stop_limit_order",
     "preview_order",
+    "reset_drawdown_peak",
     "run_backtest",
 ];
 const TRADE_TOOLS: [&str; 5] =
     ["cancel_order", "place_limit_order", "place_market_order", "place_stop_limit_order", "preview_order"];
+const ADMIN_TOOLS: [&str; 1] = ["reset_drawdown_peak"];
+
+/// The tools a key with the `trade` scope sees: all but the operator's.
+fn trade_tools() -> Vec<&'static str> {
+    TOOLS.iter().copied().filter(|t| !ADMIN_TOOLS.contains(t)).collect()
+}
+
+/// The tools a read-only key sees.
+fn read_only_tools() -> Vec<&'static str> {
+    TOOLS.iter().copied().filter(|t| !TRADE_TOOLS.contains(t) && !ADMIN_TOOLS.contains(t)).collect()
+}
 
 fn args(value: Value) -> serde_json::Map<String, Value> {
     value.as_object().cloned().unwrap()
@@ -79,9 +91,10 @@ async fn wait_for_market(client: &Client) {
     }
 }
 
-/// Every tool, resource and prompt, and the errors a caller can make; returns the id of the
-/// order this placed.
-async fn exercise(client: &Client, account: &str) -> String {
+/// Every tool, resource and prompt, and the errors a caller can make; `tools` are those the
+/// caller's key may see. Returns the id of the order this placed.
+async fn exercise(client: &Client, account: &str, tools: &[&str]) -> String {
+    let expected_tools = tools;
     client.set_response_cache_config(ClientCacheConfig::disabled()).await;
     let info = client.peer_info().expect("the server introduced itself");
     assert_eq!(info.server_info.as_ref().map(|s| s.name.as_str()), Some("coinswarm"));
@@ -90,7 +103,7 @@ async fn exercise(client: &Client, account: &str) -> String {
     let mut tools: Vec<String> =
         client.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
     tools.sort();
-    assert_eq!(tools, TOOLS);
+    assert_eq!(tools, expected_tools);
     for tool in client.list_all_tools().await.unwrap() {
         assert_eq!(tool.input_schema.get("type"), Some(&json!("object")), "{}", tool.name);
     }
@@ -331,7 +344,7 @@ async fn stdio_serves_every_tool_resource_and_prompt_and_records_the_client_with
     });
     let (transport, _stderr) = TokioChildProcess::builder(command).stderr(std::process::Stdio::null()).spawn().unwrap();
     let client = ().serve(transport).await.expect("the stdio server initializes");
-    let order_id = exercise(&client, "mcp").await;
+    let order_id = exercise(&client, "mcp", &trade_tools()).await;
     client.cancel().await.unwrap();
 
     // The MCP client's identity is in the account's decision log with each order, stored in
@@ -386,8 +399,7 @@ fn streamable_http_needs_a_key_offers_tools_by_scope_and_its_orders_reach_rest_a
         let mut tools: Vec<String> =
             reading.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
         tools.sort();
-        let read_only: Vec<&str> = TOOLS.iter().copied().filter(|t| !TRADE_TOOLS.contains(t)).collect();
-        assert_eq!(tools, read_only);
+        assert_eq!(tools, read_only_tools());
         wait_for_market(&reading).await;
         let e =
             error(&reading, "place_market_order", json!({"product_id": "BTC-USD", "side": "BUY", "quote_size": "100"}))
@@ -406,7 +418,7 @@ fn streamable_http_needs_a_key_offers_tools_by_scope_and_its_orders_reach_rest_a
         socket.send(Message::text(subscribe.to_string())).await.unwrap();
 
         let trading = http_client(&server, Some(&trader)).await.unwrap();
-        let order_id = exercise(&trading, "agent").await;
+        let order_id = exercise(&trading, "agent", &trade_tools()).await;
         trading.cancel().await.unwrap();
 
         // The order is in the REST API for the same key.
@@ -460,8 +472,7 @@ async fn stdio_read_only_offers_only_the_read_only_tools_and_backtests_stay_with
     let mut tools: Vec<String> =
         client.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
     tools.sort();
-    let read_only: Vec<&str> = TOOLS.iter().copied().filter(|t| !TRADE_TOOLS.contains(t)).collect();
-    assert_eq!(tools, read_only);
+    assert_eq!(tools, read_only_tools());
     let e = error(&client, "cancel_order", json!({"order_id": "00000000-0000-0000-0000-000000000000"})).await;
     assert_eq!(e.code, ErrorCode(-32001), "{e:?}");
     // The whole hourly file is some 17,500 bars: beyond this server's 5,000.

@@ -135,12 +135,16 @@ fn a_config_file_changes_the_thresholds() {
 }
 
 #[test]
-fn without_an_operator_the_summary_says_how_long_the_breaker_blocked_and_auto_close_lifts_it() {
-    let manual = summary(&["--data", "bitfinex-btcusd-1h"]);
-    let auto = summary(&["--data", "bitfinex-btcusd-1h", "--auto-close-breaker"]);
+fn a_replay_breaker_closes_itself_and_with_manual_breaker_the_summary_says_how_long_it_blocked() {
+    let manual = summary(&["--data", "bitfinex-btcusd-1h", "--manual-breaker"]);
+    let auto = summary(&["--data", "bitfinex-btcusd-1h"]);
     assert!(manual["breaker_trips"].as_u64().unwrap() >= 1);
     let blocked = |r: &Value| r["breaker_blocked_decisions"].as_u64().unwrap();
     assert!(blocked(&manual) > 10_000, "a trip without a reset blocks the rest of the replay");
-    assert!(blocked(&auto) < blocked(&manual) / 100, "auto-close reopens trading after the cool-down");
+    assert!(blocked(&auto) < blocked(&manual) / 100, "by default a replay's breaker reopens after the cool-down");
     assert!(manual["skipped_by_reason"]["breaker"].as_u64().unwrap() > 0);
+    let notice = manual["restriction_notice"].as_str().expect("more than 10% restricted is said");
+    assert!(notice.contains("could not add risk") && notice.contains("breaker"), "{notice}");
+    assert!(manual["restrictions"]["breaker"]["first"].is_number(), "with dates");
+    assert!(auto["orders"].as_u64().unwrap() > 50, "the default replay trades through the period");
 }

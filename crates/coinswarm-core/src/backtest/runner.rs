@@ -24,6 +24,7 @@ use crate::data::CandleSeries;
 use crate::exchange::{ConfigError, ExchangeConfig, MarketDataError, MatchingEngine, Rejection};
 use crate::ledger::EventKind;
 use crate::market::{Candle, Granularity, Product, ProductId, decimal_to_f64};
+use crate::swarm::Restrictions;
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -97,6 +98,13 @@ pub struct BacktestResult {
     /// Per-agent attribution, for strategies made of agents (the committee).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attribution: Vec<AgentAttribution>,
+    /// Decisions taken unable to add risk (halted, breaker, oversight, vetoed), with counts
+    /// and dates, for strategies that trade through the pre-trade gate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restrictions: Option<Restrictions>,
+    /// Said when more of the run than the strategy's threshold (default 10%) was restricted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restriction_notice: Option<String>,
     /// Closed round trips (the first [`BacktestConfig::max_listed_trades`]), plus (valued at the
     /// last close) those still open at the end.
     pub trades: Vec<ClosedTrade>,
@@ -263,6 +271,7 @@ pub fn run_backtest_feeds(
     let mut trades = trips.closed().to_vec();
     trades.extend(open);
     let equity_curve_stride = curve.stride();
+    let restrictions = strategy.restrictions();
     Ok(BacktestResult {
         strategy: strategy.name(),
         products: slots.iter().map(|s| s.product.product_id).collect(),
@@ -274,6 +283,8 @@ pub fn run_backtest_feeds(
         traded_notional: trips.traded_notional(),
         metrics,
         attribution: strategy.attribution(),
+        restriction_notice: restrictions.as_ref().and_then(|(r, fraction)| r.notice(*fraction)),
+        restrictions: restrictions.map(|(r, _)| r),
         trades_not_listed: trips.closed_count() - trips.closed().len() as u64,
         trades,
         equity_curve: curve.finish(pending.map(|_| last)),

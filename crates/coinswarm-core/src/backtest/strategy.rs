@@ -3,6 +3,7 @@
 use super::metrics::AgentAttribution;
 use crate::exchange::MatchingEngine;
 use crate::market::{Candle, Product};
+use crate::swarm::Restrictions;
 use crate::time::Timestamp;
 
 /// What a strategy is told at each bar's close.
@@ -32,5 +33,11 @@ pub trait Strategy: std::fmt::Debug {
     /// What each agent contributed, for strategies made of agents (empty otherwise).
     fn attribution(&self) -> Vec<AgentAttribution> {
         Vec::new()
+    }
+
+    /// For strategies that trade through the pre-trade gate (the committee): the decisions
+    /// taken unable to add risk, and the fraction beyond which a report must say so.
+    fn restrictions(&self) -> Option<(Restrictions, f64)> {
+        None
     }
 }

@@ -18,6 +18,10 @@ pub struct ExchangeConfig {
     /// volume, the quoted size at the touch, a print's size) that this account's orders may
     /// take; the rest of an order waits (limits) or is cancelled (market IOC). `None`: no cap.
     pub participation_cap: Option<Decimal>,
+    /// How far through its trigger a bracket's stop may fill, as a fraction of the trigger
+    /// (default 0.05, as Coinbase: a triggered SELL stop becomes a stop-limit at 95% of its
+    /// trigger, a BUY's at 105%); past it, the rest waits as a limit there. In (0, 1).
+    pub bracket_stop_limit_band: Decimal,
     /// Seed for the random part of order and trade ids (UUIDv7); ids are otherwise derived
     /// from event time and sequence, so the same inputs give the same ids.
     pub id_seed: u64,
@@ -33,6 +37,7 @@ impl Default for ExchangeConfig {
             taker_fee_bps: Decimal::from(60),
             slippage_bps: Decimal::ZERO,
             participation_cap: None,
+            bracket_stop_limit_band: Decimal::new(5, 2),
             id_seed: 0,
             retained_orders: DEFAULT_RETAINED_ORDERS,
         }
@@ -68,6 +73,8 @@ pub(crate) struct Rates {
     pub buy_slippage_factor: Decimal,
     pub sell_slippage_factor: Decimal,
     pub has_slippage: bool,
+    /// How far through its trigger a bracket's stop may fill (a fraction).
+    pub bracket_band: Decimal,
 }
 
 impl ExchangeConfig {
@@ -81,6 +88,7 @@ impl ExchangeConfig {
             buy_slippage_factor: Decimal::ONE + slippage,
             sell_slippage_factor: Decimal::ONE - slippage,
             has_slippage: !slippage.is_zero(),
+            bracket_band: self.bracket_stop_limit_band,
         }
     }
 
@@ -103,6 +111,13 @@ impl ExchangeConfig {
             && (cap <= Decimal::ZERO || cap > Decimal::ONE)
         {
             return Err(ConfigError { field: "participation_cap", message: format!("must be in (0, 1], got {cap}") });
+        }
+        let band = self.bracket_stop_limit_band;
+        if band <= Decimal::ZERO || band >= Decimal::ONE {
+            return Err(ConfigError {
+                field: "bracket_stop_limit_band",
+                message: format!("must be in (0, 1), got {band}"),
+            });
         }
         if self.retained_orders == 0 {
             return Err(ConfigError { field: "retained_orders", message: "must be at least 1".to_string() });

@@ -255,7 +255,7 @@ impl MatchingEngine {
         let market = &self.markets[&product_id];
         if let Some(quote) = market.quote {
             let prior = market.touch_prices();
-            self.match_order(order_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, prior, true);
+            self.match_order(order_id, Touch::Quote { bid: quote.bid, ask: quote.ask, since: None }, prior, true);
         }
         let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
         Ok(Submitted { order, repeated: false })
@@ -264,6 +264,17 @@ impl MatchingEngine {
     /// Cancels a live order at time `now` and releases its hold. Time moves first, so an
     /// order that is due expires instead and cannot be cancelled.
     pub fn cancel(&mut self, order_id: OrderId, now: Timestamp) -> Result<&Order, Rejection> {
+        self.cancel_with_reason(order_id, now, "Cancelled by user")
+    }
+
+    /// [`MatchingEngine::cancel`], recording `reason` in the cancellation (e.g. the risk limit
+    /// that made the pre-trade gate cancel working buys).
+    pub fn cancel_with_reason(
+        &mut self,
+        order_id: OrderId,
+        now: Timestamp,
+        reason: impl Into<String>,
+    ) -> Result<&Order, Rejection> {
         self.advance_time(now);
         let order = self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))?;
         match order.status {
@@ -280,7 +291,7 @@ impl MatchingEngine {
             }
             return self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()));
         }
-        self.emit(EventKind::OrderCancelled { order_id, reason: "Cancelled by user".to_string() });
+        self.emit(EventKind::OrderCancelled { order_id, reason: reason.into() });
         self.account.order(order_id).ok_or_else(|| Rejection::UnknownOrder(order_id.to_string()))
     }
 
@@ -292,7 +303,9 @@ impl MatchingEngine {
         }
     }
 
-    /// A new top of book: pending market orders and touched limits execute, stops trigger on the mid.
+    /// A new top of book: pending market orders and touched limits execute, stops trigger on
+    /// the mid's move from the last price (a stop crossed between two quotes triggers at its
+    /// stop price, as on a candle's path).
     pub fn on_quote(&mut self, quote: &Quote) -> Result<(), MarketDataError> {
         let product_id = quote.product_id;
         let invalid = |reason| MarketDataError::InvalidQuote { product_id, reason };
@@ -306,6 +319,7 @@ impl MatchingEngine {
         let cap = self.config.participation_cap;
         let market = self.market_for_data(product_id, quote.time, false)?;
         let prior = market.touch_prices();
+        let since = market.last_price;
         market.quote = Some(*quote);
         market.last_price = Some(quote.mid());
         market.budget = Budget::PerSide {
@@ -314,7 +328,8 @@ impl MatchingEngine {
         };
         self.advance_time(quote.time);
         if self.execution.matches_market_data() {
-            self.match_live_orders(product_id, Touch::Quote { bid: quote.bid, ask: quote.ask }, prior, None);
+            let touch = Touch::Quote { bid: quote.bid, ask: quote.ask, since };
+            self.match_live_orders(product_id, touch, prior, None);
         }
         Ok(())
     }
@@ -380,7 +395,8 @@ impl MatchingEngine {
         self.advance_time(bar.start);
         let [open, first, second, close] = bar.path();
         for (from, to) in [(open, open), (open, first), (first, second), (second, close)] {
-            self.match_live_orders(product_id, Touch::Leg { from, to, bar_low: bar.low }, prior, Some(bar.start));
+            let leg = Touch::Leg { from, to, bar_low: bar.low, bar_high: bar.high };
+            self.match_live_orders(product_id, leg, prior, Some(bar.start));
         }
         if let Some(market) = self.markets.get_mut(&product_id) {
             market.last_price = Some(bar.close);

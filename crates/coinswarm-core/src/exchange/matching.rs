@@ -2,7 +2,7 @@
 //! The rules are in the [module docs](super).
 
 use super::engine::MatchingEngine;
-use super::pricing::{floor_to, is_positive, taker_price};
+use super::pricing::{ceil_to, floor_to, is_positive, taker_price};
 use super::touch::{PriorTouch, Touch};
 use crate::ledger::EventKind;
 use crate::market::{ProductId, Side};
@@ -85,8 +85,8 @@ impl MatchingEngine {
             && order.trigger_status == TriggerStatus::StopPending
         {
             let (stop_price, direction) = (stop.stop_price, stop.stop_direction);
-            let trigger_at = match touch {
-                Touch::Quote { bid, ask } => {
+            let trigger_at = match touch.stop_leg().unwrap_or(touch) {
+                Touch::Quote { bid, ask, .. } => {
                     Some((bid + ask) / Decimal::TWO).filter(|mid| direction.is_triggered(stop_price, *mid))
                 }
                 Touch::Print { price } => Some(price).filter(|p| direction.is_triggered(stop_price, *p)),
@@ -102,8 +102,10 @@ impl MatchingEngine {
             };
             let Some(trigger_price) = trigger_at else { return };
             self.emit(EventKind::OrderTriggered { order_id });
-            if let Touch::Leg { to, bar_low, .. } = touch {
-                touch = Touch::Leg { from: trigger_price, to, bar_low };
+            // From the trigger on, the order is a limit entering the book at the trigger price,
+            // on the rest of the leg.
+            if let Some(Touch::Leg { to, bar_low, bar_high, .. }) = touch.stop_leg() {
+                touch = Touch::Leg { from: trigger_price, to, bar_low, bar_high };
             }
             taking = true;
         }
@@ -127,34 +129,58 @@ impl MatchingEngine {
         }
     }
 
-    /// Matches a SELL bracket: the stop first (the bid, the print, or anywhere in the bar),
+    /// Matches a bracket: the stop first (the market, the print, or anywhere in the bar),
     /// then the take-profit limit. Checking the stop over the whole bar before the target is
     /// the conservative rule: a bar that reaches both levels fills the stop, never the target.
+    /// A triggered stop is a stop-limit `bracket_stop_limit_band` through its trigger: it fills
+    /// as taker at the market down (a SELL) or up (a BUY) to that limit, and past it rests as
+    /// a limit there.
     fn match_bracket(&mut self, order_id: OrderId, touch: Touch, prior: PriorTouch, arriving: bool) {
         let Some(order) = self.account.order(order_id) else { return };
         let OrderConfiguration::TriggerBracketGtc(bracket) = &order.order_configuration else { return };
         let (limit, stop) = (bracket.limit_price, bracket.stop_trigger_price);
         let triggered = order.trigger_status == TriggerStatus::StopTriggered;
         let increment = self.markets[&order.product_id].product.quote_increment;
-        let side = Side::Sell;
-        // The market price the stop meets, if it is reached: never better than the stop.
-        let stop_base = match touch {
-            _ if triggered => Some(touch.entry(side).min(stop)),
-            Touch::Quote { bid, .. } => (bid <= stop).then_some(bid),
-            Touch::Print { price } => (price <= stop).then_some(price),
-            Touch::Leg { from, bar_low, .. } => (bar_low <= stop).then(|| from.min(stop)),
+        let side = order.side;
+        let band = self.rates.bracket_band;
+        let stop_limit = match side {
+            Side::Sell => floor_to(stop * (Decimal::ONE - band), increment),
+            Side::Buy => ceil_to(stop * (Decimal::ONE + band), increment),
+        };
+        // Never better than the stop: the lower of the two for a SELL, the higher for a BUY.
+        let worse = |a: Decimal, b: Decimal| if side == Side::Sell { a.min(b) } else { a.max(b) };
+        let reached = |price: Decimal| if side == Side::Sell { price <= stop } else { price >= stop };
+        // The market price the stop meets, if it is reached.
+        let stop_base = match touch.stop_leg().unwrap_or(touch) {
+            _ if triggered => Some(worse(touch.entry(side), stop)),
+            Touch::Quote { bid, ask, .. } => {
+                let market = if side == Side::Sell { bid } else { ask };
+                reached(market).then_some(market)
+            }
+            Touch::Print { price } => reached(price).then_some(price),
+            Touch::Leg { from, bar_low, bar_high, .. } => {
+                let extreme = if side == Side::Sell { bar_low } else { bar_high };
+                reached(extreme).then(|| worse(from, stop))
+            }
         };
         if let Some(base) = stop_base {
             if !triggered {
                 self.emit(EventKind::OrderTriggered { order_id });
             }
-            let price = taker_price(side, base, &self.rates, increment, None);
-            self.execute(order_id, price, Liquidity::Taker);
+            let within_band = if side == Side::Sell { base >= stop_limit } else { base <= stop_limit };
+            if within_band {
+                let price = taker_price(side, base, &self.rates, increment, Some(stop_limit));
+                self.execute(order_id, price, Liquidity::Taker);
+            } else if touch.reaches(side, stop_limit) {
+                self.execute(order_id, stop_limit, Liquidity::Maker);
+            }
             return;
         }
-        let taking = arriving || prior.is_none_or(|(bid, _)| bid >= limit);
+        let taking =
+            arriving || prior.is_none_or(|(bid, ask)| if side == Side::Sell { bid >= limit } else { ask <= limit });
         let entry = touch.entry(side);
-        if taking && entry >= limit {
+        let marketable = if side == Side::Sell { entry >= limit } else { entry <= limit };
+        if taking && marketable {
             let price = taker_price(side, entry, &self.rates, increment, Some(limit));
             self.execute(order_id, price, Liquidity::Taker);
         } else if touch.reaches(side, limit) {

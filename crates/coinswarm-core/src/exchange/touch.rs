@@ -6,16 +6,32 @@ use rust_decimal::Decimal;
 /// The market moment an order is matched against.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Touch {
-    /// Top of book; the last price for stops is the mid.
-    Quote { bid: Decimal, ask: Decimal },
+    /// Top of book; the last price for stops is the mid. `since`: the last price before this
+    /// quote, when there was one: stops see the move from it to the mid as one continuous
+    /// leg, exactly as on a candle's path, so a stop crossed between two quotes triggers at
+    /// its stop price, not at the second quote.
+    Quote { bid: Decimal, ask: Decimal, since: Option<Decimal> },
     /// A print on the tape.
     Print { price: Decimal },
     /// A continuous move of the price from `from` to `to`: one leg of a candle's path.
-    /// `bar_low` is the whole bar's low, for the bracket's conservative rule.
-    Leg { from: Decimal, to: Decimal, bar_low: Decimal },
+    /// `bar_low` and `bar_high` are the whole bar's, for the bracket's conservative rule.
+    Leg { from: Decimal, to: Decimal, bar_low: Decimal, bar_high: Decimal },
 }
 
 impl Touch {
+    /// The leg of the last price this event covers, for stops: a candle's leg, or a quote's
+    /// move from the last price to its mid.
+    pub(super) fn stop_leg(self) -> Option<Touch> {
+        match self {
+            Touch::Quote { bid, ask, since: Some(from) } => {
+                let to = (bid + ask) / Decimal::TWO;
+                Some(Touch::Leg { from, to, bar_low: from.min(to), bar_high: from.max(to) })
+            }
+            Touch::Leg { .. } => Some(self),
+            _ => None,
+        }
+    }
+
     /// The price an order entering the book now meets: ask (buy) / bid (sell), the print,
     /// or the start of the leg.
     pub(super) fn entry(self, side: Side) -> Decimal {

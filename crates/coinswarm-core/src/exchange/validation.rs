@@ -6,7 +6,7 @@ use super::pricing::{ceil_to, is_multiple, is_positive, taker_price};
 use crate::ledger::Account;
 use crate::market::{Currency, Product, Quote, Side};
 use crate::order::Rejection;
-use crate::order::{OrderConfiguration, OrderRequest};
+use crate::order::{OrderConfiguration, OrderRequest, StopDirection};
 use crate::order::{OrderStatus, TriggerStatus};
 use crate::time::Timestamp;
 use chrono::Datelike;
@@ -108,13 +108,6 @@ pub(crate) fn admit(
         | OrderConfiguration::LimitLimitGtd(_)
         | OrderConfiguration::StopLimitStopLimitGtc(_)
         | OrderConfiguration::TriggerBracketGtc(_)) => {
-            if matches!(config_, OrderConfiguration::TriggerBracketGtc(_)) && side == Side::Buy {
-                return Err(Rejection::UnsupportedOrderConfiguration {
-                    kind: config_.kind(),
-                    side: "BUY",
-                    reason: "a bracket closes a long position, so it must be a SELL",
-                });
-            }
             let size = config_.base_size().expect("limit orders are base-sized");
             let limit = config_.limit_price().expect("limit orders have a limit price");
             check_base_size(size, product)?;
@@ -122,16 +115,30 @@ pub(crate) fn admit(
             let mut trigger_status = TriggerStatus::InvalidOrderType;
             if let OrderConfiguration::StopLimitStopLimitGtc(stop) = config_ {
                 check_price("stop_price", stop.stop_price, product)?;
+                check_stop_against_last(
+                    stop.stop_direction == StopDirection::StopDown,
+                    stop.stop_price,
+                    market.last_price,
+                )?;
                 trigger_status = TriggerStatus::StopPending;
             }
             if let OrderConfiguration::TriggerBracketGtc(bracket) = config_ {
-                check_price("stop_trigger_price", bracket.stop_trigger_price, product)?;
-                if bracket.stop_trigger_price >= limit {
-                    return Err(Rejection::BracketStopNotBelowLimit {
-                        stop_trigger_price: bracket.stop_trigger_price,
+                let stop = bracket.stop_trigger_price;
+                check_price("stop_trigger_price", stop, product)?;
+                // A SELL bracket's stop sits below its take-profit, a BUY's above.
+                let (beyond, relation) = match side {
+                    Side::Sell => (stop < limit, "below"),
+                    Side::Buy => (stop > limit, "above"),
+                };
+                if !beyond {
+                    return Err(Rejection::BracketStopOnWrongSide {
+                        side: side.as_str(),
+                        relation,
+                        stop_trigger_price: stop,
                         limit_price: limit,
                     });
                 }
+                check_stop_against_last(side == Side::Sell, stop, market.last_price)?;
                 trigger_status = TriggerStatus::StopPending;
             }
             check_value(limit * size, product)?;
@@ -155,8 +162,15 @@ pub(crate) fn admit(
                 }
             }
             let cost_factor = if config_.post_only() { rates.maker_cost_factor } else { rates.taker_cost_factor };
+            // A BUY bracket may fill at its stop-limit, above both its limit and its trigger.
+            let worst_price = match config_ {
+                OrderConfiguration::TriggerBracketGtc(bracket) if side == Side::Buy => {
+                    ceil_to(bracket.stop_trigger_price * (Decimal::ONE + rates.bracket_band), product.quote_increment)
+                }
+                _ => limit,
+            };
             let hold = match side {
-                Side::Buy => limit * size * cost_factor,
+                Side::Buy => worst_price * size * cost_factor,
                 Side::Sell => size,
             };
             (hold, OrderStatus::Open, trigger_status)
@@ -175,6 +189,18 @@ pub(crate) fn admit(
         });
     }
     Ok(Admission { hold_currency, hold_amount, status, trigger_status })
+}
+
+/// Coinbase refuses a stop that would trigger at once: one triggering on a fall (`down`) must
+/// sit below the last trade price, one triggering on a rise above it. Without a last price
+/// there is nothing to check against.
+fn check_stop_against_last(down: bool, stop_price: Decimal, last_price: Option<Decimal>) -> Result<(), Rejection> {
+    let Some(last_price) = last_price else { return Ok(()) };
+    match down {
+        true if stop_price >= last_price => Err(Rejection::StopPriceAboveLastTradePrice { stop_price, last_price }),
+        false if stop_price <= last_price => Err(Rejection::StopPriceBelowLastTradePrice { stop_price, last_price }),
+        _ => Ok(()),
+    }
 }
 
 fn check_base_size(size: Decimal, product: &Product) -> Result<(), Rejection> {

@@ -59,8 +59,23 @@ pub enum Rejection {
     EndTimeOutOfRange,
     #[error("{kind} is not supported for {side} orders: {reason}")]
     UnsupportedOrderConfiguration { kind: &'static str, side: &'static str, reason: &'static str },
-    #[error("Bracket stop_trigger_price {stop_trigger_price} must be below limit_price {limit_price}")]
-    BracketStopNotBelowLimit { stop_trigger_price: Decimal, limit_price: Decimal },
+    #[error(
+        "Bracket stop_trigger_price {stop_trigger_price} must be {relation} limit_price {limit_price} for a {side}"
+    )]
+    BracketStopOnWrongSide {
+        side: &'static str,
+        relation: &'static str,
+        stop_trigger_price: Decimal,
+        limit_price: Decimal,
+    },
+    #[error(
+        "Stop price {stop_price} is not below the last trade price {last_price}: a STOP_DOWN stop (or a SELL bracket's) must trigger below the market"
+    )]
+    StopPriceAboveLastTradePrice { stop_price: Decimal, last_price: Decimal },
+    #[error(
+        "Stop price {stop_price} is not above the last trade price {last_price}: a STOP_UP stop (or a BUY bracket's) must trigger above the market"
+    )]
+    StopPriceBelowLastTradePrice { stop_price: Decimal, last_price: Decimal },
     #[error("The venue's report on order {order_id} does not fit it: {reason}")]
     InvalidVenueReport { order_id: String, reason: String },
 }
@@ -93,7 +108,9 @@ impl Rejection {
             Rejection::OutOfRange { .. } => "VALUE_OUT_OF_RANGE",
             Rejection::EndTimeOutOfRange => "INVALID_END_TIME",
             Rejection::UnsupportedOrderConfiguration { .. } => "UNSUPPORTED_ORDER_CONFIGURATION",
-            Rejection::BracketStopNotBelowLimit { .. } => "INVALID_STOP_TRIGGER_PRICE",
+            Rejection::BracketStopOnWrongSide { .. } => "INVALID_STOP_TRIGGER_PRICE",
+            Rejection::StopPriceAboveLastTradePrice { .. } => "PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE",
+            Rejection::StopPriceBelowLastTradePrice { .. } => "PREVIEW_STOP_PRICE_BELOW_LAST_TRADE_PRICE",
             Rejection::InvalidVenueReport { .. } => "INVALID_VENUE_REPORT",
         }
     }

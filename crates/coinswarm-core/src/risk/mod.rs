@@ -18,7 +18,9 @@ mod gate;
 mod order_value;
 mod oversight;
 mod refusal;
+mod risk_event;
 mod trading_state;
+mod trailing_extreme;
 pub mod valuation;
 
 pub use circuit_breaker::{
@@ -28,4 +30,5 @@ pub use gate::{GateConfig, PreTradeGate};
 pub use order_value::{base_size, notional};
 pub use oversight::{AccountSnapshot, Breach, Oversight, OversightConfig, OversightRejection, ProposedOrder};
 pub use refusal::Refusal;
+pub use risk_event::RiskEvent;
 pub use trading_state::TradingState;

@@ -2,7 +2,9 @@
 //!
 //! Score per action = Σ weightᵢ·confidenceᵢ over the agents voting that action, divided by
 //! Σ weightᵢ over every agent that voted (abstainers do not count), so weights move mass
-//! between actions. Any veto forces Hold. The best action needs a score ≥ the threshold
+//! between actions. A veto stops new risk, never an exit: it is not a vote (its weight is
+//! left out of the scores), and it turns a winning Buy into Hold while a winning Sell (spot:
+//! an exit) still goes. The best action needs a score ≥ the threshold
 //! (default 0.7) and a strict lead over the runner-up (ties hold). Its size is the
 //! weight·confidence-weighted mean of its voters' sizes; oversight caps it later.
 
@@ -123,19 +125,20 @@ impl Committee {
         let mut voted_weight = 0.0;
         let mut vetoed_by = None;
         for vote in votes {
+            if vote.veto {
+                vetoed_by.get_or_insert(vote.agent);
+                continue;
+            }
             let weight = weights[vote.agent.index()].max(0.0);
             voted_weight += weight;
             let i = vote.action.index();
             mass[i] += weight * vote.confidence;
             sized[i] += weight * vote.confidence * vote.size;
-            if vote.veto && vetoed_by.is_none() {
-                vetoed_by = Some(vote.agent);
-            }
         }
         let scores = if voted_weight > 0.0 { mass.map(|m| m / voted_weight) } else { [0.0; 3] };
         let (best, runner_up) = top_two(&scores);
         let best_action = Action::ALL[best];
-        let holds = vetoed_by.is_some()
+        let holds = (vetoed_by.is_some() && best_action == Action::Buy)
             || best_action == Action::Hold
             || scores[best] < self.config.threshold
             || scores[best] <= scores[runner_up];
@@ -264,12 +267,23 @@ mod tests {
     }
 
     #[test]
-    fn any_veto_forces_hold() {
+    fn a_veto_turns_a_buy_into_hold() {
         let committee = Committee::new(CommitteeConfig::default());
         let w = weights(&[(AgentKind::Trend, 0.9), (AgentKind::Risk, 0.1)]);
         let votes = [vote(AgentKind::Trend, Action::Buy, 1.0), Vote::veto(AgentKind::Risk, Reason::new("vol", []))];
         let decision = committee.decide(&votes, &w);
         assert_eq!((decision.action, decision.vetoed_by), (Action::Hold, Some(AgentKind::Risk)));
+    }
+
+    #[test]
+    fn a_veto_never_blocks_an_exit_and_does_not_dilute_the_sell_score() {
+        let committee = Committee::new(CommitteeConfig::default());
+        let w = weights(&[(AgentKind::Trend, 0.5), (AgentKind::Risk, 0.5)]);
+        let votes =
+            [vote(AgentKind::Trend, Action::Sell, 0.8), Vote::veto(AgentKind::Risk, Reason::new("drawdown", []))];
+        let decision = committee.decide(&votes, &w);
+        assert_eq!((decision.action, decision.vetoed_by), (Action::Sell, Some(AgentKind::Risk)));
+        assert_eq!(decision.scores, [0.0, 0.8, 0.0], "the veto's weight is not in the denominator");
     }
 
     #[test]

@@ -43,11 +43,15 @@ pub struct OrchestratorConfig {
     pub outcome_horizon_bars: usize,
     /// Resolved outcomes between two adjustments of the agents' weights. Default 20.
     pub adapt_every: usize,
+    /// A run whose decisions were unable to add risk (halted, breaker, oversight, vetoed) more
+    /// than this fraction of the time says so, with counts and dates, in its summary and
+    /// reports. Default 0.10.
+    pub restricted_notice_fraction: f64,
 }
 
 impl Default for OrchestratorConfig {
     fn default() -> Self {
-        Self { max_order_fraction: 0.25, outcome_horizon_bars: 24, adapt_every: 20 }
+        Self { max_order_fraction: 0.25, outcome_horizon_bars: 24, adapt_every: 20, restricted_notice_fraction: 0.10 }
     }
 }
 
@@ -120,6 +124,7 @@ impl SwarmConfig {
             ("committee.adaptive.lower_below", self.committee.adaptive.lower_below),
             ("planner.max_weight", self.planner.max_weight),
             ("orchestrator.max_order_fraction", self.orchestrator.max_order_fraction),
+            ("orchestrator.restricted_notice_fraction", self.orchestrator.restricted_notice_fraction),
             ("committee.recall_weight", self.committee.recall_weight),
             ("recall.min_similarity", self.recall.min_similarity),
             ("recall.max_size", self.recall.max_size),

@@ -19,7 +19,10 @@ pub use committee::{AdaptiveWeightsConfig, Committee, CommitteeConfig, Committee
 pub use config::{MAX_PERIOD, OrchestratorConfig, SwarmConfig, SwarmConfigError};
 pub use decision_log::{DecisionLog, LoggedRecord};
 pub use observation::Observation;
-pub use orchestrator::{BreakerVerdict, DecisionOutcome, DecisionRecord, OrderRecord, Swarm, SwarmError, SwarmSummary};
+pub use orchestrator::{
+    BreakerVerdict, DecisionOutcome, DecisionRecord, OrderRecord, RestrictedSpan, Restriction, Restrictions, Swarm,
+    SwarmError, SwarmSummary,
+};
 pub use planner::{
     Planner, PlannerConfig, Regime, RegimeConfig, RegimeDetector, RegimeStatistics, RegimeWeights, WeightProposal,
     WeightTable,

@@ -18,6 +18,7 @@ use bytes::Bytes;
 use coinswarm_api::{ErrorCode, Failure, validation, views};
 use coinswarm_core::exchange::{Order, OrderRequest};
 use coinswarm_core::market::ProductId;
+use coinswarm_core::risk::RiskEvent;
 use coinswarm_core::time::Timestamp;
 use serde_json::Value;
 use std::time::Duration;
@@ -221,6 +222,8 @@ pub enum LiveAction {
     PlaceOrder,
     /// Restarting a halted swarm, which then sends its own orders.
     ResumeSwarm,
+    /// Ending a drawdown breach, after which the swarm may buy again.
+    ResetDrawdown,
 }
 
 /// Refuses with 403 `LIVE_SCOPE_REQUIRED` `action` on `account_id` when that account trades
@@ -234,6 +237,7 @@ pub fn require_live(parts: &Desk, key: &ApiKey, account_id: &str, action: LiveAc
     let (doing, scope) = match action {
         LiveAction::PlaceOrder => ("placing orders on it", "trade"),
         LiveAction::ResumeSwarm => ("resuming its swarm", "admin"),
+        LiveAction::ResetDrawdown => ("resetting its drawdown peak", "admin"),
     };
     Err(Failure::new(
         ErrorCode::LiveScopeRequired,
@@ -315,6 +319,27 @@ pub async fn set_swarm_halted(
         tracing::warn!(key_id = %key.id, "the live swarm was {what}");
     }
     Ok(views::SwarmHalted { halted, success: true })
+}
+
+/// Restarts the swarm's drawdown peak at its account's equity now (admin, and on a live
+/// account the `live` scope too: the swarm may then buy again). Recorded in the swarm
+/// account's audit log with `origin`, and as a `peak_reset` event in its next decision.
+pub async fn reset_drawdown_peak(
+    parts: &Desk,
+    permit: Permit<'_, Admin>,
+    origin: OrderOrigin,
+) -> Result<views::DrawdownReset, Failure> {
+    let key = permit.key();
+    let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
+    require_live(parts, key, &session.account_id, LiveAction::ResetDrawdown)?;
+    let event = session.reset_drawdown(origin).await.map_err(|e| Failure::unavailable(e.to_string()))?;
+    match event {
+        Some(RiskEvent::PeakReset { previous_peak, peak }) => {
+            tracing::warn!(key_id = %key.id, "the swarm's drawdown peak was reset to {peak}");
+            Ok(views::DrawdownReset { previous_peak, peak, success: true })
+        }
+        _ => Err(Failure::unavailable("the swarm's account has no swarm to reset")),
+    }
 }
 
 /// A session's refusal as a failure: the exchange's and the pre-trade gate's reasons are 422
@@ -459,7 +484,7 @@ pub async fn similar(
 mod tests {
     use super::*;
     use coinswarm_core::market::Side;
-    use coinswarm_core::risk::{Breach, BreakerState, TripReason};
+    use coinswarm_core::risk::{Breach, BreakerState, RiskEvent, TripReason};
     use coinswarm_core::swarm::{
         Action, AgentKind, BreakerVerdict, CommitteeDecision, DecisionRecord, OrderRecord, OrderStyle, Reason, Regime,
         Vote,
@@ -536,6 +561,19 @@ mod tests {
             skipped: Some("order of 0.00042 ETH is below the product minimum".into()),
             equity: amount("12345.67"),
             halted: false,
+            risk_events: vec![
+                RiskEvent::DrawdownBreached {
+                    peak: amount("13579.5"),
+                    equity: amount("12345.67"),
+                    drawdown: amount("0.0909"),
+                    limit: amount("0.1"),
+                },
+                RiskEvent::PeakReset { previous_peak: Some(amount("13579.5")), peak: amount("12345.67") },
+                RiskEvent::BuysCancelled {
+                    orders: 2,
+                    reason: "circuit breaker OPEN: 5 consecutive losing trades (last pnl -42.5)".into(),
+                },
+            ],
             recall: None,
         };
         serde_json::to_value(record).unwrap()

@@ -4,8 +4,9 @@
 use super::Session;
 use super::order_origin::{OrderPreview, PreviewRejection};
 use super::protocol::{SessionError, error_code};
-use crate::adapters::store::AccountLog;
-use coinswarm_core::exchange::{Admission, Order, OrderConfiguration, OrderRequest};
+use crate::adapters::store::{AccountLog, EpisodeStore};
+use coinswarm_core::exchange::{Admission, Fill, Order, OrderConfiguration, OrderRequest};
+use coinswarm_core::ledger::EventKind;
 use coinswarm_core::market::Side;
 use coinswarm_core::risk::valuation::{last_prices, value_account};
 use coinswarm_core::risk::{PreTradeGate, Refusal, TradingState, fees, notional};
@@ -52,25 +53,6 @@ impl<L: AccountLog> Session<L> {
         Ok(admission)
     }
 
-    /// Feeds the gate of an account without a swarm its equity and prices after a batch (a
-    /// swarm feeds its own at every decision).
-    pub(super) fn observe_own_gate(&mut self) {
-        if self.swarm.is_some() {
-            return;
-        }
-        let now = self.engine.now();
-        let equity = value_account(&self.engine, self.quote_currency, last_prices(&self.engine)).equity;
-        let prices: Vec<_> = self
-            .engine
-            .products()
-            .iter()
-            .filter_map(|p| Some((p.product_id, self.engine.last_price(p.product_id)?.to_f64()?)))
-            .collect();
-        // Trips show in the gate's breaker; nothing else reads them here.
-        let mut tripped = Vec::new();
-        self.own_gate.observe(now, equity, prices, &mut tripped);
-    }
-
     pub(super) fn preview(&self, request: &OrderRequest, now: Timestamp) -> OrderPreview {
         let notional = notional(request, self.engine.last_price(request.product_id).unwrap_or_default());
         // A market buy's quote size includes its fee; otherwise the fee comes on top.
@@ -96,5 +78,52 @@ impl<L: AccountLog> Session<L> {
             Err(err) => preview.rejection = Some(PreviewRejection { code: error_code(&err), message: err.to_string() }),
         }
         preview
+    }
+}
+
+impl<L: AccountLog + EpisodeStore> Session<L> {
+    /// The gate of an account without a swarm, at the end of a batch, before it is stored (a
+    /// swarm guards its own account at every decision): the batch's closing trades feed the
+    /// breaker's losing streak, the gate sees the equity and prices, and on a breach (breaker,
+    /// daily loss, drawdown) it cancels the working buys, each with the reason, recorded in
+    /// the audit log too.
+    pub(super) fn guard_own_account(&mut self) {
+        if self.swarm.is_some() {
+            return;
+        }
+        let now = self.engine.now();
+        let fills: Vec<Fill> = self
+            .engine
+            .events()
+            .iter()
+            .filter_map(|event| match &event.kind {
+                EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } => Some(fill.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut tripped = self.own_gate.record_closing_trades(&self.engine, &fills, now);
+        let equity = value_account(&self.engine, self.quote_currency, last_prices(&self.engine)).equity;
+        let prices: Vec<_> = self
+            .engine
+            .products()
+            .iter()
+            .filter_map(|p| Some((p.product_id, self.engine.last_price(p.product_id)?.to_f64()?)))
+            .collect();
+        let drawdown = self.own_gate.observe(now, equity, prices, &mut tripped);
+        for trip in &tripped {
+            tracing::warn!(account = %self.account_id, "circuit breaker tripped: {trip}");
+        }
+        let cancelled = self.own_gate.protect(&mut self.engine, self.quote_currency, None, now);
+        for event in drawdown.iter().chain(cancelled.iter()) {
+            tracing::warn!(account = %self.account_id, "{event}");
+            let record = serde_json::json!({
+                "time": now.millis(),
+                "kind": "external_risk",
+                "origin": {"channel": "gate"},
+                "event": event,
+            });
+            self.origins.push((now.millis(), record.to_string()));
+        }
+        self.route_venue_requests(now, false);
     }
 }

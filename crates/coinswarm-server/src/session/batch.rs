@@ -39,6 +39,8 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
     /// storage failed (nothing is acknowledged and the session stops).
     pub(super) async fn finish_batch(&mut self, replies: Vec<Reply>, later: Later) -> bool {
         {
+            // The gate acts before the batch is stored, so what it cancels is stored with it.
+            self.guard_own_account();
             let events: Vec<AccountEvent> = self.engine.drain_events().collect();
             // Each decision comes with its line (to storage) and its value (to the stream).
             let decisions = self.swarm.as_mut().map(Swarm::take_log_records).unwrap_or_default();
@@ -58,7 +60,6 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             self.origins.clear();
             self.send_venue_calls();
             self.persist_memory().await;
-            self.observe_own_gate();
             for event in &events {
                 if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
                     let _ = self.fill_tx.send(fill.clone());
@@ -96,6 +97,9 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             }
             for reply in later.halts.into_iter().chain(later.refusals) {
                 let _ = reply.send(());
+            }
+            for (reply, event) in later.drawdown_resets {
+                let _ = reply.send(event);
             }
             // Answered once the change is stored, so a reader sees it at once.
             for (reply, outcome) in later.pattern_changes {

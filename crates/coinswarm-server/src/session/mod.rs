@@ -45,7 +45,7 @@ use coinswarm_core::exchange::{Fill, MatchingEngine, Order, OrderId};
 use coinswarm_core::ledger::{AccountEvent, EventKind};
 use coinswarm_core::market::Currency;
 use coinswarm_core::memory::Outcome;
-use coinswarm_core::risk::PreTradeGate;
+use coinswarm_core::risk::{PreTradeGate, RiskEvent};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use std::sync::Arc;
@@ -88,6 +88,7 @@ type Reply = (oneshot::Sender<Result<Order, SessionError>>, Result<Order, Sessio
 #[derive(Default)]
 struct Later {
     halts: Vec<oneshot::Sender<()>>,
+    drawdown_resets: Vec<(oneshot::Sender<Option<RiskEvent>>, Option<RiskEvent>)>,
     refusals: Vec<oneshot::Sender<()>>,
     pattern_changes: Vec<(oneshot::Sender<Option<Outcome>>, Option<Outcome>)>,
 }
@@ -177,6 +178,12 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                 self.record_origin(now, halt_kind(halted), &origin, serde_json::json!({"halted": halted}), outcome);
                 self.route_venue_requests(now, false);
                 later.halts.push(reply);
+            }
+            Command::ResetDrawdown(origin, reply) => {
+                let event = self.swarm.as_mut().map(|swarm| swarm.reset_drawdown_peak(&self.engine, now));
+                let outcome = serde_json::json!({"event": event});
+                self.record_origin(now, "external_drawdown_reset", &origin, serde_json::json!({}), outcome);
+                later.drawdown_resets.push((reply, event));
             }
             Command::ResumeRefused(origin, refusal, reply) => {
                 let outcome = serde_json::json!({"rejected": refusal.code, "message": refusal.message});

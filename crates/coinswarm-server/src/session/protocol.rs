@@ -6,7 +6,7 @@ use super::view::{AccountView, SwarmView};
 use coinswarm_core::exchange::{Fill, Order, OrderId, OrderRequest, Rejection};
 use coinswarm_core::market::{Candle, Quote};
 use coinswarm_core::memory::{Mutation, Outcome};
-use coinswarm_core::risk::Refusal;
+use coinswarm_core::risk::{Refusal, RiskEvent};
 use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -52,6 +52,9 @@ pub(super) enum Command {
     WarmUp(Vec<Candle>),
     /// Halts (`true`) or resumes the swarm; `origin` is recorded with the outcome.
     Halt(bool, OrderOrigin, oneshot::Sender<()>),
+    /// Restarts the swarm's drawdown peak at its equity now; `origin` is recorded with the
+    /// outcome. Answers the reset (`None` without a swarm).
+    ResetDrawdown(OrderOrigin, oneshot::Sender<Option<RiskEvent>>),
     /// Pattern memory's nearest episodes to the state now.
     Similar(usize, oneshot::Sender<Result<Option<SimilarNow>, String>>),
     /// An operator's change to a learned pattern, put to the quorum: `None` when memory is
@@ -138,6 +141,15 @@ impl SessionHandle {
     pub async fn halt(&self, halted: bool, origin: OrderOrigin) -> Result<(), SessionError> {
         let (reply, answer) = oneshot::channel();
         self.commands.send(Command::Halt(halted, origin, reply)).await.map_err(|_| SessionError::Stopped)?;
+        answer.await.map_err(|_| SessionError::Stopped)
+    }
+
+    /// Restarts the swarm's drawdown peak at the account's equity now (an operator's reset:
+    /// a drawdown breach ends); `origin` is recorded with the outcome in the account's audit
+    /// log and the event in the swarm's next decision. Answers once stored.
+    pub async fn reset_drawdown(&self, origin: OrderOrigin) -> Result<Option<RiskEvent>, SessionError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(Command::ResetDrawdown(origin, reply)).await.map_err(|_| SessionError::Stopped)?;
         answer.await.map_err(|_| SessionError::Stopped)
     }
 

@@ -9,7 +9,8 @@ const HIDDEN: &str = "(hidden)";
 /// Removes from a decision record (JSON) every amount of the account's money: the equity at
 /// the decision, the order's base size and notional, a breaker trip's equity figures and
 /// P&L, an oversight breach's equity and notional, the peak equity a risk veto names and the
-/// size a skip below the product minimum names. Everything else stays, prices and fractions
+/// size a skip below the product minimum names, and the peak and equity of a risk event (with
+/// a breaker trip's figures in a cancellation's reason). Everything else stays, prices and fractions
 /// included: the action, its price and the fractions of equity say what the swarm did and
 /// why, not how much money it has (entry prices follow from its public decisions anyway).
 /// The `/stream` `decisions` channel, one message for every subscriber, carries this form in
@@ -38,6 +39,19 @@ pub fn hide_account_figures(decision: &mut Value) {
     }
     if let Some(skipped) = record.get_mut("skipped") {
         hide_amount_after(skipped, "order of ");
+    }
+    let events = record.get_mut("risk_events").and_then(Value::as_array_mut);
+    for event in events.into_iter().flatten().filter_map(Value::as_object_mut) {
+        for amount in ["peak", "equity", "previous_peak"] {
+            event.remove(amount);
+        }
+        // A breaker's reason names the trip's figures: keep only the breaker's state.
+        if let Some(reason) = event.get_mut("reason")
+            && let Some(text) = reason.as_str()
+            && text.starts_with("circuit breaker")
+        {
+            *reason = Value::String(text.split(':').next().unwrap_or(text).to_string());
+        }
     }
 }
 

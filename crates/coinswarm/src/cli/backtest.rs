@@ -1,6 +1,7 @@
 //! `coinswarm backtest`: a strategy replayed over real or user data on the paper exchange,
 //! with the full set of metrics.
 
+use super::replay_defaults::ReplayRealism;
 use super::replay_source::{
     check_range, load_backtest_config, load_dataset, other_venue_closes, select_many, write_whole,
 };
@@ -52,9 +53,16 @@ pub struct BacktestArgs {
     /// Maker fee in basis points (resting limits); default Coinbase's 40.
     #[arg(long)]
     maker_fee_bps: Option<Decimal>,
-    /// Slippage on every taker fill, in basis points; default 0.
+    /// Slippage on every taker fill, in basis points; default 5 in a replay (0 with
+    /// --frictionless).
     #[arg(long)]
     slippage_bps: Option<Decimal>,
+    /// Largest fraction of a bar's volume the account's orders may take, in (0, 1]; default
+    /// 0.10 in a replay (none with --frictionless).
+    #[arg(long)]
+    participation_cap: Option<Decimal>,
+    #[command(flatten)]
+    realism: ReplayRealism,
     /// Seed of the exchange's order and trade ids.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -93,6 +101,7 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         bail!("--capital must be positive, got {}", args.capital);
     }
     let (mut swarm_config, sma_file) = load_backtest_config(args.config.as_deref())?;
+    args.realism.apply(&mut swarm_config);
     swarm_config.recall.enabled |= args.recall;
     let fast = args.fast.or(sma_file.fast).unwrap_or(10);
     let slow = args.slow.or(sma_file.slow).unwrap_or(30);
@@ -105,6 +114,8 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     exchange.taker_fee_bps = args.fee_bps.unwrap_or(exchange.taker_fee_bps);
     exchange.maker_fee_bps = args.maker_fee_bps.unwrap_or(exchange.maker_fee_bps);
     exchange.slippage_bps = args.slippage_bps.unwrap_or(exchange.slippage_bps);
+    exchange.participation_cap = args.participation_cap.or(exchange.participation_cap);
+    exchange.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
     // The swarm scores outcomes (and pattern memory realises them) with the fees it trades at.
     swarm_config.exchange = exchange.clone();
     let metrics = MetricsConfig { risk_free_rate: args.risk_free_rate, ..MetricsConfig::default() };
@@ -239,6 +250,9 @@ fn write_text(out: &mut dyn Write, data: &str, result: &BacktestResult) -> anyho
     writeln!(out, "exposure           {} of bars in the market", percent(m.exposure.time_in_market))?;
     writeln!(out, "turnover           {}", ratio(m.turnover))?;
     writeln!(out, "fees paid          {}", m.fees_paid.round_dp(2))?;
+    if let Some(notice) = &result.restriction_notice {
+        writeln!(out, "NOTE               {notice}")?;
+    }
     if result.equity_curve_stride > 1 || result.trades_not_listed > 0 {
         writeln!(
             out,

@@ -12,6 +12,7 @@ mod data;
 mod keys;
 mod mcp;
 mod memory;
+mod replay_defaults;
 mod replay_source;
 mod strategy_arg;
 mod swarm;

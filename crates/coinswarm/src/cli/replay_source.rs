@@ -2,6 +2,7 @@
 //! bundled data sets or CSV files, product selection, a second venue, config files, and
 //! writing output files whole.
 
+use super::replay_defaults::{layered, replay_config};
 use anyhow::{Context, bail};
 use coinswarm_core::data::{CsvFormat, Dataset, DatasetEntry, fold_rows};
 use coinswarm_core::market::{Candle, Currency, Granularity, ProductId};
@@ -65,9 +66,10 @@ pub fn check_range(from: Option<Timestamp>, to: Option<Timestamp>) -> anyhow::Re
 }
 
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<SwarmConfig> {
-    let Some(path) = path else { return Ok(SwarmConfig::default()) };
+    let Some(path) = path else { return Ok(replay_config()) };
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))
+    let table: toml::Table = toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?;
+    layered(&replay_config(), table).with_context(|| format!("invalid config {}", path.display()))
 }
 
 /// A bundled data set by name, or a CSV or Parquet file by path (CSV layout detected from its
@@ -206,15 +208,14 @@ pub struct SmaCrossParams {
 /// and `validate` read): `[sma_cross]` is taken
 /// out, everything else must be a valid swarm config.
 pub fn load_backtest_config(path: Option<&Path>) -> anyhow::Result<(SwarmConfig, SmaCrossParams)> {
-    let Some(path) = path else { return Ok((SwarmConfig::default(), SmaCrossParams::default())) };
+    let Some(path) = path else { return Ok((replay_config(), SmaCrossParams::default())) };
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
     let mut table: toml::Table = toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?;
     let sma = match table.remove("sma_cross") {
         Some(value) => value.try_into().with_context(|| format!("invalid [sma_cross] in {}", path.display()))?,
         None => SmaCrossParams::default(),
     };
-    let swarm = SwarmConfig::deserialize(toml::Value::Table(table))
-        .with_context(|| format!("invalid config {}", path.display()))?;
+    let swarm = layered(&replay_config(), table).with_context(|| format!("invalid config {}", path.display()))?;
     swarm.validate().with_context(|| format!("invalid config {}", path.display()))?;
     Ok((swarm, sma))
 }

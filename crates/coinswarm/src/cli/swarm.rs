@@ -1,6 +1,7 @@
 //! `coinswarm swarm`: replays a data set through the swarm and the paper exchange and
 //! prints what the swarm did, with the hash of its decision log.
 
+use super::replay_defaults::ReplayRealism;
 use super::replay_source::{ReplayData, load_config, other_venue_closes, write_whole};
 use anyhow::{Context, bail};
 use clap::Args;
@@ -35,11 +36,8 @@ pub struct SwarmArgs {
     /// TOML file overriding any threshold of the swarm's config (missing keys keep defaults).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Let a tripped circuit breaker close itself after its cool-down, as no operator is
-    /// there to reset it during a replay (same as `circuit_breaker.auto_close = true`).
-    /// Without it, a trip blocks new buys for the rest of the replay.
-    #[arg(long)]
-    auto_close_breaker: bool,
+    #[command(flatten)]
+    realism: ReplayRealism,
     /// Turn on the recall agent (pattern memory): `[recall] enabled = true`. The summary then
     /// reports the episodes and the patterns it learned.
     #[arg(long)]
@@ -79,6 +77,11 @@ struct Report<'a> {
     initial_equity: Decimal,
     final_equity: Decimal,
     total_return_percent: Decimal,
+    /// Decisions unable to add risk, by cause, with dates.
+    restrictions: coinswarm_core::swarm::Restrictions,
+    /// Said when more than `orchestrator.restricted_notice_fraction` of decisions were restricted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    restriction_notice: Option<String>,
     decision_log_sha256: String,
     /// Pattern memory, with the recall agent enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,7 +117,7 @@ pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     let mut config = load_config(args.config.as_deref())?;
     config.exchange.id_seed = args.seed;
-    config.circuit_breaker.auto_close |= args.auto_close_breaker;
+    args.realism.apply(&mut config);
     config.recall.enabled |= args.recall;
     let dataset = args.source.load()?;
     let (entry, candles) = args.source.select(&dataset)?;
@@ -153,6 +156,8 @@ pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         write_whole(path, log.lines().as_bytes())?;
     }
     let mut report = report(&dataset, entry, candles, swarm.summary(), log.hash_hex());
+    let notice_fraction = swarm_notice_fraction(&swarm);
+    report.restriction_notice = swarm.summary().restrictions.notice(notice_fraction);
     report.memory = swarm.recall().map(|recall| MemoryReport {
         episodes_resolved: recall.memory().resolved(),
         episodes_pending: recall.memory().pending(),
@@ -204,6 +209,8 @@ fn report<'a>(
         initial_equity: summary.initial_equity,
         final_equity: summary.final_equity.round_dp(2),
         total_return_percent: (summary.total_return() * Decimal::ONE_HUNDRED).round_dp(2),
+        restrictions: summary.restrictions.clone(),
+        restriction_notice: None,
         decision_log_sha256: hash,
         memory: None,
     }
@@ -244,6 +251,9 @@ fn write_text(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
         "equity            {} → {} ({}%)",
         report.initial_equity, report.final_equity, report.total_return_percent
     )?;
+    if let Some(notice) = &report.restriction_notice {
+        writeln!(out, "NOTE              {notice}")?;
+    }
     writeln!(out, "decision log      sha256 {}", report.decision_log_sha256)?;
     if let Some(memory) = &report.memory {
         writeln!(
@@ -254,4 +264,9 @@ fn write_text(out: &mut dyn Write, report: &Report<'_>) -> anyhow::Result<()> {
         super::memory::write_patterns(out, &memory.patterns)?;
     }
     Ok(())
+}
+
+/// The fraction of restricted decisions beyond which the swarm's report says so.
+fn swarm_notice_fraction(swarm: &Swarm) -> f64 {
+    swarm.config().orchestrator.restricted_notice_fraction
 }

@@ -6,6 +6,7 @@ mod random_window;
 mod threaded_trials;
 mod walk_forward;
 
+use super::replay_defaults::ReplayRealism;
 use super::replay_source::{ReplayData, load_backtest_config, write_whole};
 use super::strategy_arg::StrategyArg;
 use anyhow::bail;
@@ -60,6 +61,8 @@ pub struct Common {
     /// Slippage on every taker fill, in basis points; default 0.
     #[arg(long)]
     slippage_bps: Option<Decimal>,
+    #[command(flatten)]
+    realism: ReplayRealism,
     /// TOML file overriding the swarm's thresholds (committee and single agents).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -90,7 +93,8 @@ impl Common {
         }
         // The backtest config file; its [sma_cross] section is for `backtest`: validators take
         // their SMA lengths from their own flags and grids.
-        let (swarm, _) = load_backtest_config(self.config.as_deref())?;
+        let (mut swarm, _) = load_backtest_config(self.config.as_deref())?;
+        self.realism.apply(&mut swarm);
         swarm.validate().map_err(|e| anyhow::anyhow!("invalid swarm config: {e}"))?;
         let mut exchange = swarm.exchange.clone();
         exchange.taker_fee_bps = self.fee_bps.unwrap_or(exchange.taker_fee_bps);

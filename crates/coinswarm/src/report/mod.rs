@@ -84,6 +84,13 @@ impl BacktestReport<'_> {
             r.final_equity.round_dp(2),
             escape(&quote)
         );
+        if let Some(notice) = &r.restriction_notice {
+            let _ = write!(
+                html,
+                r#"<section id="restrictions"><h2>Could not add risk</h2><p class="warning">{}</p></section>"#,
+                escape(notice)
+            );
+        }
         let _ = write!(
             html,
             r#"<section id="equity"><h2>Equity and drawdown</h2>{}{}<p class="note">Equity in {} at each bar's close, open positions marked to it; drawdown is the fall below the highest equity so far, in percent.</p></section>"#,
@@ -165,6 +172,8 @@ mod tests {
             traded_notional: Decimal::ZERO,
             metrics,
             attribution: vec![],
+            restrictions: None,
+            restriction_notice: None,
             trades,
             trades_not_listed: 0,
             equity_curve: curve,

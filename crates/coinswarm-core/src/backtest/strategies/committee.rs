@@ -4,7 +4,7 @@ use crate::backtest::metrics::AgentAttribution;
 use crate::backtest::strategy::{BarClose, Strategy};
 use crate::exchange::MatchingEngine;
 use crate::market::{Granularity, ProductId};
-use crate::swarm::{AgentKind, Swarm, SwarmConfig, SwarmConfigError, SwarmError};
+use crate::swarm::{AgentKind, Restrictions, Swarm, SwarmConfig, SwarmConfigError, SwarmError};
 use std::collections::BTreeMap;
 
 /// The committee of agents, exactly as `coinswarm swarm` and live sessions run it.
@@ -43,6 +43,15 @@ impl Strategy for CommitteeStrategy {
             }
         };
         swarm.decide_at_close(engine, bar.candle, bar.other_venues);
+    }
+
+    /// Every product's swarm's restrictions, merged.
+    fn restrictions(&self) -> Option<(Restrictions, f64)> {
+        let mut merged = Restrictions::default();
+        for swarm in self.swarms.values() {
+            merged.merge(&swarm.summary().restrictions);
+        }
+        Some((merged, self.config.orchestrator.restricted_notice_fraction))
     }
 
     /// Per agent, over every product's swarm: votes and vetoes summed, accuracy over all

@@ -3,9 +3,9 @@
 use super::config::CircuitBreakerConfig;
 use super::history::{Transition, TransitionCause};
 use super::state::BreakerState;
-use super::trailing_extreme::{Extreme, TrailingExtreme};
 use super::trip::TripReason;
 use crate::market::ProductId;
+use crate::risk::trailing_extreme::{Extreme, TrailingExtreme};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
@@ -289,8 +289,12 @@ mod tests {
 
     #[test]
     fn the_same_3_percent_loss_spread_over_6_minutes_does_not_trip() {
+        // Observed every minute, the high of 6 minutes ago has aged out.
         let mut breaker = CircuitBreaker::default();
         breaker.observe_equity(T0, dec!(10000));
+        for minute in 1..=5 {
+            assert_eq!(breaker.observe_equity(T0.plus_millis(minute * MINUTE_MS), dec!(9950)), None);
+        }
         assert_eq!(breaker.observe_equity(T0.plus_millis(6 * MINUTE_MS), dec!(9700)), None, "the high aged out");
 
         // A steady decline of 25 every 30 s: 2.5% in any 5 minutes, 3% over the 6.
@@ -300,6 +304,19 @@ mod tests {
             assert_eq!(steady.observe_equity(at_seconds(30 * step), equity), None, "step {step}");
         }
         assert_eq!(steady.state(at_seconds(360)), BreakerState::Closed);
+    }
+
+    #[test]
+    fn observations_further_apart_than_a_window_still_compare_with_the_previous_one() {
+        // Hourly bars: the 5-minute loss window and the 60-second move window each span at
+        // least one bar, so a one-bar loss or crash trips.
+        let hour = 60 * MINUTE_MS;
+        let mut equity = CircuitBreaker::default();
+        equity.observe_equity(T0, dec!(10000));
+        assert!(equity.observe_equity(T0.plus_millis(hour), dec!(9700)).is_some());
+        let mut price = CircuitBreaker::default();
+        price.observe_price(T0, btc(), 100.0);
+        assert!(price.observe_price(T0.plus_millis(24 * hour), btc(), 85.0).is_some(), "a daily bar");
     }
 
     #[test]
@@ -318,7 +335,12 @@ mod tests {
         }
         let mut slow = CircuitBreaker::default();
         slow.observe_price(T0, btc(), 100.0);
-        assert_eq!(slow.observe_price(at_seconds(61), btc(), 110.0), None, "over 61 s");
+        slow.observe_price(at_seconds(30), btc(), 104.0);
+        assert_eq!(
+            slow.observe_price(at_seconds(61), btc(), 110.0),
+            None,
+            "over 61 s: 100 aged out, 104 is 5.8% below"
+        );
     }
 
     #[test]

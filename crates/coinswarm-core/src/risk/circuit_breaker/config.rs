@@ -13,13 +13,14 @@ pub struct CircuitBreakerConfig {
     /// loss window, current equity vs that maximum (default 0.03).
     pub equity_loss_fraction: Decimal,
     /// Length of the trailing equity window in ms; an observation exactly this old still
-    /// counts (default 5 minutes).
+    /// counts, and so does the previous one however old, so the window is never narrower
+    /// than one bar (default 5 minutes).
     pub equity_loss_window_ms: i64,
     /// Price move of one product that trips, up or down, as a fraction of the lowest (for
     /// a rise) or highest (for a fall) price within the trailing price window (default 0.10).
     pub price_move_fraction: f64,
-    /// Length of the trailing price window in ms, inclusive like the equity window
-    /// (default 60 seconds).
+    /// Length of the trailing price window in ms, inclusive and at least one bar wide like
+    /// the equity window (default 60 seconds).
     pub price_move_window_ms: i64,
     /// Consecutive losing trades that trip; a break-even or winning trade restarts the
     /// count (default 5).

@@ -13,7 +13,6 @@ mod breaker;
 mod config;
 mod history;
 mod state;
-mod trailing_extreme;
 mod trip;
 
 pub use breaker::CircuitBreaker;

@@ -10,8 +10,8 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Breach {
-    /// Equity is zero or negative: the account is insolvent and every order is blocked,
-    /// risk-reducing exits included.
+    /// Equity is zero or negative: the account is insolvent and every order is blocked but
+    /// risk-reducing exits.
     NonPositiveEquity { equity: Decimal },
     /// The order's notional is zero or negative, so it is malformed.
     NonPositiveNotional { notional: Decimal },

@@ -1,5 +1,6 @@
 //! The oversight limits.
 
+use crate::time::DAY_MS;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -22,9 +23,13 @@ pub struct OversightConfig {
     /// Largest loss since the UTC day's first equity observation, as a fraction of that
     /// equity (default 0.05; restarts at UTC midnight).
     pub max_daily_loss_fraction: Decimal,
-    /// Largest drawdown from peak equity, as a fraction of the peak (default 0.10; the peak
-    /// only rises).
+    /// Largest drawdown from peak equity, as a fraction of the peak (default 0.10).
     pub max_drawdown_fraction: Decimal,
+    /// How far back the drawdown's peak is looked for, in ms (default 30 days): the peak is
+    /// the highest equity observed within this window, so an account sitting in cash after a
+    /// breach trades again once the old peak ages out. 0 keeps the all-time peak (then only
+    /// an operator's reset, `POST /api/swarm/drawdown/reset`, ends a breach).
+    pub drawdown_lookback_ms: i64,
 }
 
 impl Default for OversightConfig {
@@ -36,6 +41,7 @@ impl Default for OversightConfig {
             max_open_positions: 5,
             max_daily_loss_fraction: Decimal::new(5, 2),
             max_drawdown_fraction: Decimal::new(10, 2),
+            drawdown_lookback_ms: 30 * DAY_MS,
         }
     }
 }

@@ -6,39 +6,95 @@ use super::config::OversightConfig;
 use super::order::ProposedOrder;
 use super::trading_day::TradingDay;
 use crate::market::Side;
-use crate::time::Timestamp;
+use crate::risk::RiskEvent;
+use crate::risk::trailing_extreme::{Extreme, TrailingExtreme};
+use crate::time::{MINUTE_MS, Timestamp};
 use rust_decimal::Decimal;
 
 /// Guards capital with hard limits, whatever the committee decided. It keeps the state the
-/// limits need — peak equity and the UTC day's opening equity and trade count — fed by
-/// [`Oversight::observe_equity`] and [`Oversight::record_trade`]; checking never changes it.
+/// limits need — the look-back peak equity and the UTC day's opening equity and trade
+/// count — fed by [`Oversight::observe_equity`] and [`Oversight::record_trade`]; checking
+/// never changes it.
 ///
 /// Exemption: an order that reduces risk — against the current position and no larger than
-/// it — passes every limit (exposure, order size, trade pace, daily loss, drawdown), so a
-/// losing position can always be exited. The one exception is zero or negative equity: the
-/// account is insolvent and nothing trades until an operator steps in.
+/// it — passes every limit (exposure, order size, trade pace, daily loss, drawdown, even zero
+/// or negative equity), so a position can always be exited.
+///
+/// The drawdown's peak is the highest equity within `drawdown_lookback_ms` (to the minute),
+/// or since an operator's [`Oversight::reset_peak`]; crossing the limit and coming back
+/// within it are reported as [`RiskEvent`]s.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Oversight {
     config: OversightConfig,
-    /// Highest equity observed (only rises); `None` before the first observation.
-    peak_equity: Option<Decimal>,
+    /// Highest equity within the look-back window; empty before the first observation.
+    peak: TrailingExtreme<Decimal>,
+    /// Whether the last observation was beyond the drawdown limit.
+    drawdown_breached: bool,
     day: TradingDay,
 }
 
 impl Oversight {
     pub fn new(config: OversightConfig) -> Self {
-        Self { config, peak_equity: None, day: TradingDay::default() }
+        let lookback = if config.drawdown_lookback_ms > 0 { config.drawdown_lookback_ms } else { i64::MAX };
+        Self {
+            config,
+            peak: TrailingExtreme::new(Extreme::Max, lookback).with_resolution(MINUTE_MS),
+            drawdown_breached: false,
+            day: TradingDay::default(),
+        }
     }
 
     pub fn config(&self) -> &OversightConfig {
         &self.config
     }
 
-    /// Folds in the account's equity at `time`: raises the peak, and the first observation
-    /// of a UTC day becomes that day's opening equity for the daily-loss limit.
-    pub fn observe_equity(&mut self, time: Timestamp, equity: Decimal) {
-        self.peak_equity = Some(self.peak_equity.map_or(equity, |peak| peak.max(equity)));
+    /// Folds in the account's equity at `time`: it joins the look-back peak, and the first
+    /// observation of a UTC day becomes that day's opening equity for the daily-loss limit.
+    /// Returns the event when the drawdown crossed its limit, either way.
+    pub fn observe_equity(&mut self, time: Timestamp, equity: Decimal) -> Option<RiskEvent> {
+        let peak = self.peak.push(time, equity);
         self.day.observe_equity(time, equity);
+        let drawdown = ratio(peak - equity, peak).unwrap_or_default();
+        let breached = drawdown > self.config.max_drawdown_fraction;
+        if breached == self.drawdown_breached {
+            return None;
+        }
+        self.drawdown_breached = breached;
+        Some(if breached {
+            RiskEvent::DrawdownBreached { peak, equity, drawdown, limit: self.config.max_drawdown_fraction }
+        } else {
+            RiskEvent::DrawdownEnded { peak, equity, drawdown }
+        })
+    }
+
+    /// An operator restarts the drawdown's peak at `equity` (the account's equity now): the
+    /// drawdown is measured from here on, and a breach ends.
+    pub fn reset_peak(&mut self, time: Timestamp, equity: Decimal) -> RiskEvent {
+        let previous_peak = self.peak.current();
+        self.peak.clear();
+        self.peak.push(time, equity);
+        self.drawdown_breached = false;
+        RiskEvent::PeakReset { previous_peak, peak: equity }
+    }
+
+    /// Whether the last observed equity was beyond the drawdown limit.
+    pub fn drawdown_breached(&self) -> bool {
+        self.drawdown_breached
+    }
+
+    /// The limit that makes working buys go at `time` on `account`, if one is breached: the
+    /// daily loss or the drawdown (see [`Oversight::check`] for how they are measured).
+    pub fn breached_loss_limit(&self, time: Timestamp, account: &AccountSnapshot) -> Option<Breach> {
+        let config = &self.config;
+        let equity = account.equity;
+        let opening = self.day.opening_equity_on(time).unwrap_or(equity);
+        if let Some(loss) = ratio(opening - equity, opening).filter(|&loss| loss > config.max_daily_loss_fraction) {
+            return Some(Breach::DailyLoss { loss, limit: config.max_daily_loss_fraction });
+        }
+        let peak = self.peak.current().map_or(equity, |peak| peak.max(equity));
+        ratio(peak - equity, peak)
+            .filter(|&dd| dd > config.max_drawdown_fraction)
+            .map(|drawdown| Breach::Drawdown { drawdown, limit: config.max_drawdown_fraction })
     }
 
     /// Counts a trade (an order sent) at `time` towards its UTC day's limit.
@@ -46,9 +102,9 @@ impl Oversight {
         self.day.record_trade(time);
     }
 
-    /// Highest equity observed, `None` before any.
+    /// Highest equity within the look-back window (or since a reset), `None` before any.
     pub fn peak_equity(&self) -> Option<Decimal> {
-        self.peak_equity
+        self.peak.current()
     }
 
     /// Trades recorded on the UTC day of `time` (0 once that day is later than the last record).
@@ -76,11 +132,11 @@ impl Oversight {
         let config = &self.config;
         let equity = account.equity;
         let mut breaches = Vec::new();
+        if reduces_risk(order.side, order.notional, account.position_value) {
+            return Ok(());
+        }
         if equity <= Decimal::ZERO {
             breaches.push(Breach::NonPositiveEquity { equity });
-        }
-        if reduces_risk(order.side, order.notional, account.position_value) {
-            return rejection(breaches);
         }
 
         if order.notional <= Decimal::ZERO {
@@ -111,7 +167,7 @@ impl Oversight {
         if let Some(loss) = ratio(opening - equity, opening).filter(|&loss| loss > config.max_daily_loss_fraction) {
             breaches.push(Breach::DailyLoss { loss, limit: config.max_daily_loss_fraction });
         }
-        let peak = self.peak_equity.map_or(equity, |peak| peak.max(equity));
+        let peak = self.peak.current().map_or(equity, |peak| peak.max(equity));
         if let Some(drawdown) = ratio(peak - equity, peak).filter(|&dd| dd > config.max_drawdown_fraction) {
             breaches.push(Breach::Drawdown { drawdown, limit: config.max_drawdown_fraction });
         }
@@ -230,7 +286,7 @@ mod tests {
         // A later day, so the daily-loss limit (5% from this day's opening) stays quiet.
         let day_two = DAY_ONE.plus_millis(DAY_MS);
         oversight.observe_equity(day_two, dec!(9100));
-        assert_eq!(oversight.peak_equity(), Some(dec!(10000)), "the peak only rises");
+        assert_eq!(oversight.peak_equity(), Some(dec!(10000)), "the peak stays within the look-back");
 
         let order = buy(dec!(100));
         assert_eq!(oversight.check(day_two, &order, &account(dec!(9010), dec!(0), 0)), Ok(()));
@@ -325,17 +381,51 @@ mod tests {
     }
 
     #[test]
-    fn zero_or_negative_equity_blocks_every_order_exits_included() {
+    fn zero_or_negative_equity_blocks_new_risk_but_an_exit_still_passes() {
         let oversight = Oversight::default();
         for equity in [dec!(0), dec!(-5)] {
             let insolvent = account(equity, dec!(100), 1);
-            assert_eq!(
-                breaches(oversight.check(DAY_ONE, &sell(dec!(50)), &insolvent)),
-                [Breach::NonPositiveEquity { equity }]
-            );
+            assert_eq!(oversight.check(DAY_ONE, &sell(dec!(50)), &insolvent), Ok(()), "the exit");
             let blocked = breaches(oversight.check(DAY_ONE, &buy(dec!(50)), &insolvent));
             assert_eq!(blocked.first(), Some(&Breach::NonPositiveEquity { equity }));
         }
+    }
+
+    #[test]
+    fn the_drawdown_peak_ages_out_of_its_look_back_so_a_breach_in_cash_ends() {
+        let mut oversight = Oversight::default();
+        assert_eq!(oversight.observe_equity(DAY_ONE, dec!(10000)), None);
+        let breach = oversight.observe_equity(DAY_ONE.plus_millis(DAY_MS), dec!(8900));
+        assert_eq!(
+            breach,
+            Some(RiskEvent::DrawdownBreached {
+                peak: dec!(10000),
+                equity: dec!(8900),
+                drawdown: dec!(0.11),
+                limit: dec!(0.10)
+            })
+        );
+        let flat = account(dec!(8900), dec!(0), 0);
+        let day_20 = DAY_ONE.plus_millis(20 * DAY_MS);
+        assert_eq!(oversight.observe_equity(day_20, dec!(8900)), None, "still within 30 days of the peak");
+        assert!(oversight.check(day_20, &buy(dec!(100)), &flat).is_err());
+        let day_31 = DAY_ONE.plus_millis(31 * DAY_MS);
+        let ended = oversight.observe_equity(day_31, dec!(8900));
+        assert_eq!(ended, Some(RiskEvent::DrawdownEnded { peak: dec!(8900), equity: dec!(8900), drawdown: dec!(0) }));
+        assert_eq!(oversight.check(day_31, &buy(dec!(100)), &flat), Ok(()), "the old peak aged out");
+    }
+
+    #[test]
+    fn an_operator_reset_restarts_the_peak_at_current_equity_and_ends_the_breach() {
+        let mut oversight = Oversight::new(OversightConfig { drawdown_lookback_ms: 0, ..OversightConfig::default() });
+        oversight.observe_equity(DAY_ONE, dec!(10000));
+        let year_later = DAY_ONE.plus_millis(365 * DAY_MS);
+        assert!(oversight.observe_equity(year_later, dec!(8000)).is_some());
+        assert!(oversight.drawdown_breached(), "the all-time peak never ages out");
+        let reset = oversight.reset_peak(year_later, dec!(8000));
+        assert_eq!(reset, RiskEvent::PeakReset { previous_peak: Some(dec!(10000)), peak: dec!(8000) });
+        assert!(!oversight.drawdown_breached());
+        assert_eq!(oversight.check(year_later, &buy(dec!(100)), &account(dec!(8000), dec!(0), 0)), Ok(()));
     }
 
     #[test]

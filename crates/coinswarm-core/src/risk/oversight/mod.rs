@@ -9,8 +9,7 @@
 //!   [`OversightRejection`], and [`Oversight::max_order_notional`] caps the committee's size.
 //!
 //! Risk-reducing exits (an order against the current position, no larger than it) are never
-//! blocked, except when equity is zero or negative: the account is then insolvent and
-//! oversight treats it as shut down until an operator intervenes.
+//! blocked, whatever the account's state: risk limits stop new risk, never an exit.
 
 mod account;
 mod breach;

@@ -119,7 +119,9 @@ impl Swarm {
             // A stop-loss or take-profit exit must not wait on a limit: it takes the market.
             plan.style = OrderStyle::Market;
         }
-        let slices = plan.slices.max(1);
+        // The daily limit counts orders: a decision split into slices spends one per slice,
+        // so it is split no finer than the day still allows (the gate passed at least one).
+        let slices = plan.slices.max(1).min(self.gate.orders_left_today(now).max(1));
         let limit_price = match plan.style {
             OrderStyle::Market => None,
             OrderStyle::Limit { price_offset_bps } => {
@@ -151,7 +153,10 @@ impl Swarm {
                 (None, Side::Sell) => OrderRequest::market(product.product_id, side, slice_base),
             };
             let result = match engine.submit(request, now) {
-                Ok(order) => format!("{} {}", order.order_id, order.status),
+                Ok(order) => {
+                    self.gate.record_order(now);
+                    format!("{} {}", order.order_id, order.status)
+                }
                 Err(rejection) => {
                     self.summary.rejected_orders += 1;
                     format!("{}: {rejection}", rejection.code())
@@ -160,7 +165,6 @@ impl Swarm {
             self.summary.orders += 1;
             results.push(result);
         }
-        self.gate.record_order(now);
         let order = OrderRecord { side, style: plan.style, base_size, notional, limit_price, slices, results };
         Attempt { order: Some(order), ..Attempt::default() }
     }

@@ -8,15 +8,21 @@
 //! than `max_order_fraction` of equity) → matching engine. Orders are placed at the
 //! decision time (the bar's close), so with candles they fill at the next bar's open.
 //!
-//! The breaker and oversight block new exposure; exits (sells of the long position) still
-//! go, except at non-positive equity or in emergency shutdown. Spot only: Sell reduces or
-//! closes the position, never shorts.
+//! The breaker, oversight and vetoes block new exposure; exits (sells of the long position)
+//! always go, except in an operator's emergency shutdown. On a breach (breaker, daily loss,
+//! drawdown) working buys are cancelled, with the reason. Spot only: Sell reduces or closes
+//! the position, never shorts.
+//!
+//! With candles, the breaker's loss and move windows also see the bar's path (open, the two
+//! extremes in path order, close), so a crash inside one hourly or daily bar trips them.
 
 mod intent;
 mod record;
+mod restrictions;
 mod summary;
 
 pub use record::{BreakerVerdict, DecisionRecord, OrderRecord};
+pub use restrictions::{RestrictedSpan, Restriction, Restrictions};
 pub use summary::SwarmSummary;
 
 use super::agent::DecisionContext;
@@ -32,7 +38,7 @@ use crate::exchange::{ConfigError, MarketDataError, MatchingEngine};
 use crate::ledger::EventKind;
 use crate::market::{Candle, Granularity, Product, ProductId, Quote, Side};
 use crate::risk::valuation::value_account;
-use crate::risk::{CircuitBreaker, GateConfig, PreTradeGate, TripReason, fees};
+use crate::risk::{AccountSnapshot, CircuitBreaker, GateConfig, PreTradeGate, RiskEvent, TripReason, fees};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -89,9 +95,8 @@ pub struct Swarm {
     outcomes: VecDeque<PendingOutcome>,
     resolved_since_adapt: usize,
     events: u64,
-    peak_equity: f64,
-    /// Net realised P&L (after every fee) when the breaker last heard of a closing trade.
-    realised_reported: Decimal,
+    /// What an operator did to the gate since the last decision, for its record.
+    operator_events: Vec<RiskEvent>,
 }
 
 impl Swarm {
@@ -127,13 +132,16 @@ impl Swarm {
             outcomes: VecDeque::new(),
             resolved_since_adapt: 0,
             events: 0,
-            peak_equity: 0.0,
-            realised_reported: Decimal::ZERO,
+            operator_events: Vec::new(),
         })
     }
 
     pub fn summary(&self) -> &SwarmSummary {
         &self.summary
+    }
+
+    pub fn config(&self) -> &SwarmConfig {
+        &self.config
     }
 
     pub fn product(&self) -> &Product {
@@ -279,6 +287,15 @@ impl Swarm {
         self.gate.reset_breaker(now);
     }
 
+    /// Operator reset of the drawdown's peak to the account's equity now (at last prices);
+    /// the next decision's record carries the event.
+    pub fn reset_drawdown_peak(&mut self, engine: &MatchingEngine, now: Timestamp) -> RiskEvent {
+        let equity = value_account(engine, self.product.quote(), crate::risk::valuation::last_prices(engine)).equity;
+        let event = self.gate.reset_drawdown_peak(now, equity);
+        self.operator_events.push(event.clone());
+        event
+    }
+
     fn decide(
         &mut self,
         engine: &mut MatchingEngine,
@@ -290,12 +307,24 @@ impl Swarm {
     ) -> DecisionOutcome {
         self.events += 1;
         let mut tripped: Vec<TripReason> = Vec::new();
-        tripped.extend(self.absorb_fills(engine, now));
-        let (equity, portfolio) = self.mark_to_market(engine, price);
+        let mut risk_events = std::mem::take(&mut self.operator_events);
+        let (equity, mut portfolio) = self.mark_to_market(engine, price);
         if self.events == 1 {
             self.summary.initial_equity = equity;
         }
-        self.gate.observe(now, equity, [(self.product.product_id, observation.close)], &mut tripped);
+        if let Some(candle) = candle {
+            self.observe_bar_path(engine, candle, equity, price, &mut tripped);
+        }
+        tripped.extend(self.absorb_fills(engine, now));
+        risk_events.extend(self.gate.observe(
+            now,
+            equity,
+            [(self.product.product_id, observation.close)],
+            &mut tripped,
+        ));
+        // The drawdown the risk agent sees is oversight's, from the same look-back peak.
+        let peak = self.gate.oversight().peak_equity().unwrap_or(equity).max(equity);
+        portfolio.peak_equity = peak.to_f64().unwrap_or(portfolio.equity);
         self.summary.breaker_trips += tripped.len() as u64;
 
         self.agents.observe(observation);
@@ -326,8 +355,16 @@ impl Swarm {
         let breaker_allows = self.gate.breaker().allows_trading(now);
         if !breaker_allows {
             self.summary.breaker_blocked_decisions += 1;
-            // No new exposure while the breaker is not closed: working buys go too.
-            Self::cancel_live_orders(engine, self.product.product_id, now, Some(Side::Buy));
+        }
+        // No new exposure on a breach (breaker, daily loss, drawdown): working buys go too.
+        let limits = AccountSnapshot::new(equity, Decimal::ZERO, portfolio.open_positions);
+        let breach = self.gate.loss_limit_breach(now, &limits);
+        if let Some(reason) = &breach {
+            let why = format!("risk: {reason}; working buys cancelled");
+            let orders = Self::cancel_live_orders_for(engine, self.product.product_id, now, Some(Side::Buy), &why);
+            if orders > 0 {
+                risk_events.push(RiskEvent::BuysCancelled { orders, reason: reason.clone() });
+            }
         }
         let mut attempt = intent::Attempt::default();
         if action != Action::Hold {
@@ -345,6 +382,20 @@ impl Swarm {
         if let Some((kind, _)) = &attempt.skipped {
             *self.summary.skipped.entry(kind).or_default() += 1;
         }
+        let mut under = Vec::with_capacity(4);
+        if self.gate.is_halted() {
+            under.push(Restriction::Halted);
+        }
+        if !breaker_allows {
+            under.push(Restriction::Breaker);
+        }
+        if (breach.is_some() && breaker_allows) || !attempt.breaches.is_empty() {
+            under.push(Restriction::Oversight);
+        }
+        if committee.vetoed_by.is_some() {
+            under.push(Restriction::Vetoed);
+        }
+        self.summary.restrictions.record(now, &under);
         self.summary.final_equity = equity;
         if attempt.order.is_some() && action != Action::Hold {
             self.outcomes.push_back(PendingOutcome {
@@ -382,6 +433,7 @@ impl Swarm {
                 skipped: attempt.skipped.map(|(_, why)| why),
                 equity,
                 halted: self.gate.is_halted(),
+                risk_events,
                 recall: self
                     .agents
                     .get::<RecallAgent>(AgentKind::Recall)
@@ -403,7 +455,6 @@ impl Swarm {
         });
         let (equity, open_positions) = (valuation.equity, valuation.open_positions);
         let equity_f64 = equity.to_f64().unwrap_or(0.0);
-        self.peak_equity = self.peak_equity.max(equity_f64);
         let base = account.balance(product.base()).total();
         let position = account.position(product.product_id);
         // Dust (worth less than the smallest order) cannot be traded: the agents see it as flat.
@@ -411,7 +462,8 @@ impl Swarm {
             if base * price < product.quote_min_size || base < product.base_min_size { Decimal::ZERO } else { base };
         let view = PortfolioView {
             equity: equity_f64,
-            peak_equity: self.peak_equity,
+            // Set from oversight's look-back peak once the gate has seen this equity.
+            peak_equity: equity_f64,
             cash: account.balance(product.quote()).available.to_f64().unwrap_or(0.0),
             position_size: held.to_f64().unwrap_or(0.0),
             entry_price: position.map_or(0.0, |p| p.average_entry_price().to_f64().unwrap_or(0.0)),
@@ -420,30 +472,53 @@ impl Swarm {
         (equity, view)
     }
 
+    /// Feeds the breaker the bar's path before its close: the open at the bar's start and the
+    /// two extremes in path order at a third and two thirds of the bar, each with the equity
+    /// the account's holding of this product had at that price (`equity` at `close`).
+    fn observe_bar_path(
+        &mut self,
+        engine: &MatchingEngine,
+        candle: &Candle,
+        equity: Decimal,
+        close: Decimal,
+        tripped: &mut Vec<TripReason>,
+    ) {
+        let held = engine.account().balance(self.product.base()).total();
+        let path = candle.path();
+        let at = |third: i64| candle.start.plus_millis(self.bar_ms * third / 3);
+        let points = [(at(0), path[0]), (at(1), path[1]), (at(2), path[2])];
+        let equity_at = |price: Decimal| equity + held * (price - close);
+        self.gate.observe_intrabar(self.product.product_id, &points, equity_at, tripped);
+    }
+
     /// Looks at the exchange's events this swarm has not seen (the engine's owner drains
     /// them when it likes; several swarms may read the same outbox): counts this product's
-    /// fills and fees, and reports its closing trades to the circuit breaker as the change
-    /// in net realised P&L (buy and sell fees included). Returns the trip that caused.
-    fn absorb_fills(&mut self, engine: &MatchingEngine, now: Timestamp) -> Option<TripReason> {
-        let mut sold = false;
-        for event in engine.events().iter().filter(|e| e.seq >= self.event_cursor) {
-            if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind
-                && fill.product_id == self.product.product_id
-            {
-                self.summary.fills += 1;
-                self.summary.fees_paid += fill.fee;
-                sold |= fill.side == Side::Sell;
+    /// fills and fees, and reports its closing trades to the gate's breaker. Returns the
+    /// trips that caused.
+    fn absorb_fills(&mut self, engine: &MatchingEngine, now: Timestamp) -> Vec<TripReason> {
+        let product_id = self.product.product_id;
+        let fills =
+            engine.events().iter().filter(|e| e.seq >= self.event_cursor).filter_map(|event| match &event.kind {
+                EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill }
+                    if fill.product_id == product_id =>
+                {
+                    Some(fill)
+                }
+                _ => None,
+            });
+        let mut sells = Vec::new();
+        for fill in fills {
+            self.summary.fills += 1;
+            self.summary.fees_paid += fill.fee;
+            if fill.side == Side::Sell {
+                sells.push(fill.clone());
             }
         }
         self.event_cursor = engine.account().next_seq();
-        if !sold {
-            return None;
+        if sells.is_empty() {
+            return Vec::new();
         }
-        let position = engine.account().position(self.product.product_id);
-        let net_realised = position.map_or(Decimal::ZERO, |p| p.net_realised_pnl());
-        let pnl = net_realised - self.realised_reported;
-        self.realised_reported = net_realised;
-        self.gate.record_trade_result(now, pnl)
+        self.gate.record_closing_trades(engine, &sells, now)
     }
 
     /// Scores the agents on decisions whose horizon has passed; adapts weights every
@@ -473,15 +548,27 @@ impl Swarm {
 
     /// Cancels the product's live orders, or only those on `side`.
     fn cancel_live_orders(engine: &mut MatchingEngine, product_id: ProductId, now: Timestamp, side: Option<Side>) {
+        Self::cancel_live_orders_for(engine, product_id, now, side, "Cancelled by user");
+    }
+
+    /// Cancels the product's live orders (or those on `side`) with `reason`; returns how many.
+    fn cancel_live_orders_for(
+        engine: &mut MatchingEngine,
+        product_id: ProductId,
+        now: Timestamp,
+        side: Option<Side>,
+        reason: &str,
+    ) -> usize {
         let account = engine.account();
+        if account.live_orders(product_id).is_empty() {
+            return 0;
+        }
         let live: Vec<_> = account
             .live_orders(product_id)
             .iter()
             .copied()
             .filter(|id| side.is_none_or(|side| account.order(*id).is_some_and(|o| o.side == side)))
             .collect();
-        for order_id in live {
-            let _ = engine.cancel(order_id, now);
-        }
+        live.into_iter().filter(|&order_id| engine.cancel_with_reason(order_id, now, reason).is_ok()).count()
     }
 }

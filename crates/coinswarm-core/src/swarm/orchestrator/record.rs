@@ -2,7 +2,7 @@
 
 use crate::market::{ProductId, Side};
 use crate::risk::Breach;
-use crate::risk::{BreakerState, TripReason};
+use crate::risk::{BreakerState, RiskEvent, TripReason};
 use crate::swarm::agents::{OrderStyle, RecallEvidence};
 use crate::swarm::committee::CommitteeDecision;
 use crate::swarm::planner::{Regime, WeightProposal};
@@ -46,6 +46,10 @@ pub struct DecisionRecord {
     pub equity: Decimal,
     /// True while the swarm is in emergency shutdown (decisions are logged, nothing is sent).
     pub halted: bool,
+    /// What the gate saw or did at this decision beyond the order: a drawdown breach or its
+    /// end, an operator's reset of the peak, working buys cancelled on a breach.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub risk_events: Vec<RiskEvent>,
     /// What pattern memory recalled at this bar's close (with the recall agent enabled).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recall: Option<RecallEvidence>,

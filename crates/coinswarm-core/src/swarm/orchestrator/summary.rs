@@ -1,5 +1,6 @@
 //! What a run of the swarm did, in numbers.
 
+use super::restrictions::Restrictions;
 use crate::swarm::planner::Regime;
 use crate::swarm::vote::AgentKind;
 use crate::time::Timestamp;
@@ -38,6 +39,8 @@ pub struct SwarmSummary {
     pub fees_paid: Decimal,
     pub initial_equity: Decimal,
     pub final_equity: Decimal,
+    /// Decisions taken unable to add risk, by cause, with dates.
+    pub restrictions: Restrictions,
 }
 
 impl SwarmSummary {

@@ -109,6 +109,7 @@ fn handler(route: &Route) -> Option<MethodRouter<AppState>> {
         Operation::ChangePattern => on(method, memory::change_pattern),
         Operation::ShutdownSwarm => on(method, swarm::shutdown),
         Operation::ResumeSwarm => on(method, swarm::resume),
+        Operation::ResetDrawdown => on(method, swarm::reset_drawdown),
         Operation::Stream => on(method, stream::upgrade),
         Operation::Mcp | Operation::McpEvents | Operation::McpEndSession => return None,
     })

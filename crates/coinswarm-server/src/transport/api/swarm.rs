@@ -45,6 +45,13 @@ pub async fn resume(State(state): State<AppState>, caller: Caller) -> Result<Jso
     set_halted(&state, &caller, false).await
 }
 
+/// Admin, and in live mode the `live` scope too.
+pub async fn reset_drawdown(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    let origin = OrderOrigin { channel: "rest", key_id: caller.0.id.clone(), client: None, tool: None };
+    let permit = desk::Permit::check(&caller.0)?;
+    Ok(json_body(&desk::reset_drawdown_peak(&state, permit, origin).await?))
+}
+
 /// The swarm's latest decision records, newest first (default 50, at most 500). Public; in
 /// live mode the account's figures show only with a key that may read the swarm's account.
 pub async fn decisions(

@@ -38,6 +38,9 @@ pub const UNAUTHORISED: ErrorCode = ErrorCode(-32001);
 /// The JSON-RPC error code for a service that cannot answer now (warming up, stopped).
 pub const UNAVAILABLE: ErrorCode = ErrorCode(-32003);
 
+/// The operator's tools: they need a key with the `admin` scope.
+pub const ADMIN_TOOLS: [&str; 1] = ["reset_drawdown_peak"];
+
 /// The caller of an HTTP request, put in the request's extensions by the REST API's `/mcp` binding.
 #[derive(Debug, Clone)]
 pub struct McpCaller(pub ApiKey);
@@ -104,10 +107,22 @@ impl McpDesk {
         )
     }
 
-    /// Whether `key` may see and call `tool`: read-only tools need `read`, the others `trade`.
-    fn allows(key: &ApiKey, tool: &Tool) -> bool {
+    /// The scope a key needs to see and call `tool`: read-only tools need `read`, the
+    /// operator's tools (`ADMIN_TOOLS`) `admin`, the others `trade`.
+    fn required_scope(tool: &Tool) -> Scope {
         let read_only = tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true);
-        key.allows(if read_only { Scope::Read } else { Scope::Trade })
+        if read_only {
+            Scope::Read
+        } else if ADMIN_TOOLS.contains(&tool.name.as_ref()) {
+            Scope::Admin
+        } else {
+            Scope::Trade
+        }
+    }
+
+    /// Whether `key` may see and call `tool`.
+    fn allows(key: &ApiKey, tool: &Tool) -> bool {
+        key.allows(Self::required_scope(tool))
     }
 }
 
@@ -164,8 +179,9 @@ impl ServerHandler for McpDesk {
             return Err(ErrorData::new(
                 UNAUTHORISED,
                 format!(
-                    "tool '{}' needs an API key with the 'trade' scope; this key has read-only tools",
-                    request.name
+                    "tool '{}' needs an API key with the '{}' scope, which this key does not hold",
+                    request.name,
+                    Self::required_scope(tool).as_str()
                 ),
                 None,
             ));

@@ -470,6 +470,22 @@ impl McpDesk {
         self.place(order, "place_stop_limit_order", &cx).await
     }
 
+    #[tool(
+        description = "Restarts the swarm's drawdown peak at its equity now (admin key; on a live account the 'live' scope too): a drawdown breach ends and the swarm may buy again. Recorded in the audit log and the swarm's next decision."
+    )]
+    async fn reset_drawdown_peak(
+        &self,
+        Parameters(_): Parameters<NoParams>,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let key = self.caller(&cx)?;
+        let origin = self.origin(&key, "reset_drawdown_peak", &cx);
+        let permit = desk::Permit::check(&key).map_err(mcp_error)?;
+        let reset = desk::reset_drawdown_peak(&self.desk, permit, origin).await.map_err(mcp_error)?;
+        let summary = format!("drawdown peak reset to {}", reset.peak);
+        Ok(answer(summary, to_json(&reset)))
+    }
+
     #[tool(description = "Cancels an open order of your account.")]
     async fn cancel_order(
         &self,
