@@ -140,7 +140,8 @@ fn written() -> [(&'static str, Value); 8] {
                     "votes": {"type": "array", "items": {"type": "object", "required": ["agent", "action"],
                         "properties": {"agent": {"type": "string"}, "action": {"type": "string"}, "reason": {"type": "string"}}}},
                     "action": {"type": "string"}, "equity": decimal(), "halted": {"type": "boolean"},
-                    "order": {"type": ["object", "null"]}, "skipped": {"type": ["string", "null"]}
+                    "order": {"type": ["object", "null"]}, "skipped": {"type": ["string", "null"]},
+                    "risk_events": {"type": "array", "items": {"type": "object", "required": ["event"]}}
                 }
             }),
         ),
@@ -148,15 +149,23 @@ fn written() -> [(&'static str, Value); 8] {
             "AuditRecord",
             json!({
                 "type": "object", "required": ["time", "kind"],
-                "description": "An entry of the account's audit log: who placed, cancelled, halted or resumed \
-                                through the API or MCP (`external_*`, with origin, request and outcome), or what \
-                                the live venue reported (e.g. `live_balance`)",
+                "description": "An entry of the account's audit log: who placed, cancelled, halted, resumed or \
+                                reset the drawdown peak through the API or MCP (`external_*`, with origin, request \
+                                and outcome), what the account's own risk gate did (`external_risk`: a drawdown \
+                                breach, or working buys cancelled with the reason, in `event`), or what the live \
+                                venue reported (e.g. `live_balance`)",
                 "properties": {
                     "time": millis(), "kind": {"type": "string"},
-                    "origin": {"type": "object", "required": ["channel", "key_id"], "properties": {
-                        "channel": {"type": "string", "enum": ["rest", "mcp"]}, "key_id": {"type": "string"},
-                        "client": {"type": "string"}, "tool": {"type": "string"}}},
-                    "request": {"type": ["object", "null"]}, "outcome": {"type": ["object", "string", "null"]}
+                    "origin": {"oneOf": [
+                        {"type": "object", "required": ["channel", "key_id"], "properties": {
+                            "channel": {"type": "string", "enum": ["rest", "mcp"]}, "key_id": {"type": "string"},
+                            "client": {"type": "string"}, "tool": {"type": "string"}}},
+                        {"type": "object", "required": ["channel"], "properties": {
+                            "channel": {"type": "string", "enum": ["gate"]}}}
+                    ]},
+                    "request": {"type": ["object", "null"]}, "outcome": {"type": ["object", "string", "null"]},
+                    "event": {"type": "object", "required": ["event"], "properties": {
+                        "event": {"type": "string", "enum": ["drawdown_breached", "drawdown_ended", "peak_reset", "buys_cancelled"]}}}
                 }
             }),
         ),

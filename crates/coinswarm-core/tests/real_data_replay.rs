@@ -120,3 +120,59 @@ fn on_intra_bar_quotes_the_same_rule_trades_and_the_log_still_rebuilds_the_accou
     assert!(fills > 1_000, "{fills} fills");
     assert_log_rebuilds_the_account(&engine);
 }
+
+/// Every fill of `engine`: order, side, price, size, fee, maker or taker (numbers by value,
+/// whatever their scale).
+fn fills_of(engine: &MatchingEngine) -> Vec<String> {
+    engine
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } => Some(format!(
+                "{} {:?} {} x {} fee {} {:?}",
+                fill.order_id,
+                fill.side,
+                fill.price.normalize(),
+                fill.size.normalize(),
+                fill.fee.normalize(),
+                fill.liquidity
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_paper_session_on_each_bars_quotes_fills_every_stop_and_limit_exactly_as_the_backtest_on_its_candle() {
+    // The same bars, the same orders at the same times: once as a backtest sees them (the
+    // candle's path), once as a paper session sees them (one quote per point of that path,
+    // no spread), where stops and limits are crossed between two quotes.
+    let candles = &hourly_candles()[..4_000];
+    let product = Product::spot(btc_usd());
+    let path = IntrabarConfig { quotes_per_bar: 4, spread_bps: Decimal::ZERO, jitter: None };
+    let mut backtest = funded_at_start(ExchangeConfig::default(), candles);
+    let mut session = funded_at_start(ExchangeConfig::default(), candles);
+    for (bar, candle) in candles.iter().enumerate() {
+        backtest.on_candle(btc_usd(), candle).unwrap();
+        for quote in intrabar_quotes(candle, &product, coinswarm_core::market::Granularity::OneHour, &path).unwrap() {
+            session.on_quote(&quote).unwrap();
+        }
+        // Both decide at the bar's last moment, before the next bar opens.
+        let decided = candle.start.plus_millis(3_600_000 - 1);
+        trade(&mut backtest, bar, candle.close, decided);
+        trade(&mut session, bar, candle.close, decided);
+    }
+    let (on_candles, on_quotes) = (fills_of(&backtest), fills_of(&session));
+    let filled_by = |kind: fn(&OrderConfiguration) -> bool| {
+        let stored = |f: &String| backtest.account().order(f.split(' ').next().unwrap().parse().unwrap()).cloned();
+        on_candles.iter().filter_map(stored).filter(|o| kind(&o.order_configuration)).count()
+    };
+    let stops = filled_by(|c| matches!(c, OrderConfiguration::StopLimitStopLimitGtc(_)));
+    let limits = filled_by(|c| matches!(c, OrderConfiguration::LimitLimitGtc(_)));
+    assert!(stops > 30 && limits > 100, "{stops} stop fills and {limits} limit fills compared");
+    for (i, (candle_fill, quote_fill)) in on_candles.iter().zip(&on_quotes).enumerate() {
+        assert_eq!(candle_fill, quote_fill, "fill {i} differs");
+    }
+    assert_eq!(on_candles.len(), on_quotes.len());
+    assert_eq!(backtest.account().balances(), session.account().balances());
+}

@@ -165,3 +165,129 @@ fn without_an_operator_a_tripped_breaker_keeps_blocking_new_buys() {
     assert!(records[trip..].iter().all(|r| !ordered(r, "BUY")), "no buy after the trip without a reset");
     assert!(records[trip..].iter().any(|r| r["skipped"].as_str().is_some_and(|s| s.starts_with("circuit breaker"))));
 }
+
+/// Every order a limit at the last price (orders are left working between bars); the
+/// execution agent's own Hold votes carry no weight.
+fn limit_orders_only(mut config: SwarmConfig) -> SwarmConfig {
+    config.execution.max_market_volatility = 0.0;
+    for regime in [&mut config.planner.weights.range_bound, &mut config.planner.weights.trending] {
+        regime.mean_reversion += regime.execution;
+        regime.execution = 0.0;
+    }
+    config
+}
+
+fn risk_events<'a>(record: &'a Value, event: &str) -> Vec<&'a Value> {
+    record["risk_events"]
+        .as_array()
+        .map_or(Vec::new(), |events| events.iter().filter(|e| e["event"] == event).collect())
+}
+
+#[test]
+fn a_breach_cancels_the_working_buys_with_its_reason() {
+    use coinswarm_core::ledger::EventKind;
+    use coinswarm_core::market::{Candle, Side};
+    let market = market(RegimeKind::RangeBound, 42);
+    let product = Product::spot(market.product_id);
+    let mut engine = paper_account(&market, &limit_orders_only(unattended()));
+    let log = Some(DecisionLog::new(true));
+    let mut swarm = Swarm::new(limit_orders_only(unattended()), product, market.granularity, log).unwrap();
+    let working_buys = |engine: &MatchingEngine| {
+        let account = engine.account();
+        let live = account.live_orders(market.product_id);
+        live.iter().filter(|&&id| account.order(id).is_some_and(|o| o.side == Side::Buy)).count()
+    };
+    let mut bar = 0;
+    while working_buys(&engine) == 0 {
+        swarm.on_candle(&mut engine, &market.candles[bar], &[]).unwrap();
+        bar += 1;
+        assert!(bar < 900, "the swarm leaves a limit buy working at some point");
+    }
+    let working = working_buys(&engine);
+    // The next bar gaps up 0.1% and rises 15% inside the bar, never down to the buys'
+    // limits: the breaker's move rule trips, and the buys are cancelled, not filled.
+    let last = market.candles[bar - 1].close;
+    let open = (last * Decimal::new(1001, 3)).round_dp(2);
+    let spike = Candle {
+        start: market.candles[bar].start,
+        open,
+        low: open,
+        high: (open * Decimal::new(115, 2)).round_dp(2),
+        close: (open * Decimal::new(114, 2)).round_dp(2),
+        volume: market.candles[bar].volume,
+    };
+    swarm.on_candle(&mut engine, &spike, &[]).unwrap();
+    assert_eq!(working_buys(&engine), 0, "the working buys are gone");
+    let records: Vec<Value> = swarm.log().unwrap().lines().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let last_record = records.last().unwrap();
+    let cancelled = risk_events(last_record, "buys_cancelled");
+    assert_eq!(cancelled.len(), 1, "{last_record}");
+    assert_eq!(cancelled[0]["orders"], working as u64, "{last_record}");
+    assert!(cancelled[0]["reason"].as_str().unwrap().starts_with("circuit breaker OPEN"), "{last_record}");
+    // Each cancellation is on the order itself, with the reason.
+    let reasons: Vec<&str> = engine
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::OrderCancelled { reason, .. } => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), working, "{reasons:?}");
+    assert!(
+        reasons.iter().all(|r| r.starts_with("risk: circuit breaker OPEN") && r.contains("rose 15%")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn in_a_drawdown_breach_no_buy_goes_but_exits_do_until_it_ends() {
+    let market = market(RegimeKind::RangeBound, 42);
+    let mut config = unattended();
+    config.oversight.max_drawdown_fraction = Decimal::new(1, 2);
+    let (_, records) = run(&market, config);
+    let breached = records.iter().position(|r| !risk_events(r, "drawdown_breached").is_empty());
+    let breached = breached.expect("a 1% drawdown limit is crossed in 1,000 bars");
+    let mut in_breach = false;
+    let (mut sells_in_breach, mut buys_after) = (0, 0);
+    for record in &records[breached..] {
+        in_breach |= !risk_events(record, "drawdown_breached").is_empty();
+        in_breach &= risk_events(record, "drawdown_ended").is_empty();
+        if in_breach {
+            assert!(!ordered(record, "BUY"), "a buy in a breach: {record}");
+            sells_in_breach += usize::from(ordered(record, "SELL"));
+        } else {
+            buys_after += usize::from(ordered(record, "BUY"));
+        }
+    }
+    assert!(sells_in_breach > 0, "the swarm exits while its drawdown is breached");
+    assert!(buys_after > 0, "the breach ends (the peak ages out of its look-back) and the swarm buys again");
+}
+
+#[test]
+fn the_daily_trade_limit_counts_every_slice_of_a_split_decision() {
+    let market = market(RegimeKind::Trending, 42);
+    let mut config = unattended();
+    // Every order split into 10 slices; at most 25 orders a UTC day.
+    config.execution.slice_above_notional = 1.0;
+    config.oversight.max_trades_per_day = 25;
+    let (_, records) = run(&market, config);
+    let mut per_day: std::collections::BTreeMap<i64, u64> = Default::default();
+    let mut sliced = 0;
+    for record in records.iter().filter(|r| r["order"].is_object()) {
+        let day = record["time"].as_i64().unwrap().div_euclid(86_400_000);
+        // Each slice's result: "<order id> <status>" when placed, a rejection code when not.
+        let results = record["order"]["results"].as_array().unwrap();
+        let placed = results.iter().filter(|r| r.as_str().unwrap().contains(' ')).count() as u64;
+        sliced += usize::from(placed > 1);
+        let before = per_day.entry(day).or_default();
+        // New risk stops at the limit, counting each slice; an exit still goes (it passes
+        // every limit) and is counted too.
+        if ordered(record, "BUY") {
+            assert!(*before + placed <= 25, "day {day}: {placed} buys after {before} orders");
+        }
+        *before += placed;
+    }
+    assert!(sliced > 0, "decisions were split");
+    assert!(per_day.values().any(|&orders| orders >= 25), "some day reaches the limit: {per_day:?}");
+}

@@ -127,3 +127,77 @@ fn a_second_venue_gives_the_arbitrage_agent_real_cross_venue_spreads() {
     assert!(trades > 0, "Bitstamp vs Bitfinex daily closes differ enough to trade");
     assert!(failure(&base).contains("the arbitrage strategy needs --other-venue"));
 }
+
+fn final_equity(report: &Value) -> f64 {
+    report["final_equity"].as_str().unwrap().parse().unwrap()
+}
+
+#[test]
+fn frictionless_with_a_manual_breaker_gives_the_exact_arithmetic_of_a_market_without_frictions() {
+    let base = ["--data", "bitfinex-btcusd-1h", "--strategy", "sma-cross"];
+    let exact = backtest(&[&base[..], &["--frictionless", "--manual-breaker"]].concat());
+    // The figures of the frictionless market before replays had default frictions (a08f9eb).
+    assert_eq!(exact["final_equity"], "22498.38397192405060");
+    assert_eq!(exact["metrics"]["trades"]["count"], 336);
+    assert_eq!(exact["market_model"]["slippage_bps"], "0");
+    assert_eq!(exact["market_model"]["participation_cap"], Value::Null);
+}
+
+#[test]
+fn by_default_a_backtest_pays_slippage_and_fills_at_most_a_tenth_of_a_bars_volume_and_says_so() {
+    let base = ["--data", "bitfinex-btcusd-1h", "--strategy", "sma-cross"];
+    let honest = backtest(&base);
+    assert_eq!(honest["market_model"]["slippage_bps"], "5");
+    assert_eq!(honest["market_model"]["participation_cap"], "0.10");
+    assert!(final_equity(&honest) < final_equity(&backtest(&[&base[..], &["--frictionless"]].concat())));
+    let output = Command::cargo_bin("coinswarm").unwrap().arg("backtest").args(base).output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("market model       fees 60/40 bps taker/maker, slippage 5 bps, at most 10% of a bar's volume"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_committee_trades_through_the_whole_bundled_period_and_a_manual_breaker_run_says_how_long_it_was_blocked() {
+    let base = ["--data", "bitfinex-btcusd-1h", "--strategy", "committee"];
+    let unattended = backtest(&base);
+    let entries: Vec<i64> =
+        unattended["trades"].as_array().unwrap().iter().map(|t| t["entry_time"].as_i64().unwrap()).collect();
+    let (first, last) = (entries[0], *entries.last().unwrap());
+    assert!(first < 1_500_000_000_000 && last > 1_561_000_000_000, "trades from {first} to {last}");
+    assert!(entries.len() > 50, "{} trades", entries.len());
+    let restricted = unattended["restrictions"]["any"]["decisions"].as_u64().unwrap();
+    assert!(restricted * 10 < 17_583, "{restricted} restricted decisions");
+    assert_eq!(unattended["restriction_notice"], Value::Null);
+
+    // With the live behaviour and no operator, the first trip blocks new risk to the end,
+    // and the run says so in its JSON, its text and its HTML report.
+    let blocked = backtest(&[&base[..], &["--manual-breaker"]].concat());
+    let notice = blocked["restriction_notice"].as_str().expect("a notice");
+    assert!(notice.contains("could not add risk") && notice.contains("breaker"), "{notice}");
+    let breaker = &blocked["restrictions"]["breaker"];
+    assert!(breaker["decisions"].as_u64().unwrap() > 17_000, "{breaker}");
+    assert_eq!(breaker["last"], 1_562_205_600_000_i64, "blocked to the last bar: {breaker}");
+
+    let dir = std::env::temp_dir().join(format!("coinswarm-backtest-notice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let html = dir.join("report.html");
+    let output = Command::cargo_bin("coinswarm")
+        .unwrap()
+        .arg("backtest")
+        .args(base)
+        .args(["--manual-breaker", "--report"])
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.lines().any(|l| l.starts_with("NOTE ") && l.contains(notice)), "{text}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains(r#"<section id="restrictions">"#) && page.contains("could not add risk"),
+        "no notice in the report"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -24,14 +24,17 @@ const DAILY: [&str; 6] = ["--data", "bitfinex-daily", "--product", "BTC-USD", "-
 
 #[test]
 fn two_runs_with_the_same_inputs_print_the_same_hash() {
-    let first = summary(&DAILY);
-    let second = summary(&DAILY);
+    // The whole daily set: from 2017 alone its one committee buy falls on a day the breaker
+    // tripped (an 11.7% fall inside the bar), and a run without orders has no ids to seed.
+    let whole = &DAILY[..4];
+    let first = summary(whole);
+    let second = summary(whole);
     assert_eq!(first, second, "the whole report, not only the hash, is reproducible");
     let hash = first["decision_log_sha256"].as_str().unwrap();
     assert_eq!(hash.len(), 64);
     assert_eq!(hash, second["decision_log_sha256"].as_str().unwrap());
     assert!(first["orders"].as_u64().unwrap() > 0, "the swarm trades on real data");
-    let seeded = summary(&[&DAILY[..], &["--seed", "7"]].concat());
+    let seeded = summary(&[whole, &["--seed", "7"]].concat());
     assert_ne!(seeded["decision_log_sha256"], first["decision_log_sha256"], "order ids depend on the seed");
 }
 

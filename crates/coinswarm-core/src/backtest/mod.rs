@@ -20,5 +20,5 @@ pub mod validation;
 
 pub use bar_feed::BarFeed;
 pub use round_trips::RoundTrips;
-pub use runner::{BacktestConfig, BacktestError, BacktestResult, run_backtest, run_backtest_feeds};
+pub use runner::{BacktestConfig, BacktestError, BacktestResult, MarketModel, run_backtest, run_backtest_feeds};
 pub use strategy::{BarClose, Strategy};

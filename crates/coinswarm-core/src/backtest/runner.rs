@@ -94,6 +94,8 @@ pub struct BacktestResult {
     pub final_equity: Decimal,
     pub fees_paid: Decimal,
     pub traded_notional: Decimal,
+    /// The costs the fills were charged, so a reader knows what the result assumes.
+    pub market_model: MarketModel,
     pub metrics: Metrics,
     /// Per-agent attribution, for strategies made of agents (the committee).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -113,6 +115,44 @@ pub struct BacktestResult {
     /// Marked equity every `equity_curve_stride` bars (1: every bar), plus the last bar.
     pub equity_curve: Vec<EquityPoint>,
     pub equity_curve_stride: u64,
+}
+
+/// What a backtest's fills cost beyond the bar's prices.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MarketModel {
+    pub taker_fee_bps: Decimal,
+    pub maker_fee_bps: Decimal,
+    /// Taker fills move this far against the order.
+    pub slippage_bps: Decimal,
+    /// Largest share of a bar's volume one order may fill (none: the whole bar).
+    pub participation_cap: Option<Decimal>,
+}
+
+impl MarketModel {
+    pub fn of(exchange: &ExchangeConfig) -> Self {
+        Self {
+            taker_fee_bps: exchange.taker_fee_bps,
+            maker_fee_bps: exchange.maker_fee_bps,
+            slippage_bps: exchange.slippage_bps,
+            participation_cap: exchange.participation_cap,
+        }
+    }
+}
+
+impl std::fmt::Display for MarketModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "fees {}/{} bps taker/maker, slippage {} bps, ",
+            self.taker_fee_bps.normalize(),
+            self.maker_fee_bps.normalize(),
+            self.slippage_bps.normalize()
+        )?;
+        match self.participation_cap {
+            Some(cap) => write!(f, "at most {}% of a bar's volume per order", (cap * Decimal::ONE_HUNDRED).normalize()),
+            None => write!(f, "no participation cap"),
+        }
+    }
 }
 
 /// Replays `series` (one per product, same granularity and quote currency) through
@@ -281,6 +321,7 @@ pub fn run_backtest_feeds(
         final_equity: last.equity,
         fees_paid,
         traded_notional: trips.traded_notional(),
+        market_model: MarketModel::of(&config.exchange),
         metrics,
         attribution: strategy.attribution(),
         restriction_notice: restrictions.as_ref().and_then(|(r, fraction)| r.notice(*fraction)),

@@ -201,20 +201,26 @@ impl PreTradeGate {
     /// inside the bar, not only its close: `points` are the path's prices of `product_id`
     /// before the close (open, then the two extremes in path order) with their times, and
     /// `equity_at` the account's equity at a price of that product. The close itself comes
-    /// with [`PreTradeGate::observe`].
+    /// with [`PreTradeGate::observe`]. The path is known at `seen_at` (the bar's close): a
+    /// trip on it starts its cool-down then.
     pub fn observe_intrabar(
         &mut self,
         product_id: ProductId,
         points: &[(Timestamp, Decimal)],
         equity_at: impl Fn(Decimal) -> Decimal,
+        seen_at: Timestamp,
         tripped: &mut Vec<TripReason>,
     ) {
         use rust_decimal::prelude::ToPrimitive;
+        let before = tripped.len();
         for &(time, price) in points {
             tripped.extend(self.breaker.observe_equity(time, equity_at(price)));
             if let Some(price) = price.to_f64() {
                 tripped.extend(self.breaker.observe_price(time, product_id, price));
             }
+        }
+        if tripped.len() > before {
+            self.breaker.start_cooldown_no_earlier_than(seen_at);
         }
     }
 

@@ -220,6 +220,7 @@ fn write_text(out: &mut dyn Write, data: &str, result: &BacktestResult) -> anyho
         result.granularity
     )?;
     writeln!(out, "bars               {} ({span})", result.bars)?;
+    writeln!(out, "market model       {}", result.market_model)?;
     writeln!(out, "equity             {} → {}", result.initial_equity, result.final_equity.round_dp(2))?;
     writeln!(out, "total return       {}", percent(m.total_return))?;
     writeln!(out, "CAGR               {}", percent(m.cagr))?;

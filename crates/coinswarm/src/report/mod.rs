@@ -84,6 +84,11 @@ impl BacktestReport<'_> {
             r.final_equity.round_dp(2),
             escape(&quote)
         );
+        let _ = write!(
+            html,
+            r#"<p class="note" id="market-model">Market model: {}.</p>"#,
+            escape(&r.market_model.to_string())
+        );
         if let Some(notice) = &r.restriction_notice {
             let _ = write!(
                 html,
@@ -130,7 +135,9 @@ impl BacktestReport<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coinswarm_core::backtest::MarketModel;
     use coinswarm_core::backtest::metrics::{ClosedTrade, EquityPoint, Metrics, MetricsConfig};
+    use coinswarm_core::exchange::ExchangeConfig;
     use coinswarm_core::market::{Granularity, ProductId};
     use coinswarm_core::time::{HOUR_MS, Timestamp};
     use rust_decimal::Decimal;
@@ -170,6 +177,7 @@ mod tests {
             final_equity: curve.last().map_or(Decimal::ZERO, |p| p.equity),
             fees_paid: Decimal::ZERO,
             traded_notional: Decimal::ZERO,
+            market_model: MarketModel::of(&ExchangeConfig::default()),
             metrics,
             attribution: vec![],
             restrictions: None,

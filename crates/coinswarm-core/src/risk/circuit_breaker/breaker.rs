@@ -177,6 +177,17 @@ impl CircuitBreaker {
         }
     }
 
+    /// Starts the cool-down of the trip that opened the breaker at `time` when that trip came
+    /// earlier: a trip found on a bar's path is only known at the bar's close, and its
+    /// cool-down runs from when the account can act on it (on hourly bars a 15-minute
+    /// cool-down would otherwise be over before anyone saw the trip). Nothing happens unless
+    /// the breaker is OPEN.
+    pub fn start_cooldown_no_earlier_than(&mut self, time: Timestamp) {
+        if self.state == BreakerState::Open && self.tripped_at < time {
+            self.tripped_at = time;
+        }
+    }
+
     fn cooldown_end(&self) -> Timestamp {
         self.tripped_at.plus_millis(self.config.cooldown_ms)
     }

@@ -488,7 +488,8 @@ impl Swarm {
         let at = |third: i64| candle.start.plus_millis(self.bar_ms * third / 3);
         let points = [(at(0), path[0]), (at(1), path[1]), (at(2), path[2])];
         let equity_at = |price: Decimal| equity + held * (price - close);
-        self.gate.observe_intrabar(self.product.product_id, &points, equity_at, tripped);
+        let close_time = candle.start.plus_millis(self.bar_ms);
+        self.gate.observe_intrabar(self.product.product_id, &points, equity_at, close_time, tripped);
     }
 
     /// Looks at the exchange's events this swarm has not seen (the engine's owner drains
