@@ -175,3 +175,29 @@ fn an_operator_restarts_the_swarms_drawdown_peak_over_rest_and_mcp_and_it_is_rec
     drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn an_api_accounts_daily_limit_counts_orders_not_decisions() {
+    let dir = scratch_dir("risk-orders-a-day");
+    let config = dir.join("up.toml");
+    std::fs::write(&config, "[guard.oversight]\nmax_trades_per_day = 3\n").unwrap();
+    let config = config.to_str().unwrap().to_string();
+    // One bar a second: a market day lasts 24 s, longer than the test.
+    let server = Server::start_with_args(&dir, &[("COINSWARM_MEMORY_ENABLED", "false")], 1000, &["--config", &config]);
+    let trader = create_key(&dir, "trader", "trade");
+    let resting = |price: &str| {
+        json!({"product_id": "BTC-USD", "side": "BUY",
+            "order_configuration": {"limit_limit_gtc": {"base_size": "0.01", "limit_price": price}}})
+        .to_string()
+    };
+    place(&server, &trader, &resting("100.00"));
+    place(&server, &trader, &resting("101.00"));
+    place(&server, &trader, &resting("102.00"));
+    let (status, text) = server.post("/api/orders", Some(&trader), &resting("103.00"));
+    assert_eq!(status, 422, "{text}");
+    let refusal = json_of(&text);
+    assert_eq!(refusal["error"]["code"], "OVERSIGHT_BREACH", "{text}");
+    assert!(refusal["error"]["message"].as_str().unwrap().contains("trades"), "{text}");
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}

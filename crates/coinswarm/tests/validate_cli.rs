@@ -116,3 +116,31 @@ fn bad_input_is_refused_with_a_reason() {
     assert!(failure(&hold).contains("none to search"));
     assert!(failure(&["random-window", "--data", "bitstamp-daily", "--strategy", "sma-cross"]).contains("--product"));
 }
+
+#[test]
+fn a_validation_whose_runs_could_not_add_risk_says_so_in_its_text_json_and_html() {
+    let args = ["walk-forward", "--data", "bitfinex-btcusd-1h", "--strategy", "committee", "--manual-breaker"];
+    let report = validate(&args);
+    let folds = report["folds"].as_array().unwrap();
+    let restricted: Vec<&Value> =
+        folds.iter().filter(|f| f["out_of_sample"]["restriction_notice"].is_string()).collect();
+    assert!(restricted.len() >= 3, "without an operator the breaker blocks most test segments: {folds:?}");
+    let dir = std::env::temp_dir().join(format!("coinswarm-validate-notice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let html = dir.join("walk-forward.html");
+    let output = Command::cargo_bin("coinswarm")
+        .unwrap()
+        .arg("validate")
+        .args(args)
+        .arg("--report")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let note = format!("NOTE               {} of 5 test segments could not add risk", restricted.len());
+    assert!(text.contains(&note), "{text}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains(r#"<section id="restrictions">"#), "no notice in the report");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -43,6 +43,14 @@ impl RandomWindowPage<'_> {
             percent(r.pass_rate),
             percent(c.robust_pass_rate)
         );
+        let runs = r.windows.iter().map(|w| w.run.as_ref());
+        if let Some(notice) = coinswarm_core::backtest::validation::restricted_runs_notice(runs, "windows") {
+            let _ = write!(
+                html,
+                r#"<section id="restrictions"><h2>Could not add risk</h2><p class="warning">{}</p></section>"#,
+                escape(&notice)
+            );
+        }
         let runs: Vec<&RunSummary> = r.windows.iter().filter_map(|w| w.run.as_ref()).collect();
         let charts = [
             (
@@ -143,6 +151,7 @@ mod tests {
             win_rate: None,
             max_drawdown: drawdown,
             trades: 1,
+            restriction_notice: None,
         };
         WindowOutcome { window: Window { start: 0, end: 24, days: 1 }, run: Some(run), passed: false, failures: vec![] }
     }

@@ -34,6 +34,14 @@ impl WalkForwardPage<'_> {
             escape(&objective),
             percent(r.out_of_sample_return)
         );
+        let runs = r.folds.iter().map(|f| f.out_of_sample.as_ref());
+        if let Some(notice) = coinswarm_core::backtest::validation::restricted_runs_notice(runs, "test segments") {
+            let _ = write!(
+                html,
+                r#"<section id="restrictions"><h2>Could not add risk</h2><p class="warning">{}</p></section>"#,
+                escape(&notice)
+            );
+        }
         let _ = write!(
             html,
             r#"<section id="folds"><h2>In-sample vs out-of-sample {}</h2><p class="note"><span class="key in-sample"></span>in-sample (train) <span class="key out-of-sample"></span>out-of-sample (test); the gap is in-sample − out-of-sample.</p>{}</section>"#,
@@ -157,6 +165,7 @@ mod tests {
             win_rate: None,
             max_drawdown: 0.1,
             trades: 3,
+            restriction_notice: None,
         }
     }
 

@@ -66,7 +66,17 @@ mod tests {
 
     fn run(sharpe: Option<f64>, win_rate: Option<f64>, max_drawdown: f64, trades: u64) -> RunSummary {
         let t = Timestamp::from_millis(0);
-        RunSummary { from: t, to: t, bars: 10, total_return: Some(0.0), sharpe, win_rate, max_drawdown, trades }
+        RunSummary {
+            from: t,
+            to: t,
+            bars: 10,
+            total_return: Some(0.0),
+            sharpe,
+            win_rate,
+            max_drawdown,
+            trades,
+            restriction_notice: None,
+        }
     }
 
     #[test]

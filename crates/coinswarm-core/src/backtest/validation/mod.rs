@@ -33,7 +33,7 @@ pub use multi_timescale::{MultiTimescaleReport, ProfileOutcome, TimescaleProfile
 pub use parameter_search::{Objective, Parameters, Search, SearchSpace};
 pub use random_window::{RandomWindowConfig, RandomWindowReport, WindowOutcome, run_random_window};
 pub use resample::{ResampleError, resample};
-pub use run_summary::RunSummary;
+pub use run_summary::{RunSummary, restricted_runs_notice};
 pub use trial::{BuildStrategy, run_trial};
 pub use walk_forward::{
     BuildWithParameters, CandidateScore, FoldReport, InOrder, Trial, TrialRunner, WalkForwardConfig, WalkForwardReport,

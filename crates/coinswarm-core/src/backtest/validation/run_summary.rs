@@ -27,6 +27,10 @@ pub struct RunSummary {
     pub max_drawdown: f64,
     /// Round trips, including one still open at the end.
     pub trades: u64,
+    /// Said when more of the run than its strategy's threshold (default 10%) could not add
+    /// risk (halted, breaker, oversight, vetoed), with counts and dates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restriction_notice: Option<String>,
 }
 
 impl RunSummary {
@@ -46,6 +50,29 @@ impl RunSummary {
             win_rate: m.trades.win_rate,
             max_drawdown: m.max_drawdown.fraction,
             trades: m.trades.count,
+            restriction_notice: result.restriction_notice.clone(),
         }
     }
+}
+
+/// A validator's note on its runs that could not add risk for more than their threshold of
+/// decisions: how many of the `runs` (`what` names them: "windows", "test segments") and the
+/// first one's notice. `None` when no run was restricted that much.
+pub fn restricted_runs_notice<'a>(
+    runs: impl IntoIterator<Item = Option<&'a RunSummary>>,
+    what: &str,
+) -> Option<String> {
+    let mut total = 0;
+    let notices: Vec<(&RunSummary, &str)> = runs
+        .into_iter()
+        .inspect(|_| total += 1)
+        .flatten()
+        .filter_map(|run| Some((run, run.restriction_notice.as_deref()?)))
+        .collect();
+    let (first, notice) = notices.first()?;
+    Some(format!(
+        "{} of {total} {what} could not add risk in more of their decisions than the notice threshold (default 10%; each one's restriction_notice in the JSON); the first, from {}: {notice}",
+        notices.len(),
+        first.from
+    ))
 }

@@ -101,6 +101,10 @@ fn write_text(out: &mut dyn Write, dataset: &str, report: &RandomWindowReport) -
         failing("win rate"),
         failing("drawdown")
     )?;
+    let runs = report.windows.iter().map(|w| w.run.as_ref());
+    if let Some(notice) = coinswarm_core::backtest::validation::restricted_runs_notice(runs, "windows") {
+        writeln!(out, "NOTE               {notice}")?;
+    }
     Ok(())
 }
 

@@ -167,5 +167,9 @@ fn write_text(out: &mut dyn Write, dataset: &str, report: &WalkForwardReport, th
         mean(report.overfitting_gap)
     )?;
     writeln!(out, "out-of-sample return compounded over the test segments: {}", percent(report.out_of_sample_return))?;
+    let runs = report.folds.iter().map(|f| f.out_of_sample.as_ref());
+    if let Some(notice) = coinswarm_core::backtest::validation::restricted_runs_notice(runs, "test segments") {
+        writeln!(out, "NOTE               {notice}")?;
+    }
     Ok(())
 }
