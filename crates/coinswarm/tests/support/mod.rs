@@ -1,4 +1,5 @@
 pub mod browser;
 pub mod contract;
+pub mod contract_suite;
 pub mod live;
 pub mod server;
