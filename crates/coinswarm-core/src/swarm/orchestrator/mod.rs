@@ -357,9 +357,16 @@ impl Swarm {
             self.summary.breaker_blocked_decisions += 1;
         }
         // No new exposure on a breach (breaker, daily loss, drawdown): working buys go too.
+        // The breach's reason is written out only when it is used: to cancel working buys,
+        // or to count an oversight restriction (while the breaker blocks, it is the breaker's).
         let limits = AccountSnapshot::new(equity, Decimal::ZERO, portfolio.open_positions);
-        let breach = self.gate.loss_limit_breach(now, &limits);
-        if let Some(reason) = &breach {
+        let account = engine.account();
+        let working_buys = account
+            .live_orders(self.product.product_id)
+            .iter()
+            .any(|&id| account.order(id).is_some_and(|o| o.side == Side::Buy));
+        let breach = if breaker_allows || working_buys { self.gate.loss_limit_breach(now, &limits) } else { None };
+        if working_buys && let Some(reason) = &breach {
             let why = format!("risk: {reason}; working buys cancelled");
             let orders = Self::cancel_live_orders_for(engine, self.product.product_id, now, Some(Side::Buy), &why);
             if orders > 0 {
