@@ -52,3 +52,16 @@ pub fn gtd_buy(base_size: Decimal, limit_price: Decimal, end_time: Timestamp) ->
         OrderConfiguration::LimitLimitGtd(LimitGtd { base_size, limit_price, end_time, post_only: false }),
     )
 }
+
+/// Every fill in the engine's event log, oldest first.
+pub fn fills(engine: &MatchingEngine) -> Vec<coinswarm_core::exchange::Fill> {
+    engine
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            coinswarm_core::ledger::EventKind::OrderFilled { fill }
+            | coinswarm_core::ledger::EventKind::OrderPartiallyFilled { fill } => Some(fill.clone()),
+            _ => None,
+        })
+        .collect()
+}
