@@ -378,7 +378,7 @@ async fn http_client(server: &Server, key: Option<&str>) -> Result<Client, rmcp:
 
 #[test]
 fn streamable_http_needs_a_key_offers_tools_by_scope_and_its_orders_reach_rest_and_the_stream() {
-    use futures_util::{SinkExt, StreamExt};
+    use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
 
     let dir = scratch_dir("mcp-http");
@@ -442,16 +442,7 @@ fn streamable_http_needs_a_key_offers_tools_by_scope_and_its_orders_reach_rest_a
         assert!(placed["origin"]["client"].as_str().unwrap().starts_with("rmcp"), "{placed}");
 
         // And its fill came down the stream.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        let mut filled = false;
-        while !filled && tokio::time::Instant::now() < deadline {
-            let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(Duration::from_secs(5), socket.next()).await
-            else {
-                continue;
-            };
-            let message: Value = serde_json::from_str(&text).unwrap();
-            filled = message["channel"] == "fills" && message["data"]["order_id"] == order_id.as_str();
-        }
+        let filled = support::stream::fill_arrives(&mut socket, &order_id, Duration::from_secs(20)).await;
         assert!(filled, "the MCP order's fill never reached the fills channel");
     });
     let status = server.terminate();

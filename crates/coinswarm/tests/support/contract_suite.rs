@@ -195,7 +195,7 @@ fn swarm_reads(host: &Host, reader: &str) {
 /// A limit just under the market fills when a later quote comes down to it, and its fill
 /// reaches the `fills` channel of the WebSocket.
 fn resting_limit_filled_by_a_later_quote(host: &Host, trader: &str) {
-    use futures_util::{SinkExt, StreamExt};
+    use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -225,16 +225,7 @@ fn resting_limit_filled_by_a_later_quote(host: &Host, trader: &str) {
         };
         assert_eq!(placed["order"]["status"], "OPEN", "{}: it rests: {placed}", host.name);
         let id = placed["order"]["order_id"].as_str().unwrap().to_string();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        let mut filled = false;
-        while !filled && tokio::time::Instant::now() < deadline {
-            let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(Duration::from_secs(5), socket.next()).await
-            else {
-                continue;
-            };
-            let message: Value = serde_json::from_str(&text).unwrap();
-            filled = message["channel"] == "fills" && message["data"]["order_id"] == id.as_str();
-        }
+        let filled = super::stream::fill_arrives(&mut socket, &id, Duration::from_secs(60)).await;
         assert!(filled, "{}: the resting limit at {limit} never filled on the stream within 60 s", host.name);
         let (_, read) = host.call("GET", &format!("/api/orders/{id}"), Some(trader), None);
         assert_eq!(read["order"]["status"], "FILLED", "{}: {read}", host.name);

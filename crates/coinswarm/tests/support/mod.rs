@@ -3,3 +3,4 @@ pub mod contract;
 pub mod contract_suite;
 pub mod live;
 pub mod server;
+pub mod stream;
