@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+pub mod access;
 mod error_code;
 mod failure;
 pub mod query;
@@ -24,7 +25,9 @@ pub mod validation;
 pub use error_code::ErrorCode;
 pub use failure::{ErrorBody, ErrorEnvelope, Failure};
 pub mod openapi;
+pub mod order_path;
 pub mod routes;
 pub mod schema;
 pub mod stream;
+pub mod subscription;
 pub mod views;

@@ -26,20 +26,7 @@ use std::time::Duration;
 /// Most candles one request returns (Coinbase's page size).
 pub const MAX_CANDLES: usize = 350;
 
-/// Refuses with 403 unless `key` carries `scope`.
-pub fn require(key: &ApiKey, scope: Scope) -> Result<(), Failure> {
-    if key.allows(scope) {
-        Ok(())
-    } else {
-        Err(Failure::new(ErrorCode::Forbidden, format!("this key lacks the '{scope}' scope")))
-    }
-}
-
-/// Whether `key` may see `account_id` (its own, or any with admin).
-pub fn may_see(key: &ApiKey, account_id: &str) -> bool {
-    key.account_id == account_id || key.allows(Scope::Admin)
-}
-
+pub use coinswarm_api::access::{may_see, require};
 pub use coinswarm_api::validation::page_limit;
 
 /// Every listed product with its trading rules.

@@ -2,14 +2,14 @@
 //! swarm takes into the engine (halted? the exchange's rules, then the gate, checked once).
 
 use super::Session;
-use super::order_origin::{OrderPreview, PreviewRejection};
-use super::protocol::{SessionError, error_code};
+use super::order_origin::OrderPreview;
+use super::protocol::SessionError;
 use crate::adapters::store::{AccountLog, EpisodeStore};
-use coinswarm_core::exchange::{Admission, Fill, Order, OrderConfiguration, OrderRequest};
+use coinswarm_api::order_path;
+use coinswarm_core::exchange::{Fill, Order, OrderRequest};
 use coinswarm_core::ledger::EventKind;
-use coinswarm_core::market::Side;
+use coinswarm_core::risk::PreTradeGate;
 use coinswarm_core::risk::valuation::{last_prices, value_account};
-use coinswarm_core::risk::{PreTradeGate, Refusal, TradingState, fees, notional};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::prelude::ToPrimitive;
@@ -20,64 +20,20 @@ impl<L: AccountLog> Session<L> {
         self.swarm.as_ref().map_or(&self.own_gate, Swarm::gate)
     }
 
-    pub(super) fn gate_mut(&mut self) -> &mut PreTradeGate {
-        match &mut self.swarm {
+    /// Places an order from outside the swarm down the one order path
+    /// ([`order_path::submit`]): halted? the exchange's rules, then the gate, checked once.
+    /// The order, and whether it repeats an earlier `client_order_id`.
+    pub(super) fn submit(&mut self, request: OrderRequest, now: Timestamp) -> Result<(Order, bool), SessionError> {
+        let gate = match &mut self.swarm {
             Some(swarm) => swarm.gate_mut(),
             None => &mut self.own_gate,
-        }
-    }
-
-    /// Places an order from outside the swarm: a halted account takes none, then the
-    /// exchange's rules (valid and funded?), then the pre-trade gate (is the risk allowed?)
-    /// before the engine accepts it. Nothing is accepted that the gate refuses.
-    /// The order, and whether it repeats an earlier `client_order_id` (then it is the earlier
-    /// order, checked and recorded nowhere again).
-    pub(super) fn submit(&mut self, request: OrderRequest, now: Timestamp) -> Result<(Order, bool), SessionError> {
-        if self.gate().trading_state(now) == TradingState::Halted {
-            return Err(SessionError::Blocked(Refusal::Halted));
-        }
-        let gate = self.swarm.as_ref().map_or(&self.own_gate, Swarm::gate);
-        let submitted = self.engine.submit_gated(request, now, |engine, request| {
-            gate.check_request(engine, request, now).map_err(SessionError::from)
-        })?;
-        Ok((submitted.order.clone(), submitted.repeated))
-    }
-
-    /// Every check [`Session::submit`] makes, placing nothing.
-    pub(super) fn admit(&self, request: &OrderRequest, now: Timestamp) -> Result<Admission, SessionError> {
-        if self.gate().trading_state(now) == TradingState::Halted {
-            return Err(SessionError::Blocked(Refusal::Halted));
-        }
-        let admission = self.engine.preview(request)?;
-        self.gate().check_request(&self.engine, request, now)?;
-        Ok(admission)
+        };
+        let placed = order_path::submit(&mut self.engine, gate, request, now)?;
+        Ok((placed.order, placed.repeated))
     }
 
     pub(super) fn preview(&self, request: &OrderRequest, now: Timestamp) -> OrderPreview {
-        let notional = notional(request, self.engine.last_price(request.product_id).unwrap_or_default());
-        // A market buy's quote size includes its fee; otherwise the fee comes on top.
-        let includes_fee = request.side == Side::Buy
-            && matches!(&request.order_configuration, OrderConfiguration::MarketMarketIoc(m) if m.quote_size.is_some());
-        let fee = fees::estimated_taker_fee(notional, self.engine.config().taker_fee_bps, includes_fee);
-        let mut preview = OrderPreview {
-            accepted: false,
-            rejection: None,
-            hold_currency: None,
-            hold_amount: None,
-            notional,
-            estimated_fee: fee.round_dp(8),
-            last_price: self.engine.last_price(request.product_id),
-            breaker: self.gate().breaker().state(now).as_str(),
-        };
-        match self.admit(request, now) {
-            Ok(admission) => {
-                preview.accepted = true;
-                preview.hold_currency = Some(admission.hold_currency);
-                preview.hold_amount = Some(admission.hold_amount);
-            }
-            Err(err) => preview.rejection = Some(PreviewRejection { code: error_code(&err), message: err.to_string() }),
-        }
-        preview
+        order_path::preview(&self.engine, self.gate(), request, now)
     }
 }
 

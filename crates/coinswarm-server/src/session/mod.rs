@@ -103,9 +103,6 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                     Ok((order, repeated)) => (Ok(order), repeated),
                     Err(err) => (Err(err), false),
                 };
-                if result.is_ok() && !repeated {
-                    self.gate_mut().record_order(now);
-                }
                 let outcome = match &result {
                     Ok(order) => serde_json::json!({"order_id": order.order_id, "status": order.status}),
                     Err(err) => serde_json::json!({"rejected": error_code(err), "message": err.to_string()}),

@@ -30,6 +30,15 @@ pub enum SessionError {
     Venue { code: String, message: String },
 }
 
+impl From<coinswarm_api::order_path::OrderRefused> for SessionError {
+    fn from(refused: coinswarm_api::order_path::OrderRefused) -> Self {
+        match refused {
+            coinswarm_api::order_path::OrderRefused::Rejected(rejection) => SessionError::Rejected(rejection),
+            coinswarm_api::order_path::OrderRefused::Blocked(refusal) => SessionError::Blocked(refusal),
+        }
+    }
+}
+
 /// What a session is told.
 #[derive(Debug)]
 pub(super) enum Command {

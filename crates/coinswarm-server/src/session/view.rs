@@ -1,10 +1,10 @@
 //! What readers see of an account and its swarm: snapshots built after each committed batch.
 
 use crate::session::order_snapshot::OrderSnapshot;
+use coinswarm_api::order_path;
 use coinswarm_api::views::Account;
 pub use coinswarm_api::views::{Balance as BalanceView, Position as PositionView, Swarm as SwarmView};
 use coinswarm_core::exchange::{Fill, MatchingEngine};
-use coinswarm_core::risk::valuation::{last_prices, value_account};
 use coinswarm_core::swarm::Swarm;
 use coinswarm_core::time::Timestamp;
 use rust_decimal::Decimal;
@@ -45,39 +45,13 @@ pub(super) fn view_of(
     orders: &OrderSnapshot,
     fills: &imbl::Vector<Fill>,
 ) -> AccountView {
-    let account = engine.account();
-    let balances: Vec<BalanceView> = account
-        .balances()
-        .iter()
-        .map(|(currency, b)| BalanceView {
-            currency: *currency,
-            available: b.available,
-            hold: b.hold,
-            total: b.total(),
-        })
-        .collect();
-    let mut positions = Vec::new();
-    for (product_id, position) in account.positions() {
-        let mark = engine.last_price(*product_id);
-        positions.push(PositionView {
-            product_id: *product_id,
-            size: position.size,
-            average_entry_price: position.average_entry_price(),
-            mark_price: mark,
-            unrealised_pnl: mark.map(|m| position.unrealised_pnl(m)),
-            realised_pnl: position.realised_pnl,
-            fees_paid: position.fees_paid,
-        });
-    }
+    let Account { time, balances, positions, equity, .. } = order_path::account_view(account_id, engine);
     AccountView {
         account_id: account_id.to_string(),
-        time: engine.now(),
+        time,
         balances,
         positions,
-        equity: engine
-            .products()
-            .first()
-            .map_or(Decimal::ZERO, |product| value_account(engine, product.quote(), last_prices(engine)).equity),
+        equity,
         orders: orders.clone(),
         fills: fills.clone(),
     }

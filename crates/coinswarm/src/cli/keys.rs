@@ -66,7 +66,7 @@ pub fn run(command: KeysCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 if args.account.is_empty() || args.account.len() > 64 || !args.account.chars().all(valid) {
                     bail!("account '{}': use 1-64 letters, digits, '-' or '_'", args.account);
                 }
-                let scopes = args.scopes.iter().map(|s| Scope::parse(s)).collect::<anyhow::Result<Vec<_>>>()?;
+                let scopes = args.scopes.iter().map(|s| Scope::parse(s)).collect::<Result<Vec<_>, _>>()?;
                 if scopes.contains(&Scope::Live) && !args.i_understand_this_trades_real_money {
                     bail!(
                         "the 'live' scope lets this key place orders that spend real money on Coinbase; \

@@ -41,7 +41,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
 /// A refused authentication as the API answers it.
 pub fn refusal_error(refusal: Refusal) -> Failure {
     match refusal {
-        Refusal::UnknownKey => Failure::new(ErrorCode::Unauthorized, "unknown or revoked API key"),
+        Refusal::UnknownKey => coinswarm_api::access::unknown_key(),
         Refusal::TooManyFailures { retry_after_secs } => {
             Failure::new(ErrorCode::TooManyFailedAuthentications, "too many failed authentications from this address")
                 .retry_after(retry_after_secs)
@@ -58,15 +58,8 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let peer = peer_ip(parts);
-        let unauthorised = |message: &str| ApiError(Failure::new(ErrorCode::Unauthorized, message));
-        let Some(header) = parts.headers.get("authorization") else {
-            return Err(unauthorised("missing Authorization: Bearer <key>"));
-        };
-        let Some(secret) =
-            header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).filter(|s| !s.is_empty())
-        else {
-            return Err(unauthorised("the Authorization header must be 'Bearer <key>'"));
-        };
+        let header = parts.headers.get("authorization").map(|h| h.to_str().unwrap_or_default());
+        let secret = coinswarm_api::access::bearer_secret(header)?;
         state
             .guard
             .authenticate(&state.store, secret, peer)

@@ -27,9 +27,8 @@ use crate::session::hub::{Batch, Channel};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use coinswarm_api::stream::{
-    ChannelMessage, ClientMessage, StreamError, Subscription, Subscriptions as StreamSubscriptions,
-};
+use coinswarm_api::stream::{ChannelMessage, StreamError, Subscriptions as StreamSubscriptions};
+use coinswarm_api::subscription::{self, SubscriptionSet};
 use coinswarm_api::views::to_json;
 use coinswarm_core::exchange::Fill;
 use coinswarm_core::market::ProductId;
@@ -54,8 +53,7 @@ pub async fn upgrade(State(state): State<AppState>, PeerIp(peer): PeerIp, ws: We
 /// What one connection is subscribed to.
 #[derive(Debug, Default)]
 struct Subscriptions {
-    /// (channel, product); `None` for channels that are not per product.
-    entries: Vec<(Channel, Option<ProductId>)>,
+    set: SubscriptionSet,
     fills: Option<FillsSubscription>,
 }
 
@@ -68,7 +66,7 @@ struct FillsSubscription {
 
 impl Subscriptions {
     fn wants(&self, channel: Channel, product: Option<ProductId>) -> bool {
-        self.entries.iter().any(|&(c, p)| c == channel && p == product)
+        self.set.wants(channel, product)
     }
 }
 
@@ -148,7 +146,7 @@ async fn serve(state: AppState, socket: WebSocket, peer: Option<IpAddr>) {
                 Err(RecvError::Lagged(_)) => return close(sink, batches, "slow consumer: fell behind its fills").await,
                 Err(RecvError::Closed) => subscriptions.fills = None,
             },
-            _ = &mut unsubscribed_deadline, if subscriptions.entries.is_empty() => {
+            _ = &mut unsubscribed_deadline, if subscriptions.set.entries.is_empty() => {
                 let reason = format!("no subscription within {} ms", subscribe_timeout.as_millis());
                 return close(sink, batches, &reason).await;
             },
@@ -167,7 +165,7 @@ async fn serve(state: AppState, socket: WebSocket, peer: Option<IpAddr>) {
                 }
             },
         }
-        let subscribed = !subscriptions.entries.is_empty();
+        let subscribed = !subscriptions.set.entries.is_empty();
         if was_subscribed && !subscribed {
             unsubscribed_deadline.as_mut().reset(tokio::time::Instant::now() + subscribe_timeout);
         }
@@ -215,7 +213,7 @@ async fn recheck_fills_key(state: &AppState, subscriptions: &mut Subscriptions) 
         Err(Refusal::Unavailable(_)) => None,
         Ok(_) | Err(Refusal::UnknownKey | Refusal::TooManyFailures { .. } | Refusal::RateLimited { .. }) => {
             subscriptions.fills = None;
-            subscriptions.entries.retain(|(channel, _)| *channel != Channel::Fills);
+            subscriptions.set.entries.retain(|(channel, _)| *channel != Channel::Fills);
             Some(StreamError::new("the API key was revoked: the fills subscription has ended"))
         }
     }
@@ -288,79 +286,30 @@ async fn on_client_message(
     text: &str,
     peer: Option<IpAddr>,
 ) -> Result<StreamSubscriptions, StreamError> {
-    let message: ClientMessage = match serde_json::from_str(text) {
-        Ok(message) => message,
-        Err(e) => return Err(StreamError::new(format!("not a subscription message: {e}"))),
-    };
-    let subscribe = match message.kind.as_str() {
-        "subscribe" => true,
-        "unsubscribe" => false,
-        other => {
-            return Err(StreamError::new(format!("unknown type '{other}': subscribe or unsubscribe")));
-        }
-    };
-    let mut channels = Vec::new();
-    for name in &message.channels {
-        match Channel::parse(name) {
-            Some(channel) => channels.push(channel),
-            None => {
-                let known: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
-                return Err(StreamError::new(format!("unknown channel '{name}': {}", known.join(", "))));
+    let listed = |product: ProductId| state.board.products().iter().any(|l| l.product_id == product);
+    let request = subscription::parse(text, listed)?;
+    if request.opens_fills() {
+        let secret = request.api_key.clone().unwrap_or_default();
+        let key = match state.guard.authenticate(&state.store, &secret, peer).await {
+            Ok(key) if key.allows(Scope::Read) => key,
+            Ok(_) | Err(Refusal::UnknownKey) => {
+                return Err(StreamError::new("unknown or revoked API key"));
             }
-        }
-    }
-    if let Some(unlisted) =
-        message.product_ids.iter().find(|p| !state.board.products().iter().any(|l| l.product_id == **p))
-    {
-        return Err(StreamError::new(format!("product {unlisted} is not listed")));
-    }
-    for channel in channels {
-        let products: Vec<Option<ProductId>> = if !channel.per_product() {
-            vec![None]
-        } else if message.product_ids.is_empty() {
-            return Err(StreamError::new(format!("channel '{}' needs product_ids", channel.as_str())));
-        } else {
-            message.product_ids.iter().copied().map(Some).collect()
+            Err(refusal) => {
+                let failure = super::auth::refusal_error(refusal);
+                return Err(StreamError::new(failure.message).with_code(failure.code));
+            }
         };
-        if channel == Channel::Fills && subscribe {
-            let Some(secret) = &message.api_key else {
-                return Err(StreamError::new("the fills channel needs api_key"));
-            };
-            let key = match state.guard.authenticate(&state.store, secret, peer).await {
-                Ok(key) if key.allows(Scope::Read) => key,
-                Ok(_) | Err(Refusal::UnknownKey) => {
-                    return Err(StreamError::new("unknown or revoked API key"));
-                }
-                Err(refusal) => {
-                    let failure = super::auth::refusal_error(refusal);
-                    return Err(StreamError::new(failure.message).with_code(failure.code));
-                }
-            };
-            match state.session(&key.account_id).await {
-                Ok(Some(session)) => {
-                    subscriptions.fills =
-                        Some(FillsSubscription { fills: session.subscribe_fills(), secret: secret.clone() })
-                }
-                _ => return Err(StreamError::new("the key's account is not available")),
+        match state.session(&key.account_id).await {
+            Ok(Some(session)) => {
+                subscriptions.fills = Some(FillsSubscription { fills: session.subscribe_fills(), secret });
             }
-        }
-        if channel == Channel::Fills && !subscribe {
-            subscriptions.fills = None;
-        }
-        for product in products {
-            let entry = (channel, product);
-            if subscribe && !subscriptions.entries.contains(&entry) {
-                subscriptions.entries.push(entry);
-            } else if !subscribe {
-                subscriptions.entries.retain(|e| *e != entry);
-            }
+            _ => return Err(StreamError::new("the key's account is not available")),
         }
     }
-    subscriptions.entries.sort();
-    let listed = subscriptions
-        .entries
-        .iter()
-        .map(|(c, p)| Subscription { channel: c.as_str(), product_id: p.map_or("*".to_string(), |p| p.to_string()) })
-        .collect();
-    Ok(StreamSubscriptions::new(listed))
+    if request.closes_fills() {
+        subscriptions.fills = None;
+    }
+    subscriptions.set.apply(&request);
+    Ok(subscriptions.set.listed())
 }
