@@ -24,8 +24,11 @@ pub mod validation;
 
 pub use error_code::ErrorCode;
 pub use failure::{ErrorBody, ErrorEnvelope, Failure};
+pub mod edge;
+pub mod market_board;
 pub mod openapi;
 pub mod order_path;
+pub mod order_snapshot;
 pub mod routes;
 pub mod schema;
 pub mod stream;

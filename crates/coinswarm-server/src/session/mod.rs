@@ -21,8 +21,8 @@ mod public_decision;
 mod view;
 
 pub mod hub;
-pub mod market;
-pub mod order_snapshot;
+pub use coinswarm_api::market_board as market;
+pub use coinswarm_api::order_snapshot;
 pub mod registry;
 
 pub use bootstrap::{SessionSpec, start};

@@ -1,4 +1,4 @@
-//! The market as the API shows it: each product's latest quote, the bars replayed so far and
+//! The market as the API shows it (on either host): each product's latest quote, the bars replayed so far and
 //! 24-hour statistics, updated by the feed and read without blocking it.
 
 use coinswarm_core::market::{Candle, Granularity, Product, ProductId, Quote};
@@ -8,7 +8,7 @@ use std::sync::RwLock;
 /// Bars kept per product for `GET /api/candles` (over 11 years of hourly bars).
 const KEPT_BARS: usize = 100_000;
 
-pub use coinswarm_api::views::{MarketData, Stats24h};
+pub use crate::views::{MarketData, Stats24h};
 
 #[derive(Debug, Default)]
 struct ProductMarket {
