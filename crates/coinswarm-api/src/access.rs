@@ -126,6 +126,11 @@ pub fn unknown_key() -> Failure {
     Failure::new(ErrorCode::Unauthorized, "unknown or revoked API key")
 }
 
+/// Whether `text` may name an account: 1 to 64 ASCII letters, digits, `-` or `_`.
+pub fn valid_account_id(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// Refuses with 403 unless `key` carries `scope`.
 pub fn require(key: &ApiKey, scope: Scope) -> Result<(), Failure> {
     if key.allows(scope) {

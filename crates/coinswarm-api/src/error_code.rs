@@ -206,6 +206,9 @@ error_codes! {
     MemoryFailed = "MEMORY_FAILED" => 503,
     /// The service cannot answer now (warming up, stopped, busy, storage failing).
     Unavailable = "UNAVAILABLE" => 503,
+    /// The edge's latest quote of the product is older than it may fill at (the agent tier's
+    /// feed is behind or down): nothing was placed; see `Retry-After`.
+    MarketStale = "MARKET_STALE" => 503,
 }
 
 impl fmt::Display for ErrorCode {

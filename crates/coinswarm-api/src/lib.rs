@@ -24,6 +24,7 @@ pub mod validation;
 
 pub use error_code::ErrorCode;
 pub use failure::{ErrorBody, ErrorEnvelope, Failure};
+pub mod body;
 pub mod edge;
 pub mod market_board;
 pub mod openapi;

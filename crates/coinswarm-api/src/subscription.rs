@@ -4,6 +4,7 @@
 
 use crate::stream::{Channel, ClientMessage, StreamError, Subscription, Subscriptions};
 use coinswarm_core::market::ProductId;
+use serde::{Deserialize, Serialize};
 
 /// One subscription: a channel, and its product for per-product channels.
 pub type Entry = (Channel, Option<ProductId>);
@@ -67,7 +68,7 @@ pub fn parse(text: &str, is_listed: impl Fn(ProductId) -> bool) -> Result<Subscr
 }
 
 /// What one connection is subscribed to, sorted.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SubscriptionSet {
     pub entries: Vec<Entry>,
 }

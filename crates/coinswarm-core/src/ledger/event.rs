@@ -70,6 +70,23 @@ pub enum EventLogError {
     TimeWentBack { seq: u64 },
 }
 
+impl EventKind {
+    /// The order this event changes, if any.
+    pub fn order_id(&self) -> Option<OrderId> {
+        match self {
+            EventKind::OrderAccepted { order } => Some(order.order_id),
+            EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } => Some(fill.order_id),
+            EventKind::OrderTriggered { order_id }
+            | EventKind::OrderCancelled { order_id, .. }
+            | EventKind::OrderExpired { order_id }
+            | EventKind::OrderFailed { order_id, .. }
+            | EventKind::OrderRouted { order_id, .. }
+            | EventKind::OrderCancelRequested { order_id } => Some(*order_id),
+            _ => None,
+        }
+    }
+}
+
 impl AccountEvent {
     /// The log as JSON lines, one event per line, each line ending in `\n`.
     pub fn to_jsonl(events: &[AccountEvent]) -> String {

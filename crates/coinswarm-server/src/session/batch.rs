@@ -4,7 +4,7 @@
 
 use super::protocol::{Command, SessionError};
 use super::view::{swarm_view, view_of};
-use super::{Later, Reply, Session, order_of, remember_fill};
+use super::{Later, Reply, Session, remember_fill};
 use crate::adapters::store::{AccountLog, EpisodeStore};
 use crate::session::hub::StreamEvent;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
@@ -65,7 +65,7 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                     let _ = self.fill_tx.send(fill.clone());
                 }
                 remember_fill(&mut self.fills, event);
-                if let Some(order_id) = order_of(&event.kind)
+                if let Some(order_id) = event.kind.order_id()
                     && let Some(order) = self.engine.account().order(order_id)
                 {
                     self.orders.upsert(order);

@@ -41,7 +41,7 @@ pub use view::{AccountView, BalanceView, PositionView, SwarmView};
 use crate::adapters::store::{AccountLog, EpisodeStore};
 use crate::session::hub::Hub;
 use crate::session::order_snapshot::OrderSnapshot;
-use coinswarm_core::exchange::{Fill, MatchingEngine, Order, OrderId};
+use coinswarm_core::exchange::{Fill, MatchingEngine, Order};
 use coinswarm_core::ledger::{AccountEvent, EventKind};
 use coinswarm_core::market::Currency;
 use coinswarm_core::memory::Outcome;
@@ -243,20 +243,5 @@ fn remember_fill(fills: &mut imbl::Vector<Fill>, event: &AccountEvent) {
         if fills.len() > RECENT_FILLS {
             fills.truncate(RECENT_FILLS);
         }
-    }
-}
-
-/// The order an event changes, if any.
-fn order_of(kind: &EventKind) -> Option<OrderId> {
-    match kind {
-        EventKind::OrderAccepted { order } => Some(order.order_id),
-        EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } => Some(fill.order_id),
-        EventKind::OrderTriggered { order_id }
-        | EventKind::OrderCancelled { order_id, .. }
-        | EventKind::OrderExpired { order_id }
-        | EventKind::OrderFailed { order_id, .. }
-        | EventKind::OrderRouted { order_id, .. }
-        | EventKind::OrderCancelRequested { order_id } => Some(*order_id),
-        _ => None,
     }
 }

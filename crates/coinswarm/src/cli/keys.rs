@@ -62,8 +62,7 @@ pub fn run(command: KeysCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     runtime.block_on(async {
         match command {
             KeysCommand::Create(args) => {
-                let valid = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-                if args.account.is_empty() || args.account.len() > 64 || !args.account.chars().all(valid) {
+                if !coinswarm_api::access::valid_account_id(&args.account) {
                     bail!("account '{}': use 1-64 letters, digits, '-' or '_'", args.account);
                 }
                 let scopes = args.scopes.iter().map(|s| Scope::parse(s)).collect::<Result<Vec<_>, _>>()?;

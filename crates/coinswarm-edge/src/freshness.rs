@@ -1,0 +1,39 @@
+//! Whether a cached answer may still be served. Workers KV's shortest `expirationTtl` is 60
+//! seconds, far longer than market data may be served (1 s) or a prediction (5 s), so each
+//! value is stored with the time it was written (in the KV entry's metadata) and its
+//! freshness is decided here, on read; the 60 s expiry only clears what nobody reads.
+
+use serde::{Deserialize, Serialize};
+
+/// Workers KV's shortest expiry, in seconds: every cached entry is written with it.
+pub const KV_MIN_TTL_SECS: u64 = 60;
+
+/// The metadata stored with a cached value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// When the value was written, in ms since the Unix epoch (the Worker's clock).
+    pub stored_ms: i64,
+}
+
+impl Stamp {
+    /// Whether a value written at `self` may be served at `now_ms` when values stay fresh
+    /// for `fresh_ms`. A stamp from the future (a clock step) counts as stale.
+    pub fn is_fresh(self, now_ms: i64, fresh_ms: i64) -> bool {
+        let age = now_ms - self.stored_ms;
+        (0..fresh_ms).contains(&age)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_is_served_for_its_freshness_window_and_not_a_millisecond_more() {
+        let stamp = Stamp { stored_ms: 10_000 };
+        assert!(stamp.is_fresh(10_000, 1_000));
+        assert!(stamp.is_fresh(10_999, 1_000));
+        assert!(!stamp.is_fresh(11_000, 1_000));
+        assert!(!stamp.is_fresh(9_999, 1_000), "written in the future: stale");
+    }
+}

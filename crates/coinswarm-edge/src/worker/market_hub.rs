@@ -1,0 +1,383 @@
+//! `MarketHub`: the market at the edge, one Durable Object. It applies the agent tier's
+//! batches once each (by run and sequence number), keeps the venue, every product's latest
+//! quote (with when it arrived), the bars and the swarm's decisions in its SQLite storage,
+//! answers the market routes from `coinswarm_api`'s market board, forwards quotes to the
+//! accounts that have resting orders, and serves `/stream` (see `hub_stream`).
+
+use super::account_object::AccountEnvelope;
+use super::http::{self, Answer, now_ms};
+use super::hub_stream::{self, Outgoing};
+use super::objects;
+use crate::calls::{AccountCall, HubCall, LatestQuote, MarketApplied};
+use coinswarm_api::edge::{EdgeBatch, IngestAck, VenueSpec};
+use coinswarm_api::market_board::MarketBoard;
+use coinswarm_api::validation::{self, page_limit};
+use coinswarm_api::{ErrorCode, Failure, views};
+use coinswarm_core::market::{Candle, ProductId, Quote};
+use serde::Deserialize;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use worker::{
+    DurableObject, Env, Request, Response, SqlStorageValue, State, WebSocket, WebSocketIncomingMessage, durable_object,
+};
+
+/// Most candles one request returns (Coinbase's page size, as in `coinswarm up`).
+const MAX_CANDLES: usize = 350;
+/// Decision records kept for `GET /api/decisions`.
+const KEPT_DECISIONS: i64 = 1_000;
+
+#[durable_object]
+pub struct MarketHub {
+    state: State,
+    env: Env,
+    market: RefCell<Option<Market>>,
+}
+
+/// What the hub holds, rebuilt from its storage when it wakes.
+struct Market {
+    venue: VenueSpec,
+    board: MarketBoard,
+    received_ms: HashMap<ProductId, i64>,
+    last_heartbeat_ms: i64,
+}
+
+#[derive(Deserialize)]
+struct TextRow {
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct BarRow {
+    product_id: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct QuoteRow {
+    text: String,
+    received_ms: f64,
+}
+
+impl DurableObject for MarketHub {
+    fn new(state: State, env: Env) -> Self {
+        let sql = state.storage().sql();
+        for statement in [
+            "CREATE TABLE IF NOT EXISTS venue (id INTEGER PRIMARY KEY CHECK (id = 1), text TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS quotes (product_id TEXT PRIMARY KEY, text TEXT NOT NULL, received_ms INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS candles (product_id TEXT NOT NULL, start_ms INTEGER NOT NULL, text TEXT NOT NULL, \
+             PRIMARY KEY (product_id, start_ms))",
+            "CREATE TABLE IF NOT EXISTS decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS swarm (id INTEGER PRIMARY KEY CHECK (id = 1), text TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS resting (account_id TEXT PRIMARY KEY)",
+        ] {
+            if let Err(error) = sql.exec(statement, None) {
+                worker::console_error!("market hub schema: {error}");
+            }
+        }
+        Self { state, env, market: RefCell::new(None) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        if req.path() == "/stream" {
+            return Ok(hub_stream::accept(&self.state).unwrap_or_else(|failure| http::failure(&failure)));
+        }
+        let answer = match req.json::<HubCall>().await {
+            Ok(call) => self.answer(call).await,
+            Err(error) => Err(Failure::unavailable(format!("a malformed call reached the hub: {error}"))),
+        };
+        Ok(answer.unwrap_or_else(|failure| http::failure(&failure)))
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
+        let listed: Vec<ProductId> =
+            self.loaded().map(|venue| venue.products.iter().map(|p| p.product_id).collect()).unwrap_or_default();
+        hub_stream::on_message(&self.env, &ws, message, &listed).await;
+        Ok(())
+    }
+
+    async fn websocket_close(&self, _ws: WebSocket, _code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
+        Ok(())
+    }
+}
+
+impl MarketHub {
+    async fn answer(&self, call: HubCall) -> Answer {
+        match call {
+            HubCall::Ingest { batch } => self.ingest(batch).await,
+            HubCall::Venue => http::json(200, &self.with_market(|m| Ok(m.venue.clone()))?),
+            HubCall::Quote { product_id } => {
+                let latest = self.with_market(|m| {
+                    let quote = m.board.last_quotes().into_iter().find(|q| q.product_id == product_id);
+                    let received_ms = m.received_ms.get(&product_id).copied().unwrap_or_default();
+                    quote
+                        .map(|quote| LatestQuote { quote, received_ms })
+                        .ok_or_else(|| Failure::unavailable("no market data yet"))
+                })?;
+                http::json(200, &latest)
+            }
+            HubCall::AccountChanged { account_id, fills, resting } => {
+                let sql = self.state.storage().sql();
+                let statement = if resting {
+                    "INSERT OR IGNORE INTO resting (account_id) VALUES (?)"
+                } else {
+                    "DELETE FROM resting WHERE account_id = ?"
+                };
+                sql.exec(statement, vec![account_id.clone().into()]).map_err(http::unavailable)?;
+                hub_stream::broadcast(&self.state, &Outgoing::fills(&account_id, &fills));
+                http::json(200, &serde_json::json!({"success": true}))
+            }
+            HubCall::Products => self.with_market(|m| {
+                http::json(
+                    200,
+                    &views::Products { products: m.venue.products.iter().map(views::ProductRules::from).collect() },
+                )
+            }),
+            HubCall::MarketData { product_id } => self.with_market(|m| {
+                listed(m, product_id)?;
+                let data = m.board.market_data(product_id).ok_or_else(|| Failure::unavailable("no market data yet"))?;
+                http::json(200, &data)
+            }),
+            HubCall::Candles { product_id, granularity, start, end } => self.with_market(|m| {
+                listed(m, product_id)?;
+                let replayed = m.board.granularity();
+                if granularity
+                    .as_deref()
+                    .map(validation::granularity)
+                    .transpose()?
+                    .is_some_and(|asked| asked != replayed)
+                {
+                    return Err(Failure::new(
+                        ErrorCode::UnsupportedGranularity,
+                        format!("the feed replays {replayed} bars; ask for that granularity"),
+                    ));
+                }
+                let start = validation::time(start.as_deref(), "start", false)?.unwrap_or(i64::MIN);
+                let end = validation::time(end.as_deref(), "end", true)?.unwrap_or(i64::MAX);
+                if start > end {
+                    return Err(Failure::new(ErrorCode::InvalidTime, "start is after end"));
+                }
+                let candles = m.board.candles(product_id, start, end, MAX_CANDLES).unwrap_or_default();
+                http::json(200, &views::Candles { candles, granularity: replayed, product_id })
+            }),
+            HubCall::Prediction { product_id } => {
+                self.with_market(|m| listed(m, product_id))?;
+                let swarm = self.swarm_state()?;
+                let trades: Option<ProductId> = swarm["swarm"]["product_id"].as_str().and_then(|p| p.parse().ok());
+                if trades != Some(product_id) {
+                    let trades = trades.map_or("nothing".to_string(), |p| p.to_string());
+                    return Err(Failure::not_found(format!("the swarm trades {trades}, not {product_id}")));
+                }
+                let decision = swarm["swarm"]["latest_decision"].clone();
+                if decision.is_null() {
+                    return Err(Failure::unavailable("no decision yet"));
+                }
+                http::json(200, &views::Prediction { decision, product_id })
+            }
+            HubCall::Decisions { limit } => {
+                let limit = page_limit(Some(limit), 50, 500)?;
+                let rows =
+                    self.rows("SELECT text FROM decisions ORDER BY seq DESC LIMIT ?", vec![(limit as i64).into()])?;
+                let decisions = rows.iter().filter_map(|r| serde_json::from_str(&r.text).ok()).collect();
+                http::json(200, &views::Decisions { decisions })
+            }
+            HubCall::Swarm => http::json(200, &self.swarm_state()?),
+            HubCall::Housekeeping => {
+                let quotes = self.with_market(|m| Ok(m.board.last_quotes()))?;
+                self.forward(&quotes).await?;
+                http::json(200, &serde_json::json!({"success": true}))
+            }
+            HubCall::Ready => self.with_market(|m| {
+                if m.board.last_quotes().is_empty() {
+                    return Err(Failure::unavailable("waiting for the first market data"));
+                }
+                http::json(200, &views::Health { status: "ready" })
+            }),
+        }
+    }
+
+    /// Applies a batch once: stored in one synchronous step, then streamed and forwarded to
+    /// the accounts with resting orders (before it is acknowledged, so the next batch's
+    /// quotes never overtake this one's).
+    async fn ingest(&self, batch: EdgeBatch) -> Answer {
+        let sql = self.state.storage().sql();
+        let last: Vec<TextRow> = sql
+            .exec("SELECT CAST(last_seq AS TEXT) AS text FROM runs WHERE run = ?", vec![batch.run.clone().into()])
+            .and_then(|c| c.to_array())
+            .map_err(http::unavailable)?;
+        if last.first().and_then(|r| r.text.parse::<u64>().ok()).is_some_and(|last| batch.seq <= last) {
+            return http::json(200, &IngestAck { applied: false, seq: batch.seq });
+        }
+        if batch.venue.is_none() && self.loaded().is_none() {
+            return Err(Failure::new(
+                ErrorCode::InvalidBody,
+                "the edge has no venue yet: send it with the run's first batch",
+            )
+            .with_status(422));
+        }
+        let now = now_ms();
+        let stored = (|| -> worker::Result<()> {
+            if let Some(venue) = &batch.venue {
+                sql.exec("INSERT OR REPLACE INTO venue (id, text) VALUES (1, ?)", vec![to_text(venue)?.into()])?;
+            }
+            for quote in &batch.quotes {
+                sql.exec(
+                    "INSERT OR REPLACE INTO quotes (product_id, text, received_ms) VALUES (?, ?, ?)",
+                    vec![quote.product_id.to_string().into(), to_text(quote)?.into(), now.into()],
+                )?;
+            }
+            for bar in &batch.candles {
+                sql.exec(
+                    "INSERT OR REPLACE INTO candles (product_id, start_ms, text) VALUES (?, ?, ?)",
+                    vec![
+                        bar.product_id.to_string().into(),
+                        bar.candle.start.millis().into(),
+                        to_text(&bar.candle)?.into(),
+                    ],
+                )?;
+            }
+            for decision in &batch.decisions {
+                sql.exec("INSERT INTO decisions (text) VALUES (?)", vec![decision.to_string().into()])?;
+            }
+            if !batch.decisions.is_empty() {
+                sql.exec(
+                    "DELETE FROM decisions WHERE seq <= (SELECT MAX(seq) FROM decisions) - ?",
+                    vec![KEPT_DECISIONS.into()],
+                )?;
+            }
+            if let Some(swarm) = &batch.swarm {
+                sql.exec("INSERT OR REPLACE INTO swarm (id, text) VALUES (1, ?)", vec![swarm.to_string().into()])?;
+            }
+            sql.exec(
+                "INSERT OR REPLACE INTO runs (run, last_seq) VALUES (?, ?)",
+                vec![batch.run.clone().into(), SqlStorageValue::Integer(batch.seq as i64)],
+            )?;
+            Ok(())
+        })();
+        stored
+            .map_err(|e| Failure::new(ErrorCode::StorageFailed, format!("the hub could not store the batch: {e}")))?;
+        if batch.venue.is_some() {
+            *self.market.borrow_mut() = None;
+        }
+        let heartbeat = self.with_market(|m| {
+            for quote in &batch.quotes {
+                m.board.on_quote(quote);
+                m.received_ms.insert(quote.product_id, now);
+            }
+            for bar in &batch.candles {
+                m.board.on_bar(bar.product_id, bar.candle);
+            }
+            let due = now - m.last_heartbeat_ms >= 1_000;
+            if due {
+                m.last_heartbeat_ms = now;
+            }
+            Ok(due.then(|| m.board.last_quotes().iter().map(|q| q.time).max()))
+        })?;
+        hub_stream::broadcast(&self.state, &Outgoing::market(&batch, heartbeat, now));
+        if !batch.quotes.is_empty() {
+            self.forward(&batch.quotes).await?;
+        }
+        http::json(200, &IngestAck { applied: true, seq: batch.seq })
+    }
+
+    /// Sends the batch's quotes to every account with resting orders, and streams their fills.
+    async fn forward(&self, quotes: &[Quote]) -> Result<(), Failure> {
+        let accounts = self.rows("SELECT account_id AS text FROM resting", vec![])?;
+        for account in accounts {
+            let stub = objects::account(&self.env, &account.text)?;
+            let call = AccountEnvelope {
+                account_id: account.text.clone(),
+                call: AccountCall::Market { quotes: quotes.to_vec() },
+            };
+            match http::call_json::<_, MarketApplied>(&stub, &call).await {
+                Ok(applied) => {
+                    if !applied.fills.is_empty() {
+                        hub_stream::broadcast(&self.state, &Outgoing::fills(&account.text, &applied.fills));
+                    }
+                    if !applied.resting {
+                        let sql = self.state.storage().sql();
+                        sql.exec("DELETE FROM resting WHERE account_id = ?", vec![account.text.clone().into()])
+                            .map_err(http::unavailable)?;
+                    }
+                }
+                Err(failure) => worker::console_warn!("account {}: market events not applied: {failure}", account.text),
+            }
+        }
+        Ok(())
+    }
+
+    fn swarm_state(&self) -> Result<Value, Failure> {
+        let rows = self.rows("SELECT text FROM swarm WHERE id = 1", vec![])?;
+        let row = rows.first().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
+        serde_json::from_str(&row.text).map_err(|e| Failure::unavailable(e.to_string()))
+    }
+
+    fn rows(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Vec<TextRow>, Failure> {
+        self.state.storage().sql().exec(query, bindings).and_then(|c| c.to_array()).map_err(http::unavailable)
+    }
+
+    /// Whether the hub has a venue (loading it from storage if needed), and its products.
+    fn loaded(&self) -> Option<VenueSpec> {
+        self.with_market(|m| Ok(m.venue.clone())).ok()
+    }
+
+    fn with_market<T>(&self, f: impl FnOnce(&mut Market) -> Result<T, Failure>) -> Result<T, Failure> {
+        if self.market.borrow().is_none() {
+            let market = self.load()?;
+            *self.market.borrow_mut() = Some(market);
+        }
+        let mut guard = self.market.borrow_mut();
+        let market =
+            guard.as_mut().ok_or_else(|| Failure::unavailable("the agent tier has not published its venue yet"))?;
+        f(market)
+    }
+
+    fn load(&self) -> Result<Market, Failure> {
+        let venue = self.rows("SELECT text FROM venue WHERE id = 1", vec![])?;
+        let venue: VenueSpec = match venue.first() {
+            Some(row) => serde_json::from_str(&row.text).map_err(|e| Failure::unavailable(e.to_string()))?,
+            None => return Err(Failure::unavailable("the agent tier has not published its venue yet")),
+        };
+        let board = MarketBoard::new(venue.products.clone(), venue.granularity);
+        let bars: Vec<BarRow> = self
+            .state
+            .storage()
+            .sql()
+            .exec("SELECT product_id, text FROM candles ORDER BY product_id, start_ms", None)
+            .and_then(|c| c.to_array())
+            .map_err(http::unavailable)?;
+        for bar in bars {
+            if let (Ok(candle), Ok(product_id)) = (serde_json::from_str::<Candle>(&bar.text), bar.product_id.parse()) {
+                board.on_bar(product_id, candle);
+            }
+        }
+        let quotes: Vec<QuoteRow> = self
+            .state
+            .storage()
+            .sql()
+            .exec("SELECT text, received_ms FROM quotes", None)
+            .and_then(|c| c.to_array())
+            .map_err(http::unavailable)?;
+        let mut received_ms = HashMap::new();
+        for row in quotes {
+            if let Ok(quote) = serde_json::from_str::<Quote>(&row.text) {
+                board.on_quote(&quote);
+                received_ms.insert(quote.product_id, row.received_ms as i64);
+            }
+        }
+        Ok(Market { venue, board, received_ms, last_heartbeat_ms: 0 })
+    }
+}
+
+fn listed(market: &Market, product_id: ProductId) -> Result<(), Failure> {
+    if market.venue.products.iter().any(|p| p.product_id == product_id) {
+        Ok(())
+    } else {
+        Err(Failure::not_found(format!("product {product_id} is not listed")))
+    }
+}
+
+fn to_text<T: serde::Serialize>(value: &T) -> worker::Result<String> {
+    serde_json::to_string(value).map_err(|e| worker::Error::RustError(e.to_string()))
+}

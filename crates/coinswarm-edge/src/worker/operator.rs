@@ -1,0 +1,116 @@
+//! The edge's operator routes, authenticated with the edge token (the `EDGE_TOKEN` secret):
+//! `POST /edge/ingest`, where the agent tier publishes its batches, and `POST /edge/keys`,
+//! where `coinswarm keys create --edge-url` creates a key. A missing or wrong token is 401.
+
+use super::http::{self, Answer, now_ms, unavailable};
+use super::objects;
+use crate::calls::HubCall;
+use coinswarm_api::access::{Scope, hash_secret, key_id, new_key_scopes, valid_account_id};
+use coinswarm_api::edge::{EdgeBatch, EdgeKeyCreated, INGEST_PATH, KEYS_PATH, NewEdgeKey};
+use coinswarm_api::{ErrorCode, Failure, body};
+use wasm_bindgen::JsCast;
+use worker::{Env, Request};
+
+/// The largest batch the agent tier may send.
+const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+pub async fn handle(mut req: Request, env: &Env) -> Answer {
+    let path = req.path();
+    if path != INGEST_PATH && path != KEYS_PATH {
+        return Err(Failure::not_found(format!("no route {path}")));
+    }
+    if req.method() != worker::Method::Post {
+        return Err(Failure::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed on {path}", req.method())));
+    }
+    check_token(&req, env)?;
+    let content_type = req.headers().get("content-type").ok().flatten();
+    let bytes = req.bytes().await.map_err(unavailable)?;
+    if path == INGEST_PATH {
+        let batch: EdgeBatch = body::json(content_type.as_deref(), &bytes, MAX_BATCH_BYTES)?;
+        http::call(&objects::hub(env)?, &HubCall::Ingest { batch }).await
+    } else {
+        let new: NewEdgeKey = body::json(content_type.as_deref(), &bytes, body::MAX_BODY_BYTES)?;
+        create_key(env, new).await
+    }
+}
+
+/// 401 unless `Authorization: Bearer <EDGE_TOKEN>` (compared in constant time).
+fn check_token(req: &Request, env: &Env) -> Result<(), Failure> {
+    let expected = env.secret("EDGE_TOKEN").map(|s| s.to_string()).unwrap_or_default();
+    if expected.is_empty() {
+        return Err(Failure::new(
+            ErrorCode::Unauthorized,
+            "the edge has no EDGE_TOKEN secret: its operator routes are closed",
+        ));
+    }
+    let header = req.headers().get("authorization").ok().flatten();
+    let given = coinswarm_api::access::bearer_secret(header.as_deref())?;
+    let (a, b) = (hash_secret(given), hash_secret(&expected));
+    let same = a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+    if !same {
+        return Err(Failure::new(ErrorCode::Unauthorized, "wrong edge token"));
+    }
+    Ok(())
+}
+
+async fn create_key(env: &Env, new: NewEdgeKey) -> Answer {
+    if !valid_account_id(&new.account_id) {
+        return Err(Failure::new(
+            ErrorCode::InvalidBody,
+            format!("account '{}': use 1-64 letters, digits, '-' or '_'", new.account_id),
+        ));
+    }
+    let scopes = new
+        .scopes
+        .iter()
+        .map(|s| Scope::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::new(ErrorCode::InvalidBody, e.to_string()))?;
+    if scopes.contains(&Scope::Live) {
+        return Err(Failure::new(ErrorCode::InvalidBody, "accounts at the edge trade paper: a key cannot have 'live'"));
+    }
+    let scopes = new_key_scopes(&scopes).map_err(|e| Failure::new(ErrorCode::InvalidBody, e))?;
+    let secret = format!("csk_{}", random_hex()?);
+    let id = key_id(&secret);
+    let scope_text = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+    let now = now_ms() as f64;
+    let db = env.d1("DB").map_err(unavailable)?;
+    let account = db
+        .prepare("INSERT OR IGNORE INTO accounts (account_id, created_at) VALUES (?1, ?2)")
+        .bind(&[new.account_id.clone().into(), now.into()])
+        .map_err(unavailable)?;
+    let key = db
+        .prepare(
+            "INSERT INTO api_keys (id, secret_hash, account_id, scopes, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(&[
+            id.clone().into(),
+            hash_secret(&secret).into(),
+            new.account_id.clone().into(),
+            scope_text.into(),
+            new.label.clone().into(),
+            now.into(),
+        ])
+        .map_err(unavailable)?;
+    db.batch(vec![account, key]).await.map_err(unavailable)?;
+    let created = EdgeKeyCreated {
+        id,
+        secret,
+        account_id: new.account_id,
+        scopes: scopes.iter().map(|s| s.as_str().to_string()).collect(),
+    };
+    http::json(201, &created)
+}
+
+/// 32 random bytes from the platform's CSPRNG (`crypto.getRandomValues`), in hex.
+fn random_hex() -> Result<String, Failure> {
+    let fail = |_| Failure::unavailable("the platform's random source is unavailable");
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).map_err(fail)?;
+    let fill: js_sys::Function =
+        js_sys::Reflect::get(&crypto, &"getRandomValues".into()).map_err(fail)?.dyn_into().map_err(fail)?;
+    let array = js_sys::Uint8Array::new_with_length(32);
+    fill.call1(&crypto, &array).map_err(fail)?;
+    let mut bytes = [0u8; 32];
+    array.copy_to(&mut bytes);
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
