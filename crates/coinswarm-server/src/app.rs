@@ -124,6 +124,21 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         Desk::open(config.clone(), store.clone(), board.clone(), hub.clone(), shutdown_rx.clone(), clock.clone())
             .await?,
     );
+    if config.edge.enabled() {
+        let spec = desk.spec(SWARM_ACCOUNT, None);
+        let venue = coinswarm_api::edge::VenueSpec {
+            products: spec.products,
+            granularity,
+            exchange: spec.exchange,
+            guard: spec.guard,
+            quote_currency: spec.quote_currency,
+            initial_capital: spec.initial_capital,
+        };
+        let (link, task) = crate::adapters::edge_link::EdgeLink::start(config.edge.clone(), venue, shutdown_rx.clone())?;
+        hub.set_tap(link);
+        desk.hold(task);
+        tracing::info!(url = %config.edge.url, "publishing to the edge tier");
+    }
     let transport = Arc::new(Transport {
         desk: desk.clone(),
         guard: KeyGuard::new(&config.limits, clock.clone()),

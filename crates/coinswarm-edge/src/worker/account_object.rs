@@ -69,7 +69,7 @@ impl DurableObject for AccountObject {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let answer = match req.json::<AccountEnvelope>().await {
+        let answer = match http::read_json::<AccountEnvelope>(&mut req).await {
             Ok(envelope) => self.answer(envelope).await,
             Err(error) => Err(Failure::unavailable(format!("a malformed call reached the account: {error}"))),
         };

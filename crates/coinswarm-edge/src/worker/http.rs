@@ -81,20 +81,31 @@ pub async fn call_json<C: Serialize, T: DeserializeOwned>(stub: &Stub, call: &C)
     if response.status_code() >= 400 {
         return Err(failure_of(&mut response).await);
     }
-    response.json::<T>().await.map_err(unavailable)
+    let text = response.text().await.map_err(unavailable)?;
+    serde_json::from_str(&text).map_err(|e| Failure::unavailable(format!("an object answered unreadable JSON: {e}")))
 }
 
 /// The failure an object answered (its envelope and status).
 pub async fn failure_of(response: &mut Response) -> Failure {
     let status = response.status_code();
     let retry = response.headers().get("retry-after").ok().flatten().and_then(|r| r.parse().ok());
-    let envelope = response.json::<coinswarm_api::ErrorEnvelope>().await;
+    let envelope = match response.text().await {
+        Ok(text) => serde_json::from_str::<coinswarm_api::ErrorEnvelope>(&text).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
     let mut failure = match envelope {
         Ok(envelope) => Failure::new(envelope.error.code, envelope.error.message).with_status(status),
         Err(e) => Failure::unavailable(format!("an object answered {status} without an envelope: {e}")),
     };
     failure.retry_after_secs = retry;
     failure
+}
+
+/// A call's JSON body, read with serde_json (JavaScript's parser would round the 64-bit
+/// integers of the venue's config and the ledger to doubles).
+pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, String> {
+    let text = req.text().await.map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
 /// The wall clock, in ms since the Unix epoch (`SystemTime::now` panics on wasm32).

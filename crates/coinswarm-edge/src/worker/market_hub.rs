@@ -83,7 +83,7 @@ impl DurableObject for MarketHub {
         if req.path() == "/stream" {
             return Ok(hub_stream::accept(&self.state).unwrap_or_else(|failure| http::failure(&failure)));
         }
-        let answer = match req.json::<HubCall>().await {
+        let answer = match http::read_json::<HubCall>(&mut req).await {
             Ok(call) => self.answer(call).await,
             Err(error) => Err(Failure::unavailable(format!("a malformed call reached the hub: {error}"))),
         };

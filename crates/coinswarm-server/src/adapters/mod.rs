@@ -6,6 +6,7 @@
 
 pub mod archive;
 pub mod backfill;
+pub mod edge_link;
 pub mod keys;
 pub mod memory_index;
 pub mod order_ids;

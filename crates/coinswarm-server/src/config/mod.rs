@@ -5,6 +5,8 @@ use coinswarm_core::risk::GateConfig;
 pub use connections::{ConnectionsConfig, SSE_KEEP_ALIVE};
 
 mod connections;
+mod edge;
+pub use edge::EdgeConfig;
 use anyhow::{Context, bail};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -35,6 +37,8 @@ pub struct ServerConfig {
     pub coinbase: CoinbaseConfig,
     /// Live trading on Coinbase (`--exchange coinbase-live`); paper by default.
     pub live: LiveConfig,
+    /// Publishing to the edge tier (`--edge-url`); off by default.
+    pub edge: EdgeConfig,
 }
 
 /// Who executes the swarm account's orders.
@@ -315,6 +319,7 @@ impl Default for ServerConfig {
             mcp: McpConfig::default(),
             coinbase: CoinbaseConfig::default(),
             live: LiveConfig::default(),
+            edge: EdgeConfig::default(),
         }
     }
 }
@@ -375,7 +380,7 @@ impl Default for StreamConfig {
 }
 
 /// The `COINSWARM_*` variables read, each naming the setting it overrides.
-pub const ENV_VARS: [(&str, &str); 20] = [
+pub const ENV_VARS: [(&str, &str); 22] = [
     ("COINSWARM_LISTEN", "listen"),
     ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
     ("COINSWARM_DATA_DIR", "data_dir"),
@@ -393,6 +398,8 @@ pub const ENV_VARS: [(&str, &str); 20] = [
     ("COINSWARM_GUARD_ENABLED", "guard.enabled"),
     ("COINSWARM_FEED_SOURCE", "feed.source"),
     ("COINSWARM_FEED_PRODUCTS", "feed.products"),
+    ("COINSWARM_EDGE_URL", "edge.url"),
+    ("COINSWARM_EDGE_TOKEN", "edge.token"),
     ("COINSWARM_COINBASE_REST_URL", "coinbase.rest_url"),
     ("COINSWARM_COINBASE_WS_URL", "coinbase.ws_url"),
     ("COINSWARM_COINBASE_USER_WS_URL", "coinbase.user_ws_url"),
@@ -464,6 +471,8 @@ impl ServerConfig {
             "feed.products" => {
                 self.feed.products = value.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
             }
+            "edge.url" => self.edge.url = value.to_string(),
+            "edge.token" => self.edge.token = value.to_string(),
             "coinbase.rest_url" => self.coinbase.rest_url = value.to_string(),
             "coinbase.ws_url" => self.coinbase.ws_url = value.to_string(),
             "coinbase.user_ws_url" => self.coinbase.user_ws_url = value.to_string(),
@@ -478,6 +487,7 @@ impl ServerConfig {
     /// Refuses settings the server cannot run with, naming them.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.validate_live()?;
+        self.edge.validate()?;
         if !self.listen.ip().is_loopback() && !self.allow_remote {
             bail!(
                 "refusing to listen on {}: it is not a loopback address; pass --allow-remote to accept connections from other machines",

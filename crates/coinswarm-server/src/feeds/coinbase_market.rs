@@ -9,7 +9,7 @@
 //! itself; gaps and disconnects are logged.
 
 use crate::clock::SharedClock;
-use crate::session::hub::{Hub, StreamEvent};
+use crate::session::hub::Hub;
 use crate::session::market::MarketBoard;
 use crate::session::registry::Sessions;
 use coinswarm_coinbase::{Subscription, WsClient, WsConfig, WsEvent};
@@ -126,7 +126,7 @@ pub async fn run(
                     close_bar(&feed, &board, &hub, &sessions, &mut bars, product_id, building, step).await;
                 }
                 board.on_quote(&quote);
-                hub.publish(StreamEvent::ticker(&quote, feed.clock.now().millis()));
+                hub.quote(&quote, feed.clock.now().millis());
                 for session in sessions.all() {
                     session.quote(quote).await;
                 }
@@ -219,7 +219,7 @@ async fn close_bar(
     closing.push((building.candle, building.partial));
     for (candle, partial) in closing {
         board.on_bar(product_id, candle);
-        hub.publish(StreamEvent::candle(product_id, &candle));
+        hub.bar(product_id, &candle);
         if product_id == feed.swarm_product && !partial {
             for session in sessions.all() {
                 session.bar_closed(candle).await;

@@ -4,7 +4,7 @@
 
 use crate::adapters::store::StateStore;
 use crate::clock::SharedClock;
-use crate::session::hub::{Hub, StreamEvent};
+use crate::session::hub::Hub;
 use crate::session::market::MarketBoard;
 use crate::session::registry::Sessions;
 use coinswarm_core::data::CandleSeries;
@@ -59,7 +59,7 @@ pub async fn run(
         let quotes = intrabar_quotes(&candle, &product, series.granularity(), &intrabar)?;
         for quote in quotes {
             board.on_quote(&quote);
-            hub.publish(StreamEvent::ticker(&quote, clock.now().millis()));
+            hub.quote(&quote, clock.now().millis());
             for session in sessions.all() {
                 session.quote(quote).await;
             }
@@ -69,7 +69,7 @@ pub async fn run(
             }
         }
         board.on_bar(product.product_id, candle);
-        hub.publish(StreamEvent::candle(product.product_id, &candle));
+        hub.bar(product.product_id, &candle);
         for session in sessions.all() {
             session.bar_closed(candle).await;
         }

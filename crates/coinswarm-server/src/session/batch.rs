@@ -6,7 +6,6 @@ use super::protocol::{Command, SessionError};
 use super::view::{swarm_view, view_of};
 use super::{Later, Reply, Session, remember_fill};
 use crate::adapters::store::{AccountLog, EpisodeStore};
-use crate::session::hub::StreamEvent;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
 use coinswarm_core::swarm::{LoggedRecord, Swarm};
 use std::sync::Arc;
@@ -76,20 +75,20 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
                     // One message for every subscriber of the public `decisions` channel: a
                     // live account's figures are hidden there (a key that may read the
                     // account gets them whole from `GET /api/decisions`).
-                    let event = if self.live.is_some() {
+                    if self.live.is_some() {
                         let mut public = decision.clone();
                         super::hide_account_figures(&mut public);
-                        StreamEvent::decision(swarm.product().product_id, &public)
+                        self.hub.decision(swarm.product().product_id, &public);
                     } else {
-                        StreamEvent::decision(swarm.product().product_id, &decision)
-                    };
-                    self.hub.publish(event);
+                        self.hub.decision(swarm.product().product_id, &decision);
+                    }
                     self.latest_decision = Some(decision);
                 }
             }
             self.view.send_replace(Arc::new(view_of(&self.account_id, &self.engine, &self.orders, &self.fills)));
             if let Some(swarm) = &self.swarm {
                 let view = swarm_view(swarm, self.engine.now(), self.latest_decision.clone());
+                self.hub.swarm_state(|| self.public_swarm_state(&view));
                 self.swarm_tx.send_replace(Some(Arc::new(view)));
             }
             for (reply, result) in replies {
@@ -107,5 +106,24 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             }
         }
         true
+    }
+}
+
+impl<L: AccountLog> Session<L> {
+    /// The swarm's state as `GET /api/swarm` shows it to anyone: with its account in paper
+    /// mode, without the account's figures when it trades real money (for the edge tier).
+    fn public_swarm_state(&self, view: &super::SwarmView) -> serde_json::Value {
+        let mut swarm = view.clone();
+        let live = self.live.is_some();
+        let account = if live {
+            if let Some(decision) = &mut swarm.latest_decision {
+                super::hide_account_figures(decision);
+            }
+            None
+        } else {
+            Some(coinswarm_api::order_path::account_view(&self.account_id, &self.engine))
+        };
+        let mode = if live { "live" } else { "paper" };
+        coinswarm_api::views::to_json(&coinswarm_api::views::SwarmState { account, mode, swarm })
     }
 }

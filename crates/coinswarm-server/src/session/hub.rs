@@ -92,10 +92,22 @@ struct Pending {
     market_time: Option<Timestamp>,
 }
 
+/// Where the market events the hub publishes are also sent, whole and uncoalesced: the link
+/// to the edge tier (`adapters::edge_link`), when `up` runs as the agent tier.
+pub trait MarketTap: Send + Sync + std::fmt::Debug {
+    fn quote(&self, quote: &Quote);
+    fn bar(&self, product_id: ProductId, candle: &Candle);
+    /// A decision record as the public may see it.
+    fn decision(&self, decision: &Value);
+    /// The swarm's state, a `GET /api/swarm` body.
+    fn swarm(&self, state: Value);
+}
+
 #[derive(Debug)]
 pub struct Hub {
     /// Stamps heartbeats with the time they are published.
     clock: SharedClock,
+    tap: std::sync::OnceLock<Arc<dyn MarketTap>>,
     pending: Mutex<Pending>,
     wake: Notify,
     batches: broadcast::Sender<Arc<Batch>>,
@@ -107,9 +119,47 @@ impl Hub {
     pub fn new(max_batches_behind: usize, clock: SharedClock) -> Self {
         Self {
             clock,
+            tap: std::sync::OnceLock::new(),
             pending: Mutex::new(Pending::default()),
             wake: Notify::new(),
             batches: broadcast::channel(max_batches_behind.max(1)).0,
+        }
+    }
+
+    /// Sends every event from now on to `tap` too (once; a second tap is refused).
+    pub fn set_tap(&self, tap: Arc<dyn MarketTap>) -> bool {
+        self.tap.set(tap).is_ok()
+    }
+
+    /// A quote: streamed (coalesced per window) and tapped (every one).
+    pub fn quote(&self, quote: &Quote, published_ms: i64) {
+        if let Some(tap) = self.tap.get() {
+            tap.quote(quote);
+        }
+        self.publish(StreamEvent::ticker(quote, published_ms));
+    }
+
+    /// A closed bar.
+    pub fn bar(&self, product_id: ProductId, candle: &Candle) {
+        if let Some(tap) = self.tap.get() {
+            tap.bar(product_id, candle);
+        }
+        self.publish(StreamEvent::candle(product_id, candle));
+    }
+
+    /// A committed decision, as the public may see it.
+    pub fn decision(&self, product_id: ProductId, decision: &Value) {
+        if let Some(tap) = self.tap.get() {
+            tap.decision(decision);
+        }
+        self.publish(StreamEvent::decision(product_id, decision));
+    }
+
+    /// The swarm's state after a batch (only the tap needs it: readers here take it from the
+    /// session). `state` builds it only when there is a tap.
+    pub fn swarm_state(&self, state: impl FnOnce() -> Value) {
+        if let Some(tap) = self.tap.get() {
+            tap.swarm(state());
         }
     }
 

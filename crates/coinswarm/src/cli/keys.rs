@@ -46,6 +46,13 @@ pub struct CreateArgs {
     /// A note to recognise the key by.
     #[arg(long, default_value = "")]
     label: String,
+    /// Create the key at the edge Worker at this URL instead of in the data directory
+    /// (env COINSWARM_EDGE_URL); needs `--edge-token`.
+    #[arg(long, env = "COINSWARM_EDGE_URL")]
+    edge_url: Option<String>,
+    /// The edge's operator token (its EDGE_TOKEN secret; env COINSWARM_EDGE_TOKEN).
+    #[arg(long, env = "COINSWARM_EDGE_TOKEN", hide_env_values = true)]
+    edge_token: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +78,23 @@ pub fn run(command: KeysCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                         "the 'live' scope lets this key place orders that spend real money on Coinbase; \
                          add --i-understand-this-trades-real-money to create it"
                     );
+                }
+                if let Some(url) = &args.edge_url {
+                    let token = args.edge_token.as_deref().filter(|t| !t.is_empty()).context(
+                        "--edge-url needs --edge-token (or COINSWARM_EDGE_TOKEN): the edge's EDGE_TOKEN secret",
+                    )?;
+                    let new = coinswarm_api::edge::NewEdgeKey {
+                        account_id: args.account.clone(),
+                        scopes: scopes.iter().map(|s| s.as_str().to_string()).collect(),
+                        label: args.label.clone(),
+                    };
+                    let key = coinswarm_server::adapters::edge_link::create_edge_key(url, token, &new).await?;
+                    writeln!(out, "id       {}", key.id)?;
+                    writeln!(out, "account  {}", key.account_id)?;
+                    writeln!(out, "scopes   {}", key.scopes.join(","))?;
+                    writeln!(out, "secret   {}   (shown once)", key.secret)?;
+                    writeln!(out, "edge     {url}")?;
+                    return Ok(());
                 }
                 let store = SqlStore::open(&args.dir.data_dir, SystemClock::shared()).await?;
                 let now = SystemClock.now().millis();

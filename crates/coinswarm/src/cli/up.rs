@@ -42,6 +42,13 @@ pub struct UpArgs {
     /// A CDP API key file as Coinbase downloads it (`{"name": …, "privateKey": …}`).
     #[arg(long)]
     coinbase_key_file: Option<PathBuf>,
+    /// Publish market events, bars, decisions and the swarm's state to the edge Worker at
+    /// this URL (the agent tier of a deployment; `[edge]` in the config).
+    #[arg(long)]
+    edge_url: Option<String>,
+    /// The edge's operator token (its EDGE_TOKEN secret; env COINSWARM_EDGE_TOKEN).
+    #[arg(long)]
+    edge_token: Option<String>,
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     pub(crate) print_config: bool,
@@ -81,6 +88,12 @@ pub fn effective_config(args: &UpArgs) -> anyhow::Result<ServerConfig> {
         config.live.key_file = Some(file.clone());
     }
     config.live.confirmed = args.i_understand_this_trades_real_money;
+    if let Some(url) = &args.edge_url {
+        config.edge.url = url.clone();
+    }
+    if let Some(token) = &args.edge_token {
+        config.edge.token = token.clone();
+    }
     Ok(config)
 }
 
@@ -97,6 +110,9 @@ pub fn run(args: &UpArgs) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         writeln!(out, "Coinswarm is up: API at http://{}/api (data in {})", server.addr, config.data_dir.display())?;
         writeln!(out, "dashboard: http://{}/", server.addr)?;
+        if config.edge.enabled() {
+            writeln!(out, "publishing to the edge tier at {}", config.edge.url)?;
+        }
         if config.live.exchange == coinswarm_server::config::ExchangeMode::CoinbaseLive {
             writeln!(out, "LIVE TRADING on Coinbase: the swarm account's orders spend real money")?;
             writeln!(
