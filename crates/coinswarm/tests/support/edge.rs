@@ -1,0 +1,154 @@
+//! The edge Worker under `wrangler dev` for the tests: the Worker built by
+//! `scripts/edge-build` (which `scripts/test` runs first), D1's migrations applied, served on
+//! a free loopback port with its state in a folder (`--persist-to`), so a restart on the same
+//! folder keeps every Durable Object's storage, D1, KV and R2.
+
+use super::server::{Client, keys_create};
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The edge token the tests give the Worker (its EDGE_TOKEN) and `up --edge-token`.
+pub const EDGE_TOKEN: &str = "contract-edge-token";
+
+/// The Worker's crate folder.
+pub fn edge_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../coinswarm-edge")
+}
+
+/// A `wrangler dev` process serving the Worker.
+pub struct Edge {
+    child: Child,
+    pub addr: SocketAddr,
+    state: PathBuf,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `wrangler` from the crate's node_modules, with its Node.js (≥ 22) first on PATH and
+/// nothing sent anywhere.
+fn wrangler(state: &Path) -> Command {
+    let dir = edge_dir();
+    let bin = dir.join("node_modules/.bin");
+    assert!(
+        bin.join("wrangler").exists() && dir.join("build/worker/shim.mjs").exists(),
+        "the edge Worker is not built: run scripts/edge-build (scripts/test does)"
+    );
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let mut command = Command::new(bin.join("wrangler"));
+    command
+        .current_dir(&dir)
+        .env("PATH", path)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("XDG_CONFIG_HOME", state.join("xdg"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    command
+}
+
+impl Edge {
+    /// Applies D1's migrations to `state` and starts the Worker on it; waits (at most 60 s)
+    /// for `/healthz`.
+    pub fn start(state: &Path) -> Edge {
+        std::fs::create_dir_all(state).unwrap();
+        let migrated = wrangler(state)
+            .args(["d1", "migrations", "apply", "coinswarm", "--local", "--persist-to"])
+            .arg(state)
+            .output()
+            .expect("wrangler runs");
+        assert!(migrated.status.success(), "D1 migrations: {}", String::from_utf8_lossy(&migrated.stderr));
+        Self::serve(state)
+    }
+
+    /// Starts the Worker on existing state (a restart).
+    pub fn serve(state: &Path) -> Edge {
+        let port = free_port();
+        let log = std::fs::File::create(state.join(format!("wrangler-{port}.log"))).unwrap();
+        let child = wrangler(state)
+            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port"])
+            .arg(free_port().to_string())
+            .arg("--persist-to")
+            .arg(state)
+            .args(["--show-interactive-dev-session=false", "--var", &format!("EDGE_TOKEN:{EDGE_TOKEN}")])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("wrangler dev starts");
+        let edge = Edge { child, addr: SocketAddr::from(([127, 0, 0, 1], port)), state: state.to_path_buf() };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if edge.client().request("GET", "/healthz", None, None).0 == 200 {
+                return edge;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("wrangler dev never answered /healthz: {}", edge.log());
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn client(&self) -> Client {
+        Client { addr: self.addr }
+    }
+
+    /// wrangler's output so far.
+    pub fn log(&self) -> String {
+        let mut text = String::new();
+        let path = self.state.join(format!("wrangler-{}.log", self.addr.port()));
+        if let Ok(mut file) = std::fs::File::open(path) {
+            let _ = file.read_to_string(&mut text);
+        }
+        text
+    }
+
+    /// Waits (at most 60 s) until the agent tier's venue has reached the edge.
+    pub fn wait_for_venue(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if self.client().request("GET", "/api/market-data?product_id=BTC-USD", None, None).0 == 200 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("no market data reached the edge within 60 s: {}", self.log());
+    }
+
+    /// A key made at the edge with `coinswarm keys create --edge-url`: its secret.
+    pub fn create_key(&self, account: &str, scope: &str) -> String {
+        let args = ["--account", account, "--scope", scope, "--edge-url", &self.url(), "--edge-token", EDGE_TOKEN];
+        keys_create(&self.state.join("unused-data-dir"), &args).unwrap_or_else(|stderr| panic!("{stderr}"))
+    }
+
+    /// Stops wrangler (SIGTERM; its workerd exits with it), waiting at most 10 s.
+    pub fn stop(mut self) {
+        self.terminate();
+    }
+
+    fn terminate(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.terminate();
+        }
+    }
+}
