@@ -62,7 +62,7 @@ pub struct MarketApplied {
 pub enum HubCall {
     /// A batch from the agent tier (its token already checked), answered with an
     /// `IngestAck`; a batch already applied (same run, seq not above the last) changes nothing.
-    Ingest { batch: EdgeBatch },
+    Ingest { batch: Box<EdgeBatch> },
     /// The venue every account trades on (`VenueSpec`), or 503 before the agent tier sent it.
     Venue,
     /// The latest quote of a product with the wall-clock time the hub received it

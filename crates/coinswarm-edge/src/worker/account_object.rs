@@ -349,7 +349,8 @@ impl AccountObject {
     /// Tells the hub about new fills (for the `fills` stream) and whether the account now
     /// has resting orders (the hub forwards market events only to those that do).
     async fn tell_hub(&self, changed: Changed) {
-        if let Some(account_id) = self.book.borrow().as_ref().map(|b| b.account_id.clone())
+        let account_id = self.book.borrow().as_ref().map(|b| b.account_id.clone());
+        if let Some(account_id) = account_id
             && let Err(failure) = super::post_trade::enqueue(&self.env, &account_id, &changed.fills).await
         {
             worker::console_warn!("post-trade work not queued: {failure}");

@@ -105,7 +105,7 @@ impl DurableObject for MarketHub {
 impl MarketHub {
     async fn answer(&self, call: HubCall) -> Answer {
         match call {
-            HubCall::Ingest { batch } => self.ingest(batch).await,
+            HubCall::Ingest { batch } => self.ingest(*batch).await,
             HubCall::Venue => http::json(200, &self.with_market(|m| Ok(m.venue.clone()))?),
             HubCall::Quote { product_id } => {
                 let latest = self.with_market(|m| {

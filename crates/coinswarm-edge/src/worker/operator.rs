@@ -27,7 +27,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Answer {
     let bytes = req.bytes().await.map_err(unavailable)?;
     if path == INGEST_PATH {
         let batch: EdgeBatch = body::json(content_type.as_deref(), &bytes, MAX_BATCH_BYTES)?;
-        http::call(&objects::hub(env)?, &HubCall::Ingest { batch }).await
+        http::call(&objects::hub(env)?, &HubCall::Ingest { batch: Box::new(batch) }).await
     } else {
         let new: NewEdgeKey = body::json(content_type.as_deref(), &bytes, body::MAX_BODY_BYTES)?;
         create_key(env, new).await
