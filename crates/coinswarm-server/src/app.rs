@@ -134,7 +134,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             quote_currency: spec.quote_currency,
             initial_capital: spec.initial_capital,
         };
-        let (link, task) = crate::adapters::edge_link::EdgeLink::start(config.edge.clone(), venue, shutdown_rx.clone())?;
+        let (link, task) =
+            crate::adapters::edge_link::EdgeLink::start(config.edge.clone(), venue, shutdown_rx.clone())?;
         hub.set_tap(link);
         desk.hold(task);
         tracing::info!(url = %config.edge.url, "publishing to the edge tier");

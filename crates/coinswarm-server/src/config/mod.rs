@@ -6,8 +6,8 @@ pub use connections::{ConnectionsConfig, SSE_KEEP_ALIVE};
 
 mod connections;
 mod edge;
-pub use edge::EdgeConfig;
 use anyhow::{Context, bail};
+pub use edge::EdgeConfig;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;

@@ -23,6 +23,7 @@ pub struct Edge {
     child: Child,
     pub addr: SocketAddr,
     state: PathBuf,
+    vars: Vec<(String, String)>,
 }
 
 fn free_port() -> u16 {
@@ -55,6 +56,11 @@ impl Edge {
     /// Applies D1's migrations to `state` and starts the Worker on it; waits (at most 60 s)
     /// for `/healthz`.
     pub fn start(state: &Path) -> Edge {
+        Self::start_with_vars(state, &[])
+    }
+
+    /// The same, overriding `wrangler.toml`'s `[vars]` (e.g. `MAX_QUOTE_AGE_MS`).
+    pub fn start_with_vars(state: &Path, vars: &[(&str, &str)]) -> Edge {
         std::fs::create_dir_all(state).unwrap();
         let migrated = wrangler(state)
             .args(["d1", "migrations", "apply", "coinswarm", "--local", "--persist-to"])
@@ -62,24 +68,33 @@ impl Edge {
             .output()
             .expect("wrangler runs");
         assert!(migrated.status.success(), "D1 migrations: {}", String::from_utf8_lossy(&migrated.stderr));
-        Self::serve(state)
+        let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Self::serve(state, vars)
     }
 
-    /// Starts the Worker on existing state (a restart).
-    pub fn serve(state: &Path) -> Edge {
+    /// Stops this Worker and starts it again on the same state (the Durable Objects, D1 and
+    /// KV keep what they stored), on a new port.
+    pub fn restart(mut self) -> Edge {
+        self.terminate();
+        let (state, vars) = (self.state.clone(), std::mem::take(&mut self.vars));
+        Self::serve(&state, vars)
+    }
+
+    fn serve(state: &Path, vars: Vec<(String, String)>) -> Edge {
         let port = free_port();
         let log = std::fs::File::create(state.join(format!("wrangler-{port}.log"))).unwrap();
-        let child = wrangler(state)
+        let mut command = wrangler(state);
+        command
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port"])
             .arg(free_port().to_string())
             .arg("--persist-to")
             .arg(state)
-            .args(["--show-interactive-dev-session=false", "--var", &format!("EDGE_TOKEN:{EDGE_TOKEN}")])
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("wrangler dev starts");
-        let edge = Edge { child, addr: SocketAddr::from(([127, 0, 0, 1], port)), state: state.to_path_buf() };
+            .args(["--show-interactive-dev-session=false", "--var", &format!("EDGE_TOKEN:{EDGE_TOKEN}")]);
+        for (name, value) in &vars {
+            command.args(["--var", &format!("{name}:{value}")]);
+        }
+        let child = command.stdout(log.try_clone().unwrap()).stderr(log).spawn().expect("wrangler dev starts");
+        let edge = Edge { child, addr: SocketAddr::from(([127, 0, 0, 1], port)), state: state.to_path_buf(), vars };
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if edge.client().request("GET", "/healthz", None, None).0 == 200 {
