@@ -12,8 +12,10 @@
 //! its objects, cache freshness), so `cargo build` and the unit tests run on any host. The
 //! Worker itself is built with `worker-build --release` (see the README).
 
+pub mod billable;
 pub mod calls;
 pub mod freshness;
+pub mod pricing;
 
 #[cfg(target_arch = "wasm32")]
 mod worker;

@@ -6,6 +6,7 @@
 //! implicit transaction), and the runtime's output gate holds the answer until it is durable.
 
 use super::http::{self, Answer, call_json, now_ms};
+use super::meter::Meter;
 use super::objects::{hub, max_quote_age_ms};
 use crate::calls::{AccountCall, HubCall, LatestQuote, MarketApplied, Origin};
 use coinswarm_api::edge::VenueSpec;
@@ -69,21 +70,22 @@ impl DurableObject for AccountObject {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let meter = Meter::default();
         let answer = match http::read_json::<AccountEnvelope>(&mut req).await {
-            Ok(envelope) => self.answer(envelope).await,
+            Ok(envelope) => self.answer(envelope, &meter).await,
             Err(error) => Err(Failure::unavailable(format!("a malformed call reached the account: {error}"))),
         };
-        Ok(answer.unwrap_or_else(|failure| http::failure(&failure)))
+        Ok(meter.stamp(answer.unwrap_or_else(|failure| http::failure(&failure))))
     }
 }
 
 impl AccountObject {
-    async fn answer(&self, envelope: AccountEnvelope) -> Answer {
-        self.open(&envelope.account_id).await?;
+    async fn answer(&self, envelope: AccountEnvelope, meter: &Meter) -> Answer {
+        self.open(&envelope.account_id, meter).await?;
         match envelope.call {
-            AccountCall::Place { request, origin } => self.place(request, origin).await,
+            AccountCall::Place { request, origin } => self.place(request, origin, meter).await,
             AccountCall::Cancel { order_id, origin } => {
-                let (result, changed) = self.write(|book, now| {
+                let (result, changed) = self.write(meter, |book, now| {
                     if book.orders.get(order_id).is_none() {
                         return Err(Failure::not_found(format!("no order {order_id}")));
                     }
@@ -96,7 +98,7 @@ impl AccountObject {
                         audit_record(now.millis(), "external_cancel", &origin, json!({"order_id": order_id}), outcome);
                     Ok((result.map_err(|r| Failure::rejected(&r)), Some(audit)))
                 })?;
-                self.tell_hub(changed).await;
+                self.tell_hub(changed, meter).await;
                 http::json(200, &views::OrderChanged { order: result?, success: true })
             }
             AccountCall::Preview { request } => self.read(|book| {
@@ -139,13 +141,16 @@ impl AccountObject {
             }),
             AccountCall::Audit { limit } => {
                 let account_id = envelope.account_id;
-                let rows =
-                    self.sql_rows("SELECT record FROM audit ORDER BY id DESC LIMIT ?", vec![(limit as i64).into()])?;
+                let rows = self.sql_rows(
+                    meter,
+                    "SELECT record FROM audit ORDER BY id DESC LIMIT ?",
+                    vec![(limit as i64).into()],
+                )?;
                 let records = rows.iter().filter_map(|row| serde_json::from_str::<Value>(row).ok()).collect();
                 http::json(200, &views::OrderAudit { account_id, records })
             }
             AccountCall::Market { quotes } => {
-                let (fills, changed) = self.write(|book, _| {
+                let (fills, changed) = self.write(meter, |book, _| {
                     for quote in &quotes {
                         apply_quote(book, quote);
                     }
@@ -153,7 +158,7 @@ impl AccountObject {
                 })?;
                 fills?;
                 let account_id = envelope.account_id.clone();
-                if let Err(failure) = super::post_trade::enqueue(&self.env, &account_id, &changed.fills).await {
+                if let Err(failure) = super::post_trade::enqueue(&self.env, meter, &account_id, &changed.fills).await {
                     worker::console_warn!("post-trade work not queued: {failure}");
                 }
                 let applied = MarketApplied { fills: changed.fills.clone(), resting: changed.resting };
@@ -165,15 +170,16 @@ impl AccountObject {
 
     /// `POST /api/orders`: listed? then the hub's latest quote (refused `MARKET_STALE` when
     /// older than the configured age), then the one order path; the refusal is recorded too.
-    async fn place(&self, request: OrderRequest, origin: Origin) -> Answer {
+    async fn place(&self, request: OrderRequest, origin: Origin, meter: &Meter) -> Answer {
         {
             let book = self.book.borrow();
             let book = book.as_ref().ok_or_else(|| Failure::unavailable("the account is not open"))?;
             ensure_listed(book, &request)?;
         }
-        let latest: LatestQuote = call_json(&hub(&self.env)?, &HubCall::Quote { product_id: request.product_id })
-            .await
-            .map_err(|f| stale(format!("no quote of {} at the edge yet: {}", request.product_id, f.message)))?;
+        let latest: LatestQuote =
+            call_json(&hub(&self.env)?, &HubCall::Quote { product_id: request.product_id }, meter)
+                .await
+                .map_err(|f| stale(format!("no quote of {} at the edge yet: {}", request.product_id, f.message)))?;
         let age = now_ms() - latest.received_ms;
         let max_age = max_quote_age_ms(&self.env);
         if age > max_age {
@@ -182,7 +188,7 @@ impl AccountObject {
                 request.product_id
             )));
         }
-        let (result, changed) = self.write(|book, _| {
+        let (result, changed) = self.write(meter, |book, _| {
             apply_quote(book, &latest.quote);
             let now = book.engine.now();
             let placed = order_path::submit(&mut book.engine, &mut book.gate, request.clone(), now);
@@ -193,22 +199,22 @@ impl AccountObject {
             let audit = audit_record(now.millis(), "external_order", &origin, json!(request), outcome);
             Ok((placed.map(|p| p.order).map_err(|e| e.failure()), Some(audit)))
         })?;
-        self.tell_hub(changed).await;
+        self.tell_hub(changed, meter).await;
         http::json(201, &views::OrderChanged { order: result?, success: true })
     }
 
     /// Loads the account from its log (funding a new one with the venue's capital) once per
     /// wake of the object.
-    async fn open(&self, account_id: &str) -> Result<(), Failure> {
+    async fn open(&self, account_id: &str, meter: &Meter) -> Result<(), Failure> {
         if self.book.borrow().is_some() {
             return Ok(());
         }
         let hub = hub(&self.env)?;
-        let venue: VenueSpec = call_json(&hub, &HubCall::Venue).await?;
+        let venue: VenueSpec = call_json(&hub, &HubCall::Venue, meter).await?;
         let mut quotes = Vec::new();
         for product in &venue.products {
             if let Ok(latest) =
-                call_json::<_, LatestQuote>(&hub, &HubCall::Quote { product_id: product.product_id }).await
+                call_json::<_, LatestQuote>(&hub, &HubCall::Quote { product_id: product.product_id }, meter).await
             {
                 quotes.push(latest.quote);
             }
@@ -216,16 +222,16 @@ impl AccountObject {
         if self.book.borrow().is_some() {
             return Ok(());
         }
-        let book = self.rebuild(account_id, &venue, &quotes)?;
+        let book = self.rebuild(account_id, &venue, &quotes, meter)?;
         *self.book.borrow_mut() = Some(book);
         Ok(())
     }
 
-    fn rebuild(&self, account_id: &str, venue: &VenueSpec, quotes: &[Quote]) -> Result<Book, Failure> {
+    fn rebuild(&self, account_id: &str, venue: &VenueSpec, quotes: &[Quote], meter: &Meter) -> Result<Book, Failure> {
         let broken =
             |what: &str, e: &dyn std::fmt::Display| Failure::unavailable(format!("account {account_id}: {what}: {e}"));
         let log: Vec<AccountEvent> = self
-            .sql_rows("SELECT event FROM events ORDER BY seq", vec![])?
+            .sql_rows(meter, "SELECT event FROM events ORDER BY seq", vec![])?
             .iter()
             .map(|row| serde_json::from_str(row))
             .collect::<Result<_, _>>()
@@ -262,7 +268,7 @@ impl AccountObject {
         for quote in quotes {
             apply_quote(&mut book, quote);
         }
-        self.persist(&mut book, None)?;
+        self.persist(&mut book, None, meter)?;
         Ok(book)
     }
 
@@ -276,13 +282,14 @@ impl AccountObject {
     /// anything is answered: all in one synchronous step.
     fn write<T>(
         &self,
+        meter: &Meter,
         f: impl FnOnce(&mut Book, coinswarm_core::time::Timestamp) -> Result<(Result<T, Failure>, Option<String>), Failure>,
     ) -> Result<(Result<T, Failure>, Changed), Failure> {
         let mut guard = self.book.borrow_mut();
         let book = guard.as_mut().ok_or_else(|| Failure::unavailable("the account is not open"))?;
         let now = book.engine.now();
         let (result, audit) = f(book, now)?;
-        match self.persist(book, audit.map(|a| (now.millis(), a))) {
+        match self.persist(book, audit.map(|a| (now.millis(), a)), meter) {
             Ok(changed) => Ok((result, changed)),
             Err(failure) => {
                 // The engine ran ahead of what was stored: forget it, and rebuild from the log.
@@ -294,22 +301,22 @@ impl AccountObject {
 
     /// Writes the engine's new events (and an audit record) and folds them into the readers'
     /// snapshots. A write that fails leaves the object to be rebuilt from what was stored.
-    fn persist(&self, book: &mut Book, audit: Option<(i64, String)>) -> Result<Changed, Failure> {
+    fn persist(&self, book: &mut Book, audit: Option<(i64, String)>, meter: &Meter) -> Result<Changed, Failure> {
         let events: Vec<AccountEvent> = book.engine.drain_events().collect();
         let sql = self.state.storage().sql();
         let stored = (|| -> worker::Result<()> {
             for event in &events {
                 let text = serde_json::to_string(event).map_err(|e| worker::Error::RustError(e.to_string()))?;
-                sql.exec(
+                meter.sql(&sql.exec(
                     "INSERT INTO events (seq, event) VALUES (?, ?)",
                     vec![SqlStorageValue::Integer(event.seq as i64), text.into()],
-                )?;
+                )?);
             }
             if let Some((time_ms, record)) = &audit {
-                sql.exec(
+                meter.sql(&sql.exec(
                     "INSERT INTO audit (time_ms, record) VALUES (?, ?)",
                     vec![(*time_ms).into(), record.clone().into()],
-                )?;
+                )?);
             }
             Ok(())
         })();
@@ -335,7 +342,7 @@ impl AccountObject {
         Ok(changed)
     }
 
-    fn sql_rows(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Vec<String>, Failure> {
+    fn sql_rows(&self, meter: &Meter, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Vec<String>, Failure> {
         #[derive(Deserialize)]
         struct Row {
             #[serde(alias = "event", alias = "record")]
@@ -343,15 +350,16 @@ impl AccountObject {
         }
         let cursor = self.state.storage().sql().exec(query, bindings).map_err(http::unavailable)?;
         let rows: Vec<Row> = cursor.to_array().map_err(http::unavailable)?;
+        meter.sql(&cursor);
         Ok(rows.into_iter().map(|r| r.text).collect())
     }
 
     /// Tells the hub about new fills (for the `fills` stream) and whether the account now
     /// has resting orders (the hub forwards market events only to those that do).
-    async fn tell_hub(&self, changed: Changed) {
+    async fn tell_hub(&self, changed: Changed, meter: &Meter) {
         let account_id = self.book.borrow().as_ref().map(|b| b.account_id.clone());
         if let Some(account_id) = account_id
-            && let Err(failure) = super::post_trade::enqueue(&self.env, &account_id, &changed.fills).await
+            && let Err(failure) = super::post_trade::enqueue(&self.env, meter, &account_id, &changed.fills).await
         {
             worker::console_warn!("post-trade work not queued: {failure}");
         }
@@ -362,7 +370,7 @@ impl AccountObject {
         let Some(account_id) = self.book.borrow().as_ref().map(|b| b.account_id.clone()) else { return };
         let call = HubCall::AccountChanged { account_id, fills: changed.fills, resting: changed.resting };
         match hub(&self.env) {
-            Ok(stub) => match http::call(&stub, &call).await {
+            Ok(stub) => match http::call(&stub, &call, meter).await {
                 Ok(response) if response.status_code() < 400 => self.note_resting(changed.resting),
                 Ok(response) => worker::console_warn!("the hub refused an account change: {}", response.status_code()),
                 Err(failure) => worker::console_warn!("the hub is unreachable: {failure}"),

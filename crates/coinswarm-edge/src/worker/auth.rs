@@ -3,6 +3,8 @@
 //! Workers rate-limiting binding (`RATE_LIMITER`), refused with 429 and `Retry-After`.
 
 use super::http::{now_ms, unavailable};
+use super::meter::Meter;
+use crate::billable::Billable;
 use coinswarm_api::access::{self, ApiKey, bearer_secret, hash_secret, parse_scopes};
 use coinswarm_api::{ErrorCode, Failure};
 use serde::Deserialize;
@@ -31,7 +33,7 @@ struct KeyRow {
 }
 
 /// The key of a secret, or `None` for an unknown or revoked one.
-pub async fn key_of(env: &Env, secret: &str) -> Result<Option<ApiKey>, Failure> {
+pub async fn key_of(env: &Env, meter: &Meter, secret: &str) -> Result<Option<ApiKey>, Failure> {
     let hash = hash_secret(secret);
     let now = now_ms();
     let remembered = KNOWN.with(|known| known.borrow().get(&hash).filter(|(_, at)| now - at < KEY_MEMORY_MS).cloned());
@@ -43,7 +45,10 @@ pub async fn key_of(env: &Env, secret: &str) -> Result<Option<ApiKey>, Failure> 
         .prepare("SELECT id, account_id, scopes, revoked_at FROM api_keys WHERE secret_hash = ?1")
         .bind(&[hash.clone().into()])
         .map_err(unavailable)?;
-    let row: Option<KeyRow> = statement.first(None).await.map_err(unavailable)?;
+    let result = statement.all().await.map_err(unavailable)?;
+    let rows_read = result.meta().ok().flatten().and_then(|m| m.rows_read).unwrap_or(1) as u64;
+    meter.add(Billable { d1_rows_read: rows_read, ..Billable::default() });
+    let row: Option<KeyRow> = result.results::<KeyRow>().map_err(unavailable)?.into_iter().next();
     let key = match row {
         Some(row) if row.revoked_at.is_none() => {
             let scopes = parse_scopes(&row.scopes).map_err(|e| Failure::unavailable(e.to_string()))?;
@@ -62,21 +67,21 @@ pub async fn key_of(env: &Env, secret: &str) -> Result<Option<ApiKey>, Failure> 
 }
 
 /// The caller's key from `Authorization: Bearer …`, charged to its budget.
-pub async fn caller(req: &Request, env: &Env) -> Result<ApiKey, Failure> {
+pub async fn caller(req: &Request, env: &Env, meter: &Meter) -> Result<ApiKey, Failure> {
     let header = req.headers().get("authorization").ok().flatten();
     let secret = bearer_secret(header.as_deref())?;
-    let key = key_of(env, secret).await?.ok_or_else(access::unknown_key)?;
+    let key = key_of(env, meter, secret).await?.ok_or_else(access::unknown_key)?;
     charge(env, &key).await?;
     Ok(key)
 }
 
 /// A public route's caller: `None` without an `Authorization` header; a header with an
 /// unknown key is refused, as on any protected route.
-pub async fn optional_caller(req: &Request, env: &Env) -> Result<Option<ApiKey>, Failure> {
+pub async fn optional_caller(req: &Request, env: &Env, meter: &Meter) -> Result<Option<ApiKey>, Failure> {
     if req.headers().get("authorization").ok().flatten().is_none() {
         return Ok(None);
     }
-    caller(req, env).await.map(Some)
+    caller(req, env, meter).await.map(Some)
 }
 
 /// Charges one request to the key's budget.

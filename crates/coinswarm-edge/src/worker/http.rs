@@ -2,6 +2,7 @@
 //! its error envelope with `Retry-After`, request bodies and query strings read by
 //! `coinswarm_api::body`, and the calls to the Durable Objects.
 
+use super::meter::Meter;
 use coinswarm_api::{Failure, body, views};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -62,22 +63,31 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> Result<T, Fail
     body::json(content_type.as_deref(), &bytes, body::MAX_BODY_BYTES)
 }
 
-/// Sends `call` to a Durable Object and reads its answer: the API's status and body as the
-/// object gave them.
-pub async fn call<C: Serialize>(stub: &Stub, call: &C) -> Result<Response, Failure> {
+/// Sends `call` to a Durable Object and reads its answer: the API's status, body and
+/// `Retry-After` as the object gave them, in a response of our own (counted on `meter`).
+pub async fn call<C: Serialize>(stub: &Stub, call: &C, meter: &Meter) -> Result<Response, Failure> {
     let text = serde_json::to_string(call).map_err(|e| Failure::unavailable(e.to_string()))?;
     let headers = Headers::new();
     headers.set("content-type", "application/json").map_err(unavailable)?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(headers).with_body(Some(text.into()));
     let request = Request::new_with_init("https://object.internal/call", &init).map_err(unavailable)?;
-    stub.fetch_with_request(request).await.map_err(unavailable)
+    let mut answer = stub.fetch_with_request(request).await.map_err(unavailable)?;
+    meter.object_answered(&answer);
+    let status = answer.status_code();
+    let retry = answer.headers().get("retry-after").ok().flatten();
+    let text = answer.text().await.map_err(unavailable)?;
+    let response = raw_json(status, text)?;
+    if let Some(retry) = retry {
+        let _ = response.headers().set("retry-after", &retry);
+    }
+    Ok(response)
 }
 
 /// Sends `call` to a Durable Object and reads a successful answer as `T`; a refusal comes
 /// back as the failure the object answered.
-pub async fn call_json<C: Serialize, T: DeserializeOwned>(stub: &Stub, call: &C) -> Result<T, Failure> {
-    let mut response = self::call(stub, call).await?;
+pub async fn call_json<C: Serialize, T: DeserializeOwned>(stub: &Stub, call: &C, meter: &Meter) -> Result<T, Failure> {
+    let mut response = self::call(stub, call, meter).await?;
     if response.status_code() >= 400 {
         return Err(failure_of(&mut response).await);
     }

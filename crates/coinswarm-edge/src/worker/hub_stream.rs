@@ -59,7 +59,7 @@ async fn change(
     let mut socket: Socket = ws.deserialize_attachment().ok().flatten().unwrap_or_default();
     if request.opens_fills() {
         let secret = request.api_key.clone().unwrap_or_default();
-        match auth::key_of(env, &secret).await {
+        match auth::key_of(env, &super::meter::Meter::default(), &secret).await {
             Ok(Some(key)) if key.allows(Scope::Read) => socket.fills_account = Some(key.account_id),
             Ok(_) => return Err(StreamError::new("unknown or revoked API key")),
             Err(failure) => return Err(StreamError::new(failure.message).with_code(failure.code)),

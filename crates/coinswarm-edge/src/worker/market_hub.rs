@@ -7,6 +7,7 @@
 use super::account_object::AccountEnvelope;
 use super::http::{self, Answer, now_ms};
 use super::hub_stream::{self, Outgoing};
+use super::meter::Meter;
 use super::objects;
 use crate::calls::{AccountCall, HubCall, LatestQuote, MarketApplied};
 use coinswarm_api::edge::{EdgeBatch, IngestAck, VenueSpec};
@@ -83,16 +84,19 @@ impl DurableObject for MarketHub {
         if req.path() == "/stream" {
             return Ok(hub_stream::accept(&self.state).unwrap_or_else(|failure| http::failure(&failure)));
         }
+        let meter = Meter::default();
         let answer = match http::read_json::<HubCall>(&mut req).await {
-            Ok(call) => self.answer(call).await,
+            Ok(call) => self.answer(call, &meter).await,
             Err(error) => Err(Failure::unavailable(format!("a malformed call reached the hub: {error}"))),
         };
-        Ok(answer.unwrap_or_else(|failure| http::failure(&failure)))
+        Ok(meter.stamp(answer.unwrap_or_else(|failure| http::failure(&failure))))
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
-        let listed: Vec<ProductId> =
-            self.loaded().map(|venue| venue.products.iter().map(|p| p.product_id).collect()).unwrap_or_default();
+        let listed: Vec<ProductId> = self
+            .loaded(&Meter::default())
+            .map(|venue| venue.products.iter().map(|p| p.product_id).collect())
+            .unwrap_or_default();
         hub_stream::on_message(&self.env, &ws, message, &listed).await;
         Ok(())
     }
@@ -103,12 +107,12 @@ impl DurableObject for MarketHub {
 }
 
 impl MarketHub {
-    async fn answer(&self, call: HubCall) -> Answer {
+    async fn answer(&self, call: HubCall, meter: &Meter) -> Answer {
         match call {
-            HubCall::Ingest { batch } => self.ingest(*batch).await,
-            HubCall::Venue => http::json(200, &self.with_market(|m| Ok(m.venue.clone()))?),
+            HubCall::Ingest { batch } => self.ingest(*batch, meter).await,
+            HubCall::Venue => http::json(200, &self.with_market(meter, |m| Ok(m.venue.clone()))?),
             HubCall::Quote { product_id } => {
-                let latest = self.with_market(|m| {
+                let latest = self.with_market(meter, |m| {
                     let quote = m.board.last_quotes().into_iter().find(|q| q.product_id == product_id);
                     let received_ms = m.received_ms.get(&product_id).copied().unwrap_or_default();
                     quote
@@ -124,22 +128,22 @@ impl MarketHub {
                 } else {
                     "DELETE FROM resting WHERE account_id = ?"
                 };
-                sql.exec(statement, vec![account_id.clone().into()]).map_err(http::unavailable)?;
+                meter.exec(&sql, statement, vec![account_id.clone().into()]).map_err(http::unavailable)?;
                 hub_stream::broadcast(&self.state, &Outgoing::fills(&account_id, &fills));
                 http::json(200, &serde_json::json!({"success": true}))
             }
-            HubCall::Products => self.with_market(|m| {
+            HubCall::Products => self.with_market(meter, |m| {
                 http::json(
                     200,
                     &views::Products { products: m.venue.products.iter().map(views::ProductRules::from).collect() },
                 )
             }),
-            HubCall::MarketData { product_id } => self.with_market(|m| {
+            HubCall::MarketData { product_id } => self.with_market(meter, |m| {
                 listed(m, product_id)?;
                 let data = m.board.market_data(product_id).ok_or_else(|| Failure::unavailable("no market data yet"))?;
                 http::json(200, &data)
             }),
-            HubCall::Candles { product_id, granularity, start, end } => self.with_market(|m| {
+            HubCall::Candles { product_id, granularity, start, end } => self.with_market(meter, |m| {
                 listed(m, product_id)?;
                 let replayed = m.board.granularity();
                 if granularity
@@ -162,8 +166,8 @@ impl MarketHub {
                 http::json(200, &views::Candles { candles, granularity: replayed, product_id })
             }),
             HubCall::Prediction { product_id } => {
-                self.with_market(|m| listed(m, product_id))?;
-                let swarm = self.swarm_state()?;
+                self.with_market(meter, |m| listed(m, product_id))?;
+                let swarm = self.swarm_state(meter)?;
                 let trades: Option<ProductId> = swarm["swarm"]["product_id"].as_str().and_then(|p| p.parse().ok());
                 if trades != Some(product_id) {
                     let trades = trades.map_or("nothing".to_string(), |p| p.to_string());
@@ -177,18 +181,21 @@ impl MarketHub {
             }
             HubCall::Decisions { limit } => {
                 let limit = page_limit(Some(limit), 50, 500)?;
-                let rows =
-                    self.rows("SELECT text FROM decisions ORDER BY seq DESC LIMIT ?", vec![(limit as i64).into()])?;
-                let decisions = rows.iter().filter_map(|r| serde_json::from_str(&r.text).ok()).collect();
+                let rows = self.rows(
+                    meter,
+                    "SELECT text FROM decisions ORDER BY seq DESC LIMIT ?",
+                    vec![(limit as i64).into()],
+                )?;
+                let decisions = rows.iter().filter_map(|r: &TextRow| serde_json::from_str(&r.text).ok()).collect();
                 http::json(200, &views::Decisions { decisions })
             }
-            HubCall::Swarm => http::json(200, &self.swarm_state()?),
+            HubCall::Swarm => http::json(200, &self.swarm_state(meter)?),
             HubCall::Housekeeping => {
-                let quotes = self.with_market(|m| Ok(m.board.last_quotes()))?;
-                self.forward(&quotes).await?;
+                let quotes = self.with_market(meter, |m| Ok(m.board.last_quotes()))?;
+                self.forward(meter, &quotes).await?;
                 http::json(200, &serde_json::json!({"success": true}))
             }
-            HubCall::Ready => self.with_market(|m| {
+            HubCall::Ready => self.with_market(meter, |m| {
                 if m.board.last_quotes().is_empty() {
                     return Err(Failure::unavailable("waiting for the first market data"));
                 }
@@ -200,16 +207,17 @@ impl MarketHub {
     /// Applies a batch once: stored in one synchronous step, then streamed and forwarded to
     /// the accounts with resting orders (before it is acknowledged, so the next batch's
     /// quotes never overtake this one's).
-    async fn ingest(&self, batch: EdgeBatch) -> Answer {
+    async fn ingest(&self, batch: EdgeBatch, meter: &Meter) -> Answer {
         let sql = self.state.storage().sql();
-        let last: Vec<TextRow> = sql
-            .exec("SELECT CAST(last_seq AS TEXT) AS text FROM runs WHERE run = ?", vec![batch.run.clone().into()])
-            .and_then(|c| c.to_array())
-            .map_err(http::unavailable)?;
+        let last: Vec<TextRow> = self.rows(
+            meter,
+            "SELECT CAST(last_seq AS TEXT) AS text FROM runs WHERE run = ?",
+            vec![batch.run.clone().into()],
+        )?;
         if last.first().and_then(|r| r.text.parse::<u64>().ok()).is_some_and(|last| batch.seq <= last) {
             return http::json(200, &IngestAck { applied: false, seq: batch.seq });
         }
-        if batch.venue.is_none() && self.loaded().is_none() {
+        if batch.venue.is_none() && self.loaded(meter).is_none() {
             return Err(Failure::new(
                 ErrorCode::InvalidBody,
                 "the edge has no venue yet: send it with the run's first batch",
@@ -219,16 +227,22 @@ impl MarketHub {
         let now = now_ms();
         let stored = (|| -> worker::Result<()> {
             if let Some(venue) = &batch.venue {
-                sql.exec("INSERT OR REPLACE INTO venue (id, text) VALUES (1, ?)", vec![to_text(venue)?.into()])?;
+                meter.exec(
+                    &sql,
+                    "INSERT OR REPLACE INTO venue (id, text) VALUES (1, ?)",
+                    vec![to_text(venue)?.into()],
+                )?;
             }
             for quote in &batch.quotes {
-                sql.exec(
+                meter.exec(
+                    &sql,
                     "INSERT OR REPLACE INTO quotes (product_id, text, received_ms) VALUES (?, ?, ?)",
                     vec![quote.product_id.to_string().into(), to_text(quote)?.into(), now.into()],
                 )?;
             }
             for bar in &batch.candles {
-                sql.exec(
+                meter.exec(
+                    &sql,
                     "INSERT OR REPLACE INTO candles (product_id, start_ms, text) VALUES (?, ?, ?)",
                     vec![
                         bar.product_id.to_string().into(),
@@ -238,18 +252,24 @@ impl MarketHub {
                 )?;
             }
             for decision in &batch.decisions {
-                sql.exec("INSERT INTO decisions (text) VALUES (?)", vec![decision.to_string().into()])?;
+                meter.exec(&sql, "INSERT INTO decisions (text) VALUES (?)", vec![decision.to_string().into()])?;
             }
             if !batch.decisions.is_empty() {
-                sql.exec(
+                meter.exec(
+                    &sql,
                     "DELETE FROM decisions WHERE seq <= (SELECT MAX(seq) FROM decisions) - ?",
                     vec![KEPT_DECISIONS.into()],
                 )?;
             }
             if let Some(swarm) = &batch.swarm {
-                sql.exec("INSERT OR REPLACE INTO swarm (id, text) VALUES (1, ?)", vec![swarm.to_string().into()])?;
+                meter.exec(
+                    &sql,
+                    "INSERT OR REPLACE INTO swarm (id, text) VALUES (1, ?)",
+                    vec![swarm.to_string().into()],
+                )?;
             }
-            sql.exec(
+            meter.exec(
+                &sql,
                 "INSERT OR REPLACE INTO runs (run, last_seq) VALUES (?, ?)",
                 vec![batch.run.clone().into(), SqlStorageValue::Integer(batch.seq as i64)],
             )?;
@@ -260,7 +280,7 @@ impl MarketHub {
         if batch.venue.is_some() {
             *self.market.borrow_mut() = None;
         }
-        let heartbeat = self.with_market(|m| {
+        let heartbeat = self.with_market(meter, |m| {
             for quote in &batch.quotes {
                 m.board.on_quote(quote);
                 m.received_ms.insert(quote.product_id, now);
@@ -276,28 +296,29 @@ impl MarketHub {
         })?;
         hub_stream::broadcast(&self.state, &Outgoing::market(&batch, heartbeat, now));
         if !batch.quotes.is_empty() {
-            self.forward(&batch.quotes).await?;
+            self.forward(meter, &batch.quotes).await?;
         }
         http::json(200, &IngestAck { applied: true, seq: batch.seq })
     }
 
     /// Sends the batch's quotes to every account with resting orders, and streams their fills.
-    async fn forward(&self, quotes: &[Quote]) -> Result<(), Failure> {
-        let accounts = self.rows("SELECT account_id AS text FROM resting", vec![])?;
+    async fn forward(&self, meter: &Meter, quotes: &[Quote]) -> Result<(), Failure> {
+        let accounts: Vec<TextRow> = self.rows(meter, "SELECT account_id AS text FROM resting", vec![])?;
         for account in accounts {
             let stub = objects::account(&self.env, &account.text)?;
             let call = AccountEnvelope {
                 account_id: account.text.clone(),
                 call: AccountCall::Market { quotes: quotes.to_vec() },
             };
-            match http::call_json::<_, MarketApplied>(&stub, &call).await {
+            match http::call_json::<_, MarketApplied>(&stub, &call, meter).await {
                 Ok(applied) => {
                     if !applied.fills.is_empty() {
                         hub_stream::broadcast(&self.state, &Outgoing::fills(&account.text, &applied.fills));
                     }
                     if !applied.resting {
                         let sql = self.state.storage().sql();
-                        sql.exec("DELETE FROM resting WHERE account_id = ?", vec![account.text.clone().into()])
+                        meter
+                            .exec(&sql, "DELETE FROM resting WHERE account_id = ?", vec![account.text.clone().into()])
                             .map_err(http::unavailable)?;
                     }
                 }
@@ -307,24 +328,32 @@ impl MarketHub {
         Ok(())
     }
 
-    fn swarm_state(&self) -> Result<Value, Failure> {
-        let rows = self.rows("SELECT text FROM swarm WHERE id = 1", vec![])?;
-        let row = rows.first().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
+    fn swarm_state(&self, meter: &Meter) -> Result<Value, Failure> {
+        let rows = self.rows(meter, "SELECT text FROM swarm WHERE id = 1", vec![])?;
+        let row: &TextRow = rows.first().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
         serde_json::from_str(&row.text).map_err(|e| Failure::unavailable(e.to_string()))
     }
 
-    fn rows(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<Vec<TextRow>, Failure> {
-        self.state.storage().sql().exec(query, bindings).and_then(|c| c.to_array()).map_err(http::unavailable)
+    fn rows<R: serde::de::DeserializeOwned>(
+        &self,
+        meter: &Meter,
+        query: &str,
+        bindings: Vec<SqlStorageValue>,
+    ) -> Result<Vec<R>, Failure> {
+        let cursor = self.state.storage().sql().exec(query, bindings).map_err(http::unavailable)?;
+        let rows = cursor.to_array().map_err(http::unavailable)?;
+        meter.sql(&cursor);
+        Ok(rows)
     }
 
     /// Whether the hub has a venue (loading it from storage if needed), and its products.
-    fn loaded(&self) -> Option<VenueSpec> {
-        self.with_market(|m| Ok(m.venue.clone())).ok()
+    fn loaded(&self, meter: &Meter) -> Option<VenueSpec> {
+        self.with_market(meter, |m| Ok(m.venue.clone())).ok()
     }
 
-    fn with_market<T>(&self, f: impl FnOnce(&mut Market) -> Result<T, Failure>) -> Result<T, Failure> {
+    fn with_market<T>(&self, meter: &Meter, f: impl FnOnce(&mut Market) -> Result<T, Failure>) -> Result<T, Failure> {
         if self.market.borrow().is_none() {
-            let market = self.load()?;
+            let market = self.load(meter)?;
             *self.market.borrow_mut() = Some(market);
         }
         let mut guard = self.market.borrow_mut();
@@ -333,32 +362,21 @@ impl MarketHub {
         f(market)
     }
 
-    fn load(&self) -> Result<Market, Failure> {
-        let venue = self.rows("SELECT text FROM venue WHERE id = 1", vec![])?;
+    fn load(&self, meter: &Meter) -> Result<Market, Failure> {
+        let venue: Vec<TextRow> = self.rows(meter, "SELECT text FROM venue WHERE id = 1", vec![])?;
         let venue: VenueSpec = match venue.first() {
             Some(row) => serde_json::from_str(&row.text).map_err(|e| Failure::unavailable(e.to_string()))?,
             None => return Err(Failure::unavailable("the agent tier has not published its venue yet")),
         };
         let board = MarketBoard::new(venue.products.clone(), venue.granularity);
-        let bars: Vec<BarRow> = self
-            .state
-            .storage()
-            .sql()
-            .exec("SELECT product_id, text FROM candles ORDER BY product_id, start_ms", None)
-            .and_then(|c| c.to_array())
-            .map_err(http::unavailable)?;
+        let bars: Vec<BarRow> =
+            self.rows(meter, "SELECT product_id, text FROM candles ORDER BY product_id, start_ms", vec![])?;
         for bar in bars {
             if let (Ok(candle), Ok(product_id)) = (serde_json::from_str::<Candle>(&bar.text), bar.product_id.parse()) {
                 board.on_bar(product_id, candle);
             }
         }
-        let quotes: Vec<QuoteRow> = self
-            .state
-            .storage()
-            .sql()
-            .exec("SELECT text, received_ms FROM quotes", None)
-            .and_then(|c| c.to_array())
-            .map_err(http::unavailable)?;
+        let quotes: Vec<QuoteRow> = self.rows(meter, "SELECT text, received_ms FROM quotes", vec![])?;
         let mut received_ms = HashMap::new();
         for row in quotes {
             if let Ok(quote) = serde_json::from_str::<Quote>(&row.text) {

@@ -6,6 +6,7 @@ mod cache;
 mod http;
 mod hub_stream;
 mod market_hub;
+mod meter;
 mod objects;
 mod operator;
 mod post_trade;
@@ -35,7 +36,7 @@ async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let result = match objects::hub(&env) {
-        Ok(stub) => http::call(&stub, &HubCall::Housekeeping).await.map(|_| ()),
+        Ok(stub) => http::call(&stub, &HubCall::Housekeeping, &meter::Meter::default()).await.map(|_| ()),
         Err(failure) => Err(failure),
     };
     if let Err(failure) = result {

@@ -3,6 +3,7 @@
 //! where `coinswarm keys create --edge-url` creates a key. A missing or wrong token is 401.
 
 use super::http::{self, Answer, now_ms, unavailable};
+use super::meter::Meter;
 use super::objects;
 use crate::calls::HubCall;
 use coinswarm_api::access::{Scope, hash_secret, key_id, new_key_scopes, valid_account_id};
@@ -14,7 +15,13 @@ use worker::{Env, Request};
 /// The largest batch the agent tier may send.
 const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
 
-pub async fn handle(mut req: Request, env: &Env) -> Answer {
+pub async fn handle(req: Request, env: &Env) -> Answer {
+    let meter = Meter::default();
+    let answer = route(req, env, &meter).await;
+    Ok(meter.stamp(answer.unwrap_or_else(|failure| http::failure(&failure))))
+}
+
+async fn route(mut req: Request, env: &Env, meter: &Meter) -> Answer {
     let path = req.path();
     if path != INGEST_PATH && path != KEYS_PATH {
         return Err(Failure::not_found(format!("no route {path}")));
@@ -27,10 +34,10 @@ pub async fn handle(mut req: Request, env: &Env) -> Answer {
     let bytes = req.bytes().await.map_err(unavailable)?;
     if path == INGEST_PATH {
         let batch: EdgeBatch = body::json(content_type.as_deref(), &bytes, MAX_BATCH_BYTES)?;
-        http::call(&objects::hub(env)?, &HubCall::Ingest { batch: Box::new(batch) }).await
+        http::call(&objects::hub(env)?, &HubCall::Ingest { batch: Box::new(batch) }, meter).await
     } else {
         let new: NewEdgeKey = body::json(content_type.as_deref(), &bytes, body::MAX_BODY_BYTES)?;
-        create_key(env, new).await
+        create_key(env, meter, new).await
     }
 }
 
@@ -53,7 +60,7 @@ fn check_token(req: &Request, env: &Env) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn create_key(env: &Env, new: NewEdgeKey) -> Answer {
+async fn create_key(env: &Env, meter: &Meter, new: NewEdgeKey) -> Answer {
     if !valid_account_id(&new.account_id) {
         return Err(Failure::new(
             ErrorCode::InvalidBody,
@@ -92,7 +99,9 @@ async fn create_key(env: &Env, new: NewEdgeKey) -> Answer {
             now.into(),
         ])
         .map_err(unavailable)?;
-    db.batch(vec![account, key]).await.map_err(unavailable)?;
+    let results = db.batch(vec![account, key]).await.map_err(unavailable)?;
+    let written: usize = results.iter().filter_map(|r| r.meta().ok().flatten().and_then(|m| m.rows_written)).sum();
+    meter.add(crate::billable::Billable { d1_rows_written: written as u64, ..Default::default() });
     let created = EdgeKeyCreated {
         id,
         secret,

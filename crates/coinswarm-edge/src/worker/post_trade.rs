@@ -5,6 +5,7 @@
 //! `max_retries` times, then lands in the dead-letter queue (`wrangler.toml`).
 
 use super::http::unavailable;
+use super::meter::Meter;
 use coinswarm_api::Failure;
 use coinswarm_core::order::Fill;
 use serde::{Deserialize, Serialize};
@@ -18,13 +19,14 @@ pub struct PostTrade {
 }
 
 /// Sends an account's new fills to the queue.
-pub async fn enqueue(env: &Env, account_id: &str, fills: &[Fill]) -> Result<(), Failure> {
+pub async fn enqueue(env: &Env, meter: &Meter, account_id: &str, fills: &[Fill]) -> Result<(), Failure> {
     if fills.is_empty() {
         return Ok(());
     }
     let queue = env.queue("POST_TRADE").map_err(unavailable)?;
     let messages: Vec<PostTrade> =
         fills.iter().map(|fill| PostTrade { account_id: account_id.into(), fill: fill.clone() }).collect();
+    meter.add(crate::billable::Billable { queue_messages: messages.len() as u64, ..Default::default() });
     queue.send_batch(messages).await.map_err(unavailable)
 }
 

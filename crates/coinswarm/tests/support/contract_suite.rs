@@ -49,7 +49,36 @@ pub fn run(host: &Host) {
     let order_id = orders(host, &trader, price);
     cross_account_reads(host, &other, &order_id);
     swarm_reads(host, &reader);
+    bad_input(host, &trader);
     resting_limit_filled_by_a_later_quote(host, &trader);
+}
+
+/// Bad input gets its 4xx envelope and changes nothing: the account's orders are the same
+/// before and after.
+fn bad_input(host: &Host, trader: &str) {
+    let orders = |host: &Host| host.call("GET", "/api/orders", Some(trader), None).1;
+    let before = orders(host);
+    let send = |body: &[u8]| host.client.raw("POST", "/api/orders", Some(trader), Some(body));
+    let (status, _, text) = send(b"{\"product_id\": ");
+    assert_eq!(status, 400, "{}: malformed JSON: {text}", host.name);
+    assert!(text.contains("MALFORMED_JSON"), "{}: {text}", host.name);
+    let (status, _, text) = send(br#"{"product_id": "BTC-USD", "side": "SIDEWAYS"}"#);
+    assert_eq!(status, 422, "{}: the wrong shape: {text}", host.name);
+    assert!(text.contains("INVALID_BODY"), "{}: {text}", host.name);
+    let huge = format!("{{\"client_order_id\": \"{}\"}}", "x".repeat(70 * 1024));
+    let (status, _, text) = send(huge.as_bytes());
+    assert_eq!(status, 413, "{}: a body over the limit: {text}", host.name);
+    assert!(text.contains("BODY_TOO_LARGE"), "{}: {text}", host.name);
+    let unfunded = market_buy("1000000000", None);
+    let (status, refused) = host.call("POST", "/api/orders", Some(trader), Some(&unfunded));
+    assert_eq!(status, 422, "{}: an order the account cannot pay for: {refused}", host.name);
+    host.refuses("GET", "/api/orders?status=SIDEWAYS", Some(trader), None, 400, "INVALID_STATUS");
+    host.refuses("GET", "/api/orders?colour=red", Some(trader), None, 400, "INVALID_QUERY");
+    host.refuses("GET", "/api/trades?limit=0", Some(trader), None, 400, "INVALID_LIMIT");
+    host.refuses("GET", "/api/candles?product_id=BTC-USD&granularity=WEEKLY", None, None, 400, "INVALID_GRANULARITY");
+    host.refuses("PUT", "/api/products", None, None, 405, "METHOD_NOT_ALLOWED");
+    host.refuses("DELETE", "/api/orders/01900000-0000-7000-8000-000000000000", Some(trader), None, 404, "NOT_FOUND");
+    assert_eq!(orders(host), before, "{}: bad input placed or changed nothing", host.name);
 }
 
 /// Products, market data, candles, the document and health; returns BTC-USD's ask.
