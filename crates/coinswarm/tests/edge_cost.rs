@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 use support::edge::{EDGE_TOKEN, Edge};
 use support::server::{Client, Server, scratch_dir};
 
+/// A route's name, method, path, key and body.
+type RouteCall<'a> = (&'a str, &'a str, String, Option<&'a str>, Option<Value>);
+
 fn billed(
     client: &Client,
     method: &str,
@@ -49,7 +52,7 @@ fn each_route_reports_its_billable_operations_and_a_month_at_100k_requests_a_day
     let order_id = placed["order"]["order_id"].as_str().unwrap().to_string();
     billed(&client, "GET", "/api/market-data?product_id=BTC-USD", None, None);
 
-    let routes: Vec<(&str, &str, String, Option<&str>, Option<Value>)> = vec![
+    let routes: Vec<RouteCall> = vec![
         ("GET /healthz", "GET", "/healthz".into(), None, None),
         ("GET /api/market-data (cached)", "GET", "/api/market-data?product_id=BTC-USD".into(), None, None),
         ("GET /api/products", "GET", "/api/products".into(), None, None),

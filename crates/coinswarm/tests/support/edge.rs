@@ -2,6 +2,8 @@
 //! `scripts/edge-build` (which `scripts/test` runs first), D1's migrations applied, served on
 //! a free loopback port with its state in a folder (`--persist-to`), so a restart on the same
 //! folder keeps every Durable Object's storage, D1, KV and R2.
+// Only the edge test binaries start a Worker; the others share `support` without it.
+#![allow(dead_code)]
 
 use super::server::{Client, keys_create};
 use std::io::Read;
