@@ -1,6 +1,7 @@
 //! The edge's operator routes, authenticated with the edge token (the `EDGE_TOKEN` secret):
 //! `POST /edge/ingest`, where the agent tier publishes its batches, and `POST /edge/keys`,
-//! where `coinswarm keys create --edge-url` creates a key. A missing or wrong token is 401.
+//! where `coinswarm keys create --edge-url` creates a key, and `POST /edge/post-trade`, where
+//! an operator re-drives a post-trade message. A missing or wrong token is 401.
 
 use super::http::{self, Answer, now_ms, unavailable};
 use super::meter::Meter;
@@ -11,6 +12,9 @@ use coinswarm_api::edge::{EdgeBatch, EdgeKeyCreated, INGEST_PATH, KEYS_PATH, New
 use coinswarm_api::{ErrorCode, Failure, body};
 use wasm_bindgen::JsCast;
 use worker::{Env, Request};
+
+/// Re-drives a raw message onto the post-trade queue (e.g. a dead letter once its cause is fixed).
+pub const POST_TRADE_PATH: &str = "/edge/post-trade";
 
 /// The largest batch the agent tier may send.
 const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
@@ -23,7 +27,7 @@ pub async fn handle(req: Request, env: &Env) -> Answer {
 
 async fn route(mut req: Request, env: &Env, meter: &Meter) -> Answer {
     let path = req.path();
-    if path != INGEST_PATH && path != KEYS_PATH {
+    if path != INGEST_PATH && path != KEYS_PATH && path != POST_TRADE_PATH {
         return Err(Failure::not_found(format!("no route {path}")));
     }
     if req.method() != worker::Method::Post {
@@ -32,6 +36,11 @@ async fn route(mut req: Request, env: &Env, meter: &Meter) -> Answer {
     check_token(&req, env)?;
     let content_type = req.headers().get("content-type").ok().flatten();
     let bytes = req.bytes().await.map_err(unavailable)?;
+    if path == POST_TRADE_PATH {
+        let message: serde_json::Value = body::json(content_type.as_deref(), &bytes, body::MAX_BODY_BYTES)?;
+        super::post_trade::redrive(env, meter, message).await?;
+        return http::json(202, &serde_json::json!({"queued": true}));
+    }
     if path == INGEST_PATH {
         let batch: EdgeBatch = body::json(content_type.as_deref(), &bytes, MAX_BATCH_BYTES)?;
         http::call(&objects::hub(env)?, &HubCall::Ingest { batch: Box::new(batch) }, meter).await

@@ -9,7 +9,10 @@ use super::meter::Meter;
 use coinswarm_api::Failure;
 use coinswarm_core::order::Fill;
 use serde::{Deserialize, Serialize};
-use worker::{AnalyticsEngineDataPointBuilder, Env, MessageBatch, MessageExt};
+use wasm_bindgen::JsValue;
+use worker::{
+    AnalyticsEngineDataPointBuilder, Env, MessageBatch, MessageExt, QueueContentType, RawMessageBuilder, SendMessage,
+};
 
 /// One fill's post-trade work.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,8 +33,22 @@ pub async fn enqueue(env: &Env, meter: &Meter, account_id: &str, fills: &[Fill])
     queue.send_batch(messages).await.map_err(unavailable)
 }
 
-/// The consumer: each message acknowledged once its work is done, retried otherwise.
+/// The consumer: each message acknowledged once its work is done, retried otherwise; the
+/// dead-letter queue's messages are kept in D1 (`dead_letters`).
 pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
+    let queue = batch.queue();
+    if queue.ends_with("-dlq") {
+        for message in batch.messages().unwrap_or_default() {
+            match keep_dead_letter(env, &queue, message.id(), message.body()).await {
+                Ok(()) => message.ack(),
+                Err(failure) => {
+                    worker::console_error!("dead letter not kept (retried): {failure}");
+                    message.retry();
+                }
+            }
+        }
+        return;
+    }
     for message in batch.messages().unwrap_or_default() {
         match apply(env, message.body()).await {
             Ok(()) => message.ack(),
@@ -41,6 +58,33 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
             }
         }
     }
+}
+
+/// Puts a raw message on the queue as it is: an operator's re-drive (`POST /edge/post-trade`),
+/// e.g. of a dead letter once its cause is fixed.
+pub async fn redrive(env: &Env, meter: &Meter, body: serde_json::Value) -> Result<(), Failure> {
+    let queue = env.queue("POST_TRADE").map_err(unavailable)?;
+    meter.add(crate::billable::Billable { queue_messages: 1, ..Default::default() });
+    queue.send_raw(json_message(&body)?).await.map_err(unavailable)
+}
+
+/// A message as a plain JSON object (content type `json`, readable in Cloudflare's dashboard;
+/// serde's own conversion would make maps into JavaScript `Map`s).
+fn json_message<T: Serialize>(value: &T) -> Result<SendMessage<JsValue>, Failure> {
+    let text = serde_json::to_string(value).map_err(|e| Failure::unavailable(e.to_string()))?;
+    let object = js_sys::JSON::parse(&text).map_err(|_| Failure::unavailable("a post-trade message is not JSON"))?;
+    Ok(RawMessageBuilder::new(object).build_with_content_type(QueueContentType::Json))
+}
+
+async fn keep_dead_letter(env: &Env, queue: &str, id: String, body: &serde_json::Value) -> Result<(), Failure> {
+    let db = env.d1("DB").map_err(unavailable)?;
+    db.prepare("INSERT OR IGNORE INTO dead_letters (queue, message_id, body, received_ms) VALUES (?1, ?2, ?3, ?4)")
+        .bind(&[queue.into(), id.into(), body.to_string().into(), (super::http::now_ms() as f64).into()])
+        .map_err(unavailable)?
+        .run()
+        .await
+        .map_err(unavailable)?;
+    Ok(())
 }
 
 async fn apply(env: &Env, body: &serde_json::Value) -> Result<(), Failure> {

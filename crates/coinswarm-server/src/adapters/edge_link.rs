@@ -7,7 +7,6 @@
 //! run's first batch.
 
 use crate::config::EdgeConfig;
-use crate::session::hub::MarketTap;
 use coinswarm_api::edge::{EdgeBatch, INGEST_PATH, IngestAck, ProductCandle, VenueSpec};
 use coinswarm_core::market::{Candle, ProductId, Quote};
 use serde_json::Value;
@@ -16,6 +15,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
+
+/// Where the market events the stream hub publishes are also sent, whole and uncoalesced:
+/// the link to the edge tier ([`EdgeLink`]), when `up` runs as the agent tier.
+pub trait MarketTap: Send + Sync + std::fmt::Debug {
+    fn quote(&self, quote: &Quote);
+    fn bar(&self, product_id: ProductId, candle: &Candle);
+    /// A decision record as the public may see it.
+    fn decision(&self, decision: &Value);
+    /// The swarm's state, a `GET /api/swarm` body.
+    fn swarm(&self, state: Value);
+}
 
 /// What the link carries.
 #[derive(Debug)]

@@ -92,16 +92,7 @@ struct Pending {
     market_time: Option<Timestamp>,
 }
 
-/// Where the market events the hub publishes are also sent, whole and uncoalesced: the link
-/// to the edge tier (`adapters::edge_link`), when `up` runs as the agent tier.
-pub trait MarketTap: Send + Sync + std::fmt::Debug {
-    fn quote(&self, quote: &Quote);
-    fn bar(&self, product_id: ProductId, candle: &Candle);
-    /// A decision record as the public may see it.
-    fn decision(&self, decision: &Value);
-    /// The swarm's state, a `GET /api/swarm` body.
-    fn swarm(&self, state: Value);
-}
+pub use crate::adapters::edge_link::MarketTap;
 
 #[derive(Debug)]
 pub struct Hub {

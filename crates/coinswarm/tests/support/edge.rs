@@ -137,6 +137,19 @@ impl Edge {
         panic!("no market data reached the edge within 60 s: {}", self.log());
     }
 
+    /// The rows of a query on the Worker's local D1 (`wrangler d1 execute --local`).
+    pub fn d1(&self, sql: &str) -> Vec<serde_json::Value> {
+        let output = wrangler(&self.state)
+            .args(["d1", "execute", "coinswarm", "--local", "--json", "--persist-to"])
+            .arg(&self.state)
+            .args(["--command", sql])
+            .output()
+            .expect("wrangler runs");
+        assert!(output.status.success(), "d1 execute: {}", String::from_utf8_lossy(&output.stderr));
+        let answer: serde_json::Value = serde_json::from_slice(&output.stdout).expect("wrangler answers JSON");
+        answer[0]["results"].as_array().cloned().unwrap_or_default()
+    }
+
     /// A key made at the edge with `coinswarm keys create --edge-url`: its secret.
     pub fn create_key(&self, account: &str, scope: &str) -> String {
         let args = ["--account", account, "--scope", scope, "--edge-url", &self.url(), "--edge-token", EDGE_TOKEN];
