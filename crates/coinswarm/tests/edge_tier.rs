@@ -135,6 +135,34 @@ fn the_ingest_route_takes_only_the_edge_token_and_applies_a_batch_once() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+#[test]
+fn a_key_past_its_budget_is_refused_429_with_retry_after() {
+    let dir = scratch_dir("edge-rate");
+    let edge = Edge::start_with(&dir.join("edge"), &[], Some(5));
+    let up = agent(&dir.join("up"), &edge, &[]);
+    edge.wait_for_venue();
+    let key = edge.create_key("rate-a", "read");
+    let client = edge.client();
+    let mut refused = None;
+    for _ in 0..12 {
+        let (status, headers, body) = client.raw("GET", "/api/accounts", Some(&key), None);
+        if status == 429 {
+            refused = Some((headers, body));
+            break;
+        }
+        assert_eq!(status, 200, "{body}");
+    }
+    let (headers, body) = refused.expect("the sixth request of a 5-a-minute key is refused");
+    assert!(body.contains("RATE_LIMITED"), "{body}");
+    assert!(headers.iter().any(|(name, value)| name == "retry-after" && value == "60"), "{headers:?}");
+    // Another key has its own budget.
+    let other = edge.create_key("rate-b", "read");
+    assert_eq!(client.request("GET", "/api/accounts", Some(&other), None).0, 200);
+    drop(up);
+    edge.stop();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// `value` without its order and trade ids (each host draws their random part itself).
 fn without_ids<T: serde::Serialize>(value: &T) -> Value {
     fn strip(value: &mut Value) {

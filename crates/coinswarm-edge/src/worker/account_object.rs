@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use worker::{DurableObject, Env, Request, Response, SqlStorageValue, State, durable_object};
+use worker::{
+    AnalyticsEngineDataPointBuilder, DurableObject, Env, Request, Response, SqlStorageValue, State, durable_object,
+};
 
 /// Fills kept for `GET /api/trades` (as in `coinswarm up`).
 const RECENT_FILLS: usize = 1000;
@@ -200,7 +202,32 @@ impl AccountObject {
             Ok((placed.map(|p| p.order).map_err(|e| e.failure()), Some(audit)))
         })?;
         self.tell_hub(changed, meter).await;
-        http::json(201, &views::OrderChanged { order: result?, success: true })
+        let order = result?;
+        self.order_data_point(&order, meter);
+        http::json(201, &views::OrderChanged { order, success: true })
+    }
+
+    /// An Analytics Engine data point per accepted order: account, product, side, status,
+    /// and its size, filled size and fees.
+    fn order_data_point(&self, order: &Order, meter: &Meter) {
+        let Ok(dataset) = self.env.analytics_engine("ANALYTICS") else { return };
+        let account_id = self.book.borrow().as_ref().map(|b| b.account_id.clone()).unwrap_or_default();
+        let number = |d: rust_decimal::Decimal| rust_decimal::prelude::ToPrimitive::to_f64(&d).unwrap_or_default();
+        let status = serde_json::to_value(order.status).ok().and_then(|v| v.as_str().map(str::to_string));
+        let point = AnalyticsEngineDataPointBuilder::new()
+            .indexes([account_id.as_str()])
+            .blobs([
+                "order".to_string(),
+                order.product_id.to_string(),
+                order.side.as_str().to_string(),
+                status.unwrap_or_default(),
+            ])
+            .doubles([number(order.filled_size), number(order.filled_value), number(order.total_fees)])
+            .build();
+        match dataset.write_data_point(&point) {
+            Ok(()) => meter.add(crate::billable::Billable { analytics_points: 1, ..Default::default() }),
+            Err(error) => worker::console_warn!("analytics: {error}"),
+        }
     }
 
     /// Loads the account from its log (funding a new one with the venue's capital) once per

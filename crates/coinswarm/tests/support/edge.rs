@@ -26,6 +26,8 @@ pub struct Edge {
     pub addr: SocketAddr,
     state: PathBuf,
     vars: Vec<(String, String)>,
+    /// A copy of wrangler.toml this Worker runs with, when it differs from the crate's.
+    config: Option<PathBuf>,
 }
 
 fn free_port() -> u16 {
@@ -63,26 +65,45 @@ impl Edge {
 
     /// The same, overriding `wrangler.toml`'s `[vars]` (e.g. `MAX_QUOTE_AGE_MS`).
     pub fn start_with_vars(state: &Path, vars: &[(&str, &str)]) -> Edge {
+        Self::start_with(state, vars, None)
+    }
+
+    /// The same, with each key's budget (the rate-limiting binding) at `rate_limit` requests a
+    /// minute instead of wrangler.toml's.
+    pub fn start_with(state: &Path, vars: &[(&str, &str)], rate_limit: Option<u32>) -> Edge {
         std::fs::create_dir_all(state).unwrap();
-        let migrated = wrangler(state)
-            .args(["d1", "migrations", "apply", "coinswarm", "--local", "--persist-to"])
-            .arg(state)
-            .output()
-            .expect("wrangler runs");
+        let config = rate_limit.map(|limit| {
+            let toml = std::fs::read_to_string(edge_dir().join("wrangler.toml")).unwrap();
+            let changed = toml.replace(
+                "simple = { limit = 600, period = 60 }",
+                &format!("simple = {{ limit = {limit}, period = 60 }}"),
+            );
+            assert_ne!(toml, changed, "wrangler.toml's rate limit moved");
+            let name = format!(".wrangler-test-{}.toml", std::process::id() as u64 * 1000 + free_port() as u64);
+            let path = edge_dir().join(name);
+            std::fs::write(&path, changed).unwrap();
+            path
+        });
+        let mut migrate = wrangler(state);
+        migrate.args(["d1", "migrations", "apply", "coinswarm", "--local", "--persist-to"]).arg(state);
+        if let Some(config) = &config {
+            migrate.arg("--config").arg(config);
+        }
+        let migrated = migrate.output().expect("wrangler runs");
         assert!(migrated.status.success(), "D1 migrations: {}", String::from_utf8_lossy(&migrated.stderr));
         let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Self::serve(state, vars)
+        Self::serve(state, vars, config)
     }
 
     /// Stops this Worker and starts it again on the same state (the Durable Objects, D1 and
     /// KV keep what they stored), on a new port.
     pub fn restart(mut self) -> Edge {
         self.terminate();
-        let (state, vars) = (self.state.clone(), std::mem::take(&mut self.vars));
-        Self::serve(&state, vars)
+        let (state, vars, config) = (self.state.clone(), std::mem::take(&mut self.vars), self.config.take());
+        Self::serve(&state, vars, config)
     }
 
-    fn serve(state: &Path, vars: Vec<(String, String)>) -> Edge {
+    fn serve(state: &Path, vars: Vec<(String, String)>, config: Option<PathBuf>) -> Edge {
         let port = free_port();
         let log = std::fs::File::create(state.join(format!("wrangler-{port}.log"))).unwrap();
         let mut command = wrangler(state);
@@ -95,8 +116,12 @@ impl Edge {
         for (name, value) in &vars {
             command.args(["--var", &format!("{name}:{value}")]);
         }
+        if let Some(config) = &config {
+            command.arg("--config").arg(config);
+        }
         let child = command.stdout(log.try_clone().unwrap()).stderr(log).spawn().expect("wrangler dev starts");
-        let edge = Edge { child, addr: SocketAddr::from(([127, 0, 0, 1], port)), state: state.to_path_buf(), vars };
+        let edge =
+            Edge { child, addr: SocketAddr::from(([127, 0, 0, 1], port)), state: state.to_path_buf(), vars, config };
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if edge.client().request("GET", "/healthz", None, None).0 == 200 {
@@ -179,6 +204,9 @@ impl Drop for Edge {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             self.terminate();
+        }
+        if let Some(config) = self.config.take() {
+            let _ = std::fs::remove_file(config);
         }
     }
 }
