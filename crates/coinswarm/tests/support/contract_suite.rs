@@ -53,6 +53,46 @@ pub fn run(host: &Host) {
     resting_limit_filled_by_a_later_quote(host, &trader);
 }
 
+/// The stream's answers to subscribe messages: the subscription list, or an error message
+/// (the connection stays open).
+async fn stream_subscriptions(host: &Host<'_>, socket: &mut super::stream::Socket) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let mut answer = async |message: Value| -> Value {
+        socket.send(Message::text(message.to_string())).await.unwrap();
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(10), socket.next()).await;
+            let Ok(Some(Ok(Message::Text(text)))) = next else { panic!("{}: no answer to {message}", host.name) };
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["type"] == "subscriptions" || value["type"] == "error" {
+                return value;
+            }
+        }
+    };
+    let listed = answer(json!({"type": "subscribe", "channels": ["ticker", "heartbeats"], "product_ids": ["BTC-USD"]})).await;
+    assert_eq!(
+        listed["channels"],
+        json!([{"channel": "ticker", "product_id": "BTC-USD"}, {"channel": "heartbeats", "product_id": "*"}]),
+        "{}: {listed}",
+        host.name
+    );
+    let cases = [
+        json!({"type": "subscribe", "channels": ["level9"], "product_ids": ["BTC-USD"]}),
+        json!({"type": "subscribe", "channels": ["ticker"]}),
+        json!({"type": "subscribe", "channels": ["ticker"], "product_ids": ["DOGE-USD"]}),
+        json!({"type": "subscribe", "channels": ["fills"]}),
+        json!({"type": "subscribe", "channels": ["fills"], "api_key": "csk_not_a_key"}),
+        json!({"type": "resubscribe", "channels": []}),
+    ];
+    for case in cases {
+        let refused = answer(case.clone()).await;
+        assert_eq!(refused["type"], "error", "{}: {case} → {refused}", host.name);
+        assert!(refused["message"].as_str().is_some_and(|m| !m.is_empty()), "{}: {refused}", host.name);
+    }
+    let left = answer(json!({"type": "unsubscribe", "channels": ["ticker", "heartbeats"], "product_ids": ["BTC-USD"]})).await;
+    assert_eq!(left["channels"], json!([]), "{}: {left}", host.name);
+}
+
 /// Bad input gets its 4xx envelope and changes nothing: the account's orders are the same
 /// before and after.
 fn bad_input(host: &Host, trader: &str) {
@@ -203,6 +243,15 @@ fn cross_account_reads(host: &Host, other: &str, order_id: &str) {
     host.refuses("GET", &format!("/api/orders/{order_id}"), Some(other), None, 404, "NOT_FOUND");
     host.refuses("DELETE", &format!("/api/orders/{order_id}"), Some(other), None, 404, "NOT_FOUND");
     host.refuses("GET", "/api/accounts/contract-a", Some(other), None, 404, "NOT_FOUND");
+    // An admin key sees every account and may read another's; an unknown one is missing.
+    let admin = (host.create_key)("contract-admin", "admin");
+    let (status, accounts) = host.call("GET", "/api/accounts", Some(&admin), None);
+    assert_eq!(status, 200, "{}: {accounts}", host.name);
+    let ids: Vec<&str> = accounts["accounts"].as_array().unwrap().iter().filter_map(|a| a["account_id"].as_str()).collect();
+    assert!(ids.contains(&"contract-a") && ids.contains(&"contract-b"), "{}: {accounts}", host.name);
+    let (status, account) = host.call("GET", "/api/accounts/contract-b", Some(&admin), None);
+    assert_eq!((status, account["account_id"].as_str()), (200, Some("contract-b")), "{}: {account}", host.name);
+    host.refuses("GET", "/api/accounts/no-such-account", Some(&admin), None, 404, "NOT_FOUND");
 }
 
 fn swarm_reads(host: &Host, reader: &str) {
@@ -231,6 +280,7 @@ fn resting_limit_filled_by_a_later_quote(host: &Host, trader: &str) {
     runtime.block_on(async {
         let url = format!("ws://{}/stream", host.client.addr);
         let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("the stream accepts");
+        stream_subscriptions(host, &mut socket).await;
         let subscribe = json!({"type": "subscribe", "channels": ["fills"], "product_ids": ["BTC-USD"], "api_key": trader});
         socket.send(Message::text(subscribe.to_string())).await.unwrap();
         // Post-only 1% under the bid (market data may be cached for a second), so that it
