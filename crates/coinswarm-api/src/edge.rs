@@ -17,6 +17,9 @@ pub const KEYS_PATH: &str = "/edge/keys";
 /// What every account at the edge trades on: the agent tier's venue, as `up` runs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VenueSpec {
+    /// Whose market this is (`coinbase`, or the replayed data's exchange, e.g. `bitfinex`):
+    /// the `venue=` of the candle archive's layout.
+    pub venue: String,
     pub products: Vec<Product>,
     /// The bar size the feed publishes.
     pub granularity: Granularity,

@@ -127,6 +127,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     if config.edge.enabled() {
         let spec = desk.spec(SWARM_ACCOUNT, None);
         let venue = coinswarm_api::edge::VenueSpec {
+            venue: venue_name(&config),
             products: spec.products,
             granularity,
             exchange: spec.exchange,
@@ -428,4 +429,16 @@ mod tests {
         assert!(refused.contains("has traded coinbase-live"), "{refused}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+/// The feed's venue, as the candle archive names it: `coinbase` for the live feed, the
+/// archive's venue for `archive:VENUE/…`, else the bundled data set's exchange (the name
+/// before its first `-`, e.g. `bitfinex` of `bitfinex-btcusd-1h`).
+fn venue_name(config: &ServerConfig) -> String {
+    if config.feed.source == crate::config::FeedSource::Coinbase {
+        return "coinbase".into();
+    }
+    let data = config.feed.data.strip_prefix("archive:").unwrap_or(&config.feed.data);
+    let name = data.split(['/', '-']).next().unwrap_or("replay");
+    if name.is_empty() { "replay".into() } else { name.to_ascii_lowercase() }
 }

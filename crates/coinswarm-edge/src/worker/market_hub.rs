@@ -5,6 +5,7 @@
 //! accounts that have resting orders, and serves `/stream` (see `hub_stream`).
 
 use super::account_object::AccountEnvelope;
+use super::archive;
 use super::http::{self, Answer, now_ms};
 use super::hub_stream::{self, Outgoing};
 use super::meter::Meter;
@@ -15,6 +16,7 @@ use coinswarm_api::market_board::MarketBoard;
 use coinswarm_api::validation::{self, page_limit};
 use coinswarm_api::{ErrorCode, Failure, views};
 use coinswarm_core::market::{Candle, ProductId, Quote};
+use coinswarm_data::columnar::archive_month;
 use serde::Deserialize;
 use serde_json::Value;
 use std::cell::RefCell;
@@ -66,8 +68,9 @@ impl DurableObject for MarketHub {
         for statement in [
             "CREATE TABLE IF NOT EXISTS venue (id INTEGER PRIMARY KEY CHECK (id = 1), text TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS quotes (product_id TEXT PRIMARY KEY, text TEXT NOT NULL, received_ms INTEGER NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS candles (product_id TEXT NOT NULL, start_ms INTEGER NOT NULL, text TEXT NOT NULL, \
-             PRIMARY KEY (product_id, start_ms))",
+            "CREATE TABLE IF NOT EXISTS candles (product_id TEXT NOT NULL, start_ms INTEGER NOT NULL, month TEXT NOT NULL, \
+             text TEXT NOT NULL, PRIMARY KEY (product_id, start_ms))",
+            "CREATE TABLE IF NOT EXISTS archived (product_id TEXT NOT NULL, month TEXT NOT NULL, PRIMARY KEY (product_id, month))",
             "CREATE TABLE IF NOT EXISTS decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS swarm (id INTEGER PRIMARY KEY CHECK (id = 1), text TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)",
@@ -143,28 +146,37 @@ impl MarketHub {
                 let data = m.board.market_data(product_id).ok_or_else(|| Failure::unavailable("no market data yet"))?;
                 http::json(200, &data)
             }),
-            HubCall::Candles { product_id, granularity, start, end } => self.with_market(meter, |m| {
-                listed(m, product_id)?;
-                let replayed = m.board.granularity();
-                if granularity
-                    .as_deref()
-                    .map(validation::granularity)
-                    .transpose()?
-                    .is_some_and(|asked| asked != replayed)
-                {
-                    return Err(Failure::new(
-                        ErrorCode::UnsupportedGranularity,
-                        format!("the feed replays {replayed} bars; ask for that granularity"),
-                    ));
+            HubCall::Candles { product_id, granularity, start, end } => {
+                let (replayed, venue, start, end, held) = self.with_market(meter, |m| {
+                    listed(m, product_id)?;
+                    let replayed = m.board.granularity();
+                    let asked = granularity.as_deref().map(validation::granularity).transpose()?;
+                    if asked.is_some_and(|asked| asked != replayed) {
+                        return Err(Failure::new(
+                            ErrorCode::UnsupportedGranularity,
+                            format!("the feed replays {replayed} bars; ask for that granularity"),
+                        ));
+                    }
+                    let start = validation::time(start.as_deref(), "start", false)?.unwrap_or(i64::MIN);
+                    let end = validation::time(end.as_deref(), "end", true)?.unwrap_or(i64::MAX);
+                    if start > end {
+                        return Err(Failure::new(ErrorCode::InvalidTime, "start is after end"));
+                    }
+                    let held = m.board.candles(product_id, start, end, MAX_CANDLES).unwrap_or_default();
+                    let oldest = m.board.candles(product_id, i64::MIN, i64::MAX, 1).unwrap_or_default();
+                    Ok((replayed, m.venue.venue.clone(), start, end, (held, oldest.first().map(|c| c.start.millis()))))
+                })?;
+                let (held, oldest_held) = held;
+                // Bars older than the hub holds come from the archive.
+                let mut candles = Vec::new();
+                let archived_end = oldest_held.map_or(end, |oldest| end.min(oldest - 1));
+                if start <= archived_end {
+                    let shelf = archive::Shelf { venue: &venue, product_id, granularity: replayed };
+                    candles = shelf.read(&self.env, meter, start, archived_end, MAX_CANDLES).await?;
                 }
-                let start = validation::time(start.as_deref(), "start", false)?.unwrap_or(i64::MIN);
-                let end = validation::time(end.as_deref(), "end", true)?.unwrap_or(i64::MAX);
-                if start > end {
-                    return Err(Failure::new(ErrorCode::InvalidTime, "start is after end"));
-                }
-                let candles = m.board.candles(product_id, start, end, MAX_CANDLES).unwrap_or_default();
+                candles.extend(held.into_iter().take(MAX_CANDLES - candles.len()));
                 http::json(200, &views::Candles { candles, granularity: replayed, product_id })
-            }),
+            }
             HubCall::Prediction { product_id } => {
                 self.with_market(meter, |m| listed(m, product_id))?;
                 let swarm = self.swarm_state(meter)?;
@@ -243,10 +255,11 @@ impl MarketHub {
             for bar in &batch.candles {
                 meter.exec(
                     &sql,
-                    "INSERT OR REPLACE INTO candles (product_id, start_ms, text) VALUES (?, ?, ?)",
+                    "INSERT OR REPLACE INTO candles (product_id, start_ms, month, text) VALUES (?, ?, ?, ?)",
                     vec![
                         bar.product_id.to_string().into(),
                         bar.candle.start.millis().into(),
+                        archive_month(&bar.candle).into(),
                         to_text(&bar.candle)?.into(),
                     ],
                 )?;
@@ -295,10 +308,64 @@ impl MarketHub {
             Ok(due.then(|| m.board.last_quotes().iter().map(|q| q.time).max()))
         })?;
         hub_stream::broadcast(&self.state, &Outgoing::market(&batch, heartbeat, now));
+        self.archive_closed_months(&batch, meter).await?;
         if !batch.quotes.is_empty() {
             self.forward(meter, &batch.quotes).await?;
         }
         http::json(200, &IngestAck { applied: true, seq: batch.seq })
+    }
+
+    /// Writes each month the batch's bars have closed to the R2 archive, once, then keeps
+    /// only its last two days in SQLite (for the 24-hour statistics after a wake). A month
+    /// whose write fails stays here and is tried again with the next batch.
+    async fn archive_closed_months(&self, batch: &EdgeBatch, meter: &Meter) -> Result<(), Failure> {
+        let mut latest: HashMap<ProductId, &coinswarm_core::market::Candle> = HashMap::new();
+        for bar in &batch.candles {
+            latest.insert(bar.product_id, &bar.candle);
+        }
+        if latest.is_empty() {
+            return Ok(());
+        }
+        let (venue, granularity) = self.with_market(meter, |m| Ok((m.venue.venue.clone(), m.board.granularity())))?;
+        for (product_id, candle) in latest {
+            let product = product_id.to_string();
+            let month = archive_month(candle);
+            let closed: Vec<TextRow> = self.rows(
+                meter,
+                "SELECT DISTINCT month AS text FROM candles WHERE product_id = ? AND month < ? \
+                 AND month NOT IN (SELECT month FROM archived WHERE product_id = ?) ORDER BY month",
+                vec![product.clone().into(), month.clone().into(), product.clone().into()],
+            )?;
+            for closed in closed {
+                let rows: Vec<TextRow> = self.rows(
+                    meter,
+                    "SELECT text FROM candles WHERE product_id = ? AND month = ? ORDER BY start_ms",
+                    vec![product.clone().into(), closed.text.clone().into()],
+                )?;
+                let bars: Vec<_> = rows.iter().filter_map(|r| serde_json::from_str(&r.text).ok()).collect();
+                let shelf = archive::Shelf { venue: &venue, product_id, granularity };
+                shelf.write_month(&self.env, meter, &closed.text, &bars).await?;
+                let sql = self.state.storage().sql();
+                meter
+                    .exec(
+                        &sql,
+                        "INSERT OR IGNORE INTO archived (product_id, month) VALUES (?, ?)",
+                        vec![product.clone().into(), closed.text.clone().into()],
+                    )
+                    .map_err(http::unavailable)?;
+            }
+            let keep_from = candle.start.millis() - 2 * 86_400_000;
+            let sql = self.state.storage().sql();
+            meter
+                .exec(
+                    &sql,
+                    "DELETE FROM candles WHERE product_id = ? AND start_ms < ? \
+                     AND month IN (SELECT month FROM archived WHERE product_id = ?)",
+                    vec![product.clone().into(), keep_from.into(), product.into()],
+                )
+                .map_err(http::unavailable)?;
+        }
+        Ok(())
     }
 
     /// Sends the batch's quotes to every account with resting orders, and streams their fills.

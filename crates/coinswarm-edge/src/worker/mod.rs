@@ -1,6 +1,7 @@
 //! The Worker (wasm32 only): its entry points and the modules behind them.
 
 mod account_object;
+mod archive;
 mod auth;
 mod cache;
 mod http;

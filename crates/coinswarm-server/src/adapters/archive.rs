@@ -12,14 +12,7 @@ use std::path::Path;
 /// The folder under the data directory that holds the archive.
 pub const ARCHIVE_DIR: &str = "archive";
 
-fn prefix(venue: &str, product_id: ProductId, granularity: Granularity) -> String {
-    format!("candles/venue={}/product={product_id}/granularity={granularity}/", venue.to_ascii_lowercase())
-}
-
-/// `YYYY-MM` of a candle's start (UTC).
-fn month_of(candle: &Candle) -> String {
-    candle.start.to_string().chars().take(7).collect()
-}
+use coinswarm_data::columnar::{archive_key, archive_month as month_of, archive_prefix as prefix};
 
 /// Writes `series` into the archive, one file per month (replacing those months); returns
 /// (files, rows) written.
@@ -31,7 +24,7 @@ pub fn archive_series(store: &dyn ObjectStore, venue: &str, series: &CandleSerie
     let prefix = prefix(venue, series.product_id(), series.granularity());
     for (month, candles) in &months {
         let bytes = candles_to_parquet(series.product_id(), candles)?;
-        store.put(&format!("{prefix}date={month}.parquet"), &bytes)?;
+        store.put(&archive_key(&prefix, month), &bytes)?;
     }
     Ok((months.len(), series.len()))
 }

@@ -69,7 +69,8 @@ async fn stream_subscriptions(host: &Host<'_>, socket: &mut super::stream::Socke
             }
         }
     };
-    let listed = answer(json!({"type": "subscribe", "channels": ["ticker", "heartbeats"], "product_ids": ["BTC-USD"]})).await;
+    let listed =
+        answer(json!({"type": "subscribe", "channels": ["ticker", "heartbeats"], "product_ids": ["BTC-USD"]})).await;
     assert_eq!(
         listed["channels"],
         json!([{"channel": "ticker", "product_id": "BTC-USD"}, {"channel": "heartbeats", "product_id": "*"}]),
@@ -89,7 +90,8 @@ async fn stream_subscriptions(host: &Host<'_>, socket: &mut super::stream::Socke
         assert_eq!(refused["type"], "error", "{}: {case} → {refused}", host.name);
         assert!(refused["message"].as_str().is_some_and(|m| !m.is_empty()), "{}: {refused}", host.name);
     }
-    let left = answer(json!({"type": "unsubscribe", "channels": ["ticker", "heartbeats"], "product_ids": ["BTC-USD"]})).await;
+    let left =
+        answer(json!({"type": "unsubscribe", "channels": ["ticker", "heartbeats"], "product_ids": ["BTC-USD"]})).await;
     assert_eq!(left["channels"], json!([]), "{}: {left}", host.name);
 }
 
@@ -247,7 +249,8 @@ fn cross_account_reads(host: &Host, other: &str, order_id: &str) {
     let admin = (host.create_key)("contract-admin", "admin");
     let (status, accounts) = host.call("GET", "/api/accounts", Some(&admin), None);
     assert_eq!(status, 200, "{}: {accounts}", host.name);
-    let ids: Vec<&str> = accounts["accounts"].as_array().unwrap().iter().filter_map(|a| a["account_id"].as_str()).collect();
+    let ids: Vec<&str> =
+        accounts["accounts"].as_array().unwrap().iter().filter_map(|a| a["account_id"].as_str()).collect();
     assert!(ids.contains(&"contract-a") && ids.contains(&"contract-b"), "{}: {accounts}", host.name);
     let (status, account) = host.call("GET", "/api/accounts/contract-b", Some(&admin), None);
     assert_eq!((status, account["account_id"].as_str()), (200, Some("contract-b")), "{}: {account}", host.name);
