@@ -407,6 +407,18 @@ impl RunningServer {
     }
 }
 
+/// The feed's venue, as the candle archive names it: `coinbase` for the live feed, the
+/// archive's venue for `archive:VENUE/…`, else the bundled data set's exchange (the name
+/// before its first `-`, e.g. `bitfinex` of `bitfinex-btcusd-1h`).
+fn venue_name(config: &ServerConfig) -> String {
+    if config.feed.source == crate::config::FeedSource::Coinbase {
+        return "coinbase".into();
+    }
+    let data = config.feed.data.strip_prefix("archive:").unwrap_or(&config.feed.data);
+    let name = data.split(['/', '-']).next().unwrap_or("replay");
+    if name.is_empty() { "replay".into() } else { name.to_ascii_lowercase() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{check_exchange_mode, record_exchange_mode};
@@ -429,16 +441,4 @@ mod tests {
         assert!(refused.contains("has traded coinbase-live"), "{refused}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
-}
-
-/// The feed's venue, as the candle archive names it: `coinbase` for the live feed, the
-/// archive's venue for `archive:VENUE/…`, else the bundled data set's exchange (the name
-/// before its first `-`, e.g. `bitfinex` of `bitfinex-btcusd-1h`).
-fn venue_name(config: &ServerConfig) -> String {
-    if config.feed.source == crate::config::FeedSource::Coinbase {
-        return "coinbase".into();
-    }
-    let data = config.feed.data.strip_prefix("archive:").unwrap_or(&config.feed.data);
-    let name = data.split(['/', '-']).next().unwrap_or("replay");
-    if name.is_empty() { "replay".into() } else { name.to_ascii_lowercase() }
 }
