@@ -5,20 +5,14 @@
 mod support;
 
 use support::contract_suite::{Host, run};
-use support::edge::{EDGE_TOKEN, Edge};
-use support::server::{Server, scratch_dir};
+use support::edge::Edge;
+use support::server::scratch_dir;
 
 #[test]
 fn the_edge_worker_keeps_the_api_contract() {
     let dir = scratch_dir("contract-edge");
     let edge = Edge::start(&dir.join("edge"));
-    let url = edge.url();
-    let agent = Server::start_with_args(
-        &dir.join("up"),
-        &[("COINSWARM_MEMORY_ENABLED", "false")],
-        40,
-        &["--edge-url", &url, "--edge-token", EDGE_TOKEN],
-    );
+    let agent = edge.agent(&dir.join("up"), 40, &[]);
     edge.wait_for_venue();
     let keys = |account: &str, scope: &str| edge.create_key(account, scope);
     run(&Host { name: "edge", client: edge.client(), create_key: &keys });

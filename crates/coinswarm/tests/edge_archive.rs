@@ -8,8 +8,8 @@ mod support;
 use coinswarm_edge::billable::{Billable, HEADER};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use support::edge::{EDGE_TOKEN, Edge};
-use support::server::{Server, scratch_dir};
+use support::edge::Edge;
+use support::server::scratch_dir;
 
 #[test]
 fn closed_months_are_archived_in_r2_and_read_back_as_up_answers_them() {
@@ -18,13 +18,7 @@ fn closed_months_are_archived_in_r2_and_read_back_as_up_answers_them() {
     let config = dir.join("up.toml");
     std::fs::write(&config, "[feed]\ndata = \"bitfinex-btcusd-1h\"\nloop_at_end = false\n").unwrap();
     let edge = Edge::start_with_vars(&dir.join("edge"), &[("MAX_QUOTE_AGE_MS", "3600000")]);
-    let url = edge.url();
-    let up = Server::start_with_args(
-        &dir.join("up"),
-        &[("COINSWARM_MEMORY_ENABLED", "false")],
-        2,
-        &["--edge-url", &url, "--edge-token", EDGE_TOKEN, "--config", config.to_str().unwrap()],
-    );
+    let up = edge.agent(&dir.join("up"), 2, &["--config", config.to_str().unwrap()]);
     edge.wait_for_venue();
     // Replayed from July 2017: wait until September has begun at the edge (July closed).
     let deadline = Instant::now() + Duration::from_secs(120);

@@ -8,8 +8,8 @@ mod support;
 use coinswarm_edge::billable::{Billable, HEADER};
 use coinswarm_edge::pricing::{Prices, Share};
 use serde_json::{Value, json};
-use support::edge::{EDGE_TOKEN, Edge};
-use support::server::{Client, Server, scratch_dir};
+use support::edge::Edge;
+use support::server::{Client, scratch_dir};
 
 /// A route's name, method, path, key and body.
 type RouteCall<'a> = (&'a str, &'a str, String, Option<&'a str>, Option<Value>);
@@ -32,13 +32,7 @@ fn billed(
 fn each_route_reports_its_billable_operations_and_a_month_at_100k_requests_a_day_stays_under_10_dollars() {
     let dir = scratch_dir("edge-cost");
     let edge = Edge::start(&dir.join("edge"));
-    let url = edge.url();
-    let agent = Server::start_with_args(
-        &dir.join("up"),
-        &[("COINSWARM_MEMORY_ENABLED", "false")],
-        1000,
-        &["--edge-url", &url, "--edge-token", EDGE_TOKEN],
-    );
+    let agent = edge.agent(&dir.join("up"), 1000, &[]);
     edge.wait_for_venue();
     let key = edge.create_key("cost-a", "trade");
     let client = edge.client();

@@ -7,7 +7,7 @@ mod support;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use support::edge::{EDGE_TOKEN, Edge};
-use support::server::{Server, scratch_dir};
+use support::server::scratch_dir;
 
 /// Waits (at most 30 s) until `query`'s first row's `n` is `expected`.
 fn eventually(edge: &Edge, query: &str, expected: i64) -> i64 {
@@ -27,13 +27,7 @@ fn eventually(edge: &Edge, query: &str, expected: i64) -> i64 {
 fn redelivered_post_trade_work_changes_nothing_and_a_failing_message_lands_in_the_dead_letter_queue() {
     let dir = scratch_dir("edge-post-trade");
     let edge = Edge::start(&dir.join("edge"));
-    let url = edge.url();
-    let agent = Server::start_with_args(
-        &dir.join("up"),
-        &[("COINSWARM_MEMORY_ENABLED", "false")],
-        200,
-        &["--edge-url", &url, "--edge-token", EDGE_TOKEN],
-    );
+    let agent = edge.agent(&dir.join("up"), 200, &[]);
     edge.wait_for_venue();
     let key = edge.create_key("queue-a", "trade");
     let client = edge.client();

@@ -18,14 +18,7 @@ fn call(client: &Client, method: &str, path: &str, key: Option<&str>, body: Opti
 }
 
 fn agent(dir: &Path, edge: &Edge, args: &[&str]) -> Server {
-    agent_at(dir, edge, args, 40)
-}
-
-fn agent_at(dir: &Path, edge: &Edge, args: &[&str], bar_interval_ms: u64) -> Server {
-    let url = edge.url();
-    let mut all = vec!["--edge-url", &url, "--edge-token", EDGE_TOKEN];
-    all.extend_from_slice(args);
-    Server::start_with_args(dir, &[("COINSWARM_MEMORY_ENABLED", "false")], bar_interval_ms, &all)
+    edge.agent(dir, 40, args)
 }
 
 fn market_buy(client_order_id: &str, quote_size: &str) -> Value {
@@ -211,7 +204,7 @@ fn the_same_orders_on_the_same_market_give_the_same_account_on_both_hosts() {
     std::fs::create_dir_all(&dir).unwrap();
     let config = replay_once(&dir);
     let edge = Edge::start_with_vars(&dir.join("edge"), &[("MAX_QUOTE_AGE_MS", "3600000")]);
-    let up = agent_at(&dir.join("up"), &edge, &["--config", config.to_str().unwrap()], 2);
+    let up = edge.agent(&dir.join("up"), 2, &["--config", config.to_str().unwrap()]);
     edge.wait_for_venue();
     settled(&up.client(), &edge.client());
     let hosts = [

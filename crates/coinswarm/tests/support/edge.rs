@@ -5,7 +5,7 @@
 // Only the edge test binaries start a Worker; the others share `support` without it.
 #![allow(dead_code)]
 
-use super::server::{Client, keys_create};
+use super::server::{Client, Server, keys_create};
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -160,6 +160,15 @@ impl Edge {
             std::thread::sleep(Duration::from_millis(100));
         }
         panic!("no market data reached the edge within 60 s: {}", self.log());
+    }
+
+    /// `coinswarm up` in `dir` as this Worker's agent tier (`--edge-url`, `--edge-token`),
+    /// replaying a bar every `bar_interval_ms`, pattern memory off, with more `args`.
+    pub fn agent(&self, dir: &Path, bar_interval_ms: u64, args: &[&str]) -> Server {
+        let url = self.url();
+        let mut all = vec!["--edge-url", url.as_str(), "--edge-token", EDGE_TOKEN];
+        all.extend_from_slice(args);
+        Server::start_with_args(dir, &[("COINSWARM_MEMORY_ENABLED", "false")], bar_interval_ms, &all)
     }
 
     /// The rows of a query on the Worker's local D1 (`wrangler d1 execute --local`).
