@@ -13,6 +13,14 @@ use serde_json::Value;
 pub const INGEST_PATH: &str = "/edge/ingest";
 /// The edge's key-creation route (the operator's, with the edge token).
 pub const KEYS_PATH: &str = "/edge/keys";
+/// The agent tier's backtest route, which the edge calls for MCP's `run_backtest`: the body
+/// is `mcp::params::BacktestParams`, the answer the tool's JSON. Authenticated with the edge
+/// token, as the ingest route is.
+pub const AGENT_BACKTEST_PATH: &str = "/internal/v1/backtest";
+/// The agent tier's pattern search route, which the edge calls for MCP's
+/// `find_similar_patterns`: the body is `mcp::params::SimilarParams`, the answer
+/// `GET /api/memory/similar`'s.
+pub const AGENT_SIMILAR_PATH: &str = "/internal/v1/similar";
 
 /// What every account at the edge trades on: the agent tier's venue, as `up` runs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

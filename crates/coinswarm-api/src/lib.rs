@@ -10,6 +10,7 @@
 //! - [`validation`] and [`query`]: request parameters and their checks.
 //! - [`views`]: the typed bodies of the REST answers.
 //! - [`stream`]: the WebSocket (`/stream`) messages.
+//! - [`mcp`]: the MCP desk (tools, resources, prompts) over a host's services.
 //! - [`routes`]: the one table of routes; [`openapi`]: the OpenAPI 3.1 document generated
 //!   from that table and these types.
 
@@ -27,6 +28,7 @@ pub use failure::{ErrorBody, ErrorEnvelope, Failure};
 pub mod body;
 pub mod edge;
 pub mod market_board;
+pub mod mcp;
 pub mod openapi;
 pub mod order_path;
 pub mod order_snapshot;

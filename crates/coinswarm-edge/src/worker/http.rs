@@ -122,3 +122,13 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, Stri
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
+
+/// A successful answer's JSON body; a refusal as the failure it answered.
+pub async fn answer_json(answer: Answer) -> Result<serde_json::Value, Failure> {
+    let mut response = answer?;
+    if response.status_code() >= 400 {
+        return Err(failure_of(&mut response).await);
+    }
+    let text = response.text().await.map_err(unavailable)?;
+    serde_json::from_str(&text).map_err(|e| Failure::unavailable(format!("an answer was not JSON: {e}")))
+}

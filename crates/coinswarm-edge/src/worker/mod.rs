@@ -1,17 +1,21 @@
 //! The Worker (wasm32 only): its entry points and the modules behind them.
 
 mod account_object;
+mod agent_tier;
 mod archive;
 mod auth;
 mod cache;
 mod http;
 mod hub_stream;
 mod market_hub;
+mod mcp;
+mod mcp_host;
 mod meter;
 mod objects;
 mod operator;
 mod post_trade;
 mod routes;
+mod services;
 
 use crate::calls::HubCall;
 use worker::{Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event};

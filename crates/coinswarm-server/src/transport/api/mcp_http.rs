@@ -43,10 +43,7 @@ pub fn service(state: &AppState) -> (StreamableHttpService<McpDesk, LocalSession
     let manager = Arc::new(manager);
     let sessions = McpSessions::new(manager.clone(), mcp.max_sessions, mcp.max_sessions_per_key);
     let desk = state.desk.clone();
-    // The tools' router is built once; every session shares it.
-    let tools = Arc::new(McpDesk::tool_router());
-    let service =
-        StreamableHttpService::new(move || Ok(McpDesk::per_request(desk.clone(), tools.clone())), manager, config);
+    let service = StreamableHttpService::new(move || Ok(McpDesk::per_request(desk.clone())), manager, config);
     (service, sessions)
 }
 
