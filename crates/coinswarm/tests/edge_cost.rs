@@ -60,6 +60,14 @@ fn each_route_reports_its_billable_operations_and_a_month_at_100k_requests_a_day
         ("POST /api/orders/preview", "POST", "/api/orders/preview".into(), Some(&key), Some(order("p"))),
         ("POST /api/orders (market, filled)", "POST", "/api/orders".into(), Some(&key), Some(order("cost-1"))),
         (
+            "POST /mcp (tools/call get_market_data)",
+            "POST",
+            "/mcp".into(),
+            Some(&key),
+            Some(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "get_market_data", "arguments": {"product_id": "BTC-USD"}}})),
+        ),
+        (
             "POST /api/orders (repeated client_order_id)",
             "POST",
             "/api/orders".into(),
@@ -95,6 +103,8 @@ fn each_route_reports_its_billable_operations_and_a_month_at_100k_requests_a_day
     assert!(placed.do_requests >= 2, "the account's object and the hub's quote: {placed:?}");
     assert!(placed.sql_rows_written >= 2, "the order's events and its audit record are stored: {placed:?}");
     assert!(placed.queue_messages >= 1, "the fill's post-trade work is queued: {placed:?}");
+    let tool = cost("POST /mcp (tools/call get_market_data)");
+    assert_eq!((tool.kv_reads, tool.do_requests), (1, 0), "an MCP market read is the same cached read: {tool:?}");
     let read = cost("GET /api/orders/{id}");
     assert_eq!((read.do_requests, read.sql_rows_written), (1, 0), "a read is one object call, no write: {read:?}");
 

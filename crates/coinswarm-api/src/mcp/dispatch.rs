@@ -9,13 +9,13 @@ use super::params::{
     OrderIdParams, PreviewParams, ProductParams, SimilarParams, StopLimitOrderParams, TradesParams, order_request,
 };
 use super::{McpHost, McpOrigin, UNAUTHORISED, answer, mcp_error};
-use crate::access::ApiKey;
 use crate::Failure;
+use crate::access::ApiKey;
 use coinswarm_core::exchange::Order;
 use rmcp::ErrorData;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, GetPromptRequestParams, GetPromptResult, PromptMessage,
-    ReadResourceResult, ResourceContents, Role,
+    CallToolRequestParams, CallToolResult, GetPromptRequestParams, GetPromptResult, PromptMessage, ReadResourceResult,
+    ResourceContents, Role,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -92,7 +92,8 @@ pub async fn call_tool<H: McpHost>(
                 .candles(&p.product_id, p.granularity.as_deref(), p.start.as_deref(), p.end.as_deref())
                 .await
                 .map_err(mcp_error)?;
-            let summary = format!("{} {} candles of {}", count(&value, "candles"), field(&value, "granularity"), p.product_id);
+            let summary =
+                format!("{} {} candles of {}", count(&value, "candles"), field(&value, "granularity"), p.product_id);
             Ok(answer(summary, value))
         }
         "get_account_balance" => {
@@ -153,8 +154,12 @@ pub async fn call_tool<H: McpHost>(
             let p: ProductParams = arguments(args)?;
             let value = host.prediction(key, &p.product_id).await.map_err(mcp_error)?;
             let decision = &value["decision"];
-            let summary =
-                format!("{}: {} (confidence {})", p.product_id, field(decision, "action"), field(decision, "confidence"));
+            let summary = format!(
+                "{}: {} (confidence {})",
+                p.product_id,
+                field(decision, "action"),
+                field(decision, "confidence")
+            );
             Ok(answer(summary, value))
         }
         "get_swarm_state" => {

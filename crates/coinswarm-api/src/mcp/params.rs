@@ -247,7 +247,6 @@ pub fn order_request(p: &PreviewParams) -> Result<OrderRequest, Failure> {
     })
 }
 
-
 impl From<MarketOrderParams> for PreviewParams {
     fn from(p: MarketOrderParams) -> Self {
         Self {

@@ -47,7 +47,10 @@ fn encode_session(session: &Session) -> String {
 /// The session `id` names, if it is one of ours and belongs to `key`.
 fn open_session(id: &str, key: &ApiKey) -> Result<Session, Failure> {
     let not_found = || {
-        Failure::new(ErrorCode::McpSessionNotFound, "no MCP session with this id for this API key: initialize a new one")
+        Failure::new(
+            ErrorCode::McpSessionNotFound,
+            "no MCP session with this id for this API key: initialize a new one",
+        )
     };
     let hex = id.strip_prefix(SESSION_PREFIX).ok_or_else(not_found)?;
     if hex.len() % 2 != 0 || hex.len() > 2048 {

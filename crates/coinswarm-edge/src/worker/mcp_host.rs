@@ -104,7 +104,9 @@ impl McpHost for EdgeHost<'_> {
 
     async fn preview(&self, key: &ApiKey, request: OrderRequest) -> Result<Value, Failure> {
         require(key, Scope::Trade)?;
-        http::answer_json(services::preview(self.env, self.meter, key, request).await).await
+        // The route answers `{"preview": …}`; the desk wants the preview itself.
+        let answer = http::answer_json(services::preview(self.env, self.meter, key, request).await).await?;
+        Ok(answer["preview"].clone())
     }
 
     async fn place(&self, key: &ApiKey, request: OrderRequest, by: McpOrigin) -> Result<Order, Failure> {

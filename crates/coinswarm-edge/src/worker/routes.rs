@@ -158,4 +158,3 @@ fn openapi() -> Answer {
     });
     http::raw_json(200, text)
 }
-

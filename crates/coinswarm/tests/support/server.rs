@@ -38,8 +38,12 @@ impl Server {
     pub fn start_with_args(data_dir: &Path, env: &[(&str, &str)], bar_interval_ms: u64, args: &[&str]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_coinswarm"));
         let interval = bar_interval_ms.to_string();
+        // A free port unless the caller names one (`--listen`).
+        let listen = if args.contains(&"--listen") { &[][..] } else { &["--listen", "127.0.0.1:0"][..] };
         command
-            .args(["up", "--listen", "127.0.0.1:0", "--bar-interval-ms", &interval, "--data-dir"])
+            .arg("up")
+            .args(listen)
+            .args(["--bar-interval-ms", &interval, "--data-dir"])
             .arg(data_dir)
             .args(args)
             .env("RUST_LOG", "warn")
@@ -178,11 +182,26 @@ impl Client {
         key: Option<&str>,
         body: Option<&[u8]>,
     ) -> (u16, Vec<(String, String)>, String) {
+        self.raw_with(method, path, key, &[], body)
+    }
+
+    /// The same, with more request headers.
+    pub fn raw_with(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        extra: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> (u16, Vec<(String, String)>, String) {
         let Ok(mut stream) = TcpStream::connect(self.addr) else { return (0, Vec::new(), String::new()) };
         stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
         if let Some(key) = key {
             head.push_str(&format!("Authorization: Bearer {key}\r\n"));
+        }
+        for (name, value) in extra {
+            head.push_str(&format!("{name}: {value}\r\n"));
         }
         if let Some(body) = body {
             head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));

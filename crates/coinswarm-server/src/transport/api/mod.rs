@@ -1,6 +1,7 @@
 //! The REST API: thin handlers over the sessions, the market board and the stores.
 
 mod accounts;
+mod agent_tier;
 mod analytics;
 mod auth;
 mod body_deadline;
@@ -65,6 +66,9 @@ pub fn router(state: AppState) -> Router {
             .service(service);
         router = router.route_service("/mcp", mcp);
     }
+    router = router
+        .route(coinswarm_api::edge::AGENT_BACKTEST_PATH, axum::routing::post(agent_tier::backtest))
+        .route(coinswarm_api::edge::AGENT_SIMILAR_PATH, axum::routing::post(agent_tier::similar));
     router
         .fallback(ops::unknown_route)
         .method_not_allowed_fallback(ops::method_not_allowed)

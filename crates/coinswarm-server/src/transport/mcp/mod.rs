@@ -21,6 +21,7 @@ use crate::adapters::keys::ApiKey;
 use crate::desk::Desk;
 use coinswarm_api::mcp::{UNAUTHORISED, catalogue, dispatch};
 use host::DeskHost;
+pub use host::{find_similar, run_backtest};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse, ListPromptsResult,
     ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,

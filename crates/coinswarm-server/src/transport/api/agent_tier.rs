@@ -1,0 +1,56 @@
+//! The agent tier's API for the edge (`/internal/v1/…`): what only `up` can answer when the
+//! Worker's MCP is asked for it — a backtest on the bundled data, pattern memory's search.
+//! Each call needs the edge token (`[edge] token`, the Worker's `EDGE_TOKEN`) as a bearer,
+//! compared in constant time; without an `[edge]` link the routes do not exist (404). The
+//! answers are the MCP tools' own (the same functions), so a tool answers the same on both
+//! hosts.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::transport::mcp::{find_similar, run_backtest};
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::HeaderMap;
+use coinswarm_api::access::{bearer_secret, hash_secret};
+use coinswarm_api::mcp::params::{BacktestParams, SimilarParams};
+use coinswarm_api::{ErrorCode, Failure};
+use serde_json::Value;
+
+/// 404 without an edge link; 401 unless the bearer is the edge token.
+fn check_edge_token(state: &AppState, headers: &HeaderMap) -> Result<(), Failure> {
+    let expected = &state.config.edge.token;
+    if expected.is_empty() {
+        return Err(Failure::not_found("no edge link: the agent tier's API is off (set [edge] url and token)"));
+    }
+    let header = headers.get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok());
+    let given = bearer_secret(header)?;
+    let (a, b) = (hash_secret(given), hash_secret(expected));
+    if a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) != 0 {
+        return Err(Failure::new(ErrorCode::Unauthorized, "wrong edge token"));
+    }
+    Ok(())
+}
+
+/// `POST /internal/v1/backtest`: MCP's `run_backtest`, within `mcp.max_backtest_bars` and
+/// `mcp.backtest_timeout_ms`.
+pub async fn backtest(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<BacktestParams>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    check_edge_token(&state, &headers)?;
+    let Json(params) = body?;
+    Ok(Json(run_backtest(&state.desk, params).await?))
+}
+
+/// `POST /internal/v1/similar`: MCP's `find_similar_patterns`.
+pub async fn similar(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<SimilarParams>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    check_edge_token(&state, &headers)?;
+    let Json(params) = body?;
+    Ok(Json(find_similar(&state.desk, params).await?))
+}
