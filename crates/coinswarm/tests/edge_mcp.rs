@@ -111,13 +111,15 @@ fn the_edge_serves_up_s_mcp_desk_over_streamable_http_with_its_orders_in_rest_au
     let (status, _, body) = post_mcp(&edge, &reader, Some(&session), &list);
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("MCP_SESSION_NOT_FOUND"), "{body}");
-    // Bad JSON-RPC is a 4xx with a JSON-RPC error, never a 5xx.
+    // A body that is not JSON-RPC is the API's 400 envelope; an unknown method a JSON-RPC
+    // error; never a 5xx.
     let (status, _, body) = post_mcp(&edge, &trader, None, "{not json");
     assert_eq!(status, 400, "{body}");
-    assert!(body.contains("-32700"), "{body}");
+    assert!(body.contains("MALFORMED_JSON"), "{body}");
     let (status, _, body) =
         post_mcp(&edge, &trader, None, &json!({"jsonrpc": "2.0", "id": 3, "method": "no/such"}).to_string());
-    assert!(status < 500, "{status} {body}");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("-32601"), "method not found: {body}");
 
     // The agent tier's routes for the edge need the edge token.
     let ask =

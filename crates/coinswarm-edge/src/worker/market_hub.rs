@@ -245,7 +245,16 @@ impl MarketHub {
                     vec![to_text(venue)?.into()],
                 )?;
             }
+            // One row per product holds its latest quote: only each product's last quote in
+            // the batch is written (the earlier ones would be replaced in this same step).
+            let mut latest: Vec<&Quote> = Vec::new();
             for quote in &batch.quotes {
+                match latest.iter_mut().find(|held| held.product_id == quote.product_id) {
+                    Some(held) => *held = quote,
+                    None => latest.push(quote),
+                }
+            }
+            for quote in latest {
                 meter.exec(
                     &sql,
                     "INSERT OR REPLACE INTO quotes (product_id, text, received_ms) VALUES (?, ?, ?)",

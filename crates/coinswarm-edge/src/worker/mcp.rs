@@ -78,10 +78,8 @@ pub async fn post(mut req: Request, env: &Env, meter: &Meter) -> Answer {
     }
     let message: ClientJsonRpcMessage = match serde_json::from_slice(&bytes) {
         Ok(message) => message,
-        Err(e) => {
-            let error = ErrorData::new(JsonRpcCode::PARSE_ERROR, format!("not a JSON-RPC message: {e}"), None);
-            return reply(400, &ServerJsonRpcMessage::error(error, None), None);
-        }
+        // The API's own envelope, as for any body that is not JSON of the right shape.
+        Err(e) => return Err(Failure::new(ErrorCode::MalformedJson, format!("not a JSON-RPC message: {e}"))),
     };
     let ClientJsonRpcMessage::Request(request) = message else {
         // Notifications (`notifications/initialized`, cancellations) and answers need none.
@@ -94,7 +92,7 @@ pub async fn post(mut req: Request, env: &Env, meter: &Meter) -> Answer {
         Ok(result) => ServerJsonRpcMessage::response(result, request.id),
         Err(error) => ServerJsonRpcMessage::error(error, Some(request.id)),
     };
-    reply(200, &message, opened.as_ref().map(encode_session))
+    reply(&message, opened.as_ref().map(encode_session))
 }
 
 /// `GET /mcp` (a server-sent stream) and `DELETE /mcp` (ending a session): this edge holds
@@ -160,12 +158,12 @@ async fn respond(
     (result, None)
 }
 
-fn reply(status: u16, message: &ServerJsonRpcMessage, session: Option<String>) -> Answer {
+fn reply(message: &ServerJsonRpcMessage, session: Option<String>) -> Answer {
     let text = serde_json::to_string(message).map_err(|e| Failure::unavailable(e.to_string()))?;
     let headers = Headers::new();
     headers.set("content-type", "application/json").map_err(http::unavailable)?;
     if let Some(session) = session {
         headers.set(SESSION_HEADER, &session).map_err(http::unavailable)?;
     }
-    Ok(Response::ok(text).map_err(http::unavailable)?.with_status(status).with_headers(headers))
+    Ok(Response::ok(text).map_err(http::unavailable)?.with_headers(headers))
 }
