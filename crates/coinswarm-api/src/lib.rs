@@ -27,6 +27,7 @@ pub use error_code::ErrorCode;
 pub use failure::{ErrorBody, ErrorEnvelope, Failure};
 pub mod body;
 pub mod edge;
+pub mod link;
 pub mod market_board;
 pub mod mcp;
 pub mod openapi;
