@@ -21,6 +21,39 @@ pub const AGENT_BACKTEST_PATH: &str = "/internal/v1/backtest";
 /// `find_similar_patterns`: the body is `mcp::params::SimilarParams`, the answer
 /// `GET /api/memory/similar`'s.
 pub const AGENT_SIMILAR_PATH: &str = "/internal/v1/similar";
+/// The agent tier's batched predictions route: one call answers many products' predictions
+/// ([`PredictionsAsk`] → [`PredictionsAnswer`]), each as `GET /api/predictions` answers it.
+pub const AGENT_PREDICTIONS_PATH: &str = "/internal/v1/predictions";
+/// Products one batched predictions call may ask for at most.
+pub const MAX_PREDICTIONS_PER_CALL: usize = 100;
+
+/// A batch of products whose predictions the edge wants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictionsAsk {
+    /// 1 to [`MAX_PREDICTIONS_PER_CALL`] products, e.g. `["BTC-USD"]`.
+    pub product_ids: Vec<String>,
+}
+
+/// Each asked product's prediction, or why it has none, in the order asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionsAnswer {
+    pub predictions: Vec<PredictionItem>,
+}
+
+/// One product's answer in a [`PredictionsAnswer`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionItem {
+    pub product_id: String,
+    /// `GET /api/predictions`'s body for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<serde_json::Value>,
+    /// The refusal `GET /api/predictions` would answer instead, with its HTTP status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::ErrorBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
 
 /// What every account at the edge trades on: the agent tier's venue, as `up` runs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

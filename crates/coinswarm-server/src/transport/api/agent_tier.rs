@@ -1,5 +1,6 @@
-//! The agent tier's API for the edge (`/internal/v1/…`): what only `up` can answer when the
-//! Worker's MCP is asked for it — a backtest on the bundled data, pattern memory's search.
+//! The agent tier's API for the edge (`/internal/v1/…`): what only `up` can answer — the
+//! swarm's predictions (many products in one call), a backtest on the bundled data, pattern
+//! memory's search.
 //! Each call needs the edge token (`[edge] token`, the Worker's `EDGE_TOKEN`) as a bearer,
 //! compared in constant time; without an `[edge]` link the routes do not exist (404). The
 //! answers are the MCP tools' own (the same functions), so a tool answers the same on both
@@ -7,12 +8,14 @@
 
 use super::AppState;
 use super::error::ApiError;
+use crate::desk;
 use crate::transport::mcp::{find_similar, run_backtest};
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::HeaderMap;
 use coinswarm_api::access::{bearer_secret, hash_secret};
+use coinswarm_api::edge::{MAX_PREDICTIONS_PER_CALL, PredictionItem, PredictionsAnswer, PredictionsAsk};
 use coinswarm_api::mcp::params::{BacktestParams, SimilarParams};
 use coinswarm_api::{ErrorCode, Failure};
 use serde_json::Value;
@@ -53,4 +56,43 @@ pub async fn similar(
     check_edge_token(&state, &headers)?;
     let Json(params) = body?;
     Ok(Json(find_similar(&state.desk, params).await?))
+}
+
+/// `POST /internal/v1/predictions`: each product's prediction as `GET /api/predictions`
+/// answers it to a caller without a key (or its refusal), in the order asked.
+pub async fn predictions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<PredictionsAsk>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    check_edge_token(&state, &headers)?;
+    let Json(ask) = body?;
+    if ask.product_ids.is_empty() || ask.product_ids.len() > MAX_PREDICTIONS_PER_CALL {
+        return Err(Failure::new(
+            ErrorCode::InvalidBody,
+            format!("product_ids must name 1 to {MAX_PREDICTIONS_PER_CALL} products, not {}", ask.product_ids.len()),
+        )
+        .into());
+    }
+    let predictions = ask
+        .product_ids
+        .into_iter()
+        .map(|product_id| {
+            let answer = desk::prediction(&state.desk, None, &product_id).and_then(|body| {
+                serde_json::from_slice::<Value>(&body).map_err(|e| Failure::unavailable(e.to_string()))
+            });
+            match answer {
+                Ok(prediction) => {
+                    PredictionItem { product_id, prediction: Some(prediction), error: None, status: None }
+                }
+                Err(failure) => PredictionItem {
+                    product_id,
+                    prediction: None,
+                    status: Some(failure.status),
+                    error: Some(coinswarm_api::ErrorBody { code: failure.code, message: failure.message }),
+                },
+            }
+        })
+        .collect();
+    Ok(Json(coinswarm_api::views::to_json(&PredictionsAnswer { predictions })))
 }

@@ -68,7 +68,8 @@ pub fn router(state: AppState) -> Router {
     }
     router = router
         .route(coinswarm_api::edge::AGENT_BACKTEST_PATH, axum::routing::post(agent_tier::backtest))
-        .route(coinswarm_api::edge::AGENT_SIMILAR_PATH, axum::routing::post(agent_tier::similar));
+        .route(coinswarm_api::edge::AGENT_SIMILAR_PATH, axum::routing::post(agent_tier::similar))
+        .route(coinswarm_api::edge::AGENT_PREDICTIONS_PATH, axum::routing::post(agent_tier::predictions));
     router
         .fallback(ops::unknown_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
