@@ -257,13 +257,36 @@ pub struct OrderAudit {
     pub records: Vec<Value>,
 }
 
-/// `GET /api/predictions`: the swarm's latest decision.
+/// `GET /api/predictions`: the swarm's latest decision. At the edge, when the agent tier
+/// cannot answer in time, a read degrades instead of failing: the last cached prediction
+/// marked `stale` with its age, or a `HOLD` marked `degraded`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Prediction {
     #[schema(value_type = schema::Decision)]
     pub decision: Value,
     #[schema(value_type = schema::ProductIdString)]
     pub product_id: ProductId,
+    /// Edge only: `true` when this is the last prediction the edge cached, served because the
+    /// agent tier did not answer (down, slow, or its circuit breaker open).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale: Option<bool>,
+    /// Edge only, with `stale`: how old the cached prediction is, in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_ms: Option<i64>,
+    /// Edge only: `true` when the agent tier did not answer and nothing was cached, so the
+    /// decision is a `HOLD` at the latest price standing in for the swarm's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degraded: Option<bool>,
+    /// Edge only, with `stale` or `degraded`: why the agent tier's answer is missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Prediction {
+    /// The swarm's `decision` for `product_id`, as the agent tier answers it.
+    pub fn fresh(decision: Value, product_id: ProductId) -> Self {
+        Self { decision, product_id, stale: None, age_ms: None, degraded: None, reason: None }
+    }
 }
 
 /// `GET /api/decisions`: newest first.
@@ -302,6 +325,13 @@ pub struct SwarmState {
     #[schema(value_type = String, example = "paper")]
     pub mode: &'static str,
     pub swarm: Swarm,
+    /// Edge only: the link to the agent tier's predictions: its circuit breaker (`state`
+    /// `closed`, `open` or `half_open`, failures in a row, timeouts among recent calls,
+    /// `retry_in_ms` while open, times opened), its settings, and its `counters` (`callers`,
+    /// `answered_from_memory`, `upstream_calls`, `products_sent`, `refused_open`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub agent_link: Option<Value>,
 }
 
 /// `POST /api/swarm/shutdown` and `POST /api/swarm/resume`.

@@ -76,8 +76,6 @@ pub enum HubCall {
     MarketData { product_id: ProductId },
     /// `GET /api/candles`, validated: `granularity` as asked (it must be the feed's).
     Candles { product_id: ProductId, granularity: Option<String>, start: Option<String>, end: Option<String> },
-    /// `GET /api/predictions`.
-    Prediction { product_id: ProductId },
     /// `GET /api/decisions`.
     Decisions { limit: usize },
     /// `GET /api/swarm`.

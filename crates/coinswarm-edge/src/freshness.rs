@@ -13,6 +13,14 @@ pub const KV_MIN_TTL_SECS: u64 = 60;
 pub struct Stamp {
     /// When the value was written, in ms since the Unix epoch (the Worker's clock).
     pub stored_ms: i64,
+    /// The HTTP status the value was answered with: 200, or a refusal that holds for as
+    /// long as a value would (e.g. 404 for a product the swarm does not trade).
+    #[serde(default = "ok")]
+    pub status: u16,
+}
+
+fn ok() -> u16 {
+    200
 }
 
 impl Stamp {
@@ -30,10 +38,16 @@ mod tests {
 
     #[test]
     fn a_value_is_served_for_its_freshness_window_and_not_a_millisecond_more() {
-        let stamp = Stamp { stored_ms: 10_000 };
+        let stamp = Stamp { stored_ms: 10_000, status: 200 };
         assert!(stamp.is_fresh(10_000, 1_000));
         assert!(stamp.is_fresh(10_999, 1_000));
         assert!(!stamp.is_fresh(11_000, 1_000));
         assert!(!stamp.is_fresh(9_999, 1_000), "written in the future: stale");
+    }
+
+    #[test]
+    fn a_stamp_written_before_statuses_were_stored_reads_as_a_success() {
+        let stamp: Stamp = serde_json::from_str(r#"{"stored_ms": 5}"#).unwrap();
+        assert_eq!(stamp, Stamp { stored_ms: 5, status: 200 });
     }
 }

@@ -12,26 +12,18 @@ use rmcp::ClientCacheConfig;
 use rmcp::model::{ErrorCode, ReadResourceRequestParams};
 use serde_json::{Value, json};
 use std::time::Duration;
-use support::edge::{EDGE_TOKEN, Edge, free_port};
+use support::edge::{EDGE_TOKEN, Edge};
 use support::mcp::{error, exercise, http_client, read_only_tools, trade_tools, wait_for_market};
-use support::server::{Server, scratch_dir};
+use support::server::scratch_dir;
 use tokio_tungstenite::tungstenite::Message;
 
 #[test]
 fn the_edge_serves_up_s_mcp_desk_over_streamable_http_with_its_orders_in_rest_audit_and_stream() {
     let state = scratch_dir("edge-mcp-state");
     let dir = scratch_dir("edge-mcp-agent");
-    let agent_port = free_port();
-    let agent_url = format!("http://127.0.0.1:{agent_port}");
-    let edge = Edge::start_with_vars(&state, &[("AGENT_URL", agent_url.as_str())]);
-    let listen = format!("127.0.0.1:{agent_port}");
+    let edge = Edge::start(&state);
     // Pattern memory on, as `up`'s own MCP test runs it: find_similar_patterns is asked of it.
-    let agent = Server::start_with_args(
-        &dir,
-        &[],
-        40,
-        &["--listen", &listen, "--edge-url", &edge.url(), "--edge-token", EDGE_TOKEN],
-    );
+    let agent = edge.agent_with_env(&dir, 40, &[], &[]);
     edge.wait_for_venue();
     let trader = edge.create_key("agent", "trade");
     let reader = edge.create_key("agent", "read");

@@ -63,6 +63,13 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> Result<T, Fail
     body::json(content_type.as_deref(), &bytes, body::MAX_BODY_BYTES)
 }
 
+/// An object's answer headers a caller reads: `Retry-After`, and when the agent tier gave
+/// the answer the agent link passes on (`x-coinswarm-answered-ms`).
+const KEPT_HEADERS: [&str; 2] = ["retry-after", ANSWERED_MS];
+
+/// The header with the time (ms since the Unix epoch) the agent tier gave an answer.
+pub const ANSWERED_MS: &str = "x-coinswarm-answered-ms";
+
 /// Sends `call` to a Durable Object and reads its answer: the API's status, body and
 /// `Retry-After` as the object gave them, in a response of our own (counted on `meter`).
 pub async fn call<C: Serialize>(stub: &Stub, call: &C, meter: &Meter) -> Result<Response, Failure> {
@@ -75,11 +82,12 @@ pub async fn call<C: Serialize>(stub: &Stub, call: &C, meter: &Meter) -> Result<
     let mut answer = stub.fetch_with_request(request).await.map_err(unavailable)?;
     meter.object_answered(&answer);
     let status = answer.status_code();
-    let retry = answer.headers().get("retry-after").ok().flatten();
+    let kept: Vec<(&str, String)> =
+        KEPT_HEADERS.iter().filter_map(|name| Some((*name, answer.headers().get(name).ok().flatten()?))).collect();
     let text = answer.text().await.map_err(unavailable)?;
     let response = raw_json(status, text)?;
-    if let Some(retry) = retry {
-        let _ = response.headers().set("retry-after", &retry);
+    for (name, value) in kept {
+        let _ = response.headers().set(name, &value);
     }
     Ok(response)
 }

@@ -177,20 +177,6 @@ impl MarketHub {
                 candles.extend(held.into_iter().take(MAX_CANDLES - candles.len()));
                 http::json(200, &views::Candles { candles, granularity: replayed, product_id })
             }
-            HubCall::Prediction { product_id } => {
-                self.with_market(meter, |m| listed(m, product_id))?;
-                let swarm = self.swarm_state(meter)?;
-                let trades: Option<ProductId> = swarm["swarm"]["product_id"].as_str().and_then(|p| p.parse().ok());
-                if trades != Some(product_id) {
-                    let trades = trades.map_or("nothing".to_string(), |p| p.to_string());
-                    return Err(Failure::not_found(format!("the swarm trades {trades}, not {product_id}")));
-                }
-                let decision = swarm["swarm"]["latest_decision"].clone();
-                if decision.is_null() {
-                    return Err(Failure::unavailable("no decision yet"));
-                }
-                http::json(200, &views::Prediction { decision, product_id })
-            }
             HubCall::Decisions { limit } => {
                 let limit = page_limit(Some(limit), 50, 500)?;
                 let rows = self.rows(

@@ -6,6 +6,7 @@
 use super::agent_tier;
 use super::http::{self, Answer};
 use super::meter::Meter;
+use super::predictions;
 use super::services;
 use crate::calls::{HubCall, Origin};
 use coinswarm_api::Failure;
@@ -128,11 +129,11 @@ impl McpHost for EdgeHost<'_> {
     }
 
     async fn prediction(&self, _key: &ApiKey, product_id: &str) -> Result<Value, Failure> {
-        http::answer_json(services::prediction(self.env, self.meter, product_id).await).await
+        http::answer_json(predictions::read(self.env, self.meter, product_id).await).await
     }
 
     async fn swarm_state(&self, _key: &ApiKey) -> Result<Value, Failure> {
-        http::answer_json(services::hub(self.env, self.meter, HubCall::Swarm).await).await
+        services::swarm(self.env, self.meter).await
     }
 
     async fn backtest(&self, params: BacktestParams) -> Result<Value, Failure> {

@@ -1,6 +1,7 @@
 //! The Worker (wasm32 only): its entry points and the modules behind them.
 
 mod account_object;
+mod agent_link;
 mod agent_tier;
 mod archive;
 mod auth;
@@ -14,6 +15,7 @@ mod meter;
 mod objects;
 mod operator;
 mod post_trade;
+mod predictions;
 mod routes;
 mod services;
 

@@ -34,3 +34,8 @@ pub fn market_data_fresh_ms(env: &Env) -> i64 {
 pub fn predictions_fresh_ms(env: &Env) -> i64 {
     var_ms(env, "PREDICTIONS_FRESH_MS", 5_000)
 }
+
+/// The one link to the agent tier's predictions.
+pub fn agent_link(env: &Env) -> Result<Stub, Failure> {
+    env.durable_object("AGENT_LINK").and_then(|ns| ns.get_by_name("agent")).map_err(unavailable)
+}

@@ -10,6 +10,7 @@ use super::http::{self, Answer, json_body, query};
 use super::mcp;
 use super::meter::Meter;
 use super::objects;
+use super::predictions;
 use super::services::{self, hub};
 use crate::calls::{AccountCall, HubCall, Origin};
 use coinswarm_api::access::{ApiKey, Scope, require};
@@ -63,7 +64,7 @@ async fn route(req: Request, env: &Env, meter: &Meter) -> Answer {
         Operation::GetPrediction => {
             auth::optional_caller(&req, env, meter).await?;
             let q: ProductQuery = query(&req)?;
-            services::prediction(env, meter, &q.product_id).await
+            predictions::read(env, meter, &q.product_id).await
         }
         Operation::ListDecisions => {
             auth::optional_caller(&req, env, meter).await?;
@@ -73,7 +74,7 @@ async fn route(req: Request, env: &Env, meter: &Meter) -> Answer {
         }
         Operation::GetSwarm => {
             auth::optional_caller(&req, env, meter).await?;
-            hub(env, meter, HubCall::Swarm).await
+            http::json(200, &services::swarm(env, meter).await?)
         }
         Operation::ListAccounts => {
             let key = keyed(&req, env, meter, Scope::Read).await?;

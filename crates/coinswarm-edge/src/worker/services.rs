@@ -4,6 +4,7 @@
 //! API's status and body.
 
 use super::account_object::AccountEnvelope;
+use super::agent_link::LinkCall;
 use super::cache;
 use super::http::{self, Answer};
 use super::meter::Meter;
@@ -37,16 +38,6 @@ pub async fn candles(
 ) -> Answer {
     let product_id = validation::product_id(product)?;
     hub(env, meter, HubCall::Candles { product_id, granularity, start, end }).await
-}
-
-/// `GET /api/predictions`, from KV while fresh (`PREDICTIONS_FRESH_MS`), else the hub.
-pub async fn prediction(env: &Env, meter: &Meter, product: &str) -> Answer {
-    let product_id = validation::product_id(product)?;
-    let key = format!("prediction:{product_id}");
-    cache::read_through(env, meter, &key, objects::predictions_fresh_ms(env), || {
-        hub(env, meter, HubCall::Prediction { product_id })
-    })
-    .await
 }
 
 /// `GET /api/account/{id}`: an account the key may see (another is answered as missing).
@@ -151,4 +142,19 @@ pub async fn list_accounts(env: &Env, meter: &Meter, key: &ApiKey) -> Answer {
 fn d1_read(result: &worker::D1Result) -> crate::billable::Billable {
     let rows = result.meta().ok().flatten().and_then(|m| m.rows_read).unwrap_or_default() as u64;
     crate::billable::Billable { d1_rows_read: rows, ..Default::default() }
+}
+
+/// `GET /api/swarm`: the hub's copy of the agent tier's swarm, with the state of the edge's
+/// link to it (its circuit breaker and counters) as `agent_link`.
+pub async fn swarm(env: &Env, meter: &Meter) -> Result<serde_json::Value, Failure> {
+    let mut swarm = http::answer_json(hub(env, meter, HubCall::Swarm).await).await?;
+    let link = match objects::agent_link(env) {
+        Ok(stub) => http::answer_json(http::call(&stub, &LinkCall::State, meter).await).await,
+        Err(failure) => Err(failure),
+    };
+    let link = link.unwrap_or_else(|failure| serde_json::json!({ "error": failure.message }));
+    if let Some(fields) = swarm.as_object_mut() {
+        fields.insert("agent_link".into(), link);
+    }
+    Ok(swarm)
 }

@@ -357,7 +357,7 @@ pub fn prediction(parts: &Desk, caller: Option<&ApiKey>, product: &str) -> Resul
     }
     let decision = swarm.latest_decision.clone().ok_or_else(|| Failure::unavailable("no decision yet"))?;
     let decision = decision_for(parts, caller, decision);
-    let body = serde_json::to_vec(&views::to_json(&views::Prediction { decision, product_id }))
+    let body = serde_json::to_vec(&views::to_json(&views::Prediction::fresh(decision, product_id)))
         .map(Bytes::from)
         .map_err(|e| Failure::unavailable(e.to_string()))?;
     parts.kv.put(&key, body.clone(), Duration::from_millis(parts.config.cache.predictions_ttl_ms));
@@ -387,7 +387,7 @@ pub fn swarm_state(parts: &Desk, caller: Option<&ApiKey>) -> Result<views::Swarm
     let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
     let swarm = session.swarm().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
     let mode = parts.execution_mode(&session.account_id);
-    let mut state = views::SwarmState { account: None, mode, swarm: (*swarm).clone() };
+    let mut state = views::SwarmState { account: None, mode, swarm: (*swarm).clone(), agent_link: None };
     if may_read_swarm_account(parts, caller) {
         state.account = Some(session.view().account(None));
     } else if let Some(decision) = &mut state.swarm.latest_decision {

@@ -124,6 +124,6 @@ impl<L: AccountLog> Session<L> {
             Some(coinswarm_api::order_path::account_view(&self.account_id, &self.engine))
         };
         let mode = if live { "live" } else { "paper" };
-        coinswarm_api::views::to_json(&coinswarm_api::views::SwarmState { account, mode, swarm })
+        coinswarm_api::views::to_json(&coinswarm_api::views::SwarmState { account, mode, swarm, agent_link: None })
     }
 }

@@ -29,6 +29,9 @@ pub enum BenchCommand {
     Mcp(super::bench_mcp::McpBenchArgs),
     /// WebSocket fan-out of a running server: many `/stream` clients, delivery lag, drops.
     Ws(super::bench_ws::WsBenchArgs),
+    /// The edge's prediction cache under a Zipf-distributed read load: hit rate, asks of the
+    /// agent tier per product per freshness window, latency by how each read was served.
+    Predictions(super::bench_predictions::PredictionsBenchArgs),
     /// Pattern memory's vector index (HNSW) on synthetic embeddings: build, inserts, query
     /// latency for k = 10 and 100, a batch of 100 queries, recall against the exact index.
     Vectors(super::bench_vectors::VectorBenchArgs),
@@ -71,6 +74,7 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
         BenchCommand::Backtest(args) => backtest(&args, out),
         BenchCommand::Api(args) => super::bench_api::run(&args, out),
         BenchCommand::Ws(args) => super::bench_ws::run(&args, out),
+        BenchCommand::Predictions(args) => super::bench_predictions::run(&args, out),
         BenchCommand::Mcp(args) => super::bench_mcp::run(&args, out),
         BenchCommand::Jwt(args) => super::bench_jwt::run(&args, out),
         BenchCommand::Vectors(args) => super::bench_vectors::run(&args, out),

@@ -157,7 +157,7 @@ async fn drive(args: &ApiBenchArgs, host: String) -> anyhow::Result<ApiBenchRepo
 }
 
 /// The `p` quantile of sorted values (`None` when there are none).
-fn percentile_of(sorted: &[f64], p: f64) -> Option<f64> {
+pub(super) fn percentile_of(sorted: &[f64], p: f64) -> Option<f64> {
     sorted.get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1))).copied()
 }
 
@@ -177,6 +177,49 @@ fn server_timing_ms(value: &str) -> Option<f64> {
         (parts.next()? == "app").then_some(())?;
         parts.find_map(|param| param.trim().strip_prefix("dur=")?.parse().ok())
     })
+}
+
+/// What a server answered a request on a keep-alive connection.
+pub(super) struct Reply {
+    pub status: u16,
+    /// Its own time, from `Server-Timing` (ms).
+    pub server_ms: Option<f64>,
+    /// How the edge served a cached read (`x-coinswarm-cache`: hit, miss, stale, degraded).
+    pub cache: Option<String>,
+}
+
+/// Reads one HTTP/1.1 answer (status line, headers, a `Content-Length` body into `body`).
+pub(super) async fn read_reply(
+    stream: &mut BufReader<TcpStream>,
+    line: &mut String,
+    body: &mut Vec<u8>,
+) -> anyhow::Result<Reply> {
+    line.clear();
+    stream.read_line(line).await?;
+    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let (mut length, mut server_ms, mut cache) = (0usize, None, None);
+    loop {
+        line.clear();
+        if stream.read_line(line).await? == 0 {
+            bail!("the server closed the connection");
+        }
+        let header = line.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("server-timing") {
+                server_ms = server_timing_ms(value);
+            } else if name.eq_ignore_ascii_case("x-coinswarm-cache") {
+                cache = Some(value.trim().to_string());
+            }
+        }
+    }
+    body.resize(length, 0);
+    stream.read_exact(body).await?;
+    Ok(Reply { status, server_ms, cache })
 }
 
 /// One keep-alive connection of the load.
@@ -236,30 +279,7 @@ async fn connection_loop(spec: Connection) -> anyhow::Result<Answered> {
             break;
         }
         stream.get_mut().write_all(request.as_bytes()).await?;
-        line.clear();
-        stream.read_line(&mut line).await?;
-        let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let mut length = 0usize;
-        let mut server_ms = None;
-        loop {
-            line.clear();
-            if stream.read_line(&mut line).await? == 0 {
-                bail!("the server closed the connection");
-            }
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap_or(0);
-                } else if name.eq_ignore_ascii_case("server-timing") {
-                    server_ms = server_timing_ms(value);
-                }
-            }
-        }
-        body.resize(length, 0);
-        stream.read_exact(&mut body).await?;
+        let Reply { status, server_ms, .. } = read_reply(&mut stream, &mut line, &mut body).await?;
         last_answered = Instant::now();
         if started >= warm_up {
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);

@@ -6,6 +6,7 @@ mod bench;
 mod bench_api;
 mod bench_jwt;
 mod bench_mcp;
+mod bench_predictions;
 mod bench_vectors;
 mod bench_ws;
 mod data;

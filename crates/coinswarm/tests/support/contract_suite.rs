@@ -262,11 +262,12 @@ fn swarm_reads(host: &Host, reader: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let (status, body) = host.call("GET", path, Some(reader), None);
-            if status == 200 {
+            // The edge stands in for a prediction the agent tier cannot give yet (the swarm
+            // warming up) with a HOLD marked degraded: wait for the swarm's own.
+            if status == 200 && body.get("degraded").is_none() && body.get("stale").is_none() {
                 break;
             }
-            assert_eq!(status, 503, "{}: {path}: {body}", host.name);
-            assert!(Instant::now() < deadline, "{}: {path} never answered: {body}", host.name);
+            assert!(Instant::now() < deadline, "{}: {path} never answered: {status} {body}", host.name);
             std::thread::sleep(Duration::from_millis(100));
         }
     }

@@ -28,6 +28,9 @@ pub struct Edge {
     vars: Vec<(String, String)>,
     /// A copy of wrangler.toml this Worker runs with, when it differs from the crate's.
     config: Option<PathBuf>,
+    /// The loopback port its agent tier ([`Edge::agent`]) listens on: the Worker's
+    /// `AGENT_URL`, reserved when the Worker starts so that it is known to both.
+    pub agent_port: u16,
 }
 
 pub fn free_port() -> u16 {
@@ -57,8 +60,8 @@ fn wrangler(state: &Path) -> Command {
 }
 
 impl Edge {
-    /// Applies D1's migrations to `state` and starts the Worker on it; waits (at most 60 s)
-    /// for `/healthz`.
+    /// Applies D1's migrations to `state` and starts the Worker on it, its `AGENT_URL` the
+    /// port [`Edge::agent`] will listen on; waits (at most 60 s) for `/healthz`.
     pub fn start(state: &Path) -> Edge {
         Self::start_with_vars(state, &[])
     }
@@ -91,8 +94,12 @@ impl Edge {
         }
         let migrated = migrate.output().expect("wrangler runs");
         assert!(migrated.status.success(), "D1 migrations: {}", String::from_utf8_lossy(&migrated.stderr));
-        let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Self::serve(state, vars, config)
+        let agent_port = free_port();
+        let mut vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        if !vars.iter().any(|(name, _)| name == "AGENT_URL") {
+            vars.push(("AGENT_URL".into(), format!("http://127.0.0.1:{agent_port}")));
+        }
+        Self::serve(state, vars, config, agent_port)
     }
 
     /// Stops this Worker and starts it again on the same state (the Durable Objects, D1 and
@@ -100,10 +107,10 @@ impl Edge {
     pub fn restart(mut self) -> Edge {
         self.terminate();
         let (state, vars, config) = (self.state.clone(), std::mem::take(&mut self.vars), self.config.take());
-        Self::serve(&state, vars, config)
+        Self::serve(&state, vars, config, self.agent_port)
     }
 
-    fn serve(state: &Path, vars: Vec<(String, String)>, config: Option<PathBuf>) -> Edge {
+    fn serve(state: &Path, vars: Vec<(String, String)>, config: Option<PathBuf>, agent_port: u16) -> Edge {
         let port = free_port();
         let log = std::fs::File::create(state.join(format!("wrangler-{port}.log"))).unwrap();
         let mut command = wrangler(state);
@@ -120,8 +127,8 @@ impl Edge {
             command.arg("--config").arg(config);
         }
         let child = command.stdout(log.try_clone().unwrap()).stderr(log).spawn().expect("wrangler dev starts");
-        let edge =
-            Edge { child, addr: SocketAddr::from(([127, 0, 0, 1], port)), state: state.to_path_buf(), vars, config };
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let edge = Edge { child, addr, state: state.to_path_buf(), vars, config, agent_port };
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if edge.client().request("GET", "/healthz", None, None).0 == 200 {
@@ -162,13 +169,19 @@ impl Edge {
         panic!("no market data reached the edge within 60 s: {}", self.log());
     }
 
-    /// `coinswarm up` in `dir` as this Worker's agent tier (`--edge-url`, `--edge-token`),
-    /// replaying a bar every `bar_interval_ms`, pattern memory off, with more `args`.
+    /// `coinswarm up` in `dir` as this Worker's agent tier (`--edge-url`, `--edge-token`, on
+    /// the Worker's `AGENT_URL`), replaying a bar every `bar_interval_ms`, pattern memory off,
+    /// with more `args`.
     pub fn agent(&self, dir: &Path, bar_interval_ms: u64, args: &[&str]) -> Server {
-        let url = self.url();
-        let mut all = vec!["--edge-url", url.as_str(), "--edge-token", EDGE_TOKEN];
+        self.agent_with_env(dir, bar_interval_ms, args, &[("COINSWARM_MEMORY_ENABLED", "false")])
+    }
+
+    /// The same, with `env` as the agent tier's environment.
+    pub fn agent_with_env(&self, dir: &Path, bar_interval_ms: u64, args: &[&str], env: &[(&str, &str)]) -> Server {
+        let (url, listen) = (self.url(), format!("127.0.0.1:{}", self.agent_port));
+        let mut all = vec!["--edge-url", url.as_str(), "--edge-token", EDGE_TOKEN, "--listen", listen.as_str()];
         all.extend_from_slice(args);
-        Server::start_with_args(dir, &[("COINSWARM_MEMORY_ENABLED", "false")], bar_interval_ms, &all)
+        Server::start_with_args(dir, env, bar_interval_ms, &all)
     }
 
     /// The rows of a query on the Worker's local D1 (`wrangler d1 execute --local`).

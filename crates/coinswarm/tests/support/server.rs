@@ -146,6 +146,11 @@ impl Server {
         panic!("the server did not stop within 30 s of SIGTERM");
     }
 
+    /// The process id (e.g. to SIGSTOP it: a server that accepts connections and never answers).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL: no chance to flush anything.
     pub fn kill(mut self) {
         let _ = self.child.kill();
