@@ -25,6 +25,8 @@ pub trait MarketTap: Send + Sync + std::fmt::Debug {
     fn decision(&self, decision: &Value);
     /// The swarm's state, a `GET /api/swarm` body.
     fn swarm(&self, state: Value);
+    /// Events dropped so far because too many were waiting to be sent.
+    fn dropped(&self) -> u64;
 }
 
 /// What the link carries.
@@ -71,6 +73,10 @@ impl EdgeLink {
 }
 
 impl MarketTap for EdgeLink {
+    fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
     fn quote(&self, quote: &Quote) {
         self.push(Item::Quote(*quote));
     }

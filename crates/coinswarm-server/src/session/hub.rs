@@ -117,6 +117,11 @@ impl Hub {
         }
     }
 
+    /// Events the tap (the link to the edge tier) dropped, when there is one.
+    pub fn tap_dropped(&self) -> Option<u64> {
+        self.tap.get().map(|tap| tap.dropped())
+    }
+
     /// Sends every event from now on to `tap` too (once; a second tap is refused).
     pub fn set_tap(&self, tap: Arc<dyn MarketTap>) -> bool {
         self.tap.set(tap).is_ok()

@@ -42,6 +42,13 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         state.connections.refused(),
     );
     values.gauge("coinswarm_ws_clients", "Open /stream connections", gauge(state.hub.clients()));
+    if let Some(dropped) = state.hub.tap_dropped() {
+        values.counter(
+            "coinswarm_edge_dropped_events",
+            "Events for the edge tier dropped because edge.max_pending were waiting to be sent",
+            dropped,
+        );
+    }
     values.gauge("coinswarm_sessions", "Running account sessions", gauge(state.sessions.all().len()));
     let decisions = state.swarm_session().and_then(|s| s.swarm()).map_or(0, |s| s.decisions);
     values.counter("coinswarm_decisions", "Decisions the swarm took", decisions);
