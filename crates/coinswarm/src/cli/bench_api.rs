@@ -82,8 +82,7 @@ pub fn run(args: &ApiBenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.orders && args.keys.is_empty() {
         bail!("--orders needs at least one --key with the trade scope");
     }
-    let host =
-        args.url.trim_end_matches('/').strip_prefix("http://").context("--url must start with http://")?.to_string();
+    let host = http_host(&args.url)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(args.threads).enable_all().build()?;
     let report = runtime.block_on(drive(args, host))?;
     if args.json {
@@ -290,6 +289,11 @@ async fn connection_loop(spec: Connection) -> anyhow::Result<Answered> {
         }
     }
     Ok(Answered { latencies, server_times, errors })
+}
+
+/// The `host:port` of a plain-HTTP `--url` (the benchmarks speak HTTP/1.1 without TLS).
+pub(super) fn http_host(url: &str) -> anyhow::Result<String> {
+    Ok(url.trim_end_matches('/').strip_prefix("http://").context("--url must start with http://")?.to_string())
 }
 
 #[cfg(test)]

@@ -94,8 +94,7 @@ pub fn run(args: &PredictionsBenchArgs, out: &mut dyn Write) -> anyhow::Result<(
     if !(args.zipf_s.is_finite() && args.zipf_s >= 0.0) {
         bail!("--zipf-s must be a number ≥ 0");
     }
-    let host =
-        args.url.trim_end_matches('/').strip_prefix("http://").context("--url must start with http://")?.to_string();
+    let host = super::bench_api::http_host(&args.url)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(args.threads).enable_all().build()?;
     let report = runtime.block_on(drive(args, host))?;
     if args.json {
