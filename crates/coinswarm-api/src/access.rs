@@ -121,6 +121,18 @@ pub fn bearer_secret(header: Option<&str>) -> Result<&str, Failure> {
         .ok_or_else(|| Failure::new(ErrorCode::Unauthorized, "the Authorization header must be 'Bearer <key>'"))
 }
 
+/// 401 unless `header` is `Bearer <expected>`: the operator's token between the tiers (the
+/// edge's `EDGE_TOKEN`, `up`'s `[edge] token`), compared in constant time (as hashes, so the
+/// lengths do not show either). The caller decides what an unset token means.
+pub fn check_operator_token(expected: &str, header: Option<&str>) -> Result<(), Failure> {
+    let given = bearer_secret(header)?;
+    let (a, b) = (Sha256::digest(given.as_bytes()), Sha256::digest(expected.as_bytes()));
+    if a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) != 0 {
+        return Err(Failure::new(ErrorCode::Unauthorized, "wrong edge token"));
+    }
+    Ok(())
+}
+
 /// The 401 of a secret that is no live key.
 pub fn unknown_key() -> Failure {
     Failure::new(ErrorCode::Unauthorized, "unknown or revoked API key")

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The edge's ingest route: market events, candles, decisions and the swarm's state.
+/// The edge's ingest route: market events, candles, the swarm's state and the durable streams.
 pub const INGEST_PATH: &str = "/edge/ingest";
 /// The edge's key-creation route (the operator's, with the edge token).
 pub const KEYS_PATH: &str = "/edge/keys";
@@ -81,8 +81,60 @@ pub struct ProductCandle {
     pub candle: Candle,
 }
 
+/// The agent tier's durable streams to the edge: each event is written to the agent tier's
+/// outbox in the same commit as what it records, numbered per stream from 1 without gaps,
+/// delivered at least once and applied once at the edge.
+pub mod streams {
+    /// The swarm's committed decision records (as the public may see them).
+    pub const DECISIONS: &str = "decisions";
+    /// Every fill of every account of the agent tier.
+    pub const TRADES: &str = "trades";
+    /// Learned patterns, each time one is committed (created or changed).
+    pub const PATTERNS: &str = "patterns";
+    /// Episodes of pattern memory, once resolved (their outcome known).
+    pub const EPISODES: &str = "episodes";
+    /// Every stream, in the order the edge applies them.
+    pub const ALL: [&str; 4] = [DECISIONS, TRADES, PATTERNS, EPISODES];
+}
+
+/// One event of a durable stream ([`streams`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamEvent {
+    pub stream: String,
+    /// 1, 2, 3… within the stream, over every run of the agent tier.
+    pub seq: u64,
+    /// A decision record; `{"account_id", "fill"}`; a `Pattern`; or an `Episode` without its
+    /// state vector.
+    pub payload: Value,
+}
+
+/// The operator's view of the edge's streams (`GET /edge/streams`): how far each is applied.
+pub const STREAMS_PATH: &str = "/edge/streams";
+
+/// How far the edge has applied one stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamPosition {
+    pub stream: String,
+    /// The last event applied: every event 1..=last_seq was applied, once.
+    pub last_seq: u64,
+    /// Events applied (equals `last_seq` unless the edge's state was reset).
+    pub applied: u64,
+    /// Deliveries of events already applied, ignored.
+    pub duplicates: u64,
+    /// Deliveries that skipped ahead of `last_seq + 1`, answered with a resend request.
+    pub gaps: u64,
+}
+
+/// `GET /edge/streams`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamPositions {
+    pub streams: Vec<StreamPosition>,
+}
+
 /// One ingest request: what the agent tier saw since its last one. `seq` rises by one per
-/// batch of a publisher's run (`run` names the run), so a retried batch is applied once.
+/// batch of a publisher's run (`run` names the run), so a retried batch's market part is
+/// applied once; its stream events are applied once by their own numbers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EdgeBatch {
@@ -95,13 +147,12 @@ pub struct EdgeBatch {
     pub quotes: Vec<Quote>,
     #[serde(default)]
     pub candles: Vec<ProductCandle>,
-    /// The swarm's committed decision records, oldest first (already as the public may see
-    /// them when the swarm trades real money).
-    #[serde(default)]
-    pub decisions: Vec<Value>,
     /// The swarm's state for `GET /api/swarm` (a `SwarmState` body), when it changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swarm: Option<Value>,
+    /// Durable stream events from the agent tier's outbox, in each stream's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<StreamEvent>,
 }
 
 impl EdgeBatch {
@@ -109,17 +160,44 @@ impl EdgeBatch {
         self.venue.is_none()
             && self.quotes.is_empty()
             && self.candles.is_empty()
-            && self.decisions.is_empty()
             && self.swarm.is_none()
+            && self.events.is_empty()
     }
 }
 
 /// What the ingest route answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IngestAck {
-    /// Whether the batch was new (false: a retry of one already applied).
+    /// Whether the batch's market part was new (false: a retry of one already applied).
     pub applied: bool,
     pub seq: u64,
+    /// Each stream the batch carried: the last event the edge has applied (every one up to
+    /// it, once). The agent tier may forget its outbox up to there.
+    #[serde(default)]
+    pub streams: std::collections::BTreeMap<String, u64>,
+    /// Streams whose events skipped ahead of what the edge holds: send again from this seq.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub resend_from: std::collections::BTreeMap<String, u64>,
+}
+
+/// Which of a stream's delivered events to apply, given the last applied (`last`): sorted by
+/// seq, duplicates (≤ `last`, or repeated) dropped, and cut at the first gap. Returns the
+/// events to apply, how many duplicates were dropped, and the seq to resend from if a gap was
+/// found.
+pub fn next_in_order(last: u64, mut delivered: Vec<StreamEvent>) -> (Vec<StreamEvent>, u64, Option<u64>) {
+    delivered.sort_by_key(|event| event.seq);
+    let (mut apply, mut duplicates, mut expected) = (Vec::new(), 0, last + 1);
+    for event in delivered {
+        if event.seq < expected {
+            duplicates += 1;
+        } else if event.seq == expected {
+            expected += 1;
+            apply.push(event);
+        } else {
+            return (apply, duplicates, Some(expected));
+        }
+    }
+    (apply, duplicates, None)
 }
 
 /// `POST /edge/keys`: a new key for an account (created at the edge if new).
@@ -139,4 +217,40 @@ pub struct EdgeKeyCreated {
     pub secret: String,
     pub account_id: String,
     pub scopes: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(seqs: &[u64]) -> Vec<StreamEvent> {
+        seqs.iter()
+            .map(|&seq| StreamEvent { stream: streams::DECISIONS.into(), seq, payload: Value::from(seq) })
+            .collect()
+    }
+
+    fn seqs(events: &[StreamEvent]) -> Vec<u64> {
+        events.iter().map(|e| e.seq).collect()
+    }
+
+    #[test]
+    fn a_stream_applies_each_event_once_in_order_whatever_the_delivery() {
+        let (apply, duplicates, resend) = next_in_order(0, events(&[3, 1, 2]));
+        assert_eq!((seqs(&apply), duplicates, resend), (vec![1, 2, 3], 0, None));
+
+        let (apply, duplicates, resend) = next_in_order(2, events(&[1, 2, 3, 3, 4]));
+        assert_eq!((seqs(&apply), duplicates, resend), (vec![3, 4], 3, None));
+
+        let (apply, duplicates, resend) = next_in_order(5, events(&[4, 5]));
+        assert_eq!((seqs(&apply), duplicates, resend), (vec![], 2, None));
+    }
+
+    #[test]
+    fn a_gap_stops_the_stream_and_asks_for_a_resend_from_the_first_missing_event() {
+        let (apply, duplicates, resend) = next_in_order(0, events(&[1, 2, 4, 5]));
+        assert_eq!((seqs(&apply), duplicates, resend), (vec![1, 2], 0, Some(3)));
+
+        let (apply, _, resend) = next_in_order(10, events(&[12]));
+        assert_eq!((seqs(&apply), resend), (vec![], Some(11)));
+    }
 }

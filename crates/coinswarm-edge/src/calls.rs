@@ -82,6 +82,8 @@ pub enum HubCall {
     Swarm,
     /// `GET /readyz`.
     Ready,
+    /// How far each of the agent tier's durable streams is applied (`StreamPositions`).
+    Streams,
     /// The cron's housekeeping: the latest quotes sent again to every account with resting
     /// orders (good-till-date orders expire, touched orders fill, on a quiet feed too).
     Housekeeping,

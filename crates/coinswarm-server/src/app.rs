@@ -120,6 +120,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let board = Arc::new(MarketBoard::new(products.clone(), granularity));
     let hub = Arc::new(Hub::new(config.stream.max_batches_behind, clock.clone()));
     let (shutdown, shutdown_rx) = watch::channel(false);
+    if config.edge.enabled() {
+        // Before any session commits: every event of the durable streams goes to the outbox.
+        store.publish_to_edge();
+        hub.publish_to_edge();
+    }
     let desk = Arc::new(
         Desk::open(config.clone(), store.clone(), board.clone(), hub.clone(), shutdown_rx.clone(), clock.clone())
             .await?,
@@ -135,8 +140,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             quote_currency: spec.quote_currency,
             initial_capital: spec.initial_capital,
         };
-        let (link, task) =
-            crate::adapters::edge_link::EdgeLink::start(config.edge.clone(), venue, shutdown_rx.clone())?;
+        let (link, task) = crate::adapters::edge_link::EdgeLink::start(
+            config.edge.clone(),
+            venue,
+            store.clone(),
+            shutdown_rx.clone(),
+        )?;
         hub.set_tap(link);
         desk.hold(task);
         tracing::info!(url = %config.edge.url, "publishing to the edge tier");

@@ -91,7 +91,7 @@ pub struct Outgoing {
 
 impl Outgoing {
     /// A batch's messages: each product's latest quote (coalesced, as `up` sends one tick per
-    /// product per batch), its bars and decisions, and a heartbeat when one is due.
+    /// product per batch), its bars, and a heartbeat when one is due.
     pub fn market(batch: &EdgeBatch, heartbeat: Option<Option<Timestamp>>, now_ms: i64) -> Self {
         let mut out = Outgoing::default();
         let mut latest = BTreeMap::new();
@@ -109,13 +109,19 @@ impl Outgoing {
                 &ChannelMessage::candle(bar.product_id, &bar.candle),
             );
         }
-        for decision in &batch.decisions {
+        if let Some(market_time) = heartbeat {
+            out.push(Channel::Heartbeats, None, None, &ChannelMessage::heartbeat(market_time, now_ms));
+        }
+        out
+    }
+
+    /// The swarm's decisions, as the hub applied them from their stream.
+    pub fn decisions<'a>(decisions: impl IntoIterator<Item = &'a serde_json::Value>) -> Self {
+        let mut out = Outgoing::default();
+        for decision in decisions {
             if let Some(product_id) = decision["product_id"].as_str().and_then(|p| p.parse().ok()) {
                 out.push(Channel::Decisions, Some(product_id), None, &ChannelMessage::decision(product_id, decision));
             }
-        }
-        if let Some(market_time) = heartbeat {
-            out.push(Channel::Heartbeats, None, None, &ChannelMessage::heartbeat(market_time, now_ms));
         }
         out
     }

@@ -10,8 +10,11 @@ use super::http::{self, Answer, now_ms};
 use super::hub_stream::{self, Outgoing};
 use super::meter::Meter;
 use super::objects;
+use super::replicas;
 use crate::calls::{AccountCall, HubCall, LatestQuote, MarketApplied};
-use coinswarm_api::edge::{EdgeBatch, IngestAck, VenueSpec};
+use coinswarm_api::edge::{
+    EdgeBatch, IngestAck, StreamEvent, StreamPosition, StreamPositions, VenueSpec, next_in_order, streams,
+};
 use coinswarm_api::market_board::MarketBoard;
 use coinswarm_api::validation::{self, page_limit};
 use coinswarm_api::{ErrorCode, Failure, views};
@@ -20,7 +23,7 @@ use coinswarm_data::columnar::archive_month;
 use serde::Deserialize;
 use serde_json::Value;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use worker::{
     DurableObject, Env, Request, Response, SqlStorageValue, State, WebSocket, WebSocketIncomingMessage, durable_object,
 };
@@ -50,6 +53,18 @@ struct TextRow {
     text: String,
 }
 
+/// Each stream's last applied seq (or first wanted, in a resend request).
+type Positions = BTreeMap<String, u64>;
+
+#[derive(Deserialize)]
+struct PositionRow {
+    stream: String,
+    last_seq: f64,
+    applied: f64,
+    duplicates: f64,
+    gaps: f64,
+}
+
 #[derive(Deserialize)]
 struct BarRow {
     product_id: String,
@@ -74,6 +89,8 @@ impl DurableObject for MarketHub {
             "CREATE TABLE IF NOT EXISTS decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS swarm (id INTEGER PRIMARY KEY CHECK (id = 1), text TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS streams (stream TEXT PRIMARY KEY, last_seq INTEGER NOT NULL, \
+             applied INTEGER NOT NULL, duplicates INTEGER NOT NULL, gaps INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS resting (account_id TEXT PRIMARY KEY)",
         ] {
             if let Err(error) = sql.exec(statement, None) {
@@ -188,6 +205,10 @@ impl MarketHub {
                 http::json(200, &views::Decisions { decisions })
             }
             HubCall::Swarm => http::json(200, &self.swarm_state(meter)?),
+            HubCall::Streams => {
+                let streams = self.positions(meter)?.into_values().collect();
+                http::json(200, &StreamPositions { streams })
+            }
             HubCall::Housekeeping => {
                 let quotes = self.with_market(meter, |m| Ok(m.board.last_quotes()))?;
                 self.forward(meter, &quotes).await?;
@@ -205,7 +226,10 @@ impl MarketHub {
     /// Applies a batch once: stored in one synchronous step, then streamed and forwarded to
     /// the accounts with resting orders (before it is acknowledged, so the next batch's
     /// quotes never overtake this one's).
-    async fn ingest(&self, batch: EdgeBatch, meter: &Meter) -> Answer {
+    async fn ingest(&self, mut batch: EdgeBatch, meter: &Meter) -> Answer {
+        // The durable streams first, each event once by its own number, whether or not the
+        // batch's market part was applied before.
+        let (streams, resend_from) = self.apply_streams(std::mem::take(&mut batch.events), meter).await?;
         let sql = self.state.storage().sql();
         let last: Vec<TextRow> = self.rows(
             meter,
@@ -213,7 +237,7 @@ impl MarketHub {
             vec![batch.run.clone().into()],
         )?;
         if last.first().and_then(|r| r.text.parse::<u64>().ok()).is_some_and(|last| batch.seq <= last) {
-            return http::json(200, &IngestAck { applied: false, seq: batch.seq });
+            return http::json(200, &IngestAck { applied: false, seq: batch.seq, streams, resend_from });
         }
         if batch.venue.is_none() && self.loaded(meter).is_none() {
             return Err(Failure::new(
@@ -259,16 +283,6 @@ impl MarketHub {
                     ],
                 )?;
             }
-            for decision in &batch.decisions {
-                meter.exec(&sql, "INSERT INTO decisions (text) VALUES (?)", vec![decision.to_string().into()])?;
-            }
-            if !batch.decisions.is_empty() {
-                meter.exec(
-                    &sql,
-                    "DELETE FROM decisions WHERE seq <= (SELECT MAX(seq) FROM decisions) - ?",
-                    vec![KEPT_DECISIONS.into()],
-                )?;
-            }
             if let Some(swarm) = &batch.swarm {
                 meter.exec(
                     &sql,
@@ -307,7 +321,112 @@ impl MarketHub {
         if !batch.quotes.is_empty() {
             self.forward(meter, &batch.quotes).await?;
         }
-        http::json(200, &IngestAck { applied: true, seq: batch.seq })
+        http::json(200, &IngestAck { applied: true, seq: batch.seq, streams, resend_from })
+    }
+
+    /// Applies the durable streams' events: each stream's next events in order, once (see
+    /// `next_in_order`). The replicas in D1 are written first (a second write of a row changes
+    /// nothing), then, in one synchronous step of the hub's storage (no other call runs in
+    /// between), the decisions and the streams' new positions, decided again against the
+    /// positions as they are then. Returns each stream's last applied, and where a gap asks
+    /// for a resend.
+    async fn apply_streams(&self, events: Vec<StreamEvent>, meter: &Meter) -> Result<(Positions, Positions), Failure> {
+        let mut by_stream: BTreeMap<String, Vec<StreamEvent>> = BTreeMap::new();
+        for event in events {
+            replicas::check_stream(&event.stream)?;
+            by_stream.entry(event.stream.clone()).or_default().push(event);
+        }
+        if by_stream.is_empty() {
+            return Ok(Default::default());
+        }
+        let before = self.positions(meter)?;
+        let mut replicated = Vec::new();
+        for (stream, delivered) in &by_stream {
+            if stream != streams::DECISIONS {
+                let last = before.get(stream).map_or(0, |p| p.last_seq);
+                replicated.extend(next_in_order(last, delivered.clone()).0);
+            }
+        }
+        let (statements, products) = replicas::statements(&self.env, &replicated)?;
+        replicas::write(&self.env, meter, statements).await?;
+        let mut positions = self.positions(meter)?;
+        let (mut applied, mut resend_from) = (Positions::new(), Positions::new());
+        let mut decisions = Vec::new();
+        let sql = self.state.storage().sql();
+        let stored = (|| -> worker::Result<()> {
+            for (stream, delivered) in by_stream {
+                let position = positions
+                    .entry(stream.clone())
+                    .or_insert_with(|| StreamPosition { stream: stream.clone(), ..StreamPosition::default() });
+                let (apply, duplicates, gap) = next_in_order(position.last_seq, delivered);
+                if stream == streams::DECISIONS {
+                    for event in &apply {
+                        meter.exec(
+                            &sql,
+                            "INSERT INTO decisions (text) VALUES (?)",
+                            vec![event.payload.to_string().into()],
+                        )?;
+                    }
+                    decisions.extend(apply.iter().map(|event| event.payload.clone()));
+                    if !apply.is_empty() {
+                        meter.exec(
+                            &sql,
+                            "DELETE FROM decisions WHERE seq <= (SELECT MAX(seq) FROM decisions) - ?",
+                            vec![KEPT_DECISIONS.into()],
+                        )?;
+                    }
+                }
+                position.last_seq += apply.len() as u64;
+                position.applied += apply.len() as u64;
+                position.duplicates += duplicates;
+                if let Some(from) = gap {
+                    position.gaps += 1;
+                    resend_from.insert(stream.clone(), from);
+                }
+                applied.insert(stream.clone(), position.last_seq);
+                meter.exec(
+                    &sql,
+                    "INSERT OR REPLACE INTO streams (stream, last_seq, applied, duplicates, gaps) VALUES (?, ?, ?, ?, ?)",
+                    vec![
+                        stream.into(),
+                        SqlStorageValue::Integer(position.last_seq as i64),
+                        SqlStorageValue::Integer(position.applied as i64),
+                        SqlStorageValue::Integer(position.duplicates as i64),
+                        SqlStorageValue::Integer(position.gaps as i64),
+                    ],
+                )?;
+            }
+            Ok(())
+        })();
+        stored
+            .map_err(|e| Failure::new(ErrorCode::StorageFailed, format!("the hub could not apply the streams: {e}")))?;
+        if !decisions.is_empty() {
+            hub_stream::broadcast(&self.state, &Outgoing::decisions(&decisions));
+        }
+        replicas::invalidate_predictions(&self.env, meter, &products).await;
+        Ok((applied, resend_from))
+    }
+
+    /// Each durable stream's position.
+    fn positions(&self, meter: &Meter) -> Result<BTreeMap<String, StreamPosition>, Failure> {
+        let rows: Vec<PositionRow> = self.rows(
+            meter,
+            "SELECT stream, last_seq, applied, duplicates, gaps FROM streams ORDER BY stream",
+            vec![],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let position = StreamPosition {
+                    stream: r.stream.clone(),
+                    last_seq: r.last_seq as u64,
+                    applied: r.applied as u64,
+                    duplicates: r.duplicates as u64,
+                    gaps: r.gaps as u64,
+                };
+                (r.stream, position)
+            })
+            .collect())
     }
 
     /// Writes each month the batch's bars have closed to the R2 archive, once, then keeps

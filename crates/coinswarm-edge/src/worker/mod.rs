@@ -16,6 +16,7 @@ mod objects;
 mod operator;
 mod post_trade;
 mod predictions;
+mod replicas;
 mod routes;
 mod services;
 

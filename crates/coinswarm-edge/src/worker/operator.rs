@@ -1,14 +1,15 @@
 //! The edge's operator routes, authenticated with the edge token (the `EDGE_TOKEN` secret):
 //! `POST /edge/ingest`, where the agent tier publishes its batches, and `POST /edge/keys`,
 //! where `coinswarm keys create --edge-url` creates a key, and `POST /edge/post-trade`, where
-//! an operator re-drives a post-trade message. A missing or wrong token is 401.
+//! an operator re-drives a post-trade message, and `GET /edge/streams`, how far each of the
+//! agent tier's durable streams is applied. A missing or wrong token is 401.
 
 use super::http::{self, Answer, now_ms, unavailable};
 use super::meter::Meter;
 use super::objects;
 use crate::calls::HubCall;
-use coinswarm_api::access::{Scope, hash_secret, key_id, new_key_scopes, valid_account_id};
-use coinswarm_api::edge::{EdgeBatch, EdgeKeyCreated, INGEST_PATH, KEYS_PATH, NewEdgeKey};
+use coinswarm_api::access::{Scope, check_operator_token, hash_secret, key_id, new_key_scopes, valid_account_id};
+use coinswarm_api::edge::{EdgeBatch, EdgeKeyCreated, INGEST_PATH, KEYS_PATH, NewEdgeKey, STREAMS_PATH};
 use coinswarm_api::{ErrorCode, Failure, body};
 use wasm_bindgen::JsCast;
 use worker::{Env, Request};
@@ -27,8 +28,18 @@ pub async fn handle(req: Request, env: &Env) -> Answer {
 
 async fn route(mut req: Request, env: &Env, meter: &Meter) -> Answer {
     let path = req.path();
-    if path != INGEST_PATH && path != KEYS_PATH && path != POST_TRADE_PATH {
+    if path != INGEST_PATH && path != KEYS_PATH && path != POST_TRADE_PATH && path != STREAMS_PATH {
         return Err(Failure::not_found(format!("no route {path}")));
+    }
+    if path == STREAMS_PATH {
+        if req.method() != worker::Method::Get {
+            return Err(Failure::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{} is not allowed on {path}", req.method()),
+            ));
+        }
+        check_token(&req, env)?;
+        return http::call(&objects::hub(env)?, &HubCall::Streams, meter).await;
     }
     if req.method() != worker::Method::Post {
         return Err(Failure::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed on {path}", req.method())));
@@ -60,13 +71,7 @@ fn check_token(req: &Request, env: &Env) -> Result<(), Failure> {
         ));
     }
     let header = req.headers().get("authorization").ok().flatten();
-    let given = coinswarm_api::access::bearer_secret(header.as_deref())?;
-    let (a, b) = (hash_secret(given), hash_secret(&expected));
-    let same = a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
-    if !same {
-        return Err(Failure::new(ErrorCode::Unauthorized, "wrong edge token"));
-    }
-    Ok(())
+    check_operator_token(&expected, header.as_deref())
 }
 
 async fn create_key(env: &Env, meter: &Meter, new: NewEdgeKey) -> Answer {

@@ -1,9 +1,10 @@
 //! The API at the edge: every route of `coinswarm_api::routes::ROUTES` that the edge serves,
 //! with `coinswarm up`'s checks in `up`'s order (key, scope, parameters), answered by the
 //! account's object, the market hub or the KV cache ([`super::services`]); `/mcp` is MCP
-//! over the same services ([`super::mcp`]). The routes of the agent tier's own machinery
-//! (the dashboard, metrics, analytics, pattern memory, swarm control) answer 404 with where
-//! to find them.
+//! over the same services ([`super::mcp`]). Pattern memory is read from D1's replicas of the
+//! agent tier's streams ([`super::replicas`]), and its similarity search asked of the agent
+//! tier. The routes of the agent tier's own machinery (the dashboard, metrics, analytics,
+//! pattern changes, swarm control) answer 404 with where to find them.
 
 use super::auth;
 use super::http::{self, Answer, json_body, query};
@@ -11,10 +12,14 @@ use super::mcp;
 use super::meter::Meter;
 use super::objects;
 use super::predictions;
+use super::replicas;
 use super::services::{self, hub};
 use crate::calls::{AccountCall, HubCall, Origin};
 use coinswarm_api::access::{ApiKey, Scope, require};
-use coinswarm_api::query::{AuditQuery, CandleQuery, DecisionsQuery, OrdersQuery, ProductQuery, TradesQuery};
+use coinswarm_api::edge::{StreamPositions, streams};
+use coinswarm_api::query::{
+    AuditQuery, CandleQuery, DecisionsQuery, OrdersQuery, PatternsQuery, ProductQuery, SimilarQuery, TradesQuery,
+};
 use coinswarm_api::routes::{Operation, Route, routes_of};
 use coinswarm_api::validation::page_limit;
 use coinswarm_api::{ErrorCode, Failure, views};
@@ -89,6 +94,21 @@ async fn route(req: Request, env: &Env, meter: &Meter) -> Answer {
             let q: TradesQuery = query(&req)?;
             services::trades(env, meter, &key, q.product_id.as_deref(), q.limit).await
         }
+        Operation::GetMemory => {
+            let positions: StreamPositions = http::answer_json(hub(env, meter, HubCall::Streams).await)
+                .await
+                .and_then(|v| serde_json::from_value(v).map_err(|e| Failure::unavailable(e.to_string())))?;
+            let commits = positions.streams.iter().find(|p| p.stream == streams::PATTERNS).map_or(0, |p| p.applied);
+            replicas::summary(env, meter, commits).await
+        }
+        Operation::ListPatterns => {
+            let q: PatternsQuery = query(&req)?;
+            replicas::patterns(env, meter, q.product_id.as_deref(), q.lifecycle.as_deref()).await
+        }
+        Operation::FindSimilar => {
+            let q: SimilarQuery = query(&req)?;
+            services::similar(env, meter, q).await
+        }
         Operation::ListOrders => {
             let key = keyed(&req, env, meter, Scope::Read).await?;
             let q: OrdersQuery = query(&req)?;
@@ -127,9 +147,6 @@ async fn route(req: Request, env: &Env, meter: &Meter) -> Answer {
         Operation::Dashboard
         | Operation::Metrics
         | Operation::GetAnalytics
-        | Operation::GetMemory
-        | Operation::ListPatterns
-        | Operation::FindSimilar
         | Operation::ChangePattern
         | Operation::ShutdownSwarm
         | Operation::ResumeSwarm

@@ -48,11 +48,43 @@ pub async fn account_of(env: &Env, meter: &Meter, key: &ApiKey, id: &str) -> Ans
     account(env, meter, id, AccountCall::Account { with_mode: true }).await
 }
 
-/// `GET /api/trades` of the key's account.
+/// `GET /api/trades` of the key's account: an account of the agent tier's from D1's replica of
+/// its trades, an account of the edge's own from its object.
 pub async fn trades(env: &Env, meter: &Meter, key: &ApiKey, product: Option<&str>, limit: Option<usize>) -> Answer {
     let limit = page_limit(limit, 100, 1000)?;
     let product_id = product.map(validation::product_id).transpose()?;
+    let product = product_id.map(|p| p.to_string());
+    if let Some(answer) = super::replicas::trades(env, meter, &key.account_id, product.as_deref(), limit).await? {
+        return answer;
+    }
     account(env, meter, &key.account_id, AccountCall::Trades { product_id, limit }).await
+}
+
+/// `GET /api/memory/similar`: asked of the agent tier (which holds the episodes' state
+/// vectors) within `AGENT_TIMEOUT_MS`, and cached in KV for `PREDICTIONS_FRESH_MS` per
+/// question. Without a product, the venue's first (the swarm's).
+pub async fn similar(env: &Env, meter: &Meter, q: coinswarm_api::query::SimilarQuery) -> Answer {
+    let product_id = match q.product_id.as_deref() {
+        Some(product) => validation::product_id(product)?.to_string(),
+        None => {
+            let venue: coinswarm_api::edge::VenueSpec = super::http::answer_json(hub(env, meter, HubCall::Venue).await)
+                .await
+                .and_then(|v| serde_json::from_value(v).map_err(|e| Failure::unavailable(e.to_string())))?;
+            venue
+                .products
+                .first()
+                .map(|p| p.product_id.to_string())
+                .ok_or_else(|| Failure::unavailable("no product"))?
+        }
+    };
+    let top_k = validation::top_k(q.top_k.unwrap_or(10))?;
+    let key = format!("similar:{product_id}:{top_k}:{}", q.at.as_deref().unwrap_or("now"));
+    let params = coinswarm_api::mcp::params::SimilarParams { product_id, at: q.at, top_k: Some(top_k) };
+    super::cache::read_through(env, meter, &key, super::objects::predictions_fresh_ms(env), || async move {
+        let answer = super::agent_tier::call(env, super::agent_tier::SIMILAR, &params).await?;
+        super::http::json(200, &answer)
+    })
+    .await
 }
 
 /// `GET /api/orders` of the key's account.

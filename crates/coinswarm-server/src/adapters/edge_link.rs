@@ -1,11 +1,21 @@
-//! The link to the edge tier: `up`, as the agent tier, publishes every quote, closed bar,
-//! swarm decision and swarm state to the edge Worker's ingest route
-//! (`coinswarm_api::edge::INGEST_PATH`), in batches (one request per `edge.batch_ms` window
-//! at most, never two in flight), each retried with back-off until the edge takes it. A run
-//! has a random id and numbers its batches, so a batch the edge took but whose answer was
-//! lost is applied once. The venue (products, exchange rules, guard, capital) goes with the
-//! run's first batch.
+//! The link to the edge tier: `up`, as the agent tier, publishes to the edge Worker's ingest
+//! route (`coinswarm_api::edge::INGEST_PATH`), in batches (one request per `edge.batch_ms`
+//! window at most, never two in flight), each retried with back-off until the edge takes it.
+//!
+//! A batch carries two kinds of thing:
+//! - **The durable streams** (decisions, trades, patterns, episodes), read from the store's
+//!   edge outbox, where each event was written in the commit of what it records. The edge
+//!   applies each stream's events once, in order, and answers how far it has applied each;
+//!   the outbox forgets them only then. So a restart of either side, a lost answer or a
+//!   SIGKILL mid-batch loses nothing and duplicates nothing: what was not acknowledged is sent
+//!   again, and what the edge already holds is ignored there.
+//! - **The market** (quotes, closed bars) and the swarm's state, which the agent tier does not
+//!   store: sent from memory, at most `edge.max_pending` waiting (beyond, dropped and
+//!   counted). A run has a random id and numbers its batches, so a batch the edge took but
+//!   whose answer was lost is applied once. The venue (products, exchange rules, guard,
+//!   capital) goes with the run's first batch.
 
+use crate::adapters::store::SqlStore;
 use crate::config::EdgeConfig;
 use coinswarm_api::edge::{EdgeBatch, INGEST_PATH, IngestAck, ProductCandle, VenueSpec};
 use coinswarm_core::market::{Candle, ProductId, Quote};
@@ -13,7 +23,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::time::Instant;
 
 /// Where the market events the stream hub publishes are also sent, whole and uncoalesced:
@@ -21,7 +31,7 @@ use tokio::time::Instant;
 pub trait MarketTap: Send + Sync + std::fmt::Debug {
     fn quote(&self, quote: &Quote);
     fn bar(&self, product_id: ProductId, candle: &Candle);
-    /// A decision record as the public may see it.
+    /// A decision record was committed (it is in the edge outbox already).
     fn decision(&self, decision: &Value);
     /// The swarm's state, a `GET /api/swarm` body.
     fn swarm(&self, state: Value);
@@ -29,12 +39,11 @@ pub trait MarketTap: Send + Sync + std::fmt::Debug {
     fn dropped(&self) -> u64;
 }
 
-/// What the link carries.
+/// What the link carries from memory.
 #[derive(Debug)]
 enum Item {
     Quote(Quote),
     Bar(ProductCandle),
-    Decision(Value),
     Swarm(Value),
 }
 
@@ -42,6 +51,8 @@ enum Item {
 #[derive(Debug)]
 pub struct EdgeLink {
     items: mpsc::Sender<Item>,
+    /// Wakes the sender when the outbox has new events.
+    outbox: Arc<Notify>,
     /// Events dropped because `edge.max_pending` were waiting (the edge was down for long).
     pub dropped: AtomicU64,
 }
@@ -51,13 +62,15 @@ impl EdgeLink {
     pub fn start(
         config: EdgeConfig,
         venue: VenueSpec,
+        store: SqlStore,
         shutdown: watch::Receiver<bool>,
     ) -> anyhow::Result<(Arc<Self>, tokio::task::JoinHandle<()>)> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
         let (items, receiver) = mpsc::channel(config.max_pending);
-        let link = Arc::new(Self { items, dropped: AtomicU64::new(0) });
-        let sender = Sender { client, config, venue: Some(venue), run: run_id(), seq: 0 };
+        let outbox = Arc::new(Notify::new());
+        let link = Arc::new(Self { items, outbox: outbox.clone(), dropped: AtomicU64::new(0) });
+        let sender = Sender { client, config, store, outbox, venue: Some(venue), run: run_id(), seq: 0 };
         let task = tokio::spawn(sender.run(receiver, shutdown));
         Ok((link, task))
     }
@@ -85,8 +98,8 @@ impl MarketTap for EdgeLink {
         self.push(Item::Bar(ProductCandle { product_id, candle: *candle }));
     }
 
-    fn decision(&self, decision: &Value) {
-        self.push(Item::Decision(decision.clone()));
+    fn decision(&self, _decision: &Value) {
+        self.outbox.notify_one();
     }
 
     fn swarm(&self, state: Value) {
@@ -94,9 +107,17 @@ impl MarketTap for EdgeLink {
     }
 }
 
+/// Outbox events of each stream one batch carries at most.
+const OUTBOX_PER_STREAM: u32 = 500;
+/// How often the outbox is looked at when nothing else wakes the sender (trades, patterns
+/// and episodes are committed without a nudge).
+const OUTBOX_POLL: Duration = Duration::from_millis(200);
+
 struct Sender {
     client: reqwest::Client,
     config: EdgeConfig,
+    store: SqlStore,
+    outbox: Arc<Notify>,
     /// Sent with the next batch (the run's first).
     venue: Option<VenueSpec>,
     run: String,
@@ -107,26 +128,33 @@ impl Sender {
     async fn run(mut self, mut items: mpsc::Receiver<Item>, mut shutdown: watch::Receiver<bool>) {
         let window = Duration::from_millis(self.config.batch_ms);
         loop {
-            let first = tokio::select! {
-                item = items.recv() => item,
-                _ = shutdown.changed() => None,
+            let mut batch = EdgeBatch::default();
+            let stopping = tokio::select! {
+                item = items.recv() => match item {
+                    Some(item) => { add(&mut batch, item); false }
+                    None => true,
+                },
+                _ = self.outbox.notified() => false,
+                _ = tokio::time::sleep(OUTBOX_POLL) => false,
+                _ = shutdown.changed() => true,
             };
-            let mut batch = self.next_batch();
-            match first {
-                Some(item) => add(&mut batch, item),
-                None => {
-                    while let Ok(item) = items.try_recv() {
-                        add(&mut batch, item);
-                    }
-                    if !batch.is_empty() {
-                        self.send(batch, &mut shutdown, true).await;
-                    }
-                    return;
+            if stopping {
+                while let Ok(item) = items.try_recv() {
+                    add(&mut batch, item);
                 }
+                self.fill_from_outbox(&mut batch).await;
+                if !batch.is_empty() || self.venue.is_some() {
+                    self.send(batch, &mut shutdown, true).await;
+                }
+                return;
             }
             let deadline = Instant::now() + window;
             while let Ok(Some(item)) = tokio::time::timeout_at(deadline, items.recv()).await {
                 add(&mut batch, item);
+            }
+            self.fill_from_outbox(&mut batch).await;
+            if batch.is_empty() && self.venue.is_none() {
+                continue;
             }
             if !self.send(batch, &mut shutdown, false).await {
                 return;
@@ -134,29 +162,34 @@ impl Sender {
         }
     }
 
-    fn next_batch(&mut self) -> EdgeBatch {
-        self.seq += 1;
-        EdgeBatch { run: self.run.clone(), seq: self.seq, venue: self.venue.clone(), ..EdgeBatch::default() }
+    async fn fill_from_outbox(&self, batch: &mut EdgeBatch) {
+        match self.store.edge_outbox(OUTBOX_PER_STREAM).await {
+            Ok(events) => batch.events = events,
+            Err(error) => tracing::warn!("cannot read the edge outbox: {error:#}"),
+        }
     }
 
-    /// Sends `batch` until the edge takes it; false when shut down meanwhile (a last send is
-    /// tried once).
-    async fn send(&mut self, batch: EdgeBatch, shutdown: &mut watch::Receiver<bool>, last: bool) -> bool {
+    /// Sends `batch` until the edge takes it, then forgets the outbox events it has applied;
+    /// false when shut down meanwhile (a last send is tried once).
+    async fn send(&mut self, mut batch: EdgeBatch, shutdown: &mut watch::Receiver<bool>, last: bool) -> bool {
+        self.seq += 1;
+        batch.run = self.run.clone();
+        batch.seq = self.seq;
+        batch.venue = self.venue.clone();
         let url = format!("{}{INGEST_PATH}", self.config.url.trim_end_matches('/'));
         let mut backoff = Duration::from_millis(100);
         let mut failures = 0u32;
         loop {
             let sent = self.client.post(&url).bearer_auth(&self.config.token).json(&batch).send().await;
             let problem = match sent {
-                Ok(response) if response.status().is_success() => {
-                    if let Ok(ack) = response.json::<IngestAck>().await
-                        && !ack.applied
-                    {
-                        tracing::debug!(seq = ack.seq, "the edge had this batch already");
+                Ok(response) if response.status().is_success() => match response.json::<IngestAck>().await {
+                    Ok(ack) => {
+                        self.venue = None;
+                        self.acknowledged(ack).await;
+                        return true;
                     }
-                    self.venue = None;
-                    return true;
-                }
+                    Err(error) => format!("an unreadable answer: {error}"),
+                },
                 Ok(response) => {
                     let status = response.status();
                     format!("{status}: {}", response.text().await.unwrap_or_default())
@@ -177,13 +210,25 @@ impl Sender {
             backoff = (backoff * 2).min(Duration::from_millis(self.config.max_retry_ms.max(100)));
         }
     }
+
+    async fn acknowledged(&self, ack: IngestAck) {
+        if !ack.applied {
+            tracing::debug!(seq = ack.seq, "the edge had this batch's market part already");
+        }
+        for (stream, from) in &ack.resend_from {
+            tracing::warn!(stream, from, "the edge is missing events of a stream: sending them again");
+        }
+        if let Err(error) = self.store.ack_edge_outbox(ack.streams).await {
+            // They stay in the outbox and are sent again: the edge ignores what it holds.
+            tracing::warn!("cannot record what the edge has applied: {error:#}");
+        }
+    }
 }
 
 fn add(batch: &mut EdgeBatch, item: Item) {
     match item {
         Item::Quote(quote) => batch.quotes.push(quote),
         Item::Bar(bar) => batch.candles.push(bar),
-        Item::Decision(decision) => batch.decisions.push(decision),
         Item::Swarm(state) => batch.swarm = Some(state),
     }
 }

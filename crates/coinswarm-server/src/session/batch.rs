@@ -46,7 +46,14 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             let mut rows: Vec<(i64, &str)> =
                 decisions.iter().map(|logged| (logged.time_ms().unwrap_or(0), logged.line.as_str())).collect();
             rows.extend(self.origins.iter().map(|(time, line)| (*time, line.as_str())));
-            let stored = self.store.commit(&self.account_id, &events, &rows).await;
+            // With an edge, the decisions as the public may see them go to its stream in the
+            // same commit.
+            let published: Vec<String> = if self.hub.publishes() {
+                decisions.iter().map(|logged| self.public_line(logged)).collect()
+            } else {
+                Vec::new()
+            };
+            let stored = self.store.commit(&self.account_id, &events, &rows, &published).await;
             if let Err(err) = stored {
                 // The engine has applied events that are not durable: acknowledge nothing and
                 // stop; a restart rebuilds the account from what was committed.
@@ -110,6 +117,17 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
 }
 
 impl<L: AccountLog> Session<L> {
+    /// A decision record as the public may see it: without a live account's figures.
+    fn public_line(&self, logged: &LoggedRecord) -> String {
+        if self.live.is_some() {
+            let mut public = logged.record.clone();
+            super::hide_account_figures(&mut public);
+            public.to_string()
+        } else {
+            logged.record.to_string()
+        }
+    }
+
     /// The swarm's state as `GET /api/swarm` shows it to anyone: with its account in paper
     /// mode, without the account's figures when it trades real money (for the edge tier).
     fn public_swarm_state(&self, view: &super::SwarmView) -> serde_json::Value {

@@ -76,7 +76,7 @@ pub async fn start(
         engine.on_quote(quote)?;
     }
     let events: Vec<AccountEvent> = engine.drain_events().collect();
-    store.commit(&spec.account_id, &events, &[]).await?;
+    store.commit(&spec.account_id, &events, &[], &[]).await?;
 
     let mut fills = imbl::Vector::new();
     for event in &log {

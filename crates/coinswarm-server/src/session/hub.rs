@@ -99,6 +99,8 @@ pub struct Hub {
     /// Stamps heartbeats with the time they are published.
     clock: SharedClock,
     tap: std::sync::OnceLock<Arc<dyn MarketTap>>,
+    /// Whether the swarm's decisions go to the edge's stream ([`Hub::publish_to_edge`]).
+    to_edge: std::sync::atomic::AtomicBool,
     pending: Mutex<Pending>,
     wake: Notify,
     batches: broadcast::Sender<Arc<Batch>>,
@@ -111,6 +113,7 @@ impl Hub {
         Self {
             clock,
             tap: std::sync::OnceLock::new(),
+            to_edge: std::sync::atomic::AtomicBool::new(false),
             pending: Mutex::new(Pending::default()),
             wake: Notify::new(),
             batches: broadcast::channel(max_batches_behind.max(1)).0,
@@ -120,6 +123,17 @@ impl Hub {
     /// Events the tap (the link to the edge tier) dropped, when there is one.
     pub fn tap_dropped(&self) -> Option<u64> {
         self.tap.get().map(|tap| tap.dropped())
+    }
+
+    /// Whether events are published to the edge tier (set before any session starts; the
+    /// tap comes once the venue is known).
+    pub fn publishes(&self) -> bool {
+        self.to_edge.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// From now on, sessions publish their decisions to the edge's stream.
+    pub fn publish_to_edge(&self) {
+        self.to_edge.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Sends every event from now on to `tap` too (once; a second tap is refused).

@@ -17,11 +17,14 @@ pub trait AccountLog: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = anyhow::Result<Vec<String>>> + Send;
     /// Durably appends events and decision records ((time, JSON line)): returns once committed.
+    /// `published`: the swarm's decisions as the public may see them, for the edge's stream
+    /// (empty without an edge).
     fn commit(
         &self,
         account_id: &str,
         events: &[AccountEvent],
         decisions: &[(i64, &str)],
+        published: &[String],
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
@@ -47,7 +50,8 @@ impl AccountLog for SqlStore {
         account_id: &str,
         events: &[AccountEvent],
         decisions: &[(i64, &str)],
+        published: &[String],
     ) -> impl Future<Output = anyhow::Result<()>> + Send {
-        SqlStore::commit(self, account_id, events, decisions)
+        SqlStore::commit(self, account_id, events, decisions, published)
     }
 }

@@ -3,6 +3,7 @@
 
 use super::SqlStore;
 use anyhow::Context;
+use coinswarm_api::edge::streams;
 use coinswarm_core::memory::episode::{state_from_bytes, state_to_bytes};
 use coinswarm_core::memory::{AuditRecord, Episode, Pattern};
 use sqlx::Row;
@@ -89,8 +90,32 @@ impl EpisodeStore for SqlStore {
     async fn set_outcome(&self, id: &str, outcome: f64) -> anyhow::Result<bool> {
         anyhow::ensure!(outcome.is_finite(), "an outcome must be a finite number");
         let id = id.to_string();
+        let (to_edge, now) = (self.publishes_to_edge(), self.now_ms());
         self.write(move |c| {
-            Ok(c.prepare_cached("UPDATE episodes SET outcome = ?1 WHERE id = ?2")?.execute((outcome, id))? == 1)
+            let tx = c.transaction()?;
+            let resolved = tx.prepare_cached("UPDATE episodes SET outcome = ?1 WHERE id = ?2")?.execute((outcome, &id))? == 1;
+            if resolved && to_edge {
+                // The resolved episode, without its state vector, for the edge's replica.
+                let episode = tx
+                    .prepare_cached(
+                        "SELECT id, product_id, time, horizon_end, regime, action, outcome, price FROM episodes WHERE id = ?1",
+                    )?
+                    .query_row([&id], |r| {
+                        Ok(serde_json::json!({
+                            "id": r.get::<_, String>(0)?,
+                            "product_id": r.get::<_, String>(1)?,
+                            "time_ms": r.get::<_, i64>(2)?,
+                            "horizon_end_ms": r.get::<_, i64>(3)?,
+                            "regime": r.get::<_, String>(4)?,
+                            "action": r.get::<_, String>(5)?,
+                            "outcome": r.get::<_, Option<f64>>(6)?,
+                            "price": r.get::<_, Option<f64>>(7)?.unwrap_or(0.0),
+                        }))
+                    })?;
+                super::edge_outbox::append(&tx, streams::EPISODES, &episode.to_string(), now)?;
+            }
+            tx.commit()?;
+            Ok(resolved)
         })
         .await
     }
@@ -154,6 +179,7 @@ impl EpisodeStore for SqlStore {
     async fn save_patterns(&self, patterns: &[Pattern]) -> anyhow::Result<()> {
         let rows: Vec<(Pattern, String)> =
             patterns.iter().map(|p| Ok((p.clone(), serde_json::to_string(p)?))).collect::<anyhow::Result<_>>()?;
+        let (to_edge, now) = (self.publishes_to_edge(), self.now_ms());
         self.write(move |c| {
             let tx = c.transaction()?;
             {
@@ -165,6 +191,11 @@ impl EpisodeStore for SqlStore {
                 for (p, body) in &rows {
                     let lifecycle = serde_json::to_value(p.lifecycle)?.as_str().unwrap_or_default().to_string();
                     upsert.execute((&p.id, &p.product_id, lifecycle, p.weight, body, p.updated_ms))?;
+                }
+            }
+            if to_edge {
+                for (_, body) in &rows {
+                    super::edge_outbox::append(&tx, streams::PATTERNS, body, now)?;
                 }
             }
             tx.commit()?;

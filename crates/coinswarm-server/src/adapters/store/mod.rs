@@ -11,10 +11,13 @@
 //! - [`Queue`] (`enqueue`, `lease`, `ack`, `fail`): durable, at-least-once, leases, retries
 //!   with backoff, dead letters; and [`Analytics`] (`record_events`, `query_buckets`), both on
 //!   the SQL store.
+//! - The outbox of publication to the edge tier (`edge_outbox`): the durable streams'
+//!   events, in the commit of what they record, until the edge has applied them.
 //! - [`ObjectStore`]: a folder of Parquet files ([`LocalObjectStore`]), the candle archive.
 
 mod account_log;
 mod analytics;
+mod edge_outbox;
 mod episodes;
 mod key_store;
 mod kv;
@@ -25,6 +28,7 @@ mod state_store;
 
 pub use account_log::AccountLog;
 pub use analytics::{Analytics, AnalyticsBuffer, AnalyticsEvent, Bucket};
+pub use edge_outbox::OutboxHead;
 pub use episodes::{EpisodeCount, EpisodeStore};
 pub use key_store::{ApiKeyRecord, KeyStore};
 pub use kv::{Kv, KvStats, MemoryKv};

@@ -29,6 +29,8 @@ pub struct SqlStore {
     pool: SqlitePool,
     writer: mpsc::Sender<WriteJob>,
     commits: Arc<Mutex<CommitStats>>,
+    /// Whether the durable streams' events go to the edge outbox (`up` with an edge).
+    pub(super) edge_outbox: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// What the group commit has done, for `/metrics`.
@@ -86,6 +88,8 @@ struct AccountBatch {
     outbox: Vec<(String, String)>,
     /// Decision records: (time, JSON line).
     decisions: Vec<(i64, String)>,
+    /// Events for the edge outbox: (stream, payload JSON).
+    published: Vec<(&'static str, String)>,
     /// Analytics events, each naming its account (a batch of analytics alone has an empty
     /// `account_id` and no events, jobs or decisions).
     analytics: Vec<AnalyticsEvent>,
@@ -143,30 +147,42 @@ impl SqlStore {
             .spawn(move || group_commit(writer_connection, jobs, stats, writer_clock))
             .context("cannot start the store's writer thread")?;
         tokio::spawn(backfill_wal(pool.clone(), writer.downgrade()));
-        Ok(Self { clock, pool, writer, commits })
+        Ok(Self { clock, pool, writer, commits, edge_outbox: Arc::default() })
     }
 
     /// Durably appends an account's events and decision records ((time, JSON line)): returns
     /// once they are committed, together with whatever other batches were waiting. Each fill
-    /// also queues its post-trade job in the same commit (the transactional outbox).
+    /// also queues its post-trade job in the same commit (the transactional outbox); with an
+    /// edge, each fill and each of `published` (the swarm's decisions as the public may see
+    /// them) goes to the edge outbox in it too.
     pub async fn commit(
         &self,
         account_id: &str,
         events: &[AccountEvent],
         decisions: &[(i64, &str)],
+        published: &[String],
     ) -> anyhow::Result<()> {
         if events.is_empty() && decisions.is_empty() {
             return Ok(());
         }
         let now = self.clock.now().millis();
+        let to_edge = self.publishes_to_edge();
         let mut encoded = Vec::with_capacity(events.len());
         let mut outbox = Vec::new();
+        let mut edge = Vec::new();
         for event in events {
             encoded.push((event.seq as i64, event.time.millis(), serde_json::to_string(event)?));
             if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {
                 let payload = serde_json::json!({"account_id": account_id, "committed_at": now, "fill": fill});
                 outbox.push((format!("{account_id}:{}", fill.trade_id), payload.to_string()));
+                if to_edge {
+                    let trade = serde_json::json!({"account_id": account_id, "fill": fill});
+                    edge.push((coinswarm_api::edge::streams::TRADES, trade.to_string()));
+                }
             }
+        }
+        if to_edge {
+            edge.extend(published.iter().map(|d| (coinswarm_api::edge::streams::DECISIONS, d.clone())));
         }
         let decisions = decisions.iter().map(|(time, line)| (*time, line.to_string())).collect();
         self.group_write(|done| AccountBatch {
@@ -174,6 +190,7 @@ impl SqlStore {
             events: encoded,
             outbox,
             decisions,
+            published: edge,
             analytics: Vec::new(),
             done,
         })
@@ -188,6 +205,7 @@ impl SqlStore {
             events: Vec::new(),
             outbox: Vec::new(),
             decisions: Vec::new(),
+            published: Vec::new(),
             analytics,
             done,
         })
@@ -277,6 +295,11 @@ impl SqlStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
+    }
+
+    /// The store's clock, in Unix milliseconds.
+    pub(super) fn now_ms(&self) -> i64 {
+        self.clock.now().millis()
     }
 
     /// The group commit's statistics so far.
@@ -390,6 +413,9 @@ fn write_jobs(connection: &mut rusqlite::Connection, jobs: &[AccountBatch], now:
             }
             for (time, record) in &job.decisions {
                 decisions.execute((&job.account_id, time, record))?;
+            }
+            for (stream, payload) in &job.published {
+                super::edge_outbox::append(&tx, stream, payload, now)?;
             }
             for event in &job.analytics {
                 let values = event.values;

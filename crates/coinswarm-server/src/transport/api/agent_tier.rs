@@ -14,7 +14,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::HeaderMap;
-use coinswarm_api::access::{bearer_secret, hash_secret};
+use coinswarm_api::access::check_operator_token;
 use coinswarm_api::edge::{MAX_PREDICTIONS_PER_CALL, PredictionItem, PredictionsAnswer, PredictionsAsk};
 use coinswarm_api::mcp::params::{BacktestParams, SimilarParams};
 use coinswarm_api::{ErrorCode, Failure};
@@ -27,12 +27,7 @@ fn check_edge_token(state: &AppState, headers: &HeaderMap) -> Result<(), Failure
         return Err(Failure::not_found("no edge link: the agent tier's API is off (set [edge] url and token)"));
     }
     let header = headers.get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok());
-    let given = bearer_secret(header)?;
-    let (a, b) = (hash_secret(given), hash_secret(expected));
-    if a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) != 0 {
-        return Err(Failure::new(ErrorCode::Unauthorized, "wrong edge token"));
-    }
-    Ok(())
+    check_operator_token(expected, header)
 }
 
 /// `POST /internal/v1/backtest`: MCP's `run_backtest`, within `mcp.max_backtest_bars` and

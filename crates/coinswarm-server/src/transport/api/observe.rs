@@ -48,6 +48,19 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             "Events for the edge tier dropped because edge.max_pending were waiting to be sent",
             dropped,
         );
+        let heads = state.store.edge_outbox_heads().await.unwrap_or_default();
+        let pending: u64 = heads.iter().map(|h| h.last_seq.saturating_sub(h.acked_seq)).sum();
+        let published: u64 = heads.iter().map(|h| h.last_seq).sum();
+        values.gauge(
+            "coinswarm_edge_outbox_pending",
+            "Events of the durable streams (decisions, trades, patterns, episodes) the edge has not applied yet",
+            i64::try_from(pending).unwrap_or(i64::MAX),
+        );
+        values.counter(
+            "coinswarm_edge_outbox_published",
+            "Events of the durable streams written to the edge outbox",
+            published,
+        );
     }
     values.gauge("coinswarm_sessions", "Running account sessions", gauge(state.sessions.all().len()));
     let decisions = state.swarm_session().and_then(|s| s.swarm()).map_or(0, |s| s.decisions);
