@@ -349,6 +349,9 @@ impl MarketHub {
         }
         let (statements, products) = replicas::statements(&self.env, &replicated)?;
         replicas::write(&self.env, meter, statements).await?;
+        // Before the new positions show, so that a reader who sees a pattern applied never
+        // reads the prediction it made stale.
+        replicas::invalidate_predictions(&self.env, meter, &products).await;
         let mut positions = self.positions(meter)?;
         let (mut applied, mut resend_from) = (Positions::new(), Positions::new());
         let mut decisions = Vec::new();
@@ -403,7 +406,6 @@ impl MarketHub {
         if !decisions.is_empty() {
             hub_stream::broadcast(&self.state, &Outgoing::decisions(&decisions));
         }
-        replicas::invalidate_predictions(&self.env, meter, &products).await;
         Ok((applied, resend_from))
     }
 
