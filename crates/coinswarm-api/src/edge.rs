@@ -91,7 +91,8 @@ pub mod streams {
     pub const TRADES: &str = "trades";
     /// Learned patterns, each time one is committed (created or changed).
     pub const PATTERNS: &str = "patterns";
-    /// Episodes of pattern memory, once resolved (their outcome known).
+    /// Episodes of pattern memory (`Episode`, with its state vector): once when recorded, and
+    /// again when resolved (with its outcome).
     pub const EPISODES: &str = "episodes";
     /// Every stream, in the order the edge applies them.
     pub const ALL: [&str; 4] = [DECISIONS, TRADES, PATTERNS, EPISODES];
@@ -104,8 +105,7 @@ pub struct StreamEvent {
     pub stream: String,
     /// 1, 2, 3… within the stream, over every run of the agent tier.
     pub seq: u64,
-    /// A decision record; `{"account_id", "fill"}`; a `Pattern`; or an `Episode` without its
-    /// state vector.
+    /// A decision record; `{"account_id", "fill"}`; a `Pattern`; or an `Episode`.
     pub payload: Value,
 }
 

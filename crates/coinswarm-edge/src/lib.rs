@@ -9,13 +9,14 @@
 //! pre-trade gate, answers are `coinswarm_api`'s views and failures.
 //!
 //! Off wasm32 only the host-independent parts compile (the calls between the Worker and
-//! its objects, cache freshness), so `cargo build` and the unit tests run on any host. The
+//! its objects, cache freshness, Vectorize's wire format), so `cargo build` and the unit tests run on any host. The
 //! Worker itself is built with `worker-build --release` (see the README).
 
 pub mod billable;
 pub mod calls;
 pub mod freshness;
 pub mod pricing;
+pub mod vectorize;
 
 #[cfg(target_arch = "wasm32")]
 mod worker;

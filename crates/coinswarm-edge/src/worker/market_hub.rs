@@ -347,11 +347,12 @@ impl MarketHub {
                 replicated.extend(next_in_order(last, delivered.clone()).0);
             }
         }
-        let (statements, products) = replicas::statements(&self.env, &replicated)?;
-        replicas::write(&self.env, meter, statements).await?;
+        let replicated = replicas::statements(&self.env, &replicated)?;
+        let stale_predictions = replicated.stale_predictions.clone();
+        replicas::write(&self.env, meter, replicated).await?;
         // Before the new positions show, so that a reader who sees a pattern applied never
         // reads the prediction it made stale.
-        replicas::invalidate_predictions(&self.env, meter, &products).await;
+        replicas::invalidate_predictions(&self.env, meter, &stale_predictions).await;
         let mut positions = self.positions(meter)?;
         let (mut applied, mut resend_from) = (Positions::new(), Positions::new());
         let mut decisions = Vec::new();

@@ -19,6 +19,7 @@ mod predictions;
 mod replicas;
 mod routes;
 mod services;
+mod vectorize;
 
 use crate::calls::HubCall;
 use worker::{Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event};

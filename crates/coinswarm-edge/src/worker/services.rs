@@ -60,9 +60,10 @@ pub async fn trades(env: &Env, meter: &Meter, key: &ApiKey, product: Option<&str
     account(env, meter, &key.account_id, AccountCall::Trades { product_id, limit }).await
 }
 
-/// `GET /api/memory/similar`: asked of the agent tier (which holds the episodes' state
-/// vectors) within `AGENT_TIMEOUT_MS`, and cached in KV for `PREDICTIONS_FRESH_MS` per
-/// question. Without a product, the venue's first (the swarm's).
+/// `GET /api/memory/similar`, cached in KV for `PREDICTIONS_FRESH_MS` per question: from the
+/// Vectorize index when the Worker has one (`VECTORS`) and it can answer, otherwise asked of
+/// the agent tier within `AGENT_TIMEOUT_MS`. Without a product, the venue's first (the
+/// swarm's).
 pub async fn similar(env: &Env, meter: &Meter, q: coinswarm_api::query::SimilarQuery) -> Answer {
     let product_id = match q.product_id.as_deref() {
         Some(product) => validation::product_id(product)?.to_string(),
@@ -78,9 +79,18 @@ pub async fn similar(env: &Env, meter: &Meter, q: coinswarm_api::query::SimilarQ
         }
     };
     let top_k = validation::top_k(q.top_k.unwrap_or(10))?;
-    let key = format!("similar:{product_id}:{top_k}:{}", q.at.as_deref().unwrap_or("now"));
-    let params = coinswarm_api::mcp::params::SimilarParams { product_id, at: q.at, top_k: Some(top_k) };
+    let at = validation::time(q.at.as_deref(), "at", false)?;
+    let key = format!("similar:{product_id}:{top_k}:{}", at.map_or("now".to_string(), |at| at.to_string()));
     super::cache::read_through(env, meter, &key, super::objects::predictions_fresh_ms(env), || async move {
+        if let Some(index) = super::vectorize::Vectorize::bound(env) {
+            match super::replicas::similar_in_index(env, meter, &index, &product_id, at, top_k).await {
+                Ok(Some(similar)) => return super::http::json(200, &similar),
+                Ok(None) => {}
+                Err(failure) if failure.status == 404 => return Err(failure),
+                Err(failure) => worker::console_warn!("Vectorize: {failure}; asking the agent tier"),
+            }
+        }
+        let params = coinswarm_api::mcp::params::SimilarParams { product_id, at: q.at, top_k: Some(top_k) };
         let answer = super::agent_tier::call(env, super::agent_tier::SIMILAR, &params).await?;
         super::http::json(200, &answer)
     })

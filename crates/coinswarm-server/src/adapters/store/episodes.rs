@@ -58,6 +58,7 @@ fn episode_of_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Episode> {
 impl EpisodeStore for SqlStore {
     async fn record_episodes(&self, episodes: &[Episode]) -> anyhow::Result<()> {
         let episodes = episodes.to_vec();
+        let (to_edge, now) = (self.publishes_to_edge(), self.now_ms());
         self.write(move |c| {
             let tx = c.transaction()?;
             {
@@ -81,6 +82,13 @@ impl EpisodeStore for SqlStore {
                         .with_context(|| format!("cannot store episode {}", e.id))?;
                 }
             }
+            if to_edge {
+                // Recorded (outcome unknown), with its state: the edge's vector index keeps
+                // every state, so that it can search from the latest.
+                for e in &episodes {
+                    super::edge_outbox::append(&tx, streams::EPISODES, &serde_json::to_string(e)?, now)?;
+                }
+            }
             tx.commit()?;
             Ok(())
         })
@@ -95,24 +103,25 @@ impl EpisodeStore for SqlStore {
             let tx = c.transaction()?;
             let resolved = tx.prepare_cached("UPDATE episodes SET outcome = ?1 WHERE id = ?2")?.execute((outcome, &id))? == 1;
             if resolved && to_edge {
-                // The resolved episode, without its state vector, for the edge's replica.
+                // The episode again, resolved.
                 let episode = tx
                     .prepare_cached(
-                        "SELECT id, product_id, time, horizon_end, regime, action, outcome, price FROM episodes WHERE id = ?1",
+                        "SELECT id, product_id, time, horizon_end, regime, action, state, outcome, price FROM episodes WHERE id = ?1",
                     )?
                     .query_row([&id], |r| {
-                        Ok(serde_json::json!({
-                            "id": r.get::<_, String>(0)?,
-                            "product_id": r.get::<_, String>(1)?,
-                            "time_ms": r.get::<_, i64>(2)?,
-                            "horizon_end_ms": r.get::<_, i64>(3)?,
-                            "regime": r.get::<_, String>(4)?,
-                            "action": r.get::<_, String>(5)?,
-                            "outcome": r.get::<_, Option<f64>>(6)?,
-                            "price": r.get::<_, Option<f64>>(7)?.unwrap_or(0.0),
-                        }))
+                        Ok(Episode {
+                            id: r.get(0)?,
+                            product_id: r.get(1)?,
+                            time_ms: r.get(2)?,
+                            horizon_end_ms: r.get(3)?,
+                            regime: r.get(4)?,
+                            action: r.get(5)?,
+                            state: state_from_bytes(&r.get::<_, Vec<u8>>(6)?).unwrap_or_default(),
+                            outcome: r.get(7)?,
+                            price: r.get::<_, Option<f64>>(8)?.unwrap_or(0.0),
+                        })
                     })?;
-                super::edge_outbox::append(&tx, streams::EPISODES, &episode.to_string(), now)?;
+                super::edge_outbox::append(&tx, streams::EPISODES, &serde_json::to_string(&episode)?, now)?;
             }
             tx.commit()?;
             Ok(resolved)
