@@ -121,17 +121,17 @@ fn publication_cut_by_a_sigkill_mid_batch_leaves_every_event_at_the_edge_exactly
     let published = metric(&agent, "coinswarm_edge_outbox_published").unwrap();
 
     // Sequence: every event 1..=last applied once, none twice, nothing skipped.
-    let positions = positions(&client);
-    let (decisions_last, decisions_applied, _, _) = positions["decisions"];
-    let (trades_last, trades_applied, _, _) = positions["trades"];
-    assert_eq!(decisions_applied, decisions_last, "{positions:?}");
-    assert_eq!(trades_applied, trades_last, "{positions:?}");
+    let held = positions(&client);
+    let (decisions_last, decisions_applied, _, _) = held["decisions"];
+    let (trades_last, trades_applied, _, _) = held["trades"];
+    assert_eq!(decisions_applied, decisions_last, "{held:?}");
+    assert_eq!(trades_applied, trades_last, "{held:?}");
     assert_eq!(
         decisions_last + trades_last,
         published,
-        "the edge applied what the agent tier published: {positions:?}"
+        "the edge applied what the agent tier published: {held:?}"
     );
-    assert!(trades_last >= 20, "the 20 buys' fills: {positions:?}");
+    assert!(trades_last >= 20, "the 20 buys' fills: {held:?}");
 
     // Count and content: the edge's decisions are up's, in the same order, each once.
     let (status, ours) = agent.get("/api/decisions?limit=500", None);

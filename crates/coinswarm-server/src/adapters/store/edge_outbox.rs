@@ -96,3 +96,77 @@ impl SqlStore {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::store::EpisodeStore;
+    use coinswarm_core::memory::Episode;
+
+    async fn store(name: &str) -> (SqlStore, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("coinswarm-outbox-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        (SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap(), dir)
+    }
+
+    fn seqs(events: &[StreamEvent], stream: &str) -> Vec<u64> {
+        events.iter().filter(|e| e.stream == stream).map(|e| e.seq).collect()
+    }
+
+    #[tokio::test]
+    async fn events_are_numbered_per_stream_in_their_commit_and_forgotten_once_the_edge_applied_them() {
+        let (store, dir) = store("numbers").await;
+        store.create_account("swarm", 0).await.unwrap();
+        // Without an edge, nothing goes to the outbox.
+        store.commit("swarm", &[], &[(1, "{\"n\":0}")], &["{\"n\":0}".into()]).await.unwrap();
+        assert!(store.edge_outbox(100).await.unwrap().is_empty());
+
+        store.publish_to_edge();
+        let published: Vec<String> = (1..=3).map(|n| format!("{{\"n\":{n}}}")).collect();
+        store.commit("swarm", &[], &[(1, "{\"n\":1}")], &published).await.unwrap();
+        let episode = Episode {
+            id: "BTC-USD@1".into(),
+            product_id: "BTC-USD".into(),
+            time_ms: 1,
+            horizon_end_ms: 2,
+            regime: "trending".into(),
+            action: "BUY".into(),
+            price: 100.0,
+            state: vec![0.5, -0.5],
+            outcome: None,
+        };
+        store.record_episodes(std::slice::from_ref(&episode)).await.unwrap();
+        assert!(store.set_outcome("BTC-USD@1", 0.01).await.unwrap());
+
+        let waiting = store.edge_outbox(100).await.unwrap();
+        assert_eq!(seqs(&waiting, streams::DECISIONS), vec![1, 2, 3]);
+        assert_eq!(waiting.iter().find(|e| e.stream == streams::DECISIONS).unwrap().payload["n"], 1);
+        // The episode twice, recorded then resolved, each with its state.
+        assert_eq!(seqs(&waiting, streams::EPISODES), vec![1, 2]);
+        let resolved: Episode = serde_json::from_value(waiting.last().unwrap().payload.clone()).unwrap();
+        assert_eq!(resolved, Episode { outcome: Some(0.01), ..episode });
+        // At most `per_stream` of each.
+        assert_eq!(seqs(&store.edge_outbox(2).await.unwrap(), streams::DECISIONS), vec![1, 2]);
+
+        // The edge applied decisions up to 2: they are forgotten, 3 is sent again.
+        store.ack_edge_outbox([(streams::DECISIONS.to_string(), 2)].into()).await.unwrap();
+        let waiting = store.edge_outbox(100).await.unwrap();
+        assert_eq!(seqs(&waiting, streams::DECISIONS), vec![3]);
+        let heads = store.edge_outbox_heads().await.unwrap();
+        let decisions = heads.iter().find(|h| h.stream == streams::DECISIONS).unwrap();
+        assert_eq!((decisions.last_seq, decisions.acked_seq), (3, 2));
+        // An older acknowledgement (a retried answer) moves nothing back.
+        store.ack_edge_outbox([(streams::DECISIONS.to_string(), 1)].into()).await.unwrap();
+        let heads = store.edge_outbox_heads().await.unwrap();
+        assert_eq!(heads.iter().find(|h| h.stream == streams::DECISIONS).unwrap().acked_seq, 2);
+
+        // Numbers go on after a restart, from where the stream was.
+        store.close().await;
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
+        store.publish_to_edge();
+        store.commit("swarm", &[], &[(2, "{\"n\":4}")], &["{\"n\":4}".into()]).await.unwrap();
+        assert_eq!(seqs(&store.edge_outbox(100).await.unwrap(), streams::DECISIONS), vec![3, 4]);
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
