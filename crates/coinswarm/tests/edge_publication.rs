@@ -79,7 +79,7 @@ fn buy(agent: &Server, key: &str, prefix: &str, count: usize) {
         let order = json!({"client_order_id": format!("{prefix}-{i}"), "product_id": "BTC-USD", "side": "BUY",
             "order_configuration": {"market_market_ioc": {"quote_size": "10"}}});
         let (status, text) = agent.post("/api/orders", Some(key), &order.to_string());
-        assert_eq!(status, 200, "{text}");
+        assert!(status == 200 || status == 201, "{status}: {text}");
     }
 }
 
@@ -118,19 +118,16 @@ fn publication_cut_by_a_sigkill_mid_batch_leaves_every_event_at_the_edge_exactly
     wait_until("the outbox drained", Duration::from_secs(60), || {
         metric(&agent, "coinswarm_edge_outbox_pending") == Some(0)
     });
-    let published = metric(&agent, "coinswarm_edge_outbox_published").unwrap();
+    let published = metric(&agent, "coinswarm_edge_outbox_published_total").unwrap();
 
     // Sequence: every event 1..=last applied once, none twice, nothing skipped.
     let held = positions(&client);
+    eprintln!("stream positions at the edge (last, applied, duplicates, gaps): {held:?}");
     let (decisions_last, decisions_applied, _, _) = held["decisions"];
     let (trades_last, trades_applied, _, _) = held["trades"];
     assert_eq!(decisions_applied, decisions_last, "{held:?}");
     assert_eq!(trades_applied, trades_last, "{held:?}");
-    assert_eq!(
-        decisions_last + trades_last,
-        published,
-        "the edge applied what the agent tier published: {held:?}"
-    );
+    assert_eq!(decisions_last + trades_last, published, "the edge applied what the agent tier published: {held:?}");
     assert!(trades_last >= 20, "the 20 buys' fills: {held:?}");
 
     // Count and content: the edge's decisions are up's, in the same order, each once.

@@ -1,7 +1,8 @@
 //! Pattern memory at the edge, read from D1's replicas of the agent tier's streams. One
-//! pattern is followed along the brief's path: learned by the swarm in `coinswarm up`,
-//! committed there under the managers' quorum (and audited), published through the outbox,
-//! written to D1 at the edge, and its product's cached prediction invalidated in KV.
+//! pattern is followed along the brief's path: learned by the swarm in `coinswarm up`, a
+//! change to it committed there under the managers' quorum (and audited), published through
+//! the outbox, written to D1 at the edge, and its product's cached prediction invalidated
+//! in KV.
 
 mod support;
 
@@ -36,57 +37,76 @@ fn pattern_commits(client: &Client) -> u64 {
         .map_or(0, |p| p["applied"].as_u64().unwrap())
 }
 
+/// The edge's patterns of BTC-USD (from D1), optionally in one lifecycle.
+fn edge_patterns(client: &Client, lifecycle: Option<&str>) -> Vec<Value> {
+    let path = match lifecycle {
+        Some(lifecycle) => format!("/api/memory/patterns?product_id=BTC-USD&lifecycle={lifecycle}"),
+        None => "/api/memory/patterns?product_id=BTC-USD".to_string(),
+    };
+    get(client, &path)["patterns"].as_array().unwrap().clone()
+}
+
+fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
-fn a_learned_pattern_reaches_d1_at_the_edge_and_invalidates_its_products_cached_prediction() {
+fn a_pattern_committed_under_the_quorum_reaches_d1_at_the_edge_and_invalidates_its_products_prediction() {
     let dir = scratch_dir("edge-replicas");
     // Predictions stay fresh in KV for ten minutes here: only an invalidation makes a miss.
     let edge = Edge::start_with_vars(&dir.join("edge"), &[("PREDICTIONS_FRESH_MS", "600000")]);
     let client = edge.client();
     // Pattern memory on, a bar every 2 ms: patterns are learned past 500 resolved episodes.
     let agent = edge.agent_with_env(&dir.join("up"), 2, &[], &[]);
+    let admin = agent.admin_key.clone().expect("a first start prints the admin key");
+    let up = agent.client();
     edge.wait_for_venue();
 
-    // Before any pattern: the edge's memory is empty, and a prediction is cached.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while prediction_cache(&client) != "hit" {
-        assert!(Instant::now() < deadline, "no cached prediction within 30 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let commits_before = pattern_commits(&client);
+    // The swarm learns patterns (candidates); they reach D1 at the edge.
+    wait_until("a learned pattern at the edge", Duration::from_secs(240), || !edge_patterns(&client, None).is_empty());
+    let pattern = edge_patterns(&client, Some("candidate")).first().cloned().expect("a candidate at the edge");
+    let pattern_id = pattern["id"].as_str().unwrap().to_string();
+    let up_patterns = get(&up, "/api/memory/patterns?product_id=BTC-USD");
+    assert!(
+        up_patterns["patterns"].as_array().unwrap().iter().any(|p| p["id"] == pattern["id"]),
+        "{pattern_id} is up's"
+    );
 
-    // Wait for a pattern commit to be applied at the edge.
-    let deadline = Instant::now() + Duration::from_secs(240);
-    while pattern_commits(&client) == commits_before {
-        assert!(Instant::now() < deadline, "no pattern reached the edge within 240 s: {}", edge.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    // Its product's prediction was dropped from KV: the next read asks the agent tier again.
-    assert_eq!(prediction_cache(&client), "miss", "the pattern invalidated BTC-USD's cached prediction");
+    // A prediction of its product is cached (fresh for ten minutes).
+    wait_until("a cached prediction", Duration::from_secs(30), || prediction_cache(&client) == "hit");
+    let audited_before = get(&up, "/api/memory")["audit_records"].as_u64().unwrap();
 
-    // The pattern at the edge is one the agent tier committed under its managers' quorum.
-    let at_edge = get(&client, "/api/memory/patterns?product_id=BTC-USD");
-    let edge_patterns = at_edge["patterns"].as_array().unwrap();
-    assert!(!edge_patterns.is_empty(), "{at_edge}");
-    let up = agent.client();
-    let at_up = get(&up, "/api/memory/patterns?product_id=BTC-USD");
-    for pattern in edge_patterns {
-        let id = &pattern["id"];
-        assert!(at_up["patterns"].as_array().unwrap().iter().any(|p| &p["id"] == id), "{id} is up's");
-    }
-    let rows = edge.d1("SELECT id, seq FROM replica_patterns ORDER BY seq");
-    assert_eq!(rows.len(), edge_patterns.len(), "D1 holds the patterns the edge lists: {rows:?}");
-    let up_summary = get(&up, "/api/memory");
-    assert!(up_summary["audit_records"].as_u64().unwrap() >= 1, "committed under the quorum and audited: {up_summary}");
+    // The operator quarantines it at the agent tier: the three managers commit it, audited.
+    let change = serde_json::json!({"pattern_id": pattern_id, "action": "quarantine", "reason": "operator review"});
+    let (status, body) = agent.post("/api/memory/patterns/change", Some(&admin), &change.to_string());
+    assert_eq!(status, 200, "{body}");
+    assert!(get(&up, "/api/memory")["audit_records"].as_u64().unwrap() > audited_before, "the change is audited");
 
-    // The edge's summary and lifecycle filter read the same replica.
+    // The committed change is published, written to D1 at the edge, and its product's cached
+    // prediction is dropped from KV: the next read asks the agent tier again.
+    wait_until("the quarantine at the edge", Duration::from_secs(60), || {
+        edge_patterns(&client, Some("quarantined")).iter().any(|p| p["id"] == pattern["id"])
+    });
+    let rows = edge.d1(&format!("SELECT lifecycle FROM replica_patterns WHERE id = '{pattern_id}'"));
+    assert_eq!(rows.len(), 1, "one row per pattern: {rows:?}");
+    assert_eq!(rows[0]["lifecycle"], "quarantined");
+    assert_eq!(prediction_cache(&client), "miss", "the pattern's change invalidated BTC-USD's cached prediction");
+    assert!(pattern_commits(&client) >= 2, "the learning and the quarantine");
+
+    // The edge's summary reads the same replicas: episodes recorded and resolved, as up counts them.
     let summary = get(&client, "/api/memory");
     let by_lifecycle: u64 = summary["patterns"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
-    assert_eq!(by_lifecycle as usize, edge_patterns.len(), "{summary}");
-    assert!(summary["resolved"].as_u64().unwrap() > 0, "resolved episodes are replicated: {summary}");
+    assert_eq!(by_lifecycle as usize, edge_patterns(&client, None).len(), "{summary}");
+    let (episodes, resolved) = (summary["episodes"].as_u64().unwrap(), summary["resolved"].as_u64().unwrap());
+    assert!(resolved > 0 && episodes >= resolved, "{summary}");
     let (status, text) = client.request("GET", "/api/memory/patterns?lifecycle=nonsense", None, None);
     assert_eq!(status, 400, "{text}");
 
-    // Similarity search at the edge is the agent tier's.
+    // Similarity search at the edge: `wrangler dev` has no Vectorize, so the agent tier answers.
     let similar = get(&client, "/api/memory/similar?product_id=BTC-USD&top_k=3");
     let matches = similar["matches"].as_array().unwrap();
     assert!(!matches.is_empty() && matches.len() <= 3, "{similar}");
