@@ -48,16 +48,25 @@ pub async fn account_of(env: &Env, meter: &Meter, key: &ApiKey, id: &str) -> Ans
     account(env, meter, id, AccountCall::Account { with_mode: true }).await
 }
 
-/// `GET /api/trades` of the key's account: an account of the agent tier's from D1's replica of
-/// its trades, an account of the edge's own from its object.
+/// `GET /api/trades` of the key's account. An account that trades at the edge answers from
+/// its object; one that never has (an account of the agent tier's) from D1's replica of the
+/// agent tier's trades, when it holds any of the account's.
 pub async fn trades(env: &Env, meter: &Meter, key: &ApiKey, product: Option<&str>, limit: Option<usize>) -> Answer {
     let limit = page_limit(limit, 100, 1000)?;
     let product_id = product.map(validation::product_id).transpose()?;
-    let product = product_id.map(|p| p.to_string());
-    if let Some(answer) = super::replicas::trades(env, meter, &key.account_id, product.as_deref(), limit).await? {
-        return answer;
+    let mut own = account(env, meter, &key.account_id, AccountCall::Trades { product_id, limit }).await?;
+    let text = own.text().await.map_err(super::http::unavailable)?;
+    let traded_here = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["trades"].as_array().map(|t| !t.is_empty()))
+        .unwrap_or(true);
+    if !traded_here {
+        let product = product_id.map(|p| p.to_string());
+        if let Some(answer) = super::replicas::trades(env, meter, &key.account_id, product.as_deref(), limit).await? {
+            return answer;
+        }
     }
-    account(env, meter, &key.account_id, AccountCall::Trades { product_id, limit }).await
+    super::http::raw_json(own.status_code(), text)
 }
 
 /// `GET /api/memory/similar`, cached in KV for `PREDICTIONS_FRESH_MS` per question: from the
