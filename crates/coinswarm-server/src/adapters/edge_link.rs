@@ -107,8 +107,6 @@ impl MarketTap for EdgeLink {
     }
 }
 
-/// Outbox events of each stream one batch carries at most.
-const OUTBOX_PER_STREAM: u32 = 500;
 /// How often the outbox is looked at when nothing else wakes the sender (trades, patterns
 /// and episodes are committed without a nudge).
 const OUTBOX_POLL: Duration = Duration::from_millis(200);
@@ -163,7 +161,7 @@ impl Sender {
     }
 
     async fn fill_from_outbox(&self, batch: &mut EdgeBatch) {
-        match self.store.edge_outbox(OUTBOX_PER_STREAM).await {
+        match self.store.edge_outbox(self.config.max_stream_events).await {
             Ok(events) => batch.events = events,
             Err(error) => tracing::warn!("cannot read the edge outbox: {error:#}"),
         }

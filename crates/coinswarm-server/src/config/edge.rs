@@ -23,11 +23,23 @@ pub struct EdgeConfig {
     /// Events waiting to be sent at most; past it the newest are dropped and counted (the
     /// edge is down for long). Default 100,000.
     pub max_pending: usize,
+    /// Events of each durable stream (decisions, trades, patterns, episodes) one batch
+    /// carries at most, from the outbox. The edge writes the replicated ones to D1 in one
+    /// batch of as many statements, and D1 allows 1,000 queries per invocation on the paid
+    /// plan (50 on the free plan: set 16 there). Default 200.
+    pub max_stream_events: u32,
 }
 
 impl Default for EdgeConfig {
     fn default() -> Self {
-        Self { url: String::new(), token: String::new(), batch_ms: 50, max_retry_ms: 5_000, max_pending: 100_000 }
+        Self {
+            url: String::new(),
+            token: String::new(),
+            batch_ms: 50,
+            max_retry_ms: 5_000,
+            max_pending: 100_000,
+            max_stream_events: 200,
+        }
     }
 }
 
@@ -52,6 +64,9 @@ impl EdgeConfig {
         }
         if self.max_pending == 0 {
             anyhow::bail!("edge.max_pending must be at least 1");
+        }
+        if !(1..=1_000).contains(&self.max_stream_events) {
+            anyhow::bail!("edge.max_stream_events must be between 1 and 1000");
         }
         Ok(())
     }
