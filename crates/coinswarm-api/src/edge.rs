@@ -17,10 +17,40 @@ pub const KEYS_PATH: &str = "/edge/keys";
 /// is `mcp::params::BacktestParams`, the answer the tool's JSON. Authenticated with the edge
 /// token, as the ingest route is.
 pub const AGENT_BACKTEST_PATH: &str = "/internal/v1/backtest";
-/// The agent tier's pattern search route, which the edge calls for MCP's
-/// `find_similar_patterns`: the body is `mcp::params::SimilarParams`, the answer
-/// `GET /api/memory/similar`'s.
+/// The agent tier's batched pattern search route: many market states (a product, at a time
+/// or now) in one call ([`SimilarAsk`] → [`SimilarAnswer`]), each answered as
+/// `GET /api/memory/similar` answers it. The edge calls it for that route and MCP's
+/// `find_similar_patterns` when it has no vector index of its own.
 pub const AGENT_SIMILAR_PATH: &str = "/internal/v1/similar";
+/// Market states one batched pattern search may ask about at most.
+pub const MAX_SIMILAR_PER_CALL: usize = 100;
+
+/// A batch of pattern searches.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimilarAsk {
+    /// 1 to [`MAX_SIMILAR_PER_CALL`] searches, each MCP's `find_similar_patterns` parameters.
+    pub asks: Vec<crate::mcp::params::SimilarParams>,
+}
+
+/// Each search's answer, or why it has none, in the order asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarAnswer {
+    pub answers: Vec<SimilarItem>,
+}
+
+/// One search's answer in a [`SimilarAnswer`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarItem {
+    /// `GET /api/memory/similar`'s body for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similar: Option<Value>,
+    /// The refusal the route would answer instead, with its HTTP status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::ErrorBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
 /// The agent tier's batched predictions route: one call answers many products' predictions
 /// ([`PredictionsAsk`] → [`PredictionsAnswer`]), each as `GET /api/predictions` answers it.
 pub const AGENT_PREDICTIONS_PATH: &str = "/internal/v1/predictions";

@@ -62,8 +62,22 @@ fn the_agent_tier_answers_the_edge_with_its_token_only_and_batches_predictions_i
     let (status, body) = agent.post("/internal/v1/backtest", Some(TOKEN), &backtest.to_string());
     assert_eq!(status, 200, "{body}");
     assert!(serde_json::from_str::<Value>(&body).unwrap()["bars"].as_u64().unwrap() > 700, "{body}");
-    let (status, body) = agent.post("/internal/v1/similar", Some(TOKEN), &json!({"product_id": "BTC-USD"}).to_string());
-    assert!((400..600).contains(&status) && status != 500, "pattern memory is off here: {status} {body}");
+    // Pattern search takes a list of market states and answers each, in order: here each is
+    // memory's refusal (it is off), with its status, and the call itself succeeds.
+    let asks = json!({"asks": [{"product_id": "BTC-USD"}, {"product_id": "BTC-USD", "at": "2018-01-02T00:00:00Z"}]});
+    let (status, body) = agent.post("/internal/v1/similar", Some(TOKEN), &asks.to_string());
+    assert_eq!(status, 200, "{body}");
+    let answers: Value = serde_json::from_str(&body).unwrap();
+    let answers = answers["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 2, "{body}");
+    for answer in answers {
+        assert_eq!(answer["status"], 503, "pattern memory is off here: {answer}");
+        assert!(answer["error"]["message"].as_str().unwrap().contains("memory"), "{answer}");
+    }
+    for bad in [json!({"asks": []}), json!({"product_id": "BTC-USD"})] {
+        let (status, body) = agent.post("/internal/v1/similar", Some(TOKEN), &bad.to_string());
+        assert!(status == 422 || status == 400, "{status} {body}");
+    }
     agent.kill();
 
     // Without an edge link the routes do not exist.

@@ -1,11 +1,13 @@
-//! `AgentLink`: the edge's one link to the agent tier's predictions, a Durable Object so
-//! that every isolate shares its state. Cache misses for predictions come here; a product
-//! already asked for is joined, not asked again (single flight), and the misses of a short
-//! window (`AGENT_BATCH_WINDOW_MS`, or `AGENT_BATCH_MAX_KEYS` products) go upstream in one
-//! call (`POST /internal/v1/predictions`), within `AGENT_PREDICTION_TIMEOUT_MS`. A circuit
+//! `AgentLink`: the edge's one link to the agent tier's reads, a Durable Object so that every
+//! isolate shares its state. Cache misses for predictions and pattern searches come here; a
+//! key already asked for is joined, not asked again (single flight), and the misses of a
+//! short window (`AGENT_BATCH_WINDOW_MS`, or `AGENT_BATCH_MAX_KEYS` keys) go upstream in one
+//! call (`POST /internal/v1/predictions` within `AGENT_PREDICTION_TIMEOUT_MS`, or
+//! `POST /internal/v1/similar` within `AGENT_TIMEOUT_MS`). A circuit
 //! breaker (`AGENT_BREAKER_FAILURES` failures in a row, or half the last calls timing out,
 //! open it for `AGENT_BREAKER_OPEN_MS`) refuses at once while the agent tier is down, so the
-//! caller falls back (see [`super::predictions`]) without waiting. An answer the agent tier
+//! caller falls back (see [`super::predictions`]) without waiting. One breaker guards both
+//! kinds of call: they go to the same process. A prediction the agent tier
 //! gave is remembered for `PREDICTIONS_FRESH_MS`, so a product is asked for at most once per
 //! freshness window however many isolates miss KV at once. The policy is
 //! `coinswarm_api::link`'s; its state lives in memory (an evicted object starts closed).
@@ -13,9 +15,10 @@
 use super::agent_tier::{self, CallFailed, var_u64};
 use super::http::{self, Answer, now_ms};
 use coinswarm_api::Failure;
-use coinswarm_api::edge::{PredictionsAnswer, PredictionsAsk};
+use coinswarm_api::edge::{PredictionsAnswer, PredictionsAsk, SimilarAnswer, SimilarAsk, SimilarItem};
 use coinswarm_api::link::batch::{BatchConfig, Joined, MicroBatch};
 use coinswarm_api::link::breaker::{BreakerConfig, CircuitBreaker, Outcome};
+use coinswarm_api::mcp::params::SimilarParams;
 use futures_channel::oneshot;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -31,8 +34,20 @@ pub enum LinkCall {
     /// A product's prediction as `GET /api/predictions` answers it; 503 when the agent tier
     /// cannot answer (down, slow, breaker open).
     Prediction { product_id: String },
+    /// A pattern search as `GET /api/memory/similar` answers it; 503 when the agent tier
+    /// cannot answer.
+    Similar { ask: SimilarParams },
     /// The breaker and the link's counters, for `GET /api/swarm`.
     State,
+}
+
+/// What is asked upstream: each kind batches and joins its own keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Keys are product ids.
+    Prediction,
+    /// Keys are `SimilarParams` as JSON.
+    Similar,
 }
 
 /// The agent tier's answer for a product, and when it came (ms since the Unix epoch).
@@ -44,6 +59,8 @@ struct Link {
     breaker: CircuitBreaker,
     batch: MicroBatch<String>,
     waiters: HashMap<String, Vec<Waiter>>,
+    similar_batch: MicroBatch<String>,
+    similar_waiters: HashMap<String, Vec<Waiter>>,
     /// Each product's latest answer and when it came: served again while fresh, so the
     /// agent tier is asked at most once per product per freshness window even while KV's
     /// write of that answer is still on its way.
@@ -64,6 +81,9 @@ struct Counters {
     products_sent: u64,
     /// Callers refused at once because the breaker was open.
     refused_open: u64,
+    /// Pattern searches that reached the link, and the calls upstream that carried them.
+    similar_callers: u64,
+    similar_calls: u64,
 }
 
 #[durable_object]
@@ -71,6 +91,8 @@ pub struct AgentLink {
     env: Env,
     link: RefCell<Link>,
     timeout_ms: u64,
+    /// A pattern search's timeout (`AGENT_TIMEOUT_MS`).
+    similar_timeout_ms: u64,
     fresh_ms: i64,
     batch_window_ms: i64,
     batch_max_keys: usize,
@@ -88,10 +110,13 @@ impl DurableObject for AgentLink {
             max_keys: var_u64(&env, "AGENT_BATCH_MAX_KEYS", 32) as usize,
         };
         let timeout_ms = var_u64(&env, "AGENT_PREDICTION_TIMEOUT_MS", 1_000);
+        let similar_timeout_ms = agent_tier::timeout_ms(&env);
         let link = Link {
             breaker: CircuitBreaker::new(breaker),
             batch: MicroBatch::new(batch),
             waiters: HashMap::new(),
+            similar_batch: MicroBatch::new(batch),
+            similar_waiters: HashMap::new(),
             recent: HashMap::new(),
             counters: Counters::default(),
         };
@@ -100,6 +125,7 @@ impl DurableObject for AgentLink {
             env,
             link: RefCell::new(link),
             timeout_ms,
+            similar_timeout_ms,
             fresh_ms,
             batch_window_ms: batch.window_ms,
             batch_max_keys: batch.max_keys,
@@ -109,6 +135,13 @@ impl DurableObject for AgentLink {
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let answer = match http::read_json::<LinkCall>(&mut req).await {
             Ok(LinkCall::Prediction { product_id }) => self.prediction(product_id).await,
+            Ok(LinkCall::Similar { ask }) => match serde_json::to_string(&ask) {
+                Ok(key) => self.ask(Kind::Similar, key).await.and_then(|(_, answer)| match answer {
+                    Ok(similar) => http::json(200, &similar),
+                    Err(failure) => Err(failure),
+                }),
+                Err(error) => Err(Failure::unavailable(error.to_string())),
+            },
             Ok(LinkCall::State) => self.state(),
             Err(error) => Err(Failure::unavailable(format!("a malformed call reached the agent link: {error}"))),
         };
@@ -119,7 +152,7 @@ impl DurableObject for AgentLink {
 impl AgentLink {
     async fn prediction(&self, product_id: String) -> Answer {
         let now = now_ms();
-        let (receiver, send_now, wait_until) = {
+        {
             let mut link = self.link.borrow_mut();
             link.counters.callers += 1;
             if let Some((at, answer)) = link.recent.get(&product_id)
@@ -129,6 +162,19 @@ impl AgentLink {
                 link.counters.answered_from_memory += 1;
                 return stamped(answered);
             }
+        }
+        stamped(self.ask(Kind::Prediction, product_id).await?)
+    }
+
+    /// Joins `key`'s call upstream (or starts it: at once when the batch is full, else when
+    /// its window ends), and waits for its answer. Refused at once while the breaker is open.
+    async fn ask(&self, kind: Kind, key: String) -> Result<Answered, Failure> {
+        let now = now_ms();
+        let (receiver, send_now, wait_until) = {
+            let mut link = self.link.borrow_mut();
+            if kind == Kind::Similar {
+                link.counters.similar_callers += 1;
+            }
             if link.breaker.is_open(now) {
                 link.counters.refused_open += 1;
                 let view = link.breaker.view(now);
@@ -137,8 +183,8 @@ impl AgentLink {
                     .retry_after(secs));
             }
             let (sender, receiver) = oneshot::channel();
-            link.waiters.entry(product_id.clone()).or_default().push(sender);
-            match link.batch.join(product_id, now) {
+            link.waiters_of(kind).entry(key.clone()).or_default().push(sender);
+            match link.batch_of(kind).join(key, now) {
                 Joined::Follower => (receiver, None, None),
                 Joined::Waiting { due_ms } => (receiver, None, Some(due_ms)),
                 Joined::Send(keys) => (receiver, Some(keys), None),
@@ -149,21 +195,20 @@ impl AgentLink {
             Delay::from(Duration::from_millis(wait)).await;
             // The timer has run: the batch it was set for is due even if the clock reads a
             // millisecond short (a later batch, opened since, is not).
-            let due = self.link.borrow_mut().batch.due(now_ms().max(due_ms));
+            let due = self.link.borrow_mut().batch_of(kind).due(now_ms().max(due_ms));
             if let Some(keys) = due {
-                self.flush(keys).await;
+                self.flush(kind, keys).await;
             }
         }
         if let Some(keys) = send_now {
-            self.flush(keys).await;
+            self.flush(kind, keys).await;
         }
-        let answered = receiver.await.map_err(|_| Failure::unavailable("the agent link dropped a prediction call"))?;
-        stamped(answered)
+        receiver.await.map_err(|_| Failure::unavailable("the agent link dropped a call"))
     }
 
     /// Asks the agent tier for `keys` in one call (if the breaker lets it) and answers every
     /// caller waiting for them.
-    async fn flush(&self, keys: Vec<String>) {
+    async fn flush(&self, kind: Kind, keys: Vec<String>) {
         let allowed = self.link.borrow_mut().breaker.try_call(now_ms());
         let answers: Vec<(String, Result<Value, Failure>)> = if !allowed {
             let refused =
@@ -172,53 +217,56 @@ impl AgentLink {
         } else {
             {
                 let mut link = self.link.borrow_mut();
-                link.counters.upstream_calls += 1;
-                link.counters.products_sent += keys.len() as u64;
+                match kind {
+                    Kind::Prediction => {
+                        link.counters.upstream_calls += 1;
+                        link.counters.products_sent += keys.len() as u64;
+                    }
+                    Kind::Similar => link.counters.similar_calls += 1,
+                }
             }
-            let ask = PredictionsAsk { product_ids: keys.clone() };
-            let answer = agent_tier::post(&self.env, agent_tier::PREDICTIONS, &ask, self.timeout_ms).await;
+            let answer = match kind {
+                Kind::Prediction => {
+                    let ask = PredictionsAsk { product_ids: keys.clone() };
+                    agent_tier::post(&self.env, agent_tier::PREDICTIONS, &ask, self.timeout_ms).await
+                }
+                Kind::Similar => {
+                    // The keys are the searches as this link wrote them.
+                    let asks: Result<Vec<SimilarParams>, _> = keys.iter().map(|k| serde_json::from_str(k)).collect();
+                    match asks {
+                        Ok(asks) => {
+                            let ask = SimilarAsk { asks };
+                            agent_tier::post(&self.env, agent_tier::SIMILAR, &ask, self.similar_timeout_ms).await
+                        }
+                        Err(e) => Err(CallFailed {
+                            failure: Failure::unavailable(format!("a search the link cannot read: {e}")),
+                            outcome: Outcome::Success,
+                        }),
+                    }
+                }
+            };
             let outcome = match &answer {
                 Ok(_) => Outcome::Success,
                 Err(CallFailed { outcome, .. }) => *outcome,
             };
             self.link.borrow_mut().breaker.record(outcome, now_ms());
-            match answer.and_then(|value| {
-                serde_json::from_value::<PredictionsAnswer>(value).map_err(|e| CallFailed {
-                    failure: Failure::unavailable(format!("the agent tier answered unreadable predictions: {e}")),
-                    outcome: Outcome::Failure,
-                })
-            }) {
-                Ok(answer) => keys
-                    .iter()
-                    .map(|key| {
-                        let item = answer.predictions.iter().find(|item| &item.product_id == key);
-                        let result = match item {
-                            Some(item) => match (&item.prediction, &item.error) {
-                                (Some(prediction), _) => Ok(prediction.clone()),
-                                (None, Some(error)) => Err(Failure::new(error.code, error.message.clone())
-                                    .with_status(item.status.unwrap_or(error.code.status()))),
-                                (None, None) => Err(Failure::unavailable("the agent tier answered nothing for it")),
-                            },
-                            None => Err(Failure::unavailable("the agent tier left it out of its answer")),
-                        };
-                        (key.clone(), result)
-                    })
-                    .collect(),
+            match answer.and_then(|value| items(kind, &keys, value)) {
+                Ok(items) => keys.iter().cloned().zip(items).collect(),
                 Err(failed) => keys.iter().map(|k| (k.clone(), Err(failed.failure.clone()))).collect(),
             }
         };
         let mut link = self.link.borrow_mut();
-        link.batch.finish(&keys);
+        link.batch_of(kind).finish(&keys);
         let now = now_ms();
         let fresh_ms = self.fresh_ms;
         link.recent.retain(|_, (at, _)| now - *at < fresh_ms);
         for (key, result) in answers {
-            // An answer the agent tier gave (a prediction, or a refusal such as an untraded
-            // product) holds for the freshness window; its being unreachable does not.
-            if result.as_ref().map_or_else(|f| (400..500).contains(&f.status), |_| true) {
+            // A prediction the agent tier gave (or a refusal such as an untraded product)
+            // holds for the freshness window; its being unreachable does not.
+            if kind == Kind::Prediction && result.as_ref().map_or_else(|f| (400..500).contains(&f.status), |_| true) {
                 link.recent.insert(key.clone(), (now, result.clone()));
             }
-            for waiter in link.waiters.remove(&key).unwrap_or_default() {
+            for waiter in link.waiters_of(kind).remove(&key).unwrap_or_default() {
                 let _ = waiter.send((now, result.clone()));
             }
         }
@@ -237,6 +285,59 @@ impl AgentLink {
             }),
         )
     }
+}
+
+impl Link {
+    fn batch_of(&mut self, kind: Kind) -> &mut MicroBatch<String> {
+        match kind {
+            Kind::Prediction => &mut self.batch,
+            Kind::Similar => &mut self.similar_batch,
+        }
+    }
+
+    fn waiters_of(&mut self, kind: Kind) -> &mut HashMap<String, Vec<Waiter>> {
+        match kind {
+            Kind::Prediction => &mut self.waiters,
+            Kind::Similar => &mut self.similar_waiters,
+        }
+    }
+}
+
+/// Each key's answer in a batched call's answer, in the order of `keys`.
+fn items(kind: Kind, keys: &[String], value: Value) -> Result<Vec<Result<Value, Failure>>, CallFailed> {
+    let unreadable = |e: serde_json::Error| CallFailed {
+        failure: Failure::unavailable(format!("the agent tier answered an unreadable batch: {e}")),
+        outcome: Outcome::Failure,
+    };
+    let refusal = |error: &coinswarm_api::ErrorBody, status: Option<u16>| {
+        Failure::new(error.code, error.message.clone()).with_status(status.unwrap_or(error.code.status()))
+    };
+    Ok(match kind {
+        Kind::Prediction => {
+            let answer: PredictionsAnswer = serde_json::from_value(value).map_err(unreadable)?;
+            keys.iter()
+                .map(|key| match answer.predictions.iter().find(|item| &item.product_id == key) {
+                    Some(item) => match (&item.prediction, &item.error) {
+                        (Some(prediction), _) => Ok(prediction.clone()),
+                        (None, Some(error)) => Err(refusal(error, item.status)),
+                        (None, None) => Err(Failure::unavailable("the agent tier answered nothing for it")),
+                    },
+                    None => Err(Failure::unavailable("the agent tier left it out of its answer")),
+                })
+                .collect()
+        }
+        Kind::Similar => {
+            let answer: SimilarAnswer = serde_json::from_value(value).map_err(unreadable)?;
+            // Answered in the order asked.
+            (0..keys.len())
+                .map(|i| match answer.answers.get(i) {
+                    Some(SimilarItem { similar: Some(similar), .. }) => Ok(similar.clone()),
+                    Some(SimilarItem { error: Some(error), status, .. }) => Err(refusal(error, *status)),
+                    _ => Err(Failure::unavailable("the agent tier left a search out of its answer")),
+                })
+                .collect()
+        }
+    })
 }
 
 /// An answer as the route reads it: the prediction or the agent tier's refusal, with when

@@ -24,7 +24,7 @@ pub fn var_u64(env: &Env, name: &str, default: u64) -> u64 {
 
 /// `AGENT_TIMEOUT_MS`: how long a backtest or a search may take (default 30 s, a backtest's
 /// own bound on `up`).
-fn timeout_ms(env: &Env) -> u64 {
+pub fn timeout_ms(env: &Env) -> u64 {
     var_u64(env, "AGENT_TIMEOUT_MS", 30_000)
 }
 

@@ -141,6 +141,6 @@ impl McpHost for EdgeHost<'_> {
     }
 
     async fn similar(&self, params: SimilarParams) -> Result<Value, Failure> {
-        agent_tier::call(self.env, agent_tier::SIMILAR, &params).await
+        services::similar_upstream(self.env, self.meter, params).await
     }
 }

@@ -69,10 +69,22 @@ pub async fn trades(env: &Env, meter: &Meter, key: &ApiKey, product: Option<&str
     super::http::raw_json(own.status_code(), text)
 }
 
+/// A pattern search asked of the agent tier through the link (`AgentLink`: single flight,
+/// micro-batched, within `AGENT_TIMEOUT_MS`, behind its circuit breaker).
+pub async fn similar_upstream(
+    env: &Env,
+    meter: &Meter,
+    ask: coinswarm_api::mcp::params::SimilarParams,
+) -> Result<serde_json::Value, Failure> {
+    let link = super::objects::agent_link(env)?;
+    let call = super::agent_link::LinkCall::Similar { ask };
+    super::http::answer_json(super::http::call(&link, &call, meter).await).await
+}
+
 /// `GET /api/memory/similar`, cached in KV for `PREDICTIONS_FRESH_MS` per question: from the
 /// Vectorize index when the Worker has one (`VECTORS`) and it can answer, otherwise asked of
-/// the agent tier within `AGENT_TIMEOUT_MS`. Without a product, the venue's first (the
-/// swarm's).
+/// the agent tier through the link ([`similar_upstream`]). Without a product, the venue's
+/// first (the swarm's).
 pub async fn similar(env: &Env, meter: &Meter, q: coinswarm_api::query::SimilarQuery) -> Answer {
     let product_id = match q.product_id.as_deref() {
         Some(product) => validation::product_id(product)?.to_string(),
@@ -99,9 +111,8 @@ pub async fn similar(env: &Env, meter: &Meter, q: coinswarm_api::query::SimilarQ
                 Err(failure) => worker::console_warn!("Vectorize: {failure}; asking the agent tier"),
             }
         }
-        let params = coinswarm_api::mcp::params::SimilarParams { product_id, at: q.at, top_k: Some(top_k) };
-        let answer = super::agent_tier::call(env, super::agent_tier::SIMILAR, &params).await?;
-        super::http::json(200, &answer)
+        let ask = coinswarm_api::mcp::params::SimilarParams { product_id, at: q.at, top_k: Some(top_k) };
+        super::http::json(200, &similar_upstream(env, meter, ask).await?)
     })
     .await
 }

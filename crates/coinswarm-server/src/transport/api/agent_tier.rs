@@ -15,8 +15,11 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::HeaderMap;
 use coinswarm_api::access::check_operator_token;
-use coinswarm_api::edge::{MAX_PREDICTIONS_PER_CALL, PredictionItem, PredictionsAnswer, PredictionsAsk};
-use coinswarm_api::mcp::params::{BacktestParams, SimilarParams};
+use coinswarm_api::edge::{
+    MAX_PREDICTIONS_PER_CALL, MAX_SIMILAR_PER_CALL, PredictionItem, PredictionsAnswer, PredictionsAsk, SimilarAnswer,
+    SimilarAsk, SimilarItem,
+};
+use coinswarm_api::mcp::params::BacktestParams;
 use coinswarm_api::{ErrorCode, Failure};
 use serde_json::Value;
 
@@ -42,15 +45,34 @@ pub async fn backtest(
     Ok(Json(run_backtest(&state.desk, params).await?))
 }
 
-/// `POST /internal/v1/similar`: MCP's `find_similar_patterns`.
+/// `POST /internal/v1/similar`: MCP's `find_similar_patterns` for each market state asked,
+/// in the order asked.
 pub async fn similar(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<SimilarParams>, JsonRejection>,
+    body: Result<Json<SimilarAsk>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     check_edge_token(&state, &headers)?;
-    let Json(params) = body?;
-    Ok(Json(find_similar(&state.desk, params).await?))
+    let Json(ask) = body?;
+    if ask.asks.is_empty() || ask.asks.len() > MAX_SIMILAR_PER_CALL {
+        return Err(Failure::new(
+            ErrorCode::InvalidBody,
+            format!("asks must hold 1 to {MAX_SIMILAR_PER_CALL} searches, not {}", ask.asks.len()),
+        )
+        .into());
+    }
+    let mut answers = Vec::with_capacity(ask.asks.len());
+    for params in ask.asks {
+        answers.push(match find_similar(&state.desk, params).await {
+            Ok(similar) => SimilarItem { similar: Some(similar), error: None, status: None },
+            Err(failure) => SimilarItem {
+                similar: None,
+                status: Some(failure.status),
+                error: Some(coinswarm_api::ErrorBody { code: failure.code, message: failure.message }),
+            },
+        });
+    }
+    Ok(Json(coinswarm_api::views::to_json(&SimilarAnswer { answers })))
 }
 
 /// `POST /internal/v1/predictions`: each product's prediction as `GET /api/predictions`
