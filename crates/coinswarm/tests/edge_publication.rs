@@ -92,7 +92,7 @@ fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
 }
 
 #[test]
-fn publication_cut_by_a_sigkill_mid_batch_leaves_every_event_at_the_edge_exactly_once() {
+fn publication_cut_by_sigkills_mid_batch_and_an_edge_restart_leaves_every_event_at_the_edge_exactly_once() {
     let dir = scratch_dir("edge-publication-sigkill");
     let edge = Edge::start(&dir.join("edge"));
     let client = edge.client();
@@ -112,6 +112,10 @@ fn publication_cut_by_a_sigkill_mid_batch_leaves_every_event_at_the_edge_exactly
     buy(&agent, &admin, "second", 10);
     wait_until("more decisions at the edge", Duration::from_secs(60), || applied(&client, "decisions") >= before + 30);
     agent.kill();
+
+    // The edge restarts too: its Durable Objects (the streams' positions), D1 and KV persist.
+    let edge = edge.restart();
+    let client = edge.client();
 
     // Third run, with no new bars: what the outbox still holds is delivered.
     let agent = edge.agent(&up_dir, 3_600_000, &[]);

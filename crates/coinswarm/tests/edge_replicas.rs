@@ -112,6 +112,9 @@ fn a_pattern_committed_under_the_quorum_reaches_d1_at_the_edge_and_invalidates_i
     assert!(!matches.is_empty() && matches.len() <= 3, "{similar}");
     let (status, text) = client.request("GET", "/api/memory/similar?top_k=0", None, None);
     assert_eq!(status, 400, "{text}");
+    // It went through the agent link (single flight, batches, the breaker): counted there.
+    let link = get(&client, "/api/swarm")["agent_link"]["counters"].clone();
+    assert!(link["similar_callers"].as_u64().unwrap() >= 1 && link["similar_calls"].as_u64().unwrap() >= 1, "{link}");
 
     drop(agent);
     edge.stop();
