@@ -103,15 +103,26 @@ impl Edge {
     }
 
     /// Stops this Worker and starts it again on the same state (the Durable Objects, D1 and
-    /// KV keep what they stored), on a new port.
+    /// KV keep what they stored), on the same port.
     pub fn restart(mut self) -> Edge {
         self.terminate();
         let (state, vars, config) = (self.state.clone(), std::mem::take(&mut self.vars), self.config.take());
-        Self::serve(&state, vars, config, self.agent_port)
+        // On the same port, as a deployed Worker keeps its URL: the agent tier's link goes on
+        // publishing to it.
+        Self::serve_on(self.addr.port(), &state, vars, config, self.agent_port)
     }
 
     fn serve(state: &Path, vars: Vec<(String, String)>, config: Option<PathBuf>, agent_port: u16) -> Edge {
-        let port = free_port();
+        Self::serve_on(free_port(), state, vars, config, agent_port)
+    }
+
+    fn serve_on(
+        port: u16,
+        state: &Path,
+        vars: Vec<(String, String)>,
+        config: Option<PathBuf>,
+        agent_port: u16,
+    ) -> Edge {
         let log = std::fs::File::create(state.join(format!("wrangler-{port}.log"))).unwrap();
         let mut command = wrangler(state);
         command
