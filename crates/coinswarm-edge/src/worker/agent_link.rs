@@ -37,6 +37,9 @@ pub enum LinkCall {
     /// A pattern search as `GET /api/memory/similar` answers it; 503 when the agent tier
     /// cannot answer.
     Similar { ask: SimilarParams },
+    /// Forget the remembered predictions of these products (a pattern of theirs changed):
+    /// their next miss asks the agent tier.
+    Forget { product_ids: Vec<String> },
     /// The breaker and the link's counters, for `GET /api/swarm`.
     State,
 }
@@ -142,6 +145,13 @@ impl DurableObject for AgentLink {
                 }),
                 Err(error) => Err(Failure::unavailable(error.to_string())),
             },
+            Ok(LinkCall::Forget { product_ids }) => {
+                let mut link = self.link.borrow_mut();
+                for product_id in &product_ids {
+                    link.recent.remove(product_id);
+                }
+                http::json(200, &json!({"forgotten": product_ids.len()}))
+            }
             Ok(LinkCall::State) => self.state(),
             Err(error) => Err(Failure::unavailable(format!("a malformed call reached the agent link: {error}"))),
         };

@@ -155,15 +155,29 @@ pub async fn write(env: &Env, meter: &Meter, replicated: Replicated) -> Result<(
     Ok(())
 }
 
-/// Drops the cached predictions of `products` (a pattern of theirs changed): the next read
-/// asks the agent tier. A failed delete is logged: the entry goes stale within its freshness.
+/// Drops the cached predictions of `products` (a pattern of theirs changed), in KV and in the
+/// agent link's memory: the next read asks the agent tier. A failure is logged: the entry goes
+/// stale within its freshness.
 pub async fn invalidate_predictions(env: &Env, meter: &Meter, products: &[String]) {
-    let Ok(kv) = env.kv("CACHE") else { return };
-    for product in products {
-        meter.add(Billable { kv_writes: 1, ..Billable::default() });
-        if let Err(error) = kv.delete(&format!("prediction:{product}")).await {
-            worker::console_warn!("KV: the prediction of {product} was not invalidated: {error}");
+    if products.is_empty() {
+        return;
+    }
+    if let Ok(kv) = env.kv("CACHE") {
+        for product in products {
+            meter.add(Billable { kv_writes: 1, ..Billable::default() });
+            if let Err(error) = kv.delete(&format!("prediction:{product}")).await {
+                worker::console_warn!("KV: the prediction of {product} was not invalidated: {error}");
+            }
         }
+    }
+    // The agent link remembers its latest answers for the freshness window too.
+    let forget = super::agent_link::LinkCall::Forget { product_ids: products.to_vec() };
+    let forgotten = match super::objects::agent_link(env) {
+        Ok(link) => super::http::call(&link, &forget, meter).await.map(|_| ()),
+        Err(failure) => Err(failure),
+    };
+    if let Err(failure) = forgotten {
+        worker::console_warn!("the agent link did not forget {products:?}: {failure}");
     }
 }
 

@@ -30,6 +30,10 @@ pub struct EdgeConfig {
     pub max_stream_events: u32,
 }
 
+/// The most `edge.max_stream_events` may be: trades, patterns and episodes each write one D1
+/// row per event in one batch at the edge, and D1 runs at most 1,000 queries per invocation.
+pub const MAX_STREAM_EVENTS: u32 = 333;
+
 impl Default for EdgeConfig {
     fn default() -> Self {
         Self {
@@ -65,8 +69,11 @@ impl EdgeConfig {
         if self.max_pending == 0 {
             anyhow::bail!("edge.max_pending must be at least 1");
         }
-        if !(1..=1_000).contains(&self.max_stream_events) {
-            anyhow::bail!("edge.max_stream_events must be between 1 and 1000");
+        if !(1..=MAX_STREAM_EVENTS).contains(&self.max_stream_events) {
+            anyhow::bail!(
+                "edge.max_stream_events must be between 1 and {MAX_STREAM_EVENTS} (three replicated streams' events \
+                 are one D1 batch at the edge, within D1's 1,000 queries per invocation)"
+            );
         }
         Ok(())
     }
