@@ -24,6 +24,11 @@ fn prediction_cache(client: &Client) -> String {
     headers.iter().find(|(name, _)| name == "x-coinswarm-cache").map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
+/// One of the agent link's counters (`GET /api/swarm`).
+fn link_counter(client: &Client, name: &str) -> u64 {
+    get(client, "/api/swarm")["agent_link"]["counters"][name].as_u64().unwrap()
+}
+
 /// Pattern commits the edge has applied.
 fn pattern_commits(client: &Client) -> u64 {
     let (status, _, text) = client.raw("GET", "/edge/streams", Some(EDGE_TOKEN), None);
@@ -94,7 +99,12 @@ fn a_pattern_committed_under_the_quorum_reaches_d1_at_the_edge_and_invalidates_i
     let rows = edge.d1(&format!("SELECT lifecycle FROM replica_patterns WHERE id = '{pattern_id}'"));
     assert_eq!(rows.len(), 1, "one row per pattern: {rows:?}");
     assert_eq!(rows[0]["lifecycle"], "quarantined");
+    // Nor does the agent link answer from its memory of the old one: the agent tier is asked.
+    let asked_before = link_counter(&client, "upstream_calls");
+    let remembered_before = link_counter(&client, "answered_from_memory");
     assert_eq!(prediction_cache(&client), "miss", "the pattern's change invalidated BTC-USD's cached prediction");
+    assert_eq!(link_counter(&client, "answered_from_memory"), remembered_before, "not from the link's memory");
+    assert!(link_counter(&client, "upstream_calls") > asked_before, "asked of the agent tier again");
     assert!(pattern_commits(&client) >= 2, "the learning and the quarantine");
 
     // The edge's summary reads the same replicas: episodes recorded and resolved, as up counts them.
