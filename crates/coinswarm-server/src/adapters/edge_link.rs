@@ -216,7 +216,27 @@ impl Sender {
         for (stream, from) in &ack.resend_from {
             tracing::warn!(stream, from, "the edge is missing events of a stream: sending them again");
         }
-        if let Err(error) = self.store.ack_edge_outbox(ack.streams).await {
+        // The edge cannot have applied more of a stream than this store numbered: if it says
+        // so, its positions belong to another database (this one was reset). Forgetting our
+        // events then would lose them silently; they are kept, and the stream waits for an
+        // operator.
+        let heads = self.store.edge_outbox_heads().await.unwrap_or_default();
+        let mut applied = ack.streams;
+        applied.retain(|stream, last| {
+            let ours = heads.iter().find(|h| &h.stream == stream).map_or(0, |h| h.last_seq);
+            let foreign = *last > ours;
+            if foreign {
+                tracing::error!(
+                    stream,
+                    edge = *last,
+                    ours,
+                    "the edge has applied more of this stream than this store ever numbered: its state \
+                     belongs to another database; the stream's events are kept, not forgotten"
+                );
+            }
+            !foreign
+        });
+        if let Err(error) = self.store.ack_edge_outbox(applied).await {
             // They stay in the outbox and are sent again: the edge ignores what it holds.
             tracing::warn!("cannot record what the edge has applied: {error:#}");
         }
@@ -258,4 +278,47 @@ pub async fn create_edge_key(
         anyhow::bail!("the edge refused the key ({status}): {message}");
     }
     Ok(response.json().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coinswarm_api::edge::streams;
+
+    #[tokio::test]
+    async fn an_edge_ahead_of_this_store_makes_it_keep_its_events_and_a_true_ack_forgets_them() {
+        let dir = std::env::temp_dir().join(format!("coinswarm-edge-link-ack-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
+        store.create_account("swarm", 0).await.unwrap();
+        store.publish_to_edge();
+        let published: Vec<String> = (1..=3).map(|n| format!("{{\"n\":{n}}}")).collect();
+        store.commit("swarm", &[], &[(1, "{\"n\":1}")], &published).await.unwrap();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let sender = Sender {
+            client: reqwest::Client::new(),
+            config: EdgeConfig::default(),
+            store: store.clone(),
+            outbox: Arc::new(Notify::new()),
+            venue: None,
+            run: run_id(),
+            seq: 0,
+        };
+        let ack = |last: u64| IngestAck {
+            applied: true,
+            seq: 1,
+            streams: [(streams::DECISIONS.to_string(), last)].into(),
+            resend_from: Default::default(),
+        };
+        // The edge says it applied 100 of a stream this store numbered to 3: another
+        // database's positions. Nothing is forgotten.
+        sender.acknowledged(ack(100)).await;
+        assert_eq!(store.edge_outbox(100).await.unwrap().len(), 3);
+        // A true acknowledgement forgets up to it.
+        sender.acknowledged(ack(2)).await;
+        let waiting = store.edge_outbox(100).await.unwrap();
+        assert_eq!(waiting.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3]);
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
