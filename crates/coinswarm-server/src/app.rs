@@ -44,7 +44,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     config.validate()?;
     let owner = own_data_dir(&config.data_dir)?;
     let clock = SystemClock::shared();
-    let store = SqlStore::open(&config.data_dir, clock.clone()).await?;
+    let database = config.store.database(&config.data_dir)?;
+    let store = SqlStore::connect(&database, clock.clone()).await?;
+    tracing::info!(database = %database.describe(), "store open");
     let live_feed = config.feed.source == crate::config::FeedSource::Coinbase;
     let series = if live_feed {
         None
@@ -167,33 +169,31 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     } else {
         None
     };
-    let mut swarm_config = SwarmConfig::default();
-    swarm_config.recall.enabled = config.memory.enabled;
-    let mut swarm =
-        Swarm::new(swarm_config.clone(), product.clone(), granularity, Some(DecisionLog::handing_out_records()))?;
-    if config.memory.enabled {
-        let (agent, origin) = crate::adapters::memory_index::open_recall_agent(
-            &config.data_dir,
-            &store,
-            &swarm_config,
-            &product.product_id.to_string(),
-            granularity,
-            config.memory.expansion_search,
-        )
-        .await?;
-        tracing::info!(?origin, episodes = agent.memory().index().len(), "pattern memory ready");
-        swarm.set_recall(agent);
-    }
-    let mut spec = desk.spec(SWARM_ACCOUNT, Some(swarm));
+    // On a database shared with other processes, the swarm's account runs in one of them.
+    let owns_swarm = store.claim_account(SWARM_ACCOUNT).await?;
+    anyhow::ensure!(
+        owns_swarm || !live_mode,
+        "refusing to start --exchange coinbase-live: another coinswarm process on this database runs the swarm's account"
+    );
     let mut venue_calls = None;
-    if let Some((_, balances)) = &live_rest {
-        let (calls, receiver) = tokio::sync::mpsc::unbounded_channel();
-        spec.live = Some(session::LiveLink { calls, balances: balances.clone() });
-        venue_calls = Some(receiver);
+    if owns_swarm {
+        let mut spec = swarm_spec(&desk, &store, &config, &product, granularity).await?;
+        if let Some((_, balances)) = &live_rest {
+            let (calls, receiver) = tokio::sync::mpsc::unbounded_channel();
+            spec.live = Some(session::LiveLink { calls, balances: balances.clone() });
+            venue_calls = Some(receiver);
+        }
+        let (handle, task) = session::start(spec, store.clone(), &[]).await?;
+        desk.sessions.insert(handle);
+        desk.hold(task);
+    } else {
+        tracing::warn!(
+            "the swarm's account is run by another coinswarm process on this database: this one serves the \
+             accounts it can take and takes the swarm over if that process stops"
+        );
+        let takeover = take_over_swarm(desk.clone(), product.clone(), granularity, shutdown_rx.clone());
+        desk.hold(tokio::spawn(takeover));
     }
-    let (handle, task) = session::start(spec, store.clone(), &[]).await?;
-    desk.sessions.insert(handle.clone());
-    desk.hold(task);
     if let (Some((rest, _)), Some(calls)) = (&live_rest, venue_calls) {
         // The user channel (orders' changes), signed with the same key.
         let user_stream = coinswarm_coinbase::WsClient::new(
@@ -214,10 +214,15 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             clock: clock.clone(),
         };
         tracing::warn!("LIVE TRADING: the swarm's orders go to Coinbase with real money");
+        let handle = desk.swarm_session().context("the live swarm session is running")?;
         let venue_task = tokio::spawn(crate::feeds::coinbase_venue::run(venue, calls, handle, shutdown_rx.clone()));
         desk.hold(venue_task);
     }
     for account in store.accounts().await? {
+        // On a shared database, the accounts another process runs stay with it.
+        if account == SWARM_ACCOUNT || !store.claim_account(&account).await? {
+            continue;
+        }
         desk.session(&account).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
     }
 
@@ -283,6 +288,92 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     Ok(RunningServer { addr, first_admin_key, desk, shutdown, http, feed, _owner: owner })
 }
+
+/// The swarm's session as this desk runs it: the swarm (with pattern memory when enabled)
+/// trading `product`.
+async fn swarm_spec(
+    desk: &Desk,
+    store: &SqlStore,
+    config: &ServerConfig,
+    product: &Product,
+    granularity: coinswarm_core::market::Granularity,
+) -> anyhow::Result<session::SessionSpec> {
+    let mut swarm_config = SwarmConfig::default();
+    swarm_config.recall.enabled = config.memory.enabled;
+    let mut swarm =
+        Swarm::new(swarm_config.clone(), product.clone(), granularity, Some(DecisionLog::handing_out_records()))?;
+    if config.memory.enabled {
+        let (agent, origin) = crate::adapters::memory_index::open_recall_agent(
+            &config.data_dir,
+            store,
+            &swarm_config,
+            &product.product_id.to_string(),
+            granularity,
+            config.memory.expansion_search,
+        )
+        .await?;
+        tracing::info!(?origin, episodes = agent.memory().index().len(), "pattern memory ready");
+        swarm.set_recall(agent);
+    }
+    Ok(desk.spec(SWARM_ACCOUNT, Some(swarm)))
+}
+
+/// On a shared database: tries every `store.claim_retry_ms` to take the swarm's account, and
+/// starts the swarm's session (from its stored log) once its owner has stopped.
+async fn take_over_swarm(
+    desk: Arc<Desk>,
+    product: Product,
+    granularity: coinswarm_core::market::Granularity,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut every = tokio::time::interval(Duration::from_millis(desk.config.store.claim_retry_ms));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        match desk.store.claim_account(SWARM_ACCOUNT).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(err) => {
+                tracing::warn!("cannot claim the swarm's account: {err:#}");
+                continue;
+            }
+        }
+        let started = async {
+            let spec = swarm_spec(&desk, &desk.store, &desk.config, &product, granularity).await?;
+            session::start(spec, desk.store.clone(), &desk.board.last_quotes()).await
+        };
+        match started.await {
+            Ok((handle, task)) => {
+                desk.sessions.insert(handle);
+                desk.hold(task);
+                tracing::warn!("took over the swarm's account: its owner on this database stopped");
+            }
+            // Owned but not started: the account stays with this process, unserved, which
+            // the log says; another process cannot take it while this one lives.
+            Err(err) => tracing::error!("took the swarm's account but cannot start its session: {err:#}"),
+        }
+        return;
+    }
+}
+
+/// Resolves with an error once this process may no longer own its accounts (on PostgreSQL,
+/// the connection holding them was lost); never on SQLite.
+async fn ownership_lost(store: SqlStore) -> anyhow::Error {
+    let mut every = tokio::time::interval(OWNERSHIP_CHECK);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(err) = store.check_ownership().await {
+            return err;
+        }
+    }
+}
+
+/// How often a process checks that it still holds its accounts on a shared database.
+const OWNERSHIP_CHECK: Duration = Duration::from_secs(1);
 
 /// A product's trading rules from Coinbase, so orders are sized and priced as Coinbase
 /// accepts them. Live trading cannot start without them; paper trading on the live feed
@@ -387,8 +478,15 @@ impl RunningServer {
         let mut feed = self.feed;
         let mut http = self.http;
         let mut feed_done = None;
+        let lost = ownership_lost(self.desk.store.clone());
+        tokio::pin!(lost);
+        let mut lost_ownership = None;
         tokio::select! {
             _ = &mut stop => {}
+            err = &mut lost => {
+                tracing::error!("stopping: {err:#}");
+                lost_ownership = Some(err);
+            }
             result = &mut feed => feed_done = Some(result),
             result = &mut http => {
                 result.context("the HTTP task panicked")??;
@@ -412,7 +510,10 @@ impl RunningServer {
         }
         self.desk.store.close().await;
         http_result.context("the HTTP task panicked")??;
-        Ok(())
+        match lost_ownership {
+            Some(err) => Err(err.context("another process may now own this process's accounts")),
+            None => Ok(()),
+        }
     }
 }
 

@@ -15,15 +15,15 @@ use sha2_full::{Digest, Sha256};
 /// The store's name for the data directory's salt (a `u64` in decimal).
 const SALT: &str = "order_id_salt";
 
-/// The data directory's salt: the stored one, or a new random one stored now. Called once
-/// per start, by the process that owns the directory.
+/// The store's salt: the stored one, or a new random one stored now (when two processes
+/// share a database and start together, both keep the first one stored).
 pub async fn data_dir_salt(store: &impl StateStore) -> anyhow::Result<u64> {
     if let Some(text) = store.state(SALT).await? {
         return text.parse().with_context(|| format!("the stored {SALT} '{text}' is not a number"));
     }
     let salt: u64 = rand::random();
-    store.set_state(SALT, &salt.to_string()).await?;
-    Ok(salt)
+    let text = store.init_state(SALT, &salt.to_string()).await?;
+    text.parse().with_context(|| format!("the stored {SALT} '{text}' is not a number"))
 }
 
 /// The id seed of `account_id`'s exchange: the first 8 bytes (little-endian) of

@@ -6,12 +6,14 @@ pub use connections::{ConnectionsConfig, SSE_KEEP_ALIVE};
 
 mod connections;
 mod edge;
+mod store;
 use anyhow::{Context, bail};
 pub use edge::EdgeConfig;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+pub use store::StoreConfig;
 
 /// The effective configuration of a server (`coinswarm up --print-config` shows it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,8 +23,11 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Must be true to bind an address other than loopback: the server holds accounts.
     pub allow_remote: bool,
-    /// Where the SQLite database (event logs, keys, decisions) lives. Default `./.coinswarm`.
+    /// Where the SQLite database (event logs, keys, decisions) and the candle archive live.
+    /// Default `./.coinswarm`.
     pub data_dir: PathBuf,
+    /// The store's engine: SQLite in `data_dir` unless `store.database_url` names PostgreSQL.
+    pub store: StoreConfig,
     pub feed: FeedConfig,
     pub accounts: AccountsConfig,
     pub cache: CacheConfig,
@@ -308,6 +313,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             allow_remote: false,
             data_dir: PathBuf::from(".coinswarm"),
+            store: StoreConfig::default(),
             feed: FeedConfig::default(),
             accounts: AccountsConfig::default(),
             cache: CacheConfig::default(),
@@ -380,10 +386,11 @@ impl Default for StreamConfig {
 }
 
 /// The `COINSWARM_*` variables read, each naming the setting it overrides.
-pub const ENV_VARS: [(&str, &str); 22] = [
+pub const ENV_VARS: [(&str, &str); 23] = [
     ("COINSWARM_LISTEN", "listen"),
     ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
     ("COINSWARM_DATA_DIR", "data_dir"),
+    ("COINSWARM_DATABASE_URL", "store.database_url"),
     ("COINSWARM_FEED_DATA", "feed.data"),
     ("COINSWARM_FEED_BAR_INTERVAL_MS", "feed.bar_interval_ms"),
     ("COINSWARM_INITIAL_CAPITAL", "accounts.initial_capital"),
@@ -443,6 +450,7 @@ impl ServerConfig {
             "listen" => self.listen = value.parse().map_err(|e| parse_error(&e))?,
             "allow_remote" => self.allow_remote = value.parse().map_err(|e| parse_error(&e))?,
             "data_dir" => self.data_dir = PathBuf::from(value),
+            "store.database_url" => self.store.database_url = value.trim().to_string(),
             "feed.data" => self.feed.data = value.to_string(),
             "feed.bar_interval_ms" => self.feed.bar_interval_ms = value.parse().map_err(|e| parse_error(&e))?,
             "accounts.initial_capital" => {
@@ -488,6 +496,7 @@ impl ServerConfig {
     pub fn validate(&self) -> anyhow::Result<()> {
         self.validate_live()?;
         self.edge.validate()?;
+        self.store.validate(&self.data_dir)?;
         if !self.listen.ip().is_loopback() && !self.allow_remote {
             bail!(
                 "refusing to listen on {}: it is not a loopback address; pass --allow-remote to accept connections from other machines",

@@ -91,6 +91,13 @@ impl Desk {
         if !self.store.accounts().await.map_err(unavailable)?.iter().any(|a| a == account_id) {
             return Ok(None);
         }
+        // The swarm's session starts with the server (or its takeover), never on a request.
+        if account_id == SWARM_ACCOUNT {
+            return Err(elsewhere(account_id));
+        }
+        if !self.store.claim_account(account_id).await.map_err(unavailable)? {
+            return Err(elsewhere(account_id));
+        }
         let spec = self.spec(account_id, None);
         let (handle, task) =
             session::start(spec, self.store.clone(), &self.board.last_quotes()).await.map_err(unavailable)?;
@@ -129,4 +136,13 @@ impl Desk {
             clock: self.clock.clone(),
         }
     }
+}
+
+/// The refusal of an account whose session another process on the same database runs.
+fn elsewhere(account_id: &str) -> Failure {
+    Failure::unavailable(format!(
+        "account {account_id} is served by another coinswarm process on this database: send its requests there, \
+         or retry (a stopped process's accounts pass to the others within seconds)"
+    ))
+    .retry_after(1)
 }

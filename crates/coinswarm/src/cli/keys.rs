@@ -4,7 +4,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use coinswarm_core::time::Clock;
 use coinswarm_server::adapters::keys::{Scope, create_key};
-use coinswarm_server::adapters::store::{KeyStore, SqlStore};
+use coinswarm_server::adapters::store::{Database, KeyStore, SqlStore};
 use coinswarm_server::clock::SystemClock;
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,6 +25,18 @@ pub struct DirArgs {
     /// The server's data directory (default ./.coinswarm; env COINSWARM_DATA_DIR).
     #[arg(long, env = "COINSWARM_DATA_DIR", default_value = ".coinswarm")]
     pub data_dir: PathBuf,
+    /// The server's PostgreSQL database, when it keeps its store there
+    /// (`postgres://user:password@host:port/db`; env COINSWARM_DATABASE_URL).
+    #[arg(long, env = "COINSWARM_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl DirArgs {
+    /// The server's store: PostgreSQL at `--database-url`, else SQLite in `--data-dir`.
+    pub async fn open_store(&self) -> anyhow::Result<SqlStore> {
+        let database = Database::choose(&self.data_dir, self.database_url.as_deref().unwrap_or(""))?;
+        SqlStore::connect(&database, SystemClock::shared()).await
+    }
 }
 
 #[derive(Debug, Args)]
@@ -96,7 +108,7 @@ pub fn run(command: KeysCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                     writeln!(out, "edge     {url}")?;
                     return Ok(());
                 }
-                let store = SqlStore::open(&args.dir.data_dir, SystemClock::shared()).await?;
+                let store = args.dir.open_store().await?;
                 let now = SystemClock.now().millis();
                 store.create_account(&args.account, now).await?;
                 let key = create_key(&store, &args.account, &scopes, &args.label, now).await?;
@@ -108,7 +120,7 @@ pub fn run(command: KeysCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 writeln!(out, "secret   {}   (shown once)", key.secret)?;
             }
             KeysCommand::List(args) => {
-                let store = SqlStore::open(&args.data_dir, SystemClock::shared()).await?;
+                let store = args.open_store().await?;
                 writeln!(out, "{:<18} {:<16} {:<18} {:<8} label", "id", "account", "scopes", "state")?;
                 for key in store.keys().await? {
                     let state = if key.revoked_at.is_some() { "revoked" } else { "live" };
@@ -121,7 +133,7 @@ pub fn run(command: KeysCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 store.close().await;
             }
             KeysCommand::Revoke(args) => {
-                let store = SqlStore::open(&args.dir.data_dir, SystemClock::shared()).await?;
+                let store = args.dir.open_store().await?;
                 let revoked = store.revoke_key(&args.id, SystemClock.now().millis()).await?;
                 store.close().await;
                 if !revoked {

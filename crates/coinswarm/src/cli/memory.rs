@@ -4,8 +4,7 @@ use super::keys::DirArgs;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use coinswarm_core::memory::{Pattern, verify};
-use coinswarm_server::adapters::store::{EpisodeStore, SqlStore};
-use coinswarm_server::clock::SystemClock;
+use coinswarm_server::adapters::store::EpisodeStore;
 use std::io::Write;
 
 #[derive(Debug, Subcommand)]
@@ -42,7 +41,7 @@ pub fn run(command: MemoryCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     runtime.block_on(async {
         match command {
             MemoryCommand::Stats(dir) => {
-                let store = SqlStore::open(&dir.data_dir, SystemClock::shared()).await?;
+                let store = dir.open_store().await?;
                 let counts = store.episode_counts().await?;
                 store.close().await;
                 writeln!(out, "episodes          {}", counts.iter().map(|c| c.episodes).sum::<u64>())?;
@@ -56,7 +55,7 @@ pub fn run(command: MemoryCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 }
             }
             MemoryCommand::Patterns(args) => {
-                let store = SqlStore::open(&args.dir.data_dir, SystemClock::shared()).await?;
+                let store = args.dir.open_store().await?;
                 let patterns = store.patterns().await?;
                 store.close().await;
                 if args.json {
@@ -68,7 +67,7 @@ pub fn run(command: MemoryCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 }
             }
             MemoryCommand::Audit(args) => {
-                let store = SqlStore::open(&args.dir.data_dir, SystemClock::shared()).await?;
+                let store = args.dir.open_store().await?;
                 let records = store.audit_log().await?;
                 store.close().await;
                 if args.verify {

@@ -18,6 +18,12 @@ pub struct UpArgs {
     /// Where state is kept (default ./.coinswarm; env COINSWARM_DATA_DIR).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Keep the store in PostgreSQL at this URL (`postgres://user:password@host:port/db`)
+    /// instead of SQLite in the data directory (env COINSWARM_DATABASE_URL; `[store]
+    /// database_url`). Several processes may share one database: each account is served by
+    /// exactly one of them.
+    #[arg(long)]
+    database_url: Option<String>,
     /// A TOML file overriding the defaults (see --print-config for every setting).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -66,6 +72,9 @@ pub fn effective_config(args: &UpArgs) -> anyhow::Result<ServerConfig> {
     if let Some(dir) = &args.data_dir {
         config.data_dir = dir.clone();
     }
+    if let Some(url) = &args.database_url {
+        config.store.database_url = url.trim().to_string();
+    }
     if let Some(ms) = args.bar_interval_ms {
         config.feed.bar_interval_ms = ms;
     }
@@ -108,7 +117,8 @@ pub fn run(args: &UpArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         let server = coinswarm_server::start(config.clone()).await?;
         let mut out = std::io::stdout().lock();
-        writeln!(out, "Coinswarm is up: API at http://{}/api (data in {})", server.addr, config.data_dir.display())?;
+        let database = config.store.database(&config.data_dir)?;
+        writeln!(out, "Coinswarm is up: API at http://{}/api (data in {})", server.addr, database.describe())?;
         writeln!(out, "dashboard: http://{}/", server.addr)?;
         if config.edge.enabled() {
             writeln!(out, "publishing to the edge tier at {}", config.edge.url)?;

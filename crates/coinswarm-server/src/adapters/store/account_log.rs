@@ -1,5 +1,5 @@
 //! The `AccountLog` port: where account sessions keep their append-only event logs (a
-//! Durable Object's storage at the edge, PostgreSQL later; [`SqlStore`] embedded).
+//! Durable Object's storage at the edge; [`SqlStore`] on SQLite or PostgreSQL).
 
 use super::SqlStore;
 use coinswarm_core::ledger::AccountEvent;

@@ -2,7 +2,8 @@
 //! query them aggregated by time bucket, for one account or all.
 
 use super::SqlStore;
-use sqlx::Row;
+use super::sql::Engine;
+use sqlx::AssertSqlSafe;
 
 pub use coinswarm_api::views::AnalyticsBucket as Bucket;
 
@@ -31,6 +32,11 @@ pub struct Summary {
 impl Summary {
     pub fn one(value: f64) -> Self {
         Self { count: 1, sum: value, min: value, max: value }
+    }
+
+    /// (min, max) as stored: none for a single value (they are the value).
+    pub fn extremes(&self) -> (Option<f64>, Option<f64>) {
+        if self.count == 1 { (None, None) } else { (Some(self.min), Some(self.max)) }
     }
 
     pub fn add(&mut self, value: f64) {
@@ -119,7 +125,7 @@ impl AnalyticsBuffer {
 }
 
 /// The analytics port: append numeric events, query them aggregated by time bucket
-/// (Analytics Engine at the edge; [`SqlStore`] embedded).
+/// (Analytics Engine at the edge; [`SqlStore`] on SQLite or PostgreSQL).
 pub trait Analytics: Send + Sync {
     /// Records `events` all or none; events whose dedupe key was already recorded are skipped.
     fn record_events(&self, events: &[AnalyticsEvent]) -> impl Future<Output = anyhow::Result<()>> + Send;
@@ -152,34 +158,42 @@ impl Analytics for SqlStore {
         to_ms: i64,
     ) -> anyhow::Result<Vec<Bucket>> {
         anyhow::ensure!(bucket_ms > 0, "the bucket must be positive");
-        // Two statements rather than `(? IS NULL OR account_id = ?)`: each uses its own index.
-        let rows = match account_id {
-            Some(account_id) => sqlx::query(
-                "SELECT (time / ?) * ? AS start, SUM(samples), SUM(value), MIN(COALESCE(min_value, value)),
-                 MAX(COALESCE(max_value, value)) FROM analytics_events
-                 WHERE account_id = ? AND metric = ? AND time BETWEEN ? AND ? GROUP BY start ORDER BY start",
-            )
-            .bind(bucket_ms)
-            .bind(bucket_ms)
-            .bind(account_id),
-            None => sqlx::query(
-                "SELECT (time / ?) * ? AS start, SUM(samples), SUM(value), MIN(COALESCE(min_value, value)),
-                 MAX(COALESCE(max_value, value)) FROM analytics_events
-                 WHERE metric = ? AND time BETWEEN ? AND ? GROUP BY start ORDER BY start",
-            )
-            .bind(bucket_ms)
-            .bind(bucket_ms),
-        }
-        .bind(metric)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_all(self.pool())
-        .await?;
+        // Two statements rather than `($1 IS NULL OR account_id = $1)`: each uses its own
+        // index. The same text on both engines.
+        let filter = if account_id.is_some() { "account_id = $5 AND metric = $2" } else { "metric = $2" };
+        let sql = format!(
+            "SELECT (time / $1) * $1 AS start, CAST(SUM(samples) AS BIGINT), SUM(value), MIN(COALESCE(min_value, value)),
+             MAX(COALESCE(max_value, value)) FROM analytics_events
+             WHERE {filter} AND time BETWEEN $3 AND $4 GROUP BY start ORDER BY start"
+        );
+        type Row = (i64, i64, f64, f64, f64);
+        let rows: Vec<Row> = match &self.engine {
+            Engine::Sqlite(db) => {
+                let query =
+                    sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(bucket_ms).bind(metric).bind(from_ms).bind(to_ms);
+                match account_id {
+                    Some(account_id) => query.bind(account_id).fetch_all(&db.pool).await?,
+                    None => query.fetch_all(&db.pool).await?,
+                }
+            }
+            Engine::Postgres(db) => {
+                let query =
+                    sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(bucket_ms).bind(metric).bind(from_ms).bind(to_ms);
+                match account_id {
+                    Some(account_id) => query.bind(account_id).fetch_all(&db.pool).await?,
+                    None => query.fetch_all(&db.pool).await?,
+                }
+            }
+        };
         Ok(rows
-            .iter()
-            .map(|r| {
-                let (count, sum): (i64, f64) = (r.get(1), r.get(2));
-                Bucket { start: r.get(0), count, sum, min: r.get(3), max: r.get(4), mean: sum / count.max(1) as f64 }
+            .into_iter()
+            .map(|(start, count, sum, min, max)| Bucket {
+                start,
+                count,
+                sum,
+                min,
+                max,
+                mean: sum / count.max(1) as f64,
             })
             .collect())
     }
@@ -188,85 +202,96 @@ impl Analytics for SqlStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::store::testing::each_engine;
 
     #[tokio::test]
     async fn events_aggregate_by_bucket_and_a_repeat_counts_once() {
-        let dir = std::env::temp_dir().join(format!("coinswarm-analytics-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
-        let event = |key: &str, time_ms, value| {
-            AnalyticsEvent::one("alice".into(), key.into(), "notional", time_ms, value, String::new())
-        };
-        store
-            .record_events(&[event("a", 1_000, 2.0), event("b", 59_000, 4.0), event("c", 61_000, 10.0)])
-            .await
-            .unwrap();
-        store.record_events(&[event("a", 1_000, 2.0)]).await.unwrap();
-        let buckets = store.query_buckets("notional", None, 60_000, 0, 120_000).await.unwrap();
-        assert_eq!(
-            buckets,
-            vec![
-                Bucket { start: 0, count: 2, sum: 6.0, min: 2.0, max: 4.0, mean: 3.0 },
-                Bucket { start: 60_000, count: 1, sum: 10.0, min: 10.0, max: 10.0, mean: 10.0 },
-            ]
-        );
-        store.close().await;
-        std::fs::remove_dir_all(dir).unwrap();
+        for scratch in each_engine("analytics").await {
+            let (store, engine) = (&scratch.store, scratch.engine());
+            let event = |key: &str, time_ms, value| {
+                AnalyticsEvent::one("alice".into(), key.into(), "notional", time_ms, value, String::new())
+            };
+            store
+                .record_events(&[event("a", 1_000, 2.0), event("b", 59_000, 4.0), event("c", 61_000, 10.0)])
+                .await
+                .unwrap();
+            store.record_events(&[event("a", 1_000, 2.0)]).await.unwrap();
+            let buckets = store.query_buckets("notional", None, 60_000, 0, 120_000).await.unwrap();
+            assert_eq!(
+                buckets,
+                vec![
+                    Bucket { start: 0, count: 2, sum: 6.0, min: 2.0, max: 4.0, mean: 3.0 },
+                    Bucket { start: 60_000, count: 1, sum: 10.0, min: 10.0, max: 10.0, mean: 10.0 },
+                ],
+                "{engine}"
+            );
+            scratch.remove().await;
+        }
     }
 
     #[tokio::test]
     async fn hot_path_values_are_written_one_row_per_metric_and_second_and_query_exactly() {
-        let dir = std::env::temp_dir().join(format!("coinswarm-analytics-summary-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
-        let buffer = AnalyticsBuffer::default();
-        for i in 0..1000_i32 {
-            buffer.record("order_ack_ms", "alice", "", 10_000 + i64::from(i % 1000), f64::from(i % 10));
-        }
-        buffer.record("order_ack_ms", "alice", "", 11_500, 50.0);
-        buffer.flush(&store).await.unwrap();
-        // The same second again, in a later flush: a second row that queries add up.
-        buffer.record("order_ack_ms", "alice", "", 10_999, 0.5);
-        buffer.flush(&store).await.unwrap();
-        buffer.flush(&store).await.unwrap();
+        for scratch in each_engine("analytics-summary").await {
+            let (store, engine) = (&scratch.store, scratch.engine());
+            let buffer = AnalyticsBuffer::default();
+            for i in 0..1000_i32 {
+                buffer.record("order_ack_ms", "alice", "", 10_000 + i64::from(i % 1000), f64::from(i % 10));
+            }
+            buffer.record("order_ack_ms", "alice", "", 11_500, 50.0);
+            buffer.flush(store).await.unwrap();
+            // The same second again, in a later flush: a second row that queries add up.
+            buffer.record("order_ack_ms", "alice", "", 10_999, 0.5);
+            buffer.flush(store).await.unwrap();
+            buffer.flush(store).await.unwrap();
 
-        let rows: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM analytics_events").fetch_one(store.pool()).await.unwrap();
-        assert_eq!(rows, 3, "one row per metric and second per flush, not one per value");
-        let buckets = store.query_buckets("order_ack_ms", Some("alice"), 60_000, 0, 60_000).await.unwrap();
-        let expected_sum = 4500.0 + 50.0 + 0.5;
-        assert_eq!(
-            buckets,
-            vec![Bucket { start: 0, count: 1002, sum: expected_sum, min: 0.0, max: 50.0, mean: expected_sum / 1002.0 }]
-        );
-        let seconds = store.query_buckets("order_ack_ms", None, 1_000, 0, 60_000).await.unwrap();
-        assert_eq!(seconds.iter().map(|b| (b.start, b.count)).collect::<Vec<_>>(), vec![(10_000, 1001), (11_000, 1)]);
-        store.close().await;
-        std::fs::remove_dir_all(dir).unwrap();
+            assert_eq!(
+                store.row_count("analytics_events").await,
+                3,
+                "{engine}: one row per metric and second per flush, not one per value"
+            );
+            let buckets = store.query_buckets("order_ack_ms", Some("alice"), 60_000, 0, 60_000).await.unwrap();
+            let expected_sum = 4500.0 + 50.0 + 0.5;
+            assert_eq!(
+                buckets,
+                vec![Bucket {
+                    start: 0,
+                    count: 1002,
+                    sum: expected_sum,
+                    min: 0.0,
+                    max: 50.0,
+                    mean: expected_sum / 1002.0
+                }]
+            );
+            let seconds = store.query_buckets("order_ack_ms", None, 1_000, 0, 60_000).await.unwrap();
+            assert_eq!(
+                seconds.iter().map(|b| (b.start, b.count)).collect::<Vec<_>>(),
+                vec![(10_000, 1001), (11_000, 1)]
+            );
+            scratch.remove().await;
+        }
     }
 
     #[tokio::test]
     async fn one_accounts_events_are_queried_apart_and_every_account_together() {
-        let dir = std::env::temp_dir().join(format!("coinswarm-analytics-accounts-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
-        let event = |account: &str, key: &str, value| {
-            AnalyticsEvent::one(account.into(), key.into(), "notional", 1_000, value, String::new())
-        };
-        store.record_events(&[event("alice", "a", 2.0), event("bob", "b", 5.0)]).await.unwrap();
-        let buffer = AnalyticsBuffer::default();
-        buffer.record("notional", "alice", "", 1_000, 1.0);
-        buffer.record("notional", "bob", "", 1_000, 10.0);
-        buffer.flush(&store).await.unwrap();
+        for scratch in each_engine("analytics-accounts").await {
+            let (store, engine) = (&scratch.store, scratch.engine());
+            let event = |account: &str, key: &str, value| {
+                AnalyticsEvent::one(account.into(), key.into(), "notional", 1_000, value, String::new())
+            };
+            store.record_events(&[event("alice", "a", 2.0), event("bob", "b", 5.0)]).await.unwrap();
+            let buffer = AnalyticsBuffer::default();
+            buffer.record("notional", "alice", "", 1_000, 1.0);
+            buffer.record("notional", "bob", "", 1_000, 10.0);
+            buffer.flush(store).await.unwrap();
 
-        let sum = async |account| -> f64 {
-            store.query_buckets("notional", account, 60_000, 0, 60_000).await.unwrap().iter().map(|b| b.sum).sum()
-        };
-        assert_eq!(sum(Some("alice")).await, 3.0);
-        assert_eq!(sum(Some("bob")).await, 15.0);
-        assert_eq!(sum(Some("carol")).await, 0.0);
-        assert_eq!(sum(None).await, 18.0);
-        store.close().await;
-        std::fs::remove_dir_all(dir).unwrap();
+            let sum = async |account| -> f64 {
+                store.query_buckets("notional", account, 60_000, 0, 60_000).await.unwrap().iter().map(|b| b.sum).sum()
+            };
+            assert_eq!(sum(Some("alice")).await, 3.0, "{engine}");
+            assert_eq!(sum(Some("bob")).await, 15.0, "{engine}");
+            assert_eq!(sum(Some("carol")).await, 0.0, "{engine}");
+            assert_eq!(sum(None).await, 18.0, "{engine}");
+            scratch.remove().await;
+        }
     }
 }

@@ -2,11 +2,12 @@
 //! the audit log of learned patterns), from which the vector index is rebuilt.
 
 use super::SqlStore;
+use super::sql::Engine;
 use anyhow::Context;
 use coinswarm_api::edge::streams;
 use coinswarm_core::memory::episode::{state_from_bytes, state_to_bytes};
 use coinswarm_core::memory::{AuditRecord, Episode, Pattern};
-use sqlx::Row;
+use sqlx::AssertSqlSafe;
 
 pub use coinswarm_api::views::EpisodeCount;
 
@@ -38,212 +39,338 @@ pub trait EpisodeStore: Send + Sync {
     ) -> impl Future<Output = anyhow::Result<Option<Episode>>> + Send;
 }
 
-fn episode_of_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Episode> {
-    let id: String = r.get(0);
-    let bytes: Vec<u8> = r.get(6);
+/// An episode's columns, in this order, on either engine.
+const EPISODE_COLUMNS: &str = "id, product_id, time, horizon_end, regime, action, state, outcome, price";
+type EpisodeRow = (String, String, i64, i64, String, String, Vec<u8>, Option<f64>, Option<f64>);
+
+fn episode_of_row(row: EpisodeRow) -> anyhow::Result<Episode> {
+    let (id, product_id, time_ms, horizon_end_ms, regime, action, bytes, outcome, price) = row;
     let state = state_from_bytes(&bytes).with_context(|| format!("episode {id}'s state is damaged"))?;
-    Ok(Episode {
-        product_id: r.get(1),
-        time_ms: r.get(2),
-        horizon_end_ms: r.get(3),
-        regime: r.get(4),
-        action: r.get(5),
-        state,
-        outcome: r.get(7),
-        price: r.get::<Option<f64>, _>(8).unwrap_or(0.0),
-        id,
-    })
+    Ok(Episode { id, product_id, time_ms, horizon_end_ms, regime, action, state, outcome, price: price.unwrap_or(0.0) })
 }
 
 impl EpisodeStore for SqlStore {
     async fn record_episodes(&self, episodes: &[Episode]) -> anyhow::Result<()> {
         let episodes = episodes.to_vec();
         let (to_edge, now) = (self.publishes_to_edge(), self.now_ms());
-        self.write(move |c| {
-            let tx = c.transaction()?;
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO episodes (id, product_id, time, horizon_end, regime, action, state, outcome, price)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )?;
-                for e in &episodes {
-                    insert
-                        .execute((
-                            &e.id,
-                            &e.product_id,
-                            e.time_ms,
-                            e.horizon_end_ms,
-                            &e.regime,
-                            &e.action,
-                            state_to_bytes(&e.state),
-                            e.outcome,
-                            e.price,
-                        ))
-                        .with_context(|| format!("cannot store episode {}", e.id))?;
-                }
+        // Recorded (outcome unknown), with its state: the edge's vector index keeps every
+        // state, so that it can search from the latest.
+        let published = if to_edge {
+            episodes.iter().map(serde_json::to_string).collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                db.write(move |c| {
+                    let tx = c.transaction()?;
+                    {
+                        let mut insert = tx.prepare_cached(
+                            "INSERT INTO episodes (id, product_id, time, horizon_end, regime, action, state, outcome, price)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        )?;
+                        for e in &episodes {
+                            insert
+                                .execute((
+                                    &e.id,
+                                    &e.product_id,
+                                    e.time_ms,
+                                    e.horizon_end_ms,
+                                    &e.regime,
+                                    &e.action,
+                                    state_to_bytes(&e.state),
+                                    e.outcome,
+                                    e.price,
+                                ))
+                                .with_context(|| format!("cannot store episode {}", e.id))?;
+                        }
+                    }
+                    for body in &published {
+                        super::edge_outbox::append_sqlite(&tx, streams::EPISODES, body, now)?;
+                    }
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await
             }
-            if to_edge {
-                // Recorded (outcome unknown), with its state: the edge's vector index keeps
-                // every state, so that it can search from the latest.
+            Engine::Postgres(db) => {
+                let mut tx = db.pool.begin().await?;
                 for e in &episodes {
-                    super::edge_outbox::append(&tx, streams::EPISODES, &serde_json::to_string(e)?, now)?;
+                    sqlx::query(
+                        "INSERT INTO episodes (id, product_id, time, horizon_end, regime, action, state, outcome, price)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&e.id)
+                    .bind(&e.product_id)
+                    .bind(e.time_ms)
+                    .bind(e.horizon_end_ms)
+                    .bind(&e.regime)
+                    .bind(&e.action)
+                    .bind(state_to_bytes(&e.state))
+                    .bind(e.outcome)
+                    .bind(e.price)
+                    .execute(&mut *tx)
+                    .await
+                    .with_context(|| format!("cannot store episode {}", e.id))?;
                 }
+                let bodies: Vec<&str> = published.iter().map(String::as_str).collect();
+                super::edge_outbox::append_postgres(&mut tx, streams::EPISODES, &bodies, now).await?;
+                tx.commit().await?;
+                Ok(())
             }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        }
     }
 
     async fn set_outcome(&self, id: &str, outcome: f64) -> anyhow::Result<bool> {
         anyhow::ensure!(outcome.is_finite(), "an outcome must be a finite number");
-        let id = id.to_string();
         let (to_edge, now) = (self.publishes_to_edge(), self.now_ms());
-        self.write(move |c| {
-            let tx = c.transaction()?;
-            let resolved = tx.prepare_cached("UPDATE episodes SET outcome = ?1 WHERE id = ?2")?.execute((outcome, &id))? == 1;
-            if resolved && to_edge {
-                // The episode again, resolved.
-                let episode = tx
-                    .prepare_cached(
-                        "SELECT id, product_id, time, horizon_end, regime, action, state, outcome, price FROM episodes WHERE id = ?1",
-                    )?
-                    .query_row([&id], |r| {
-                        Ok(Episode {
-                            id: r.get(0)?,
-                            product_id: r.get(1)?,
-                            time_ms: r.get(2)?,
-                            horizon_end_ms: r.get(3)?,
-                            regime: r.get(4)?,
-                            action: r.get(5)?,
-                            state: state_from_bytes(&r.get::<_, Vec<u8>>(6)?).unwrap_or_default(),
-                            outcome: r.get(7)?,
-                            price: r.get::<_, Option<f64>>(8)?.unwrap_or(0.0),
-                        })
-                    })?;
-                super::edge_outbox::append(&tx, streams::EPISODES, &serde_json::to_string(&episode)?, now)?;
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                let id = id.to_string();
+                db.write(move |c| {
+                    let tx = c.transaction()?;
+                    let resolved =
+                        tx.prepare_cached("UPDATE episodes SET outcome = ?1 WHERE id = ?2")?.execute((outcome, &id))?
+                            == 1;
+                    if resolved && to_edge {
+                        // The episode again, resolved.
+                        let episode = tx
+                            .prepare_cached(&format!("SELECT {EPISODE_COLUMNS} FROM episodes WHERE id = ?1"))?
+                            .query_row([&id], |r| {
+                                Ok((
+                                    r.get(0)?,
+                                    r.get(1)?,
+                                    r.get(2)?,
+                                    r.get(3)?,
+                                    r.get(4)?,
+                                    r.get(5)?,
+                                    r.get(6)?,
+                                    r.get(7)?,
+                                    r.get(8)?,
+                                ))
+                            })?;
+                        let episode = episode_of_row(episode)?;
+                        super::edge_outbox::append_sqlite(
+                            &tx,
+                            streams::EPISODES,
+                            &serde_json::to_string(&episode)?,
+                            now,
+                        )?;
+                    }
+                    tx.commit()?;
+                    Ok(resolved)
+                })
+                .await
             }
-            tx.commit()?;
-            Ok(resolved)
-        })
-        .await
+            Engine::Postgres(db) => {
+                let mut tx = db.pool.begin().await?;
+                let row: Option<EpisodeRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "UPDATE episodes SET outcome = $1 WHERE id = $2 RETURNING {EPISODE_COLUMNS}"
+                )))
+                .bind(outcome)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else { return Ok(false) };
+                if to_edge {
+                    let body = serde_json::to_string(&episode_of_row(row)?)?;
+                    super::edge_outbox::append_postgres(&mut tx, streams::EPISODES, &[&body], now).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+        }
     }
 
     async fn episodes(&self) -> anyhow::Result<Vec<Episode>> {
-        let rows = sqlx::query(
-            "SELECT id, product_id, time, horizon_end, regime, action, state, outcome, price FROM episodes ORDER BY time, id",
-        )
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(episode_of_row).collect()
+        let sql = format!("SELECT {EPISODE_COLUMNS} FROM episodes ORDER BY time, id");
+        let rows: Vec<EpisodeRow> = match &self.engine {
+            Engine::Sqlite(db) => sqlx::query_as(AssertSqlSafe(sql.as_str())).fetch_all(&db.pool).await?,
+            Engine::Postgres(db) => sqlx::query_as(AssertSqlSafe(sql.as_str())).fetch_all(&db.pool).await?,
+        };
+        rows.into_iter().map(episode_of_row).collect()
     }
 
     async fn episode_at_or_before(&self, product_id: &str, at_ms: i64) -> anyhow::Result<Option<Episode>> {
-        let row = sqlx::query(
-            "SELECT id, product_id, time, horizon_end, regime, action, state, outcome, price FROM episodes
-             WHERE product_id = ?1 AND time <= ?2 ORDER BY time DESC, id DESC LIMIT 1",
-        )
-        .bind(product_id)
-        .bind(at_ms)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(episode_of_row).transpose()
+        let sql = format!(
+            "SELECT {EPISODE_COLUMNS} FROM episodes WHERE product_id = $1 AND time <= $2 ORDER BY time DESC, id DESC LIMIT 1"
+        );
+        let row: Option<EpisodeRow> = match &self.engine {
+            Engine::Sqlite(db) => {
+                sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                    .bind(product_id)
+                    .bind(at_ms)
+                    .fetch_optional(&db.pool)
+                    .await?
+            }
+            Engine::Postgres(db) => {
+                sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                    .bind(product_id)
+                    .bind(at_ms)
+                    .fetch_optional(&db.pool)
+                    .await?
+            }
+        };
+        row.map(episode_of_row).transpose()
     }
 
     async fn append_audit(&self, records: &[AuditRecord]) -> anyhow::Result<()> {
         let records = records.to_vec();
-        self.write(move |c| {
-            let tx = c.transaction()?;
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO memory_audit (seq, time, kind, payload, previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?;
-                for r in &records {
-                    insert.execute((r.seq as i64, r.time_ms, &r.kind, &r.payload, &r.previous_hash, &r.hash))?;
-                }
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                db.write(move |c| {
+                    let tx = c.transaction()?;
+                    {
+                        let mut insert = tx.prepare_cached(
+                            "INSERT INTO memory_audit (seq, time, kind, payload, previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        )?;
+                        for r in &records {
+                            insert.execute((r.seq as i64, r.time_ms, &r.kind, &r.payload, &r.previous_hash, &r.hash))?;
+                        }
+                    }
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await
             }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+            Engine::Postgres(db) => {
+                let mut tx = db.pool.begin().await?;
+                for r in &records {
+                    sqlx::query(
+                        "INSERT INTO memory_audit (seq, time, kind, payload, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(r.seq as i64)
+                    .bind(r.time_ms)
+                    .bind(&r.kind)
+                    .bind(&r.payload)
+                    .bind(&r.previous_hash)
+                    .bind(&r.hash)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
     }
 
     async fn audit_log(&self) -> anyhow::Result<Vec<AuditRecord>> {
-        let rows = sqlx::query("SELECT seq, time, kind, payload, previous_hash, hash FROM memory_audit ORDER BY seq")
-            .fetch_all(self.pool())
-            .await?;
+        const SQL: &str = "SELECT seq, time, kind, payload, previous_hash, hash FROM memory_audit ORDER BY seq";
+        let rows: Vec<(i64, i64, String, String, String, String)> = match &self.engine {
+            Engine::Sqlite(db) => sqlx::query_as(SQL).fetch_all(&db.pool).await?,
+            Engine::Postgres(db) => sqlx::query_as(SQL).fetch_all(&db.pool).await?,
+        };
         Ok(rows
-            .iter()
-            .map(|r| AuditRecord {
-                seq: r.get::<i64, _>(0) as u64,
-                time_ms: r.get(1),
-                kind: r.get(2),
-                payload: r.get(3),
-                previous_hash: r.get(4),
-                hash: r.get(5),
+            .into_iter()
+            .map(|(seq, time_ms, kind, payload, previous_hash, hash)| AuditRecord {
+                seq: seq as u64,
+                time_ms,
+                kind,
+                payload,
+                previous_hash,
+                hash,
             })
             .collect())
     }
 
     async fn save_patterns(&self, patterns: &[Pattern]) -> anyhow::Result<()> {
-        let rows: Vec<(Pattern, String)> =
-            patterns.iter().map(|p| Ok((p.clone(), serde_json::to_string(p)?))).collect::<anyhow::Result<_>>()?;
+        let mut rows = Vec::with_capacity(patterns.len());
+        for p in patterns {
+            let lifecycle = serde_json::to_value(p.lifecycle)?.as_str().unwrap_or_default().to_string();
+            rows.push((
+                p.id.clone(),
+                p.product_id.clone(),
+                lifecycle,
+                p.weight,
+                serde_json::to_string(p)?,
+                p.updated_ms,
+            ));
+        }
         let (to_edge, now) = (self.publishes_to_edge(), self.now_ms());
-        self.write(move |c| {
-            let tx = c.transaction()?;
-            {
-                let mut upsert = tx.prepare_cached(
-                    "INSERT INTO patterns (id, product_id, lifecycle, weight, body, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (id) DO UPDATE SET lifecycle = excluded.lifecycle, weight = excluded.weight,
-                     body = excluded.body, updated = excluded.updated",
-                )?;
-                for (p, body) in &rows {
-                    let lifecycle = serde_json::to_value(p.lifecycle)?.as_str().unwrap_or_default().to_string();
-                    upsert.execute((&p.id, &p.product_id, lifecycle, p.weight, body, p.updated_ms))?;
-                }
+        const UPSERT: &str =
+            "INSERT INTO patterns (id, product_id, lifecycle, weight, body, updated) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (id) DO UPDATE SET lifecycle = excluded.lifecycle, weight = excluded.weight,
+             body = excluded.body, updated = excluded.updated";
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                db.write(move |c| {
+                    let tx = c.transaction()?;
+                    {
+                        let mut upsert = tx.prepare_cached(&UPSERT.replace('$', "?"))?;
+                        for row in &rows {
+                            upsert.execute(row.clone())?;
+                        }
+                    }
+                    if to_edge {
+                        for (.., body, _) in &rows {
+                            super::edge_outbox::append_sqlite(&tx, streams::PATTERNS, body, now)?;
+                        }
+                    }
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await
             }
-            if to_edge {
-                for (_, body) in &rows {
-                    super::edge_outbox::append(&tx, streams::PATTERNS, body, now)?;
+            Engine::Postgres(db) => {
+                let mut tx = db.pool.begin().await?;
+                for (id, product_id, lifecycle, weight, body, updated) in &rows {
+                    sqlx::query(UPSERT)
+                        .bind(id)
+                        .bind(product_id)
+                        .bind(lifecycle)
+                        .bind(weight)
+                        .bind(body)
+                        .bind(updated)
+                        .execute(&mut *tx)
+                        .await?;
                 }
+                if to_edge {
+                    let bodies: Vec<&str> = rows.iter().map(|(.., body, _)| body.as_str()).collect();
+                    super::edge_outbox::append_postgres(&mut tx, streams::PATTERNS, &bodies, now).await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        }
     }
 
     async fn patterns(&self) -> anyhow::Result<Vec<Pattern>> {
-        let rows = sqlx::query("SELECT id, body FROM patterns ORDER BY rowid").fetch_all(self.pool()).await?;
+        // `rowid`: SQLite's own, PostgreSQL's column of that name (the order first stored).
+        const SQL: &str = "SELECT id, body FROM patterns ORDER BY rowid";
+        let rows: Vec<(String, String)> = match &self.engine {
+            Engine::Sqlite(db) => sqlx::query_as(SQL).fetch_all(&db.pool).await?,
+            Engine::Postgres(db) => sqlx::query_as(SQL).fetch_all(&db.pool).await?,
+        };
         rows.iter()
-            .map(|r| {
-                let id: String = r.get(0);
-                let body: String = r.get(1);
-                serde_json::from_str(&body).with_context(|| format!("pattern {id} is damaged"))
-            })
+            .map(|(id, body)| serde_json::from_str(body).with_context(|| format!("pattern {id} is damaged")))
             .collect()
     }
 
     async fn episode_counts(&self) -> anyhow::Result<Vec<EpisodeCount>> {
-        let rows = sqlx::query(
+        const SQL: &str =
             "SELECT product_id, regime, COUNT(*), COUNT(outcome) FROM episodes GROUP BY product_id, regime
-             ORDER BY product_id, regime",
-        )
-        .fetch_all(self.pool())
-        .await?;
+             ORDER BY product_id, regime";
+        let rows: Vec<(String, String, i64, i64)> = match &self.engine {
+            Engine::Sqlite(db) => sqlx::query_as(SQL).fetch_all(&db.pool).await?,
+            Engine::Postgres(db) => sqlx::query_as(SQL).fetch_all(&db.pool).await?,
+        };
         Ok(rows
-            .iter()
-            .map(|r| EpisodeCount {
-                product_id: r.get(0),
-                regime: r.get(1),
-                episodes: r.get::<i64, _>(2) as u64,
-                resolved: r.get::<i64, _>(3) as u64,
+            .into_iter()
+            .map(|(product_id, regime, episodes, resolved)| EpisodeCount {
+                product_id,
+                regime,
+                episodes: episodes as u64,
+                resolved: resolved as u64,
             })
             .collect())
     }
 
     async fn audit_len(&self) -> anyhow::Result<u64> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memory_audit").fetch_one(self.pool()).await?;
+        const SQL: &str = "SELECT COUNT(*) FROM memory_audit";
+        let count: i64 = match &self.engine {
+            Engine::Sqlite(db) => sqlx::query_scalar(SQL).fetch_one(&db.pool).await?,
+            Engine::Postgres(db) => sqlx::query_scalar(SQL).fetch_one(&db.pool).await?,
+        };
         Ok(count as u64)
     }
 }

@@ -1,12 +1,17 @@
 //! Storage ports and their embedded adapters.
 //!
-//! - [`SqlStore`]: SQLite in WAL mode with versioned migrations (`migrations/`), fsync on every
-//!   commit (`synchronous = FULL`), so an acknowledged write survives a crash. It holds the
-//!   accounts' event logs, API keys, decisions, the server's resume state, and pattern
-//!   memory's episodes and audit log, behind the ports [`AccountLog`], [`KeyStore`],
-//!   [`StateStore`], [`Queue`], [`Analytics`] and [`EpisodeStore`]. Every write goes
-//!   through one writer thread (group commit: one transaction and one fsync for whatever is
-//!   waiting).
+//! - [`SqlStore`]: the accounts' event logs, API keys, decisions, the server's resume state,
+//!   and pattern memory's episodes and audit log, behind the ports [`AccountLog`],
+//!   [`KeyStore`], [`StateStore`], [`Queue`], [`Analytics`] and [`EpisodeStore`], on one of
+//!   two engines ([`Database`]):
+//!   - SQLite (the default, `sqlite.rs`): WAL mode, versioned migrations
+//!     (`migrations/sqlite`), fsync on every commit (`synchronous = FULL`), every write
+//!     through one writer thread;
+//!   - PostgreSQL (`--database-url`, `postgres.rs`): the same schema (`migrations/postgres`),
+//!     a pool, and ownership of accounts across processes (`ownership.rs`).
+//!
+//!   On both, account batches go through a group commit (one transaction and one durable
+//!   commit for whatever is waiting), so an acknowledged write survives a crash.
 //! - [`Kv`]: a TTL cache with hit and miss counters ([`MemoryKv`] embedded).
 //! - [`Queue`] (`enqueue`, `lease`, `ack`, `fail`): durable, at-least-once, leases, retries
 //!   with backoff, dead letters; and [`Analytics`] (`record_events`, `query_buckets`), both on
@@ -22,9 +27,14 @@ mod episodes;
 mod key_store;
 mod kv;
 mod object;
+mod ownership;
+mod postgres;
 mod queue;
 mod sql;
+mod sqlite;
 mod state_store;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use account_log::AccountLog;
 pub use analytics::{Analytics, AnalyticsBuffer, AnalyticsEvent, Bucket};
@@ -33,6 +43,7 @@ pub use episodes::{EpisodeCount, EpisodeStore};
 pub use key_store::{ApiKeyRecord, KeyStore};
 pub use kv::{Kv, KvStats, MemoryKv};
 pub use object::{LocalObjectStore, ObjectStore};
+pub use ownership::lock_key;
 pub use queue::{Job, Queue, backoff_ms};
-pub use sql::{CommitStats, POST_TRADE, SqlStore};
+pub use sql::{CommitStats, Database, POST_TRADE, SqlStore, redact_password};
 pub use state_store::StateStore;

@@ -1,43 +1,91 @@
-//! The embedded SQL store: one SQLite file under the data directory.
+//! The SQL store: SQLite under the data directory (the default, embedded) or PostgreSQL
+//! (`--database-url postgres://…`), behind one type every component shares.
 
 use super::AnalyticsEvent;
-use crate::adapters::private_files;
+use super::postgres::Postgres;
+use super::sqlite::Sqlite;
 use crate::clock::SharedClock;
 use crate::metrics::{Histogram, latency_histogram};
 use anyhow::Context;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
-use rusqlite::TransactionBehavior;
 use sqlx::Row;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
-/// SQLite store shared by every component of one server (and by `coinswarm keys`).
+/// Where a store keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// `coinswarm.sqlite` in this data directory.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server, by its URL (`postgres://user:password@host:port/database`).
+    Postgres(String),
+}
+
+impl Database {
+    /// PostgreSQL when `database_url` is set (`postgres://` or `postgresql://`), else SQLite
+    /// in `data_dir`. Any other scheme is refused.
+    pub fn choose(data_dir: &Path, database_url: &str) -> anyhow::Result<Self> {
+        let url = database_url.trim();
+        if url.is_empty() {
+            return Ok(Self::Sqlite(data_dir.to_path_buf()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_string()));
+        }
+        anyhow::bail!(
+            "database URL '{}': only postgres:// (or postgresql://) is supported; leave it empty for SQLite in the data directory",
+            redact_password(url)
+        )
+    }
+
+    /// Which engine, for logs: `sqlite <path>` or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(dir) => format!("SQLite {}", dir.join("coinswarm.sqlite").display()),
+            Self::Postgres(url) => format!("PostgreSQL {}", redact_password(url)),
+        }
+    }
+}
+
+/// `url` with the password between `user:` and `@` replaced by `***`.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// The store shared by every component of one server (and by `coinswarm keys` and
+/// `coinswarm memory`): the accounts' event logs, API keys, decisions, the server's resume
+/// state, the queue, analytics, pattern memory and the edge outbox, on either engine.
 ///
-/// Every write goes through one writer thread that groups every batch waiting (from all
-/// accounts) into one transaction and one fsync: SQLite allows one writer at a time, and
-/// concurrent writers would otherwise queue on its busy timeout. The writer is a plain
-/// thread with a synchronous connection, so a commit never waits for an async runtime to
-/// poll it between statements. Reads go through a pool of connections (WAL readers never
-/// wait for the writer).
+/// Writes of account batches go through a group commit on both engines: every batch waiting
+/// (from all accounts) is written in one transaction with one durable commit.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     /// Stamps commits (the outbox's jobs) with the time they are written.
     clock: SharedClock,
-    pool: SqlitePool,
-    writer: mpsc::Sender<WriteJob>,
+    pub(super) engine: Engine,
     commits: Arc<Mutex<CommitStats>>,
     /// Whether the durable streams' events go to the edge outbox (`up` with an edge).
     pub(super) edge_outbox: Arc<std::sync::atomic::AtomicBool>,
 }
 
+/// The engine behind a [`SqlStore`].
+#[derive(Debug, Clone)]
+pub(super) enum Engine {
+    Sqlite(Sqlite),
+    Postgres(Postgres),
+}
+
 /// What the group commit has done, for `/metrics`.
 #[derive(Debug, Clone)]
 pub struct CommitStats {
-    /// Time of each transaction, from BEGIN to the end of COMMIT's fsync, in seconds (shared:
-    /// a copy keeps counting).
+    /// Time of each transaction, from BEGIN to the end of the durable COMMIT, in seconds
+    /// (shared: a copy keeps counting).
     pub duration: Histogram,
     /// Writes committed (account batches and analytics; a transaction holds one or more).
     pub batches: u64,
@@ -53,101 +101,74 @@ impl Default for CommitStats {
 /// ids are unique within an account only).
 pub const POST_TRADE: &str = "post_trade";
 /// Deliveries of a post-trade job before it is dead-lettered.
-const POST_TRADE_ATTEMPTS: i64 = 5;
+pub(super) const POST_TRADE_ATTEMPTS: i64 = 5;
 
 /// Batches waiting for the group commit at most (beyond, senders wait: backpressure).
-const WRITE_QUEUE: usize = 1024;
-/// Page cache of the group commit's connection (negative: KiB), 32 MiB.
-const WRITER_CACHE: &str = "-32768";
-/// WAL pages after which a commit checkpoints the WAL (and the next commit starts it over).
-/// By then the background backfill has copied nearly all of it into the database file, so
-/// this checkpoint is short; SQLite's default (1,000 pages, checkpointed whole inside the
-/// commit that crossed it) held commits up by tens of milliseconds several times a second.
-const WRITER_CHECKPOINT_PAGES: &str = "10000";
-/// How often committed WAL pages are copied into the database file in the background.
-const BACKFILL_EVERY: Duration = Duration::from_millis(50);
-
-/// Work for the single writer: account batches (grouped into one transaction) or any other
-/// write (run on its own, between group commits).
-enum WriteJob {
-    Batch(AccountBatch),
-    Other(OtherWrite),
-}
-
-/// A write other than an account batch: runs on the writer's connection and answers its caller.
-type OtherWrite = Box<dyn FnOnce(&mut rusqlite::Connection) + Send>;
+pub(super) const WRITE_QUEUE: usize = 1024;
 
 /// One account's batch, already encoded by the caller (so JSON work runs in every session
-/// task, in parallel, and the single writer only writes).
+/// task, in parallel, and the group commit only writes).
 #[derive(Debug)]
-struct AccountBatch {
-    account_id: String,
+pub(super) struct AccountBatch {
+    pub(super) account_id: String,
     /// (seq, time, event JSON).
-    events: Vec<(i64, i64, String)>,
+    pub(super) events: Vec<(i64, i64, String)>,
     /// Post-trade jobs: (dedupe key, payload JSON).
-    outbox: Vec<(String, String)>,
+    pub(super) outbox: Vec<(String, String)>,
     /// Decision records: (time, JSON line).
-    decisions: Vec<(i64, String)>,
+    pub(super) decisions: Vec<(i64, String)>,
     /// Events for the edge outbox: (stream, payload JSON).
-    published: Vec<(&'static str, String)>,
+    pub(super) published: Vec<(&'static str, String)>,
     /// Analytics events, each naming its account (a batch of analytics alone has an empty
     /// `account_id` and no events, jobs or decisions).
-    analytics: Vec<AnalyticsEvent>,
-    done: oneshot::Sender<Result<(), String>>,
+    pub(super) analytics: Vec<AnalyticsEvent>,
+    pub(super) done: oneshot::Sender<Result<(), String>>,
+}
+
+pub(super) fn writer_stopped() -> anyhow::Error {
+    anyhow::anyhow!("the store's writer has stopped")
+}
+
+/// Counts a group commit in `stats` and answers every batch in it with `result`.
+pub(super) fn answer(
+    stats: &Mutex<CommitStats>,
+    started: std::time::Instant,
+    batch: &mut Vec<AccountBatch>,
+    result: Result<(), String>,
+) {
+    {
+        let mut stats = stats.lock().unwrap_or_else(|p| p.into_inner());
+        stats.duration.observe(started.elapsed().as_secs_f64());
+        stats.batches += batch.len() as u64;
+    }
+    for job in batch.drain(..) {
+        let _ = job.done.send(result.clone());
+    }
 }
 
 impl SqlStore {
-    /// Opens (creating if needed) `data_dir/coinswarm.sqlite` and applies pending migrations.
-    /// The directory and the database's files are private to the owner ([`private_files`]).
+    /// Opens (creating if needed) the SQLite store `data_dir/coinswarm.sqlite` and applies
+    /// pending migrations.
     pub async fn open(data_dir: &Path, clock: SharedClock) -> anyhow::Result<Self> {
-        private_files::create_dir(data_dir)?;
-        let path = data_dir.join("coinswarm.sqlite");
-        // Created private before SQLite opens it: SQLite gives its -wal and -shm files the
-        // database file's mode.
-        private_files::open_options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        private_files::restrict(&path)?;
-        let options = SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            // Only the group commit's connection checkpoints (below), between its commits.
-            .pragma("wal_autocheckpoint", "0");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options.clone())
-            .await
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        // Files an older version left readable by others.
-        for suffix in ["-wal", "-shm"] {
-            let mut name = path.clone().into_os_string();
-            name.push(suffix);
-            private_files::restrict(Path::new(&name))?;
-        }
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .with_context(|| format!("cannot migrate {}", path.display()))?;
-        // The group commit keeps its own connection: its page cache stays warm with the
-        // tables' tails it appends to, instead of a cold pooled connection per commit.
-        let writer_connection = open_writer(&path)?;
-        let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
+        Self::connect(&Database::Sqlite(data_dir.to_path_buf()), clock).await
+    }
+
+    /// Opens the store in `database` (creating its schema or applying pending migrations).
+    pub async fn connect(database: &Database, clock: SharedClock) -> anyhow::Result<Self> {
         let commits = Arc::new(Mutex::new(CommitStats::default()));
-        let stats = commits.clone();
-        let writer_clock = clock.clone();
-        std::thread::Builder::new()
-            .name("store-writer".into())
-            .spawn(move || group_commit(writer_connection, jobs, stats, writer_clock))
-            .context("cannot start the store's writer thread")?;
-        tokio::spawn(backfill_wal(pool.clone(), writer.downgrade()));
-        Ok(Self { clock, pool, writer, commits, edge_outbox: Arc::default() })
+        let engine = match database {
+            Database::Sqlite(dir) => Engine::Sqlite(Sqlite::open(dir, clock.clone(), commits.clone()).await?),
+            Database::Postgres(url) => Engine::Postgres(Postgres::connect(url, clock.clone(), commits.clone()).await?),
+        };
+        Ok(Self { clock, engine, commits, edge_outbox: Arc::default() })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn engine_name(&self) -> &'static str {
+        match self.engine {
+            Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(_) => "postgres",
+        }
     }
 
     /// Durably appends an account's events and decision records ((time, JSON line)): returns
@@ -198,7 +219,7 @@ impl SqlStore {
     }
 
     /// Durably appends analytics events in the next group commit (with the account batches
-    /// waiting then: one transaction, one fsync); a repeated dedupe key is skipped.
+    /// waiting then: one transaction, one durable commit); a repeated dedupe key is skipped.
     pub(super) async fn append_analytics(&self, analytics: Vec<AnalyticsEvent>) -> anyhow::Result<()> {
         self.group_write(|done| AccountBatch {
             account_id: String::new(),
@@ -218,55 +239,57 @@ impl SqlStore {
         rows: impl FnOnce(oneshot::Sender<Result<(), String>>) -> AccountBatch,
     ) -> anyhow::Result<()> {
         let (done, result) = oneshot::channel();
-        self.writer.send(WriteJob::Batch(rows(done))).await.map_err(|_| writer_stopped())?;
-        result.await.map_err(|_| writer_stopped())?.map_err(|e| anyhow::anyhow!(e))
-    }
-
-    /// Runs `write` on the single writer's connection, between group commits, and returns
-    /// its result. Every write goes through here or `commit`: a second writing connection
-    /// would contend for SQLite's write lock, and the loser sleeps in SQLite's busy handler
-    /// (milliseconds at a time) while orders wait behind it.
-    pub(super) async fn write<T, F>(&self, write: F) -> anyhow::Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut rusqlite::Connection) -> anyhow::Result<T> + Send + 'static,
-    {
-        let (done, result) = oneshot::channel();
-        let job: OtherWrite = Box::new(move |connection| {
-            let _ = done.send(write(connection));
-        });
-        self.writer.send(WriteJob::Other(job)).await.map_err(|_| writer_stopped())?;
-        result.await.map_err(|_| writer_stopped())?
+        match &self.engine {
+            Engine::Sqlite(db) => db.group_write(rows(done), result).await,
+            Engine::Postgres(db) => db.group_write(rows(done), result).await,
+        }
     }
 
     /// Creates the account if it does not exist; returns whether it was created.
     pub async fn create_account(&self, account_id: &str, now_ms: i64) -> anyhow::Result<bool> {
-        let account_id = account_id.to_string();
-        self.write(move |c| {
-            let created = c
-                .prepare_cached("INSERT OR IGNORE INTO accounts (id, created_at) VALUES (?1, ?2)")?
-                .execute((account_id, now_ms))?;
-            Ok(created == 1)
-        })
-        .await
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                let account_id = account_id.to_string();
+                db.write(move |c| {
+                    let created = c
+                        .prepare_cached("INSERT OR IGNORE INTO accounts (id, created_at) VALUES (?1, ?2)")?
+                        .execute((account_id, now_ms))?;
+                    Ok(created == 1)
+                })
+                .await
+            }
+            Engine::Postgres(db) => {
+                let created =
+                    sqlx::query("INSERT INTO accounts (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(account_id)
+                        .bind(now_ms)
+                        .execute(&db.pool)
+                        .await?;
+                Ok(created.rows_affected() == 1)
+            }
+        }
     }
 
     /// Every account id, oldest first.
     pub async fn accounts(&self) -> anyhow::Result<Vec<String>> {
-        let rows = sqlx::query("SELECT id FROM accounts ORDER BY created_at, id").fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
+        const SQL: &str = "SELECT id FROM accounts ORDER BY created_at, id";
+        match &self.engine {
+            Engine::Sqlite(db) => Ok(sqlx::query_scalar(SQL).fetch_all(&db.pool).await?),
+            Engine::Postgres(db) => Ok(sqlx::query_scalar(SQL).fetch_all(&db.pool).await?),
+        }
     }
 
     /// The account's whole event log, in sequence order.
     pub async fn load_events(&self, account_id: &str) -> anyhow::Result<Vec<AccountEvent>> {
-        let rows = sqlx::query("SELECT event FROM account_events WHERE account_id = ? ORDER BY seq")
-            .bind(account_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let text: String = row.get(0);
-                serde_json::from_str(&text).with_context(|| format!("a stored event of {account_id} is unreadable"))
+        const SQL: &str = "SELECT event FROM account_events WHERE account_id = $1 ORDER BY seq";
+        let texts: Vec<String> = match &self.engine {
+            Engine::Sqlite(db) => sqlx::query_scalar(SQL).bind(account_id).fetch_all(&db.pool).await?,
+            Engine::Postgres(db) => sqlx::query_scalar(SQL).bind(account_id).fetch_all(&db.pool).await?,
+        };
+        texts
+            .iter()
+            .map(|text| {
+                serde_json::from_str(text).with_context(|| format!("a stored event of {account_id} is unreadable"))
             })
             .collect()
     }
@@ -274,27 +297,38 @@ impl SqlStore {
     /// The latest `limit` decision records of an account (the swarm's), newest first, without
     /// the records of orders placed on it from outside ([`SqlStore::order_audit`]).
     pub async fn recent_decisions(&self, account_id: &str, limit: u32) -> anyhow::Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT record FROM decisions WHERE account_id = ? AND record NOT LIKE '%\"kind\":\"external_%' AND record NOT LIKE '%\"kind\":\"live_%' ORDER BY id DESC LIMIT ?",
+        self.decision_records(
+            "SELECT record FROM decisions WHERE account_id = $1 AND record NOT LIKE '%\"kind\":\"external_%' AND record NOT LIKE '%\"kind\":\"live_%' ORDER BY id DESC LIMIT $2",
+            account_id,
+            limit,
         )
-            .bind(account_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
+        .await
     }
 
     /// The latest `limit` records of orders placed or cancelled on an account through the API
     /// or MCP (who sent it: channel, key, MCP client and tool; and the outcome), newest first.
     pub async fn order_audit(&self, account_id: &str, limit: u32) -> anyhow::Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT record FROM decisions WHERE account_id = ? AND (record LIKE '%\"kind\":\"external_%' OR record LIKE '%\"kind\":\"live_%') ORDER BY id DESC LIMIT ?",
+        self.decision_records(
+            "SELECT record FROM decisions WHERE account_id = $1 AND (record LIKE '%\"kind\":\"external_%' OR record LIKE '%\"kind\":\"live_%') ORDER BY id DESC LIMIT $2",
+            account_id,
+            limit,
         )
-        .bind(account_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
+        .await
+    }
+
+    /// Records of `account_id` that `sql` selects (`$1` the account, `$2` the limit).
+    async fn decision_records(&self, sql: &'static str, account_id: &str, limit: u32) -> anyhow::Result<Vec<String>> {
+        let rows = match &self.engine {
+            Engine::Sqlite(db) => {
+                let rows = sqlx::query(sql).bind(account_id).bind(limit).fetch_all(&db.pool).await?;
+                rows.iter().map(|r| r.get::<String, _>(0)).collect()
+            }
+            Engine::Postgres(db) => {
+                let rows = sqlx::query(sql).bind(account_id).bind(i64::from(limit)).fetch_all(&db.pool).await?;
+                rows.iter().map(|r| r.get::<String, _>(0)).collect()
+            }
+        };
+        Ok(rows)
     }
 
     /// The store's clock, in Unix milliseconds.
@@ -307,134 +341,96 @@ impl SqlStore {
         self.commits.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    pub(super) fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// Rows in `table` (for tests).
+    #[cfg(test)]
+    pub(crate) async fn row_count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(&db.pool).await.unwrap()
+            }
+            Engine::Postgres(db) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(&db.pool).await.unwrap()
+            }
+        }
     }
 
-    /// Waits for in-flight statements and closes the connections.
+    /// Waits for in-flight statements and closes the connections (on PostgreSQL, the
+    /// accounts this process owned are released).
     pub async fn close(&self) {
-        self.pool.close().await;
-    }
-}
-
-fn writer_stopped() -> anyhow::Error {
-    anyhow::anyhow!("the store's writer has stopped")
-}
-
-/// Opens the writer's connection (the pool has created the file and migrated it).
-fn open_writer(path: &Path) -> anyhow::Result<rusqlite::Connection> {
-    let connection = rusqlite::Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    connection.busy_timeout(Duration::from_secs(5))?;
-    connection.pragma_update(None, "journal_mode", "WAL")?;
-    connection.pragma_update(None, "synchronous", "FULL")?;
-    connection.pragma_update(None, "foreign_keys", "ON")?;
-    connection.pragma_update(None, "cache_size", WRITER_CACHE)?;
-    connection.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
-    connection.set_prepared_statement_cache_capacity(64);
-    Ok(connection)
-}
-
-/// The writer thread: takes every job waiting, writes the account batches in one
-/// transaction, commits (one fsync), then answers each. A failed transaction fails every job
-/// in it (none is kept). Other writes run on their own, in arrival order. Ends when every
-/// sender is gone.
-fn group_commit(
-    mut connection: rusqlite::Connection,
-    mut jobs: mpsc::Receiver<WriteJob>,
-    stats: Arc<Mutex<CommitStats>>,
-    clock: SharedClock,
-) {
-    let mut received = Vec::with_capacity(WRITE_QUEUE);
-    let mut batch = Vec::with_capacity(WRITE_QUEUE);
-    while jobs.blocking_recv_many(&mut received, WRITE_QUEUE) > 0 {
-        for job in received.drain(..) {
-            match job {
-                WriteJob::Batch(job) => batch.push(job),
-                WriteJob::Other(write) => write(&mut connection),
-            }
-        }
-        if batch.is_empty() {
-            continue;
-        }
-        let started = std::time::Instant::now();
-        let result = write_jobs(&mut connection, &batch, clock.now().millis()).map_err(|e| format!("{e:#}"));
-        {
-            let mut stats = stats.lock().unwrap_or_else(|p| p.into_inner());
-            stats.duration.observe(started.elapsed().as_secs_f64());
-            stats.batches += batch.len() as u64;
-        }
-        for job in batch.drain(..) {
-            let _ = job.done.send(result.clone());
+        match &self.engine {
+            Engine::Sqlite(db) => db.pool.close().await,
+            Engine::Postgres(db) => db.close().await,
         }
     }
 }
 
-/// Copies committed WAL pages into the database file every `BACKFILL_EVERY`, on a pooled
-/// connection, concurrently with the writer (a PASSIVE checkpoint waits for no one), while
-/// the store is open.
-async fn backfill_wal(pool: SqlitePool, writer: mpsc::WeakSender<WriteJob>) {
-    let mut every = tokio::time::interval(BACKFILL_EVERY);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        if writer.upgrade().is_none() || pool.is_closed() {
-            return;
-        }
-        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-            tracing::debug!("background WAL backfill: {err}");
-        }
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::store::testing;
 
-/// Writes every job's rows in one transaction (prepared statements, one row each: with a
-/// synchronous connection a statement is a function call, not a round trip).
-fn write_jobs(connection: &mut rusqlite::Connection, jobs: &[AccountBatch], now: i64) -> anyhow::Result<()> {
-    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    {
-        let mut events =
-            tx.prepare_cached("INSERT INTO account_events (account_id, seq, time, event) VALUES (?1, ?2, ?3, ?4)")?;
-        let mut outbox = tx.prepare_cached(
-            "INSERT OR IGNORE INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        )?;
-        let mut decisions =
-            tx.prepare_cached("INSERT INTO decisions (account_id, time, record) VALUES (?1, ?2, ?3)")?;
-        let mut analytics = tx.prepare_cached(
-            "INSERT OR IGNORE INTO analytics_events (dedupe_key, metric, time, value, label, samples, min_value, max_value, account_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for job in jobs {
-            for (seq, time, json) in &job.events {
-                events
-                    .execute((&job.account_id, seq, time, json))
-                    .with_context(|| format!("cannot append the events of {}", job.account_id))?;
-            }
-            for (dedupe_key, payload) in &job.outbox {
-                outbox.execute((POST_TRADE, dedupe_key, payload, POST_TRADE_ATTEMPTS, now))?;
-            }
-            for (time, record) in &job.decisions {
-                decisions.execute((&job.account_id, time, record))?;
-            }
-            for (stream, payload) in &job.published {
-                super::edge_outbox::append(&tx, stream, payload, now)?;
-            }
-            for event in &job.analytics {
-                let values = event.values;
-                // A single value needs no extremes (they are the value).
-                let (min, max) = if values.count == 1 { (None, None) } else { (Some(values.min), Some(values.max)) };
-                analytics.execute((
-                    &event.dedupe_key,
-                    event.metric,
-                    event.time_ms,
-                    values.sum,
-                    &event.label,
-                    values.count,
-                    min,
-                    max,
-                    &event.account_id,
-                ))?;
-            }
-        }
+    #[test]
+    fn a_database_url_chooses_postgres_and_an_empty_one_sqlite_in_the_data_directory() {
+        let dir = Path::new("/data");
+        assert_eq!(Database::choose(dir, "").unwrap(), Database::Sqlite(dir.into()));
+        assert_eq!(
+            Database::choose(dir, " postgres://cs@db/coinswarm ").unwrap(),
+            Database::Postgres("postgres://cs@db/coinswarm".into())
+        );
+        assert!(matches!(Database::choose(dir, "postgresql://db/x").unwrap(), Database::Postgres(_)));
+        let refused = Database::choose(dir, "mysql://root:hunter2@db/x").unwrap_err().to_string();
+        assert!(refused.contains("only postgres://") && !refused.contains("hunter2"), "{refused}");
     }
-    tx.commit()?;
-    Ok(())
+
+    /// Every table's columns, as (table, column), sorted; without sqlx's own table.
+    async fn columns(store: &SqlStore) -> Vec<(String, String)> {
+        let mut columns: Vec<(String, String)> = match &store.engine {
+            Engine::Sqlite(db) => sqlx::query_as(
+                "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+            )
+            .fetch_all(&db.pool)
+            .await
+            .unwrap(),
+            Engine::Postgres(db) => sqlx::query_as(
+                "SELECT table_name::text, column_name::text FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
+            )
+            .fetch_all(&db.pool)
+            .await
+            .unwrap(),
+        };
+        columns.sort();
+        columns
+    }
+
+    #[tokio::test]
+    async fn both_engines_migrate_to_the_same_tables_and_columns() {
+        let (sqlite, postgres) = (testing::sqlite("schema").await, testing::postgres("schema").await);
+        let mut expected = columns(&sqlite.store).await;
+        // PostgreSQL has no implicit rowid: `patterns` spells out the one SQLite orders by.
+        expected.push(("patterns".into(), "rowid".into()));
+        expected.sort();
+        assert!(expected.len() > 40, "the SQLite schema was read: {expected:?}");
+        assert_eq!(columns(&postgres.store).await, expected, "migrations/postgres has drifted from migrations/sqlite");
+        let versions = |dir: &str| -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(versions("migrations/postgres"), versions("migrations/sqlite"), "one file per version on both");
+        sqlite.remove().await;
+        postgres.remove().await;
+    }
+
+    #[test]
+    fn a_password_never_shows() {
+        assert_eq!(redact_password("postgres://cs:s3cret@db:5432/x"), "postgres://cs:***@db:5432/x");
+        assert_eq!(redact_password("postgres://cs@db/x"), "postgres://cs@db/x");
+        assert_eq!(redact_password("postgres://cs:p@ss@db/x"), "postgres://cs:***@db/x");
+    }
 }

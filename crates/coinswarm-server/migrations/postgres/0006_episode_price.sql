@@ -1,0 +1,2 @@
+-- The price each episode was decided at.
+ALTER TABLE episodes ADD COLUMN price DOUBLE PRECISION;

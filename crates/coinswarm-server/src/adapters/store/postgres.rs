@@ -1,0 +1,203 @@
+//! The PostgreSQL engine (`--database-url postgres://…`): a pool of connections, migrations
+//! from `migrations/postgres` (the same versions, tables and columns as SQLite's), and a
+//! group commit that writes every account batch waiting in one transaction, each table's
+//! rows in one statement (`UNNEST` of arrays: one round trip per table, not per row).
+//!
+//! Ownership of accounts across processes is [`super::ownership`]'s; it holds its own
+//! connection.
+
+use super::ownership::Owners;
+use super::sql::{
+    AccountBatch, CommitStats, POST_TRADE, POST_TRADE_ATTEMPTS, WRITE_QUEUE, redact_password, writer_stopped,
+};
+use crate::clock::SharedClock;
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// Connections in the pool at most (reads, the group commit, other writes).
+const POOL_CONNECTIONS: u32 = 8;
+/// How long a statement waits for a free connection, or a new one to open, before failing.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The PostgreSQL engine of a [`super::SqlStore`].
+#[derive(Debug, Clone)]
+pub(super) struct Postgres {
+    pub(super) pool: PgPool,
+    writer: mpsc::Sender<AccountBatch>,
+    /// The accounts this process owns (advisory locks on their own connection).
+    pub(super) owners: Owners,
+}
+
+impl Postgres {
+    /// Connects to `url`, applies pending migrations (sqlx holds an advisory lock while it
+    /// migrates, so two processes starting together do not both apply one) and starts the
+    /// group commit.
+    pub(super) async fn connect(
+        url: &str,
+        clock: SharedClock,
+        commits: Arc<Mutex<CommitStats>>,
+    ) -> anyhow::Result<Self> {
+        let shown = redact_password(url);
+        let options = PgConnectOptions::from_str(url)
+            .with_context(|| format!("'{shown}' is not a valid PostgreSQL URL"))?
+            .application_name("coinswarm");
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .with_context(|| format!("cannot migrate PostgreSQL at {shown}"))?;
+        let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
+        tokio::spawn(group_commit(pool.clone(), jobs, commits, clock));
+        Ok(Self { pool, writer, owners: Owners::new(options) })
+    }
+
+    /// Hands a batch to the next group commit and waits until it is durable.
+    pub(super) async fn group_write(
+        &self,
+        batch: AccountBatch,
+        done: oneshot::Receiver<Result<(), String>>,
+    ) -> anyhow::Result<()> {
+        self.writer.send(batch).await.map_err(|_| writer_stopped())?;
+        done.await.map_err(|_| writer_stopped())?.map_err(|e| anyhow::anyhow!(e))
+    }
+
+    /// Releases the accounts this process owns and closes the pool.
+    pub(super) async fn close(&self) {
+        self.owners.release_all().await;
+        self.pool.close().await;
+    }
+}
+
+/// The group commit: takes every batch waiting, writes them in one transaction, commits (one
+/// WAL flush, `synchronous_commit` as the server has it: on by default), then answers each.
+/// A failed transaction fails every batch in it (none is kept). Ends when every sender is gone.
+async fn group_commit(
+    pool: PgPool,
+    mut jobs: mpsc::Receiver<AccountBatch>,
+    stats: Arc<Mutex<CommitStats>>,
+    clock: SharedClock,
+) {
+    let mut batch = Vec::with_capacity(WRITE_QUEUE);
+    while jobs.recv_many(&mut batch, WRITE_QUEUE).await > 0 {
+        let started = std::time::Instant::now();
+        let result = write_jobs(&pool, &batch, clock.now().millis()).await.map_err(|e| format!("{e:#}"));
+        super::sql::answer(&stats, started, &mut batch, result);
+    }
+}
+
+/// Writes every batch's rows in one transaction: one statement per table.
+async fn write_jobs(pool: &PgPool, jobs: &[AccountBatch], now: i64) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await.context("cannot begin a transaction")?;
+
+    let (mut accounts, mut seqs, mut times, mut bodies) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut job_keys, mut job_payloads) = (Vec::new(), Vec::new());
+    let (mut decision_accounts, mut decision_times, mut records) = (Vec::new(), Vec::new(), Vec::new());
+    let mut published: Vec<(&str, Vec<&str>)> = Vec::new();
+    for job in jobs {
+        for (seq, time, json) in &job.events {
+            accounts.push(job.account_id.as_str());
+            seqs.push(*seq);
+            times.push(*time);
+            bodies.push(json.as_str());
+        }
+        for (dedupe_key, payload) in &job.outbox {
+            job_keys.push(dedupe_key.as_str());
+            job_payloads.push(payload.as_str());
+        }
+        for (time, record) in &job.decisions {
+            decision_accounts.push(job.account_id.as_str());
+            decision_times.push(*time);
+            records.push(record.as_str());
+        }
+        for (stream, payload) in &job.published {
+            match published.iter_mut().find(|(s, _)| s == stream) {
+                Some((_, payloads)) => payloads.push(payload),
+                None => published.push((stream, vec![payload])),
+            }
+        }
+    }
+    if !accounts.is_empty() {
+        sqlx::query(
+            "INSERT INTO account_events (account_id, seq, time, event)
+             SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[])",
+        )
+        .bind(&accounts)
+        .bind(&seqs)
+        .bind(&times)
+        .bind(&bodies)
+        .execute(&mut *tx)
+        .await
+        .with_context(|| format!("cannot append the events of {}", distinct(&accounts)))?;
+    }
+    if !job_keys.is_empty() {
+        sqlx::query(
+            "INSERT INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at)
+             SELECT $1, k, p, $4, $5, $5 FROM UNNEST($2::text[], $3::text[]) WITH ORDINALITY AS t(k, p, n) ORDER BY n
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(POST_TRADE)
+        .bind(&job_keys)
+        .bind(&job_payloads)
+        .bind(POST_TRADE_ATTEMPTS)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("cannot queue the post-trade jobs")?;
+    }
+    if !records.is_empty() {
+        // In the order given: a decision's id is its place in the log.
+        sqlx::query(
+            "INSERT INTO decisions (account_id, time, record)
+             SELECT a, t, r FROM UNNEST($1::text[], $2::bigint[], $3::text[]) WITH ORDINALITY AS u(a, t, r, n) ORDER BY n",
+        )
+        .bind(&decision_accounts)
+        .bind(&decision_times)
+        .bind(&records)
+        .execute(&mut *tx)
+        .await
+        .context("cannot append the decision records")?;
+    }
+    for (stream, payloads) in &published {
+        super::edge_outbox::append_postgres(&mut tx, stream, payloads, now).await?;
+    }
+    let analytics: Vec<_> = jobs.iter().flat_map(|job| &job.analytics).collect();
+    if !analytics.is_empty() {
+        let extremes: Vec<_> = analytics.iter().map(|e| e.values.extremes()).collect();
+        sqlx::query(
+            "INSERT INTO analytics_events (dedupe_key, metric, time, value, label, samples, min_value, max_value, account_id)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::text[], $6::bigint[],
+                                  $7::float8[], $8::float8[], $9::text[])
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(analytics.iter().map(|e| e.dedupe_key.as_str()).collect::<Vec<_>>())
+        .bind(analytics.iter().map(|e| e.metric).collect::<Vec<_>>())
+        .bind(analytics.iter().map(|e| e.time_ms).collect::<Vec<_>>())
+        .bind(analytics.iter().map(|e| e.values.sum).collect::<Vec<_>>())
+        .bind(analytics.iter().map(|e| e.label.as_str()).collect::<Vec<_>>())
+        .bind(analytics.iter().map(|e| e.values.count).collect::<Vec<_>>())
+        .bind(extremes.iter().map(|(min, _)| *min).collect::<Vec<_>>())
+        .bind(extremes.iter().map(|(_, max)| *max).collect::<Vec<_>>())
+        .bind(analytics.iter().map(|e| e.account_id.as_str()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .context("cannot record the analytics events")?;
+    }
+    tx.commit().await.context("cannot commit")?;
+    Ok(())
+}
+
+/// The accounts named in `accounts`, once each, for an error message.
+fn distinct(accounts: &[&str]) -> String {
+    let mut names: Vec<&str> = accounts.to_vec();
+    names.dedup();
+    names.join(", ")
+}
