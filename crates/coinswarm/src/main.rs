@@ -10,7 +10,7 @@ mod report;
 #[cfg(test)]
 use {
     arrow_array as _, arrow_schema as _, assert_cmd as _, coinswarm_api as _, coinswarm_edge as _, futures_util as _,
-    jsonschema as _, parquet as _, socket2 as _, tokio_tungstenite as _,
+    jsonschema as _, parquet as _, socket2 as _, sqlx as _, tokio_tungstenite as _,
 };
 
 use clap::Parser;

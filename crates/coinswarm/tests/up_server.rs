@@ -4,6 +4,7 @@ mod support;
 
 use serde_json::{Value, json};
 use support::server::{Server, create_key, scratch_dir};
+use support::store::Store;
 
 fn json_of(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
@@ -190,8 +191,19 @@ fn up_prints_its_effective_config_and_refuses_a_remote_address_without_the_flag(
 
 #[test]
 fn after_a_sigkill_mid_stream_every_acknowledged_order_is_there_exactly_once() {
-    let dir = scratch_dir("crash");
-    let server = Server::start(&dir, &[("COINSWARM_REQUESTS_PER_SECOND", "100000"), ("COINSWARM_BURST", "100000")]);
+    sigkill_mid_stream_loses_and_duplicates_nothing(Store::sqlite("crash"));
+}
+
+#[test]
+fn on_postgresql_after_a_sigkill_mid_stream_every_acknowledged_order_is_there_exactly_once() {
+    sigkill_mid_stream_loses_and_duplicates_nothing(Store::postgres("crash"));
+}
+
+/// Orders stream in; `up` is killed with SIGKILL; after a restart on the same store every
+/// acknowledged order is there exactly once and the ledger's holds match the open orders.
+fn sigkill_mid_stream_loses_and_duplicates_nothing(store: Store) {
+    let engine = store.engine();
+    let server = store.start(&[("COINSWARM_REQUESTS_PER_SECOND", "100000"), ("COINSWARM_BURST", "100000")]);
     let key = server.admin_key.clone().unwrap();
     let addr = server.addr;
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
@@ -222,14 +234,14 @@ fn after_a_sigkill_mid_stream_every_acknowledged_order_is_there_exactly_once() {
     server.kill();
     let _ = stop_tx.send(());
     let acknowledged = client.join().unwrap();
-    assert!(acknowledged.len() > 20, "only {} orders were acknowledged before the kill", acknowledged.len());
+    assert!(acknowledged.len() > 20, "{engine}: only {} orders were acknowledged before the kill", acknowledged.len());
 
-    let server = Server::start(&dir, &[]);
+    let server = store.start(&[]);
     let (_, body) = server.get("/api/orders?limit=1000&status=open", Some(&key));
     let open = json_of(&body)["orders"].as_array().unwrap().clone();
     for (client_order_id, order_id) in &acknowledged {
         let matching: Vec<_> = open.iter().filter(|o| o["client_order_id"] == client_order_id.as_str()).collect();
-        assert_eq!(matching.len(), 1, "{client_order_id} is there exactly once");
+        assert_eq!(matching.len(), 1, "{engine}: {client_order_id} is there exactly once");
         assert_eq!(matching[0]["order_id"], order_id.as_str());
     }
     // Ledger invariants after recovery: nothing negative, and the USD on hold is exactly what
@@ -242,9 +254,9 @@ fn after_a_sigkill_mid_stream_every_acknowledged_order_is_there_exactly_once() {
     }
     let usd = account["balances"].as_array().unwrap().iter().find(|b| b["currency"] == "USD").unwrap();
     let reserved: f64 = open.iter().map(|o| decimal(&o["hold_remaining"])).sum();
-    assert!((decimal(&usd["hold"]) - reserved).abs() < 1e-6, "hold {} vs reserved {reserved}", usd["hold"]);
+    assert!((decimal(&usd["hold"]) - reserved).abs() < 1e-6, "{engine}: hold {} vs reserved {reserved}", usd["hold"]);
     drop(server);
-    std::fs::remove_dir_all(dir).unwrap();
+    store.remove();
 }
 
 #[test]

@@ -5,4 +5,5 @@ pub mod edge;
 pub mod live;
 pub mod mcp;
 pub mod server;
+pub mod store;
 pub mod stream;

@@ -263,13 +263,17 @@ pub fn create_key(data_dir: &Path, account: &str, scope: &str) -> String {
 
 /// `coinswarm keys create ARGS` in `data_dir`: the secret, or the standard error of a refusal.
 pub fn keys_create(data_dir: &Path, args: &[&str]) -> Result<String, String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_coinswarm"))
-        .args(["keys", "create"])
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .output()
-        .unwrap();
+    keys_create_in(data_dir, None, args)
+}
+
+/// `coinswarm keys create ARGS` in `data_dir`, or in the PostgreSQL database at `database_url`.
+pub fn keys_create_in(data_dir: &Path, database_url: Option<&str>, args: &[&str]) -> Result<String, String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_coinswarm"));
+    command.args(["keys", "create"]).args(args).arg("--data-dir").arg(data_dir).env_remove("COINSWARM_DATABASE_URL");
+    if let Some(url) = database_url {
+        command.args(["--database-url", url]);
+    }
+    let output = command.output().unwrap();
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
