@@ -54,10 +54,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         Some(match crate::adapters::archive::parse_source(&config.feed.data) {
             Some(source) => {
                 let (venue, product_id, granularity) = source?;
-                let store = crate::adapters::store::LocalObjectStore::new(
-                    config.data_dir.join(crate::adapters::archive::ARCHIVE_DIR),
-                );
-                crate::adapters::archive::load_series(&store, &venue, product_id, granularity)?
+                let archive = crate::adapters::archive::open_archive(&config.data_dir, &config.store.archive_url)?;
+                crate::adapters::archive::load_series(archive.as_ref(), &venue, product_id, granularity)?
             }
             None => {
                 let dataset = coinswarm_data::load(&config.feed.data)

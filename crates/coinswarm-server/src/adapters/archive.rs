@@ -12,6 +12,21 @@ use std::path::Path;
 /// The folder under the data directory that holds the archive.
 pub const ARCHIVE_DIR: &str = "archive";
 
+/// The candle archive: the folder `data_dir/archive` when `archive_url` is empty, else the
+/// S3-compatible bucket it names (`s3://bucket/prefix`).
+pub fn open_archive(data_dir: &std::path::Path, archive_url: &str) -> anyhow::Result<Box<dyn ObjectStore>> {
+    let url = archive_url.trim();
+    if url.is_empty() {
+        return Ok(Box::new(crate::adapters::store::LocalObjectStore::new(data_dir.join(ARCHIVE_DIR))));
+    }
+    anyhow::ensure!(
+        url.starts_with("s3://"),
+        "archive URL '{url}': only s3://bucket/prefix is supported (S3, R2 or another S3-compatible server, with \
+         AWS_ENDPOINT_URL); leave it empty for the data directory's archive folder"
+    );
+    Ok(Box::new(crate::adapters::store::BucketObjectStore::open(url)?))
+}
+
 use coinswarm_data::columnar::{archive_key, archive_month as month_of, archive_prefix as prefix};
 
 /// Writes `series` into the archive, one file per month (replacing those months); returns
@@ -79,28 +94,32 @@ pub fn parse_source(text: &str) -> Option<anyhow::Result<(String, ProductId, Gra
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::store::LocalObjectStore;
+    use crate::adapters::store::testing::each_object_store;
 
     #[test]
     fn the_bundled_hourly_file_survives_the_archive_round_trip_exactly() {
         let dataset = coinswarm_data::load("bitfinex-btcusd-1h").unwrap();
         let series = &dataset.entries[0].series;
-        let dir = std::env::temp_dir().join(format!("coinswarm-archive-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = LocalObjectStore::new(&dir);
-        let (files, rows) = archive_series(&store, &dataset.venue, series).unwrap();
-        assert_eq!((files, rows), (25, 17_583), "July 2017 to July 2019, one file per month");
-        assert!(
-            store
-                .list("candles/venue=bitfinex/product=BTC-USD/granularity=ONE_HOUR/date=2018-02.parquet")
-                .unwrap()
-                .len()
-                == 1
-        );
-        let back = load_series(&store, "Bitfinex", series.product_id(), series.granularity()).unwrap();
-        assert_eq!(back.candles(), series.candles());
-        assert!(load_series(&store, "Bitfinex", series.product_id(), Granularity::OneDay).is_err());
-        std::fs::remove_dir_all(dir).unwrap();
+        for scratch in each_object_store("archive") {
+            let (store, kind) = (scratch.store.as_ref(), scratch.kind);
+            let (files, rows) = archive_series(store, &dataset.venue, series).unwrap();
+            assert_eq!((files, rows), (25, 17_583), "{kind}: July 2017 to July 2019, one file per month");
+            let february = "candles/venue=bitfinex/product=BTC-USD/granularity=ONE_HOUR/date=2018-02.parquet";
+            assert_eq!(store.list(february).unwrap().len(), 1, "{kind}");
+            let back = load_series(store, "Bitfinex", series.product_id(), series.granularity()).unwrap();
+            assert_eq!(back.candles(), series.candles(), "{kind}");
+            assert!(load_series(store, "Bitfinex", series.product_id(), Granularity::OneDay).is_err(), "{kind}");
+            scratch.remove();
+        }
+    }
+
+    #[test]
+    fn an_archive_url_names_a_bucket_or_nothing_else() {
+        let dir = std::path::Path::new("/nonexistent");
+        assert!(open_archive(dir, "").is_ok(), "empty: the data directory's folder");
+        let refused = open_archive(dir, "gs://bucket/x").err().unwrap().to_string();
+        assert!(refused.contains("only s3://"), "{refused}");
+        assert!(open_archive(dir, "s3://").is_err(), "no bucket");
     }
 
     #[test]

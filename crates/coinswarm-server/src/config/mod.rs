@@ -386,11 +386,12 @@ impl Default for StreamConfig {
 }
 
 /// The `COINSWARM_*` variables read, each naming the setting it overrides.
-pub const ENV_VARS: [(&str, &str); 23] = [
+pub const ENV_VARS: [(&str, &str); 24] = [
     ("COINSWARM_LISTEN", "listen"),
     ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
     ("COINSWARM_DATA_DIR", "data_dir"),
     ("COINSWARM_DATABASE_URL", "store.database_url"),
+    ("COINSWARM_ARCHIVE_URL", "store.archive_url"),
     ("COINSWARM_FEED_DATA", "feed.data"),
     ("COINSWARM_FEED_BAR_INTERVAL_MS", "feed.bar_interval_ms"),
     ("COINSWARM_INITIAL_CAPITAL", "accounts.initial_capital"),
@@ -451,6 +452,7 @@ impl ServerConfig {
             "allow_remote" => self.allow_remote = value.parse().map_err(|e| parse_error(&e))?,
             "data_dir" => self.data_dir = PathBuf::from(value),
             "store.database_url" => self.store.database_url = value.trim().to_string(),
+            "store.archive_url" => self.store.archive_url = value.trim().to_string(),
             "feed.data" => self.feed.data = value.to_string(),
             "feed.bar_interval_ms" => self.feed.bar_interval_ms = value.parse().map_err(|e| parse_error(&e))?,
             "accounts.initial_capital" => {

@@ -24,6 +24,11 @@ pub struct UpArgs {
     /// exactly one of them.
     #[arg(long)]
     database_url: Option<String>,
+    /// Keep the candle archive (`feed.data = "archive:…"`) in an S3-compatible bucket,
+    /// `s3://bucket/prefix`, instead of the data directory (env COINSWARM_ARCHIVE_URL; the
+    /// usual AWS variables, with AWS_ENDPOINT_URL for R2 or a local server).
+    #[arg(long)]
+    archive_url: Option<String>,
     /// A TOML file overriding the defaults (see --print-config for every setting).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -74,6 +79,9 @@ pub fn effective_config(args: &UpArgs) -> anyhow::Result<ServerConfig> {
     }
     if let Some(url) = &args.database_url {
         config.store.database_url = url.trim().to_string();
+    }
+    if let Some(url) = &args.archive_url {
+        config.store.archive_url = url.trim().to_string();
     }
     if let Some(ms) = args.bar_interval_ms {
         config.feed.bar_interval_ms = ms;

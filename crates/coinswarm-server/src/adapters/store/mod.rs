@@ -18,10 +18,12 @@
 //!   the SQL store.
 //! - The outbox of publication to the edge tier (`edge_outbox`): the durable streams'
 //!   events, in the commit of what they record, until the edge has applied them.
-//! - [`ObjectStore`]: a folder of Parquet files ([`LocalObjectStore`]), the candle archive.
+//! - [`ObjectStore`]: the candle archive's Parquet files, in a folder ([`LocalObjectStore`],
+//!   the default) or an S3-compatible bucket ([`BucketObjectStore`], `--archive-url s3://…`).
 
 mod account_log;
 mod analytics;
+mod bucket;
 mod edge_outbox;
 mod episodes;
 mod key_store;
@@ -38,6 +40,7 @@ pub(crate) mod testing;
 
 pub use account_log::AccountLog;
 pub use analytics::{Analytics, AnalyticsBuffer, AnalyticsEvent, Bucket};
+pub use bucket::BucketObjectStore;
 pub use edge_outbox::OutboxHead;
 pub use episodes::{EpisodeCount, EpisodeStore};
 pub use key_store::{ApiKeyRecord, KeyStore};

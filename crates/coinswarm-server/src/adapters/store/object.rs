@@ -23,13 +23,20 @@ impl LocalObjectStore {
         Self { root: root.into() }
     }
 
-    /// The file of `key`; keys are relative paths of plain segments (no `..`, no absolute path).
+    /// The file of `key`.
     fn path_of(&self, key: &str) -> anyhow::Result<PathBuf> {
-        if key.is_empty() || key.starts_with('/') || key.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
-            bail!("invalid object key '{key}'");
-        }
+        check_key(key)?;
         Ok(self.root.join(key))
     }
+}
+
+/// Refuses a key that is not a relative path of plain segments (no `..`, no absolute path,
+/// no empty segment): the same keys on every adapter.
+pub(super) fn check_key(key: &str) -> anyhow::Result<()> {
+    if key.is_empty() || key.starts_with('/') || key.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+        bail!("invalid object key '{key}'");
+    }
+    Ok(())
 }
 
 impl ObjectStore for LocalObjectStore {
@@ -80,22 +87,27 @@ fn collect(root: &Path, dir: &Path, keys: &mut Vec<String>) -> anyhow::Result<()
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::adapters::store::testing::each_object_store;
 
     #[test]
     fn objects_round_trip_list_by_prefix_and_refuse_escaping_keys() {
-        let dir = std::env::temp_dir().join(format!("coinswarm-objects-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = LocalObjectStore::new(&dir);
-        store.put("a/b/one.bin", b"1").unwrap();
-        store.put("a/c/two.bin", b"2").unwrap();
-        store.put("a/b/one.bin", b"11").unwrap();
-        assert_eq!(store.get("a/b/one.bin").unwrap(), Some(b"11".to_vec()));
-        assert_eq!(store.get("a/none").unwrap(), None);
-        assert_eq!(store.list("a/b/").unwrap(), vec!["a/b/one.bin".to_string()]);
-        for bad in ["../x", "/etc/passwd", "a//b", "a/./b", ""] {
-            assert!(store.put(bad, b"x").is_err(), "{bad}");
+        for scratch in each_object_store("round-trip") {
+            let (store, kind) = (&scratch.store, scratch.kind);
+            store.put("a/b/one.bin", b"1").unwrap();
+            store.put("a/c/two.bin", b"2").unwrap();
+            store.put("a/bc.bin", b"3").unwrap();
+            store.put("a/b/one.bin", b"11").unwrap();
+            assert_eq!(store.get("a/b/one.bin").unwrap(), Some(b"11".to_vec()), "{kind}: the last write wins");
+            assert_eq!(store.get("a/none").unwrap(), None, "{kind}");
+            assert_eq!(store.list("a/b/").unwrap(), vec!["a/b/one.bin".to_string()], "{kind}");
+            assert_eq!(store.list("a/b").unwrap(), vec!["a/b/one.bin".to_string(), "a/bc.bin".to_string()], "{kind}");
+            assert_eq!(store.list("a/").unwrap().len(), 3, "{kind}");
+            assert!(store.list("z/").unwrap().is_empty(), "{kind}");
+            for bad in ["../x", "/etc/passwd", "a//b", "a/./b", ""] {
+                assert!(store.put(bad, b"x").is_err(), "{kind}: {bad}");
+                assert!(store.get(bad).is_err(), "{kind}: {bad}");
+            }
+            scratch.remove();
         }
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -3,7 +3,7 @@
 //! sets). Without it the PostgreSQL half fails, saying how to run it: a storage test never
 //! passes on one engine alone.
 
-use super::{Database, SqlStore};
+use super::{BucketObjectStore, Database, LocalObjectStore, ObjectStore, SqlStore};
 use crate::clock::SystemClock;
 use sqlx::migrate::MigrateDatabase;
 use std::path::PathBuf;
@@ -79,4 +79,41 @@ impl Scratch {
             Database::Postgres(url) => sqlx::Postgres::force_drop_database(&url).await.unwrap(),
         }
     }
+}
+
+/// The variable naming the test bucket (`s3://bucket`; `scripts/test` starts an
+/// S3-compatible server and sets it with the AWS variables that reach it).
+pub const TEST_S3_URL: &str = "COINSWARM_TEST_S3_URL";
+
+/// An object store on a scratch place: a folder (removed by [`ScratchObjects::remove`]) or
+/// a prefix of the test bucket of its own.
+pub(crate) struct ScratchObjects {
+    pub store: Box<dyn ObjectStore>,
+    pub kind: &'static str,
+    folder: Option<PathBuf>,
+}
+
+impl ScratchObjects {
+    pub fn remove(self) {
+        if let Some(folder) = self.folder {
+            std::fs::remove_dir_all(folder).unwrap();
+        }
+    }
+}
+
+/// A fresh object store of `name` on each adapter: a local folder, then the test bucket.
+pub(crate) fn each_object_store(name: &str) -> Vec<ScratchObjects> {
+    let folder = std::env::temp_dir().join(format!("coinswarm-objects-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    let bucket = std::env::var(TEST_S3_URL).unwrap_or_else(|_| {
+        panic!(
+            "{TEST_S3_URL} is not set: archive tests run on a folder and on S3. Run scripts/test, which starts an \
+             S3-compatible server and sets it, or set it (s3://bucket) with AWS_ENDPOINT_URL and the AWS keys"
+        )
+    });
+    let prefix = format!("{}/{name}-{}-{}", bucket.trim_end_matches('/'), std::process::id(), rand::random::<u32>());
+    vec![
+        ScratchObjects { store: Box::new(LocalObjectStore::new(&folder)), kind: "folder", folder: Some(folder) },
+        ScratchObjects { store: Box::new(BucketObjectStore::open(&prefix).unwrap()), kind: "s3", folder: None },
+    ]
 }

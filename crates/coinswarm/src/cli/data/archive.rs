@@ -3,8 +3,7 @@
 //! `coinswarm up` can replay (`feed.data = "archive:VENUE/PRODUCT/GRANULARITY"`).
 
 use clap::Args;
-use coinswarm_server::adapters::archive::{ARCHIVE_DIR, archive_series};
-use coinswarm_server::adapters::store::LocalObjectStore;
+use coinswarm_server::adapters::archive::{ARCHIVE_DIR, archive_series, open_archive};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -15,6 +14,11 @@ pub struct ArchiveArgs {
     /// The server's data directory (default ./.coinswarm; env COINSWARM_DATA_DIR).
     #[arg(long, env = "COINSWARM_DATA_DIR", default_value = ".coinswarm")]
     data_dir: PathBuf,
+    /// An S3-compatible bucket to archive into instead, `s3://bucket/prefix` (env
+    /// COINSWARM_ARCHIVE_URL; the usual AWS variables, with AWS_ENDPOINT_URL for R2 or a
+    /// local server).
+    #[arg(long, env = "COINSWARM_ARCHIVE_URL", default_value = "")]
+    archive_url: String,
 }
 
 pub fn run(args: &ArchiveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -23,12 +27,11 @@ pub fn run(args: &ArchiveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     } else {
         args.names.clone()
     };
-    let root = args.data_dir.join(ARCHIVE_DIR);
-    let store = LocalObjectStore::new(&root);
+    let store = open_archive(&args.data_dir, &args.archive_url)?;
     for name in names {
         let dataset = coinswarm_data::load(&name)?;
         for entry in &dataset.entries {
-            let (files, rows) = archive_series(&store, &dataset.venue, &entry.series)?;
+            let (files, rows) = archive_series(store.as_ref(), &dataset.venue, &entry.series)?;
             writeln!(
                 out,
                 "{name}: {} {} {} → {files} files, {rows} candles (archive:{}/{}/{})",
@@ -41,6 +44,10 @@ pub fn run(args: &ArchiveArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             )?;
         }
     }
-    writeln!(out, "archive at {}", root.display())?;
+    if args.archive_url.trim().is_empty() {
+        writeln!(out, "archive at {}", args.data_dir.join(ARCHIVE_DIR).display())?;
+    } else {
+        writeln!(out, "archive at {}", args.archive_url.trim())?;
+    }
     Ok(())
 }

@@ -7,9 +7,8 @@ use clap::Args;
 use coinswarm_coinbase::{CdpKey, CoinbaseRest, RestConfig};
 use coinswarm_core::market::{Granularity, ProductId};
 use coinswarm_core::time::{Clock, Timestamp};
-use coinswarm_server::adapters::archive::ARCHIVE_DIR;
+use coinswarm_server::adapters::archive::open_archive;
 use coinswarm_server::adapters::backfill::{VENUE, backfill};
-use coinswarm_server::adapters::store::LocalObjectStore;
 use coinswarm_server::clock::SystemClock;
 use std::io::Write;
 use std::path::PathBuf;
@@ -31,6 +30,11 @@ pub struct BackfillArgs {
     /// The server's data directory (default ./.coinswarm; env COINSWARM_DATA_DIR).
     #[arg(long, env = "COINSWARM_DATA_DIR", default_value = ".coinswarm")]
     data_dir: PathBuf,
+    /// An S3-compatible bucket to archive into instead, `s3://bucket/prefix` (env
+    /// COINSWARM_ARCHIVE_URL; the usual AWS variables, with AWS_ENDPOINT_URL for R2 or a
+    /// local server).
+    #[arg(long, env = "COINSWARM_ARCHIVE_URL", default_value = "")]
+    archive_url: String,
     /// Coinbase's REST base URL.
     #[arg(long, env = "COINSWARM_COINBASE_REST_URL", default_value = "https://api.coinbase.com")]
     rest_url: String,
@@ -69,11 +73,11 @@ pub fn run(args: &BackfillArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         ..RestConfig::default()
     };
     let client = CoinbaseRest::new(config, key)?;
-    let store = LocalObjectStore::new(args.data_dir.join(ARCHIVE_DIR));
+    let store = open_archive(&args.data_dir, &args.archive_url)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let report = runtime.block_on(backfill(
         &client,
-        &store,
+        store.as_ref(),
         args.product,
         args.granularity,
         from..=to,
