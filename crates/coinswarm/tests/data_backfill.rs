@@ -4,8 +4,7 @@
 
 use coinswarm_coinbase::mock::{MockCoinbase, mock_candle};
 use coinswarm_core::market::{Granularity, ProductId};
-use coinswarm_server::adapters::archive::{ARCHIVE_DIR, load_series};
-use coinswarm_server::adapters::store::LocalObjectStore;
+use coinswarm_server::adapters::archive::{load_series, open_archive};
 
 const HOUR: i64 = 3600;
 /// 2021-01-01T00:00:00Z.
@@ -13,7 +12,7 @@ const FROM: i64 = 1_609_459_200;
 /// Two years of hourly bars: 730 days.
 const BARS: i64 = 730 * 24;
 
-fn backfill(dir: &std::path::Path, mock: &MockCoinbase) -> (bool, String, String) {
+fn backfill(dir: &std::path::Path, archive_url: &str, mock: &MockCoinbase) -> (bool, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_coinswarm"))
         .args([
             "data",
@@ -33,6 +32,7 @@ fn backfill(dir: &std::path::Path, mock: &MockCoinbase) -> (bool, String, String
             "--data-dir",
         ])
         .arg(dir)
+        .args(["--archive-url", archive_url])
         .env("COINSWARM_COINBASE_REST_URL", mock.url())
         .output()
         .unwrap();
@@ -42,7 +42,22 @@ fn backfill(dir: &std::path::Path, mock: &MockCoinbase) -> (bool, String, String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_years_of_hourly_candles_page_at_350_resume_after_an_outage_and_report_gaps() {
-    let dir = std::env::temp_dir().join(format!("coinswarm-backfill-{}", std::process::id()));
+    backfill_resumes_and_reports_gaps("folder", "").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_an_s3_bucket_two_years_of_hourly_candles_page_at_350_resume_after_an_outage_and_report_gaps() {
+    let bucket = std::env::var("COINSWARM_TEST_S3_URL").expect(
+        "COINSWARM_TEST_S3_URL is not set: run scripts/test, which starts an S3-compatible server and sets it with \
+         AWS_ENDPOINT_URL and the AWS keys",
+    );
+    backfill_resumes_and_reports_gaps("s3", &format!("{bucket}/backfill-{}", std::process::id())).await;
+}
+
+/// The backfill's whole story, into the data directory's archive (`archive_url` empty) or
+/// a bucket.
+async fn backfill_resumes_and_reports_gaps(name: &str, archive_url: &str) {
+    let dir = std::env::temp_dir().join(format!("coinswarm-backfill-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mock = MockCoinbase::start(None, None).await;
     // Coinbase has no candles for ten hours in March 2021; it goes down after 20 pages.
@@ -52,14 +67,15 @@ async fn two_years_of_hourly_candles_page_at_350_resume_after_an_outage_and_repo
         s.candle_requests_before_outage = Some(20);
     });
     let (ok, stdout, stderr) = {
-        let (dir, mock) = (dir.clone(), mock.clone());
-        tokio::task::spawn_blocking(move || backfill(&dir, &mock)).await.unwrap()
+        let (dir, mock, url) = (dir.clone(), mock.clone(), archive_url.to_string());
+        tokio::task::spawn_blocking(move || backfill(&dir, &url, &mock)).await.unwrap()
     };
     assert!(!ok, "the outage stops the run: {stdout}");
     assert!(stderr.contains("run the same command again to resume"), "{stderr}");
-    let store = LocalObjectStore::new(dir.join(ARCHIVE_DIR));
+    let store = open_archive(&dir, archive_url).unwrap();
+    let store = store.as_ref();
     let btc = ProductId::parse("BTC-USD").unwrap();
-    let partial = load_series(&store, "coinbase", btc, Granularity::OneHour).unwrap();
+    let partial = load_series(store, "coinbase", btc, Granularity::OneHour).unwrap();
     assert_eq!(partial.len(), 20 * 350 - 10, "twenty pages kept, less the hole");
 
     // Coinbase is back: the next run fetches only what is missing.
@@ -68,8 +84,8 @@ async fn two_years_of_hourly_candles_page_at_350_resume_after_an_outage_and_repo
         s.requests.len()
     });
     let (ok, stdout, stderr) = {
-        let (dir, mock) = (dir.clone(), mock.clone());
-        tokio::task::spawn_blocking(move || backfill(&dir, &mock)).await.unwrap()
+        let (dir, mock, url) = (dir.clone(), mock.clone(), archive_url.to_string());
+        tokio::task::spawn_blocking(move || backfill(&dir, &url, &mock)).await.unwrap()
     };
     assert!(ok, "{stdout}{stderr}");
     let pages = (BARS as usize).div_ceil(350);
@@ -89,7 +105,7 @@ async fn two_years_of_hourly_candles_page_at_350_resume_after_an_outage_and_repo
     });
 
     // Every bar exactly once, as Coinbase sent it, oldest first.
-    let series = load_series(&store, "coinbase", btc, Granularity::OneHour).unwrap();
+    let series = load_series(store, "coinbase", btc, Granularity::OneHour).unwrap();
     assert_eq!(series.len() as i64, BARS - 10);
     let starts: Vec<i64> = series.candles().iter().map(|c| c.start.millis() / 1000).collect();
     let expected: Vec<i64> =
@@ -103,26 +119,25 @@ async fn two_years_of_hourly_candles_page_at_350_resume_after_an_outage_and_repo
 
     // A third run has nothing to fetch but the hole's page.
     let (ok, stdout, _) = {
-        let (dir, mock) = (dir.clone(), mock.clone());
-        tokio::task::spawn_blocking(move || backfill(&dir, &mock)).await.unwrap()
+        let (dir, mock, url) = (dir.clone(), mock.clone(), archive_url.to_string());
+        tokio::task::spawn_blocking(move || backfill(&dir, &url, &mock)).await.unwrap()
     };
     assert!(ok && stdout.contains("1 pages fetched, 50 already archived"), "{stdout}");
 
     // A damaged month file stops the run before anything is rewritten from a partial view.
-    let month =
-        dir.join(ARCHIVE_DIR).join("candles/venue=coinbase/product=BTC-USD/granularity=ONE_HOUR/date=2021-03.parquet");
-    let good = std::fs::read(&month).unwrap();
-    std::fs::write(&month, b"not parquet").unwrap();
+    let month = "candles/venue=coinbase/product=BTC-USD/granularity=ONE_HOUR/date=2021-03.parquet";
+    let good = store.get(month).unwrap().expect("March 2021 is archived");
+    store.put(month, b"not parquet").unwrap();
     let (ok, _, stderr) = {
-        let (dir, mock) = (dir.clone(), mock.clone());
-        tokio::task::spawn_blocking(move || backfill(&dir, &mock)).await.unwrap()
+        let (dir, mock, url) = (dir.clone(), mock.clone(), archive_url.to_string());
+        tokio::task::spawn_blocking(move || backfill(&dir, &url, &mock)).await.unwrap()
     };
     assert!(!ok && stderr.contains("2021-03"), "{stderr}");
-    std::fs::write(&month, good).unwrap();
+    store.put(month, &good).unwrap();
     assert_eq!(
-        load_series(&store, "coinbase", btc, Granularity::OneHour).unwrap().len() as i64,
+        load_series(store, "coinbase", btc, Granularity::OneHour).unwrap().len() as i64,
         BARS - 10,
         "nothing lost"
     );
-    std::fs::remove_dir_all(dir).unwrap();
+    let _ = std::fs::remove_dir_all(dir);
 }
