@@ -74,7 +74,14 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let live_mode = config.live.exchange == crate::config::ExchangeMode::CoinbaseLive;
     let swarm_history = !store.load_events(SWARM_ACCOUNT).await?.is_empty();
-    let new_mode = check_exchange_mode(&config.data_dir, config.live.exchange, swarm_history)?;
+    // Paper and live never mix: the data directory records the mode, or on a database shared
+    // by several processes (the swarm's account may move between them) the database does.
+    let shared = !store.serves_alone();
+    let new_mode = if shared {
+        check_shared_exchange_mode(&store, config.live.exchange, swarm_history).await?
+    } else {
+        check_exchange_mode(&config.data_dir, config.live.exchange, swarm_history)?
+    };
     // Live: the key is checked with Coinbase, and its balances read, before anything starts.
     let live_rest = if live_mode {
         let key = crate::feeds::coinbase_venue::load_key(&config.live)?;
@@ -113,7 +120,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     // Recorded once the start can no longer be refused for a live reason (key, products),
     // and before any session stores an event: a directory never holds events of a mode it
     // has not recorded.
-    if new_mode {
+    if new_mode && shared {
+        record_shared_exchange_mode(&store, config.live.exchange).await?;
+    } else if new_mode {
         record_exchange_mode(&config.data_dir, config.live.exchange)?;
     }
     let product = products[0].clone();
@@ -425,6 +434,43 @@ fn check_exchange_mode(
     }
 }
 
+/// The exchange mode a shared database's swarm account trades in (`server_state`), as
+/// [`check_exchange_mode`] does for a data directory; answers whether it is new.
+async fn check_shared_exchange_mode(
+    store: &SqlStore,
+    mode: crate::config::ExchangeMode,
+    swarm_history: bool,
+) -> anyhow::Result<bool> {
+    use crate::adapters::store::StateStore;
+    let recorded = store.state(EXCHANGE_MODE_STATE).await?.or_else(|| swarm_history.then(|| "paper".to_string()));
+    match recorded {
+        Some(recorded) if recorded != mode_name(mode) => anyhow::bail!(
+            "refusing to start with --exchange {}: the swarm account in this database has traded {recorded}; \
+             give this process its own database so paper and live accounts never mix",
+            mode_name(mode)
+        ),
+        Some(_) => Ok(false),
+        None => Ok(true),
+    }
+}
+
+/// Records the shared database's exchange mode; refuses when another process recorded the
+/// other one first.
+async fn record_shared_exchange_mode(store: &SqlStore, mode: crate::config::ExchangeMode) -> anyhow::Result<()> {
+    use crate::adapters::store::StateStore;
+    let recorded = store.init_state(EXCHANGE_MODE_STATE, mode_name(mode)).await?;
+    anyhow::ensure!(
+        recorded == mode_name(mode),
+        "refusing to start with --exchange {}: another process has just started this database's swarm account \
+         in {recorded}",
+        mode_name(mode)
+    );
+    Ok(())
+}
+
+/// The name of a shared database's exchange mode in `server_state`.
+const EXCHANGE_MODE_STATE: &str = "exchange_mode";
+
 /// Where a data directory records its exchange mode.
 const EXCHANGE_MODE_FILE: &str = "exchange.mode";
 
@@ -491,9 +537,16 @@ impl RunningServer {
             }
         }
         if let Some(result) = feed_done {
-            // The data ended without looping: keep serving until asked to stop.
+            // The data ended without looping: keep serving until asked to stop (or until this
+            // process may no longer own its accounts).
             result.context("the feed task panicked")??;
-            stop.await;
+            tokio::select! {
+                _ = &mut stop => {}
+                err = &mut lost => {
+                    tracing::error!("stopping: {err:#}");
+                    lost_ownership = Some(err);
+                }
+            }
         }
         let _ = self.shutdown.send(true);
         let http_result = http.await;

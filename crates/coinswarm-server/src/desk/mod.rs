@@ -117,6 +117,11 @@ pub async fn accounts(parts: &Desk, permit: Permit<'_, Read>) -> Result<views::A
     };
     let mut accounts = Vec::new();
     for id in ids {
+        // On a database shared with other processes, an admin's list holds the accounts this
+        // process serves (each process lists its own); it takes none of the others.
+        if key.allows(Scope::Admin) && parts.sessions.get(&id).is_none() && !parts.store.serves_alone() {
+            continue;
+        }
         if let Some(session) = parts.session(&id).await? {
             accounts.push(session.view().account(None));
         }

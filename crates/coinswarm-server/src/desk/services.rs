@@ -80,13 +80,16 @@ impl Desk {
     /// The running session of an existing account (started on first use), or `None` for an
     /// account that does not exist.
     pub async fn session(&self, account_id: &str) -> Result<Option<SessionHandle>, Failure> {
-        if let Some(session) = self.sessions.get(account_id) {
+        let running = |session: &SessionHandle| !session.is_stopped() || account_id == SWARM_ACCOUNT;
+        if let Some(session) = self.sessions.get(account_id).filter(running) {
             return Ok(Some(session));
         }
         let _starting = self.starting.lock().await;
-        if let Some(session) = self.sessions.get(account_id) {
+        if let Some(session) = self.sessions.get(account_id).filter(running) {
             return Ok(Some(session));
         }
+        // A session that stopped (a commit failed: nothing unacknowledged was kept) starts
+        // again below from what its log durably holds; this process still owns the account.
         let unavailable = |e: anyhow::Error| Failure::unavailable(format!("{e:#}"));
         if !self.store.accounts().await.map_err(unavailable)?.iter().any(|a| a == account_id) {
             return Ok(None);

@@ -92,6 +92,12 @@ pub struct SessionHandle {
 }
 
 impl SessionHandle {
+    /// Whether the session has stopped (its task ended, e.g. after a failed commit): its
+    /// commands go nowhere, and the account needs a new session from its stored log.
+    pub fn is_stopped(&self) -> bool {
+        self.commands.is_closed()
+    }
+
     /// Places an order from outside the swarm and answers once its events are durably stored.
     /// It meets the exchange's rules, then the account's order guard; `origin` is recorded
     /// with the outcome in the account's decision log, in the same commit.

@@ -47,6 +47,10 @@ impl Server {
             .arg(data_dir)
             .args(args)
             .env("RUST_LOG", "warn")
+            // A test's engine and archive are its own (tests/support/store.rs passes them),
+            // never a developer's from the environment.
+            .env_remove("COINSWARM_DATABASE_URL")
+            .env_remove("COINSWARM_ARCHIVE_URL")
             .stdout(Stdio::piped())
             // COINSWARM_TEST_SERVER_LOG=1 shows the server's log while debugging a test.
             .stderr(if std::env::var_os("COINSWARM_TEST_SERVER_LOG").is_some() {

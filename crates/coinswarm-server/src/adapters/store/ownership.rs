@@ -13,11 +13,21 @@ use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long opening the locks' connection, or asking on it, may take before the process
+/// counts it as lost.
+const OWNERSHIP_TIMEOUT: Duration = Duration::from_secs(5);
+/// TCP keepalives the server sends on the locks' connection (idle seconds, interval, probes):
+/// a process whose host vanished without closing its connection loses its locks within
+/// about 5 + 2 × 3 = 11 s, not the system's default of hours.
+const KEEPALIVE: [(&str, &str); 3] =
+    [("tcp_keepalives_idle", "5"), ("tcp_keepalives_interval", "2"), ("tcp_keepalives_count", "3")];
 
 /// The accounts this process owns, and the connection holding their locks.
 #[derive(Debug, Clone)]
 pub(super) struct Owners {
-    options: PgConnectOptions,
+    options: Arc<PgConnectOptions>,
     state: Arc<tokio::sync::Mutex<State>>,
 }
 
@@ -41,7 +51,7 @@ pub fn lock_key(account_id: &str) -> i64 {
 
 impl Owners {
     pub(super) fn new(options: PgConnectOptions) -> Self {
-        Self { options, state: Arc::default() }
+        Self { options: Arc::new(options.options(KEEPALIVE)), state: Arc::default() }
     }
 
     /// Takes `account_id` for this process unless another process holds it; returns whether
@@ -55,24 +65,26 @@ impl Owners {
             return Ok(true);
         }
         if state.connection.is_none() {
-            let connection = PgConnection::connect_with(&self.options)
+            let connection = tokio::time::timeout(OWNERSHIP_TIMEOUT, PgConnection::connect_with(&self.options))
                 .await
+                .map_err(|_| anyhow::anyhow!("PostgreSQL did not answer within {OWNERSHIP_TIMEOUT:?}"))
+                .and_then(|connected| Ok(connected?))
                 .context("cannot open the connection that holds account ownership")?;
             state.connection = Some(connection);
         }
         let connection = state.connection.as_mut().expect("connected above");
-        let taken = sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1)")
-            .bind(lock_key(account_id))
-            .fetch_one(connection)
-            .await;
+        let asked = sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1)").bind(lock_key(account_id));
+        let taken = match tokio::time::timeout(OWNERSHIP_TIMEOUT, asked.fetch_one(connection)).await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(_) => Err(format!("no answer within {OWNERSHIP_TIMEOUT:?}")),
+        };
         match taken {
             Ok(true) => {
                 state.owned.insert(account_id.to_string());
                 Ok(true)
             }
             Ok(false) => Ok(false),
-            Err(e) => {
-                let reason = format!("{e}");
+            Err(reason) => {
                 state.connection = None;
                 if !state.owned.is_empty() {
                     state.lost = Some(reason.clone());
@@ -90,8 +102,11 @@ impl Owners {
             anyhow::bail!("lost the connection holding account ownership: {reason}");
         }
         let Some(connection) = state.connection.as_mut() else { return Ok(()) };
-        if let Err(e) = connection.ping().await {
-            let reason = format!("{e}");
+        let answered = match tokio::time::timeout(OWNERSHIP_TIMEOUT, connection.ping()).await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(_) => Err(format!("no answer within {OWNERSHIP_TIMEOUT:?}")),
+        };
+        if let Err(reason) = answered {
             state.connection = None;
             if !state.owned.is_empty() {
                 state.lost = Some(reason.clone());
@@ -101,16 +116,14 @@ impl Owners {
         Ok(())
     }
 
-    /// The accounts this process owns.
-    pub(super) async fn owned(&self) -> Vec<String> {
-        self.state.lock().await.owned.iter().cloned().collect()
-    }
-
-    /// Releases every account (closes the locks' connection).
+    /// Releases every account: unlocks them (so another process can take them at once, not
+    /// once the server has noticed the connection close) and closes the locks' connection.
     pub(super) async fn release_all(&self) {
         let mut state = self.state.lock().await;
         state.owned.clear();
-        if let Some(connection) = state.connection.take() {
+        if let Some(mut connection) = state.connection.take() {
+            let unlock = sqlx::query("SELECT pg_advisory_unlock_all()").execute(&mut connection);
+            let _ = tokio::time::timeout(OWNERSHIP_TIMEOUT, unlock).await;
             let _ = connection.close().await;
         }
     }
@@ -135,19 +148,55 @@ impl SqlStore {
         }
     }
 
-    /// The accounts this process has claimed (on PostgreSQL; empty on SQLite, where the
-    /// process owns the whole store).
-    pub async fn owned_accounts(&self) -> Vec<String> {
-        match &self.engine {
-            Engine::Sqlite(_) => Vec::new(),
-            Engine::Postgres(db) => db.owners.owned().await,
-        }
+    /// Whether this process is the store's only user (SQLite: the data directory's lock
+    /// says so), or may share it with other processes (PostgreSQL).
+    pub fn serves_alone(&self) -> bool {
+        matches!(self.engine, Engine::Sqlite(_))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::store::testing;
+    use crate::adapters::store::{Database, SqlStore};
+    use sqlx::migrate::MigrateDatabase;
+
+    #[tokio::test]
+    async fn one_process_owns_an_account_until_it_closes_or_loses_its_connection() {
+        let first = testing::postgres("owners").await;
+        let second = SqlStore::connect(&first.database, crate::clock::SystemClock::shared()).await.unwrap();
+        assert!(first.store.claim_account("alice").await.unwrap());
+        assert!(first.store.claim_account("alice").await.unwrap(), "a claim is kept: asking again is a yes");
+        assert!(!second.claim_account("alice").await.unwrap(), "the other store is refused");
+        assert!(second.claim_account("bob").await.unwrap());
+        assert!(!first.store.claim_account("bob").await.unwrap());
+
+        // The first closes: its accounts pass to the second.
+        let database = first.database.clone();
+        first.store.close().await;
+        assert!(second.claim_account("alice").await.unwrap());
+
+        // The second's lock connection is cut by the server: it knows it may no longer own
+        // its accounts, and claims nothing more.
+        let Database::Postgres(url) = &database else { unreachable!() };
+        let admin = sqlx::PgPool::connect(url).await.unwrap();
+        let cut: i64 = sqlx::query_scalar(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+        assert!(cut >= 1, "the holder of the locks was found");
+        let lost = second.check_ownership().await.unwrap_err().to_string();
+        assert!(lost.contains("lost the connection holding account ownership"), "{lost}");
+        let refused = second.claim_account("carol").await.unwrap_err().to_string();
+        assert!(refused.contains("restart"), "{refused}");
+        admin.close().await;
+        second.close().await;
+        sqlx::Postgres::force_drop_database(url).await.unwrap();
+    }
 
     #[test]
     fn each_account_has_its_own_stable_lock_key() {

@@ -48,14 +48,39 @@ impl Database {
     }
 }
 
-/// `url` with the password between `user:` and `@` replaced by `***`.
+/// `url` with its password replaced by `***`: the one between `user:` and `@`, and any
+/// `password` or `sslpassword` query parameter.
 pub fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_string() };
-    match credentials.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
+    let (address, query) = match url.split_once('?') {
+        Some((address, query)) => (address, Some(query)),
+        None => (url, None),
+    };
+    let mut shown = match address.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((credentials, host)) => match credentials.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None => address.to_string(),
+            },
+            None => address.to_string(),
+        },
+        None => address.to_string(),
+    };
+    if let Some(query) = query {
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|parameter| match parameter.split_once('=') {
+                Some((name, _))
+                    if name.eq_ignore_ascii_case("password") || name.eq_ignore_ascii_case("sslpassword") =>
+                {
+                    format!("{name}=***")
+                }
+                _ => parameter.to_string(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&parameters.join("&"));
     }
+    shown
 }
 
 /// The store shared by every component of one server (and by `coinswarm keys` and
@@ -432,5 +457,13 @@ mod tests {
         assert_eq!(redact_password("postgres://cs:s3cret@db:5432/x"), "postgres://cs:***@db:5432/x");
         assert_eq!(redact_password("postgres://cs@db/x"), "postgres://cs@db/x");
         assert_eq!(redact_password("postgres://cs:p@ss@db/x"), "postgres://cs:***@db/x");
+        assert_eq!(
+            redact_password("postgres://cs@db/x?sslmode=require&password=s3cret"),
+            "postgres://cs@db/x?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact_password("postgres://db/x?PASSWORD=a&sslpassword=b"),
+            "postgres://db/x?PASSWORD=***&sslpassword=***"
+        );
     }
 }
