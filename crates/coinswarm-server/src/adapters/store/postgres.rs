@@ -1,7 +1,8 @@
 //! The PostgreSQL engine (`--database-url postgres://…`): a pool of connections, migrations
 //! from `migrations/postgres` (the same versions, tables and columns as SQLite's), and a
-//! group commit that writes every account batch waiting in one transaction, each table's
-//! rows in one statement (`UNNEST` of arrays: one round trip per table, not per row).
+//! group commit that writes every account batch waiting in one transaction: every table's
+//! rows in one statement (`UNNEST` of arrays in data-modifying CTEs), so a commit is one
+//! round trip and one WAL flush.
 //!
 //! Ownership of accounts across processes is [`super::ownership`]'s; it holds its own
 //! connection.
@@ -94,10 +95,26 @@ async fn group_commit(
     }
 }
 
-/// Writes every batch's rows in one transaction: one statement per table.
-async fn write_jobs(pool: &PgPool, jobs: &[AccountBatch], now: i64) -> anyhow::Result<()> {
-    let mut tx = pool.begin().await.context("cannot begin a transaction")?;
+/// Every table's rows of a group commit in one statement (data-modifying CTEs over arrays):
+/// one round trip, and on its own one transaction with one durable commit.
+const WRITE_ROWS: &str = "WITH
+ events AS (INSERT INTO account_events (account_id, seq, time, event)
+   SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[])),
+ jobs AS (INSERT INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at)
+   SELECT $5, k, p, $8, $9, $9 FROM UNNEST($6::text[], $7::text[]) WITH ORDINALITY AS t(k, p, n) ORDER BY n
+   ON CONFLICT (dedupe_key) DO NOTHING),
+ records AS (INSERT INTO decisions (account_id, time, record)
+   SELECT a, t, r FROM UNNEST($10::text[], $11::bigint[], $12::text[]) WITH ORDINALITY AS u(a, t, r, n) ORDER BY n),
+ analytics AS (INSERT INTO analytics_events (dedupe_key, metric, time, value, label, samples, min_value, max_value, account_id)
+   SELECT * FROM UNNEST($13::text[], $14::text[], $15::bigint[], $16::float8[], $17::text[], $18::bigint[],
+                        $19::float8[], $20::float8[], $21::text[])
+   ON CONFLICT (dedupe_key) DO NOTHING)
+SELECT 1";
 
+/// Writes every batch's rows in one transaction: [`WRITE_ROWS`] alone (a decision's id is its
+/// place in the log: rows go in the order given), or with the edge outbox's numbering in an
+/// explicit transaction when there are events to publish.
+async fn write_jobs(pool: &PgPool, jobs: &[AccountBatch], now: i64) -> anyhow::Result<()> {
     let (mut accounts, mut seqs, mut times, mut bodies) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut job_keys, mut job_payloads) = (Vec::new(), Vec::new());
     let (mut decision_accounts, mut decision_times, mut records) = (Vec::new(), Vec::new(), Vec::new());
@@ -125,59 +142,21 @@ async fn write_jobs(pool: &PgPool, jobs: &[AccountBatch], now: i64) -> anyhow::R
             }
         }
     }
-    if !accounts.is_empty() {
-        sqlx::query(
-            "INSERT INTO account_events (account_id, seq, time, event)
-             SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[])",
-        )
+    let analytics: Vec<_> = jobs.iter().flat_map(|job| &job.analytics).collect();
+    let extremes: Vec<_> = analytics.iter().map(|e| e.values.extremes()).collect();
+    let rows = sqlx::query(WRITE_ROWS)
         .bind(&accounts)
         .bind(&seqs)
         .bind(&times)
         .bind(&bodies)
-        .execute(&mut *tx)
-        .await
-        .with_context(|| format!("cannot append the events of {}", distinct(&accounts)))?;
-    }
-    if !job_keys.is_empty() {
-        sqlx::query(
-            "INSERT INTO queue_jobs (topic, dedupe_key, payload, max_attempts, available_at, created_at)
-             SELECT $1, k, p, $4, $5, $5 FROM UNNEST($2::text[], $3::text[]) WITH ORDINALITY AS t(k, p, n) ORDER BY n
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
         .bind(POST_TRADE)
         .bind(&job_keys)
         .bind(&job_payloads)
         .bind(POST_TRADE_ATTEMPTS)
         .bind(now)
-        .execute(&mut *tx)
-        .await
-        .context("cannot queue the post-trade jobs")?;
-    }
-    if !records.is_empty() {
-        // In the order given: a decision's id is its place in the log.
-        sqlx::query(
-            "INSERT INTO decisions (account_id, time, record)
-             SELECT a, t, r FROM UNNEST($1::text[], $2::bigint[], $3::text[]) WITH ORDINALITY AS u(a, t, r, n) ORDER BY n",
-        )
         .bind(&decision_accounts)
         .bind(&decision_times)
         .bind(&records)
-        .execute(&mut *tx)
-        .await
-        .context("cannot append the decision records")?;
-    }
-    for (stream, payloads) in &published {
-        super::edge_outbox::append_postgres(&mut tx, stream, payloads, now).await?;
-    }
-    let analytics: Vec<_> = jobs.iter().flat_map(|job| &job.analytics).collect();
-    if !analytics.is_empty() {
-        let extremes: Vec<_> = analytics.iter().map(|e| e.values.extremes()).collect();
-        sqlx::query(
-            "INSERT INTO analytics_events (dedupe_key, metric, time, value, label, samples, min_value, max_value, account_id)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::text[], $6::bigint[],
-                                  $7::float8[], $8::float8[], $9::text[])
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
         .bind(analytics.iter().map(|e| e.dedupe_key.as_str()).collect::<Vec<_>>())
         .bind(analytics.iter().map(|e| e.metric).collect::<Vec<_>>())
         .bind(analytics.iter().map(|e| e.time_ms).collect::<Vec<_>>())
@@ -186,18 +165,25 @@ async fn write_jobs(pool: &PgPool, jobs: &[AccountBatch], now: i64) -> anyhow::R
         .bind(analytics.iter().map(|e| e.values.count).collect::<Vec<_>>())
         .bind(extremes.iter().map(|(min, _)| *min).collect::<Vec<_>>())
         .bind(extremes.iter().map(|(_, max)| *max).collect::<Vec<_>>())
-        .bind(analytics.iter().map(|e| e.account_id.as_str()).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await
-        .context("cannot record the analytics events")?;
+        .bind(analytics.iter().map(|e| e.account_id.as_str()).collect::<Vec<_>>());
+    let failed = || format!("cannot commit the batches of {}", distinct(&accounts, &decision_accounts));
+    if published.is_empty() {
+        rows.execute(pool).await.with_context(failed)?;
+        return Ok(());
     }
-    tx.commit().await.context("cannot commit")?;
+    let mut tx = pool.begin().await.context("cannot begin a transaction")?;
+    rows.execute(&mut *tx).await.with_context(failed)?;
+    for (stream, payloads) in &published {
+        super::edge_outbox::append_postgres(&mut tx, stream, payloads, now).await?;
+    }
+    tx.commit().await.with_context(failed)?;
     Ok(())
 }
 
-/// The accounts named in `accounts`, once each, for an error message.
-fn distinct(accounts: &[&str]) -> String {
-    let mut names: Vec<&str> = accounts.to_vec();
+/// The accounts named in a group commit, once each, for an error message.
+fn distinct(events: &[&str], decisions: &[&str]) -> String {
+    let mut names: Vec<&str> = events.iter().chain(decisions).copied().filter(|a| !a.is_empty()).collect();
+    names.sort_unstable();
     names.dedup();
-    names.join(", ")
+    if names.is_empty() { "analytics".to_string() } else { names.join(", ") }
 }
