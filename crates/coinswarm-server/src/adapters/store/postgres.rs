@@ -21,6 +21,12 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Connections in the pool at most (reads, the group commit, other writes).
 const POOL_CONNECTIONS: u32 = 8;
+/// Group commits in flight at once, each on its own connection. PostgreSQL commits
+/// concurrent transactions in parallel (and flushes their WAL together), so a batch that
+/// arrives during a commit starts at once instead of waiting for it: with one, the
+/// acknowledgement of such a batch took up to two commits. An account has at most one batch
+/// in flight (its session waits for each commit), so its rows keep their order.
+const COMMITTERS: usize = 2;
 /// How long a statement waits for a free connection, or a new one to open, before failing.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -57,7 +63,10 @@ impl Postgres {
             .await
             .with_context(|| format!("cannot migrate PostgreSQL at {shown}"))?;
         let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
-        tokio::spawn(group_commit(pool.clone(), jobs, commits, clock));
+        let jobs = Arc::new(tokio::sync::Mutex::new(jobs));
+        for _ in 0..COMMITTERS {
+            tokio::spawn(group_commit(pool.clone(), jobs.clone(), commits.clone(), clock.clone()));
+        }
         Ok(Self { pool, writer, owners: Owners::new(options) })
     }
 
@@ -83,12 +92,17 @@ impl Postgres {
 /// A failed transaction fails every batch in it (none is kept). Ends when every sender is gone.
 async fn group_commit(
     pool: PgPool,
-    mut jobs: mpsc::Receiver<AccountBatch>,
+    jobs: Arc<tokio::sync::Mutex<mpsc::Receiver<AccountBatch>>>,
     stats: Arc<Mutex<CommitStats>>,
     clock: SharedClock,
 ) {
     let mut batch = Vec::with_capacity(WRITE_QUEUE);
-    while jobs.recv_many(&mut batch, WRITE_QUEUE).await > 0 {
+    loop {
+        // The other committer takes what arrives while this one writes.
+        let received = jobs.lock().await.recv_many(&mut batch, WRITE_QUEUE).await;
+        if received == 0 {
+            return;
+        }
         let started = std::time::Instant::now();
         let result = write_jobs(&pool, &batch, clock.now().millis()).await.map_err(|e| format!("{e:#}"));
         super::sql::answer(&stats, started, &mut batch, result);
@@ -118,7 +132,8 @@ async fn write_jobs(pool: &PgPool, jobs: &[AccountBatch], now: i64) -> anyhow::R
     let (mut accounts, mut seqs, mut times, mut bodies) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut job_keys, mut job_payloads) = (Vec::new(), Vec::new());
     let (mut decision_accounts, mut decision_times, mut records) = (Vec::new(), Vec::new(), Vec::new());
-    let mut published: Vec<(&str, Vec<&str>)> = Vec::new();
+    // By stream name: concurrent commits lock the streams' rows in one order (no deadlock).
+    let mut published: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
     for job in jobs {
         for (seq, time, json) in &job.events {
             accounts.push(job.account_id.as_str());
@@ -136,10 +151,7 @@ async fn write_jobs(pool: &PgPool, jobs: &[AccountBatch], now: i64) -> anyhow::R
             records.push(record.as_str());
         }
         for (stream, payload) in &job.published {
-            match published.iter_mut().find(|(s, _)| s == stream) {
-                Some((_, payloads)) => payloads.push(payload),
-                None => published.push((stream, vec![payload])),
-            }
+            published.entry(stream).or_default().push(payload);
         }
     }
     let analytics: Vec<_> = jobs.iter().flat_map(|job| &job.analytics).collect();
