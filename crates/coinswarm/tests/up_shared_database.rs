@@ -31,7 +31,12 @@ fn place(client: &Client, key: &str, client_order_id: &str) -> (u16, Option<Stri
 #[test]
 fn each_account_is_served_by_one_process_and_a_killed_processs_accounts_pass_to_the_other_within_5_s() {
     let store = Store::postgres("shared");
-    let unlimited = [("COINSWARM_REQUESTS_PER_SECOND", "100000"), ("COINSWARM_BURST", "100000")];
+    // Rate limits and the guard (its daily trade cap) lifted: the stream sends orders back to back.
+    let unlimited = [
+        ("COINSWARM_REQUESTS_PER_SECOND", "100000"),
+        ("COINSWARM_BURST", "100000"),
+        ("COINSWARM_GUARD_ENABLED", "false"),
+    ];
     let first = store.start(&unlimited);
     let admin = first.admin_key.clone().expect("the first process creates the admin key");
     let second_dir = scratch_dir("shared-second");
@@ -53,21 +58,33 @@ fn each_account_is_served_by_one_process_and_a_killed_processs_accounts_pass_to_
     assert_eq!(to_first.request("GET", "/api/accounts/swarm", Some(&admin), None).0, 200);
     assert_eq!(to_second.request("GET", "/api/accounts/swarm", Some(&admin), None).0, 503);
 
-    // Alice's orders stream to the first process, which is killed mid-stream: the client
-    // goes on with the second, sending again the order it had no answer for (the client
-    // order id makes that safe).
-    let mut acknowledged = vec![("a-0".to_string(), first_order.unwrap())];
-    let mut n = 1;
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_millis(600) {
-        let id = format!("a-{n}");
-        if let (201, Some(order_id), _) = place(&to_first, &alice, &id) {
-            acknowledged.push((id, order_id));
-            n += 1;
-        }
-    }
+    // Alice's orders stream to the first process, which is SIGKILLed mid-stream (with a
+    // request in flight, as a sender back to back nearly always has): the client goes on
+    // with the second, sending again the order it had no answer for (its client order id
+    // makes that safe: placed once, whichever process placed it).
+    let streamer = {
+        let (to_first, alice) = (Client { addr: to_first.addr }, alice.clone());
+        std::thread::spawn(move || {
+            let mut acknowledged = Vec::new();
+            for n in 1.. {
+                let id = format!("a-{n}");
+                match place(&to_first, &alice, &id) {
+                    (201, Some(order_id), _) => acknowledged.push((id, order_id)),
+                    // No answer: the process is gone; this order's fate is unknown.
+                    (0, _, _) => return (acknowledged, n),
+                    (status, _, body) => panic!("{status} {body}"),
+                }
+            }
+            unreachable!()
+        })
+    };
+    std::thread::sleep(Duration::from_millis(600));
     first.kill();
     let killed = Instant::now();
+    let (streamed, unanswered) = streamer.join().unwrap();
+    let mut acknowledged = vec![("a-0".to_string(), first_order.unwrap())];
+    acknowledged.extend(streamed);
+    let mut n = unanswered;
     let mut handed_over = None;
     while killed.elapsed() < Duration::from_secs(10) {
         let id = format!("a-{n}");

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-pub use store::StoreConfig;
+pub use store::{Database, StoreConfig, redact_password};
 
 /// The effective configuration of a server (`coinswarm up --print-config` shows it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,8 +1,7 @@
 //! `[store]`: where `coinswarm up` keeps its data (SQLite in the data directory by default).
 
-use crate::adapters::store::{Database, redact_password};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The store's engine and, on a database shared by several processes, how they hand
 /// accounts over.
@@ -50,6 +49,109 @@ impl StoreConfig {
     }
 }
 
+/// Where a store keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// `coinswarm.sqlite` in this data directory.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server, by its URL (`postgres://user:password@host:port/database`).
+    Postgres(String),
+}
+
+impl Database {
+    /// PostgreSQL when `database_url` is set (`postgres://` or `postgresql://`), else SQLite
+    /// in `data_dir`. Any other scheme is refused.
+    pub fn choose(data_dir: &Path, database_url: &str) -> anyhow::Result<Self> {
+        let url = database_url.trim();
+        if url.is_empty() {
+            return Ok(Self::Sqlite(data_dir.to_path_buf()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_string()));
+        }
+        anyhow::bail!(
+            "database URL '{}': only postgres:// (or postgresql://) is supported; leave it empty for SQLite in the data directory",
+            redact_password(url)
+        )
+    }
+
+    /// Which engine, for logs: `sqlite <path>` or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(dir) => format!("SQLite {}", dir.join("coinswarm.sqlite").display()),
+            Self::Postgres(url) => format!("PostgreSQL {}", redact_password(url)),
+        }
+    }
+}
+
+/// `url` with its password replaced by `***`: the one between `user:` and `@`, and any
+/// `password` or `sslpassword` query parameter.
+pub fn redact_password(url: &str) -> String {
+    let (address, query) = match url.split_once('?') {
+        Some((address, query)) => (address, Some(query)),
+        None => (url, None),
+    };
+    let mut shown = match address.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((credentials, host)) => match credentials.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None => address.to_string(),
+            },
+            None => address.to_string(),
+        },
+        None => address.to_string(),
+    };
+    if let Some(query) = query {
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|parameter| match parameter.split_once('=') {
+                Some((name, _))
+                    if name.eq_ignore_ascii_case("password") || name.eq_ignore_ascii_case("sslpassword") =>
+                {
+                    format!("{name}=***")
+                }
+                _ => parameter.to_string(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&parameters.join("&"));
+    }
+    shown
+}
+
 fn without_password<S: serde::Serializer>(url: &str, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&redact_password(url))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_url_chooses_postgres_and_an_empty_one_sqlite_in_the_data_directory() {
+        let dir = Path::new("/data");
+        assert_eq!(Database::choose(dir, "").unwrap(), Database::Sqlite(dir.into()));
+        assert_eq!(
+            Database::choose(dir, " postgres://cs@db/coinswarm ").unwrap(),
+            Database::Postgres("postgres://cs@db/coinswarm".into())
+        );
+        assert!(matches!(Database::choose(dir, "postgresql://db/x").unwrap(), Database::Postgres(_)));
+        let refused = Database::choose(dir, "mysql://root:hunter2@db/x").unwrap_err().to_string();
+        assert!(refused.contains("only postgres://") && !refused.contains("hunter2"), "{refused}");
+    }
+
+    #[test]
+    fn a_password_never_shows() {
+        assert_eq!(redact_password("postgres://cs:s3cret@db:5432/x"), "postgres://cs:***@db:5432/x");
+        assert_eq!(redact_password("postgres://cs@db/x"), "postgres://cs@db/x");
+        assert_eq!(redact_password("postgres://cs:p@ss@db/x"), "postgres://cs:***@db/x");
+        assert_eq!(
+            redact_password("postgres://cs@db/x?sslmode=require&password=s3cret"),
+            "postgres://cs@db/x?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact_password("postgres://db/x?PASSWORD=a&sslpassword=b"),
+            "postgres://db/x?PASSWORD=***&sslpassword=***"
+        );
+    }
 }

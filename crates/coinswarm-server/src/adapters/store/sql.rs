@@ -5,83 +5,14 @@ use super::AnalyticsEvent;
 use super::postgres::Postgres;
 use super::sqlite::Sqlite;
 use crate::clock::SharedClock;
+pub use crate::config::{Database, redact_password};
 use crate::metrics::{Histogram, latency_histogram};
 use anyhow::Context;
 use coinswarm_core::ledger::{AccountEvent, EventKind};
 use sqlx::Row;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
-
-/// Where a store keeps its data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Database {
-    /// `coinswarm.sqlite` in this data directory.
-    Sqlite(PathBuf),
-    /// A PostgreSQL server, by its URL (`postgres://user:password@host:port/database`).
-    Postgres(String),
-}
-
-impl Database {
-    /// PostgreSQL when `database_url` is set (`postgres://` or `postgresql://`), else SQLite
-    /// in `data_dir`. Any other scheme is refused.
-    pub fn choose(data_dir: &Path, database_url: &str) -> anyhow::Result<Self> {
-        let url = database_url.trim();
-        if url.is_empty() {
-            return Ok(Self::Sqlite(data_dir.to_path_buf()));
-        }
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Self::Postgres(url.to_string()));
-        }
-        anyhow::bail!(
-            "database URL '{}': only postgres:// (or postgresql://) is supported; leave it empty for SQLite in the data directory",
-            redact_password(url)
-        )
-    }
-
-    /// Which engine, for logs: `sqlite <path>` or the URL without its password.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Sqlite(dir) => format!("SQLite {}", dir.join("coinswarm.sqlite").display()),
-            Self::Postgres(url) => format!("PostgreSQL {}", redact_password(url)),
-        }
-    }
-}
-
-/// `url` with its password replaced by `***`: the one between `user:` and `@`, and any
-/// `password` or `sslpassword` query parameter.
-pub fn redact_password(url: &str) -> String {
-    let (address, query) = match url.split_once('?') {
-        Some((address, query)) => (address, Some(query)),
-        None => (url, None),
-    };
-    let mut shown = match address.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((credentials, host)) => match credentials.split_once(':') {
-                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-                None => address.to_string(),
-            },
-            None => address.to_string(),
-        },
-        None => address.to_string(),
-    };
-    if let Some(query) = query {
-        let parameters: Vec<String> = query
-            .split('&')
-            .map(|parameter| match parameter.split_once('=') {
-                Some((name, _))
-                    if name.eq_ignore_ascii_case("password") || name.eq_ignore_ascii_case("sslpassword") =>
-                {
-                    format!("{name}=***")
-                }
-                _ => parameter.to_string(),
-            })
-            .collect();
-        shown.push('?');
-        shown.push_str(&parameters.join("&"));
-    }
-    shown
-}
 
 /// The store shared by every component of one server (and by `coinswarm keys` and
 /// `coinswarm memory`): the accounts' event logs, API keys, decisions, the server's resume
@@ -395,19 +326,6 @@ mod tests {
     use super::*;
     use crate::adapters::store::testing;
 
-    #[test]
-    fn a_database_url_chooses_postgres_and_an_empty_one_sqlite_in_the_data_directory() {
-        let dir = Path::new("/data");
-        assert_eq!(Database::choose(dir, "").unwrap(), Database::Sqlite(dir.into()));
-        assert_eq!(
-            Database::choose(dir, " postgres://cs@db/coinswarm ").unwrap(),
-            Database::Postgres("postgres://cs@db/coinswarm".into())
-        );
-        assert!(matches!(Database::choose(dir, "postgresql://db/x").unwrap(), Database::Postgres(_)));
-        let refused = Database::choose(dir, "mysql://root:hunter2@db/x").unwrap_err().to_string();
-        assert!(refused.contains("only postgres://") && !refused.contains("hunter2"), "{refused}");
-    }
-
     /// Every table's columns, as (table, column), sorted; without sqlx's own table.
     async fn columns(store: &SqlStore) -> Vec<(String, String)> {
         let mut columns: Vec<(String, String)> = match &store.engine {
@@ -450,20 +368,5 @@ mod tests {
         assert_eq!(versions("migrations/postgres"), versions("migrations/sqlite"), "one file per version on both");
         sqlite.remove().await;
         postgres.remove().await;
-    }
-
-    #[test]
-    fn a_password_never_shows() {
-        assert_eq!(redact_password("postgres://cs:s3cret@db:5432/x"), "postgres://cs:***@db:5432/x");
-        assert_eq!(redact_password("postgres://cs@db/x"), "postgres://cs@db/x");
-        assert_eq!(redact_password("postgres://cs:p@ss@db/x"), "postgres://cs:***@db/x");
-        assert_eq!(
-            redact_password("postgres://cs@db/x?sslmode=require&password=s3cret"),
-            "postgres://cs@db/x?sslmode=require&password=***"
-        );
-        assert_eq!(
-            redact_password("postgres://db/x?PASSWORD=a&sslpassword=b"),
-            "postgres://db/x?PASSWORD=***&sslpassword=***"
-        );
     }
 }
