@@ -175,7 +175,9 @@ fn run(config: &ExchangeConfig, ops: &[Op]) -> MatchingEngine {
 
 /// The live book's bounds are exactly the highest plain limit buy, the lowest plain limit
 /// sell and whether other kinds are live, after every step (the matching engine skips the
-/// walk over live orders on them, so a bound too tight would lose fills).
+/// walk over live orders on them, so a bound too tight would lose fills); its exposure is
+/// exactly the live limit-priced orders' unfilled value (the pre-trade gate reads it instead
+/// of walking them).
 fn assert_live_book_exact(account: &Account) {
     let live: Vec<_> = account.orders().filter(|o| o.status.is_live()).collect();
     let plain = |o: &&coinswarm_core::exchange::Order| match &o.order_configuration {
@@ -189,6 +191,17 @@ fn assert_live_book_exact(account: &Account) {
     let bounds = account.live_book(btc_usd()).map_or((None, None, false), |book| book.bounds());
     assert_eq!(bounds, (highest_buy, lowest_sell, others), "live book bounds");
     assert_eq!(account.live_orders(btc_usd()).len(), live.len());
+    for side in [Side::Buy, Side::Sell] {
+        let expected: Decimal = live
+            .iter()
+            .filter(|o| o.side == side)
+            .filter_map(|o| Some(o.remaining_base()? * o.order_configuration.limit_price()?))
+            .sum();
+        let kept = account.live_book(btc_usd()).map_or(Decimal::ZERO, |book| book.limit_exposure(side));
+        assert_eq!(kept, expected, "the live book's {side:?} exposure");
+    }
+    let markets = live.iter().any(|o| o.order_configuration.limit_price().is_none());
+    assert_eq!(account.live_book(btc_usd()).is_some_and(|book| book.has_market_orders()), markets);
 }
 
 /// No balance negative; each currency's hold is exactly what its live orders reserve;

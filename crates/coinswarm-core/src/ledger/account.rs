@@ -270,6 +270,9 @@ impl Account {
             .or_insert_with(|| Position::new(product))
             .apply_fill(fill.side, fill.price, fill.size, notional, fill.fee);
 
+        if let Some(live) = self.live_orders.get_mut(&product) {
+            live.fill(order, fill.size);
+        }
         order.hold_remaining -= from_hold;
         order.filled_size += fill.size;
         order.filled_value += notional;

@@ -1,5 +1,7 @@
 //! One product's live orders in arrival order, with the bounds the matching engine needs to
-//! tell at a glance that a market event cannot reach any of them.
+//! tell at a glance that a market event cannot reach any of them, and what the orders with a
+//! limit price would add to the position if they filled (the pre-trade gate's pending
+//! exposure), kept as orders arrive, fill and end so that no order walks all the others.
 
 use crate::market::Side;
 use crate::order::{Order, OrderConfiguration, OrderId};
@@ -17,6 +19,13 @@ pub struct LiveBook {
     lowest_sell: Option<Decimal>,
     /// Live orders that are not plain limits (market, stop-limit, bracket): matched always.
     others: usize,
+    /// The value of what the live buys with a limit price (every kind but market) have left to
+    /// fill, at their limit prices.
+    buy_exposure: Decimal,
+    /// The same for the live sells.
+    sell_exposure: Decimal,
+    /// Live market orders: no limit price, so their exposure depends on the last price.
+    market_orders: usize,
 }
 
 /// The limit price of a plain limit order, which fills only where the market reaches it.
@@ -26,6 +35,12 @@ fn plain_limit(order: &Order) -> Option<Decimal> {
         OrderConfiguration::LimitLimitGtd(limit) => Some(limit.limit_price),
         _ => None,
     }
+}
+
+/// The value of what `order` has left to fill at its limit price, when it has one.
+fn limit_exposure(order: &Order) -> Option<Decimal> {
+    let limit = order.order_configuration.limit_price()?;
+    Some(order.remaining_base().unwrap_or_default().saturating_mul(limit))
 }
 
 impl LiveBook {
@@ -44,8 +59,39 @@ impl LiveBook {
         (self.highest_buy, self.lowest_sell, self.others > 0)
     }
 
+    /// What the live orders on `side` with a limit price would add to the position if they
+    /// filled: the sum of each one's unfilled base size times its limit price. It is exact
+    /// while the amounts fit `Decimal`'s 28 digits (an account's holds bound them); the book
+    /// is dropped when its last order ends, so nothing carries over.
+    pub fn limit_exposure(&self, side: Side) -> Decimal {
+        match side {
+            Side::Buy => self.buy_exposure,
+            Side::Sell => self.sell_exposure,
+        }
+    }
+
+    /// Whether a market order is live (its exposure depends on the last price: walk
+    /// [`LiveBook::ids`] for it).
+    pub fn has_market_orders(&self) -> bool {
+        self.market_orders > 0
+    }
+
+    fn exposure_mut(&mut self, side: Side) -> &mut Decimal {
+        match side {
+            Side::Buy => &mut self.buy_exposure,
+            Side::Sell => &mut self.sell_exposure,
+        }
+    }
+
     pub(super) fn add(&mut self, order: &Order) {
         self.ids.push(order.order_id);
+        match limit_exposure(order) {
+            Some(value) => {
+                let exposure = self.exposure_mut(order.side);
+                *exposure = exposure.saturating_add(value);
+            }
+            None => self.market_orders += 1,
+        }
         match (plain_limit(order), order.side) {
             (Some(limit), Side::Buy) => self.highest_buy = Some(self.highest_buy.map_or(limit, |b| b.max(limit))),
             (Some(limit), Side::Sell) => self.lowest_sell = Some(self.lowest_sell.map_or(limit, |b| b.min(limit))),
@@ -53,10 +99,26 @@ impl LiveBook {
         }
     }
 
-    /// Takes `order` off the book; a bound it held is recomputed from the orders left.
+    /// Takes `size` of a live order's base off its exposure, before the order records the fill.
+    pub(super) fn fill(&mut self, order: &Order, size: Decimal) {
+        if let Some(limit) = order.order_configuration.limit_price() {
+            let exposure = self.exposure_mut(order.side);
+            *exposure = exposure.saturating_sub(size.saturating_mul(limit));
+        }
+    }
+
+    /// Takes `order` off the book (with what it had left to fill); a bound it held is
+    /// recomputed from the orders left.
     pub(super) fn remove(&mut self, order: &Order, orders: &FxHashMap<OrderId, Order>) {
         let Some(index) = self.ids.iter().position(|id| *id == order.order_id) else { return };
         self.ids.remove(index);
+        match limit_exposure(order) {
+            Some(value) => {
+                let exposure = self.exposure_mut(order.side);
+                *exposure = exposure.saturating_sub(value);
+            }
+            None => self.market_orders -= 1,
+        }
         let Some(limit) = plain_limit(order) else {
             self.others -= 1;
             return;

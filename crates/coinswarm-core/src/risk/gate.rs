@@ -294,6 +294,15 @@ impl PreTradeGate {
             }
         };
         let account = engine.account();
+        if products.iter().all(|&product_id| account.live_orders(product_id).is_empty()) {
+            return None;
+        }
+        // Whether the loss limit is breached is a valuation; which buys are working is a walk
+        // over the live orders: the walk only when there is something to do.
+        let valuation = value_account(engine, quote, last_prices(engine));
+        let snapshot = AccountSnapshot::new(valuation.equity, Decimal::ZERO, valuation.open_positions);
+        let reason = self.loss_limit_breach(now, &snapshot)?;
+        let account = engine.account();
         let buys: Vec<_> = products
             .iter()
             .flat_map(|&product_id| account.live_orders(product_id).iter().copied())
@@ -302,9 +311,6 @@ impl PreTradeGate {
         if buys.is_empty() {
             return None;
         }
-        let valuation = value_account(engine, quote, last_prices(engine));
-        let snapshot = AccountSnapshot::new(valuation.equity, Decimal::ZERO, valuation.open_positions);
-        let reason = self.loss_limit_breach(now, &snapshot)?;
         let cancel_reason = format!("risk: {reason}; working buys cancelled");
         let orders =
             buys.into_iter().filter(|&id| engine.cancel_with_reason(id, now, cancel_reason.as_str()).is_ok()).count();
@@ -328,17 +334,22 @@ fn reduces(order: &ProposedOrder, account: &AccountSnapshot) -> bool {
 }
 
 /// The signed value of the account's live orders on `product_id` and `side`: what they add
-/// to the position if they fill (at their limit price, or `last`).
+/// to the position if they fill (at their limit price, or `last` for a market order). The
+/// live book keeps the limit-priced part as orders arrive, fill and end; only live market
+/// orders (rare, and short-lived) are walked.
 fn pending_exposure(engine: &MatchingEngine, product_id: ProductId, side: Side, last: Decimal) -> Decimal {
-    let total = engine
-        .account()
-        .orders()
-        .filter(|o| o.product_id == product_id && o.side == side && o.status.is_live())
-        .map(|o| {
-            let price = o.order_configuration.limit_price().unwrap_or(last);
-            o.remaining_base().unwrap_or_default().saturating_mul(price)
-        })
-        .fold(Decimal::ZERO, Decimal::saturating_add);
+    let account = engine.account();
+    let Some(book) = account.live_book(product_id) else { return Decimal::ZERO };
+    let mut total = book.limit_exposure(side);
+    if book.has_market_orders() {
+        total = book
+            .ids()
+            .iter()
+            .filter_map(|&id| account.order(id))
+            .filter(|o| o.side == side && o.order_configuration.limit_price().is_none())
+            .map(|o| o.remaining_base().unwrap_or_default().saturating_mul(last))
+            .fold(total, Decimal::saturating_add);
+    }
     match side {
         Side::Buy => total,
         Side::Sell => -total,
