@@ -13,13 +13,15 @@ use super::sql::{
 };
 use crate::clock::SharedClock;
 use anyhow::Context;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-/// Connections in the pool at most (reads, the group commit, other writes).
+/// Connections in the pool at most (reads, other writes, and one held by each committer).
 const POOL_CONNECTIONS: u32 = 8;
 /// Group commits in flight at once, each on its own connection. PostgreSQL commits
 /// concurrent transactions in parallel (and flushes their WAL together), so a batch that
@@ -89,7 +91,13 @@ impl Postgres {
 
 /// The group commit: takes every batch waiting, writes them in one transaction, commits (one
 /// WAL flush, `synchronous_commit` as the server has it: on by default), then answers each.
-/// A failed transaction fails every batch in it (none is kept). Ends when every sender is gone.
+/// A failed transaction fails every batch in it (none is kept). Ends when every sender is gone
+/// or the pool is closed.
+///
+/// Each committer keeps one connection of the pool for itself: no acquire and no liveness
+/// ping before each commit (the pool's check is a round trip of its own, as long as the
+/// commit's statement here), and its prepared statement stays on it. After a failed commit it
+/// gives the connection back and takes a checked one for the next.
 async fn group_commit(
     pool: PgPool,
     jobs: Arc<tokio::sync::Mutex<mpsc::Receiver<AccountBatch>>>,
@@ -97,15 +105,30 @@ async fn group_commit(
     clock: SharedClock,
 ) {
     let mut batch = Vec::with_capacity(WRITE_QUEUE);
+    let mut connection: Option<PoolConnection<sqlx::Postgres>> = None;
     loop {
-        // The other committer takes what arrives while this one writes.
-        let received = jobs.lock().await.recv_many(&mut batch, WRITE_QUEUE).await;
+        // The other committer takes what arrives while this one writes. Closing the pool
+        // waits for every connection to come back: the held one goes back then.
+        let received = tokio::select! {
+            received = async { jobs.lock().await.recv_many(&mut batch, WRITE_QUEUE).await } => received,
+            () = pool.close_event() => 0,
+        };
         if received == 0 {
             return;
         }
         let started = std::time::Instant::now();
-        let result = write_jobs(&pool, &batch, clock.now().millis()).await.map_err(|e| format!("{e:#}"));
-        super::sql::answer(&stats, started, &mut batch, result);
+        let result = match connection.as_mut() {
+            Some(held) => Ok(held),
+            None => pool.acquire().await.map(|fresh| connection.insert(fresh)),
+        };
+        let result = match result {
+            Ok(held) => write_jobs(held, &batch, clock.now().millis()).await,
+            Err(error) => Err(anyhow::Error::new(error).context("no PostgreSQL connection for the group commit")),
+        };
+        if result.is_err() {
+            connection = None;
+        }
+        super::sql::answer(&stats, started, &mut batch, result.map_err(|e| format!("{e:#}")));
     }
 }
 
@@ -128,7 +151,7 @@ SELECT 1";
 /// Writes every batch's rows in one transaction: [`WRITE_ROWS`] alone (a decision's id is its
 /// place in the log: rows go in the order given), or with the edge outbox's numbering in an
 /// explicit transaction when there are events to publish.
-async fn write_jobs(pool: &PgPool, jobs: &[AccountBatch], now: i64) -> anyhow::Result<()> {
+async fn write_jobs(connection: &mut PgConnection, jobs: &[AccountBatch], now: i64) -> anyhow::Result<()> {
     let (mut accounts, mut seqs, mut times, mut bodies) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut job_keys, mut job_payloads) = (Vec::new(), Vec::new());
     let (mut decision_accounts, mut decision_times, mut records) = (Vec::new(), Vec::new(), Vec::new());
@@ -180,10 +203,10 @@ async fn write_jobs(pool: &PgPool, jobs: &[AccountBatch], now: i64) -> anyhow::R
         .bind(analytics.iter().map(|e| e.account_id.as_str()).collect::<Vec<_>>());
     let failed = || format!("cannot commit the batches of {}", distinct(&accounts, &decision_accounts));
     if published.is_empty() {
-        rows.execute(pool).await.with_context(failed)?;
+        rows.execute(&mut *connection).await.with_context(failed)?;
         return Ok(());
     }
-    let mut tx = pool.begin().await.context("cannot begin a transaction")?;
+    let mut tx = connection.begin().await.context("cannot begin a transaction")?;
     rows.execute(&mut *tx).await.with_context(failed)?;
     for (stream, payloads) in &published {
         super::edge_outbox::append_postgres(&mut tx, stream, payloads, now).await?;
