@@ -94,12 +94,21 @@ fn each_route_reports_its_billable_operations_and_a_month_at_100k_requests_a_day
     let mut costs = Vec::new();
     for (name, method, path, key, body) in &routes {
         // A cached row is read right after a read that fills the cache: market data is fresh
-        // for only a second, and a slow machine can take that long between the rows.
-        if name.contains("(cached)") || name.contains("get_market_data") {
-            let filling = if name.contains("predictions") { "/api/predictions" } else { "/api/market-data" };
-            billed(&client, "GET", &format!("{filling}?product_id=BTC-USD"), None, None);
-        }
-        let (status, billable, answer) = billed(&client, method, path, *key, body.as_ref());
+        // for only a second, and a slow machine can take that long between the rows (or
+        // between the two reads: then the pair is asked again, three times at most).
+        let cached_row = name.contains("(cached)") || name.contains("get_market_data");
+        let mut attempts = 0;
+        let (status, billable, answer) = loop {
+            attempts += 1;
+            if cached_row {
+                let filling = if name.contains("predictions") { "/api/predictions" } else { "/api/market-data" };
+                billed(&client, "GET", &format!("{filling}?product_id=BTC-USD"), None, None);
+            }
+            let (status, billable, answer) = billed(&client, method, path, *key, body.as_ref());
+            if !name.contains("(cached)") || billable.do_requests == 0 || attempts == 3 {
+                break (status, billable, answer);
+            }
+        };
         assert!(status < 300, "{name}: {status} {answer}");
         table.push_str(&format!(
             "| `{name}` | {} | {} / {} | {} / {} | {} / {} | {} |\n",

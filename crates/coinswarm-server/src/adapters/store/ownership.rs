@@ -4,6 +4,11 @@
 //! process dies its connection closes and PostgreSQL releases every lock it held, so another
 //! process can take the accounts over. On SQLite the data directory's lock file already
 //! gives one process the whole store, so every claim succeeds there.
+//!
+//! Taking an account also raises its fencing token (`account_owners`), and every group commit
+//! checks the tokens of the accounts it writes for (see `migrations/postgres/0009`): a process
+//! that lost its locks and has not noticed yet (it checks every second) commits nothing more
+//! for them.
 
 use super::SqlStore;
 use super::sql::Engine;
@@ -11,8 +16,8 @@ use anyhow::Context;
 use sha2_full::{Digest, Sha256};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// How long opening the locks' connection, or asking on it, may take before the process
@@ -29,7 +34,13 @@ const KEEPALIVE: [(&str, &str); 3] =
 pub(super) struct Owners {
     options: Arc<PgConnectOptions>,
     state: Arc<tokio::sync::Mutex<State>>,
+    /// The fencing token this process got for each account it took (read by every commit).
+    tokens: Arc<RwLock<HashMap<String, i64>>>,
 }
+
+/// Raises an account's fencing token, on the locks' connection, once its lock is taken.
+const RAISE_TOKEN: &str = "INSERT INTO account_owners (account_id, token) VALUES ($1, 1)
+   ON CONFLICT (account_id) DO UPDATE SET token = account_owners.token + 1 RETURNING token";
 
 #[derive(Debug, Default)]
 struct State {
@@ -51,7 +62,22 @@ pub fn lock_key(account_id: &str) -> i64 {
 
 impl Owners {
     pub(super) fn new(options: PgConnectOptions) -> Self {
-        Self { options: Arc::new(options.options(KEEPALIVE)), state: Arc::default() }
+        Self { options: Arc::new(options.options(KEEPALIVE)), state: Arc::default(), tokens: Arc::default() }
+    }
+
+    /// The fencing tokens of those of `accounts` this process took (others are not fenced:
+    /// analytics, or a write for an account no session runs), as the group commit binds them.
+    pub(super) fn fences<'a>(&self, accounts: impl Iterator<Item = &'a str>) -> (Vec<String>, Vec<i64>) {
+        let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
+        let mut fenced: Vec<(String, i64)> = Vec::new();
+        for account in accounts {
+            if let Some(&token) = tokens.get(account)
+                && !fenced.iter().any(|(known, _)| known == account)
+            {
+                fenced.push((account.to_string(), token));
+            }
+        }
+        fenced.into_iter().unzip()
     }
 
     /// Takes `account_id` for this process unless another process holds it; returns whether
@@ -73,17 +99,16 @@ impl Owners {
             state.connection = Some(connection);
         }
         let connection = state.connection.as_mut().expect("connected above");
-        let asked = sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1)").bind(lock_key(account_id));
-        let taken = match tokio::time::timeout(OWNERSHIP_TIMEOUT, asked.fetch_one(connection)).await {
-            Ok(answer) => answer.map_err(|e| e.to_string()),
-            Err(_) => Err(format!("no answer within {OWNERSHIP_TIMEOUT:?}")),
-        };
+        let taken = tokio::time::timeout(OWNERSHIP_TIMEOUT, take_with_token(connection, account_id))
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {OWNERSHIP_TIMEOUT:?}")));
         match taken {
-            Ok(true) => {
+            Ok(Some(token)) => {
                 state.owned.insert(account_id.to_string());
+                self.tokens.write().unwrap_or_else(|p| p.into_inner()).insert(account_id.to_string(), token);
                 Ok(true)
             }
-            Ok(false) => Ok(false),
+            Ok(None) => Ok(false),
             Err(reason) => {
                 state.connection = None;
                 if !state.owned.is_empty() {
@@ -127,6 +152,17 @@ impl Owners {
             let _ = connection.close().await;
         }
     }
+}
+
+/// Takes `account_id`'s lock if nobody holds it, then raises its fencing token: the token, or
+/// `None` when another process holds the account.
+async fn take_with_token(connection: &mut PgConnection, account_id: &str) -> Result<Option<i64>, String> {
+    let asked = sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1)").bind(lock_key(account_id));
+    if !asked.fetch_one(&mut *connection).await.map_err(|e| e.to_string())? {
+        return Ok(None);
+    }
+    let raised = sqlx::query_scalar::<_, i64>(RAISE_TOKEN).bind(account_id).fetch_one(&mut *connection).await;
+    raised.map(Some).map_err(|e| format!("cannot raise the fencing token of {account_id}: {e}"))
 }
 
 impl SqlStore {
@@ -195,6 +231,41 @@ mod tests {
         assert!(refused.contains("restart"), "{refused}");
         admin.close().await;
         second.close().await;
+        sqlx::Postgres::force_drop_database(url).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_process_that_lost_an_account_unnoticed_commits_nothing_more_for_it() {
+        let old = testing::postgres("fenced").await;
+        let Database::Postgres(url) = &old.database else { unreachable!() };
+        let new = SqlStore::connect(&old.database, crate::clock::SystemClock::shared()).await.unwrap();
+        old.store.create_account("alice", 0).await.unwrap();
+        assert!(old.store.claim_account("alice").await.unwrap());
+        old.store.commit("alice", &[], &[(1, r#"{"n":1}"#)], &[]).await.unwrap();
+
+        // The old owner's lock connection is cut and it has not checked since; the new owner
+        // takes the account.
+        let admin = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .execute(&admin)
+        .await
+        .unwrap();
+        assert!(new.claim_account("alice").await.unwrap());
+
+        let refused = old.store.commit("alice", &[], &[(2, r#"{"n":2}"#)], &[]).await.unwrap_err();
+        let refused = format!("{refused:#}");
+        assert!(refused.contains("alice is now served by another coinswarm process"), "{refused}");
+        assert_eq!(new.recent_decisions("alice", 10).await.unwrap(), vec![r#"{"n":1}"#.to_string()]);
+        new.commit("alice", &[], &[(3, r#"{"n":3}"#)], &[]).await.unwrap();
+        let kept = new.recent_decisions("alice", 10).await.unwrap();
+        assert_eq!(kept, vec![r#"{"n":3}"#.to_string(), r#"{"n":1}"#.to_string()], "the new owner writes on");
+
+        admin.close().await;
+        old.store.close().await;
+        new.close().await;
         sqlx::Postgres::force_drop_database(url).await.unwrap();
     }
 

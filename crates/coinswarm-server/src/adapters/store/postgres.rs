@@ -66,10 +66,12 @@ impl Postgres {
             .with_context(|| format!("cannot migrate PostgreSQL at {shown}"))?;
         let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
         let jobs = Arc::new(tokio::sync::Mutex::new(jobs));
+        let owners = Owners::new(options);
         for _ in 0..COMMITTERS {
-            tokio::spawn(group_commit(pool.clone(), jobs.clone(), commits.clone(), clock.clone()));
+            let committer = group_commit(pool.clone(), owners.clone(), jobs.clone(), commits.clone(), clock.clone());
+            tokio::spawn(committer);
         }
-        Ok(Self { pool, writer, owners: Owners::new(options) })
+        Ok(Self { pool, writer, owners })
     }
 
     /// Hands a batch to the next group commit and waits until it is durable.
@@ -100,6 +102,7 @@ impl Postgres {
 /// gives the connection back and takes a checked one for the next.
 async fn group_commit(
     pool: PgPool,
+    owners: Owners,
     jobs: Arc<tokio::sync::Mutex<mpsc::Receiver<AccountBatch>>>,
     stats: Arc<Mutex<CommitStats>>,
     clock: SharedClock,
@@ -122,7 +125,7 @@ async fn group_commit(
             None => pool.acquire().await.map(|fresh| connection.insert(fresh)),
         };
         let result = match result {
-            Ok(held) => write_jobs(held, &batch, clock.now().millis()).await,
+            Ok(held) => write_jobs(held, &owners, &batch, clock.now().millis()).await,
             Err(error) => Err(anyhow::Error::new(error).context("no PostgreSQL connection for the group commit")),
         };
         if result.is_err() {
@@ -154,7 +157,11 @@ async fn gather(jobs: &tokio::sync::Mutex<mpsc::Receiver<AccountBatch>>, batch: 
 }
 
 /// Every table's rows of a group commit in one statement (data-modifying CTEs over arrays):
-/// one round trip, and on its own one transaction with one durable commit.
+/// one round trip, and on its own one transaction with one durable commit. The fence ($22,
+/// $23: the accounts written for and this process's tokens for them) holds their
+/// `account_owners` rows while the statement commits, and fails it whole when another
+/// process has taken one of them since (an account's new owner raises the token, waiting for
+/// a commit holding the row, before it reads the account's log).
 const WRITE_ROWS: &str = "WITH
  events AS (INSERT INTO account_events (account_id, seq, time, event)
    SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[])),
@@ -166,13 +173,22 @@ const WRITE_ROWS: &str = "WITH
  analytics AS (INSERT INTO analytics_events (dedupe_key, metric, time, value, label, samples, min_value, max_value, account_id)
    SELECT * FROM UNNEST($13::text[], $14::text[], $15::bigint[], $16::float8[], $17::text[], $18::bigint[],
                         $19::float8[], $20::float8[], $21::text[])
-   ON CONFLICT (dedupe_key) DO NOTHING)
-SELECT 1";
+   ON CONFLICT (dedupe_key) DO NOTHING),
+ held AS (SELECT o.account_id FROM account_owners o
+   JOIN UNNEST($22::text[], $23::bigint[]) AS f(a, t) ON o.account_id = f.a AND o.token = f.t
+   FOR SHARE OF o),
+ fence AS (SELECT coinswarm_fence((SELECT count(*) FROM held) = cardinality($22::text[]), $22::text[]) AS held)
+SELECT held FROM fence";
 
 /// Writes every batch's rows in one transaction: [`WRITE_ROWS`] alone (a decision's id is its
 /// place in the log: rows go in the order given), or with the edge outbox's numbering in an
 /// explicit transaction when there are events to publish.
-async fn write_jobs(connection: &mut PgConnection, jobs: &[AccountBatch], now: i64) -> anyhow::Result<()> {
+async fn write_jobs(
+    connection: &mut PgConnection,
+    owners: &Owners,
+    jobs: &[AccountBatch],
+    now: i64,
+) -> anyhow::Result<()> {
     let (mut accounts, mut seqs, mut times, mut bodies) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut job_keys, mut job_payloads) = (Vec::new(), Vec::new());
     let (mut decision_accounts, mut decision_times, mut records) = (Vec::new(), Vec::new(), Vec::new());
@@ -198,6 +214,7 @@ async fn write_jobs(connection: &mut PgConnection, jobs: &[AccountBatch], now: i
             published.entry(stream).or_default().push(payload);
         }
     }
+    let (fenced, tokens) = owners.fences(accounts.iter().chain(&decision_accounts).copied());
     let analytics: Vec<_> = jobs.iter().flat_map(|job| &job.analytics).collect();
     let extremes: Vec<_> = analytics.iter().map(|e| e.values.extremes()).collect();
     let rows = sqlx::query(WRITE_ROWS)
@@ -221,7 +238,9 @@ async fn write_jobs(connection: &mut PgConnection, jobs: &[AccountBatch], now: i
         .bind(analytics.iter().map(|e| e.values.count).collect::<Vec<_>>())
         .bind(extremes.iter().map(|(min, _)| *min).collect::<Vec<_>>())
         .bind(extremes.iter().map(|(_, max)| *max).collect::<Vec<_>>())
-        .bind(analytics.iter().map(|e| e.account_id.as_str()).collect::<Vec<_>>());
+        .bind(analytics.iter().map(|e| e.account_id.as_str()).collect::<Vec<_>>())
+        .bind(&fenced)
+        .bind(&tokens);
     let failed = || format!("cannot commit the batches of {}", distinct(&accounts, &decision_accounts));
     if published.is_empty() {
         rows.execute(&mut *connection).await.with_context(failed)?;
