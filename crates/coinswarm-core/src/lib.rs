@@ -23,6 +23,7 @@ pub mod backtest;
 pub mod data;
 pub mod exchange;
 pub mod indicators;
+pub mod learned;
 pub mod ledger;
 pub mod market;
 pub mod memory;

@@ -22,12 +22,21 @@ pub struct CommitteeConfig {
     /// Weight of the recall agent (pattern memory), which the regime table does not cover
     /// either. Default 0.15. It only counts when the recall agent votes (see `recall.enabled`).
     pub recall_weight: f64,
+    /// Weight of the learned agent, likewise outside the regime table. Default 0.15. It only
+    /// counts when the learned agent votes (see `learned.enabled`).
+    pub learned_weight: f64,
     pub adaptive: AdaptiveWeightsConfig,
 }
 
 impl Default for CommitteeConfig {
     fn default() -> Self {
-        Self { threshold: 0.7, hedge_weight: 0.15, recall_weight: 0.15, adaptive: AdaptiveWeightsConfig::default() }
+        Self {
+            threshold: 0.7,
+            hedge_weight: 0.15,
+            recall_weight: 0.15,
+            learned_weight: 0.15,
+            adaptive: AdaptiveWeightsConfig::default(),
+        }
     }
 }
 
@@ -106,12 +115,13 @@ impl Committee {
         &self.config
     }
 
-    /// Each agent's effective weight: its regime weight (hedge and recall: their configured weights) times
+    /// Each agent's effective weight: its regime weight (hedge, recall and learned: their configured weights) times
     /// its performance multiplier.
     pub fn effective_weights(&self, regime_weights: &[f64; AgentKind::COUNT]) -> [f64; AgentKind::COUNT] {
         let mut weights = *regime_weights;
         weights[AgentKind::Hedge.index()] = self.config.hedge_weight;
         weights[AgentKind::Recall.index()] = self.config.recall_weight;
+        weights[AgentKind::Learned.index()] = self.config.learned_weight;
         for (weight, multiplier) in weights.iter_mut().zip(self.multipliers) {
             *weight *= multiplier;
         }

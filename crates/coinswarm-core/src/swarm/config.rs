@@ -2,7 +2,8 @@
 //! defaults. Serialised as TOML/JSON with unknown keys refused.
 
 use super::agents::{
-    ArbitrageConfig, ExecutionConfig, HedgeConfig, MeanReversionConfig, RecallConfig, RiskConfig, TrendConfig,
+    ArbitrageConfig, ExecutionConfig, HedgeConfig, LearnedConfig, MeanReversionConfig, RecallConfig, RiskConfig,
+    TrendConfig,
 };
 use super::committee::CommitteeConfig;
 use super::planner::PlannerConfig;
@@ -24,6 +25,8 @@ pub struct SwarmConfig {
     pub execution: ExecutionConfig,
     /// Pattern memory's agent (off by default here; `coinswarm up` turns it on).
     pub recall: RecallConfig,
+    /// The learned agent (off unless a model is given).
+    pub learned: LearnedConfig,
     pub committee: CommitteeConfig,
     pub planner: PlannerConfig,
     pub oversight: OversightConfig,
@@ -95,6 +98,11 @@ impl SwarmConfig {
             ("recall.patterns.learn_every", self.recall.patterns.learn_every),
             ("recall.patterns.kmeans.k", self.recall.patterns.kmeans.k),
             ("recall.patterns.kmeans.max_iterations", self.recall.patterns.kmeans.max_iterations),
+            ("learned.keep_samples", self.learned.keep_samples),
+            ("learned.online.every_resolved", self.learned.online.every_resolved),
+            ("learned.online.evaluation_samples", self.learned.online.evaluation_samples),
+            ("learned.online.min_train_samples", self.learned.online.min_train_samples),
+            ("learned.online.epochs", self.learned.online.epochs),
         ] {
             if !(1..=MAX_PERIOD).contains(&value) {
                 return Err(SwarmConfigError {
@@ -126,6 +134,8 @@ impl SwarmConfig {
             ("orchestrator.max_order_fraction", self.orchestrator.max_order_fraction),
             ("orchestrator.restricted_notice_fraction", self.orchestrator.restricted_notice_fraction),
             ("committee.recall_weight", self.committee.recall_weight),
+            ("committee.learned_weight", self.committee.learned_weight),
+            ("learned.max_size", self.learned.max_size),
             ("recall.min_similarity", self.recall.min_similarity),
             ("recall.max_size", self.recall.max_size),
             ("recall.patterns.established_weight", self.recall.patterns.established_weight),
@@ -174,6 +184,7 @@ impl SwarmConfig {
             ("planner.regime.low_liquidity_spread_bps", self.planner.regime.low_liquidity_spread_bps),
             ("planner.regime.low_liquidity_volume_ratio", self.planner.regime.low_liquidity_volume_ratio),
             ("recall.min_edge", self.recall.min_edge),
+            ("learned.min_edge", self.learned.min_edge),
             ("recall.state.half_life_bars", self.recall.state.half_life_bars),
             ("recall.state.clip", self.recall.state.clip),
             ("recall.patterns.governance.min_sharpe", self.recall.patterns.governance.min_sharpe),
@@ -181,6 +192,9 @@ impl SwarmConfig {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(SwarmConfigError { field, message: format!("must be a finite number ≥ 0, got {value}") });
             }
+        }
+        if self.learned.enabled && self.learned.model.is_none() {
+            return Err(super::agents::registry::missing_model());
         }
         let adaptive = &self.committee.adaptive;
         if adaptive.min_multiplier > adaptive.max_multiplier {

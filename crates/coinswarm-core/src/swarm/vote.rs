@@ -52,10 +52,12 @@ pub enum AgentKind {
     Execution = 5,
     /// Pattern memory: votes by what happened after similar past states.
     Recall = 6,
+    /// The learned model: votes by its prediction of the next horizon's return.
+    Learned = 7,
 }
 
 impl AgentKind {
-    pub const ALL: [AgentKind; 7] = [
+    pub const ALL: [AgentKind; 8] = [
         AgentKind::Trend,
         AgentKind::MeanReversion,
         AgentKind::Risk,
@@ -63,9 +65,10 @@ impl AgentKind {
         AgentKind::Arbitrage,
         AgentKind::Execution,
         AgentKind::Recall,
+        AgentKind::Learned,
     ];
     /// Number of agents, the length of per-agent arrays.
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 8;
 
     pub const fn index(self) -> usize {
         self as usize
@@ -80,6 +83,7 @@ impl AgentKind {
             AgentKind::Arbitrage => "arbitrage",
             AgentKind::Execution => "execution",
             AgentKind::Recall => "recall",
+            AgentKind::Learned => "learned",
         }
     }
 }

@@ -75,6 +75,8 @@ pub struct BacktestArgs {
     /// Turn on the recall agent (pattern memory) in the committee: `[recall] enabled = true`.
     #[arg(long)]
     recall: bool,
+    #[command(flatten)]
+    model: super::model::ModelArg,
     /// Another data set with the same products on another venue, for the arbitrage agent.
     #[arg(long)]
     other_venue: Option<String>,
@@ -103,6 +105,7 @@ pub fn run(args: &BacktestArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let (mut swarm_config, sma_file) = load_backtest_config(args.config.as_deref())?;
     args.realism.apply(&mut swarm_config);
     swarm_config.recall.enabled |= args.recall;
+    args.model.apply(&mut swarm_config)?;
     let fast = args.fast.or(sma_file.fast).unwrap_or(10);
     let slow = args.slow.or(sma_file.slow).unwrap_or(30);
     let StrategyArg(name) = args.strategy;

@@ -13,6 +13,7 @@ mod data;
 mod keys;
 mod mcp;
 mod memory;
+mod model;
 mod replay_defaults;
 mod replay_source;
 mod strategy_arg;
@@ -58,6 +59,9 @@ enum Command {
     /// and out of sample after a walk-forward parameter search.
     #[command(subcommand)]
     Validate(validate::ValidateCommand),
+    /// The learned agent's model: train one walk-forward-safe on bars before --to, inspect a file.
+    #[command(subcommand)]
+    Model(model::ModelCommand),
     /// Throughput measurements on this machine.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -81,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Swarm(args) => swarm::run(&args, &mut out)?,
         Command::Backtest(args) => backtest::run(&args, &mut out)?,
         Command::Validate(command) => validate::run(&command, &mut out)?,
+        Command::Model(command) => model::run(&command, &mut out)?,
         Command::Bench(command) => bench::run(command, &mut out)?,
     }
     out.flush()?;

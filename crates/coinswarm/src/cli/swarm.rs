@@ -42,6 +42,8 @@ pub struct SwarmArgs {
     /// reports the episodes and the patterns it learned.
     #[arg(long)]
     recall: bool,
+    #[command(flatten)]
+    model: super::model::ModelArg,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -119,6 +121,7 @@ pub fn run(args: &SwarmArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     config.exchange.id_seed = args.seed;
     args.realism.apply(&mut config);
     config.recall.enabled |= args.recall;
+    args.model.apply(&mut config)?;
     let dataset = args.source.load()?;
     let (entry, candles) = args.source.select(&dataset)?;
     let product_id = entry.series.product_id();

@@ -63,6 +63,8 @@ pub struct Common {
     slippage_bps: Option<Decimal>,
     #[command(flatten)]
     realism: ReplayRealism,
+    #[command(flatten)]
+    pub model: super::model::ModelArg,
     /// TOML file overriding the swarm's thresholds (committee and single agents).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -95,6 +97,7 @@ impl Common {
         // their SMA lengths from their own flags and grids.
         let (mut swarm, _) = load_backtest_config(self.config.as_deref())?;
         self.realism.apply(&mut swarm);
+        self.model.apply(&mut swarm)?;
         swarm.validate().map_err(|e| anyhow::anyhow!("invalid swarm config: {e}"))?;
         let mut exchange = swarm.exchange.clone();
         exchange.taker_fee_bps = self.fee_bps.unwrap_or(exchange.taker_fee_bps);

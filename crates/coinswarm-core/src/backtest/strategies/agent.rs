@@ -35,6 +35,7 @@ impl SingleAgent {
     fn build(&self, product_id: ProductId, bar_ms: i64) -> Option<Box<dyn Agent + Send>> {
         let mut config = self.config.clone();
         config.recall.enabled |= self.kind == AgentKind::Recall;
+        config.learned.enabled |= self.kind == AgentKind::Learned;
         registry::build(self.kind, &config, &product_id.to_string(), bar_ms).ok()
     }
 }

@@ -19,18 +19,20 @@ pub enum StrategyName {
     MeanReversion,
     Arbitrage,
     Recall,
+    Learned,
     BuyAndHold,
     SmaCross,
 }
 
 impl StrategyName {
     /// Every strategy, in the order help texts list them.
-    pub const ALL: [StrategyName; 7] = [
+    pub const ALL: [StrategyName; 8] = [
         StrategyName::Committee,
         StrategyName::Trend,
         StrategyName::MeanReversion,
         StrategyName::Arbitrage,
         StrategyName::Recall,
+        StrategyName::Learned,
         StrategyName::BuyAndHold,
         StrategyName::SmaCross,
     ];
@@ -43,6 +45,7 @@ impl StrategyName {
             StrategyName::MeanReversion => "mean_reversion",
             StrategyName::Arbitrage => "arbitrage",
             StrategyName::Recall => "recall",
+            StrategyName::Learned => "learned",
             StrategyName::BuyAndHold => "buy_and_hold",
             StrategyName::SmaCross => "sma_cross",
         }
@@ -66,6 +69,7 @@ impl StrategyName {
             StrategyName::MeanReversion => "The mean-reversion agent alone.",
             StrategyName::Arbitrage => "The arbitrage agent alone (needs a second venue's prices).",
             StrategyName::Recall => "The recall agent (pattern memory) alone: it learns online from its own episodes.",
+            StrategyName::Learned => "The learned agent (a small neural network) alone: needs a model.",
             StrategyName::BuyAndHold => "Buy with all cash at the first bar, hold to the end.",
             StrategyName::SmaCross => "Long-only, all-in while the fast SMA is above the slow SMA.",
         }
@@ -74,6 +78,11 @@ impl StrategyName {
     /// Whether the strategy needs a second venue's closes (only the arbitrage agent does).
     pub const fn needs_second_venue(self) -> bool {
         matches!(self, StrategyName::Arbitrage)
+    }
+
+    /// Whether the strategy needs a trained model (`--model FILE`, or one trained per fold).
+    pub const fn needs_model(self) -> bool {
+        matches!(self, StrategyName::Learned)
     }
 
     /// Whether the strategy takes the SMA lengths of [`StrategySettings::sma`].
@@ -153,6 +162,11 @@ pub fn build(name: StrategyName, settings: StrategySettings<'_>) -> Result<Box<d
         StrategyName::MeanReversion => Box::new(SingleAgent::new(AgentKind::MeanReversion, swarm)?),
         StrategyName::Arbitrage => Box::new(SingleAgent::new(AgentKind::Arbitrage, swarm)?),
         StrategyName::Recall => Box::new(SingleAgent::new(AgentKind::Recall, swarm)?),
+        StrategyName::Learned => {
+            let mut swarm = swarm;
+            swarm.learned.enabled = true;
+            Box::new(SingleAgent::new(AgentKind::Learned, swarm)?)
+        }
         StrategyName::BuyAndHold => Box::new(BuyAndHold::new(settings.products.max(1))),
         StrategyName::SmaCross => {
             let SmaLengths { fast, slow } = settings.sma;
@@ -187,7 +201,7 @@ mod tests {
         let error = "momentum".parse::<StrategyName>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown strategy 'momentum': one of committee, trend, mean_reversion, arbitrage, recall, buy_and_hold, sma_cross"
+            "unknown strategy 'momentum': one of committee, trend, mean_reversion, arbitrage, recall, learned, buy_and_hold, sma_cross"
         );
     }
 
@@ -196,15 +210,29 @@ mod tests {
         let swarm = SwarmConfig::default();
         let names: Vec<String> = StrategyName::ALL
             .into_iter()
+            .filter(|name| !name.needs_model())
             .map(|name| build(name, settings(&swarm, SmaLengths::default())).unwrap().name())
             .collect();
-        assert_eq!(names[0], "committee");
-        assert_eq!(names[1], "agent:trend");
-        assert_eq!(names[2], "agent:mean_reversion");
-        assert_eq!(names[3], "agent:arbitrage");
-        assert_eq!(names[4], "agent:recall");
-        assert_eq!(names[5], "buy-and-hold");
-        assert_eq!(names[6], "sma-cross(10,30)");
+        assert_eq!(
+            names,
+            [
+                "committee",
+                "agent:trend",
+                "agent:mean_reversion",
+                "agent:arbitrage",
+                "agent:recall",
+                "buy-and-hold",
+                "sma-cross(10,30)"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_learned_strategy_without_a_model_is_refused_with_how_to_get_one() {
+        let swarm = SwarmConfig::default();
+        let error = build(StrategyName::Learned, settings(&swarm, SmaLengths::default())).err().unwrap();
+        assert!(error.to_string().contains("learned.model is not set"), "{error}");
+        assert!(error.to_string().contains("coinswarm model train"), "{error}");
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub use resample::{ResampleError, resample};
 pub use run_summary::{RunSummary, restricted_runs_notice};
 pub use trial::{BuildStrategy, run_trial};
 pub use walk_forward::{
-    BuildWithParameters, CandidateScore, FoldReport, InOrder, Trial, TrialRunner, WalkForwardConfig, WalkForwardReport,
-    run_walk_forward,
+    BuildWithParameters, CandidateScore, FitModel, FoldModel, FoldReport, InOrder, Trial, TrialRunner,
+    WalkForwardConfig, WalkForwardReport, run_walk_forward,
 };
 pub use windows::{Window, WindowError, random_windows};

@@ -8,11 +8,26 @@ use super::{
 };
 use crate::backtest::{BacktestConfig, Strategy};
 use crate::data::CandleSeries;
-use crate::market::Granularity;
+use crate::learned::{SharedModel, TrainingInfo};
+use crate::market::{Candle, Granularity};
 use serde::{Deserialize, Serialize};
 
-/// Builds a fresh strategy with the given parameters, or says why they make no sense.
-pub type BuildWithParameters<'a> = dyn Fn(&Parameters, Granularity) -> Result<Box<dyn Strategy>, String> + Sync + 'a;
+/// Builds a fresh strategy with the given parameters (and the fold's learned model, when
+/// the run trains one), or says why they make no sense.
+pub type BuildWithParameters<'a> =
+    dyn Fn(&Parameters, Granularity, Option<&SharedModel>) -> Result<Box<dyn Strategy>, String> + Sync + 'a;
+
+/// Trains the learned agent's model on one fold's train bars — given only those bars, so
+/// nothing of the test segment can reach it — or says why it could not.
+pub type FitModel<'a> = dyn Fn(&[Candle]) -> Result<SharedModel, String> + Sync + 'a;
+
+/// The model a fold trained on its train bars.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FoldModel {
+    /// Its version (SHA-256 of its file).
+    pub hash: String,
+    pub training: TrainingInfo,
+}
 
 /// One candidate's run on a segment, or why it could not run.
 pub type Trial = Result<RunSummary, String>;
@@ -76,6 +91,9 @@ pub struct FoldReport {
     pub overfitting_gap: Option<f64>,
     /// Why the fold has no out-of-sample score, if it has none.
     pub failure: Option<String>,
+    /// The learned model trained on this fold's train bars, when the run trains one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<FoldModel>,
 }
 
 /// Everything the walk-forward validator found.
@@ -95,11 +113,13 @@ pub struct WalkForwardReport {
 
 /// Splits the series, searches each train segment with `runner`, scores the winner on the test
 /// segment. Each run starts flat with a fresh strategy, so indicators warm up inside the
-/// segment and nothing from the test bars reaches the choice.
+/// segment and nothing from the test bars reaches the choice. With `fit`, each fold first
+/// trains a model on its train bars alone, and every strategy of the fold is built with it.
 pub fn run_walk_forward(
     series: &CandleSeries,
     strategy: &str,
     build: &BuildWithParameters<'_>,
+    fit: Option<&FitModel<'_>>,
     backtest: &BacktestConfig,
     config: &WalkForwardConfig,
     runner: &dyn TrialRunner,
@@ -107,7 +127,10 @@ pub fn run_walk_forward(
     let candidates = config.search.candidates(&config.space);
     let folds: Vec<FoldReport> = walk_forward_folds(series.len(), config.folds, config.anchored)?
         .into_iter()
-        .map(|fold| run_fold(series, fold, &candidates, build, backtest, config.objective, runner))
+        .map(|fold| {
+            let model = fit.map(|fit| fit(&series.candles()[fold.train.clone()]));
+            run_fold(series, fold, model, &candidates, build, backtest, config.objective, runner)
+        })
         .collect();
     let spread = |score: fn(&FoldReport) -> Option<f64>| Distribution::of(folds.iter().filter_map(score));
     let out_of_sample_return = folds
@@ -126,17 +149,39 @@ pub fn run_walk_forward(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_fold(
     series: &CandleSeries,
     fold: Fold,
+    model: Option<Result<SharedModel, String>>,
     candidates: &[Parameters],
     build: &BuildWithParameters<'_>,
     backtest: &BacktestConfig,
     objective: Objective,
     runner: &dyn TrialRunner,
 ) -> FoldReport {
+    let mut report = FoldReport {
+        fold: fold.clone(),
+        candidates: Vec::new(),
+        chosen: None,
+        in_sample: None,
+        out_of_sample: None,
+        in_sample_score: None,
+        out_of_sample_score: None,
+        overfitting_gap: None,
+        failure: None,
+        model: None,
+    };
+    let model = match model.transpose() {
+        Ok(model) => model,
+        Err(reason) => {
+            report.failure = Some(format!("training the fold's model failed: {reason}"));
+            return report;
+        }
+    };
+    report.model = model.as_ref().map(|m| FoldModel { hash: m.hash().to_string(), training: m.training().clone() });
     let trial = |range: std::ops::Range<usize>, parameters: &Parameters| {
-        let build_one: &BuildStrategy<'_> = &|granularity| build(parameters, granularity);
+        let build_one: &BuildStrategy<'_> = &|granularity| build(parameters, granularity, model.as_ref());
         run_trial(series, range, build_one, backtest)
     };
     let train = fold.train.clone();
@@ -159,17 +204,7 @@ fn run_fold(
             best = Some((i, score));
         }
     }
-    let mut report = FoldReport {
-        fold: fold.clone(),
-        candidates: scored,
-        chosen: None,
-        in_sample: None,
-        out_of_sample: None,
-        in_sample_score: None,
-        out_of_sample_score: None,
-        overfitting_gap: None,
-        failure: None,
-    };
+    report.candidates = scored;
     let Some((index, in_sample_score)) = best else {
         report.failure = Some("no candidate had a defined objective on the train bars".to_string());
         return report;
@@ -197,7 +232,7 @@ mod tests {
     use super::*;
     use crate::backtest::strategies::SmaCross;
 
-    fn sma(parameters: &Parameters, _: Granularity) -> Result<Box<dyn Strategy>, String> {
+    fn sma(parameters: &Parameters, _: Granularity, _: Option<&SharedModel>) -> Result<Box<dyn Strategy>, String> {
         let (fast, slow) = (parameters.get("fast").unwrap_or(0.0), parameters.get("slow").unwrap_or(0.0));
         if fast >= slow {
             return Err(format!("fast {fast} ≥ slow {slow}"));
@@ -226,7 +261,7 @@ mod tests {
     fn each_fold_picks_the_best_train_score_and_scores_it_on_the_following_bars() {
         let series = wavy(Granularity::OneHour, 800, 0.0002);
         let report =
-            run_walk_forward(&series, "sma", &sma, &BacktestConfig::default(), &config(false), &InOrder).unwrap();
+            run_walk_forward(&series, "sma", &sma, None, &BacktestConfig::default(), &config(false), &InOrder).unwrap();
         assert_eq!(report.folds.len(), 3);
         for fold in &report.folds {
             assert_eq!(fold.candidates.len(), 6);
@@ -245,11 +280,62 @@ mod tests {
     }
 
     #[test]
+    fn each_fold_trains_its_model_on_its_train_bars_alone_and_builds_with_it() {
+        let series = wavy(Granularity::OneHour, 800, 0.0002);
+        let seen = std::sync::Mutex::new(Vec::new());
+        let fit = |bars: &[Candle]| -> Result<SharedModel, String> {
+            seen.lock().unwrap().push((bars[0].start, bars[bars.len() - 1].start, bars.len()));
+            Ok(std::sync::Arc::new(crate::learned::tests_support::seeded_model(bars.len() as u64)))
+        };
+        let with_model = |parameters: &Parameters, granularity: Granularity, model: Option<&SharedModel>| {
+            model.ok_or("no model")?;
+            sma(parameters, granularity, None)
+        };
+        let report = run_walk_forward(
+            &series,
+            "sma",
+            &with_model,
+            Some(&fit),
+            &BacktestConfig::default(),
+            &config(false),
+            &InOrder,
+        )
+        .unwrap();
+        let seen = seen.into_inner().unwrap();
+        for (fold, (first, last, len)) in report.folds.iter().zip(&seen) {
+            let train = &fold.fold.train;
+            assert_eq!(*len, train.len());
+            assert_eq!((*first, *last), (series.candles()[train.start].start, series.candles()[train.end - 1].start));
+            assert!(*last < series.candles()[fold.fold.test.start].start, "the model saw a test bar");
+            assert!(fold.out_of_sample.is_some(), "{:?}", fold.failure);
+            assert_eq!(fold.model.as_ref().unwrap().training.seed, *len as u64);
+        }
+        let failing = |_: &[Candle]| -> Result<SharedModel, String> { Err("too few samples".into()) };
+        let report = run_walk_forward(
+            &series,
+            "sma",
+            &with_model,
+            Some(&failing),
+            &BacktestConfig::default(),
+            &config(false),
+            &InOrder,
+        )
+        .unwrap();
+        assert!(
+            report
+                .folds
+                .iter()
+                .all(|f| f.failure.as_deref() == Some("training the fold's model failed: too few samples"))
+        );
+    }
+
+    #[test]
     fn the_report_does_not_depend_on_the_order_candidates_are_evaluated_in() {
         let series = wavy(Granularity::OneHour, 600, 0.0);
         for anchored in [false, true] {
             let run = |runner: &dyn TrialRunner| {
-                run_walk_forward(&series, "sma", &sma, &BacktestConfig::default(), &config(anchored), runner).unwrap()
+                run_walk_forward(&series, "sma", &sma, None, &BacktestConfig::default(), &config(anchored), runner)
+                    .unwrap()
             };
             assert_eq!(run(&InOrder), run(&Backwards));
         }
@@ -260,7 +346,8 @@ mod tests {
         let series = wavy(Granularity::OneHour, 100, 0.0);
         let mut config = config(false);
         config.space.axes[0].1 = vec![40.0];
-        let report = run_walk_forward(&series, "sma", &sma, &BacktestConfig::default(), &config, &InOrder).unwrap();
+        let report =
+            run_walk_forward(&series, "sma", &sma, None, &BacktestConfig::default(), &config, &InOrder).unwrap();
         assert!(report.folds.iter().all(|f| f.chosen.is_none() && f.failure.is_some()));
         assert_eq!((report.out_of_sample_score, report.out_of_sample_return), (None, None));
     }

@@ -5,6 +5,7 @@
 mod arbitrage;
 mod execution;
 mod hedge;
+mod learned;
 mod mean_reversion;
 mod recall;
 pub mod registry;
@@ -17,6 +18,7 @@ mod trend;
 pub use arbitrage::{ArbitrageAgent, ArbitrageConfig, TriangularCycle, cross_venue_edge_bps, triangular_edge};
 pub use execution::{ExecutionAgent, ExecutionConfig, ExecutionPlan, OrderStyle};
 pub use hedge::{HedgeAgent, HedgeConfig};
+pub use learned::{LearnedAgent, LearnedConfig, LearnedEvidence, OnlineLearningConfig};
 pub use mean_reversion::{MeanReversionAgent, MeanReversionConfig};
 pub use recall::{RecallAgent, RecallConfig, RecallEvidence};
 pub use risk::{RiskAgent, RiskConfig};

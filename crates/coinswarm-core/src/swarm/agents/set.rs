@@ -97,13 +97,13 @@ mod tests {
     use crate::swarm::{ExecutionAgent, RecallAgent, TrendAgent};
 
     #[test]
-    fn the_set_holds_every_kind_in_order_and_recall_only_when_enabled() {
+    fn the_set_holds_every_kind_in_order_and_recall_and_the_learned_agent_only_when_enabled() {
         let mut config = SwarmConfig::default();
         let without = AgentSet::new(&config, "BTC-USD", 3_600_000).unwrap();
-        assert_eq!(without.kinds().collect::<Vec<_>>(), AgentKind::ALL[..AgentKind::COUNT - 1]);
+        assert_eq!(without.kinds().collect::<Vec<_>>(), AgentKind::ALL[..AgentKind::COUNT - 2]);
         config.recall.enabled = true;
         let with = AgentSet::new(&config, "BTC-USD", 3_600_000).unwrap();
-        assert_eq!(with.kinds().collect::<Vec<_>>(), AgentKind::ALL);
+        assert_eq!(with.kinds().collect::<Vec<_>>(), AgentKind::ALL[..AgentKind::COUNT - 1]);
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub use restrictions::{RestrictedSpan, Restriction, Restrictions};
 pub use summary::SwarmSummary;
 
 use super::agent::DecisionContext;
-use super::agents::{AgentSet, RecallAgent};
+use super::agents::{AgentSet, LearnedAgent, RecallAgent};
 use super::committee::Committee;
 use super::config::{SwarmConfig, SwarmConfigError};
 use super::decision_log::{DecisionLog, LoggedRecord};
@@ -203,6 +203,16 @@ impl Swarm {
     /// index and stored patterns). Does nothing when recall is disabled.
     pub fn set_recall(&mut self, agent: RecallAgent) {
         self.agents.replace(Box::new(agent));
+    }
+
+    /// The learned agent, when enabled.
+    pub fn learned(&self) -> Option<&LearnedAgent> {
+        self.agents.get(AgentKind::Learned)
+    }
+
+    /// The learned agent, to read its resolved samples or swap in a promoted model.
+    pub fn learned_mut(&mut self) -> Option<&mut LearnedAgent> {
+        self.agents.get_mut(AgentKind::Learned)
     }
 
     /// Each agent's committee weight now: its regime weight times its performance multiplier.
@@ -446,6 +456,11 @@ impl Swarm {
                     .get::<RecallAgent>(AgentKind::Recall)
                     .filter(|_| candle.is_some())
                     .and_then(|r| r.evidence().cloned()),
+                learned: self
+                    .agents
+                    .get::<LearnedAgent>(AgentKind::Learned)
+                    .filter(|_| candle.is_some())
+                    .and_then(|l| l.evidence().cloned()),
             };
             log.append(&record);
         }

@@ -3,7 +3,7 @@
 use crate::market::{ProductId, Side};
 use crate::risk::Breach;
 use crate::risk::{BreakerState, RiskEvent, TripReason};
-use crate::swarm::agents::{OrderStyle, RecallEvidence};
+use crate::swarm::agents::{LearnedEvidence, OrderStyle, RecallEvidence};
 use crate::swarm::committee::CommitteeDecision;
 use crate::swarm::planner::{Regime, WeightProposal};
 use crate::swarm::vote::{Action, AgentKind, Vote};
@@ -53,6 +53,10 @@ pub struct DecisionRecord {
     /// What pattern memory recalled at this bar's close (with the recall agent enabled).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recall: Option<RecallEvidence>,
+    /// The learned model's version (its hash) and prediction at this bar's close (with the
+    /// learned agent enabled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learned: Option<LearnedEvidence>,
 }
 
 /// The circuit breaker at the decision.

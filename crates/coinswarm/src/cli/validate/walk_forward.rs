@@ -7,11 +7,14 @@ use anyhow::bail;
 use clap::{Args, ValueEnum};
 use coinswarm_core::backtest::Strategy;
 use coinswarm_core::backtest::validation::{
-    Objective, Parameters, Search, SearchSpace, WalkForwardConfig, WalkForwardReport, run_walk_forward,
+    FitModel, Objective, Parameters, Search, SearchSpace, WalkForwardConfig, WalkForwardReport, run_walk_forward,
 };
-use coinswarm_core::market::Granularity;
+use coinswarm_core::learned::SharedModel;
+use coinswarm_core::market::{Candle, Granularity};
+use coinswarm_learn::{TrainConfig, train_on_candles};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub struct WalkForwardArgs {
@@ -44,6 +47,11 @@ pub struct WalkForwardArgs {
     /// Threads for the parameter search; default every core.
     #[arg(long)]
     threads: Option<usize>,
+    /// Train the learned agent's model on each fold's train bars alone (early-stopped on
+    /// the latest of them) and add it to the committee for that fold's search and test.
+    /// `--strategy learned` always does.
+    #[arg(long, conflicts_with = "model")]
+    learned: bool,
     /// Write a self-contained HTML page with the charts to FILE.
     #[arg(long, value_name = "FILE.html")]
     report: Option<PathBuf>,
@@ -65,11 +73,20 @@ pub fn run(args: &WalkForwardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             SearchSpace { axes: vec![("fast".into(), axis(&args.fast_grid)), ("slow".into(), axis(&args.slow_grid))] }
         }
         StrategyName::Committee => SearchSpace { axes: vec![("threshold".into(), args.threshold_grid.clone())] },
+        // Nothing to search: each fold trains the model and tests it.
+        StrategyName::Learned => SearchSpace { axes: Vec::new() },
         other => bail!(
-            "walk-forward searches parameters, and {} has none to search: use sma-cross, trend or committee",
+            "walk-forward searches parameters, and {} has none to search: use sma-cross, trend, committee or learned",
             other.cli_name()
         ),
     };
+    let learned = args.learned || name.needs_model();
+    if learned && !matches!(name, StrategyName::Committee | StrategyName::Learned) {
+        bail!("--learned adds the learned agent to the committee: use it with --strategy committee");
+    }
+    if name.needs_model() && args.common.model.model.is_some() {
+        bail!("walk-forward trains the learned model per fold: drop --model");
+    }
     if space.axes.iter().any(|(_, values)| values.is_empty()) {
         bail!("every grid needs at least one value");
     }
@@ -88,8 +105,17 @@ pub fn run(args: &WalkForwardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         space,
     };
     let swarm = &setup.swarm;
-    let build = |parameters: &Parameters, granularity: Granularity| -> Result<Box<dyn Strategy>, String> {
+    let build = |parameters: &Parameters,
+                 granularity: Granularity,
+                 model: Option<&SharedModel>|
+     -> Result<Box<dyn Strategy>, String> {
         let get = |key: &str| parameters.get(key).ok_or_else(|| format!("no value for {key}"));
+        let mut swarm = swarm.clone();
+        if let Some(model) = model {
+            swarm.learned.model = Some(model.clone());
+            swarm.learned.enabled = true;
+        }
+        let swarm = &swarm;
         match name {
             StrategyName::Committee => {
                 let mut swarm = swarm.clone();
@@ -107,13 +133,21 @@ pub fn run(args: &WalkForwardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 swarm.validate().map_err(|e| e.to_string())?;
                 build_strategy(name, &swarm, (0, 0), granularity)
             }
+            StrategyName::Learned => build_strategy(name, swarm, (0, 0), granularity),
             _ => build_strategy(name, swarm, (get("fast")? as usize, get("slow")? as usize), granularity),
         }
     };
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let label = name.cli_name();
     let runner = ThreadedTrials { threads };
-    let report = run_walk_forward(&setup.series, label, &build, &setup.backtest, &config, &runner)?;
+    let (product_id, bar_ms) = (setup.series.product_id().to_string(), setup.series.granularity().millis());
+    let train = TrainConfig { seed: args.seed, ..TrainConfig::default() };
+    let fit = |bars: &[Candle]| -> Result<SharedModel, String> {
+        let (model, _) = train_on_candles(bars, &product_id, bar_ms, swarm, &train).map_err(|e| e.to_string())?;
+        Ok(Arc::new(model))
+    };
+    let fit: Option<&FitModel<'_>> = if learned { Some(&fit) } else { None };
+    let report = run_walk_forward(&setup.series, label, &build, fit, &setup.backtest, &config, &runner)?;
     write_report(args.report.as_deref(), || WalkForwardPage { data: &setup.dataset, report: &report }.to_html())?;
     args.common.emit(&report, out, |out| write_text(out, &setup.dataset, &report, threads))
 }
@@ -154,6 +188,18 @@ fn write_text(out: &mut dyn Write, dataset: &str, report: &WalkForwardReport, th
             number(fold.overfitting_gap),
             percent(fold.out_of_sample.as_ref().and_then(|r| r.total_return))
         )?;
+        if let Some(model) = &fold.model {
+            let t = &model.training;
+            writeln!(
+                out,
+                "     model {} trained on this fold's train bars: {} samples (+{} validation), best epoch {} of {}",
+                &model.hash[..12],
+                t.train_samples,
+                t.validation_samples,
+                t.best_epoch,
+                t.epochs
+            )?;
+        }
         if let Some(failure) = &fold.failure {
             writeln!(out, "     {failure}")?;
         }
