@@ -21,6 +21,7 @@ for (const [name, file] of [
   ["event_log", "golden_event_log.jsonl"],
   ["synthetic", "golden_synthetic.txt"],
   ["swarm", "golden_swarm.txt"],
+  ["learned", "golden_learned.txt"],
 ]) {
   const path = join(fixtures, file);
   const actual = read(name).split("\n");

@@ -2,7 +2,8 @@
 //! build writes exactly what the native build writes: the fixed session's event log
 //! (`tests/fixtures/golden_event_log.jsonl`), the synthetic regimes' fingerprints
 //! (`tests/fixtures/golden_synthetic.txt`) and the swarm's decision-log hash on each regime
-//! (`tests/fixtures/golden_swarm.txt`). Built as a library exporting the address and
+//! (`tests/fixtures/golden_swarm.txt`), and the learned model's predictions and committee
+//! decisions (`tests/fixtures/golden_learned.txt`). Built as a library exporting the address and
 //! length of each text in linear memory.
 //!
 //! `cargo build -p coinswarm-core --example wasm_golden --target wasm32-unknown-unknown`,
@@ -62,4 +63,21 @@ pub extern "C" fn golden_swarm_ptr() -> *const u8 {
 #[unsafe(no_mangle)]
 pub extern "C" fn golden_swarm_len() -> usize {
     swarm().len()
+}
+
+fn learned() -> &'static str {
+    static OUTPUTS: OnceLock<String> = OnceLock::new();
+    OUTPUTS.get_or_init(golden_outputs::learned_outputs)
+}
+
+/// Address of the learned model's predictions and committee decisions (UTF-8) in linear memory.
+#[unsafe(no_mangle)]
+pub extern "C" fn golden_learned_ptr() -> *const u8 {
+    learned().as_ptr()
+}
+
+/// Length in bytes of the learned model's outputs.
+#[unsafe(no_mangle)]
+pub extern "C" fn golden_learned_len() -> usize {
+    learned().len()
 }

@@ -72,3 +72,11 @@ fn the_swarm_takes_the_pinned_decisions_on_every_synthetic_regime() {
     let expected = golden("tests/fixtures/golden_swarm.txt", &hashes);
     assert_eq!(hashes, expected, "the swarm's decisions changed; see this file's docs");
 }
+
+#[test]
+fn the_learned_model_gives_the_pinned_predictions_and_committee_decisions() {
+    let outputs = golden_outputs::learned_outputs();
+    let expected = golden("tests/fixtures/golden_learned.txt", &outputs);
+    assert_eq!(outputs, expected, "the learned model's outputs changed; see this file's docs");
+    assert!(outputs.lines().filter(|l| l.contains("learned votes")).all(|l| !l.ends_with("(0 learned votes)")));
+}
