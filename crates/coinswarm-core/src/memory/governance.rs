@@ -66,6 +66,42 @@ impl Proposal {
     }
 }
 
+/// The evidence for promoting a new version of the learned agent's model: both versions
+/// scored on the same latest resolved samples, which the candidate never trained on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ModelEvidence {
+    /// The candidate's parent (the model it was fine-tuned from).
+    pub parent: Option<String>,
+    /// Mean loss on the evaluation samples (lower is better).
+    pub candidate_loss: f64,
+    pub current_loss: f64,
+    pub evaluation_samples: u64,
+    /// Decision times (ms) of the first and last evaluation sample.
+    pub evaluation_from_ms: i64,
+    pub evaluation_to_ms: i64,
+    /// Samples the candidate was fine-tuned on (all decided before the evaluation ones).
+    pub train_samples: u64,
+}
+
+/// A proposal to replace the learned agent's model by a fine-tuned version.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ModelProposal {
+    /// `model:<product>`.
+    pub subject: String,
+    /// The candidate's and the current model's hashes.
+    pub candidate: String,
+    pub current: String,
+    pub evidence: ModelEvidence,
+    pub time_ms: i64,
+}
+
+impl ModelProposal {
+    /// The proposal as canonical JSON (fields in declaration order, no spaces).
+    pub fn canonical(&self) -> String {
+        serde_json::to_string(self).expect("a model proposal always serialises")
+    }
+}
+
 /// The thresholds every manager applies.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -86,6 +122,9 @@ pub struct GovernanceConfig {
     pub decay_sharpe: f64,
     /// Changes approved per hour at most (a burst of changes is suspect). Default 10.
     pub max_changes_per_hour: usize,
+    /// Resolved samples a new model version must be scored on before it can replace the
+    /// current one. Default 100.
+    pub min_model_evaluation: u64,
 }
 
 impl Default for GovernanceConfig {
@@ -99,6 +138,7 @@ impl Default for GovernanceConfig {
             track_record: 100,
             decay_sharpe: 0.0,
             max_changes_per_hour: 10,
+            min_model_evaluation: 100,
         }
     }
 }
@@ -138,14 +178,53 @@ impl Manager {
 
     /// Checks the proposal and votes.
     pub fn vote(&self, proposal: &Proposal) -> Vote {
-        let reasons = self.objections(proposal);
+        let mut reasons = self.objections(proposal);
+        reasons.extend(self.rate_objection(proposal.time_ms));
+        self.sign(reasons, &proposal.canonical())
+    }
+
+    /// Checks a model proposal and votes: the candidate must descend from the current model
+    /// and score strictly better on enough samples it never trained on.
+    pub fn vote_model(&self, proposal: &ModelProposal) -> Vote {
+        let c = &self.config;
+        let e = &proposal.evidence;
+        let mut reasons = Vec::new();
+        if proposal.candidate == proposal.current {
+            reasons.push("bounds: the candidate is the current model".to_string());
+        }
+        if e.parent.as_deref() != Some(proposal.current.as_str()) {
+            reasons.push(format!("bounds: the candidate was not fine-tuned from the current model {}", proposal.current));
+        }
+        if e.evaluation_samples < c.min_model_evaluation {
+            reasons.push(format!(
+                "support: scored on {} samples, {} needed",
+                e.evaluation_samples, c.min_model_evaluation
+            ));
+        }
+        if !(e.candidate_loss.is_finite() && e.current_loss.is_finite() && e.candidate_loss < e.current_loss) {
+            reasons.push(format!(
+                "support: out-of-sample loss {:.6} does not beat the current model's {:.6}",
+                e.candidate_loss, e.current_loss
+            ));
+        }
+        reasons.extend(self.rate_objection(proposal.time_ms));
+        self.sign(reasons, &proposal.canonical())
+    }
+
+    fn sign(&self, reasons: Vec<String>, canonical_proposal: &str) -> Vote {
         let decision = if reasons.is_empty() { Decision::Approve } else { Decision::Reject { reasons } };
         let canonical_decision = serde_json::to_string(&decision).expect("a decision always serialises");
         let mut hasher = Sha256::new();
         hasher.update(canonical_decision.as_bytes());
         hasher.update([0]);
-        hasher.update(proposal.canonical().as_bytes());
+        hasher.update(canonical_proposal.as_bytes());
         Vote { manager: self.name.clone(), decision, hash: hex(&hasher.finalize()) }
+    }
+
+    fn rate_objection(&self, time_ms: i64) -> Option<String> {
+        let recent = self.committed.iter().filter(|t| time_ms - **t < HOUR_MS).count();
+        (recent >= self.config.max_changes_per_hour)
+            .then(|| format!("rate: {recent} changes in the last hour, at most {}", self.config.max_changes_per_hour))
     }
 
     fn remember_commit(&mut self, time_ms: i64) {
@@ -229,11 +308,6 @@ impl Manager {
                 format!("bounds: only a deprecated or quarantined pattern is deleted, not {:?}", e.lifecycle),
             ),
         }
-        let recent = self.committed.iter().filter(|t| proposal.time_ms - **t < HOUR_MS).count();
-        need(
-            recent < c.max_changes_per_hour,
-            format!("rate: {recent} changes in the last hour, at most {}", c.max_changes_per_hour),
-        );
         reasons
     }
 }
@@ -271,10 +345,21 @@ impl Governance {
 
     /// Records the proposal, collects the three votes, and commits or not.
     pub fn decide(&mut self, proposal: &Proposal) -> Outcome {
-        let time = proposal.time_ms;
-        self.audit.append(time, "proposal", proposal.canonical());
+        self.audit.append(proposal.time_ms, "proposal", proposal.canonical());
         let votes: Vec<Vote> = self.managers.iter().map(|m| m.vote(proposal)).collect();
-        for vote in &votes {
+        self.settle(proposal.time_ms, &proposal.pattern_id, &votes)
+    }
+
+    /// The same for a new version of the learned model: the proposal, three votes and the
+    /// outcome go to the same audit chain.
+    pub fn decide_model(&mut self, proposal: &ModelProposal) -> Outcome {
+        self.audit.append(proposal.time_ms, "model_proposal", proposal.canonical());
+        let votes: Vec<Vote> = self.managers.iter().map(|m| m.vote_model(proposal)).collect();
+        self.settle(proposal.time_ms, &proposal.subject, &votes)
+    }
+
+    fn settle(&mut self, time: i64, subject: &str, votes: &[Vote]) -> Outcome {
+        for vote in votes {
             self.audit.append(time, "vote", serde_json::to_string(vote).expect("a vote always serialises"));
         }
         let unanimous = votes.windows(2).all(|pair| pair[0].hash == pair[1].hash);
@@ -288,14 +373,12 @@ impl Governance {
                 for manager in &mut self.managers {
                     manager.remember_commit(time);
                 }
-                ("commit", serde_json::json!({"pattern_id": proposal.pattern_id, "vote_hash": votes[0].hash}))
+                ("commit", serde_json::json!({"pattern_id": subject, "vote_hash": votes[0].hash}))
             }
-            Outcome::Rejected(reasons) => {
-                ("rejection", serde_json::json!({"pattern_id": proposal.pattern_id, "reasons": reasons}))
-            }
+            Outcome::Rejected(reasons) => ("rejection", serde_json::json!({"pattern_id": subject, "reasons": reasons})),
             Outcome::Disagreement => (
                 "rejection",
-                serde_json::json!({"pattern_id": proposal.pattern_id, "reasons": ["the managers' votes differ"]}),
+                serde_json::json!({"pattern_id": subject, "reasons": ["the managers' votes differ"]}),
             ),
         };
         self.audit.append(time, kind, payload.to_string());
@@ -339,6 +422,34 @@ mod tests {
         );
         let kinds: Vec<&str> = governance.audit().records().iter().map(|r| r.kind.as_str()).collect();
         assert_eq!(kinds, ["proposal", "vote", "vote", "vote", "commit"]);
+        assert_eq!(verify(governance.audit().records()), Ok(()));
+    }
+
+    #[test]
+    fn a_model_version_is_promoted_only_when_it_descends_from_the_current_and_scores_better_out_of_sample() {
+        let mut governance = Governance::new(GovernanceConfig::default(), AuditLog::default());
+        let proposal = |candidate_loss: f64, samples: u64, parent: &str| ModelProposal {
+            subject: "model:BTC-USD".into(),
+            candidate: "new".into(),
+            current: "old".into(),
+            evidence: ModelEvidence {
+                parent: Some(parent.into()),
+                candidate_loss,
+                current_loss: 1.0,
+                evaluation_samples: samples,
+                evaluation_from_ms: 0,
+                evaluation_to_ms: 1,
+                train_samples: 500,
+            },
+            time_ms: 0,
+        };
+        let Outcome::Rejected(reasons) = governance.decide_model(&proposal(1.0, 240, "old")) else { panic!() };
+        assert_eq!(reasons, ["support: out-of-sample loss 1.000000 does not beat the current model's 1.000000"]);
+        let Outcome::Rejected(reasons) = governance.decide_model(&proposal(0.9, 99, "other")) else { panic!() };
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert_eq!(governance.decide_model(&proposal(0.9, 240, "old")), Outcome::Committed);
+        let kinds: Vec<&str> = governance.audit().records().iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(kinds[kinds.len() - 5..], ["model_proposal", "vote", "vote", "vote", "commit"]);
         assert_eq!(verify(governance.audit().records()), Ok(()));
     }
 

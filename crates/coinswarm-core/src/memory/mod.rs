@@ -22,7 +22,8 @@ pub use episodic::{EpisodeChange, EpisodicMemory};
 pub use exact::ExactIndex;
 pub use filter::{Condition, Filter, MetadataValue};
 pub use governance::{
-    Decision, Governance, GovernanceConfig, Lifecycle, Manager, Mutation, Outcome, PatternEvidence, Proposal, Vote,
+    Decision, Governance, GovernanceConfig, Lifecycle, Manager, ModelEvidence, ModelProposal, Mutation, Outcome,
+    PatternEvidence, Proposal, Vote,
 };
 pub use pattern::{LiveRecord, Pattern, PatternStats, StatsScale};
 pub use pattern_book::{Influence, PatternBook, PatternConfig, Sample};

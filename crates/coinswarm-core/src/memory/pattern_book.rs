@@ -23,7 +23,7 @@
 
 use super::audit::{AuditLog, AuditRecord};
 use super::clustering::{KMeansConfig, kmeans_from, nearest_of};
-use super::governance::{Governance, GovernanceConfig, Lifecycle, Mutation, Outcome, Proposal};
+use super::governance::{Governance, GovernanceConfig, Lifecycle, ModelProposal, Mutation, Outcome, Proposal};
 use super::pattern::{LiveRecord, Pattern, PatternStats, StatsScale};
 use std::collections::BTreeMap;
 
@@ -292,6 +292,12 @@ impl PatternBook {
         }
         self.proposed.insert(key, now_ms);
         self.decide(i, mutation, now_ms);
+    }
+
+    /// A new version of the learned agent's model, put to the same three managers and
+    /// written to the same audit chain as pattern changes.
+    pub fn propose_model(&mut self, proposal: &ModelProposal) -> Outcome {
+        self.governance.decide_model(proposal)
     }
 
     /// An operator's change to the pattern `pattern_id` (quarantine or delete, say): proposed
