@@ -141,7 +141,16 @@ fn written() -> [(&'static str, Value); 8] {
                         "properties": {"agent": {"type": "string"}, "action": {"type": "string"}, "reason": {"type": "string"}}}},
                     "action": {"type": "string"}, "equity": decimal(), "halted": {"type": "boolean"},
                     "order": {"type": ["object", "null"]}, "skipped": {"type": ["string", "null"]},
-                    "risk_events": {"type": "array", "items": {"type": "object", "required": ["event"]}}
+                    "risk_events": {"type": "array", "items": {"type": "object", "required": ["event"]}},
+                    "learned": {"type": "object", "required": ["model"],
+                        "description": "The learned agent's model version (SHA-256 of its file) and, once warmed up, \
+                                        its prediction of the next horizon's return net of fees",
+                        "properties": {"model": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                            "prediction": {"type": "object",
+                                "required": ["expected_return", "probability_up", "confidence"],
+                                "properties": {"expected_return": {"type": "number"},
+                                    "probability_up": {"type": "number", "minimum": 0, "maximum": 1},
+                                    "confidence": {"type": "number", "minimum": 0, "maximum": 1}}}}}
                 }
             }),
         ),

@@ -307,6 +307,19 @@ async fn swarm_spec(
 ) -> anyhow::Result<session::SessionSpec> {
     let mut swarm_config = SwarmConfig::default();
     swarm_config.recall.enabled = config.memory.enabled;
+    let mut learning = None;
+    if let Some(path) = &config.learned.model {
+        let store = crate::adapters::model_store::ModelStore::new(&config.data_dir);
+        let (model, root, origin) = store.open(path)?;
+        tracing::info!(model = %model.hash(), ?origin, "the learned agent joins the committee");
+        swarm_config.learned.enabled = true;
+        swarm_config.learned.model = Some(model);
+        swarm_config.learned.online = config.learned.online.clone();
+        let fee = coinswarm_core::risk::fees::round_trip_taker_rate(swarm_config.exchange.taker_fee_bps);
+        learning = config.learned.online.enabled.then(|| {
+            session::OnlineLearning::new(store, root, config.learned.online.clone(), granularity.millis(), fee)
+        });
+    }
     let mut swarm =
         Swarm::new(swarm_config.clone(), product.clone(), granularity, Some(DecisionLog::handing_out_records()))?;
     if config.memory.enabled {
@@ -322,7 +335,9 @@ async fn swarm_spec(
         tracing::info!(?origin, episodes = agent.memory().index().len(), "pattern memory ready");
         swarm.set_recall(agent);
     }
-    Ok(desk.spec(SWARM_ACCOUNT, Some(swarm)))
+    let mut spec = desk.spec(SWARM_ACCOUNT, Some(swarm));
+    spec.learning = learning;
+    Ok(spec)
 }
 
 /// On a shared database: tries every `store.claim_retry_ms` to take the swarm's account, and

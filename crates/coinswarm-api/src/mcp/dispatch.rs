@@ -154,12 +154,25 @@ pub async fn call_tool<H: McpHost>(
             let p: ProductParams = arguments(args)?;
             let value = host.prediction(key, &p.product_id).await.map_err(mcp_error)?;
             let decision = &value["decision"];
-            let summary = format!(
+            let mut summary = format!(
                 "{}: {} (confidence {})",
                 p.product_id,
                 field(decision, "action"),
                 field(decision, "confidence")
             );
+            let learned = &decision["learned"];
+            if let (Some(model), Some(expected), Some(up)) = (
+                learned["model"].as_str(),
+                learned["prediction"]["expected_return"].as_f64(),
+                learned["prediction"]["probability_up"].as_f64(),
+            ) {
+                summary.push_str(&format!(
+                    "; learned model {}: {:+.2}% net over its horizon, {:.0}% chance of a gain",
+                    &model[..model.len().min(12)],
+                    expected * 100.0,
+                    up * 100.0
+                ));
+            }
             Ok(answer(summary, value))
         }
         "get_swarm_state" => {

@@ -193,7 +193,8 @@ impl Manager {
             reasons.push("bounds: the candidate is the current model".to_string());
         }
         if e.parent.as_deref() != Some(proposal.current.as_str()) {
-            reasons.push(format!("bounds: the candidate was not fine-tuned from the current model {}", proposal.current));
+            reasons
+                .push(format!("bounds: the candidate was not fine-tuned from the current model {}", proposal.current));
         }
         if e.evaluation_samples < c.min_model_evaluation {
             reasons.push(format!(
@@ -376,10 +377,9 @@ impl Governance {
                 ("commit", serde_json::json!({"pattern_id": subject, "vote_hash": votes[0].hash}))
             }
             Outcome::Rejected(reasons) => ("rejection", serde_json::json!({"pattern_id": subject, "reasons": reasons})),
-            Outcome::Disagreement => (
-                "rejection",
-                serde_json::json!({"pattern_id": subject, "reasons": ["the managers' votes differ"]}),
-            ),
+            Outcome::Disagreement => {
+                ("rejection", serde_json::json!({"pattern_id": subject, "reasons": ["the managers' votes differ"]}))
+            }
         };
         self.audit.append(time, kind, payload.to_string());
         outcome

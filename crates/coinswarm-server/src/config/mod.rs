@@ -35,6 +35,7 @@ pub struct ServerConfig {
     pub connections: ConnectionsConfig,
     pub stream: StreamConfig,
     pub memory: MemoryConfig,
+    pub learned: LearnedSettings,
     /// Every account's pre-trade gate: oversight limits and circuit breaker for the swarm's
     /// orders and those placed through the API and MCP alike.
     pub guard: GateConfig,
@@ -173,6 +174,19 @@ impl Default for MemoryConfig {
     fn default() -> Self {
         Self { enabled: true, expansion_search: 48 }
     }
+}
+
+/// The learned agent in the swarm.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LearnedSettings {
+    /// A trained model (`coinswarm model train`): the learned agent joins the committee and
+    /// every decision records the model's hash. At a later start with the same file, the
+    /// latest version online learning promoted from it (`<data_dir>/models`) is used. Default
+    /// none (env COINSWARM_MODEL, `up --model`).
+    pub model: Option<PathBuf>,
+    /// Fine-tuning on resolved samples, off the decision path, promoted through the quorum.
+    pub online: coinswarm_core::swarm::OnlineLearningConfig,
 }
 
 /// Where market data comes from.
@@ -321,6 +335,7 @@ impl Default for ServerConfig {
             connections: ConnectionsConfig::default(),
             stream: StreamConfig::default(),
             memory: MemoryConfig::default(),
+            learned: LearnedSettings::default(),
             guard: GateConfig::default(),
             mcp: McpConfig::default(),
             coinbase: CoinbaseConfig::default(),
@@ -386,7 +401,8 @@ impl Default for StreamConfig {
 }
 
 /// The `COINSWARM_*` variables read, each naming the setting it overrides.
-pub const ENV_VARS: [(&str, &str); 24] = [
+pub const ENV_VARS: [(&str, &str); 25] = [
+    ("COINSWARM_MODEL", "learned.model"),
     ("COINSWARM_LISTEN", "listen"),
     ("COINSWARM_ALLOW_REMOTE", "allow_remote"),
     ("COINSWARM_DATA_DIR", "data_dir"),
@@ -451,6 +467,7 @@ impl ServerConfig {
             "listen" => self.listen = value.parse().map_err(|e| parse_error(&e))?,
             "allow_remote" => self.allow_remote = value.parse().map_err(|e| parse_error(&e))?,
             "data_dir" => self.data_dir = PathBuf::from(value),
+            "learned.model" => self.learned.model = Some(PathBuf::from(value)),
             "store.database_url" => self.store.database_url = value.trim().to_string(),
             "store.archive_url" => self.store.archive_url = value.trim().to_string(),
             "feed.data" => self.feed.data = value.to_string(),

@@ -137,6 +137,7 @@ impl Desk {
             guard: self.config.guard,
             live: None,
             clock: self.clock.clone(),
+            learning: None,
         }
     }
 }

@@ -65,6 +65,8 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             }
             self.origins.clear();
             self.send_venue_calls();
+            // A promotion's audit records are stored with this batch's memory changes.
+            self.learn_online();
             self.persist_memory().await;
             for event in &events {
                 if let EventKind::OrderFilled { fill } | EventKind::OrderPartiallyFilled { fill } = &event.kind {

@@ -37,6 +37,8 @@ pub struct SessionSpec {
     pub live: Option<LiveLink>,
     /// The wall clock: the account's creation, and the time of venue reports and resumes.
     pub clock: SharedClock,
+    /// Online learning of the swarm's learned model (`None`: off).
+    pub learning: Option<super::OnlineLearning>,
 }
 
 impl std::fmt::Debug for SessionSpec {
@@ -114,6 +116,7 @@ pub async fn start(
         origins: Vec::new(),
         live: spec.live.as_ref().map(live::Live::new),
         live_link: spec.live,
+        learning: spec.learning,
     };
     let task = tokio::spawn(session.run(receiver));
     Ok((handle, task))

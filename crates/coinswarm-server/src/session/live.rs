@@ -313,6 +313,7 @@ mod tests {
             guard,
             live: Some(LiveLink { calls, balances: vec![("USD".into(), Decimal::from(100_000))] }),
             clock: SystemClock::shared(),
+            learning: None,
         };
         let (handle, task) = session::start(spec, store.clone(), &[]).await.unwrap();
         let spread = Decimal::new(5, 2);

@@ -7,12 +7,14 @@
 //! One file per seam: `protocol` (the commands, the handle that sends them, the errors),
 //! `bootstrap` (rebuilding an account from its log and starting its task), `batch` (the
 //! batch commit), `admission` (the pre-trade gate and the one path of an outside order),
-//! `memory` (pattern memory's persistence), `live` (the link to a live venue) and `view`
+//! `memory` (pattern memory's persistence), `learning` (the learned model's online
+//! fine-tuning), `live` (the link to a live venue) and `view`
 //! (the snapshots readers take); this file holds the session's state and applies commands.
 
 mod admission;
 mod batch;
 mod bootstrap;
+mod learning;
 mod live;
 mod memory;
 mod order_origin;
@@ -26,6 +28,7 @@ pub use coinswarm_api::order_snapshot;
 pub mod registry;
 
 pub use bootstrap::{SessionSpec, start};
+pub use learning::OnlineLearning;
 pub use live::{LiveLink, VenueCall, VenueReport};
 use protocol::Command;
 pub use protocol::{SessionError, SessionHandle, SimilarNow, error_code};
@@ -80,6 +83,9 @@ struct Session<L: AccountLog> {
     live: Option<live::Live>,
     /// Taken at the start of `run` to resume live orders.
     live_link: Option<LiveLink>,
+    /// The learned model's fine-tuning (the swarm's account, with a model and
+    /// `learned.online.enabled`).
+    learning: Option<OnlineLearning>,
 }
 
 type Reply = (oneshot::Sender<Result<Order, SessionError>>, Result<Order, SessionError>);

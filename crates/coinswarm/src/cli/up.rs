@@ -60,6 +60,10 @@ pub struct UpArgs {
     /// The edge's operator token (its EDGE_TOKEN secret; env COINSWARM_EDGE_TOKEN).
     #[arg(long)]
     edge_token: Option<String>,
+    /// A trained model (`coinswarm model train`) for the learned agent, which then votes in
+    /// the committee and fine-tunes online (env COINSWARM_MODEL; `[learned] model`).
+    #[arg(long, value_name = "FILE.safetensors")]
+    model: Option<PathBuf>,
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     pub(crate) print_config: bool,
@@ -73,6 +77,9 @@ pub fn effective_config(args: &UpArgs) -> anyhow::Result<ServerConfig> {
     }
     if args.allow_remote {
         config.allow_remote = true;
+    }
+    if let Some(model) = &args.model {
+        config.learned.model = Some(model.clone());
     }
     if let Some(dir) = &args.data_dir {
         config.data_dir = dir.clone();
