@@ -159,7 +159,7 @@ fn run(
         network.vars_list(),
         ParamsAdamW { lr: config.learning_rate, weight_decay: config.weight_decay, ..ParamsAdamW::default() },
     )?;
-    let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5eed_0f_ba7c4e5);
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x0005_eed0_fba7_c4e5);
     let mut order: Vec<usize> = (0..split.train.len()).collect();
     let initial_validation_loss = validation_loss(&network)?;
     let (mut best_loss, mut best_epoch, mut best_layers) = (initial_validation_loss, 0, network.to_layers()?);

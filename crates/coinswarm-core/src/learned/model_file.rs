@@ -111,7 +111,7 @@ impl LearnedModel {
         }
         let mut json = serde_json::to_vec(&Value::Object(header)).unwrap_or_default();
         // The data starts 8-aligned, as safetensors writers do (trailing spaces are allowed).
-        while (8 + json.len()) % 8 != 0 {
+        while !(8 + json.len()).is_multiple_of(8) {
             json.push(b' ');
         }
         let mut file = Vec::with_capacity(8 + json.len() + data.len());
@@ -345,7 +345,8 @@ pub(crate) mod tests {
     #[test]
     fn a_tensor_of_the_wrong_shape_dtype_or_name_is_refused_naming_it() {
         let bytes = seeded_model(1).to_safetensors();
-        let cases: [(&str, Box<dyn Fn(&mut Map<String, Value>)>); 4] = [
+        type Edit = Box<dyn Fn(&mut Map<String, Value>)>;
+        let cases: [(&str, Edit); 4] = [
             ("l1.weight", Box::new(|h| h["l1.weight"]["shape"] = serde_json::json!([16, 70]))),
             ("l2.bias", Box::new(|h| h["l2.bias"]["dtype"] = Value::String("F16".into()))),
             (

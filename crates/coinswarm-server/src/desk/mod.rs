@@ -567,6 +567,7 @@ mod tests {
                 },
             ],
             recall: None,
+            learned: None,
         };
         serde_json::to_value(record).unwrap()
     }

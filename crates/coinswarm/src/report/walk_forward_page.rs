@@ -181,6 +181,7 @@ mod tests {
             out_of_sample_score: ok.then_some(-0.5),
             overfitting_gap: ok.then_some(2.5),
             failure: failure.map(str::to_string),
+            model: None,
         }
     }
 
