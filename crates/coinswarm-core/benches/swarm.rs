@@ -1,9 +1,11 @@
 //! Throughput of the full swarm: every market event runs the paper exchange, all six agents,
 //! the planner, the committee, the circuit breaker, oversight and the execution agent, and
 //! places any order intent. Replays the bundled Bitfinex BTC-USD hourly data (17,583 bars)
-//! with the default config. Run: `cargo bench -p coinswarm-core --bench swarm`.
+//! with the default config, and again with the learned agent in the committee (the model
+//! checked in under `tests/fixtures`). Run: `cargo bench -p coinswarm-core --bench swarm`.
 
 use coinswarm_core::exchange::MatchingEngine;
+use coinswarm_core::learned::LearnedModel;
 use coinswarm_core::market::{Candle, Granularity, Product};
 use coinswarm_core::swarm::{DecisionLog, Swarm, SwarmConfig};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -18,8 +20,12 @@ fn bench_swarm(c: &mut Criterion) {
     group.throughput(Throughput::Elements(candles.len() as u64));
     group.sample_size(20);
     // A funded paper account and a swarm trading it.
-    let session = |log: Option<DecisionLog>| {
-        let config = SwarmConfig::default();
+    let model = LearnedModel::from_safetensors(include_bytes!("../tests/fixtures/learned_model.safetensors")).unwrap();
+    let model = std::sync::Arc::new(model);
+    let session = |log: Option<DecisionLog>, learned: bool| {
+        let mut config = SwarmConfig::default();
+        config.learned.enabled = learned;
+        config.learned.model = learned.then(|| model.clone());
         let product = Product::spot(product_id);
         let mut engine = MatchingEngine::new(config.exchange.clone()).unwrap();
         engine.list_product(product.clone()).unwrap();
@@ -33,10 +39,13 @@ fn bench_swarm(c: &mut Criterion) {
         }
     };
     group.bench_function("market_events_without_decision_log", |b| {
-        b.iter_batched_ref(|| session(None), replay, BatchSize::LargeInput)
+        b.iter_batched_ref(|| session(None, false), replay, BatchSize::LargeInput)
     });
     group.bench_function("market_events_with_hashed_decision_log", |b| {
-        b.iter_batched_ref(|| session(Some(DecisionLog::new(false))), replay, BatchSize::LargeInput)
+        b.iter_batched_ref(|| session(Some(DecisionLog::new(false)), false), replay, BatchSize::LargeInput)
+    });
+    group.bench_function("market_events_with_learned_agent_without_decision_log", |b| {
+        b.iter_batched_ref(|| session(None, true), replay, BatchSize::LargeInput)
     });
     group.finish();
 }

@@ -27,7 +27,6 @@
 
 use crate::indicators::{Atr, Bollinger, Macd, RealisedVolatility, Rsi, Sma};
 use crate::market::{Candle, decimal_to_f64};
-use chrono::{Datelike, Timelike};
 
 /// Fewest dimensions (the core features).
 pub const MIN_DIMENSIONS: usize = 18;
@@ -158,6 +157,9 @@ pub struct StateBuilder {
     longest_horizon: usize,
     previous_bar: Option<(f64, f64)>,
     alpha: f64,
+    /// sin and cos of each hour of the day and day of the week (computed once).
+    hours: [(f64, f64); 24],
+    weekdays: [(f64, f64); 7],
 }
 
 /// Windows of the extension families: the listed ones, then each about 1.3× the last.
@@ -285,6 +287,8 @@ impl StateBuilder {
             closes: std::collections::VecDeque::with_capacity(longest_horizon + 1),
             longest_horizon,
             previous_bar: None,
+            hours: std::array::from_fn(|h| cycle(h as f64, 24.0)),
+            weekdays: std::array::from_fn(|d| cycle(d as f64, 7.0)),
             alpha: 1.0 - libm::exp(-std::f64::consts::LN_2 / config.half_life_bars),
             config,
         })
@@ -312,8 +316,12 @@ impl StateBuilder {
             self.closes.pop_front();
         }
         self.closes.push_back(close);
-        let time = candle.start.to_datetime();
-        let (hour, weekday) = time.map_or((0.0, 0.0), |t| (t.hour() as f64, t.weekday().num_days_from_monday() as f64));
+        // The bar's start in UTC: hour of the day, and day of the week from Monday (1 January
+        // 1970 was a Thursday).
+        let ms = candle.start.millis();
+        let hour = ms.div_euclid(3_600_000).rem_euclid(24) as usize;
+        let weekday = (ms.div_euclid(86_400_000) + 3).rem_euclid(7) as usize;
+        let ((hour_sin, hour_cos), (weekday_sin, weekday_cos)) = (self.hours[hour], self.weekdays[weekday]);
         let estimated_spread = self.previous_bar.map(|(h, l)| corwin_schultz_bps(h, l, high, low));
         self.previous_bar = Some((high, low));
         let alpha = self.alpha;
@@ -338,10 +346,10 @@ impl StateBuilder {
                 Feature::VolumeRatio(mean) => mean.update(volume).map(|m| libm::log((volume + 1e-12) / (m + 1e-12))),
                 Feature::Range => Some((high - low) / close),
                 Feature::Spread => spread_bps.filter(|s| s.is_finite()).or(estimated_spread),
-                Feature::HourSin => Some(libm::sin(std::f64::consts::TAU * hour / 24.0)),
-                Feature::HourCos => Some(libm::cos(std::f64::consts::TAU * hour / 24.0)),
-                Feature::WeekdaySin => Some(libm::sin(std::f64::consts::TAU * weekday / 7.0)),
-                Feature::WeekdayCos => Some(libm::cos(std::f64::consts::TAU * weekday / 7.0)),
+                Feature::HourSin => Some(hour_sin),
+                Feature::HourCos => Some(hour_cos),
+                Feature::WeekdaySin => Some(weekday_sin),
+                Feature::WeekdayCos => Some(weekday_cos),
                 Feature::Exposure => Some(position.exposure.clamp(-1.0, 1.0)),
                 Feature::UnrealisedReturn => Some(libm::tanh(10.0 * position.unrealised_return)),
                 Feature::BarsHeld => Some(libm::tanh(libm::log(1.0 + f64::from(position.bars_held)) / 5.0)),
@@ -360,6 +368,11 @@ impl StateBuilder {
         }
         ready.then_some(state)
     }
+}
+
+/// sin and cos of `at` on a cycle of `period`.
+fn cycle(at: f64, period: f64) -> (f64, f64) {
+    (libm::sin(std::f64::consts::TAU * at / period), libm::cos(std::f64::consts::TAU * at / period))
 }
 
 /// Corwin and Schultz's (2012) bid-ask spread estimate from two consecutive bars' highs and
