@@ -112,8 +112,12 @@ fn bad_input_is_refused_with_a_reason() {
     let walk = |extra: &[&str]| failure(&[&["walk-forward"][..], &base, extra].concat());
     assert!(walk(&["--folds", "0"]).contains("at least one fold"));
     assert!(walk(&["--folds", "5000"]).contains("non-empty segments"));
-    let hold = ["walk-forward", "--data", "bitstamp-daily", "--product", "BTC-USD", "--strategy", "buy-and-hold"];
-    assert!(failure(&hold).contains("none to search"));
+    let mean_reversion =
+        ["walk-forward", "--data", "bitstamp-daily", "--product", "BTC-USD", "--strategy", "mean-reversion"];
+    assert!(failure(&mean_reversion).contains("none to search"));
+    let learned_alone_with_a_file =
+        ["walk-forward", "--data", "bitstamp-daily", "--product", "BTC-USD", "--strategy", "sma-cross", "--learned"];
+    assert!(failure(&learned_alone_with_a_file).contains("use it with --strategy committee"));
     assert!(failure(&["random-window", "--data", "bitstamp-daily", "--strategy", "sma-cross"]).contains("--product"));
 }
 

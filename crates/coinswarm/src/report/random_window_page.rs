@@ -151,6 +151,7 @@ mod tests {
             win_rate: None,
             max_drawdown: drawdown,
             trades: 1,
+            fees: 0.0,
             restriction_notice: None,
         };
         WindowOutcome { window: Window { start: 0, end: 24, days: 1 }, run: Some(run), passed: false, failures: vec![] }

@@ -165,6 +165,7 @@ mod tests {
             win_rate: None,
             max_drawdown: 0.1,
             trades: 3,
+            fees: 0.0,
             restriction_notice: None,
         }
     }

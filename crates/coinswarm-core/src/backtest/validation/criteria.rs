@@ -75,6 +75,7 @@ mod tests {
             win_rate,
             max_drawdown,
             trades,
+            fees: 0.0,
             restriction_notice: None,
         }
     }

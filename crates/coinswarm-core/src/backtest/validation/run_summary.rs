@@ -27,6 +27,8 @@ pub struct RunSummary {
     pub max_drawdown: f64,
     /// Round trips, including one still open at the end.
     pub trades: u64,
+    /// Fees paid, in quote currency.
+    pub fees: f64,
     /// Said when more of the run than its strategy's threshold (default 10%) could not add
     /// risk (halted, breaker, oversight, vetoed), with counts and dates.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,6 +52,7 @@ impl RunSummary {
             win_rate: m.trades.win_rate,
             max_drawdown: m.max_drawdown.fraction,
             trades: m.trades.count,
+            fees: crate::market::decimal_to_f64(m.fees_paid),
             restriction_notice: result.restriction_notice.clone(),
         }
     }

@@ -73,10 +73,11 @@ pub fn run(args: &WalkForwardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             SearchSpace { axes: vec![("fast".into(), axis(&args.fast_grid)), ("slow".into(), axis(&args.slow_grid))] }
         }
         StrategyName::Committee => SearchSpace { axes: vec![("threshold".into(), args.threshold_grid.clone())] },
-        // Nothing to search: each fold trains the model and tests it.
-        StrategyName::Learned => SearchSpace { axes: Vec::new() },
+        // Nothing to search: each fold trains the model (learned) and tests it, or runs the
+        // benchmark (buy-and-hold) on the same segments.
+        StrategyName::Learned | StrategyName::BuyAndHold => SearchSpace { axes: Vec::new() },
         other => bail!(
-            "walk-forward searches parameters, and {} has none to search: use sma-cross, trend, committee or learned",
+            "walk-forward searches parameters, and {} has none to search: use sma-cross, trend, committee, learned or buy-and-hold",
             other.cli_name()
         ),
     };
@@ -133,7 +134,7 @@ pub fn run(args: &WalkForwardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 swarm.validate().map_err(|e| e.to_string())?;
                 build_strategy(name, &swarm, (0, 0), granularity)
             }
-            StrategyName::Learned => build_strategy(name, swarm, (0, 0), granularity),
+            StrategyName::Learned | StrategyName::BuyAndHold => build_strategy(name, swarm, (0, 0), granularity),
             _ => build_strategy(name, swarm, (get("fast")? as usize, get("slow")? as usize), granularity),
         }
     };
