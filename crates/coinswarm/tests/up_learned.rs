@@ -6,9 +6,10 @@
 mod support;
 
 use coinswarm_core::learned::LearnedModel;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use support::server::{Server, scratch_dir};
+use support::live::{call_tool, mcp_client};
+use support::server::{Server, create_key, scratch_dir};
 
 fn coinswarm(args: &[&str]) -> (i32, String, String) {
     let output = assert_cmd::cargo::cargo_bin_cmd!("coinswarm").args(args).output().unwrap();
@@ -65,6 +66,7 @@ fn the_learned_agent_votes_records_its_model_and_fine_tunes_under_the_quorum() {
         "[learned.online]\nevery_resolved = 100\nevaluation_samples = 100\nmin_train_samples = 200\nepochs = 20\n",
     )
     .unwrap();
+    let reader = create_key(&dir, "swarm", "read");
     let args = ["--model", model_path.to_str().unwrap(), "--config", config.to_str().unwrap()];
     let server = Server::start_with_args(&dir, &[], 2, &args);
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -86,6 +88,16 @@ fn the_learned_agent_votes_records_its_model_and_fine_tunes_under_the_quorum() {
     assert!(decision["learned"]["prediction"]["probability_up"].is_number(), "{decision}");
     assert!(decision["votes"].as_array().unwrap().iter().any(|v| v["agent"] == "learned"), "{decision}");
     assert_eq!(decision["weights"].as_array().unwrap().len(), 8, "{decision}");
+    // MCP's get_prediction: the same decision, its summary naming the learned forecast.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = mcp_client(&server, &reader).await;
+        let answer = call_tool(&client, "get_prediction", json!({"product_id": "BTC-USD"})).await.unwrap();
+        let summary = format!("{:?}", answer.content);
+        assert!(summary.contains("learned model") && summary.contains("chance of a gain"), "{summary}");
+        let structured = answer.structured_content.unwrap();
+        assert_eq!(structured["decision"]["learned"]["model"].as_str().map(str::len), Some(64), "{structured}");
+        let _ = client.cancel().await;
+    });
 
     // Each proposal went to three managers and was settled, in the verified chain.
     let first = records.iter().position(|(kind, _)| kind == "model_proposal").unwrap();
