@@ -57,7 +57,7 @@ impl FeatureBuilder {
     /// Folds in a closed bar; the inputs once the state has warmed up and enough closes are
     /// known, else `None`. A bar the state builder refuses (non-positive prices) is skipped.
     pub fn update(&mut self, candle: &Candle) -> Option<Vec<f32>> {
-        let state = self.state.update(candle, None, &PositionState::default());
+        let state = self.state.update_with_room(candle, None, &PositionState::default(), RETURN_FEATURES);
         let close = decimal_to_f64(candle.close);
         if !(close.is_finite() && close > 0.0) {
             return None;

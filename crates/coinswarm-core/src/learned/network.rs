@@ -46,6 +46,19 @@ impl Layer {
     }
 }
 
+/// Widest layer whose activations live on the stack.
+const SMALL_LAYER: usize = 64;
+
+/// `len` zeroed activations: the first `len` of `small`, or `large` grown to `len`.
+fn scratch<'a>(small: &'a mut [f32; SMALL_LAYER], large: &'a mut Vec<f32>, len: usize) -> &'a mut [f32] {
+    if len <= SMALL_LAYER {
+        &mut small[..len]
+    } else {
+        large.resize(len, 0.0);
+        large
+    }
+}
+
 /// tanh in `f32`: a 13/6 rational minimax approximation on ±7.9 (Eigen's fast tanh), within
 /// 5e-7 of the exact value (a few f32 ulps), in additions, multiplications and one division — a few times
 /// faster than `libm::tanhf` and exactly reproducible on every target (no fused operations).
@@ -158,14 +171,18 @@ impl LearnedModel {
         if inputs.len() != first.inputs {
             return None;
         }
-        let mut hidden = vec![0.0_f32; first.outputs];
-        first.forward(first_columns, inputs, &mut hidden);
+        // Hidden activations on the stack when the layers are narrow (the default 32 and
+        // 16), on the heap otherwise.
+        let (mut small, mut small2) = ([0.0_f32; SMALL_LAYER], [0.0_f32; SMALL_LAYER]);
+        let (mut large, mut large2) = (Vec::new(), Vec::new());
+        let hidden = scratch(&mut small, &mut large, first.outputs);
+        first.forward(first_columns, inputs, hidden);
         hidden.iter_mut().for_each(|h| *h = tanh(*h));
-        let mut hidden2 = vec![0.0_f32; second.outputs];
-        second.forward(second_columns, &hidden, &mut hidden2);
+        let hidden2 = scratch(&mut small2, &mut large2, second.outputs);
+        second.forward(second_columns, hidden, hidden2);
         hidden2.iter_mut().for_each(|h| *h = tanh(*h));
         let mut out = [0.0_f32; OUTPUTS];
-        last.forward(last_columns, &hidden2, &mut out);
+        last.forward(last_columns, hidden2, &mut out);
         let probability_up = 1.0 / (1.0 + libm::exp(-f64::from(out[1])));
         Some(Prediction {
             expected_return: f64::from(out[0]) * self.target_scale,

@@ -302,6 +302,18 @@ impl StateBuilder {
     /// Folds in a closed bar (with the quoted spread at its close, if known, and the
     /// position then); returns the state once every feature has enough history.
     pub fn update(&mut self, candle: &Candle, spread_bps: Option<f64>, position: &PositionState) -> Option<Vec<f32>> {
+        self.update_with_room(candle, spread_bps, position, 0)
+    }
+
+    /// The same, the returned vector with room for `extra` more values (the learned agent's
+    /// returns follow the state in one allocation).
+    pub fn update_with_room(
+        &mut self,
+        candle: &Candle,
+        spread_bps: Option<f64>,
+        position: &PositionState,
+        extra: usize,
+    ) -> Option<Vec<f32>> {
         let (open, high, low, close, volume) = (
             decimal_to_f64(candle.open),
             decimal_to_f64(candle.high),
@@ -327,9 +339,11 @@ impl StateBuilder {
         let alpha = self.alpha;
         let clip = self.config.clip;
         let warm_up = self.config.warm_up_bars;
-        let mut state = Vec::with_capacity(self.features.len());
-        let mut ready = true;
-        for (feature, score) in self.features.iter_mut().zip(self.scores.iter_mut()) {
+        // First every feature's raw value (NaN when it has none yet), then the scoring in a
+        // tight loop of its own, where the square roots and divisions of independent
+        // features overlap.
+        let mut raws = [f64::NAN; MAX_DIMENSIONS];
+        for (slot, feature) in raws.iter_mut().zip(self.features.iter_mut()) {
             let raw: Option<f64> = match feature {
                 Feature::Return(h) => {
                     let n = self.closes.len();
@@ -355,15 +369,19 @@ impl StateBuilder {
                 Feature::BarsHeld => Some(libm::tanh(libm::log(1.0 + f64::from(position.bars_held)) / 5.0)),
                 Feature::CloseOverSma(s) => s.update(close).map(|m| libm::log(close / m)),
             };
-            let normalised = feature.normalised();
-            match raw.filter(|x| x.is_finite()) {
-                Some(x) if normalised => {
-                    let z = score.score(x, alpha);
-                    ready &= score.seen > warm_up;
-                    state.push((z.clamp(-clip, clip) / clip) as f32);
-                }
-                Some(x) => state.push(x as f32),
-                None => ready = false,
+            *slot = raw.unwrap_or(f64::NAN);
+        }
+        let mut state = Vec::with_capacity(self.features.len() + extra);
+        let mut ready = true;
+        for ((&x, score), feature) in raws.iter().zip(self.scores.iter_mut()).zip(&self.features) {
+            if !x.is_finite() {
+                ready = false;
+            } else if feature.normalised() {
+                let z = score.score(x, alpha);
+                ready &= score.seen > warm_up;
+                state.push((z.clamp(-clip, clip) / clip) as f32);
+            } else {
+                state.push(x as f32);
             }
         }
         ready.then_some(state)
@@ -382,7 +400,8 @@ fn corwin_schultz_bps(high_1: f64, low_1: f64, high_2: f64, low_2: f64) -> f64 {
     let gamma = libm::log(high_1.max(high_2) / low_1.min(low_2)).powi(2);
     let denominator = 3.0 - 2.0 * std::f64::consts::SQRT_2;
     let alpha = ((2.0 * beta).sqrt() - beta.sqrt()) / denominator - (gamma / denominator).sqrt();
-    let spread = 2.0 * (libm::exp(alpha) - 1.0) / (1.0 + libm::exp(alpha));
+    let e = libm::exp(alpha);
+    let spread = 2.0 * (e - 1.0) / (1.0 + e);
     (spread * 10_000.0).max(0.0)
 }
 
