@@ -80,18 +80,35 @@ fn a_committee_backtest_attributes_votes_vetoes_accuracy_and_weight_to_each_agen
     let report = backtest(&["--data", "bitfinex-btcusd-1h", "--strategy", "committee", "--to", "2018-01-01"]);
     let agents = report["attribution"].as_array().unwrap();
     let names: Vec<&str> = agents.iter().map(|a| a["agent"].as_str().unwrap()).collect();
-    assert_eq!(names, ["trend", "mean_reversion", "risk", "hedge", "arbitrage", "execution", "recall"]);
+    assert_eq!(names, ["trend", "mean_reversion", "risk", "hedge", "arbitrage", "execution", "recall", "learned"]);
     let risk = &agents[2];
     assert_eq!(risk["votes"], risk["vetoes"], "the risk agent only ever vetoes");
     assert!(agents[0]["votes"].as_u64().unwrap() > 1_000);
     assert!(agents.iter().all(|a| a["final_weight"].as_f64().unwrap() >= 0.0));
     assert_eq!(agents[6]["votes"], 0, "pattern memory is off unless asked for");
+    assert_eq!(agents[7]["votes"], 0, "the learned agent abstains without a model");
 
     let with_recall =
         backtest(&["--data", "bitfinex-btcusd-1h", "--strategy", "committee", "--to", "2018-01-01", "--recall"]);
     let recall = &with_recall["attribution"].as_array().unwrap()[6];
     assert_eq!(recall["agent"], "recall");
     assert!(recall["votes"].as_u64().unwrap() > 1_000, "{recall}");
+
+    // The fixture model was trained on bars up to 2018-06-30, so it is backtested after that.
+    let model = "../coinswarm-core/tests/fixtures/learned_model.safetensors";
+    let with_model = backtest(&[
+        "--data",
+        "bitfinex-btcusd-1h",
+        "--strategy",
+        "committee",
+        "--from",
+        "2018-07-01",
+        "--model",
+        model,
+    ]);
+    let learned = &with_model["attribution"].as_array().unwrap()[7];
+    assert_eq!(learned["agent"], "learned");
+    assert!(learned["votes"].as_u64().unwrap() > 100, "{learned}");
 }
 
 #[test]
