@@ -30,7 +30,13 @@ impl RealisedVolatility {
             return self.value;
         };
         // libm, not f64::ln, so native and wasm32 agree to the bit.
-        let log_return = libm::log(price / previous);
+        self.update_with_log_return(libm::log(price / previous))
+    }
+
+    /// Folds in the latest log return `ln(pₜ / pₜ₋₁)` when the caller already has it (several
+    /// windows over the same prices then take one logarithm between them). A non-finite
+    /// return is ignored.
+    pub fn update_with_log_return(&mut self, log_return: f64) -> Option<f64> {
         if !log_return.is_finite() {
             return self.value;
         }

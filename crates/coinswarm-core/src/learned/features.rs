@@ -3,8 +3,8 @@
 //! [`RETURN_FEATURES`] one-bar log returns, each divided by [`FeatureSpec::return_scale`]
 //! and clamped to ±1. Every value lies in [−1, 1]; nothing after the bar is used.
 
-use crate::market::{Candle, decimal_to_f64};
-use crate::memory::{PositionState, StateBuilder, StateConfig, StateError};
+use crate::market::Candle;
+use crate::memory::{BarValues, PositionState, StateBuilder, StateConfig, StateError};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -39,7 +39,8 @@ impl FeatureSpec {
 pub struct FeatureBuilder {
     spec: FeatureSpec,
     state: StateBuilder,
-    closes: VecDeque<f64>,
+    /// Logarithms of the latest closes, newest last: each return is one subtraction.
+    log_closes: VecDeque<f64>,
 }
 
 impl FeatureBuilder {
@@ -47,7 +48,11 @@ impl FeatureBuilder {
         if !(spec.return_scale.is_finite() && spec.return_scale > 0.0) {
             return Err(StateError::NotPositive("return_scale"));
         }
-        Ok(Self { spec, state: StateBuilder::new(spec.state)?, closes: VecDeque::with_capacity(RETURN_FEATURES + 1) })
+        Ok(Self {
+            spec,
+            state: StateBuilder::new(spec.state)?,
+            log_closes: VecDeque::with_capacity(RETURN_FEATURES + 1),
+        })
     }
 
     pub fn spec(&self) -> &FeatureSpec {
@@ -57,22 +62,28 @@ impl FeatureBuilder {
     /// Folds in a closed bar; the inputs once the state has warmed up and enough closes are
     /// known, else `None`. A bar the state builder refuses (non-positive prices) is skipped.
     pub fn update(&mut self, candle: &Candle) -> Option<Vec<f32>> {
-        let state = self.state.update_with_room(candle, None, &PositionState::default(), RETURN_FEATURES);
-        let close = decimal_to_f64(candle.close);
+        self.update_bar(&BarValues::from(candle))
+    }
+
+    /// The same from the bar's values already in `f64`.
+    pub fn update_bar(&mut self, bar: &BarValues) -> Option<Vec<f32>> {
+        let state = self.state.update_bar(bar, None, &PositionState::default(), RETURN_FEATURES);
+        let close = bar.close;
         if !(close.is_finite() && close > 0.0) {
             return None;
         }
-        if self.closes.len() == RETURN_FEATURES + 1 {
-            self.closes.pop_front();
+        if self.log_closes.len() == RETURN_FEATURES + 1 {
+            self.log_closes.pop_front();
         }
-        self.closes.push_back(close);
+        let log_close = self.state.accepted_log_close().unwrap_or_else(|| libm::log(close));
+        self.log_closes.push_back(log_close);
         let mut inputs = state?;
-        if self.closes.len() < RETURN_FEATURES + 1 {
+        if self.log_closes.len() < RETURN_FEATURES + 1 {
             return None;
         }
         let scale = self.spec.return_scale;
         for pair in 0..RETURN_FEATURES {
-            let r = libm::log(self.closes[pair + 1] / self.closes[pair]) / scale;
+            let r = (self.log_closes[pair + 1] - self.log_closes[pair]) / scale;
             inputs.push(r.clamp(-1.0, 1.0) as f32);
         }
         Some(inputs)

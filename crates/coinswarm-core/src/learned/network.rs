@@ -37,13 +37,33 @@ impl Layer {
     /// input-major), so the outputs are independent sums the compiler may compute side by
     /// side, each with exactly the same operations in the same order.
     fn forward(&self, columns: &[f32], input: &[f32], out: &mut [f32]) {
-        out.copy_from_slice(&self.bias);
-        for (column, x) in columns.chunks_exact(self.outputs).zip(input) {
-            for (sum, w) in out.iter_mut().zip(column) {
-                *sum += w * x;
+        // The default widths get sums the compiler keeps in registers for the whole layer.
+        match self.outputs {
+            32 => forward_fixed::<32>(&self.bias, columns, input, out),
+            16 => forward_fixed::<16>(&self.bias, columns, input, out),
+            OUTPUTS => forward_fixed::<OUTPUTS>(&self.bias, columns, input, out),
+            _ => {
+                out.copy_from_slice(&self.bias);
+                for (column, x) in columns.chunks_exact(self.outputs).zip(input) {
+                    for (sum, w) in out.iter_mut().zip(column) {
+                        *sum += w * x;
+                    }
+                }
             }
         }
     }
+}
+
+/// [`Layer::forward`] for a layer of `N` outputs: the same operations in the same order.
+fn forward_fixed<const N: usize>(bias: &[f32], columns: &[f32], input: &[f32], out: &mut [f32]) {
+    let mut sums = [0.0_f32; N];
+    sums.copy_from_slice(bias);
+    for (column, &x) in columns.chunks_exact(N).zip(input) {
+        for (sum, &w) in sums.iter_mut().zip(column) {
+            *sum += w * x;
+        }
+    }
+    out.copy_from_slice(&sums);
 }
 
 /// Widest layer whose activations live on the stack.

@@ -27,5 +27,5 @@ pub use governance::{
 };
 pub use pattern::{LiveRecord, Pattern, PatternStats, StatsScale};
 pub use pattern_book::{Influence, PatternBook, PatternConfig, Sample};
-pub use state::{Dimension, PositionState, StateBuilder, StateConfig, StateError};
+pub use state::{BarValues, Dimension, PositionState, StateBuilder, StateConfig, StateError};
 pub use vector::{MAX_TOP_K, Match, Metadata, Metric, QueryOptions, VectorError, VectorIndex, VectorRecord};

@@ -27,6 +27,7 @@
 
 use crate::indicators::{Atr, Bollinger, Macd, RealisedVolatility, Rsi, Sma};
 use crate::market::{Candle, decimal_to_f64};
+use crate::time::Timestamp;
 
 /// Fewest dimensions (the core features).
 pub const MIN_DIMENSIONS: usize = 18;
@@ -63,6 +64,30 @@ pub enum StateError {
     Dimensions(usize),
     #[error("{0} must be a positive finite number")]
     NotPositive(&'static str),
+}
+
+/// A closed bar's start, prices and volume in `f64`: what a state is built from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BarValues {
+    pub start: Timestamp,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+}
+
+impl From<&Candle> for BarValues {
+    fn from(candle: &Candle) -> Self {
+        Self {
+            start: candle.start,
+            open: decimal_to_f64(candle.open),
+            high: decimal_to_f64(candle.high),
+            low: decimal_to_f64(candle.low),
+            close: decimal_to_f64(candle.close),
+            volume: decimal_to_f64(candle.volume),
+        }
+    }
 }
 
 /// The position part of a state.
@@ -121,27 +146,49 @@ impl Feature {
     }
 }
 
-/// Exponentially weighted mean and variance of one feature's past values.
-#[derive(Debug, Clone, Copy, Default)]
-struct RunningScore {
-    mean: f64,
-    variance: f64,
-    seen: usize,
+/// Exponentially weighted mean and variance of each feature's past values, one array per
+/// statistic.
+#[derive(Debug, Clone)]
+struct RunningScores {
+    mean: [f64; MAX_DIMENSIONS],
+    variance: [f64; MAX_DIMENSIONS],
+    seen: [usize; MAX_DIMENSIONS],
 }
 
-impl RunningScore {
-    /// The z-score of `x` against the values before it, then `x` joins them.
-    fn score(&mut self, x: f64, alpha: f64) -> f64 {
-        let z = if self.seen == 0 || self.variance <= 0.0 { 0.0 } else { (x - self.mean) / self.variance.sqrt() };
-        if self.seen == 0 {
-            self.mean = x;
-        } else {
-            let delta = x - self.mean;
-            self.mean += alpha * delta;
-            self.variance = (1.0 - alpha) * (self.variance + alpha * delta * delta);
+impl RunningScores {
+    fn new() -> Self {
+        Self { mean: [0.0; MAX_DIMENSIONS], variance: [0.0; MAX_DIMENSIONS], seen: [0; MAX_DIMENSIONS] }
+    }
+
+    /// `(raws[i] − mean) / √variance` for every feature, before any joins its statistics:
+    /// a plain loop over the arrays, so the square roots and divisions run two at a time.
+    /// Only meaningful where [`RunningScores::score`] uses it.
+    fn quotients(&self, raws: &[f64], out: &mut [f64]) {
+        let n = raws.len();
+        for (((q, &x), &mean), &variance) in out[..n].iter_mut().zip(raws).zip(&self.mean[..n]).zip(&self.variance[..n])
+        {
+            *q = (x - mean) / variance.sqrt();
         }
-        self.seen += 1;
+    }
+
+    /// The z-score of `x` (feature `i`) against the values before it, then `x` joins them;
+    /// `quotient` is its entry from [`RunningScores::quotients`].
+    fn score(&mut self, i: usize, x: f64, quotient: f64, alpha: f64) -> f64 {
+        let (mean, variance, seen) = (&mut self.mean[i], &mut self.variance[i], &mut self.seen[i]);
+        let z = if *seen == 0 || *variance <= 0.0 { 0.0 } else { quotient };
+        if *seen == 0 {
+            *mean = x;
+        } else {
+            let delta = x - *mean;
+            *mean += alpha * delta;
+            *variance = (1.0 - alpha) * (*variance + alpha * delta * delta);
+        }
+        *seen += 1;
         z
+    }
+
+    fn seen(&self, i: usize) -> usize {
+        self.seen[i]
     }
 }
 
@@ -151,12 +198,22 @@ pub struct StateBuilder {
     config: StateConfig,
     features: Vec<Feature>,
     dimensions: Vec<Dimension>,
-    scores: Vec<RunningScore>,
-    /// Past closes, newest last, as many as the longest return horizon needs.
-    closes: std::collections::VecDeque<f64>,
+    scores: RunningScores,
+    /// Logarithms of past closes, newest last, as many as the longest return horizon needs:
+    /// a return over any horizon is then one subtraction.
+    log_closes: std::collections::VecDeque<f64>,
+    previous_close: Option<f64>,
     longest_horizon: usize,
-    previous_bar: Option<(f64, f64)>,
+    /// The previous bar's high, low and squared log range (for the spread estimate).
+    previous_bar: Option<(f64, f64, f64)>,
+    /// ln(close) of the last bar folded in, if it was accepted.
+    accepted_log_close: Option<f64>,
+    /// The last position seen and its three features (a flat position repeats bar after bar).
+    position_features: (PositionState, [f64; 3]),
     alpha: f64,
+    /// 1 / clip when the clip is a power of two (the default 4), so scaling each dimension
+    /// is a multiplication with the same result as the division.
+    inverse_clip: Option<f64>,
     /// sin and cos of each hour of the day and day of the week (computed once).
     hours: [(f64, f64); 24],
     weekdays: [(f64, f64); 7],
@@ -281,17 +338,28 @@ impl StateBuilder {
             features.iter().map(|(_, name, doc)| Dimension { name: name.clone(), doc: doc.clone() }).collect();
         let features: Vec<Feature> = features.into_iter().map(|(f, _, _)| f).collect();
         Ok(Self {
-            scores: vec![RunningScore::default(); features.len()],
+            scores: RunningScores::new(),
             features,
             dimensions,
-            closes: std::collections::VecDeque::with_capacity(longest_horizon + 1),
+            log_closes: std::collections::VecDeque::with_capacity(longest_horizon + 1),
+            previous_close: None,
             longest_horizon,
             previous_bar: None,
+            accepted_log_close: None,
+            position_features: (PositionState::default(), position_features(&PositionState::default())),
             hours: std::array::from_fn(|h| cycle(h as f64, 24.0)),
             weekdays: std::array::from_fn(|d| cycle(d as f64, 7.0)),
             alpha: 1.0 - libm::exp(-std::f64::consts::LN_2 / config.half_life_bars),
+            // A power of two's inverse is exact: dividing by it is multiplying by its inverse.
+            inverse_clip: (libm::frexp(config.clip).0 == 0.5).then(|| 1.0 / config.clip),
             config,
         })
+    }
+
+    /// ln(close) of the last bar folded in, when it was accepted (so a caller needing the
+    /// same logarithm does not take it again).
+    pub fn accepted_log_close(&self) -> Option<f64> {
+        self.accepted_log_close
     }
 
     /// Every dimension's name and meaning, in vector order.
@@ -302,40 +370,46 @@ impl StateBuilder {
     /// Folds in a closed bar (with the quoted spread at its close, if known, and the
     /// position then); returns the state once every feature has enough history.
     pub fn update(&mut self, candle: &Candle, spread_bps: Option<f64>, position: &PositionState) -> Option<Vec<f32>> {
-        self.update_with_room(candle, spread_bps, position, 0)
+        self.update_bar(&BarValues::from(candle), spread_bps, position, 0)
     }
 
-    /// The same, the returned vector with room for `extra` more values (the learned agent's
-    /// returns follow the state in one allocation).
-    pub fn update_with_room(
+    /// The same from the bar's values already in `f64`, the returned vector with room for
+    /// `extra` more values (the learned agent's returns follow the state in one allocation).
+    pub fn update_bar(
         &mut self,
-        candle: &Candle,
+        bar: &BarValues,
         spread_bps: Option<f64>,
         position: &PositionState,
         extra: usize,
     ) -> Option<Vec<f32>> {
-        let (open, high, low, close, volume) = (
-            decimal_to_f64(candle.open),
-            decimal_to_f64(candle.high),
-            decimal_to_f64(candle.low),
-            decimal_to_f64(candle.close),
-            decimal_to_f64(candle.volume),
-        );
+        let BarValues { start, open, high, low, close, volume } = *bar;
         if !(close > 0.0 && high >= low && low > 0.0 && open > 0.0 && volume >= 0.0) {
+            self.accepted_log_close = None;
             return None;
         }
-        if self.closes.len() == self.longest_horizon + 1 {
-            self.closes.pop_front();
+        if self.log_closes.len() == self.longest_horizon + 1 {
+            self.log_closes.pop_front();
         }
-        self.closes.push_back(close);
+        let log_close = libm::log(close);
+        self.accepted_log_close = Some(log_close);
+        self.log_closes.push_back(log_close);
+        // The one-bar log return every volatility window folds in, taken once.
+        let one_bar_return = self.previous_close.replace(close).map(|previous| libm::log(close / previous));
         // The bar's start in UTC: hour of the day, and day of the week from Monday (1 January
         // 1970 was a Thursday).
-        let ms = candle.start.millis();
+        let ms = start.millis();
         let hour = ms.div_euclid(3_600_000).rem_euclid(24) as usize;
         let weekday = (ms.div_euclid(86_400_000) + 3).rem_euclid(7) as usize;
         let ((hour_sin, hour_cos), (weekday_sin, weekday_cos)) = (self.hours[hour], self.weekdays[weekday]);
-        let estimated_spread = self.previous_bar.map(|(h, l)| corwin_schultz_bps(h, l, high, low));
-        self.previous_bar = Some((high, low));
+        let range_squared = squared_log_range(high, low);
+        let estimated_spread = self
+            .previous_bar
+            .map(|(h, l, previous_range)| corwin_schultz(h, l, previous_range, high, low, range_squared));
+        self.previous_bar = Some((high, low, range_squared));
+        if self.position_features.0 != *position {
+            self.position_features = (*position, position_features(position));
+        }
+        let [exposure, unrealised_return, bars_held] = self.position_features.1;
         let alpha = self.alpha;
         let clip = self.config.clip;
         let warm_up = self.config.warm_up_bars;
@@ -346,10 +420,13 @@ impl StateBuilder {
         for (slot, feature) in raws.iter_mut().zip(self.features.iter_mut()) {
             let raw: Option<f64> = match feature {
                 Feature::Return(h) => {
-                    let n = self.closes.len();
-                    (n > *h).then(|| libm::log(close / self.closes[n - 1 - *h]))
+                    let n = self.log_closes.len();
+                    (n > *h).then(|| self.log_closes[n - 1] - self.log_closes[n - 1 - *h])
                 }
-                Feature::Volatility(v) => v.update(close),
+                Feature::Volatility(v) => match one_bar_return {
+                    Some(r) => v.update_with_log_return(r),
+                    None => v.value(),
+                },
                 Feature::Rsi(r) => r.update(close),
                 Feature::MacdHistogram(m) => m.update(close).map(|v| v.histogram / close),
                 Feature::PercentB(b) => b.update(close).map(|bands| {
@@ -364,22 +441,31 @@ impl StateBuilder {
                 Feature::HourCos => Some(hour_cos),
                 Feature::WeekdaySin => Some(weekday_sin),
                 Feature::WeekdayCos => Some(weekday_cos),
-                Feature::Exposure => Some(position.exposure.clamp(-1.0, 1.0)),
-                Feature::UnrealisedReturn => Some(libm::tanh(10.0 * position.unrealised_return)),
-                Feature::BarsHeld => Some(libm::tanh(libm::log(1.0 + f64::from(position.bars_held)) / 5.0)),
+                Feature::Exposure => Some(exposure),
+                Feature::UnrealisedReturn => Some(unrealised_return),
+                Feature::BarsHeld => Some(bars_held),
                 Feature::CloseOverSma(s) => s.update(close).map(|m| libm::log(close / m)),
             };
             *slot = raw.unwrap_or(f64::NAN);
         }
-        let mut state = Vec::with_capacity(self.features.len() + extra);
+        let dimensions = self.features.len();
+        let mut quotients = [0.0; MAX_DIMENSIONS];
+        self.scores.quotients(&raws[..dimensions], &mut quotients);
+        let mut state = Vec::with_capacity(dimensions + extra);
         let mut ready = true;
-        for ((&x, score), feature) in raws.iter().zip(self.scores.iter_mut()).zip(&self.features) {
+        for (i, feature) in self.features.iter().enumerate() {
+            let x = raws[i];
             if !x.is_finite() {
                 ready = false;
             } else if feature.normalised() {
-                let z = score.score(x, alpha);
-                ready &= score.seen > warm_up;
-                state.push((z.clamp(-clip, clip) / clip) as f32);
+                let z = self.scores.score(i, x, quotients[i], alpha);
+                ready &= self.scores.seen(i) > warm_up;
+                let clipped = z.clamp(-clip, clip);
+                let unit = match self.inverse_clip {
+                    Some(inverse) => clipped * inverse,
+                    None => clipped / clip,
+                };
+                state.push(unit as f32);
             } else {
                 state.push(x as f32);
             }
@@ -393,10 +479,32 @@ fn cycle(at: f64, period: f64) -> (f64, f64) {
     (libm::sin(std::f64::consts::TAU * at / period), libm::cos(std::f64::consts::TAU * at / period))
 }
 
+/// The position's features: exposure clamped to ±1, unrealised return as tanh(10 r), bars
+/// held as tanh(ln(1 + bars) / 5).
+fn position_features(position: &PositionState) -> [f64; 3] {
+    [
+        position.exposure.clamp(-1.0, 1.0),
+        libm::tanh(10.0 * position.unrealised_return),
+        libm::tanh(libm::log(1.0 + f64::from(position.bars_held)) / 5.0),
+    ]
+}
+
+/// ln(high / low)², a bar's part of the Corwin–Schultz β.
+fn squared_log_range(high: f64, low: f64) -> f64 {
+    libm::log(high / low).powi(2)
+}
+
 /// Corwin and Schultz's (2012) bid-ask spread estimate from two consecutive bars' highs and
 /// lows, in basis points (0 when the estimate comes out negative, as they advise).
+#[cfg(test)]
 fn corwin_schultz_bps(high_1: f64, low_1: f64, high_2: f64, low_2: f64) -> f64 {
-    let beta = libm::log(high_1 / low_1).powi(2) + libm::log(high_2 / low_2).powi(2);
+    corwin_schultz(high_1, low_1, squared_log_range(high_1, low_1), high_2, low_2, squared_log_range(high_2, low_2))
+}
+
+/// [`corwin_schultz_bps`] with each bar's squared log range already known (each bar's is
+/// taken once and used again as the next bar's previous one).
+fn corwin_schultz(high_1: f64, low_1: f64, range_1: f64, high_2: f64, low_2: f64, range_2: f64) -> f64 {
+    let beta = range_1 + range_2;
     let gamma = libm::log(high_1.max(high_2) / low_1.min(low_2)).powi(2);
     let denominator = 3.0 - 2.0 * std::f64::consts::SQRT_2;
     let alpha = ((2.0 * beta).sqrt() - beta.sqrt()) / denominator - (gamma / denominator).sqrt();

@@ -211,13 +211,11 @@ impl PreTradeGate {
         seen_at: Timestamp,
         tripped: &mut Vec<TripReason>,
     ) {
-        use rust_decimal::prelude::ToPrimitive;
         let before = tripped.len();
         for &(time, price) in points {
             tripped.extend(self.breaker.observe_equity(time, equity_at(price)));
-            if let Some(price) = price.to_f64() {
-                tripped.extend(self.breaker.observe_price(time, product_id, price));
-            }
+            let price = crate::market::decimal_to_f64(price);
+            tripped.extend(self.breaker.observe_price(time, product_id, price));
         }
         if tripped.len() > before {
             self.breaker.start_cooldown_no_earlier_than(seen_at);

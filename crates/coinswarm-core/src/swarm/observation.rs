@@ -1,8 +1,7 @@
 //! One market event as the swarm sees it.
 
-use crate::market::{Candle, ProductId, Quote};
+use crate::market::{Candle, ProductId, Quote, decimal_to_f64};
 use crate::time::Timestamp;
-use rust_decimal::prelude::ToPrimitive;
 
 /// A market event reduced to what indicators and agents need, in floating point (signals
 /// only; money stays decimal in the exchange). From a candle: open/high/low/close/volume;
@@ -26,7 +25,7 @@ impl Observation {
     /// A bar, seen at its start time (its prices are the bar's; the decision on it is taken
     /// at its close by the caller).
     pub fn from_candle(product_id: ProductId, candle: &Candle) -> Self {
-        let f = |d: rust_decimal::Decimal| d.to_f64().unwrap_or(f64::NAN);
+        let f = decimal_to_f64;
         Self {
             product_id,
             time: candle.start,
@@ -42,7 +41,7 @@ impl Observation {
 
     /// A quote: every price is the mid, no volume.
     pub fn from_quote(quote: &Quote) -> Self {
-        let f = |d: rust_decimal::Decimal| d.to_f64().unwrap_or(f64::NAN);
+        let f = decimal_to_f64;
         let mid = f(quote.mid());
         Self {
             product_id: quote.product_id,
@@ -62,6 +61,19 @@ impl Observation {
         match (self.bid, self.ask) {
             (Some(bid), Some(ask)) if bid > 0.0 && ask >= bid => Some((ask - bid) / ((ask + bid) / 2.0) * 10_000.0),
             _ => None,
+        }
+    }
+}
+
+impl From<&Observation> for crate::memory::BarValues {
+    fn from(observation: &Observation) -> Self {
+        Self {
+            start: observation.time,
+            open: observation.open,
+            high: observation.high,
+            low: observation.low,
+            close: observation.close,
+            volume: observation.volume,
         }
     }
 }

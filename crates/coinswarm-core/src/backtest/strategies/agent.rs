@@ -3,13 +3,13 @@
 use super::orders::{buy_with_cash, has_working_order, holds, sell_all};
 use crate::backtest::strategy::{BarClose, Strategy};
 use crate::exchange::MatchingEngine;
-use crate::market::ProductId;
+use crate::market::{ProductId, decimal_to_f64};
 use crate::swarm::registry;
 use crate::swarm::{
     Action, Agent, AgentKind, DecisionContext, Observation, PortfolioView, SwarmConfig, SwarmConfigError,
 };
 use rust_decimal::Decimal;
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::prelude::FromPrimitive;
 use std::collections::BTreeMap;
 
 /// A single agent trading on its own votes: Buy (when flat) spends the vote's size as a
@@ -59,14 +59,13 @@ impl Strategy for SingleAgent {
         let close = bar.candle.close;
         let cash = account.balance(product.quote()).total();
         let base = account.balance(product.base()).total();
-        let equity = (cash + base * close).to_f64().unwrap_or(0.0);
-        let entry =
-            account.position(product.product_id).map_or(0.0, |p| p.average_entry_price().to_f64().unwrap_or(0.0));
+        let equity = decimal_to_f64(cash + base * close);
+        let entry = account.position(product.product_id).map_or(0.0, |p| decimal_to_f64(p.average_entry_price()));
         let portfolio = PortfolioView {
             equity,
             peak_equity: equity,
-            cash: cash.to_f64().unwrap_or(0.0),
-            position_size: base.to_f64().unwrap_or(0.0),
+            cash: decimal_to_f64(cash),
+            position_size: decimal_to_f64(base),
             entry_price: entry,
             open_positions: usize::from(!base.is_zero()),
         };

@@ -13,7 +13,8 @@
 //! fine-tunes the model on, off the decision path.
 
 use crate::learned::{FeatureBuilder, OnlineSamples, Prediction, SharedModel, TrainingSample};
-use crate::market::{Candle, decimal_to_f64};
+use crate::market::Candle;
+use crate::memory::BarValues;
 use crate::swarm::planner::Regime;
 use crate::swarm::{Action, Agent, AgentKind, DecisionContext, Observation, Reason, Vote};
 use crate::time::Timestamp;
@@ -79,10 +80,15 @@ impl Default for OnlineLearningConfig {
 /// version and, once warmed up, its prediction.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LearnedEvidence {
-    /// The model's hash (SHA-256 of its file).
-    pub model: String,
+    /// The model; recorded as its hash (SHA-256 of its file), its version.
+    #[serde(serialize_with = "model_hash")]
+    pub model: SharedModel,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prediction: Option<Prediction>,
+}
+
+fn model_hash<S: serde::Serializer>(model: &SharedModel, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(model.hash())
 }
 
 #[derive(Debug)]
@@ -137,18 +143,18 @@ impl LearnedAgent {
         self.prepared.as_ref().map(|p| &p.evidence)
     }
 
-    /// The prediction on the bar `candle` closes at `now`, with its vote.
-    pub fn on_bar_close(&mut self, candle: &Candle, now: Timestamp) {
-        let price = decimal_to_f64(candle.close);
+    /// The prediction on the bar that closes at `now`, with its vote.
+    pub fn on_bar_close(&mut self, bar: &BarValues, now: Timestamp) {
+        let price = bar.close;
         self.samples.resolve(now.millis(), price);
-        let inputs = self.features.update(candle);
+        let inputs = self.features.update_bar(bar);
         let prediction = inputs.as_deref().and_then(|inputs| self.model.predict(inputs));
         if let Some(inputs) = inputs {
             self.samples.record(now.millis(), inputs, price);
         }
         let vote = prediction.map(|p| self.vote_on(&p));
-        let evidence = LearnedEvidence { model: self.model.hash().to_string(), prediction };
-        self.prepared = Some(Prepared { bar_start: candle.start, evidence, vote });
+        let evidence = LearnedEvidence { model: self.model.clone(), prediction };
+        self.prepared = Some(Prepared { bar_start: bar.start, evidence, vote });
     }
 
     fn vote_on(&self, p: &Prediction) -> Vote {
@@ -188,7 +194,8 @@ impl Agent for LearnedAgent {
         self.prepared.as_ref().filter(|p| p.bar_start == context.observation.time).and_then(|p| p.vote)
     }
 
-    fn on_bar_close(&mut self, candle: &Candle, _context: &DecisionContext<'_>, now: Timestamp, _regime: Regime) {
-        LearnedAgent::on_bar_close(self, candle, now);
+    /// The bar's values come from the observation of the same bar (already in `f64`).
+    fn on_bar_close(&mut self, _candle: &Candle, context: &DecisionContext<'_>, now: Timestamp, _regime: Regime) {
+        LearnedAgent::on_bar_close(self, &BarValues::from(context.observation), now);
     }
 }

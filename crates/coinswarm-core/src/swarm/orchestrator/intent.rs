@@ -12,7 +12,7 @@ use crate::swarm::portfolio::PortfolioView;
 use crate::swarm::vote::{Action, AgentKind};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::prelude::FromPrimitive;
 
 /// What trying to act on a decision produced.
 #[derive(Debug, Default)]
@@ -114,7 +114,7 @@ impl Swarm {
         let Some(execution) = self.agents.get::<ExecutionAgent>(AgentKind::Execution) else {
             return Attempt::skipped("no_execution_agent", "the swarm holds no execution agent to plan the order");
         };
-        let mut plan = execution.plan(side, base_size.to_f64().unwrap_or(0.0), observation);
+        let mut plan = execution.plan(side, crate::market::decimal_to_f64(base_size), observation);
         if protective_exit {
             // A stop-loss or take-profit exit must not wait on a limit: it takes the market.
             plan.style = OrderStyle::Market;

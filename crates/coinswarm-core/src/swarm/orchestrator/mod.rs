@@ -36,12 +36,11 @@ use super::portfolio::PortfolioView;
 use super::vote::{Action, AgentKind, Vote};
 use crate::exchange::{ConfigError, MarketDataError, MatchingEngine};
 use crate::ledger::EventKind;
-use crate::market::{Candle, Granularity, Product, ProductId, Quote, Side};
+use crate::market::{Candle, Granularity, Product, ProductId, Quote, RememberedF64, Side, decimal_to_f64};
 use crate::risk::valuation::value_account;
 use crate::risk::{AccountSnapshot, CircuitBreaker, GateConfig, PreTradeGate, RiskEvent, TripReason, fees};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use std::collections::VecDeque;
 
 /// Why the swarm could not start or take an event.
@@ -97,6 +96,17 @@ pub struct Swarm {
     events: u64,
     /// What an operator did to the gate since the last decision, for its record.
     operator_events: Vec<RiskEvent>,
+    /// The portfolio view's values that rarely change between events, converted once each.
+    view_values: ViewValues,
+}
+
+/// See [`Swarm::mark_to_market`].
+#[derive(Debug, Default)]
+struct ViewValues {
+    peak_equity: RememberedF64,
+    cash: RememberedF64,
+    position_size: RememberedF64,
+    entry_price: RememberedF64,
 }
 
 impl Swarm {
@@ -133,6 +143,7 @@ impl Swarm {
             resolved_since_adapt: 0,
             events: 0,
             operator_events: Vec::new(),
+            view_values: ViewValues::default(),
         })
     }
 
@@ -334,7 +345,7 @@ impl Swarm {
         ));
         // The drawdown the risk agent sees is oversight's, from the same look-back peak.
         let peak = self.gate.oversight().peak_equity().unwrap_or(equity).max(equity);
-        portfolio.peak_equity = peak.to_f64().unwrap_or(portfolio.equity);
+        portfolio.peak_equity = self.view_values.peak_equity.convert(peak);
         self.summary.breaker_trips += tripped.len() as u64;
 
         self.agents.observe(observation);
@@ -476,7 +487,7 @@ impl Swarm {
             if listed.product_id == product.product_id { Some(price) } else { engine.last_price(listed.product_id) }
         });
         let (equity, open_positions) = (valuation.equity, valuation.open_positions);
-        let equity_f64 = equity.to_f64().unwrap_or(0.0);
+        let equity_f64 = decimal_to_f64(equity);
         let base = account.balance(product.base()).total();
         let position = account.position(product.product_id);
         // Dust (worth less than the smallest order) cannot be traded: the agents see it as flat.
@@ -486,9 +497,9 @@ impl Swarm {
             equity: equity_f64,
             // Set from oversight's look-back peak once the gate has seen this equity.
             peak_equity: equity_f64,
-            cash: account.balance(product.quote()).available.to_f64().unwrap_or(0.0),
-            position_size: held.to_f64().unwrap_or(0.0),
-            entry_price: position.map_or(0.0, |p| p.average_entry_price().to_f64().unwrap_or(0.0)),
+            cash: self.view_values.cash.convert(account.balance(product.quote()).available),
+            position_size: self.view_values.position_size.convert(held),
+            entry_price: position.map_or(0.0, |p| self.view_values.entry_price.convert(p.average_entry_price())),
             open_positions,
         };
         (equity, view)
