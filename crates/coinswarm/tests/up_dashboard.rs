@@ -32,6 +32,9 @@ fn the_dashboard_shows_live_prices_and_decisions() {
             assert!(!dom.contains("id=\"price\" class=\"price\">–<"), "the price is drawn");
             assert!(dom.contains("id=\"regime\">") && !dom.contains("id=\"regime\">–<"), "the regime is shown");
             assert!(dom.contains("class=\"bar\""), "agent weights are drawn");
+            for agent in ["trend", "mean_reversion", "risk", "hedge", "arbitrage", "execution", "recall", "learned"] {
+                assert!(dom.contains(&format!("<td>{agent}</td>")), "the {agent} agent's weight is labelled by name");
+            }
             assert!(
                 dom.contains("id=\"memory-episodes\">") && !dom.contains("id=\"memory-episodes\">–<"),
                 "pattern memory's counts are shown"
