@@ -75,8 +75,7 @@ impl FeatureBuilder {
         if self.log_closes.len() == RETURN_FEATURES + 1 {
             self.log_closes.pop_front();
         }
-        let log_close = self.state.accepted_log_close().unwrap_or_else(|| libm::log(close));
-        self.log_closes.push_back(log_close);
+        self.log_closes.push_back(libm::log(close));
         let mut inputs = state?;
         if self.log_closes.len() < RETURN_FEATURES + 1 {
             return None;

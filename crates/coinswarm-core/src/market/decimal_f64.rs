@@ -32,33 +32,6 @@ pub fn decimal_to_f64(value: Decimal) -> f64 {
     if value.is_sign_negative() { -magnitude } else { magnitude }
 }
 
-/// A decimal that is converted again and again while it rarely changes (an account's cash,
-/// a position's entry price): the last one converted and its `f64`, so an unchanged value
-/// is not converted twice. The same value with the same representation gives the same bits.
-#[derive(Debug, Clone, Copy)]
-pub struct RememberedF64 {
-    decimal: [u8; 16],
-    value: f64,
-}
-
-impl Default for RememberedF64 {
-    fn default() -> Self {
-        Self { decimal: Decimal::ZERO.serialize(), value: 0.0 }
-    }
-}
-
-impl RememberedF64 {
-    /// [`decimal_to_f64`] of `value`, converted only when it differs from the last one.
-    pub fn convert(&mut self, value: Decimal) -> f64 {
-        let representation = value.serialize();
-        if representation != self.decimal {
-            self.decimal = representation;
-            self.value = decimal_to_f64(value);
-        }
-        self.value
-    }
-}
-
 /// Bits of the integer quotient the rounding works on: at least two more than an `f64`'s 53,
 /// so that jamming the remainder into the last bit and letting the conversion round once
 /// gives the correctly rounded result ("round to odd").
@@ -116,14 +89,6 @@ mod tests {
         for value in values {
             let expected: f64 = value.to_string().parse().unwrap();
             assert_eq!(decimal_to_f64(value).to_bits(), expected.to_bits(), "{value}");
-        }
-    }
-
-    #[test]
-    fn a_remembered_conversion_follows_every_change() {
-        let mut remembered = RememberedF64::default();
-        for value in [dec!(0), dec!(1.5), dec!(1.5), dec!(1.50), dec!(-2), dec!(0), dec!(97950.19046234909160)] {
-            assert_eq!(remembered.convert(value).to_bits(), decimal_to_f64(value).to_bits(), "{value}");
         }
     }
 

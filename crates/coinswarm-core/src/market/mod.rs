@@ -11,7 +11,7 @@ mod trade;
 
 pub use candle::Candle;
 pub use currency::{Currency, CurrencyError};
-pub use decimal_f64::{RememberedF64, decimal_to_f64};
+pub use decimal_f64::decimal_to_f64;
 pub use granularity::{Granularity, GranularityError};
 pub use product::{Product, ProductId, ProductIdError};
 pub use quote::Quote;

@@ -206,8 +206,6 @@ pub struct StateBuilder {
     longest_horizon: usize,
     /// The previous bar's high, low and squared log range (for the spread estimate).
     previous_bar: Option<(f64, f64, f64)>,
-    /// ln(close) of the last bar folded in, if it was accepted.
-    accepted_log_close: Option<f64>,
     /// The last position seen and its three features (a flat position repeats bar after bar).
     position_features: (PositionState, [f64; 3]),
     alpha: f64,
@@ -345,7 +343,6 @@ impl StateBuilder {
             previous_close: None,
             longest_horizon,
             previous_bar: None,
-            accepted_log_close: None,
             position_features: (PositionState::default(), position_features(&PositionState::default())),
             hours: std::array::from_fn(|h| cycle(h as f64, 24.0)),
             weekdays: std::array::from_fn(|d| cycle(d as f64, 7.0)),
@@ -354,12 +351,6 @@ impl StateBuilder {
             inverse_clip: (libm::frexp(config.clip).0 == 0.5).then(|| 1.0 / config.clip),
             config,
         })
-    }
-
-    /// ln(close) of the last bar folded in, when it was accepted (so a caller needing the
-    /// same logarithm does not take it again).
-    pub fn accepted_log_close(&self) -> Option<f64> {
-        self.accepted_log_close
     }
 
     /// Every dimension's name and meaning, in vector order.
@@ -384,15 +375,12 @@ impl StateBuilder {
     ) -> Option<Vec<f32>> {
         let BarValues { start, open, high, low, close, volume } = *bar;
         if !(close > 0.0 && high >= low && low > 0.0 && open > 0.0 && volume >= 0.0) {
-            self.accepted_log_close = None;
             return None;
         }
         if self.log_closes.len() == self.longest_horizon + 1 {
             self.log_closes.pop_front();
         }
-        let log_close = libm::log(close);
-        self.accepted_log_close = Some(log_close);
-        self.log_closes.push_back(log_close);
+        self.log_closes.push_back(libm::log(close));
         // The one-bar log return every volatility window folds in, taken once.
         let one_bar_return = self.previous_close.replace(close).map(|previous| libm::log(close / previous));
         // The bar's start in UTC: hour of the day, and day of the week from Monday (1 January

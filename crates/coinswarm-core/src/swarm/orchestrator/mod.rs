@@ -36,7 +36,7 @@ use super::portfolio::PortfolioView;
 use super::vote::{Action, AgentKind, Vote};
 use crate::exchange::{ConfigError, MarketDataError, MatchingEngine};
 use crate::ledger::EventKind;
-use crate::market::{Candle, Granularity, Product, ProductId, Quote, RememberedF64, Side, decimal_to_f64};
+use crate::market::{Candle, Granularity, Product, ProductId, Quote, Side, decimal_to_f64};
 use crate::risk::valuation::value_account;
 use crate::risk::{AccountSnapshot, CircuitBreaker, GateConfig, PreTradeGate, RiskEvent, TripReason, fees};
 use crate::time::Timestamp;
@@ -96,17 +96,6 @@ pub struct Swarm {
     events: u64,
     /// What an operator did to the gate since the last decision, for its record.
     operator_events: Vec<RiskEvent>,
-    /// The portfolio view's values that rarely change between events, converted once each.
-    view_values: ViewValues,
-}
-
-/// See [`Swarm::mark_to_market`].
-#[derive(Debug, Default)]
-struct ViewValues {
-    peak_equity: RememberedF64,
-    cash: RememberedF64,
-    position_size: RememberedF64,
-    entry_price: RememberedF64,
 }
 
 impl Swarm {
@@ -143,7 +132,6 @@ impl Swarm {
             resolved_since_adapt: 0,
             events: 0,
             operator_events: Vec::new(),
-            view_values: ViewValues::default(),
         })
     }
 
@@ -345,7 +333,7 @@ impl Swarm {
         ));
         // The drawdown the risk agent sees is oversight's, from the same look-back peak.
         let peak = self.gate.oversight().peak_equity().unwrap_or(equity).max(equity);
-        portfolio.peak_equity = self.view_values.peak_equity.convert(peak);
+        portfolio.peak_equity = decimal_to_f64(peak);
         self.summary.breaker_trips += tripped.len() as u64;
 
         self.agents.observe(observation);
@@ -497,9 +485,9 @@ impl Swarm {
             equity: equity_f64,
             // Set from oversight's look-back peak once the gate has seen this equity.
             peak_equity: equity_f64,
-            cash: self.view_values.cash.convert(account.balance(product.quote()).available),
-            position_size: self.view_values.position_size.convert(held),
-            entry_price: position.map_or(0.0, |p| self.view_values.entry_price.convert(p.average_entry_price())),
+            cash: decimal_to_f64(account.balance(product.quote()).available),
+            position_size: decimal_to_f64(held),
+            entry_price: position.map_or(0.0, |p| decimal_to_f64(p.average_entry_price())),
             open_positions,
         };
         (equity, view)
