@@ -6,7 +6,7 @@
 //!
 //! - [`ErrorCode`]: every error code the API answers, with its HTTP status.
 //! - [`Failure`]: the transport-neutral failure the desk returns; REST writes it as the
-//!   [`ErrorEnvelope`], MCP as a tool error.
+//!   [`ErrorEnvelope`], MCP as a tool error. Every 503 carries a [`RetryAfter`].
 //! - [`validation`] and [`query`]: request parameters and their checks.
 //! - [`views`]: the typed bodies of the REST answers.
 //! - [`stream`]: the WebSocket (`/stream`) messages.
@@ -21,10 +21,12 @@ pub mod access;
 mod error_code;
 mod failure;
 pub mod query;
+mod retry_after;
 pub mod validation;
 
 pub use error_code::ErrorCode;
 pub use failure::{ErrorBody, ErrorEnvelope, Failure};
+pub use retry_after::RetryAfter;
 pub mod body;
 pub mod edge;
 pub mod link;

@@ -29,7 +29,8 @@ pub fn document(version: &str) -> OpenApi {
         .version(version)
         .description(Some(
             "The swarm, paper accounts and market data of one Coinswarm deployment. Every error is \
-             `{\"error\": {\"code\", \"message\"}}` with a stable code; 429 and 503 carry `Retry-After`.",
+             `{\"error\": {\"code\", \"message\"}}` with a stable code; every 503, and a 429 whose wait \
+             is known, carries `Retry-After` and the same seconds as `retry_after_secs` in the body.",
         ))
         .build();
     OpenApiBuilder::new().info(info).paths(paths).components(Some(components())).build()
@@ -180,11 +181,14 @@ fn refusal(status: u16) -> Response {
         .description(refusal_description(status))
         .content("application/json", Content::new(Some(component("Error"))));
     if matches!(status, 429 | 503) {
-        let seconds = serde_json::from_value(serde_json::json!({"type": "integer", "minimum": 0}))
+        let seconds = serde_json::from_value(serde_json::json!({"type": "integer", "minimum": 1}))
             .unwrap_or_else(|_| u64::schema());
         let header = Header::builder()
             .schema(seconds)
-            .description(Some("Seconds to wait before trying again (sent when a wait is known)"))
+            .description(Some(
+                "Seconds to wait before trying again: on every 503 (a warm-up's is the bars still needed × the \
+                 bar interval), and on a 429 when its wait is known; the body's `retry_after_secs` says the same",
+            ))
             .build();
         response = response.header("Retry-After", header);
     }
@@ -348,5 +352,10 @@ mod tests {
         assert_eq!(limit["schema"]["maximum"], 1000);
         let rate_limited = &doc["paths"]["/api/orders"]["post"]["responses"]["429"];
         assert!(rate_limited["headers"]["Retry-After"].is_object(), "{rate_limited}");
+        let warming = &doc["paths"]["/api/memory/similar"]["get"]["responses"]["503"];
+        assert_eq!(warming["headers"]["Retry-After"]["schema"]["minimum"], 1, "{warming}");
+        let body = &doc["components"]["schemas"]["ErrorBody"];
+        assert_eq!(body["properties"]["retry_after_secs"]["minimum"], 1, "{body}");
+        assert!(!body["required"].as_array().unwrap().iter().any(|r| r == "retry_after_secs"), "{body}");
     }
 }

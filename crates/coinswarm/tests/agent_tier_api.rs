@@ -73,6 +73,7 @@ fn the_agent_tier_answers_the_edge_with_its_token_only_and_batches_predictions_i
     for answer in answers {
         assert_eq!(answer["status"], 503, "pattern memory is off here: {answer}");
         assert!(answer["error"]["message"].as_str().unwrap().contains("memory"), "{answer}");
+        assert_eq!(answer["error"]["retry_after_secs"], 60, "the wait crosses the link with the refusal: {answer}");
     }
     for bad in [json!({"asks": []}), json!({"product_id": "BTC-USD"})] {
         let (status, body) = agent.post("/internal/v1/similar", Some(TOKEN), &bad.to_string());

@@ -16,15 +16,19 @@ fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
     Server::start(dir, &env)
 }
 
-/// The (code, message) of an error answer, checking it is the API's envelope and nothing more.
+/// The (code, message) of an error answer, checking it is the API's envelope and nothing more
+/// (with `retry_after_secs`, a positive integer, when the request may pass later).
 fn error_of(body: &str) -> (String, String) {
     let value: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
     let envelope = value.as_object().unwrap_or_else(|| panic!("not an object: {body}"));
     assert_eq!(envelope.keys().collect::<Vec<_>>(), ["error"], "{body}");
     let error = value["error"].as_object().unwrap_or_else(|| panic!("no error object: {body}"));
-    let mut fields: Vec<&String> = error.keys().collect();
+    let mut fields: Vec<&String> = error.keys().filter(|key| *key != "retry_after_secs").collect();
     fields.sort();
     assert_eq!(fields, ["code", "message"], "{body}");
+    if let Some(wait) = error.get("retry_after_secs") {
+        assert!(wait.as_u64().is_some_and(|secs| secs >= 1), "{body}");
+    }
     let message = error["message"].as_str().unwrap().to_string();
     assert!(!message.is_empty(), "an empty message: {body}");
     (error["code"].as_str().unwrap().to_string(), message)

@@ -150,6 +150,77 @@ fn the_swarm_remembers_its_decisions_realises_outcomes_and_saves_the_index_at_sh
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// The bars still needed and the seconds until ready, read from a warm-up's 503 message
+/// ("pattern memory is warming up: 412 more bars needed, ready in about 17 s").
+fn warm_up_figures(message: &str) -> (u64, u64) {
+    let last_word = |text: &str| -> u64 {
+        let word = text.rsplit(' ').next().unwrap_or_default();
+        word.parse().unwrap_or_else(|e| panic!("'{word}': {e}: {message}"))
+    };
+    let (before, _) = message.split_once(" more bar").unwrap_or_else(|| panic!("no bars in: {message}"));
+    let ready_in = message.strip_suffix(" s").unwrap_or_else(|| panic!("no seconds in: {message}"));
+    (last_word(before), last_word(ready_in))
+}
+
+/// One `GET /api/memory/similar` during warm-up: (bars still needed, Retry-After seconds),
+/// after checking that the header, the body's `retry_after_secs` and the message agree with
+/// bars × `bar_ms`.
+fn warming_up(server: &Server, bar_ms: u64) -> (u64, u64) {
+    let (status, headers, body) = server.raw("GET", "/api/memory/similar", None, None);
+    assert_eq!(status, 503, "{body}");
+    let retry_after: u64 = headers
+        .iter()
+        .find(|(name, _)| name == "retry-after")
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or_else(|| panic!("a warm-up 503 says when to try again: {headers:?}"));
+    let error = &serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"];
+    assert_eq!(error["code"], "UNAVAILABLE", "{body}");
+    assert_eq!(error["retry_after_secs"].as_u64(), Some(retry_after), "{body}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.starts_with("pattern memory is warming up: "), "{message}");
+    let (bars, ready_in) = warm_up_figures(message);
+    assert_eq!(ready_in, retry_after, "the message and the header say the same: {message}");
+    assert!(bars >= 1 && retry_after >= 1, "{message}");
+    assert_eq!(retry_after, (bars * bar_ms).div_ceil(1000), "bars still needed × the bar interval: {message}");
+    (bars, retry_after)
+}
+
+#[test]
+fn similar_states_during_warm_up_are_503_with_retry_after_the_bars_still_needed_times_the_bar_interval() {
+    let dir = scratch_dir("memory-warming-up");
+    // 621 bars of warm-up at 150 ms: about 93 s before the first market state.
+    let bar_ms = 150;
+    let server = Server::start_with_bar_interval(&dir, &[], bar_ms);
+    let (bars, retry_after) = warming_up(&server, bar_ms);
+    assert!(bars > 500, "a first start has most of its warm-up ahead: {bars} bars");
+    std::thread::sleep(Duration::from_secs(3));
+    let (fewer, sooner) = warming_up(&server, bar_ms);
+    assert!(fewer + 10 <= bars, "bars arrived in 3 s, so fewer are needed: {bars} then {fewer}");
+    assert!(sooner < retry_after, "and it is ready sooner: {retry_after} s then {sooner} s");
+
+    // MCP's find_similar_patterns says the same, with the same wait in the error's data.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let key = server.admin_key.clone().expect("a first start prints an admin key");
+    let error = runtime.block_on(async {
+        let client = support::mcp::http_client(&format!("http://{}/mcp", server.addr), Some(&key)).await.unwrap();
+        let arguments = serde_json::json!({"product_id": "BTC-USD"});
+        let error = support::mcp::error(&client, "find_similar_patterns", arguments).await;
+        client.cancel().await.unwrap();
+        error
+    });
+    assert!(error.message.contains("pattern memory is warming up: "), "{error:?}");
+    let (later, ready_in) = warm_up_figures(&error.message);
+    assert!(later <= fewer, "{error:?}");
+    let data = error.data.clone().unwrap_or_default();
+    assert_eq!(
+        (data["http_status"].as_u64(), data["retry_after_secs"].as_u64()),
+        (Some(503), Some(ready_in)),
+        "{error:?}"
+    );
+    assert!(server.terminate().success());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn memory_can_be_turned_off() {
     let dir = scratch_dir("memory-off");
@@ -158,6 +229,9 @@ fn memory_can_be_turned_off() {
     let (status, body) = server.get("/api/memory/similar", None);
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("pattern memory is off"), "{body}");
+    // Only a restart with memory on brings it back: no point asking again soon.
+    let (_, headers, _) = server.raw("GET", "/api/memory/similar", None, None);
+    assert!(headers.iter().any(|(name, value)| name == "retry-after" && value == "60"), "{headers:?}");
     assert!(server.terminate().success());
     assert_eq!(counts(dir.to_str().unwrap()), (0, 0));
     assert!(!dir.join("memory-index").exists());

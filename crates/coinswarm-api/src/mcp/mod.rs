@@ -23,9 +23,14 @@ pub const UNAVAILABLE: ErrorCode = ErrorCode(-32003);
 /// An API error as an MCP error: input the caller can fix is `invalid_params` (-32602), a
 /// missing scope -32001, an unknown resource `resource_not_found` (-32002), and a service
 /// that cannot answer now -32003; `data` carries the stable code and the HTTP status the
-/// REST API gives for the same failure.
+/// REST API gives for the same failure, and `retry_after_secs` when REST sends `Retry-After`
+/// (every 503: a warm-up's says when it will be ready).
 pub fn mcp_error(error: Failure) -> ErrorData {
-    let data = Some(json!({"code": error.code, "http_status": error.status}));
+    let mut data = json!({"code": error.code, "http_status": error.status});
+    if let Some(secs) = error.retry_after_secs() {
+        data["retry_after_secs"] = json!(secs);
+    }
+    let data = Some(data);
     let code = match error.status {
         401 | 403 => UNAUTHORISED,
         503 => UNAVAILABLE,

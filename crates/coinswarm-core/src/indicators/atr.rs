@@ -47,6 +47,12 @@ impl Atr {
         self.value
     }
 
+    /// Inputs it takes to give its first value (the first value comes with this bar: one more than its
+    /// period, the first bar supplying only a previous close).
+    pub fn inputs_to_first_value(&self) -> usize {
+        self.period + 1
+    }
+
     pub fn value(&self) -> Option<f64> {
         self.value
     }

@@ -46,6 +46,11 @@ impl Ema {
         self.value
     }
 
+    /// Inputs it takes to give its first value (the first value comes with this input).
+    pub fn inputs_to_first_value(&self) -> usize {
+        self.period
+    }
+
     pub fn value(&self) -> Option<f64> {
         self.value
     }

@@ -69,6 +69,11 @@ impl Macd {
         self.value
     }
 
+    /// Inputs it takes to give its first value (the first value comes with this input: `slow + signal − 1`).
+    pub fn inputs_to_first_value(&self) -> usize {
+        self.slow.inputs_to_first_value() + self.signal.inputs_to_first_value() - 1
+    }
+
     pub fn value(&self) -> Option<MacdValue> {
         self.value
     }

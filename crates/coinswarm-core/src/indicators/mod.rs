@@ -57,3 +57,43 @@ pub use zscore::ZScore;
 fn effective_period(period: usize) -> usize {
     period.max(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inputs until `update` first answers a value.
+    fn inputs_until_first(mut update: impl FnMut(f64) -> bool) -> usize {
+        (1..10_000).find(|&i| update(100.0 + (i as f64 * 0.7).sin())).unwrap()
+    }
+
+    #[test]
+    fn every_indicator_gives_its_first_value_with_the_input_it_names() {
+        for period in [0, 1, 2, 14, 50] {
+            let mut sma = Sma::new(period);
+            let named = sma.inputs_to_first_value();
+            assert_eq!(inputs_until_first(|x| sma.update(x).is_some()), named, "SMA({period})");
+            let mut ema = Ema::new(period);
+            let named = ema.inputs_to_first_value();
+            assert_eq!(inputs_until_first(|x| ema.update(x).is_some()), named, "EMA({period})");
+            let mut bands = Bollinger::new(period, 2.0);
+            let named = bands.inputs_to_first_value();
+            assert_eq!(inputs_until_first(|x| bands.update(x).is_some()), named, "Bollinger({period})");
+            let mut rsi = Rsi::new(period);
+            let named = rsi.inputs_to_first_value();
+            assert_eq!(inputs_until_first(|x| rsi.update(x).is_some()), named, "RSI({period})");
+            let mut atr = Atr::new(period);
+            let named = atr.inputs_to_first_value();
+            assert_eq!(inputs_until_first(|x| atr.update(x + 1.0, x - 1.0, x).is_some()), named, "ATR({period})");
+            let mut volatility = RealisedVolatility::new(period);
+            let named = volatility.inputs_to_first_value();
+            assert_eq!(inputs_until_first(|x| volatility.update(x).is_some()), named, "volatility({period})");
+        }
+        for (fast, slow, signal) in [(12, 26, 9), (26, 12, 9), (3, 3, 1), (0, 0, 0)] {
+            let mut macd = Macd::new(fast, slow, signal);
+            let named = macd.inputs_to_first_value();
+            assert_eq!(inputs_until_first(|x| macd.update(x).is_some()), named, "MACD({fast}, {slow}, {signal})");
+        }
+        assert_eq!(Macd::new(12, 26, 9).inputs_to_first_value(), 34);
+    }
+}

@@ -47,6 +47,12 @@ impl RealisedVolatility {
         self.value
     }
 
+    /// Inputs it takes to give its first value (the first value comes with this price: one more than
+    /// its period, the first price having no return).
+    pub fn inputs_to_first_value(&self) -> usize {
+        self.returns.capacity() + 1
+    }
+
     pub fn value(&self) -> Option<f64> {
         self.value
     }

@@ -37,6 +37,10 @@ impl RollingMoments {
         }
     }
 
+    pub(crate) fn capacity(&self) -> usize {
+        self.window.capacity()
+    }
+
     /// Adds `x`, evicting the oldest value of a full window.
     pub(crate) fn push(&mut self, x: f64) {
         if self.window.len() == 0 {

@@ -43,6 +43,10 @@ impl RollingSum {
         self.window.is_full()
     }
 
+    pub(crate) fn capacity(&self) -> usize {
+        self.window.capacity()
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.window.len()
     }

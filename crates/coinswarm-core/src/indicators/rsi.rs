@@ -61,6 +61,12 @@ impl Rsi {
         self.value
     }
 
+    /// Inputs it takes to give its first value (the first value comes with this close: one more than
+    /// its period, the first close having no change).
+    pub fn inputs_to_first_value(&self) -> usize {
+        self.period + 1
+    }
+
     pub fn value(&self) -> Option<f64> {
         self.value
     }

@@ -29,6 +29,11 @@ impl Sma {
         self.value
     }
 
+    /// Inputs it takes to give its first value (the first value comes with this input).
+    pub fn inputs_to_first_value(&self) -> usize {
+        self.window.capacity()
+    }
+
     pub fn value(&self) -> Option<f64> {
         self.value
     }

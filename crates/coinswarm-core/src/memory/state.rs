@@ -144,6 +144,29 @@ impl Feature {
                 | Feature::BarsHeld
         )
     }
+
+    /// The bar that brings its first value, counting from 1 (the indicators' own warm-up).
+    fn first_value_bar(&self) -> usize {
+        match self {
+            Feature::Return(horizon) => horizon + 1,
+            Feature::Volatility(v) => v.inputs_to_first_value(),
+            Feature::Rsi(r) => r.inputs_to_first_value(),
+            Feature::MacdHistogram(m) => m.inputs_to_first_value(),
+            Feature::PercentB(b) => b.inputs_to_first_value(),
+            Feature::Atr(a) => a.inputs_to_first_value(),
+            Feature::VolumeRatio(mean) | Feature::CloseOverSma(mean) => mean.inputs_to_first_value(),
+            // The estimate needs the bar before; a quoted spread does with one, so 2 is the most.
+            Feature::Spread => 2,
+            Feature::Range
+            | Feature::HourSin
+            | Feature::HourCos
+            | Feature::WeekdaySin
+            | Feature::WeekdayCos
+            | Feature::Exposure
+            | Feature::UnrealisedReturn
+            | Feature::BarsHeld => 1,
+        }
+    }
 }
 
 /// Exponentially weighted mean and variance of each feature's past values, one array per
@@ -215,6 +238,11 @@ pub struct StateBuilder {
     /// sin and cos of each hour of the day and day of the week (computed once).
     hours: [(f64, f64); 24],
     weekdays: [(f64, f64); 7],
+    /// Bars folded in (those with valid prices).
+    bars: usize,
+    /// Bars it takes to give the first state: the latest any feature is ready, its first
+    /// value's bar plus, for a scored feature, [`StateConfig::warm_up_bars`] more.
+    ready_after: usize,
 }
 
 /// Windows of the extension families: the listed ones, then each about 1.3× the last.
@@ -335,7 +363,16 @@ impl StateBuilder {
         let dimensions =
             features.iter().map(|(_, name, doc)| Dimension { name: name.clone(), doc: doc.clone() }).collect();
         let features: Vec<Feature> = features.into_iter().map(|(f, _, _)| f).collect();
+        // A scored feature's state is ready once its z-score has seen more than
+        // `warm_up_bars` earlier values: `warm_up_bars` bars after its first value.
+        let ready_after = features
+            .iter()
+            .map(|f| f.first_value_bar() + if f.normalised() { config.warm_up_bars } else { 0 })
+            .max()
+            .unwrap_or(1);
         Ok(Self {
+            bars: 0,
+            ready_after,
             scores: RunningScores::new(),
             features,
             dimensions,
@@ -358,6 +395,14 @@ impl StateBuilder {
         &self.dimensions
     }
 
+    /// Bars still to fold in before [`StateBuilder::update`] returns a state: 0 once it does
+    /// (and ever after). A bar with a non-positive price is skipped and does not count. With
+    /// the default settings the first state comes with bar 621 (the 571-bar SMA's first
+    /// value, then 50 bars of warm-up).
+    pub fn bars_until_ready(&self) -> usize {
+        self.ready_after.saturating_sub(self.bars)
+    }
+
     /// Folds in a closed bar (with the quoted spread at its close, if known, and the
     /// position then); returns the state once every feature has enough history.
     pub fn update(&mut self, candle: &Candle, spread_bps: Option<f64>, position: &PositionState) -> Option<Vec<f32>> {
@@ -377,6 +422,7 @@ impl StateBuilder {
         if !(close > 0.0 && high >= low && low > 0.0 && open > 0.0 && volume >= 0.0) {
             return None;
         }
+        self.bars = self.bars.saturating_add(1);
         if self.log_closes.len() == self.longest_horizon + 1 {
             self.log_closes.pop_front();
         }
@@ -565,6 +611,41 @@ mod tests {
         let changed = states(&mut other, &altered);
         assert_eq!(changed[..1_200], all[..1_200]);
         assert_ne!(changed[1_200], all[1_200]);
+    }
+
+    #[test]
+    fn bars_until_ready_counts_down_to_the_first_state_exactly() {
+        // The widest state's longest window is about 3,600 bars.
+        let series = candles(4_000);
+        for (dimensions, warm_up_bars) in [(MIN_DIMENSIONS, 50), (64, 50), (64, 0), (MAX_DIMENSIONS, 50), (40, 7)] {
+            let config = StateConfig { dimensions, warm_up_bars, ..StateConfig::default() };
+            let mut builder = StateBuilder::new(config).unwrap();
+            let needed = builder.bars_until_ready();
+            assert!(needed > warm_up_bars, "{dimensions}/{warm_up_bars}: {needed}");
+            for (i, candle) in series.iter().enumerate() {
+                let before = builder.bars_until_ready();
+                let state = builder.update(candle, None, &PositionState::default());
+                let after = builder.bars_until_ready();
+                assert_eq!(after, before.saturating_sub(1), "{dimensions}/{warm_up_bars} at bar {i}");
+                assert_eq!(state.is_some(), after == 0, "{dimensions}/{warm_up_bars} at bar {i}: {after} to go");
+            }
+            assert_eq!(builder.bars_until_ready(), 0, "{dimensions}/{warm_up_bars}: never ready in {needed}");
+        }
+        assert_eq!(StateBuilder::new(StateConfig::default()).unwrap().bars_until_ready(), 621);
+    }
+
+    #[test]
+    fn a_skipped_bar_does_not_bring_the_first_state_closer() {
+        let series = candles(3);
+        let mut builder = StateBuilder::new(StateConfig::default()).unwrap();
+        builder.update(&series[0], Some(2.0), &PositionState::default());
+        let needed = builder.bars_until_ready();
+        let mut bad = series[1];
+        bad.low = rust_decimal::Decimal::ZERO;
+        assert_eq!(builder.update(&bad, None, &PositionState::default()), None);
+        assert_eq!(builder.bars_until_ready(), needed);
+        builder.update(&series[2], Some(2.0), &PositionState::default());
+        assert_eq!(builder.bars_until_ready(), needed - 1);
     }
 
     #[test]

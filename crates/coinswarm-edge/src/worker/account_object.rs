@@ -12,7 +12,7 @@ use crate::calls::{AccountCall, HubCall, LatestQuote, MarketApplied, Origin};
 use coinswarm_api::edge::VenueSpec;
 use coinswarm_api::order_path;
 use coinswarm_api::order_snapshot::OrderSnapshot;
-use coinswarm_api::{ErrorCode, Failure, views};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter, views};
 use coinswarm_core::exchange::{Fill, MatchingEngine, Order, OrderRequest};
 use coinswarm_core::ledger::{Account, AccountEvent, EventKind};
 use coinswarm_core::market::Quote;
@@ -75,7 +75,9 @@ impl DurableObject for AccountObject {
         let meter = Meter::default();
         let answer = match http::read_json::<AccountEnvelope>(&mut req).await {
             Ok(envelope) => self.answer(envelope, &meter).await,
-            Err(error) => Err(Failure::unavailable(format!("a malformed call reached the account: {error}"))),
+            Err(error) => {
+                Err(Failure::unavailable(format!("a malformed call reached the account: {error}"), RetryAfter::FAULT))
+            }
         };
         Ok(meter.stamp(answer.unwrap_or_else(|failure| http::failure(&failure))))
     }
@@ -175,7 +177,8 @@ impl AccountObject {
     async fn place(&self, request: OrderRequest, origin: Origin, meter: &Meter) -> Answer {
         {
             let book = self.book.borrow();
-            let book = book.as_ref().ok_or_else(|| Failure::unavailable("the account is not open"))?;
+            let book =
+                book.as_ref().ok_or_else(|| Failure::unavailable("the account is not open", RetryAfter::FAULT))?;
             ensure_listed(book, &request)?;
         }
         let latest: LatestQuote =
@@ -255,8 +258,9 @@ impl AccountObject {
     }
 
     fn rebuild(&self, account_id: &str, venue: &VenueSpec, quotes: &[Quote], meter: &Meter) -> Result<Book, Failure> {
-        let broken =
-            |what: &str, e: &dyn std::fmt::Display| Failure::unavailable(format!("account {account_id}: {what}: {e}"));
+        let broken = |what: &str, e: &dyn std::fmt::Display| {
+            Failure::unavailable(format!("account {account_id}: {what}: {e}"), RetryAfter::FAULT)
+        };
         let log: Vec<AccountEvent> = self
             .sql_rows(meter, "SELECT event FROM events ORDER BY seq", vec![])?
             .iter()
@@ -301,7 +305,7 @@ impl AccountObject {
 
     fn read(&self, f: impl FnOnce(&Book) -> Answer) -> Answer {
         let book = self.book.borrow();
-        let book = book.as_ref().ok_or_else(|| Failure::unavailable("the account is not open"))?;
+        let book = book.as_ref().ok_or_else(|| Failure::unavailable("the account is not open", RetryAfter::FAULT))?;
         f(book)
     }
 
@@ -313,7 +317,7 @@ impl AccountObject {
         f: impl FnOnce(&mut Book, coinswarm_core::time::Timestamp) -> Result<(Result<T, Failure>, Option<String>), Failure>,
     ) -> Result<(Result<T, Failure>, Changed), Failure> {
         let mut guard = self.book.borrow_mut();
-        let book = guard.as_mut().ok_or_else(|| Failure::unavailable("the account is not open"))?;
+        let book = guard.as_mut().ok_or_else(|| Failure::unavailable("the account is not open", RetryAfter::FAULT))?;
         let now = book.engine.now();
         let (result, audit) = f(book, now)?;
         match self.persist(book, audit.map(|a| (now.millis(), a)), meter) {
@@ -348,9 +352,10 @@ impl AccountObject {
             Ok(())
         })();
         if let Err(error) = stored {
-            return Err(Failure::new(
+            return Err(Failure::unavailable_as(
                 ErrorCode::StorageFailed,
                 format!("the account's storage failed, nothing was acknowledged: {error}"),
+                RetryAfter::FAULT,
             ));
         }
         let mut changed = Changed { fills: Vec::new(), resting: false };
@@ -431,8 +436,10 @@ fn listed(book: &Book, product_id: coinswarm_core::market::ProductId) -> Result<
     }
 }
 
+/// A quote too old to fill at: the agent tier publishes quotes as they come, so a fresh one
+/// is due within a second while its feed runs.
 fn stale(message: String) -> Failure {
-    Failure::new(ErrorCode::MarketStale, message).retry_after(1)
+    Failure::unavailable_as(ErrorCode::MarketStale, message, RetryAfter::secs(1))
 }
 
 /// Feeds a quote to the engine unless it already saw it (or a later one).

@@ -14,11 +14,11 @@
 
 use super::agent_tier::{self, CallFailed, var_u64};
 use super::http::{self, Answer, now_ms};
-use coinswarm_api::Failure;
 use coinswarm_api::edge::{PredictionsAnswer, PredictionsAsk, SimilarAnswer, SimilarAsk, SimilarItem};
 use coinswarm_api::link::batch::{BatchConfig, Joined, MicroBatch};
 use coinswarm_api::link::breaker::{BreakerConfig, CircuitBreaker, Outcome};
 use coinswarm_api::mcp::params::SimilarParams;
+use coinswarm_api::{Failure, RetryAfter};
 use futures_channel::oneshot;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -143,7 +143,7 @@ impl DurableObject for AgentLink {
                     Ok(similar) => http::json(200, &similar),
                     Err(failure) => Err(failure),
                 }),
-                Err(error) => Err(Failure::unavailable(error.to_string())),
+                Err(error) => Err(Failure::unavailable(error.to_string(), RetryAfter::FAULT)),
             },
             Ok(LinkCall::Forget { product_ids }) => {
                 let mut link = self.link.borrow_mut();
@@ -153,7 +153,9 @@ impl DurableObject for AgentLink {
                 http::json(200, &json!({"forgotten": product_ids.len()}))
             }
             Ok(LinkCall::State) => self.state(),
-            Err(error) => Err(Failure::unavailable(format!("a malformed call reached the agent link: {error}"))),
+            Err(error) => {
+                Err(Failure::unavailable(format!("a malformed call reached the agent link: {error}"), RetryAfter::LINK))
+            }
         };
         Ok(answer.unwrap_or_else(|failure| http::failure(&failure)))
     }
@@ -189,8 +191,10 @@ impl AgentLink {
                 link.counters.refused_open += 1;
                 let view = link.breaker.view(now);
                 let secs = (view.retry_in_ms.unwrap_or(1000).max(0) as u64).div_ceil(1000).max(1);
-                return Err(Failure::unavailable("the agent tier is unavailable: its circuit breaker is open")
-                    .retry_after(secs));
+                return Err(Failure::unavailable(
+                    "the agent tier is unavailable: its circuit breaker is open",
+                    RetryAfter::secs(secs),
+                ));
             }
             let (sender, receiver) = oneshot::channel();
             link.waiters_of(kind).entry(key.clone()).or_default().push(sender);
@@ -213,7 +217,7 @@ impl AgentLink {
         if let Some(keys) = send_now {
             self.flush(kind, keys).await;
         }
-        receiver.await.map_err(|_| Failure::unavailable("the agent link dropped a call"))
+        receiver.await.map_err(|_| Failure::unavailable("the agent link dropped a call", RetryAfter::LINK))
     }
 
     /// Asks the agent tier for `keys` in one call (if the breaker lets it) and answers every
@@ -221,8 +225,9 @@ impl AgentLink {
     async fn flush(&self, kind: Kind, keys: Vec<String>) {
         let allowed = self.link.borrow_mut().breaker.try_call(now_ms());
         let answers: Vec<(String, Result<Value, Failure>)> = if !allowed {
+            // Another call is probing the agent tier: its outcome is due within moments.
             let refused =
-                Failure::unavailable("the agent tier is unavailable: its circuit breaker is open").retry_after(1);
+                Failure::unavailable("the agent tier is unavailable: its circuit breaker is open", RetryAfter::BUSY);
             keys.iter().map(|k| (k.clone(), Err(refused.clone()))).collect()
         } else {
             {
@@ -249,7 +254,10 @@ impl AgentLink {
                             agent_tier::post(&self.env, agent_tier::SIMILAR, &ask, self.similar_timeout_ms).await
                         }
                         Err(e) => Err(CallFailed {
-                            failure: Failure::unavailable(format!("a search the link cannot read: {e}")),
+                            failure: Failure::unavailable(
+                                format!("a search the link cannot read: {e}"),
+                                RetryAfter::LINK,
+                            ),
                             outcome: Outcome::Success,
                         }),
                     }
@@ -316,12 +324,10 @@ impl Link {
 /// Each key's answer in a batched call's answer, in the order of `keys`.
 fn items(kind: Kind, keys: &[String], value: Value) -> Result<Vec<Result<Value, Failure>>, CallFailed> {
     let unreadable = |e: serde_json::Error| CallFailed {
-        failure: Failure::unavailable(format!("the agent tier answered an unreadable batch: {e}")),
+        failure: Failure::unavailable(format!("the agent tier answered an unreadable batch: {e}"), RetryAfter::LINK),
         outcome: Outcome::Failure,
     };
-    let refusal = |error: &coinswarm_api::ErrorBody, status: Option<u16>| {
-        Failure::new(error.code, error.message.clone()).with_status(status.unwrap_or(error.code.status()))
-    };
+    let refusal = |error: &coinswarm_api::ErrorBody, status: Option<u16>| Failure::from_body(error, status);
     Ok(match kind {
         Kind::Prediction => {
             let answer: PredictionsAnswer = serde_json::from_value(value).map_err(unreadable)?;
@@ -330,9 +336,11 @@ fn items(kind: Kind, keys: &[String], value: Value) -> Result<Vec<Result<Value, 
                     Some(item) => match (&item.prediction, &item.error) {
                         (Some(prediction), _) => Ok(prediction.clone()),
                         (None, Some(error)) => Err(refusal(error, item.status)),
-                        (None, None) => Err(Failure::unavailable("the agent tier answered nothing for it")),
+                        (None, None) => {
+                            Err(Failure::unavailable("the agent tier answered nothing for it", RetryAfter::LINK))
+                        }
                     },
-                    None => Err(Failure::unavailable("the agent tier left it out of its answer")),
+                    None => Err(Failure::unavailable("the agent tier left it out of its answer", RetryAfter::LINK)),
                 })
                 .collect()
         }
@@ -343,7 +351,7 @@ fn items(kind: Kind, keys: &[String], value: Value) -> Result<Vec<Result<Value, 
                 .map(|i| match answer.answers.get(i) {
                     Some(SimilarItem { similar: Some(similar), .. }) => Ok(similar.clone()),
                     Some(SimilarItem { error: Some(error), status, .. }) => Err(refusal(error, *status)),
-                    _ => Err(Failure::unavailable("the agent tier left a search out of its answer")),
+                    _ => Err(Failure::unavailable("the agent tier left a search out of its answer", RetryAfter::LINK)),
                 })
                 .collect()
         }

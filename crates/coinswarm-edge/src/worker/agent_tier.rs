@@ -5,8 +5,8 @@
 //! agent tier that is down or slow, is 503 with `Retry-After`, never a hang.
 
 use super::http::{self, unavailable};
-use coinswarm_api::Failure;
 use coinswarm_api::link::breaker::Outcome;
+use coinswarm_api::{Failure, RetryAfter};
 use futures_util::future::{Either, select};
 use serde::Serialize;
 use serde_json::Value;
@@ -29,7 +29,7 @@ pub fn timeout_ms(env: &Env) -> u64 {
 }
 
 fn down(message: String) -> Failure {
-    Failure::unavailable(message).retry_after(5)
+    Failure::unavailable(message, RetryAfter::LINK)
 }
 
 /// A call's failure, with how the circuit breaker counts it.
@@ -50,7 +50,7 @@ pub async fn post<T: Serialize>(env: &Env, path: &str, body: &T, timeout_ms: u64
     }
     let token = env.secret("EDGE_TOKEN").map(|s| s.to_string()).unwrap_or_default();
     let request = (|| -> Result<Request, Failure> {
-        let text = serde_json::to_string(body).map_err(|e| Failure::unavailable(e.to_string()))?;
+        let text = serde_json::to_string(body).map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?;
         let headers = Headers::new();
         headers.set("content-type", "application/json").map_err(unavailable)?;
         headers.set("authorization", &format!("Bearer {token}")).map_err(unavailable)?;
@@ -76,7 +76,7 @@ pub async fn post<T: Serialize>(env: &Env, path: &str, body: &T, timeout_ms: u64
     match http::answer_json(Ok(response)).await {
         Ok(value) => Ok(value),
         Err(failure) if (400..500).contains(&status) && status != 401 => Err(failed(failure, Outcome::Success)),
-        Err(failure) => Err(failed(failure.retry_after(5), Outcome::Failure)),
+        Err(failure) => Err(failed(failure.retry_after(RetryAfter::LINK), Outcome::Failure)),
     }
 }
 

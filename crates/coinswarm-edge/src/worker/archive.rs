@@ -7,7 +7,7 @@
 use super::http::unavailable;
 use super::meter::Meter;
 use crate::billable::Billable;
-use coinswarm_api::Failure;
+use coinswarm_api::{Failure, RetryAfter};
 use coinswarm_core::data::fold_rows;
 use coinswarm_core::market::{Candle, Granularity, ProductId};
 use coinswarm_core::time::Timestamp;
@@ -29,7 +29,8 @@ impl Shelf<'_> {
 
     /// Writes a closed month's bars (oldest first) as its file.
     pub async fn write_month(&self, env: &Env, meter: &Meter, month: &str, candles: &[Candle]) -> Result<(), Failure> {
-        let bytes = candles_to_parquet(self.product_id, candles).map_err(|e| Failure::unavailable(format!("{e:#}")))?;
+        let bytes = candles_to_parquet(self.product_id, candles)
+            .map_err(|e| Failure::unavailable(format!("{e:#}"), RetryAfter::FAULT))?;
         let bucket = env.bucket("ARCHIVE").map_err(unavailable)?;
         meter.add(Billable { r2_class_a: 1, ..Billable::default() });
         bucket.put(archive_key(&self.prefix(), month), bytes).execute().await.map_err(unavailable)?;
@@ -76,8 +77,9 @@ impl Shelf<'_> {
             let Some(object) = bucket.get(key.clone()).execute().await.map_err(unavailable)? else { continue };
             let Some(body) = object.body() else { continue };
             let bytes = body.bytes().await.map_err(unavailable)?;
-            let rows = read_bar_rows_from(bytes, Path::new(&key), self.product_id.quote)
-                .map_err(|e| Failure::unavailable(format!("the archive's {key} does not read: {e:#}")))?;
+            let rows = read_bar_rows_from(bytes, Path::new(&key), self.product_id.quote).map_err(|e| {
+                Failure::unavailable(format!("the archive's {key} does not read: {e:#}"), RetryAfter::FAULT)
+            })?;
             let parsed = fold_rows(rows, self.granularity);
             for entry in parsed.entries.into_iter().filter(|e| e.series.product_id() == self.product_id) {
                 let wanted = entry.series.candles().iter().filter(|c| (start..=end).contains(&c.start.millis()));

@@ -6,7 +6,7 @@ use super::http::{now_ms, unavailable};
 use super::meter::Meter;
 use crate::billable::Billable;
 use coinswarm_api::access::{self, ApiKey, bearer_secret, hash_secret, parse_scopes};
-use coinswarm_api::{ErrorCode, Failure};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter};
 use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -51,7 +51,8 @@ pub async fn key_of(env: &Env, meter: &Meter, secret: &str) -> Result<Option<Api
     let row: Option<KeyRow> = result.results::<KeyRow>().map_err(unavailable)?.into_iter().next();
     let key = match row {
         Some(row) if row.revoked_at.is_none() => {
-            let scopes = parse_scopes(&row.scopes).map_err(|e| Failure::unavailable(e.to_string()))?;
+            let scopes =
+                parse_scopes(&row.scopes).map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?;
             Some(ApiKey { id: row.id, account_id: row.account_id, scopes })
         }
         _ => None,
@@ -90,9 +91,8 @@ async fn charge(env: &Env, key: &ApiKey) -> Result<(), Failure> {
         return Ok(());
     };
     match limiter.limit(key.id.clone()).await {
-        Ok(outcome) if !outcome.success => {
-            Err(Failure::new(ErrorCode::RateLimited, "too many requests for this key").retry_after(RATE_PERIOD_SECS))
-        }
+        Ok(outcome) if !outcome.success => Err(Failure::new(ErrorCode::RateLimited, "too many requests for this key")
+            .retry_after(RetryAfter::secs(RATE_PERIOD_SECS))),
         Ok(_) => Ok(()),
         // The limiter failing must not take the API down with it.
         Err(error) => {

@@ -3,7 +3,7 @@
 //! `coinswarm_api::body`, and the calls to the Durable Objects.
 
 use super::meter::Meter;
-use coinswarm_api::{Failure, body, views};
+use coinswarm_api::{Failure, RetryAfter, body, views};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use worker::{Headers, Method, Request, RequestInit, Response, Stub};
@@ -14,12 +14,13 @@ pub type Answer = Result<Response, Failure>;
 /// A worker or runtime error as the API answers it: 503, never a 5xx the caller cannot
 /// retry, and never a panic.
 pub fn unavailable(error: worker::Error) -> Failure {
-    Failure::unavailable(format!("the edge could not answer: {error}"))
+    Failure::unavailable(format!("the edge could not answer: {error}"), RetryAfter::FAULT)
 }
 
 /// A JSON answer with `status`, its keys sorted.
 pub fn json<T: Serialize>(status: u16, view: &T) -> Answer {
-    let text = serde_json::to_string(&views::to_json(view)).map_err(|e| Failure::unavailable(e.to_string()))?;
+    let text = serde_json::to_string(&views::to_json(view))
+        .map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?;
     raw_json(status, text)
 }
 
@@ -35,7 +36,7 @@ pub fn failure(failure: &Failure) -> Response {
     let text = serde_json::to_string(&failure.envelope()).unwrap_or_else(|_| "{}".into());
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/json");
-    if let Some(secs) = failure.retry_after_secs {
+    if let Some(secs) = failure.retry_after_secs() {
         let _ = headers.set("retry-after", &secs.to_string());
     }
     match Response::ok(text) {
@@ -73,7 +74,7 @@ pub const ANSWERED_MS: &str = "x-coinswarm-answered-ms";
 /// Sends `call` to a Durable Object and reads its answer: the API's status, body and
 /// `Retry-After` as the object gave them, in a response of our own (counted on `meter`).
 pub async fn call<C: Serialize>(stub: &Stub, call: &C, meter: &Meter) -> Result<Response, Failure> {
-    let text = serde_json::to_string(call).map_err(|e| Failure::unavailable(e.to_string()))?;
+    let text = serde_json::to_string(call).map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?;
     let headers = Headers::new();
     headers.set("content-type", "application/json").map_err(unavailable)?;
     let mut init = RequestInit::new();
@@ -100,7 +101,8 @@ pub async fn call_json<C: Serialize, T: DeserializeOwned>(stub: &Stub, call: &C,
         return Err(failure_of(&mut response).await);
     }
     let text = response.text().await.map_err(unavailable)?;
-    serde_json::from_str(&text).map_err(|e| Failure::unavailable(format!("an object answered unreadable JSON: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| Failure::unavailable(format!("an object answered unreadable JSON: {e}"), RetryAfter::FAULT))
 }
 
 /// The failure an object answered (its envelope and status).
@@ -111,12 +113,24 @@ pub async fn failure_of(response: &mut Response) -> Failure {
         Ok(text) => serde_json::from_str::<coinswarm_api::ErrorEnvelope>(&text).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
-    let mut failure = match envelope {
-        Ok(envelope) => Failure::new(envelope.error.code, envelope.error.message).with_status(status),
-        Err(e) => Failure::unavailable(format!("an object answered {status} without an envelope: {e}")),
-    };
-    failure.retry_after_secs = retry;
-    failure
+    match envelope {
+        Ok(envelope) => Failure::answered(
+            envelope.error.code,
+            envelope.error.message,
+            status,
+            retry.or(envelope.error.retry_after_secs),
+        ),
+        Err(e) => {
+            let failure = Failure::unavailable(
+                format!("an object answered {status} without an envelope: {e}"),
+                RetryAfter::FAULT,
+            );
+            match retry {
+                Some(secs) => failure.retry_after(RetryAfter::secs(secs)),
+                None => failure,
+            }
+        }
+    }
 }
 
 /// A call's JSON body, read with serde_json (JavaScript's parser would round the 64-bit
@@ -138,5 +152,6 @@ pub async fn answer_json(answer: Answer) -> Result<serde_json::Value, Failure> {
         return Err(failure_of(&mut response).await);
     }
     let text = response.text().await.map_err(unavailable)?;
-    serde_json::from_str(&text).map_err(|e| Failure::unavailable(format!("an answer was not JSON: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| Failure::unavailable(format!("an answer was not JSON: {e}"), RetryAfter::FAULT))
 }

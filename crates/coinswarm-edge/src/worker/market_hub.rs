@@ -17,7 +17,7 @@ use coinswarm_api::edge::{
 };
 use coinswarm_api::market_board::MarketBoard;
 use coinswarm_api::validation::{self, page_limit};
-use coinswarm_api::{ErrorCode, Failure, views};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter, views};
 use coinswarm_core::market::{Candle, ProductId, Quote};
 use coinswarm_data::columnar::archive_month;
 use serde::Deserialize;
@@ -107,7 +107,9 @@ impl DurableObject for MarketHub {
         let meter = Meter::default();
         let answer = match http::read_json::<HubCall>(&mut req).await {
             Ok(call) => self.answer(call, &meter).await,
-            Err(error) => Err(Failure::unavailable(format!("a malformed call reached the hub: {error}"))),
+            Err(error) => {
+                Err(Failure::unavailable(format!("a malformed call reached the hub: {error}"), RetryAfter::FAULT))
+            }
         };
         Ok(meter.stamp(answer.unwrap_or_else(|failure| http::failure(&failure))))
     }
@@ -137,7 +139,7 @@ impl MarketHub {
                     let received_ms = m.received_ms.get(&product_id).copied().unwrap_or_default();
                     quote
                         .map(|quote| LatestQuote { quote, received_ms })
-                        .ok_or_else(|| Failure::unavailable("no market data yet"))
+                        .ok_or_else(|| Failure::unavailable("no market data yet", RetryAfter::LINK))
                 })?;
                 http::json(200, &latest)
             }
@@ -160,7 +162,10 @@ impl MarketHub {
             }),
             HubCall::MarketData { product_id } => self.with_market(meter, |m| {
                 listed(m, product_id)?;
-                let data = m.board.market_data(product_id).ok_or_else(|| Failure::unavailable("no market data yet"))?;
+                let data = m
+                    .board
+                    .market_data(product_id)
+                    .ok_or_else(|| Failure::unavailable("no market data yet", RetryAfter::LINK))?;
                 http::json(200, &data)
             }),
             HubCall::Candles { product_id, granularity, start, end } => {
@@ -216,7 +221,7 @@ impl MarketHub {
             }
             HubCall::Ready => self.with_market(meter, |m| {
                 if m.board.last_quotes().is_empty() {
-                    return Err(Failure::unavailable("waiting for the first market data"));
+                    return Err(Failure::unavailable("waiting for the first market data", RetryAfter::LINK));
                 }
                 http::json(200, &views::Health { status: "ready" })
             }),
@@ -297,8 +302,13 @@ impl MarketHub {
             )?;
             Ok(())
         })();
-        stored
-            .map_err(|e| Failure::new(ErrorCode::StorageFailed, format!("the hub could not store the batch: {e}")))?;
+        stored.map_err(|e| {
+            Failure::unavailable_as(
+                ErrorCode::StorageFailed,
+                format!("the hub could not store the batch: {e}"),
+                RetryAfter::FAULT,
+            )
+        })?;
         if batch.venue.is_some() {
             *self.market.borrow_mut() = None;
         }
@@ -402,8 +412,13 @@ impl MarketHub {
             }
             Ok(())
         })();
-        stored
-            .map_err(|e| Failure::new(ErrorCode::StorageFailed, format!("the hub could not apply the streams: {e}")))?;
+        stored.map_err(|e| {
+            Failure::unavailable_as(
+                ErrorCode::StorageFailed,
+                format!("the hub could not apply the streams: {e}"),
+                RetryAfter::FAULT,
+            )
+        })?;
         if !decisions.is_empty() {
             hub_stream::broadcast(&self.state, &Outgoing::decisions(&decisions));
         }
@@ -514,8 +529,9 @@ impl MarketHub {
 
     fn swarm_state(&self, meter: &Meter) -> Result<Value, Failure> {
         let rows = self.rows(meter, "SELECT text FROM swarm WHERE id = 1", vec![])?;
-        let row: &TextRow = rows.first().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
-        serde_json::from_str(&row.text).map_err(|e| Failure::unavailable(e.to_string()))
+        let row: &TextRow =
+            rows.first().ok_or_else(|| Failure::unavailable("the swarm is not running", RetryAfter::LINK))?;
+        serde_json::from_str(&row.text).map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))
     }
 
     fn rows<R: serde::de::DeserializeOwned>(
@@ -541,16 +557,21 @@ impl MarketHub {
             *self.market.borrow_mut() = Some(market);
         }
         let mut guard = self.market.borrow_mut();
-        let market =
-            guard.as_mut().ok_or_else(|| Failure::unavailable("the agent tier has not published its venue yet"))?;
+        let market = guard
+            .as_mut()
+            .ok_or_else(|| Failure::unavailable("the agent tier has not published its venue yet", RetryAfter::LINK))?;
         f(market)
     }
 
     fn load(&self, meter: &Meter) -> Result<Market, Failure> {
         let venue: Vec<TextRow> = self.rows(meter, "SELECT text FROM venue WHERE id = 1", vec![])?;
         let venue: VenueSpec = match venue.first() {
-            Some(row) => serde_json::from_str(&row.text).map_err(|e| Failure::unavailable(e.to_string()))?,
-            None => return Err(Failure::unavailable("the agent tier has not published its venue yet")),
+            Some(row) => {
+                serde_json::from_str(&row.text).map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?
+            }
+            None => {
+                return Err(Failure::unavailable("the agent tier has not published its venue yet", RetryAfter::LINK));
+            }
         };
         let board = MarketBoard::new(venue.products.clone(), venue.granularity);
         let bars: Vec<BarRow> =

@@ -17,7 +17,7 @@ use super::mcp_host::EdgeHost;
 use super::meter::Meter;
 use coinswarm_api::access::ApiKey;
 use coinswarm_api::mcp::{catalogue, dispatch};
-use coinswarm_api::{ErrorCode, Failure, body};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter, body};
 use rmcp::ErrorData;
 use rmcp::model::{
     ClientJsonRpcMessage, ClientRequest, ErrorCode as JsonRpcCode, ListPromptsResult, ListResourceTemplatesResult,
@@ -159,7 +159,7 @@ async fn respond(
 }
 
 fn reply(message: &ServerJsonRpcMessage, session: Option<String>) -> Answer {
-    let text = serde_json::to_string(message).map_err(|e| Failure::unavailable(e.to_string()))?;
+    let text = serde_json::to_string(message).map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?;
     let headers = Headers::new();
     headers.set("content-type", "application/json").map_err(http::unavailable)?;
     if let Some(session) = session {

@@ -9,11 +9,11 @@ use super::meter::Meter;
 use super::predictions;
 use super::services;
 use crate::calls::{HubCall, Origin};
-use coinswarm_api::Failure;
 use coinswarm_api::access::{ApiKey, Scope, require};
 use coinswarm_api::mcp::params::{BacktestParams, SimilarParams};
 use coinswarm_api::mcp::{McpHost, McpOrigin};
 use coinswarm_api::validation;
+use coinswarm_api::{Failure, RetryAfter};
 use coinswarm_core::exchange::{Order, OrderRequest};
 use serde_json::Value;
 use worker::Env;
@@ -32,7 +32,7 @@ fn origin(origin: McpOrigin) -> Origin {
 async fn changed_order(answer: Answer) -> Result<Order, Failure> {
     let value = http::answer_json(answer).await?;
     serde_json::from_value(value["order"].clone())
-        .map_err(|e| Failure::unavailable(format!("an account answered an unreadable order: {e}")))
+        .map_err(|e| Failure::unavailable(format!("an account answered an unreadable order: {e}"), RetryAfter::FAULT))
 }
 
 impl McpHost for EdgeHost<'_> {

@@ -10,7 +10,7 @@ use super::objects;
 use crate::calls::HubCall;
 use coinswarm_api::access::{Scope, check_operator_token, hash_secret, key_id, new_key_scopes, valid_account_id};
 use coinswarm_api::edge::{EdgeBatch, EdgeKeyCreated, INGEST_PATH, KEYS_PATH, NewEdgeKey, STREAMS_PATH};
-use coinswarm_api::{ErrorCode, Failure, body};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter, body};
 use wasm_bindgen::JsCast;
 use worker::{Env, Request};
 
@@ -127,7 +127,7 @@ async fn create_key(env: &Env, meter: &Meter, new: NewEdgeKey) -> Answer {
 
 /// 32 random bytes from the platform's CSPRNG (`crypto.getRandomValues`), in hex.
 fn random_hex() -> Result<String, Failure> {
-    let fail = |_| Failure::unavailable("the platform's random source is unavailable");
+    let fail = |_| Failure::unavailable("the platform's random source is unavailable", RetryAfter::FAULT);
     let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).map_err(fail)?;
     let fill: js_sys::Function =
         js_sys::Reflect::get(&crypto, &"getRandomValues".into()).map_err(fail)?.dyn_into().map_err(fail)?;

@@ -6,7 +6,7 @@
 
 use super::http::unavailable;
 use super::meter::Meter;
-use coinswarm_api::Failure;
+use coinswarm_api::{Failure, RetryAfter};
 use coinswarm_core::order::Fill;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
@@ -71,8 +71,9 @@ pub async fn redrive(env: &Env, meter: &Meter, body: serde_json::Value) -> Resul
 /// A message as a plain JSON object (content type `json`, readable in Cloudflare's dashboard;
 /// serde's own conversion would make maps into JavaScript `Map`s).
 fn json_message<T: Serialize>(value: &T) -> Result<SendMessage<JsValue>, Failure> {
-    let text = serde_json::to_string(value).map_err(|e| Failure::unavailable(e.to_string()))?;
-    let object = js_sys::JSON::parse(&text).map_err(|_| Failure::unavailable("a post-trade message is not JSON"))?;
+    let text = serde_json::to_string(value).map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?;
+    let object = js_sys::JSON::parse(&text)
+        .map_err(|_| Failure::unavailable("a post-trade message is not JSON", RetryAfter::FAULT))?;
     Ok(RawMessageBuilder::new(object).build_with_content_type(QueueContentType::Json))
 }
 
@@ -92,7 +93,7 @@ async fn apply(env: &Env, body: &serde_json::Value) -> Result<(), Failure> {
         .map_err(|e| Failure::new(coinswarm_api::ErrorCode::InvalidBody, format!("not a post-trade message: {e}")))?;
     let fill = &work.fill;
     let db = env.d1("DB").map_err(unavailable)?;
-    let text = serde_json::to_string(fill).map_err(|e| Failure::unavailable(e.to_string()))?;
+    let text = serde_json::to_string(fill).map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?;
     let inserted = db
         .prepare(
             "INSERT OR IGNORE INTO fills (trade_id, account_id, order_id, product_id, time_ms, fill) \

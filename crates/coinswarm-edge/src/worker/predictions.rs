@@ -23,7 +23,7 @@ use super::services::hub;
 use crate::calls::HubCall;
 use crate::freshness::{KV_MIN_TTL_SECS, Stamp};
 use coinswarm_api::validation;
-use coinswarm_api::{Failure, views};
+use coinswarm_api::{Failure, RetryAfter, views};
 use coinswarm_core::market::ProductId;
 use serde_json::{Value, json};
 use worker::{Env, Response};
@@ -75,7 +75,7 @@ pub async fn read(env: &Env, meter: &Meter, product: &str) -> Answer {
 /// The last cached prediction, marked stale with its age and why.
 fn stale(text: &str, age_ms: i64, unanswered: &Failure) -> Answer {
     let mut prediction: Value = serde_json::from_str(text)
-        .map_err(|e| Failure::unavailable(format!("a cached prediction was not JSON: {e}")))?;
+        .map_err(|e| Failure::unavailable(format!("a cached prediction was not JSON: {e}"), RetryAfter::FAULT))?;
     if let Some(fields) = prediction.as_object_mut() {
         fields.insert("stale".into(), json!(true));
         fields.insert("age_ms".into(), json!(age_ms.max(0)));

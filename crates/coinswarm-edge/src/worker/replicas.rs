@@ -12,7 +12,7 @@ use super::meter::Meter;
 use crate::billable::Billable;
 use coinswarm_api::edge::{StreamEvent, streams};
 use coinswarm_api::validation;
-use coinswarm_api::{ErrorCode, Failure, views};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter, views};
 use coinswarm_core::memory::{Condition, Episode, Filter, MetadataValue, Pattern, QueryOptions, VectorRecord};
 use coinswarm_core::order::Fill;
 use serde::Deserialize;
@@ -139,17 +139,20 @@ pub async fn write(env: &Env, meter: &Meter, replicated: Replicated) -> Result<(
     if !replicated.vectors.is_empty()
         && let Some(index) = super::vectorize::Vectorize::bound(env)
     {
-        index.upsert(&replicated.vectors).await.map_err(|e| Failure::unavailable(e.to_string()))?;
+        index.upsert(&replicated.vectors).await.map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?;
     }
     let statements = replicated.statements;
     if statements.is_empty() {
         return Ok(());
     }
     let db = env.d1("DB").map_err(unavailable)?;
-    let results = db
-        .batch(statements)
-        .await
-        .map_err(|e| Failure::new(ErrorCode::StorageFailed, format!("the read replicas were not written: {e}")))?;
+    let results = db.batch(statements).await.map_err(|e| {
+        Failure::unavailable_as(
+            ErrorCode::StorageFailed,
+            format!("the read replicas were not written: {e}"),
+            RetryAfter::FAULT,
+        )
+    })?;
     let written: usize = results.iter().filter_map(|r| r.meta().ok().flatten().and_then(|m| m.rows_written)).sum();
     meter.add(Billable { d1_rows_written: written as u64, ..Billable::default() });
     Ok(())
@@ -352,7 +355,7 @@ pub async fn similar_in_index(
             None => Ok(None),
         };
     };
-    let unavailable = |e: coinswarm_core::memory::VectorError| Failure::unavailable(e.to_string());
+    let unavailable = |e: coinswarm_core::memory::VectorError| Failure::unavailable(e.to_string(), RetryAfter::FAULT);
     let Some(record) = index.get_by_ids(&[state.id.as_str()]).await.map_err(unavailable)?.into_iter().next() else {
         return Ok(None);
     };

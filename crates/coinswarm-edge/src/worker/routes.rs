@@ -22,7 +22,7 @@ use coinswarm_api::query::{
 };
 use coinswarm_api::routes::{Operation, Route, routes_of};
 use coinswarm_api::validation::page_limit;
-use coinswarm_api::{ErrorCode, Failure, views};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter, views};
 use coinswarm_core::exchange::OrderRequest;
 use std::cell::OnceCell;
 use worker::{Env, Request};
@@ -95,9 +95,10 @@ async fn route(req: Request, env: &Env, meter: &Meter) -> Answer {
             services::trades(env, meter, &key, q.product_id.as_deref(), q.limit).await
         }
         Operation::GetMemory => {
-            let positions: StreamPositions = http::answer_json(hub(env, meter, HubCall::Streams).await)
-                .await
-                .and_then(|v| serde_json::from_value(v).map_err(|e| Failure::unavailable(e.to_string())))?;
+            let positions: StreamPositions =
+                http::answer_json(hub(env, meter, HubCall::Streams).await).await.and_then(|v| {
+                    serde_json::from_value(v).map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))
+                })?;
             let commits = positions.streams.iter().find(|p| p.stream == streams::PATTERNS).map_or(0, |p| p.applied);
             replicas::summary(env, meter, commits).await
         }

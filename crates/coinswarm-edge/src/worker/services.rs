@@ -10,9 +10,9 @@ use super::http::{self, Answer};
 use super::meter::Meter;
 use super::objects;
 use crate::calls::{AccountCall, HubCall, Origin};
-use coinswarm_api::Failure;
 use coinswarm_api::access::{ApiKey, Scope, may_see};
 use coinswarm_api::validation::{self, page_limit};
+use coinswarm_api::{Failure, RetryAfter};
 use coinswarm_core::exchange::OrderRequest;
 use serde::Deserialize;
 use worker::Env;
@@ -89,14 +89,15 @@ pub async fn similar(env: &Env, meter: &Meter, q: coinswarm_api::query::SimilarQ
     let product_id = match q.product_id.as_deref() {
         Some(product) => validation::product_id(product)?.to_string(),
         None => {
-            let venue: coinswarm_api::edge::VenueSpec = super::http::answer_json(hub(env, meter, HubCall::Venue).await)
-                .await
-                .and_then(|v| serde_json::from_value(v).map_err(|e| Failure::unavailable(e.to_string())))?;
+            let venue: coinswarm_api::edge::VenueSpec =
+                super::http::answer_json(hub(env, meter, HubCall::Venue).await).await.and_then(|v| {
+                    serde_json::from_value(v).map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))
+                })?;
             venue
                 .products
                 .first()
                 .map(|p| p.product_id.to_string())
-                .ok_or_else(|| Failure::unavailable("no product"))?
+                .ok_or_else(|| Failure::unavailable("no product", RetryAfter::FAULT))?
         }
     };
     let top_k = validation::top_k(q.top_k.unwrap_or(10))?;

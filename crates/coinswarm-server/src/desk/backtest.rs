@@ -2,7 +2,7 @@
 //! data set on the paper exchange, the same runner as `coinswarm backtest`, bounded in bars
 //! and in time so one request cannot hold the server.
 
-use coinswarm_api::{ErrorCode, Failure};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter};
 use coinswarm_core::backtest::strategies::registry::{self, SmaLengths, StrategyError, StrategyName, StrategySettings};
 use coinswarm_core::backtest::{BacktestConfig, BacktestResult, Strategy, run_backtest};
 use coinswarm_core::data::CandleSeries;
@@ -52,7 +52,10 @@ fn bad(code: ErrorCode, message: impl Into<String>) -> Failure {
 pub async fn run(ask: BacktestAsk, limits: BacktestLimits, room: Arc<Semaphore>) -> Result<Value, Failure> {
     let (series, mut strategy) = prepare(&ask, limits)?;
     let permit = room.try_acquire_owned().map_err(|_| {
-        Failure::unavailable("busy: as many backtests as mcp.max_concurrent_backtests are running; try again shortly")
+        Failure::unavailable(
+            "busy: as many backtests as mcp.max_concurrent_backtests are running; try again shortly",
+            RetryAfter::BUSY,
+        )
     })?;
     let capital = ask.capital.unwrap_or(Decimal::from(100_000));
     let mut config = BacktestConfig { capital, ..BacktestConfig::default() };
@@ -71,7 +74,7 @@ pub async fn run(ask: BacktestAsk, limits: BacktestLimits, room: Arc<Semaphore>)
             ErrorCode::BacktestTooLong,
             format!("the backtest did not finish within {} ms: ask for fewer bars", limits.timeout.as_millis()),
         )),
-        Ok(Err(join)) => Err(Failure::unavailable(format!("the backtest failed: {join}"))),
+        Ok(Err(join)) => Err(Failure::unavailable(format!("the backtest failed: {join}"), RetryAfter::FAULT)),
         Ok(Ok(Err(message))) => Err(Failure::new(ErrorCode::BacktestFailed, message)),
         Ok(Ok(Ok(value))) => Ok(value),
     }

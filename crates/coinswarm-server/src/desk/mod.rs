@@ -12,10 +12,11 @@ pub use services::Desk;
 use crate::adapters::keys::{ApiKey, Scope};
 use crate::adapters::store::{EpisodeStore, Kv};
 use crate::session::{
-    OrderOrigin, OrderPreview, OrderRefusal, SWARM_ACCOUNT, SessionError, SessionHandle, hide_account_figures,
+    OrderOrigin, OrderPreview, OrderRefusal, RecallNow, SWARM_ACCOUNT, SessionError, SessionHandle,
+    hide_account_figures,
 };
 use bytes::Bytes;
-use coinswarm_api::{ErrorCode, Failure, validation, views};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter, validation, views};
 use coinswarm_core::exchange::{Order, OrderRequest};
 use coinswarm_core::market::ProductId;
 use coinswarm_core::risk::RiskEvent;
@@ -66,8 +67,12 @@ pub fn market_data(parts: &Desk, product: &str) -> Result<Bytes, Failure> {
     if let Some(body) = parts.kv.get(&key) {
         return Ok(body);
     }
-    let data = parts.board.market_data(product_id).ok_or_else(|| Failure::unavailable("no market data yet"))?;
-    let body = Bytes::from(serde_json::to_vec(&data).map_err(|e| Failure::unavailable(e.to_string()))?);
+    let data = parts.board.market_data(product_id).ok_or_else(|| {
+        let due = RetryAfter::millis(parts.bar_interval_ms());
+        Failure::unavailable(format!("no market data yet: the feed's first is due within a bar (about {due})"), due)
+    })?;
+    let body =
+        Bytes::from(serde_json::to_vec(&data).map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?);
     parts.kv.put(&key, body.clone(), Duration::from_millis(parts.config.cache.market_data_ttl_ms));
     Ok(body)
 }
@@ -111,7 +116,7 @@ pub async fn visible_session(parts: &Desk, key: &ApiKey, account_id: &str) -> Re
 pub async fn accounts(parts: &Desk, permit: Permit<'_, Read>) -> Result<views::Accounts, Failure> {
     let key = permit.key();
     let ids = if key.allows(Scope::Admin) {
-        parts.store.accounts().await.map_err(|e| Failure::unavailable(format!("{e:#}")))?
+        parts.store.accounts().await.map_err(|e| Failure::unavailable(format!("{e:#}"), RetryAfter::FAULT))?
     } else {
         vec![key.account_id.clone()]
     };
@@ -193,7 +198,7 @@ pub async fn order_audit(
         .store
         .order_audit(&key.account_id, limit as u32)
         .await
-        .map_err(|e| Failure::unavailable(format!("{e:#}")))?;
+        .map_err(|e| Failure::unavailable(format!("{e:#}"), RetryAfter::FAULT))?;
     let records = lines.iter().filter_map(|line| serde_json::from_str(line).ok()).collect();
     Ok(views::OrderAudit { account_id: key.account_id.clone(), records })
 }
@@ -296,9 +301,9 @@ pub async fn set_swarm_halted(
     origin: OrderOrigin,
 ) -> Result<views::SwarmHalted, Failure> {
     let key = permit.key();
-    let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
+    let session = parts.swarm_session().ok_or_else(|| parts.swarm_not_running())?;
     let live = parts.execution_mode(&session.account_id) == "live";
-    let stopped = |e: SessionError| Failure::unavailable(e.to_string());
+    let stopped = |e: SessionError| Failure::unavailable(e.to_string(), RetryAfter::FAULT);
     if !halted && let Err(refused) = require_live(parts, key, &session.account_id, LiveAction::ResumeSwarm) {
         tracing::warn!(key_id = %key.id, "refused to resume the live swarm: the key lacks the 'live' scope");
         let refusal = OrderRefusal { code: refused.code.as_str(), message: refused.message.clone() };
@@ -322,15 +327,16 @@ pub async fn reset_drawdown_peak(
     origin: OrderOrigin,
 ) -> Result<views::DrawdownReset, Failure> {
     let key = permit.key();
-    let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
+    let session = parts.swarm_session().ok_or_else(|| parts.swarm_not_running())?;
     require_live(parts, key, &session.account_id, LiveAction::ResetDrawdown)?;
-    let event = session.reset_drawdown(origin).await.map_err(|e| Failure::unavailable(e.to_string()))?;
+    let event =
+        session.reset_drawdown(origin).await.map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?;
     match event {
         Some(RiskEvent::PeakReset { previous_peak, peak }) => {
             tracing::warn!(key_id = %key.id, "the swarm's drawdown peak was reset to {peak}");
             Ok(views::DrawdownReset { previous_peak, peak, success: true })
         }
-        _ => Err(Failure::unavailable("the swarm's account has no swarm to reset")),
+        _ => Err(Failure::unavailable("the swarm's account has no swarm to reset", RetryAfter::FAULT)),
     }
 }
 
@@ -341,7 +347,7 @@ pub fn session_error(error: SessionError) -> Failure {
         SessionError::Rejected(rejection) => Failure::rejected(&rejection),
         SessionError::Blocked(refusal) => Failure::refused(&refusal),
         venue @ SessionError::Venue { .. } => Failure::new(ErrorCode::VenueRejected, venue.to_string()),
-        other => Failure::unavailable(other.to_string()),
+        other => Failure::unavailable(other.to_string(), RetryAfter::FAULT),
     }
 }
 
@@ -355,16 +361,19 @@ pub fn prediction(parts: &Desk, caller: Option<&ApiKey>, product: &str) -> Resul
     if let Some(body) = parts.kv.get(&key) {
         return Ok(body);
     }
-    let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
-    let swarm = session.swarm().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
+    let session = parts.swarm_session().ok_or_else(|| parts.swarm_not_running())?;
+    let swarm = session.swarm().ok_or_else(|| parts.swarm_not_running())?;
     if swarm.product_id != product_id {
         return Err(Failure::not_found(format!("the swarm trades {}, not {product_id}", swarm.product_id)));
     }
-    let decision = swarm.latest_decision.clone().ok_or_else(|| Failure::unavailable("no decision yet"))?;
+    let decision = swarm.latest_decision.clone().ok_or_else(|| {
+        let due = RetryAfter::millis(parts.bar_interval_ms());
+        Failure::unavailable(format!("no decision yet: the swarm decides at the next bar close (about {due})"), due)
+    })?;
     let decision = decision_for(parts, caller, decision);
     let body = serde_json::to_vec(&views::to_json(&views::Prediction::fresh(decision, product_id)))
         .map(Bytes::from)
-        .map_err(|e| Failure::unavailable(e.to_string()))?;
+        .map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?;
     parts.kv.put(&key, body.clone(), Duration::from_millis(parts.config.cache.predictions_ttl_ms));
     Ok(body)
 }
@@ -376,7 +385,7 @@ pub async fn decisions(parts: &Desk, caller: Option<&ApiKey>, limit: usize) -> R
         .store
         .recent_decisions(SWARM_ACCOUNT, limit as u32)
         .await
-        .map_err(|e| Failure::unavailable(format!("{e:#}")))?;
+        .map_err(|e| Failure::unavailable(format!("{e:#}"), RetryAfter::FAULT))?;
     let decisions = lines
         .iter()
         .filter_map(|line| serde_json::from_str(line).ok())
@@ -389,8 +398,8 @@ pub async fn decisions(parts: &Desk, caller: Option<&ApiKey>, limit: usize) -> R
 /// (`paper` or `live`), and its account, shown (with the figures of its latest decision) only
 /// to a `caller` who may read it ([`may_read_swarm_account`]).
 pub fn swarm_state(parts: &Desk, caller: Option<&ApiKey>) -> Result<views::SwarmState, Failure> {
-    let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
-    let swarm = session.swarm().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
+    let session = parts.swarm_session().ok_or_else(|| parts.swarm_not_running())?;
+    let swarm = session.swarm().ok_or_else(|| parts.swarm_not_running())?;
     let mode = parts.execution_mode(&session.account_id);
     let mut state = views::SwarmState { account: None, mode, swarm: (*swarm).clone(), agent_link: None };
     if may_read_swarm_account(parts, caller) {
@@ -435,26 +444,30 @@ pub async fn similar(
     let product = product.map(|p| listed_product(parts, p)).transpose()?;
     let at = validation::time(at, "at", false)?;
     if !parts.config.memory.enabled {
-        return Err(Failure::unavailable("pattern memory is off (memory.enabled = false)"));
+        return Err(Failure::unavailable("pattern memory is off (memory.enabled = false)", RetryAfter::TURNED_OFF));
     }
-    let session = parts.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
+    let session = parts.swarm_session().ok_or_else(|| parts.swarm_not_running())?;
     if let (Some(asked), Some(swarm)) = (product, session.swarm())
         && swarm.product_id != asked
     {
         return Err(Failure::not_found(format!("pattern memory holds {}, not {asked}", swarm.product_id)));
     }
-    let memory_error = |e: SessionError| Failure::unavailable(e.to_string());
+    let memory_error = |e: SessionError| Failure::unavailable(e.to_string(), RetryAfter::FAULT);
     let found = match at {
-        None => session.similar_now(top_k).await.map_err(memory_error)?.ok_or_else(|| {
-            Failure::unavailable("pattern memory has no market state yet: the state builder is warming up")
-        })?,
+        None => match session.similar_now(top_k).await.map_err(memory_error)? {
+            RecallNow::Found(found) => found,
+            RecallNow::WarmingUp { bars } => {
+                return Err(Failure::warming_up("pattern memory", bars as u64, parts.bar_interval_ms()));
+            }
+            RecallNow::Off => return Err(Failure::unavailable("pattern memory is off", RetryAfter::TURNED_OFF)),
+        },
         Some(at_ms) => {
             let swarm_product = session.swarm().map(|s| s.product_id.to_string()).unwrap_or_default();
             let episode = parts
                 .store
                 .episode_at_or_before(&swarm_product, at_ms)
                 .await
-                .map_err(|e| Failure::unavailable(format!("{e:#}")))?
+                .map_err(|e| Failure::unavailable(format!("{e:#}"), RetryAfter::FAULT))?
                 .ok_or_else(|| {
                     Failure::not_found(format!(
                         "no market state remembered at or before {}",
@@ -465,7 +478,7 @@ pub async fn similar(
                 .similar_to(episode.state, episode.time_ms, top_k)
                 .await
                 .map_err(memory_error)?
-                .ok_or_else(|| Failure::unavailable("pattern memory is off"))?
+                .ok_or_else(|| Failure::unavailable("pattern memory is off", RetryAfter::TURNED_OFF))?
         }
     };
     let state_at = Timestamp::from_millis(found.decided_ms).to_rfc3339();

@@ -2,12 +2,12 @@
 
 use crate::adapters::store::{AnalyticsBuffer, MemoryKv, SqlStore};
 use crate::clock::SharedClock;
-use crate::config::ServerConfig;
+use crate::config::{FeedSource, ServerConfig};
 use crate::session::hub::Hub;
 use crate::session::market::MarketBoard;
 use crate::session::registry::Sessions;
 use crate::session::{self, SWARM_ACCOUNT, SessionHandle, SessionSpec};
-use coinswarm_api::Failure;
+use coinswarm_api::{Failure, RetryAfter};
 use coinswarm_core::exchange::ExchangeConfig;
 use coinswarm_core::swarm::Swarm;
 use std::sync::{Arc, Mutex};
@@ -90,7 +90,7 @@ impl Desk {
         }
         // A session that stopped (a commit failed: nothing unacknowledged was kept) starts
         // again below from what its log durably holds; this process still owns the account.
-        let unavailable = |e: anyhow::Error| Failure::unavailable(format!("{e:#}"));
+        let unavailable = |e: anyhow::Error| Failure::unavailable(format!("{e:#}"), RetryAfter::FAULT);
         if !self.store.accounts().await.map_err(unavailable)?.iter().any(|a| a == account_id) {
             return Ok(None);
         }
@@ -119,6 +119,22 @@ impl Desk {
         self.sessions.get(SWARM_ACCOUNT)
     }
 
+    /// The refusal while the swarm's session is not running here: on a shared database
+    /// another process runs it, and this one tries to take it over every
+    /// `store.claim_retry_ms`.
+    pub fn swarm_not_running(&self) -> Failure {
+        Failure::unavailable("the swarm is not running", RetryAfter::millis(self.config.store.claim_retry_ms))
+    }
+
+    /// Wall-clock milliseconds between the feed's bars: `feed.bar_interval_ms` in a replay,
+    /// the bar granularity on Coinbase's live feed. A warm-up of n bars takes n of these.
+    pub fn bar_interval_ms(&self) -> u64 {
+        match self.config.feed.source {
+            FeedSource::Replay => self.config.feed.bar_interval_ms,
+            FeedSource::Coinbase => self.board.granularity().millis().max(1) as u64,
+        }
+    }
+
     /// The session of `account_id` as this desk runs it (the swarm passed for its own).
     pub fn spec(&self, account_id: &str, swarm: Option<Swarm>) -> SessionSpec {
         let products = self.board.products().to_vec();
@@ -144,9 +160,11 @@ impl Desk {
 
 /// The refusal of an account whose session another process on the same database runs.
 fn elsewhere(account_id: &str) -> Failure {
-    Failure::unavailable(format!(
-        "account {account_id} is served by another coinswarm process on this database: send its requests there, \
+    Failure::unavailable(
+        format!(
+            "account {account_id} is served by another coinswarm process on this database: send its requests there, \
          or retry (a stopped process's accounts pass to the others within seconds)"
-    ))
-    .retry_after(1)
+        ),
+        RetryAfter::BUSY,
+    )
 }

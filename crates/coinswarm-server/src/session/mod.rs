@@ -31,7 +31,7 @@ pub use bootstrap::{SessionSpec, start};
 pub use learning::OnlineLearning;
 pub use live::{LiveLink, VenueCall, VenueReport};
 use protocol::Command;
-pub use protocol::{SessionError, SessionHandle, SimilarNow, error_code};
+pub use protocol::{RecallNow, SessionError, SessionHandle, SimilarNow, error_code};
 
 use crate::clock::SharedClock;
 
@@ -204,10 +204,13 @@ impl<L: AccountLog + EpisodeStore> Session<L> {
             }
             Command::Similar(top_k, reply) => {
                 let recall = self.swarm.as_ref().and_then(Swarm::recall);
-                let answer = match recall.map(|r| r.similar_now(top_k)) {
-                    None => Ok(None),
-                    Some(Ok(found)) => Ok(found.map(|(decided_ms, matches)| SimilarNow { decided_ms, matches })),
-                    Some(Err(err)) => Err(err.to_string()),
+                let answer = match recall {
+                    None => Ok(RecallNow::Off),
+                    Some(recall) => match recall.similar_now(top_k) {
+                        Ok(Some((decided_ms, matches))) => Ok(RecallNow::Found(SimilarNow { decided_ms, matches })),
+                        Ok(None) => Ok(RecallNow::WarmingUp { bars: recall.bars_until_ready() }),
+                        Err(err) => Err(err.to_string()),
+                    },
                 };
                 let _ = reply.send(answer);
             }

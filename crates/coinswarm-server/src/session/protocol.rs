@@ -65,7 +65,7 @@ pub(super) enum Command {
     /// outcome. Answers the reset (`None` without a swarm).
     ResetDrawdown(OrderOrigin, oneshot::Sender<Option<RiskEvent>>),
     /// Pattern memory's nearest episodes to the state now.
-    Similar(usize, oneshot::Sender<Result<Option<SimilarNow>, String>>),
+    Similar(usize, oneshot::Sender<Result<RecallNow, String>>),
     /// An operator's change to a learned pattern, put to the quorum: `None` when memory is
     /// off or the pattern is unknown.
     ChangePattern(String, Mutation, oneshot::Sender<Option<Outcome>>),
@@ -79,6 +79,19 @@ pub struct SimilarNow {
     /// The close the state is of, ms since the Unix epoch.
     pub decided_ms: i64,
     pub matches: Vec<coinswarm_core::memory::Match>,
+}
+
+/// What pattern memory answers for the market state now.
+#[derive(Debug, Clone)]
+pub enum RecallNow {
+    /// The swarm has no recall agent (memory is off).
+    Off,
+    /// No market state yet: the state builder needs `bars` more bar closes (0 when it is
+    /// ready but the last close gave no usable state: the next close will).
+    WarmingUp {
+        bars: usize,
+    },
+    Found(SimilarNow),
 }
 
 /// A handle to one account's session: cheap to clone, shared by every request.
@@ -176,9 +189,9 @@ impl SessionHandle {
         answer.await.map_err(|_| SessionError::Stopped)
     }
 
-    /// The `top_k` past episodes most similar to the market state now (their outcome known):
-    /// `None` while memory is off or still warming up.
-    pub async fn similar_now(&self, top_k: usize) -> Result<Option<SimilarNow>, SessionError> {
+    /// The `top_k` past episodes most similar to the market state now (their outcome known),
+    /// or why there are none yet: memory is off, or still warming up.
+    pub async fn similar_now(&self, top_k: usize) -> Result<RecallNow, SessionError> {
         let (reply, answer) = oneshot::channel();
         self.commands.send(Command::Similar(top_k, reply)).await.map_err(|_| SessionError::Stopped)?;
         answer.await.map_err(|_| SessionError::Stopped)?.map_err(SessionError::Memory)

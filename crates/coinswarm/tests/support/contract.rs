@@ -3,7 +3,9 @@
 //! (`coinswarm_api::openapi`, the document `GET /api/openapi.json` serves). A route's status
 //! must be one the document lists for it, and a JSON body must match the schema the document
 //! gives for that route and status; an answer of no route (404, 405) must be the error
-//! envelope. So the document cannot drift from the server: fix the document, not the check.
+//! envelope; and every 503 must say when to try again (`Retry-After`, and the same seconds
+//! in the envelope). So the document cannot drift from the server: fix the document, not the
+//! check.
 
 use jsonschema::Validator;
 use serde_json::{Value, json};
@@ -31,6 +33,9 @@ pub fn check(method: &str, target: &str, status: u16, headers: &[(String, String
     // could not parse (an empty body, before any route), says nothing about the contract.
     if status == 0 || (status >= 400 && body.is_empty()) {
         return;
+    }
+    if status == 503 {
+        check_retry_after(method, target, headers, body);
     }
     let path = target.split('?').next().unwrap_or(target);
     let contract = contract();
@@ -78,6 +83,25 @@ pub fn check(method: &str, target: &str, status: u16, headers: &[(String, String
         "{method} {target} → {status} with content-type '{content_type}', the document says application/json: {body}"
     );
     validate(contract, (route.path, method, &status_key), schema, method, target, status, body);
+}
+
+/// Every 503 says when to try again: a `Retry-After` of whole seconds (at least 1), and the
+/// same figure as the envelope's `retry_after_secs`.
+fn check_retry_after(method: &str, target: &str, headers: &[(String, String)], body: &str) {
+    let header = headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("retry-after")).map(|(_, v)| v.as_str());
+    let secs: u64 = header.and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+        panic!("{method} {target} → 503 without a Retry-After of whole seconds: {headers:?} {body}")
+    });
+    assert!(secs >= 1, "{method} {target} → 503 with Retry-After {secs}: {body}");
+    if let Ok(envelope) = serde_json::from_str::<Value>(body)
+        && envelope.get("error").is_some()
+    {
+        assert_eq!(
+            envelope["error"]["retry_after_secs"].as_u64(),
+            Some(secs),
+            "{method} {target} → 503: the body's retry_after_secs is not the Retry-After header's: {body}"
+        );
+    }
 }
 
 fn validate(

@@ -139,7 +139,11 @@ pub async fn exercise(client: &Client, account: &str, tools: &[&str]) -> String 
     // Memory is still warming up this early, or answers with matches: never a crash.
     match call(client, "find_similar_patterns", json!({"product_id": "BTC-USD", "top_k": 5})).await {
         Ok(result) => assert!(result.structured_content.unwrap()["matches"].is_array()),
-        Err(ServiceError::McpError(e)) => assert!(e.message.contains("warming up"), "{e:?}"),
+        Err(ServiceError::McpError(e)) => {
+            assert!(e.message.contains("warming up") && e.message.contains("ready in about"), "{e:?}");
+            let wait = e.data.as_ref().and_then(|data| data["retry_after_secs"].as_u64());
+            assert!(wait.is_some_and(|secs| secs >= 1), "the wait REST's Retry-After says: {e:?}");
+        }
         Err(other) => panic!("{other:?}"),
     }
 

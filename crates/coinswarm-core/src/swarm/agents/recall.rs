@@ -240,6 +240,12 @@ impl RecallAgent {
         self.prepared = Some(Prepared { bar_start: candle.start, decided_ms: now_ms, state, vote, evidence });
     }
 
+    /// Bars still to close before this agent embeds a market state (the state builder's
+    /// warm-up, [`StateBuilder::bars_until_ready`]): 0 once it has.
+    pub fn bars_until_ready(&self) -> usize {
+        self.builder.bars_until_ready()
+    }
+
     /// The `top_k` episodes most similar to the state at the last bar close, among those
     /// whose outcome was known then, nearest first with their metadata; with the time of that
     /// close (ms). `None` before the first state (warm-up).

@@ -20,7 +20,7 @@ use coinswarm_api::edge::{
     SimilarAsk, SimilarItem,
 };
 use coinswarm_api::mcp::params::BacktestParams;
-use coinswarm_api::{ErrorCode, Failure};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter};
 use serde_json::Value;
 
 /// 404 without an edge link; 401 unless the bearer is the edge token.
@@ -65,11 +65,7 @@ pub async fn similar(
     for params in ask.asks {
         answers.push(match find_similar(&state.desk, params).await {
             Ok(similar) => SimilarItem { similar: Some(similar), error: None, status: None },
-            Err(failure) => SimilarItem {
-                similar: None,
-                status: Some(failure.status),
-                error: Some(coinswarm_api::ErrorBody { code: failure.code, message: failure.message }),
-            },
+            Err(failure) => SimilarItem { similar: None, status: Some(failure.status), error: Some(failure.body()) },
         });
     }
     Ok(Json(coinswarm_api::views::to_json(&SimilarAnswer { answers })))
@@ -96,7 +92,8 @@ pub async fn predictions(
         .into_iter()
         .map(|product_id| {
             let answer = desk::prediction(&state.desk, None, &product_id).and_then(|body| {
-                serde_json::from_slice::<Value>(&body).map_err(|e| Failure::unavailable(e.to_string()))
+                serde_json::from_slice::<Value>(&body)
+                    .map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))
             });
             match answer {
                 Ok(prediction) => {
@@ -106,7 +103,7 @@ pub async fn predictions(
                     product_id,
                     prediction: None,
                     status: Some(failure.status),
-                    error: Some(coinswarm_api::ErrorBody { code: failure.code, message: failure.message }),
+                    error: Some(failure.body()),
                 },
             }
         })

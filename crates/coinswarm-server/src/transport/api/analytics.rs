@@ -16,7 +16,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use coinswarm_api::query::AnalyticsQuery;
-use coinswarm_api::{ErrorCode, Failure, views};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter, views};
 use coinswarm_core::time::Timestamp;
 use serde_json::Value;
 
@@ -87,7 +87,7 @@ pub async fn query(
         .store
         .query_buckets(&query.metric, account.as_deref(), bucket, from, to)
         .await
-        .map_err(|e| Failure::unavailable(format!("{e:#}")))?;
+        .map_err(|e| Failure::unavailable(format!("{e:#}"), RetryAfter::FAULT))?;
     Ok(json_body(&views::Analytics { account_id: account, bucket_ms: bucket, buckets, from, metric: query.metric, to }))
 }
 
@@ -97,7 +97,8 @@ async fn visible_account(state: &AppState, caller: &Caller, account: String) -> 
     if !desk::may_see(&caller.0, &account) {
         return Err(not_found());
     }
-    let accounts = state.store.accounts().await.map_err(|e| Failure::unavailable(format!("{e:#}")))?;
+    let accounts =
+        state.store.accounts().await.map_err(|e| Failure::unavailable(format!("{e:#}"), RetryAfter::FAULT))?;
     if !accounts.contains(&account) {
         return Err(not_found());
     }

@@ -7,7 +7,7 @@ use super::key_guard::Refusal;
 use crate::adapters::keys::{ApiKey, Scope};
 use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
-use coinswarm_api::{ErrorCode, Failure};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter};
 use std::net::{IpAddr, SocketAddr};
 
 /// The caller's verified key.
@@ -44,12 +44,13 @@ pub fn refusal_error(refusal: Refusal) -> Failure {
         Refusal::UnknownKey => coinswarm_api::access::unknown_key(),
         Refusal::TooManyFailures { retry_after_secs } => {
             Failure::new(ErrorCode::TooManyFailedAuthentications, "too many failed authentications from this address")
-                .retry_after(retry_after_secs)
+                .retry_after(RetryAfter::secs(retry_after_secs))
         }
         Refusal::RateLimited { retry_after_secs } => {
-            Failure::new(ErrorCode::RateLimited, "too many requests for this key").retry_after(retry_after_secs)
+            Failure::new(ErrorCode::RateLimited, "too many requests for this key")
+                .retry_after(RetryAfter::secs(retry_after_secs))
         }
-        Refusal::Unavailable(message) => Failure::unavailable(message),
+        Refusal::Unavailable(message) => Failure::unavailable(message, RetryAfter::FAULT),
     }
 }
 

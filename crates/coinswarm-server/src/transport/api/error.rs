@@ -1,6 +1,7 @@
 //! REST's answer to a [`Failure`]: its status, the error envelope
-//! `{"error": {"code", "message"}}` and, when the failure says when to try again, a
-//! `Retry-After` header. Anything the caller can fix is a 4xx, never a 5xx.
+//! `{"error": {"code", "message"}}` and, when the failure says when to try again (every 503
+//! does), a `Retry-After` header and `retry_after_secs` in the envelope. Anything the caller
+//! can fix is a 4xx, never a 5xx.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode};
@@ -21,7 +22,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::BAD_REQUEST);
         let mut response = (status, Json(self.0.envelope())).into_response();
-        if let Some(secs) = self.0.retry_after_secs
+        if let Some(secs) = self.0.retry_after_secs()
             && let Ok(value) = HeaderValue::from_str(&secs.to_string())
         {
             response.headers_mut().insert("retry-after", value);

@@ -11,14 +11,14 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use coinswarm_api::query::{PatternAction, PatternChange, PatternsQuery, SimilarQuery};
-use coinswarm_api::{ErrorCode, Failure, validation, views};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter, validation, views};
 use coinswarm_core::memory::{Lifecycle, Mutation, Outcome};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Episodes per product and regime, patterns per lifecycle, and the audit log's length.
 pub async fn summary(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let unavailable = |e: anyhow::Error| Failure::unavailable(format!("{e:#}"));
+    let unavailable = |e: anyhow::Error| Failure::unavailable(format!("{e:#}"), RetryAfter::FAULT);
     let counts = state.store.episode_counts().await.map_err(unavailable)?;
     let patterns = state.store.patterns().await.map_err(unavailable)?;
     let audit_records = state.store.audit_len().await.map_err(unavailable)?;
@@ -46,7 +46,8 @@ pub async fn patterns(
     if let Some(lifecycle) = &query.lifecycle {
         validation::lifecycle(lifecycle)?;
     }
-    let patterns = state.store.patterns().await.map_err(|e| Failure::unavailable(format!("{e:#}")))?;
+    let patterns =
+        state.store.patterns().await.map_err(|e| Failure::unavailable(format!("{e:#}"), RetryAfter::FAULT))?;
     let patterns: Vec<_> = patterns
         .into_iter()
         .filter(|p| query.product_id.as_ref().is_none_or(|id| &p.product_id == id))
@@ -77,18 +78,20 @@ pub async fn change_pattern(
     crate::desk::require(&caller.0, Scope::Admin)?;
     let Json(change) = body?;
     if !state.config.memory.enabled {
-        return Err(Failure::unavailable("pattern memory is off (memory.enabled = false)").into());
+        return Err(
+            Failure::unavailable("pattern memory is off (memory.enabled = false)", RetryAfter::TURNED_OFF).into()
+        );
     }
     let mutation = match change.action {
         PatternAction::Quarantine => Mutation::Quarantine { reason: change.reason.clone().unwrap_or_default() },
         PatternAction::Deprecate => Mutation::Deprecate,
         PatternAction::Delete => Mutation::Delete,
     };
-    let session = state.swarm_session().ok_or_else(|| Failure::unavailable("the swarm is not running"))?;
+    let session = state.swarm_session().ok_or_else(|| state.swarm_not_running())?;
     let outcome = session
         .change_pattern(&change.pattern_id, mutation)
         .await
-        .map_err(|e| Failure::unavailable(e.to_string()))?
+        .map_err(|e| Failure::unavailable(e.to_string(), RetryAfter::FAULT))?
         .ok_or_else(|| Failure::not_found(format!("no learned pattern {}", change.pattern_id)))?;
     match outcome {
         Outcome::Committed => {

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, Uri};
 use coinswarm_api::views::Health;
-use coinswarm_api::{ErrorCode, Failure};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter};
 
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
@@ -15,7 +15,12 @@ pub async fn healthz() -> Json<Health> {
 /// Ready once the feed has delivered a first quote (the market has prices).
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     if state.board.last_quotes().is_empty() {
-        return Err(Failure::unavailable("waiting for the first market data").into());
+        let due = RetryAfter::millis(state.bar_interval_ms());
+        return Err(Failure::unavailable(
+            format!("waiting for the first market data, due within a bar (about {due})"),
+            due,
+        )
+        .into());
     }
     Ok(Json(Health { status: "ready" }))
 }

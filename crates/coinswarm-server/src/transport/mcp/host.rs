@@ -5,10 +5,10 @@
 use crate::adapters::keys::ApiKey;
 use crate::desk::{self, Desk, backtest};
 use crate::session::{OrderOrigin, SWARM_ACCOUNT};
-use coinswarm_api::Failure;
 use coinswarm_api::mcp::params::{BacktestParams, SimilarParams, optional_decimal};
 use coinswarm_api::mcp::{McpHost, McpOrigin};
 use coinswarm_api::views::{OrderView, to_json};
+use coinswarm_api::{Failure, RetryAfter};
 use coinswarm_core::exchange::{Order, OrderRequest};
 use serde_json::Value;
 use std::time::Duration;
@@ -20,7 +20,8 @@ pub struct DeskHost<'a> {
 }
 
 fn parse_body(bytes: &[u8]) -> Result<Value, Failure> {
-    serde_json::from_slice(bytes).map_err(|e| Failure::unavailable(format!("an answer was not JSON: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| Failure::unavailable(format!("an answer was not JSON: {e}"), RetryAfter::FAULT))
 }
 
 fn order_origin(origin: McpOrigin) -> OrderOrigin {

@@ -4,7 +4,7 @@
 //! session did not exist (so is a session id this server does not hold). Sessions are capped per key and in all, so no key can flood the
 //! server with them; they end after `mcp.session_idle_ms` without a request.
 
-use coinswarm_api::{ErrorCode, Failure};
+use coinswarm_api::{ErrorCode, Failure, RetryAfter};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -59,23 +59,20 @@ impl McpSessions {
         let of_key = owners.by_session.values().filter(|(owner, _)| owner == key_id).count()
             + owners.pending.get(key_id).copied().unwrap_or(0);
         if of_key >= self.max_per_key {
-            let mut error = Failure::new(
+            return Err(Failure::new(
                 ErrorCode::TooManyMcpSessions,
                 format!(
                     "this API key holds {} MCP sessions, the most it may: end one (DELETE /mcp) or let it expire",
                     self.max_per_key
                 ),
-            );
-            error.retry_after_secs = Some(1);
-            return Err(error);
+            )
+            .retry_after(RetryAfter::BUSY));
         }
         if owners.by_session.len() + pending_total >= self.max_sessions {
-            let mut error = Failure::unavailable(format!(
-                "the server holds {} MCP sessions, the most it may: try again shortly",
-                self.max_sessions
+            return Err(Failure::unavailable(
+                format!("the server holds {} MCP sessions, the most it may: try again shortly", self.max_sessions),
+                RetryAfter::BUSY,
             ));
-            error.retry_after_secs = Some(1);
-            return Err(error);
         }
         *owners.pending.entry(key_id.to_string()).or_default() += 1;
         Ok(Reservation { sessions: self.clone(), key_id: key_id.to_string() })

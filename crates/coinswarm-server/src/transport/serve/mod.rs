@@ -10,11 +10,12 @@ mod idle;
 use admission::{Admission, Refusal};
 use axum::Router;
 use axum::extract::ConnectInfo;
+use coinswarm_api::{ErrorCode, Failure, RetryAfter};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -71,18 +72,26 @@ pub fn fit_to_descriptor_limit(wanted: usize) -> usize {
 /// The answer to a connection over a cap, written without waiting (the socket is new, its
 /// buffer empty) before it is closed.
 fn refusal_response(refusal: Refusal) -> &'static [u8] {
+    static FULL: LazyLock<Vec<u8>> = LazyLock::new(|| raw_refusal("the server's connections are full"));
+    static FROM_ADDRESS: LazyLock<Vec<u8>> = LazyLock::new(|| raw_refusal("too many connections from this address"));
     match refusal {
-        Refusal::Full => concat!(
-            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 87\r\n\r\n",
-            r#"{"error":{"code":"TOO_MANY_CONNECTIONS","message":"the server's connections are full"}}"#
-        )
-        .as_bytes(),
-        Refusal::TooManyFromAddress => concat!(
-            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 92\r\n\r\n",
-            r#"{"error":{"code":"TOO_MANY_CONNECTIONS","message":"too many connections from this address"}}"#
-        )
-        .as_bytes(),
+        Refusal::Full => &FULL,
+        Refusal::TooManyFromAddress => &FROM_ADDRESS,
     }
+}
+
+/// A `TOO_MANY_CONNECTIONS` 503 as HTTP/1.1 bytes: the error envelope and `Retry-After`, as
+/// the API answers every 503.
+fn raw_refusal(message: &str) -> Vec<u8> {
+    let failure = Failure::unavailable_as(ErrorCode::TooManyConnections, message, RetryAfter::BUSY);
+    let body = serde_json::to_string(&failure.envelope()).unwrap_or_default();
+    let retry_after = failure.retry_after_secs().unwrap_or(1);
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: {retry_after}\r\n\
+         connection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then drains the connections.
@@ -194,6 +203,9 @@ mod tests {
             assert_eq!(body.len(), length, "{text}");
             let json: serde_json::Value = serde_json::from_str(body).unwrap();
             assert_eq!(json["error"]["code"], "TOO_MANY_CONNECTIONS");
+            let retry_after = head.lines().find_map(|l| l.strip_prefix("retry-after: ")).unwrap();
+            assert_eq!(retry_after, "1", "{text}");
+            assert_eq!(json["error"]["retry_after_secs"], 1, "the body says the same: {text}");
         }
     }
 }
