@@ -100,6 +100,9 @@ struct Manifest {
 
 /// 2: cosine vectors stored normalised under the inner-product metric.
 const FORMAT: u32 = 2;
+/// Most records an insert thread adds before telling [`HnswIndex::upsert_observed`]'s
+/// observer (tens of milliseconds of work).
+const ADDED_STEP: usize = 1_024;
 const GRAPH: &str = "graph.usearch";
 const ENTRIES: &str = "entries.json";
 const MANIFEST: &str = "manifest.json";
@@ -223,6 +226,78 @@ impl HnswIndex {
             all.extend(part?);
         }
         Ok(all)
+    }
+
+    /// [`VectorIndex::upsert`], telling `added` how many records have joined the graph as
+    /// they do: from the insert threads, at most 1,024 at a time, `records.len()` in
+    /// all when it succeeds. A large upsert (a build, a rebuild) takes minutes; this is how
+    /// its caller shows how far it has got.
+    pub fn upsert_observed(
+        &mut self,
+        records: Vec<VectorRecord>,
+        added: &(dyn Fn(usize) + Sync),
+    ) -> Result<usize, VectorError> {
+        check_records(&records, self.dimensions, self.metric)?;
+        self.reserve(records.len())?;
+        let written = records.len();
+        // Replaced records leave the graph first; new keys follow the last one.
+        for record in &records {
+            if let Some(old) = self.key_of.remove(&record.id) {
+                self.graph.remove(old).map_err(graph_error)?;
+                self.entries[old as usize] = None;
+            }
+        }
+        let first = self.entries.len() as u64;
+        let expansion = if self.graph.size() == 0 { self.config.expansion_add } else { self.config.expansion_insert };
+        self.graph.change_expansion_add(expansion.max(1));
+        let prepared: Vec<(std::borrow::Cow<'_, [f32]>, f32)> =
+            records.iter().map(|r| self.prepare(&r.values)).collect();
+        // Threads pay off from a few hundred records (each insert is tens of microseconds).
+        let threads = if records.len() >= 256 { self.config.threads.max(1) } else { 1 };
+        let chunk = records.len().div_ceil(threads).max(1);
+        let graph = &self.graph;
+        let outcomes: Vec<Result<(), VectorError>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = prepared
+                .chunks(chunk)
+                .enumerate()
+                .map(|(part, slice)| {
+                    scope.spawn(move || {
+                        for (i, (values, _)) in slice.iter().enumerate() {
+                            let key = first + (part * chunk + i) as u64;
+                            graph.add(key, values).map_err(graph_error)?;
+                            if (i + 1) % ADDED_STEP == 0 {
+                                added(ADDED_STEP);
+                            }
+                        }
+                        if slice.len() % ADDED_STEP != 0 {
+                            added(slice.len() % ADDED_STEP);
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|_| Err(graph_error("an insert thread panicked"))))
+                .collect()
+        });
+        for outcome in outcomes {
+            outcome?;
+        }
+        let scales: Vec<f32> = prepared.iter().map(|(_, scale)| *scale).collect();
+        drop(prepared);
+        for (i, (record, scale)) in records.into_iter().zip(scales).enumerate() {
+            let key = first + i as u64;
+            self.key_of.insert(record.id.clone(), key);
+            self.entries.push(Some(Entry {
+                key,
+                id: record.id,
+                namespace: record.namespace,
+                metadata: record.metadata,
+                scale,
+            }));
+        }
+        Ok(written)
     }
 
     /// Makes [`VectorIndex::flush`] save the index to `dir`.
@@ -399,61 +474,7 @@ impl VectorIndex for HnswIndex {
     }
 
     fn upsert(&mut self, records: Vec<VectorRecord>) -> Result<usize, VectorError> {
-        check_records(&records, self.dimensions, self.metric)?;
-        self.reserve(records.len())?;
-        let written = records.len();
-        // Replaced records leave the graph first; new keys follow the last one.
-        for record in &records {
-            if let Some(old) = self.key_of.remove(&record.id) {
-                self.graph.remove(old).map_err(graph_error)?;
-                self.entries[old as usize] = None;
-            }
-        }
-        let first = self.entries.len() as u64;
-        let expansion = if self.graph.size() == 0 { self.config.expansion_add } else { self.config.expansion_insert };
-        self.graph.change_expansion_add(expansion.max(1));
-        let prepared: Vec<(std::borrow::Cow<'_, [f32]>, f32)> =
-            records.iter().map(|r| self.prepare(&r.values)).collect();
-        // Threads pay off from a few hundred records (each insert is tens of microseconds).
-        let threads = if records.len() >= 256 { self.config.threads.max(1) } else { 1 };
-        let chunk = records.len().div_ceil(threads).max(1);
-        let graph = &self.graph;
-        let added: Vec<Result<(), VectorError>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = prepared
-                .chunks(chunk)
-                .enumerate()
-                .map(|(part, slice)| {
-                    scope.spawn(move || {
-                        for (i, (values, _)) in slice.iter().enumerate() {
-                            let key = first + (part * chunk + i) as u64;
-                            graph.add(key, values).map_err(graph_error)?;
-                        }
-                        Ok(())
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().unwrap_or_else(|_| Err(graph_error("an insert thread panicked"))))
-                .collect()
-        });
-        for result in added {
-            result?;
-        }
-        let scales: Vec<f32> = prepared.iter().map(|(_, scale)| *scale).collect();
-        drop(prepared);
-        for (i, (record, scale)) in records.into_iter().zip(scales).enumerate() {
-            let key = first + i as u64;
-            self.key_of.insert(record.id.clone(), key);
-            self.entries.push(Some(Entry {
-                key,
-                id: record.id,
-                namespace: record.namespace,
-                metadata: record.metadata,
-                scale,
-            }));
-        }
-        Ok(written)
+        self.upsert_observed(records, &|_| {})
     }
 
     fn query(&self, vector: &[f32], options: &QueryOptions) -> Result<Vec<Match>, VectorError> {

@@ -126,6 +126,25 @@ fn a_batch_of_queries_answers_like_single_queries_in_order() {
 }
 
 #[test]
+fn an_observed_upsert_counts_every_record_once_as_the_threads_add_them() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (records, _) = records(5_000, 16, 4);
+    let config = HnswConfig { threads: 2, ..HnswConfig::default() };
+    let mut index = HnswIndex::new(Metric::Cosine, 16, config).unwrap();
+    let (added, reports) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let written = index
+        .upsert_observed(records, &|n| {
+            assert!((1..=1_024).contains(&n), "{n} records in one report");
+            added.fetch_add(n, Ordering::Relaxed);
+            reports.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+    assert_eq!((written, index.len(), added.into_inner()), (5_000, 5_000, 5_000));
+    // Two threads of 2,500 records: two full steps and a remainder each.
+    assert_eq!(reports.into_inner(), 6);
+}
+
+#[test]
 fn bad_input_is_refused_and_changes_nothing() {
     let mut hnsw = HnswIndex::new(Metric::Cosine, 4, HnswConfig::default()).unwrap();
     hnsw.upsert(vec![VectorRecord::new("a", vec![1.0, 0.0, 0.0, 0.0])]).unwrap();

@@ -9,6 +9,7 @@ use crate::config::ServerConfig;
 use crate::desk::Desk;
 use crate::feeds::replay::ReplayFeed;
 use crate::metrics::HttpMetrics;
+use crate::progress::{Progress, Unwatched};
 use crate::session::hub::Hub;
 use crate::session::market::MarketBoard;
 use crate::session::{self, SWARM_ACCOUNT};
@@ -41,6 +42,12 @@ pub struct RunningServer {
 
 /// Starts everything `config` describes.
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    start_watched(config, &Unwatched).await
+}
+
+/// [`start`], telling `progress` how its long work goes: the pattern memory index, when it
+/// is rebuilt from the store, counts the episodes it indexes.
+pub async fn start_watched(config: ServerConfig, progress: &dyn Progress) -> anyhow::Result<RunningServer> {
     config.validate()?;
     let owner = own_data_dir(&config.data_dir)?;
     let clock = SystemClock::shared();
@@ -184,7 +191,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     );
     let mut venue_calls = None;
     if owns_swarm {
-        let mut spec = swarm_spec(&desk, &store, &config, &product, granularity).await?;
+        let mut spec = swarm_spec(&desk, &store, &config, &product, granularity, progress).await?;
         if let Some((_, balances)) = &live_rest {
             let (calls, receiver) = tokio::sync::mpsc::unbounded_channel();
             spec.live = Some(session::LiveLink { calls, balances: balances.clone() });
@@ -297,13 +304,14 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
 }
 
 /// The swarm's session as this desk runs it: the swarm (with pattern memory when enabled)
-/// trading `product`.
+/// trading `product`; `progress` hears of a pattern memory index rebuild.
 async fn swarm_spec(
     desk: &Desk,
     store: &SqlStore,
     config: &ServerConfig,
     product: &Product,
     granularity: coinswarm_core::market::Granularity,
+    progress: &dyn Progress,
 ) -> anyhow::Result<session::SessionSpec> {
     let mut swarm_config = SwarmConfig::default();
     swarm_config.recall.enabled = config.memory.enabled;
@@ -330,6 +338,7 @@ async fn swarm_spec(
             &product.product_id.to_string(),
             granularity,
             config.memory.expansion_search,
+            progress,
         )
         .await?;
         tracing::info!(?origin, episodes = agent.memory().index().len(), "pattern memory ready");
@@ -364,7 +373,7 @@ async fn take_over_swarm(
             }
         }
         let started = async {
-            let spec = swarm_spec(&desk, &desk.store, &desk.config, &product, granularity).await?;
+            let spec = swarm_spec(&desk, &desk.store, &desk.config, &product, granularity, &Unwatched).await?;
             session::start(spec, desk.store.clone(), &desk.board.last_quotes()).await
         };
         match started.await {

@@ -17,7 +17,7 @@
 //! - [`adapters`]: storage ports and their embedded adapters, the bar archive and backfill,
 //!   API keys, pattern memory's index on disk, the post-trade loop, order ids and private
 //!   files.
-//! - The kernel every layer may use: [`config`], [`clock`], [`metrics`].
+//! - The kernel every layer may use: [`config`], [`clock`], [`metrics`], [`progress`].
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
@@ -28,9 +28,10 @@ pub mod config;
 pub mod desk;
 pub mod feeds;
 pub mod metrics;
+pub mod progress;
 pub mod session;
 pub mod transport;
 
-pub use app::{RunningServer, start};
+pub use app::{RunningServer, start, start_watched};
 pub use config::ServerConfig;
 pub use session::SWARM_ACCOUNT;

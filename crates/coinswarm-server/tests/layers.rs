@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 
 /// Each layer's folders and files (under `src/`), and the modules it must not import.
 const RULES: &[(&str, &[&str], &[&str])] = &[
-    ("kernel", &["config", "clock.rs", "metrics.rs"], &["adapters", "session", "desk", "feeds", "transport", "app"]),
+    (
+        "kernel",
+        &["config", "clock.rs", "metrics.rs", "progress.rs"],
+        &["adapters", "session", "desk", "feeds", "transport", "app"],
+    ),
     ("adapters", &["adapters"], &["session", "desk", "feeds", "transport", "app"]),
     ("session", &["session"], &["desk", "feeds", "transport", "app"]),
     ("desk", &["desk"], &["feeds", "transport", "app"]),

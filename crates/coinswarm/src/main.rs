@@ -9,8 +9,8 @@ mod report;
 // The dev-dependency drives the binary from tests/; the binary's own unit tests do not use it.
 #[cfg(test)]
 use {
-    arrow_array as _, arrow_schema as _, assert_cmd as _, coinswarm_api as _, coinswarm_edge as _, futures_util as _,
-    jsonschema as _, parquet as _, socket2 as _, sqlx as _, tokio_tungstenite as _,
+    arrow_array as _, arrow_schema as _, assert_cmd as _, base64 as _, coinswarm_api as _, coinswarm_edge as _,
+    futures_util as _, jsonschema as _, parquet as _, socket2 as _, sqlx as _, tokio_tungstenite as _,
 };
 
 use clap::Parser;

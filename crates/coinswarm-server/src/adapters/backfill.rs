@@ -5,6 +5,7 @@
 
 use crate::adapters::archive::{archive_series, has_series, load_series};
 use crate::adapters::store::ObjectStore;
+use crate::progress::Progress;
 use anyhow::{Context, bail};
 use coinswarm_coinbase::{CoinbaseRest, MAX_CANDLES_PER_REQUEST};
 use coinswarm_core::data::CandleSeries;
@@ -32,8 +33,9 @@ pub struct BackfillReport {
 }
 
 /// Pages `product`'s `granularity` candles from `from` to `to` (both inclusive: `bars`)
-/// into the archive in `store`, up to the last bar ended by `now`; `progress` hears of each
-/// page.
+/// into the archive in `store`, up to the last bar ended by `now`. `progress` counts bar
+/// times: each page's as it is archived or found whole already, and a line for each page
+/// fetched.
 pub async fn backfill(
     client: &CoinbaseRest,
     store: &dyn ObjectStore,
@@ -41,7 +43,7 @@ pub async fn backfill(
     granularity: Granularity,
     bars: RangeInclusive<Timestamp>,
     now: Timestamp,
-    mut progress: impl FnMut(&str),
+    progress: &dyn Progress,
 ) -> anyhow::Result<BackfillReport> {
     let (from, to) = bars.into_inner();
     let step = granularity.millis();
@@ -59,6 +61,7 @@ pub async fn backfill(
         BTreeMap::new()
     };
     let page = step * MAX_CANDLES_PER_REQUEST as i64;
+    progress.start(((end - first) / step) as u64);
     let mut report = BackfillReport::default();
     let mut start = first;
     while start < end {
@@ -66,6 +69,7 @@ pub async fn backfill(
         let expected = ((stop - start) / step) as usize;
         if held.range(start..stop).count() == expected {
             report.pages_skipped += 1;
+            progress.advance(expected as u64);
             start = stop;
             continue;
         }
@@ -94,12 +98,13 @@ pub async fn backfill(
             let series = CandleSeries::new(product, granularity, in_month).map_err(|e| anyhow::anyhow!("{e}"))?;
             archive_series(store, VENUE, &series)?;
         }
-        progress(&format!(
+        progress.note(&format!(
             "{} to {}: {} candles",
             Timestamp::from_millis(start),
             Timestamp::from_millis(stop),
             held.range(start..stop).count()
         ));
+        progress.advance(expected as u64);
         start = stop;
     }
     report.candles_in_range = held.range(first..end).count();

@@ -5,6 +5,7 @@
 //! is deterministic, so it answers queries exactly as the index it replaces.
 
 use crate::adapters::store::EpisodeStore;
+use crate::progress::Progress;
 use anyhow::Context;
 use coinswarm_core::market::Granularity;
 use coinswarm_core::memory::{AuditLog, Episode, Metric, Sample, VectorIndex, verify};
@@ -19,7 +20,8 @@ pub const INDEX_DIR: &str = "memory-index";
 /// The swarm's recall agent over the data directory's memory: the HNSW index (opened or
 /// rebuilt), the stored patterns of `product_id`, the audit log (refused when its chain is
 /// broken: learned memory that may have been tampered with is not used), and the most recent
-/// resolved episodes to keep learning from. It reports every change for storage.
+/// resolved episodes to keep learning from. It reports every change for storage. A rebuild
+/// tells `progress` of each episode it indexes.
 pub async fn open_recall_agent(
     data_dir: &Path,
     store: &impl EpisodeStore,
@@ -27,6 +29,7 @@ pub async fn open_recall_agent(
     product_id: &str,
     granularity: Granularity,
     expansion_search: usize,
+    progress: &dyn Progress,
 ) -> anyhow::Result<(RecallAgent, IndexOrigin)> {
     let recall = &swarm.recall;
     let config = HnswConfig { expansion_search, ..HnswConfig::default() };
@@ -36,8 +39,14 @@ pub async fn open_recall_agent(
     let episodes = store.episodes().await?;
     let indexed = latest_resolved(&episodes, max_records);
     let indexed_ids: Vec<String> = indexed.iter().map(|e| e.id.clone()).collect();
-    let (index, origin) =
-        open_or_rebuild_from(&data_dir.join(INDEX_DIR), indexed, Metric::Cosine, recall.state.dimensions, config)?;
+    let (index, origin) = open_or_rebuild_from(
+        &data_dir.join(INDEX_DIR),
+        indexed,
+        Metric::Cosine,
+        recall.state.dimensions,
+        config,
+        progress,
+    )?;
     let records = store.audit_log().await?;
     verify(&records).map_err(|broken| {
         anyhow::anyhow!(
@@ -92,7 +101,7 @@ pub enum IndexOrigin {
 }
 
 /// Opens the index saved in `dir`, or rebuilds it from `store`'s episodes (see the module
-/// documentation).
+/// documentation), telling `progress` of each episode a rebuild indexes.
 pub async fn open_or_rebuild(
     dir: &Path,
     store: &impl EpisodeStore,
@@ -100,9 +109,10 @@ pub async fn open_or_rebuild(
     dimensions: usize,
     config: HnswConfig,
     max_records: usize,
+    progress: &dyn Progress,
 ) -> anyhow::Result<(HnswIndex, IndexOrigin)> {
     let episodes = store.episodes().await?;
-    open_or_rebuild_from(dir, latest_resolved(&episodes, max_records), metric, dimensions, config)
+    open_or_rebuild_from(dir, latest_resolved(&episodes, max_records), metric, dimensions, config, progress)
 }
 
 /// The same from the episodes the index must hold (oldest first).
@@ -112,6 +122,7 @@ fn open_or_rebuild_from(
     metric: Metric,
     dimensions: usize,
     config: HnswConfig,
+    progress: &dyn Progress,
 ) -> anyhow::Result<(HnswIndex, IndexOrigin)> {
     let reason = match HnswIndex::open(dir) {
         Ok(index)
@@ -141,7 +152,8 @@ fn open_or_rebuild_from(
     // the same for every episode so that it is that same graph.
     let rebuild = HnswConfig { threads: 1, expansion_add: config.expansion_insert, ..config };
     let mut index = HnswIndex::new(metric, dimensions, rebuild)?;
-    index.upsert(episodes.iter().map(|e| e.to_record()).collect())?;
+    progress.start(episodes.len() as u64);
+    index.upsert_observed(episodes.iter().map(|e| e.to_record()).collect(), &|added| progress.advance(added as u64))?;
     index.set_threads(config.threads);
     index.save(dir)?;
     index.persist_to(dir);
@@ -152,6 +164,7 @@ fn open_or_rebuild_from(
 mod tests {
     use super::*;
     use crate::adapters::store::SqlStore;
+    use crate::progress::Unwatched;
     use coinswarm_core::memory::workload::clustered;
     use coinswarm_core::memory::{Episode, QueryOptions};
 
@@ -185,7 +198,7 @@ mod tests {
         store.record_episodes(&episodes).await.unwrap();
         let index_dir = dir.join("memory");
         let config = HnswConfig::default();
-        let open = || open_or_rebuild(&index_dir, &store, Metric::Cosine, 16, config, 1_000_000);
+        let open = || open_or_rebuild(&index_dir, &store, Metric::Cosine, 16, config, 1_000_000, &Unwatched);
 
         let (first, origin) = open().await.unwrap();
         assert_eq!(origin, IndexOrigin::Rebuilt("no saved index".into()));
@@ -231,13 +244,59 @@ mod tests {
 
         // A capped index holds only the latest resolved episodes.
         let capped_dir = dir.join("capped");
-        let (capped, _) = open_or_rebuild(&capped_dir, &store, Metric::Cosine, 16, config, 100).await.unwrap();
+        let (capped, _) =
+            open_or_rebuild(&capped_dir, &store, Metric::Cosine, 16, config, 100, &Unwatched).await.unwrap();
         assert_eq!(capped.len(), 100);
         assert!(capped.contains("episode-02000") && !capped.contains("episode-00001"));
 
         // A repeated episode id is refused and nothing of its batch is written.
         assert!(store.record_episodes(&more[1_999..]).await.is_err());
         assert_eq!(store.episodes().await.unwrap().len(), 2_001);
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// What a rebuild told its watcher: the totals it started with and the units it advanced.
+    #[derive(Default)]
+    struct Counted {
+        totals: std::sync::Mutex<Vec<u64>>,
+        done: std::sync::atomic::AtomicU64,
+    }
+
+    impl Progress for Counted {
+        fn start(&self, total: u64) {
+            self.totals.lock().unwrap().push(total);
+        }
+        fn advance(&self, units: u64) {
+            self.done.fetch_add(units, std::sync::atomic::Ordering::Relaxed);
+        }
+        fn note(&self, _: &str) {}
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_counts_every_episode_it_indexes_and_a_load_counts_nothing() {
+        let dir = std::env::temp_dir().join(format!("coinswarm-memory-progress-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
+        let (episodes, _) = draw(3_000);
+        store.record_episodes(&episodes).await.unwrap();
+        let resolved = episodes.iter().filter(|e| e.outcome.is_some()).count() as u64;
+        let index_dir = dir.join("memory");
+        let config = HnswConfig { threads: 2, ..HnswConfig::default() };
+
+        let rebuilt = Counted::default();
+        let (_, origin) =
+            open_or_rebuild(&index_dir, &store, Metric::Cosine, 16, config, 1_000_000, &rebuilt).await.unwrap();
+        assert!(matches!(origin, IndexOrigin::Rebuilt(_)));
+        assert_eq!(*rebuilt.totals.lock().unwrap(), [resolved]);
+        assert_eq!(rebuilt.done.into_inner(), resolved);
+
+        let loaded = Counted::default();
+        let (_, origin) =
+            open_or_rebuild(&index_dir, &store, Metric::Cosine, 16, config, 1_000_000, &loaded).await.unwrap();
+        assert_eq!(origin, IndexOrigin::Loaded);
+        assert!(loaded.totals.lock().unwrap().is_empty());
+        assert_eq!(loaded.done.into_inner(), 0);
         store.close().await;
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -1,5 +1,6 @@
 //! `coinswarm bench …`: throughput measurements users can run on their own machine.
 
+use super::progress::{Output, WorkBar};
 use super::replay_source::{load_dataset, select};
 use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
@@ -13,6 +14,9 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
+
+/// Streamed bars pulled between two advances of the bar (a few milliseconds of backtest).
+const REPLAYED_STEP: usize = 4_096;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -102,6 +106,12 @@ fn backtest(args: &BacktestBenchArgs, out: &mut dyn Write) -> anyhow::Result<()>
         }
         (backtest.exchange.taker_fee_bps, backtest.exchange.maker_fee_bps) = (fee, fee);
     }
+    // Streamed runs may be any length: the bar counts the bars the backtest pulls, told
+    // every `REPLAYED_STEP` so that counting costs the timed loop nothing.
+    let progress = WorkBar::new("bars replayed", Output::Text);
+    if series.is_none() {
+        progress.start(args.bars as u64 * u64::from(args.runs));
+    }
     let mut best = f64::INFINITY;
     let mut result = None;
     for _ in 0..args.runs {
@@ -112,15 +122,25 @@ fn backtest(args: &BacktestBenchArgs, out: &mut dyn Write) -> anyhow::Result<()>
         let feed = match &series {
             Some(series) => BarFeed::from_series(series),
             None => {
-                let bars = stream(&config)?.map(|bar| bar.map_err(|e| e.to_string()));
+                let progress = progress.clone();
+                let bars = stream(&config)?.enumerate().map(move |(i, bar)| {
+                    if (i + 1) % REPLAYED_STEP == 0 {
+                        progress.advance(REPLAYED_STEP as u64);
+                    }
+                    bar.map_err(|e| e.to_string())
+                });
                 BarFeed::new(config.product.product_id, config.granularity, bars)
             }
         };
         let started = Instant::now();
         let run = run_backtest_feeds(vec![feed], strategy.as_mut(), &backtest, &BTreeMap::new())?;
         best = best.min(started.elapsed().as_secs_f64());
+        if series.is_none() {
+            progress.advance(run.bars % REPLAYED_STEP as u64);
+        }
         result = Some(std::hint::black_box(run));
     }
+    progress.finish();
     let result = result.expect("at least one run");
     let source = match (&args.data, args.stream) {
         (Some(data), _) => format!("{data} {}", result.products[0]),

@@ -2,6 +2,7 @@
 //! embeddings: build time, inserts into the built index, query latency for k = 10 and 100,
 //! a batch of 100 queries on all threads, recall against the exact index, memory.
 
+use super::progress::{Output, WorkBar};
 use anyhow::bail;
 use clap::{Args, ValueEnum};
 use coinswarm_core::memory::workload::{clustered, uniform};
@@ -166,9 +167,16 @@ fn measure(args: &VectorBenchArgs, workload: Workload, metric: Metric) -> anyhow
     let records: Vec<VectorRecord> =
         all.into_iter().enumerate().map(|(i, values)| VectorRecord::new(format!("v{i}"), values)).collect();
 
+    let name = match workload {
+        Workload::Uniform => "uniform",
+        _ => "clustered",
+    };
+    let progress = WorkBar::new(&format!("{name} vectors inserted"), Output::json_if(args.json));
+    progress.start((args.n + args.inserts) as u64);
+
     let mut hnsw = HnswIndex::new(metric, args.dim, config)?;
     let started = Instant::now();
-    hnsw.upsert(records.clone())?;
+    hnsw.upsert_observed(records.clone(), &|added| progress.advance(added as u64))?;
     let build_seconds = started.elapsed().as_secs_f64();
 
     let mut exact = ExactIndex::new(metric, args.dim);
@@ -182,8 +190,10 @@ fn measure(args: &VectorBenchArgs, workload: Workload, metric: Metric) -> anyhow
         let batch_started = Instant::now();
         hnsw.upsert(chunk.to_vec())?;
         batch_times.push(batch_started.elapsed().as_secs_f64() * 1000.0);
+        progress.advance(chunk.len() as u64);
     }
     let inserts_seconds = started.elapsed().as_secs_f64();
+    progress.finish();
     batch_times.sort_by(f64::total_cmp);
     let insert_batch_max_ms = batch_times.last().copied().unwrap_or(0.0);
     let insert_batch_p50_ms = batch_times.get(batch_times.len() / 2).copied().unwrap_or(0.0);
@@ -207,10 +217,7 @@ fn measure(args: &VectorBenchArgs, workload: Workload, metric: Metric) -> anyhow
     batch_ms.sort_by(f64::total_cmp);
 
     Ok(Report {
-        workload: match workload {
-            Workload::Uniform => "uniform",
-            _ => "clustered",
-        },
+        workload: name,
         vectors: args.n,
         dimensions: args.dim,
         metric: args.metric.clone(),

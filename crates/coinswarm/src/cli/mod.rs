@@ -14,6 +14,7 @@ mod keys;
 mod mcp;
 mod memory;
 mod model;
+mod progress;
 mod replay_defaults;
 mod replay_source;
 mod strategy_arg;

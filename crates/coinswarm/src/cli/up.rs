@@ -1,5 +1,6 @@
 //! `coinswarm up`: the whole system in one process until SIGINT or SIGTERM.
 
+use super::progress::{Output, WorkBar};
 use anyhow::Context;
 use clap::Args;
 use coinswarm_server::ServerConfig;
@@ -130,7 +131,11 @@ pub fn run(args: &UpArgs) -> anyhow::Result<()> {
     config.validate()?;
     let runtime = server_runtime("info")?;
     runtime.block_on(async {
-        let server = coinswarm_server::start(config.clone()).await?;
+        // A bar while pattern memory's index is rebuilt from the store; it clears itself
+        // when the last episode is in, before the start is logged on.
+        let progress = WorkBar::new("episodes indexed", Output::Text);
+        let server = coinswarm_server::start_watched(config.clone(), &progress).await?;
+        progress.finish();
         let mut out = std::io::stdout().lock();
         let database = config.store.database(&config.data_dir)?;
         writeln!(out, "Coinswarm is up: API at http://{}/api (data in {})", server.addr, database.describe())?;

@@ -6,6 +6,7 @@ mod random_window;
 mod threaded_trials;
 mod walk_forward;
 
+use super::progress::{Output, WorkBar};
 use super::replay_defaults::ReplayRealism;
 use super::replay_source::{ReplayData, load_backtest_config, write_whole};
 use super::strategy_arg::StrategyArg;
@@ -108,6 +109,12 @@ impl Common {
         let candles = candles.to_vec();
         let series = CandleSeries::new(entry.series.product_id(), entry.series.granularity(), candles)?;
         Ok(Setup { dataset: dataset.name.clone(), series, swarm, backtest })
+    }
+
+    /// The progress bar of the validator's runs, counted in `label`'s units: hidden with
+    /// `--json` (to a file too: JSON is asked for by scripts).
+    pub fn progress(&self, label: &str) -> WorkBar {
+        WorkBar::new(label, Output::json_if(self.json.is_some()))
     }
 
     /// Writes the report as JSON where `--json` asks, and the text summary unless it went to

@@ -2,6 +2,7 @@
 //! paged at 350 bars, resumable, with the gaps reported. Without a key it uses Coinbase's
 //! public market endpoints.
 
+use crate::cli::progress::{Output, WorkBar};
 use anyhow::Context;
 use clap::Args;
 use coinswarm_coinbase::{CdpKey, CoinbaseRest, RestConfig};
@@ -75,6 +76,7 @@ pub fn run(args: &BackfillArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let client = CoinbaseRest::new(config, key)?;
     let store = open_archive(&args.data_dir, &args.archive_url)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let progress = WorkBar::new("bars archived", Output::Text);
     let report = runtime.block_on(backfill(
         &client,
         store.as_ref(),
@@ -82,10 +84,9 @@ pub fn run(args: &BackfillArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         args.granularity,
         from..=to,
         SystemClock.now(),
-        |line| {
-            eprintln!("{line}");
-        },
+        &progress,
     ))?;
+    progress.finish();
     writeln!(
         out,
         "{} {} from {} to {}: {} pages fetched, {} already archived, {} candles received; {} candles in the range",

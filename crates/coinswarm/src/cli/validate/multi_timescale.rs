@@ -22,9 +22,18 @@ pub fn run(args: &MultiTimescaleArgs, out: &mut dyn Write) -> anyhow::Result<()>
     let name = args.common.strategy.0;
     let lengths = (args.fast, args.slow);
     build_strategy(name, &setup.swarm, lengths, setup.series.granularity()).map_err(anyhow::Error::msg)?;
-    let build = |granularity| build_strategy(name, &setup.swarm, lengths, granularity);
+    let profiles = TimescaleProfile::defaults();
+    let progress = args.common.progress("timescale profiles");
+    progress.start(profiles.len() as u64);
+    // Each profile's run builds one fresh strategy (a profile finer than the data builds
+    // none, so the bar may end short of its total).
+    let build = |granularity| {
+        progress.advance(1);
+        build_strategy(name, &setup.swarm, lengths, granularity)
+    };
     let label = strategy_label(name, lengths);
-    let report = run_multi_timescale(&setup.series, &label, &build, &setup.backtest, &TimescaleProfile::defaults());
+    let report = run_multi_timescale(&setup.series, &label, &build, &setup.backtest, &profiles);
+    progress.finish();
     args.common.emit(&report, out, |out| write_text(out, &setup.dataset, &report))
 }
 

@@ -50,9 +50,17 @@ pub fn run(args: &RandomWindowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         seed: args.seed,
         ..RandomWindowConfig::default()
     };
-    let build = |granularity| build_strategy(name, &setup.swarm, lengths, granularity);
+    let progress = args.common.progress("random windows");
+    progress.start(args.windows as u64);
+    // Each window's run builds one fresh strategy: counting the builds counts the windows
+    // as they start.
+    let build = |granularity| {
+        progress.advance(1);
+        build_strategy(name, &setup.swarm, lengths, granularity)
+    };
     let label = strategy_label(name, lengths);
     let report = run_random_window(&setup.series, &label, &build, &setup.backtest, &config)?;
+    progress.finish();
     write_report(args.report.as_deref(), || RandomWindowPage { data: &setup.dataset, report: &report }.to_html())?;
     args.common.emit(&report, out, |out| write_text(out, &setup.dataset, &report))
 }

@@ -140,7 +140,9 @@ pub fn run(args: &WalkForwardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let label = name.cli_name();
-    let runner = ThreadedTrials { threads };
+    let progress = args.common.progress("walk-forward trials");
+    progress.start((config.folds * config.search.candidates(&config.space).len()) as u64);
+    let runner = ThreadedTrials { threads, done: &progress };
     let (product_id, bar_ms) = (setup.series.product_id().to_string(), setup.series.granularity().millis());
     let train = TrainConfig { seed: args.seed, ..TrainConfig::default() };
     let fit = |bars: &[Candle]| -> Result<SharedModel, String> {
@@ -149,6 +151,7 @@ pub fn run(args: &WalkForwardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     let fit: Option<&FitModel<'_>> = if learned { Some(&fit) } else { None };
     let report = run_walk_forward(&setup.series, label, &build, fit, &setup.backtest, &config, &runner)?;
+    progress.finish();
     write_report(args.report.as_deref(), || WalkForwardPage { data: &setup.dataset, report: &report }.to_html())?;
     args.common.emit(&report, out, |out| write_text(out, &setup.dataset, &report, threads))
 }
