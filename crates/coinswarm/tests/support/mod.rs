@@ -1,4 +1,5 @@
 pub mod browser;
+pub mod cdp;
 pub mod contract;
 pub mod contract_suite;
 pub mod edge;

@@ -69,7 +69,11 @@ pub fn router(state: AppState) -> Router {
     router = router
         .route(coinswarm_api::edge::AGENT_BACKTEST_PATH, axum::routing::post(agent_tier::backtest))
         .route(coinswarm_api::edge::AGENT_SIMILAR_PATH, axum::routing::post(agent_tier::similar))
-        .route(coinswarm_api::edge::AGENT_PREDICTIONS_PATH, axum::routing::post(agent_tier::predictions));
+        .route(coinswarm_api::edge::AGENT_PREDICTIONS_PATH, axum::routing::post(agent_tier::predictions))
+        // The dashboard's own assets: served by `up` only (the edge serves no dashboard).
+        .route(dashboard::SCRIPT_PATH, axum::routing::get(dashboard::script))
+        .route(dashboard::CHART_LIBRARY_PATH, axum::routing::get(dashboard::chart_library))
+        .route(dashboard::CHART_LIBRARY_LICENCE_PATH, axum::routing::get(dashboard::chart_library_licence));
     router
         .fallback(ops::unknown_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
