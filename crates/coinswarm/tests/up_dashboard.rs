@@ -83,6 +83,30 @@ fn text_of(id: &str) -> String {
     format!("document.getElementById('{id}').textContent")
 }
 
+fn last_price(server: &Server) -> f64 {
+    let (_, market) = server.get("/api/market-data?product_id=BTC-USD", None);
+    json(&market)["last_price"].as_str().unwrap().parse().unwrap()
+}
+
+/// Presses "Preview" and waits until the page shows that the ticket would be accepted.
+fn preview_is_accepted(browser: &mut Browser, what: &str) {
+    assert_eq!(browser.eval("document.getElementById('ticket-place').disabled"), true, "no order before its preview");
+    browser.click("#ticket-preview");
+    let accepted = format!(
+        "{}.includes('Would be acceptedyes') || ({}.length > 0 && !{}.startsWith('Preview passed') && 'refused')",
+        text_of("ticket-preview-result"),
+        text_of("ticket-message"),
+        text_of("ticket-message")
+    );
+    let seen = browser.wait_for(what, &accepted, Duration::from_secs(30));
+    assert_eq!(
+        seen,
+        true,
+        "{what}: {}",
+        browser.eval(&format!("{} + ' ' + {}", text_of("ticket-preview-result"), text_of("ticket-message")))
+    );
+}
+
 #[test]
 fn a_trader_works_from_the_dashboard_with_no_network_but_loopback() {
     let Some(chromium) = chromium_or_skip() else { return };
@@ -186,8 +210,7 @@ fn a_trader_works_from_the_dashboard_with_no_network_but_loopback() {
     );
 
     // A limit buy well below the market: previewed, then placed.
-    let (_, market) = server.get("/api/market-data?product_id=BTC-USD", None);
-    let last: f64 = json(&market)["last_price"].as_str().unwrap().parse().unwrap();
+    let last = last_price(&server);
     let limit = format!("{:.2}", (last * 0.5).floor());
     browser.type_into("ticket-size", "0.001");
     browser.type_into("ticket-limit", &limit);
@@ -234,9 +257,20 @@ fn a_trader_works_from_the_dashboard_with_no_network_but_loopback() {
     let (_, cancelled) = server.get(&format!("/api/orders/{order_id}"), Some(&trader));
     assert_eq!(json(&cancelled)["order"]["status"], "CANCELLED");
 
+    // A stop-limit buy above the market: the ticket shows its stop fields, and the API
+    // takes the body it makes.
+    let last = last_price(&server);
+    browser.type_into("ticket-type", "stop_limit");
+    assert_eq!(browser.eval("document.getElementById('ticket-stop').offsetParent !== null"), true, "a stop field");
+    browser.type_into("ticket-size", "0.001");
+    browser.type_into("ticket-stop", &format!("{:.2}", (last * 1.2).floor()));
+    browser.type_into("ticket-limit", &format!("{:.2}", (last * 1.25).floor()));
+    browser.type_into("ticket-stop-direction", "STOP_DIRECTION_STOP_UP");
+    preview_is_accepted(&mut browser, "the stop-limit order's preview");
+
     // A market buy fills at once: the fill arrives live on the stream, and the position
     // shows its unrealised P&L.
-    browser.eval("document.getElementById('ticket-type').value = 'market'; document.getElementById('ticket-type').dispatchEvent(new Event('change')); 1");
+    browser.type_into("ticket-type", "market");
     browser.type_into("ticket-size", "0.002");
     assert_eq!(
         browser.eval("document.getElementById('ticket-limit').offsetParent === null"),
@@ -260,6 +294,15 @@ fn a_trader_works_from_the_dashboard_with_no_network_but_loopback() {
     );
     let (_, trades) = server.get("/api/trades", Some(&trader));
     assert_eq!(json(&trades)["trades"].as_array().unwrap().len(), 1, "one fill: {trades}");
+
+    // A bracket sell of part of the position: take profit above, stop-loss below.
+    let last = last_price(&server);
+    browser.type_into("ticket-type", "bracket");
+    browser.type_into("ticket-side", "SELL");
+    browser.type_into("ticket-size", "0.001");
+    browser.type_into("ticket-limit", &format!("{:.2}", (last * 1.5).floor()));
+    browser.type_into("ticket-trigger", &format!("{:.2}", (last * 0.5).floor()));
+    preview_is_accepted(&mut browser, "the bracket order's preview");
 
     // An operator resumes a halted swarm, after a confirmation.
     let (status, body) = server.post("/api/swarm/shutdown", Some(&admin), "");

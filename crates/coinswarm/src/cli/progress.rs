@@ -104,6 +104,39 @@ impl Progress for WorkBar {
     }
 }
 
+/// Counts runs that happen one after another, each building one fresh strategy first
+/// (random windows, timescale profiles): a build means the run before it is done, and
+/// [`RunsInTurn::all_done`] counts the last. So the bar shows finished runs, and its ETA
+/// the time the remaining ones take.
+#[derive(Debug)]
+pub struct RunsInTurn {
+    bar: WorkBar,
+    built: std::sync::atomic::AtomicBool,
+}
+
+impl RunsInTurn {
+    /// `total` runs, counted on `bar`.
+    pub fn new(bar: WorkBar, total: u64) -> Self {
+        bar.start(total);
+        Self { bar, built: std::sync::atomic::AtomicBool::new(false) }
+    }
+
+    /// A run builds its strategy: the one before it (if any) is done.
+    pub fn building(&self) {
+        if self.built.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            self.bar.advance(1);
+        }
+    }
+
+    /// The last run has returned.
+    pub fn all_done(&self) {
+        if self.built.load(std::sync::atomic::Ordering::Relaxed) {
+            self.bar.advance(1);
+        }
+        self.bar.finish();
+    }
+}
+
 /// Whether a bar is drawn: on a terminal, beside text.
 fn drawn(stderr_is_terminal: bool, output: Output) -> bool {
     stderr_is_terminal && output == Output::Text
@@ -132,6 +165,20 @@ mod tests {
             assert!(bar.bar.is_hidden(), "terminal {terminal}, {output:?}");
             assert_eq!(bar.bar.position(), 3);
         }
+    }
+
+    #[test]
+    fn runs_in_turn_count_a_run_once_the_next_one_starts_or_all_are_done() {
+        let runs = RunsInTurn::new(WorkBar::on_stderr("random windows", Output::Text, false), 3);
+        runs.building();
+        assert_eq!(runs.bar.bar.position(), 0, "the first run is under way");
+        runs.building();
+        runs.building();
+        assert_eq!(runs.bar.bar.position(), 2, "two runs done, the third under way");
+        assert!(!runs.bar.bar.is_finished());
+        runs.all_done();
+        assert_eq!(runs.bar.bar.position(), 3);
+        assert!(runs.bar.bar.is_finished());
     }
 
     #[test]

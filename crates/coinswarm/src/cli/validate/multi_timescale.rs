@@ -1,8 +1,9 @@
 //! `coinswarm validate multi-timescale`.
 
 use super::{Common, build_strategy, number, percent, strategy_label};
+use crate::cli::progress::RunsInTurn;
 use clap::Args;
-use coinswarm_core::backtest::validation::{MultiTimescaleReport, TimescaleProfile, run_multi_timescale};
+use coinswarm_core::backtest::validation::{MultiTimescaleReport, TimescaleProfile, resample, run_multi_timescale};
 use std::io::Write;
 
 #[derive(Debug, Args)]
@@ -23,17 +24,17 @@ pub fn run(args: &MultiTimescaleArgs, out: &mut dyn Write) -> anyhow::Result<()>
     let lengths = (args.fast, args.slow);
     build_strategy(name, &setup.swarm, lengths, setup.series.granularity()).map_err(anyhow::Error::msg)?;
     let profiles = TimescaleProfile::defaults();
-    let progress = args.common.progress("timescale profiles");
-    progress.start(profiles.len() as u64);
-    // Each profile's run builds one fresh strategy (a profile finer than the data builds
-    // none, so the bar may end short of its total).
+    // The profiles run one after another, each building one fresh strategy; a profile the
+    // data cannot be resampled to (finer than the data) is reported, not run.
+    let runnable = profiles.iter().filter(|p| resample(&setup.series, p.granularity).is_ok()).count();
+    let progress = RunsInTurn::new(args.common.progress("timescale profiles"), runnable as u64);
     let build = |granularity| {
-        progress.advance(1);
+        progress.building();
         build_strategy(name, &setup.swarm, lengths, granularity)
     };
     let label = strategy_label(name, lengths);
     let report = run_multi_timescale(&setup.series, &label, &build, &setup.backtest, &profiles);
-    progress.finish();
+    progress.all_done();
     args.common.emit(&report, out, |out| write_text(out, &setup.dataset, &report))
 }
 

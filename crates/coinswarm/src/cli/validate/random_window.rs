@@ -1,6 +1,7 @@
 //! `coinswarm validate random-window`.
 
 use super::{Common, build_strategy, number, percent, strategy_label, write_report};
+use crate::cli::progress::RunsInTurn;
 use crate::report::RandomWindowPage;
 use anyhow::bail;
 use clap::Args;
@@ -50,17 +51,16 @@ pub fn run(args: &RandomWindowArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         seed: args.seed,
         ..RandomWindowConfig::default()
     };
-    let progress = args.common.progress("random windows");
-    progress.start(args.windows as u64);
-    // Each window's run builds one fresh strategy: counting the builds counts the windows
-    // as they start.
+    // The windows run one after another, each building one fresh strategy.
+    let progress = RunsInTurn::new(args.common.progress("random windows"), args.windows as u64);
     let build = |granularity| {
-        progress.advance(1);
+        progress.building();
         build_strategy(name, &setup.swarm, lengths, granularity)
     };
     let label = strategy_label(name, lengths);
-    let report = run_random_window(&setup.series, &label, &build, &setup.backtest, &config)?;
-    progress.finish();
+    let report = run_random_window(&setup.series, &label, &build, &setup.backtest, &config);
+    progress.all_done();
+    let report = report?;
     write_report(args.report.as_deref(), || RandomWindowPage { data: &setup.dataset, report: &report }.to_html())?;
     args.common.emit(&report, out, |out| write_text(out, &setup.dataset, &report))
 }
