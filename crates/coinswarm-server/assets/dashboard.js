@@ -50,20 +50,29 @@ const MAX_BARS = 5000;
 const candlePoint = (bar) => ({ time: bar.time, open: bar.open, high: bar.high, low: bar.low, close: bar.close });
 const volumePoint = (bar) => ({ time: bar.time, value: bar.volume, color: bar.close >= bar.open ? "rgba(63,185,80,0.45)" : "rgba(248,81,73,0.45)" });
 
+let firstBarTime = Infinity;
+
 function drawBar(bar) {
-  if (bar.time < lastBarTime) { return; } // the library takes updates to the latest bar only
-  const isNew = !bars.has(bar.time);
+  const known = bars.has(bar.time);
+  // A bar older than the latest can only replace one already drawn (the closed bar from the
+  // candles channel may arrive after the next bar's first tick); nothing can be inserted.
+  if (bar.time < lastBarTime && !known) { return; }
+  const historical = bar.time < lastBarTime;
   bars.set(bar.time, bar);
-  lastBarTime = bar.time;
-  candleSeries.update(candlePoint(bar));
-  volumeSeries.update(volumePoint(bar));
-  if (isNew) { bump("drawnCandles"); }
+  lastBarTime = Math.max(lastBarTime, bar.time);
+  firstBarTime = Math.min(firstBarTime, bar.time);
+  candleSeries.update(candlePoint(bar), historical);
+  volumeSeries.update(volumePoint(bar), historical);
+  if (!known) { bump("drawnCandles"); }
   if (bars.size > MAX_BARS) {
     const kept = [...bars.values()].sort((a, b) => a.time - b.time).slice(-(MAX_BARS - 1000));
     bars.clear();
     for (const b of kept) { bars.set(b.time, b); }
+    firstBarTime = kept[0].time;
     candleSeries.setData(kept.map(candlePoint));
     volumeSeries.setData(kept.map(volumePoint));
+    for (const [key, marker] of markers) { if (marker.time < firstBarTime) { markers.delete(key); } }
+    renderMarkers();
   }
 }
 
@@ -82,8 +91,13 @@ function extendWithTick(priceNow, timeMs) {
 const barOfDecision = (ms) => Math.floor((ms - 1) / 1000 / barSeconds) * barSeconds;
 const markers = new Map();       // key -> marker
 function addMarker(key, marker) {
-  if (markers.has(key)) { return; }
+  // The library would move a marker off the chart's bars onto the nearest one: keep only
+  // those on a drawn bar.
+  if (markers.has(key) || marker.time < firstBarTime) { return; }
   markers.set(key, marker);
+  renderMarkers();
+}
+function renderMarkers() {
   candleMarkers.setMarkers([...markers.values()].sort((a, b) => a.time - b.time));
   document.body.dataset.markers = String(markers.size);
 }
@@ -122,8 +136,12 @@ function onTicker(data) {
 const seenDecisions = new Set();
 function onDecision(d, live) {
   // History reloaded after a reconnect repeats decisions already shown.
-  if (seenDecisions.has(d.seq)) { return; }
-  seenDecisions.add(d.seq);
+  // seq counts from 0 again after a server restart, so a decision is its time and seq.
+  const id = `${d.time}:${d.seq}`;
+  if (seenDecisions.has(id)) { return; }
+  seenDecisions.add(id);
+  document.body.dataset.latestDecision = String(Math.max(Number(document.body.dataset.latestDecision), d.time));
+  if (seenDecisions.size > 2 * MAX_BARS) { seenDecisions.delete(seenDecisions.values().next().value); }
   bump("decisions");
   decisions.unshift(d); if (decisions.length > 40) { decisions.pop(); }
   // A live swarm's public decisions carry no account figures (equity, order sizes).
@@ -134,11 +152,11 @@ function onDecision(d, live) {
   if (d.order) {
     const side = d.order.side, results = d.order.results || [];
     const time = barOfDecision(d.time);
-    addMarker(`order-${d.seq}`, { time, position: side === "BUY" ? "belowBar" : "aboveBar", color: side === "BUY" ? "#3fb950" : "#f85149", shape: side === "BUY" ? "arrowUp" : "arrowDown", text: side === "BUY" ? "B" : "S" });
+    addMarker(`order-${id}`, { time, position: side === "BUY" ? "belowBar" : "aboveBar", color: side === "BUY" ? "#3fb950" : "#f85149", shape: side === "BUY" ? "arrowUp" : "arrowDown", text: side === "BUY" ? "B" : "S" });
     if (results.some(r => /FILLED/.test(r))) {
-      addMarker(`fill-${d.seq}`, { time, position: "inBar", color: "#e3b341", shape: "circle", size: 0.6 });
+      addMarker(`fill-${id}`, { time, position: "inBar", color: "#e3b341", shape: "circle", size: 0.6 });
     }
-    swarmOrders.unshift({ time: d.time, side, kind: d.order.style, size: d.order.base_size === undefined ? "hidden (live account)" : `${d.order.base_size} (${fmt(d.order.notional)})`, price: d.price, result: results.join(", ") });
+    swarmOrders.unshift({ time: d.time, side, kind: typeof d.order.style === "string" ? d.order.style : Object.keys(d.order.style)[0], size: d.order.base_size === undefined ? "hidden (live account)" : `${d.order.base_size} (${fmt(d.order.notional)})`, price: d.price, result: results.join(", ") });
     if (swarmOrders.length > 20) { swarmOrders.pop(); }
     renderSwarmOrders();
   }
@@ -169,11 +187,18 @@ function renderSwarmOrders() {
   $("orders").innerHTML = swarmOrders.map(o => `<tr><td>${timeOf(o.time)}</td><td class="${o.side === "BUY" ? "buy" : "sell"}">${escapeHtml(o.side)}</td><td>${escapeHtml(o.kind)}</td><td>${escapeHtml(o.size)}</td><td>${fmt(o.price)}</td><td class="muted">${escapeHtml(o.result)}</td></tr>`).join("");
 }
 
+// Problems with the public data, by source, shown in the header until the source answers.
+const notices = new Map();
+function notice(source, message) {
+  if (message) { notices.set(source, message); } else { notices.delete(source); }
+  text($("notice"), [...notices.values()].join(" · "));
+}
+
 async function refreshSwarm() {
-  try {
-    const response = await fetch("/api/swarm");
-    if (!response.ok) { return; }
-    const body = await response.json();
+  let body;
+  try { body = await publicGet("/api/swarm"); notice("swarm", null); }
+  catch (e) { notice("swarm", `swarm: ${e.message}`); return; }
+  {
     const account = body.account, swarm = body.swarm;
     text($("mode"), body.mode === "live" ? "LIVE trading" : "paper trading");
     text($("breaker"), swarm.breaker); text($("halted"), swarm.halted ? "yes" : "no");
@@ -186,16 +211,18 @@ async function refreshSwarm() {
       return;
     }
     text($("equity"), fmt(account.equity));
-    $("balances").innerHTML = account.balances.map(b => `<tr><td>${escapeHtml(b.currency)}</td><td>${fmt(b.total, 8)}</td><td>${fmt(b.hold, 2)}</td></tr>`).join("");
+    $("balances").innerHTML = account.balances.map(b => `<tr><td>${escapeHtml(b.currency)}</td><td>${fmt(b.total, 8)}</td><td>${fmt(b.hold, 8)}</td></tr>`).join("");
     $("positions").innerHTML = account.positions.map(p => `<tr><td>${escapeHtml(p.product_id)}</td><td>${fmt(p.size, 8)}</td><td>${fmt(p.average_entry_price)}</td><td>${fmt(p.unrealised_pnl)}</td><td>${fmt(p.realised_pnl)}</td></tr>`).join("");
-  } catch (e) { /* the next refresh tries again */ }
+  }
 }
 
 async function refreshMemory() {
+  let memory, patterns;
   try {
-    const [summary, list] = await Promise.all([fetch("/api/memory"), fetch("/api/memory/patterns")]);
-    if (!summary.ok || !list.ok) { return; }
-    const memory = await summary.json(), patterns = (await list.json()).patterns;
+    [memory, patterns] = await Promise.all([publicGet("/api/memory"), publicGet("/api/memory/patterns").then(b => b.patterns)]);
+    notice("memory", null);
+  } catch (e) { notice("memory", `pattern memory: ${e.message}`); return; }
+  {
     text($("memory-episodes"), String(memory.episodes));
     text($("memory-resolved"), String(memory.resolved));
     const lifecycles = Object.entries(memory.patterns).map(([name, n]) => `${n} ${name}`);
@@ -203,14 +230,17 @@ async function refreshMemory() {
     text($("memory-audit"), String(memory.audit_records));
     const pct = (x) => `${(x * 100).toFixed(1)}%`;
     $("memory-table").innerHTML = patterns.map(p => `<tr><td>${escapeHtml(p.id)}</td><td>${escapeHtml(p.lifecycle)}</td><td>${p.weight.toFixed(2)}</td><td>${p.stats.count}</td><td>${pct(p.stats.win_rate)}</td><td>${(p.stats.mean * 100).toFixed(3)}%</td><td>${p.stats.sharpe.toFixed(2)}</td><td>${pct(p.stats.max_drawdown)}</td><td>${escapeHtml(p.stats.regime)}</td><td>${p.live.count}</td></tr>`).join("");
-  } catch (e) { /* the next refresh tries again */ }
+  }
 }
 
 // ---- The stream ------------------------------------------------------------------------
 // Messages that arrive before the history is drawn wait, so history is always drawn first
 // and no bar between the history and the first live message is lost.
-let socket = null, historyLoaded = false;
+let socket = null, historyLoaded = false, historyGeneration = 0;
 const waiting = [];
+// Reconnects wait 1 s, then twice as long each time (at most 30 s), until one opens.
+const RECONNECT_FIRST_MS = 1000, RECONNECT_MAX_MS = 30000;
+let reconnectMs = RECONNECT_FIRST_MS;
 
 function onMessage(message) {
   if (message.channel === "ticker") { onTicker(message.data); }
@@ -230,6 +260,7 @@ function connect() {
   socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/stream`);
   socket.onopen = () => {
     text($("status"), "live");
+    reconnectMs = RECONNECT_FIRST_MS;
     socket.send(JSON.stringify({ type: "subscribe", channels: ["ticker", "candles", "decisions", "heartbeats"], product_ids: [PRODUCT] }));
     if (apiKey) { subscribeFills(); }
   };
@@ -238,10 +269,11 @@ function connect() {
     if (historyLoaded) { onMessage(message); } else { waiting.push(message); }
   };
   socket.onclose = (event) => {
-    text($("status"), `disconnected${event.reason ? ": " + event.reason : ""}; retrying`);
+    text($("status"), `disconnected${event.reason ? ": " + event.reason : ""}; retrying in ${Math.round(reconnectMs / 1000)} s`);
     // What was missed while away comes from the history again, before live messages.
     historyLoaded = false;
-    setTimeout(() => { connect(); loadHistory(); }, 1000);
+    setTimeout(() => { connect(); loadHistory(); }, reconnectMs);
+    reconnectMs = Math.min(2 * reconnectMs, RECONNECT_MAX_MS);
   };
 }
 
@@ -252,23 +284,28 @@ function subscribeFills() {
 }
 
 async function loadHistory() {
+  // Only the latest load (a reconnect starts another) draws and releases the waiting messages.
+  const generation = ++historyGeneration;
+  const current = () => generation === historyGeneration;
   try {
-    const response = await fetch(`/api/candles?product_id=${PRODUCT}`);
-    if (response.ok) {
-      const body = await response.json();
+    const body = await publicGet(`/api/candles?product_id=${PRODUCT}`);
+    if (!current()) { return; }
+    {
       barSeconds = GRANULARITY_SECONDS[body.granularity] || barSeconds;
       text($("granularity"), `· ${body.granularity.replace("_", " ").toLowerCase()} bars, UTC`);
       const history = body.candles.map(candleOf);
       for (const bar of history) { drawBar(bar); }
       document.body.dataset.historyCandles = String(history.length);
     }
-    const decisionsResponse = await fetch("/api/decisions?limit=500");
-    if (decisionsResponse.ok) {
-      const past = (await decisionsResponse.json()).decisions.slice().reverse();
-      for (const decision of past) { onDecision(decision, false); }
-      renderDecisions();
-    }
-  } catch (e) { text($("status"), `history could not be loaded: ${e.message}`); }
+    const past = (await publicGet("/api/decisions?limit=500")).decisions.slice().reverse();
+    if (!current()) { return; }
+    for (const decision of past) { onDecision(decision, false); }
+    renderDecisions();
+    notice("history", null);
+  } catch (e) {
+    if (!current()) { return; }
+    notice("history", `history: ${e.message}`);
+  }
   historyLoaded = true;
   for (const message of waiting.splice(0)) { onMessage(message); }
   priceChart.timeScale().scrollToRealTime();
@@ -277,24 +314,56 @@ async function loadHistory() {
 // ---- Your account ----------------------------------------------------------------------
 let apiKey = sessionStorage.getItem(KEY_STORAGE);
 let accountId = null;
-let previewed = null;  // the ticket's request as last previewed; placing needs the same one
+// The ticket as last previewed and accepted ({body, clientOrderId}); placing needs the same one.
+let previewed = null;
+// Each refresh of the account and of the orders is numbered: an answer that arrives after a
+// newer one was asked for is dropped, so an old answer never overwrites a newer one.
+let accountRefresh = 0, ordersRefresh = 0;
 
-class ApiError extends Error {}
+// An error answer (or none): the API's message and code, the HTTP status, when to retry.
+class ApiError extends Error {
+  constructor(message, status) { super(message); this.status = status; }
+}
 
-// A request with the key; an error answer becomes an ApiError carrying the API's message.
-async function api(method, path, body) {
-  const headers = { Authorization: `Bearer ${apiKey}` };
-  if (body !== undefined) { headers["Content-Type"] = "application/json"; }
-  let response;
-  try { response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }); }
-  catch (e) { throw new ApiError(`${method} ${path}: the server could not be reached (${e.message})`); }
+async function send(method, path, init) {
+  try { return await fetch(path, { method, ...init }); }
+  catch (e) { throw new ApiError(`${method} ${path}: the server could not be reached (${e.message})`, 0); }
+}
+
+async function answerOf(response) {
   const payload = await response.json().catch(() => null);
   if (!response.ok) {
     const error = payload && payload.error;
     const retry = response.headers.get("Retry-After");
-    throw new ApiError(error ? `${error.message} (${error.code}, HTTP ${response.status})${retry ? `; try again in ${retry} s` : ""}` : `HTTP ${response.status}`);
+    const message = error ? `${error.message} (${error.code}, HTTP ${response.status})` : `HTTP ${response.status}`;
+    throw new ApiError(`${message}${retry ? `; try again in ${retry} s` : ""}`, response.status);
   }
   return payload;
+}
+
+// A request with the key.
+async function api(method, path, body) {
+  const headers = { Authorization: `Bearer ${apiKey}` };
+  if (body !== undefined) { headers["Content-Type"] = "application/json"; }
+  return answerOf(await send(method, path, { headers, body: body === undefined ? undefined : JSON.stringify(body) }));
+}
+
+// A public read: with the key when there is one (a live swarm's account figures need a key
+// that may read them), and without it when the key is refused.
+async function publicGet(path) {
+  const withKey = apiKey;
+  let response = await send("GET", path, withKey ? { headers: { Authorization: `Bearer ${withKey}` } } : {});
+  if (withKey && response.status === 401) { response = await send("GET", path, {}); }
+  return answerOf(response);
+}
+
+// A client order id for each previewed ticket, so a retried "Place" cannot place twice.
+function newClientOrderId() {
+  if (crypto.randomUUID) { return crypto.randomUUID(); } // only in secure contexts (https, loopback)
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map(x => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 function accountError(message) { const el = $("account-status"); el.className = "message error"; text(el, message); }
@@ -312,11 +381,23 @@ async function useKey(key) {
     subscribeFills();
     await Promise.all([refreshMyAccount(), refreshMyOrders(), loadMyFills()]);
   } catch (e) {
-    apiKey = null; accountId = null;
-    sessionStorage.removeItem(KEY_STORAGE);
+    accountId = null;
     $("account-body").hidden = true;
-    accountError(`The key was not accepted: ${e.message}`);
+    if (e.status === 401 || e.status === 403) {
+      apiKey = null;
+      sessionStorage.removeItem(KEY_STORAGE);
+      accountError(`The key was not accepted: ${e.message}`);
+    } else {
+      // The server is busy, warming up or out of reach: keep the key and ask again.
+      accountError(`Your account could not be loaded: ${e.message}. Trying again in 3 s.`);
+      setTimeout(() => { if (apiKey === key && !accountId) { useKey(key); } }, 3000);
+    }
   }
+}
+
+function accountShown() {
+  const el = $("account-status");
+  if (accountId && el.className !== "message muted") { el.className = "message muted"; text(el, `Account ${accountId}`); }
 }
 
 function forgetKey() {
@@ -329,9 +410,13 @@ function forgetKey() {
 
 async function refreshMyAccount() {
   if (!apiKey || !accountId) { return; }
+  const asked = ++accountRefresh;
   try {
-    render(await api("GET", `/api/accounts/${encodeURIComponent(accountId)}`));
-  } catch (e) { accountError(e.message); }
+    const account = await api("GET", `/api/accounts/${encodeURIComponent(accountId)}`);
+    if (asked !== accountRefresh) { return; }
+    render(account);
+    accountShown();
+  } catch (e) { if (asked === accountRefresh) { accountError(e.message); } }
   function render(a) {
     if (!a) { return; }
     text($("my-equity"), fmt(a.equity));
@@ -357,7 +442,9 @@ function orderRow(o, withCancel) {
 async function refreshMyOrders() {
   if (!apiKey || !accountId) { return; }
   try {
+    const asked = ++ordersRefresh;
     const [open, recent] = await Promise.all([api("GET", "/api/orders?status=OPEN&limit=100"), api("GET", "/api/orders?limit=20")]);
+    if (asked !== ordersRefresh) { return; }
     $("my-open-orders").innerHTML = open.orders.map(o => orderRow(o, true)).join("") || '<tr><td colspan="9" class="muted">no open orders</td></tr>';
     $("my-orders").innerHTML = recent.orders.map(o => orderRow(o, false)).join("") || '<tr><td colspan="9" class="muted">no orders yet</td></tr>';
   } catch (e) { accountError(e.message); }
@@ -427,7 +514,7 @@ async function previewTicket() {
       ["Last price", fmt(preview.last_price)],
     ];
     $("ticket-preview-result").innerHTML = rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join("");
-    previewed = preview.accepted ? JSON.stringify(request) : null;
+    previewed = preview.accepted ? { body: JSON.stringify(request), clientOrderId: newClientOrderId() } : null;
     $("ticket-place").disabled = !preview.accepted;
     if (preview.accepted) { showMessage("ticket-message", "Preview passed: check it, then place the order.", true); }
     else { showMessage("ticket-message", "The order would be refused: change the ticket and preview again.", false); }
@@ -440,8 +527,10 @@ async function previewTicket() {
 async function placeTicket(event) {
   event.preventDefault();
   const request = ticketRequest();
-  if (previewed !== JSON.stringify(request)) { showMessage("ticket-message", "Preview the order before placing it.", false); return; }
-  request.client_order_id = crypto.randomUUID();
+  if (!previewed || previewed.body !== JSON.stringify(request)) { showMessage("ticket-message", "Preview the order before placing it.", false); return; }
+  // The same id on a retry: if the first attempt reached the server, the API answers with
+  // that order instead of placing a second one.
+  request.client_order_id = previewed.clientOrderId;
   $("ticket-place").disabled = true;
   try {
     const order = (await api("POST", "/api/orders", request)).order;
