@@ -62,8 +62,18 @@ fn an_acknowledged_order_survives_a_restart_of_the_worker() {
     assert!(trades["trades"].as_array().unwrap().iter().any(|t| t["order_id"] == first), "{trades}");
     let (_, account_after) = call(&client, "GET", "/api/accounts/restart-a", Some(&key), None);
     assert_eq!(account_after["balances"], account_before["balances"], "the same balances after the restart");
-    // The same client_order_id after the restart is still the first order.
-    let (status, again) = call(&client, "POST", "/api/orders", Some(&key), Some(&market_buy("r-1", "500")));
+    // The same client_order_id after the restart is still the first order. Until the agent
+    // tier's quotes reach the restarted Worker, an order is refused MARKET_STALE (a 503 with
+    // Retry-After), and a client retries as it says.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (status, again) = loop {
+        let (status, again) = call(&client, "POST", "/api/orders", Some(&key), Some(&market_buy("r-1", "500")));
+        if status != 503 || again["error"]["code"] != "MARKET_STALE" || Instant::now() > deadline {
+            break (status, again);
+        }
+        let wait = again["error"]["retry_after_secs"].as_u64().expect("a 503 says when to try again");
+        std::thread::sleep(Duration::from_secs(wait));
+    };
     assert_eq!((status, again["order"]["order_id"].as_str()), (201, Some(first)), "{again}");
     drop(up);
     edge.stop();
