@@ -17,14 +17,34 @@ pub const DECIMAL_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?$";
 /// The longest `client_order_id`, in characters (control characters are refused).
 pub const CLIENT_ORDER_ID_MAX_CHARS: usize = 128;
 
-/// A `limit`: `default` when absent, refused outside `1..=max`.
-pub fn page_limit(limit: Option<usize>, default: usize, max: usize) -> Result<usize, Failure> {
-    let limit = limit.unwrap_or(default);
-    if !(1..=max).contains(&limit) {
-        return Err(Failure::new(ErrorCode::InvalidLimit, format!("limit must be between 1 and {max}")));
-    }
-    Ok(limit)
+/// How many items one answer of a list holds: `default` when the request names no `limit`,
+/// and a `limit` outside `1..=max` is refused. Every host answers the same lists with the
+/// same pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub default: usize,
+    pub max: usize,
 }
+
+impl Page {
+    /// The page a request's `limit` asks for.
+    pub fn limit(self, limit: Option<usize>) -> Result<usize, Failure> {
+        let limit = limit.unwrap_or(self.default);
+        if !(1..=self.max).contains(&limit) {
+            return Err(Failure::new(ErrorCode::InvalidLimit, format!("limit must be between 1 and {}", self.max)));
+        }
+        Ok(limit)
+    }
+}
+
+/// An account's orders, fills and audit records (REST, MCP and the edge).
+pub const ACCOUNT_PAGE: Page = Page { default: 100, max: 1000 };
+
+/// The swarm's latest decisions.
+pub const DECISIONS_PAGE: Page = Page { default: 50, max: 500 };
+
+/// Past episodes a pattern search answers when the request names no `top_k`.
+pub const SIMILAR_TOP_K_DEFAULT: usize = 10;
 
 /// A product id (whether it is listed is the host's to say).
 pub fn product_id(text: &str) -> Result<ProductId, Failure> {
@@ -55,8 +75,9 @@ pub fn time(text: Option<&str>, name: &str, end: bool) -> Result<Option<i64>, Fa
     parsed.map(|t| Some(t.millis())).map_err(|e| Failure::new(ErrorCode::InvalidTime, format!("{name} '{text}': {e}")))
 }
 
-/// How many similar episodes to return: 1 to 100.
-pub fn top_k(top_k: usize) -> Result<usize, Failure> {
+/// How many similar episodes to return: 1 to 100, [`SIMILAR_TOP_K_DEFAULT`] when not named.
+pub fn top_k(top_k: Option<usize>) -> Result<usize, Failure> {
+    let top_k = top_k.unwrap_or(SIMILAR_TOP_K_DEFAULT);
     if !(1..=100).contains(&top_k) {
         return Err(Failure::new(ErrorCode::InvalidTopK, format!("top_k must be between 1 and 100, not {top_k}")));
     }
@@ -80,9 +101,11 @@ mod tests {
 
     #[test]
     fn limits_outside_their_range_are_refused_with_the_range() {
-        assert_eq!(page_limit(None, 100, 1000), Ok(100));
-        assert_eq!(page_limit(Some(1000), 100, 1000), Ok(1000));
-        let refused = page_limit(Some(0), 100, 1000).unwrap_err();
+        assert_eq!(ACCOUNT_PAGE.limit(None), Ok(100));
+        assert_eq!(ACCOUNT_PAGE.limit(Some(1000)), Ok(1000));
+        assert_eq!(DECISIONS_PAGE.limit(None), Ok(50));
+        assert!(DECISIONS_PAGE.limit(Some(501)).is_err());
+        let refused = ACCOUNT_PAGE.limit(Some(0)).unwrap_err();
         assert_eq!((refused.code, refused.status), (ErrorCode::InvalidLimit, 400));
         assert_eq!(refused.message, "limit must be between 1 and 1000");
     }
@@ -130,8 +153,9 @@ mod tests {
 
     #[test]
     fn top_k_and_lifecycles_are_checked() {
-        assert_eq!(top_k(100), Ok(100));
-        assert_eq!(top_k(0).unwrap_err().message, "top_k must be between 1 and 100, not 0");
+        assert_eq!(top_k(Some(100)), Ok(100));
+        assert_eq!(top_k(None), Ok(SIMILAR_TOP_K_DEFAULT));
+        assert_eq!(top_k(Some(0)).unwrap_err().message, "top_k must be between 1 and 100, not 0");
         assert_eq!(lifecycle("active"), Ok("active"));
         assert_eq!(lifecycle("alive").unwrap_err().code, ErrorCode::InvalidLifecycle);
     }

@@ -243,8 +243,8 @@ pub async fn read_resource<H: McpHost>(host: &H, key: &ApiKey, uri: &str) -> Res
         None => match path {
             "accounts" => host.accounts(key).await.map_err(found)?,
             "products" => host.products().await.map_err(found)?,
-            "orders" => host.orders(key, None, None, Some(1000)).await.map_err(found)?,
-            "fills" => host.trades(key, None, Some(1000)).await.map_err(found)?,
+            "orders" => host.orders(key, None, None, Some(crate::validation::ACCOUNT_PAGE.max)).await.map_err(found)?,
+            "fills" => host.trades(key, None, Some(crate::validation::ACCOUNT_PAGE.max)).await.map_err(found)?,
             _ => return Err(not_found()),
         },
         Some(("account", id)) if !id.is_empty() => host.account(key, Some(id)).await.map_err(found)?,

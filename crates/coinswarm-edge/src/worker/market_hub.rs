@@ -16,7 +16,7 @@ use coinswarm_api::edge::{
     EdgeBatch, IngestAck, StreamEvent, StreamPosition, StreamPositions, VenueSpec, next_in_order, streams,
 };
 use coinswarm_api::market_board::MarketBoard;
-use coinswarm_api::validation::{self, page_limit};
+use coinswarm_api::validation::{self, DECISIONS_PAGE};
 use coinswarm_api::{ErrorCode, Failure, RetryAfter, views};
 use coinswarm_core::market::{Candle, ProductId, Quote};
 use coinswarm_data::columnar::archive_month;
@@ -200,7 +200,7 @@ impl MarketHub {
                 http::json(200, &views::Candles { candles, granularity: replayed, product_id })
             }
             HubCall::Decisions { limit } => {
-                let limit = page_limit(Some(limit), 50, 500)?;
+                let limit = DECISIONS_PAGE.limit(Some(limit))?;
                 let rows = self.rows(
                     meter,
                     "SELECT text FROM decisions ORDER BY seq DESC LIMIT ?",

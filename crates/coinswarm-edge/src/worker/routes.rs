@@ -21,7 +21,7 @@ use coinswarm_api::query::{
     AuditQuery, CandleQuery, DecisionsQuery, OrdersQuery, PatternsQuery, ProductQuery, SimilarQuery, TradesQuery,
 };
 use coinswarm_api::routes::{Operation, Route, routes_of};
-use coinswarm_api::validation::page_limit;
+use coinswarm_api::validation::{ACCOUNT_PAGE, DECISIONS_PAGE};
 use coinswarm_api::{ErrorCode, Failure, RetryAfter, views};
 use coinswarm_core::exchange::OrderRequest;
 use std::cell::OnceCell;
@@ -74,7 +74,7 @@ async fn route(req: Request, env: &Env, meter: &Meter) -> Answer {
         Operation::ListDecisions => {
             auth::optional_caller(&req, env, meter).await?;
             let q: DecisionsQuery = query(&req)?;
-            let limit = page_limit(q.limit, 50, 500)?;
+            let limit = DECISIONS_PAGE.limit(q.limit)?;
             hub(env, meter, HubCall::Decisions { limit }).await
         }
         Operation::GetSwarm => {
@@ -118,7 +118,7 @@ async fn route(req: Request, env: &Env, meter: &Meter) -> Answer {
         Operation::GetOrderAudit => {
             let key = keyed(&req, env, meter, Scope::Read).await?;
             let q: AuditQuery = query(&req)?;
-            let limit = page_limit(q.limit, 100, 1000)?;
+            let limit = ACCOUNT_PAGE.limit(q.limit)?;
             services::account(env, meter, &key.account_id, AccountCall::Audit { limit }).await
         }
         Operation::GetOrder => {

@@ -11,7 +11,7 @@ use super::meter::Meter;
 use super::objects;
 use crate::calls::{AccountCall, HubCall, Origin};
 use coinswarm_api::access::{ApiKey, Scope, may_see};
-use coinswarm_api::validation::{self, page_limit};
+use coinswarm_api::validation::{self, ACCOUNT_PAGE};
 use coinswarm_api::{Failure, RetryAfter};
 use coinswarm_core::exchange::OrderRequest;
 use serde::Deserialize;
@@ -52,7 +52,7 @@ pub async fn account_of(env: &Env, meter: &Meter, key: &ApiKey, id: &str) -> Ans
 /// its object; one that never has (an account of the agent tier's) from D1's replica of the
 /// agent tier's trades, when it holds any of the account's.
 pub async fn trades(env: &Env, meter: &Meter, key: &ApiKey, product: Option<&str>, limit: Option<usize>) -> Answer {
-    let limit = page_limit(limit, 100, 1000)?;
+    let limit = ACCOUNT_PAGE.limit(limit)?;
     let product_id = product.map(validation::product_id).transpose()?;
     let mut own = account(env, meter, &key.account_id, AccountCall::Trades { product_id, limit }).await?;
     let text = own.text().await.map_err(super::http::unavailable)?;
@@ -100,7 +100,7 @@ pub async fn similar(env: &Env, meter: &Meter, q: coinswarm_api::query::SimilarQ
                 .ok_or_else(|| Failure::unavailable("no product", RetryAfter::FAULT))?
         }
     };
-    let top_k = validation::top_k(q.top_k.unwrap_or(10))?;
+    let top_k = validation::top_k(q.top_k)?;
     let at = validation::time(q.at.as_deref(), "at", false)?;
     let key = format!("similar:{product_id}:{top_k}:{}", at.map_or("now".to_string(), |at| at.to_string()));
     super::cache::read_through(env, meter, &key, super::objects::predictions_fresh_ms(env), || async move {
@@ -127,7 +127,7 @@ pub async fn orders(
     product: Option<&str>,
     limit: Option<usize>,
 ) -> Answer {
-    let limit = page_limit(limit, 100, 1000)?;
+    let limit = ACCOUNT_PAGE.limit(limit)?;
     let status = status.map(validation::order_status).transpose()?;
     let product_id = product.map(validation::product_id).transpose()?;
     account(env, meter, &key.account_id, AccountCall::Orders { status, product_id, limit }).await

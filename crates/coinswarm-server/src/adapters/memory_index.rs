@@ -189,13 +189,20 @@ mod tests {
         (episodes, queries)
     }
 
-    #[tokio::test]
-    async fn deleted_or_damaged_index_files_are_rebuilt_from_sql_with_identical_answers() {
-        let dir = std::env::temp_dir().join(format!("coinswarm-memory-index-{}", std::process::id()));
+    /// A fresh store in a scratch directory named `name`, holding `n` drawn episodes, and
+    /// queries near them.
+    async fn store_with(name: &str, n: usize) -> (std::path::PathBuf, SqlStore, Vec<Episode>, Vec<Vec<f32>>) {
+        let dir = std::env::temp_dir().join(format!("coinswarm-memory-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
-        let (episodes, queries) = draw(2_000);
+        let (episodes, queries) = draw(n);
         store.record_episodes(&episodes).await.unwrap();
+        (dir, store, episodes, queries)
+    }
+
+    #[tokio::test]
+    async fn deleted_or_damaged_index_files_are_rebuilt_from_sql_with_identical_answers() {
+        let (dir, store, _, queries) = store_with("index", 2_000).await;
         let index_dir = dir.join("memory");
         let config = HnswConfig::default();
         let open = || open_or_rebuild(&index_dir, &store, Metric::Cosine, 16, config, 1_000_000, &Unwatched);
@@ -275,11 +282,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_rebuild_counts_every_episode_it_indexes_and_a_load_counts_nothing() {
-        let dir = std::env::temp_dir().join(format!("coinswarm-memory-progress-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = SqlStore::open(&dir, crate::clock::SystemClock::shared()).await.unwrap();
-        let (episodes, _) = draw(3_000);
-        store.record_episodes(&episodes).await.unwrap();
+        let (dir, store, episodes, _) = store_with("progress", 3_000).await;
         let resolved = episodes.iter().filter(|e| e.outcome.is_some()).count() as u64;
         let index_dir = dir.join("memory");
         let config = HnswConfig { threads: 2, ..HnswConfig::default() };

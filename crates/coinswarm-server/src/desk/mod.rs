@@ -28,7 +28,7 @@ use std::time::Duration;
 pub const MAX_CANDLES: usize = 350;
 
 pub use coinswarm_api::access::{may_see, require};
-pub use coinswarm_api::validation::page_limit;
+pub use coinswarm_api::validation::{ACCOUNT_PAGE, DECISIONS_PAGE};
 
 /// Every listed product with its trading rules.
 pub fn products(parts: &Desk) -> views::Products {
@@ -153,7 +153,7 @@ pub async fn trades(
     limit: Option<usize>,
 ) -> Result<views::Trades, Failure> {
     let key = permit.key();
-    let limit = page_limit(limit, 100, 1000)?;
+    let limit = ACCOUNT_PAGE.limit(limit)?;
     let product = product_filter(parts, product)?;
     let session = visible_session(parts, key, &key.account_id).await?;
     let view = session.view();
@@ -170,7 +170,7 @@ pub async fn orders(
     limit: Option<usize>,
 ) -> Result<views::Orders, Failure> {
     let key = permit.key();
-    let limit = page_limit(limit, 100, 1000)?;
+    let limit = ACCOUNT_PAGE.limit(limit)?;
     let status = status.map(validation::order_status).transpose()?;
     let product = product_filter(parts, product)?;
     let session = visible_session(parts, key, &key.account_id).await?;
@@ -193,7 +193,7 @@ pub async fn order_audit(
     limit: Option<usize>,
 ) -> Result<views::OrderAudit, Failure> {
     let key = permit.key();
-    let limit = page_limit(limit, 100, 1000)?;
+    let limit = ACCOUNT_PAGE.limit(limit)?;
     let lines = parts
         .store
         .order_audit(&key.account_id, limit as u32)
@@ -438,7 +438,7 @@ pub async fn similar(
     parts: &Desk,
     product: Option<&str>,
     at: Option<&str>,
-    top_k: usize,
+    top_k: Option<usize>,
 ) -> Result<views::Similar, Failure> {
     let top_k = validation::top_k(top_k)?;
     let product = product.map(|p| listed_product(parts, p)).transpose()?;

@@ -64,7 +64,7 @@ pub async fn similar(
     query: Result<Query<SimilarQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = query?;
-    Ok(json_body(&desk::similar(&state, q.product_id.as_deref(), q.at.as_deref(), q.top_k.unwrap_or(10)).await?))
+    Ok(json_body(&desk::similar(&state, q.product_id.as_deref(), q.at.as_deref(), q.top_k).await?))
 }
 
 /// An operator's change to a learned pattern (admin). It goes to the same three managers

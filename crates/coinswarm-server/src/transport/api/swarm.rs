@@ -3,7 +3,7 @@
 use super::auth::Caller;
 use super::error::ApiError;
 use super::{AppState, json_body};
-use crate::desk::{self, page_limit};
+use crate::desk::{self, DECISIONS_PAGE};
 use crate::session::OrderOrigin;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -60,6 +60,6 @@ pub async fn decisions(
     query: Result<Query<DecisionsQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query?;
-    let limit = page_limit(query.limit, 50, 500)?;
+    let limit = DECISIONS_PAGE.limit(query.limit)?;
     Ok(json_body(&desk::decisions(&state, caller.as_ref().map(|c| &c.0), limit).await?))
 }

@@ -56,8 +56,7 @@ pub async fn run_backtest(desk: &Desk, params: BacktestParams) -> Result<Value, 
 /// Pattern memory's similar past states, as MCP's `find_similar_patterns` and the agent
 /// tier's similarity route ask for them.
 pub async fn find_similar(desk: &Desk, params: SimilarParams) -> Result<Value, Failure> {
-    let similar =
-        desk::similar(desk, Some(&params.product_id), params.at.as_deref(), params.top_k.unwrap_or(10)).await?;
+    let similar = desk::similar(desk, Some(&params.product_id), params.at.as_deref(), params.top_k).await?;
     Ok(to_json(&similar))
 }
 
